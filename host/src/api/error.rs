@@ -1,0 +1,154 @@
+//! The one error type of the HTTP API, rendered as seed 002 §9.1's body:
+//! `{"error":{"code","message","details","request_id","timestamp"}}`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value as Json, json};
+
+use super::request_id;
+use crate::grading::GradeError;
+use crate::runtime::{PluginError, PluginErrorKind};
+
+/// An API failure.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The body is not valid JSON, or a field has the wrong type, or one is missing.
+    #[error("{message}")]
+    BadRequest {
+        /// The field at fault (dotted path), when known.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// Well-formed JSON whose values are unacceptable.
+    #[error("{field}: {issue}")]
+    Validation {
+        /// The field at fault.
+        field: String,
+        /// Why.
+        issue: String,
+    },
+    /// The body is not `application/json`.
+    #[error("expected a body of type application/json")]
+    UnsupportedMediaType,
+    /// The body is over the size limit.
+    #[error("the request body is larger than {0} bytes")]
+    PayloadTooLarge(usize),
+    /// No such route.
+    #[error("no route for {0}")]
+    NotFound(String),
+    /// The route exists but not for this method.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// A dependency is down; retry later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// A plugin misbehaved.
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    /// An unexpected failure.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<GradeError> for ApiError {
+    fn from(e: GradeError) -> Self {
+        match e {
+            GradeError::Invalid { field, message } => ApiError::Validation {
+                field,
+                issue: message,
+            },
+            GradeError::UnknownKind(kind) => ApiError::Validation {
+                field: "question.kind".into(),
+                issue: format!("no installed grader handles kind `{kind}`"),
+            },
+            GradeError::Unavailable(m) => ApiError::Unavailable(m),
+            GradeError::Internal { grader, message } => {
+                ApiError::Internal(format!("grader {grader} failed: {message}"))
+            }
+            GradeError::Plugin(p) => ApiError::Plugin(p),
+        }
+    }
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, Json) {
+        match self {
+            ApiError::BadRequest { field, .. } => (
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                field
+                    .as_ref()
+                    .map_or(Json::Null, |f| json!({ "field": f, "issue": self.to_string() })),
+            ),
+            ApiError::Validation { field, issue } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "VALIDATION_ERROR",
+                json!({ "field": field, "issue": issue }),
+            ),
+            ApiError::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "UNSUPPORTED_MEDIA_TYPE",
+                json!({ "field": "content-type", "issue": "must be application/json" }),
+            ),
+            ApiError::PayloadTooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                json!({ "limit_bytes": limit }),
+            ),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND", Json::Null),
+            ApiError::MethodNotAllowed => {
+                (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", Json::Null)
+            }
+            ApiError::Unavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", Json::Null)
+            }
+            ApiError::Plugin(e) => {
+                let (status, code) = match e.kind {
+                    PluginErrorKind::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "PLUGIN_TIMEOUT"),
+                    PluginErrorKind::Busy => (StatusCode::SERVICE_UNAVAILABLE, "PLUGIN_BUSY"),
+                    _ => (StatusCode::BAD_GATEWAY, "PLUGIN_FAILED"),
+                };
+                (
+                    status,
+                    code,
+                    json!({
+                        "plugin": e.plugin.id,
+                        "version": e.plugin.version,
+                        "kind": e.kind.label(),
+                    }),
+                )
+            }
+            ApiError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", Json::Null)
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, details) = self.parts();
+        if status.is_server_error() {
+            tracing::error!(code, error = %self, "request failed");
+        }
+        let body = json!({
+            "error": {
+                "code": code,
+                "message": self.to_string(),
+                "details": details,
+                "request_id": request_id::current(),
+                "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            }
+        });
+        let mut response = (status, axum::Json(body)).into_response();
+        if matches!(self, ApiError::Unavailable(_))
+            || matches!(&self, ApiError::Plugin(e) if e.kind == PluginErrorKind::Busy)
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        response
+    }
+}

@@ -1,0 +1,66 @@
+//! Probes and metrics: `/health/live`, `/health/ready`, `/health/startup`, `/metrics`.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+
+use super::AppState;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/health/startup", get(startup))
+        .route("/metrics", get(metrics))
+}
+
+/// The process is up.
+async fn live() -> impl IntoResponse {
+    Json(json!({ "status": "ok" }))
+}
+
+/// Start-up has finished.
+async fn startup(State(state): State<AppState>) -> impl IntoResponse {
+    if state.is_started() {
+        (StatusCode::OK, Json(json!({ "status": "started" })))
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "starting" })))
+    }
+}
+
+/// Ready to serve: plugins are loaded. Broken plugins are listed with their reasons; they
+/// make the host `degraded`, not unready, since the healthy ones serve.
+async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+    if !state.is_started() {
+        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "starting" })));
+    }
+    let snapshot = state.registry.snapshot();
+    let status = if snapshot.failures.is_empty() { "ready" } else { "degraded" };
+    (
+        StatusCode::OK,
+        Json(json!({
+            "status": status,
+            "details": {
+                "plugins": {
+                    "loaded": snapshot.plugins.values().map(|p| json!({
+                        "id": p.manifest.id,
+                        "version": p.manifest.version,
+                        "world": p.manifest.world,
+                    })).collect::<Vec<_>>(),
+                    "failed": snapshot.failures,
+                }
+            }
+        })),
+    )
+}
+
+/// Prometheus text exposition.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.registry.runtime().metrics().render(),
+    )
+}

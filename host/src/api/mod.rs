@@ -1,0 +1,78 @@
+//! The HTTP API: one module per product area, one error type, one router.
+
+pub mod error;
+pub mod grade;
+pub mod health;
+pub mod json;
+pub mod plugins;
+pub mod request_id;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+
+use crate::plugins::Registry;
+use error::ApiError;
+
+/// State shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// Loaded plugins.
+    pub registry: Arc<Registry>,
+    /// Set once the first plugin load has finished.
+    pub started: Arc<AtomicBool>,
+}
+
+impl AppState {
+    /// State around `registry`; not started yet.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self {
+            registry,
+            started: Arc::new(AtomicBool::new(false)),
+        }
+    }
+
+    /// Whether start-up (the first plugin load) has finished.
+    pub fn is_started(&self) -> bool {
+        self.started.load(Ordering::Acquire)
+    }
+}
+
+/// The whole router.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(health::routes())
+        .nest("/api/v1", grade::routes().merge(plugins::routes()))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), count_requests))
+        .layer(middleware::from_fn(request_id::middleware))
+        .with_state(state)
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::NotFound(request.uri().path().to_owned())
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::MethodNotAllowed
+}
+
+async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    state
+        .registry
+        .runtime()
+        .metrics()
+        .record_http(&route, response.status().as_u16());
+    response
+}

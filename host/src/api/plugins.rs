@@ -1,0 +1,40 @@
+//! `GET /api/v1/plugins` (list) and `POST /api/v1/plugins/reload` (rescan the plugin folders
+//! and swap changed plugins in atomically).
+//!
+//! These are operator endpoints; until the identity issue adds roles they are protected
+//! only by binding the host to a private address (the default is 127.0.0.1).
+
+use axum::extract::State;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{Value as Json_, json};
+
+use super::AppState;
+use crate::plugins::registry::ReloadReport;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/plugins", get(list))
+        .route("/plugins/reload", post(reload))
+}
+
+async fn list(State(state): State<AppState>) -> Json<Json_> {
+    let snapshot = state.registry.snapshot();
+    Json(json!({
+        "plugins": snapshot.plugins.values().map(|p| json!({
+            "id": p.manifest.id,
+            "version": p.manifest.version,
+            "contract": p.manifest.contract,
+            "world": p.manifest.world,
+            "description": p.manifest.description,
+            "kinds": p.manifest.routing.kinds,
+            "limits": p.manifest.limits,
+            "imports": p.imports,
+        })).collect::<Vec<_>>(),
+        "failed": snapshot.failures,
+    }))
+}
+
+async fn reload(State(state): State<AppState>) -> Json<ReloadReport> {
+    Json(state.registry.reload().await)
+}

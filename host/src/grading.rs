@@ -1,0 +1,189 @@
+//! Grading: routes a submission to the grader plugin that claims its question kind and
+//! turns the plugin's answer into the API's. Used by `POST /api/v1/grade` and the CLI.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value as Json;
+
+use crate::plugins::Registry;
+use crate::runtime::PluginError;
+use crate::runtime::bindings::v0_1_0::grader::{Question, Submission};
+use crate::runtime::bindings::v0_1_0::types::Error as ContractError;
+
+/// Longest prompt accepted, in bytes.
+pub const MAX_PROMPT_BYTES: usize = 20_000;
+/// Most options a choice question may have.
+pub const MAX_OPTIONS: usize = 100;
+
+/// A grading request.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GradeRequest {
+    /// The question, including its answer key.
+    pub question: QuestionInput,
+    /// The learner's answer; its shape depends on the kind (see docs/grading.md).
+    pub answer: Json,
+}
+
+/// A question as the client sends it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionInput {
+    /// Question kind, e.g. `multiple_choice`.
+    pub kind: String,
+    /// The prompt shown to the learner.
+    #[serde(default)]
+    pub prompt: String,
+    /// Options of a choice question, in display order.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// The kind-specific answer key.
+    pub answer_key: Json,
+}
+
+/// The grader that produced a grade.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct GraderRef {
+    /// Plugin id.
+    pub id: String,
+    /// Plugin version.
+    pub version: String,
+}
+
+/// Feedback on one part of an answer.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct PartFeedback {
+    /// The part (option index, blank, test).
+    pub part: String,
+    /// Whether it was right.
+    pub correct: bool,
+    /// Feedback text.
+    pub feedback: String,
+}
+
+/// A grade.
+#[derive(Debug, Serialize, Deserialize, PartialEq)]
+pub struct GradeResponse {
+    /// 0.0 to 1.0.
+    pub score: f64,
+    /// Whether the answer counts as correct.
+    pub correct: bool,
+    /// Feedback for the learner.
+    pub feedback: String,
+    /// Feedback per part.
+    pub parts: Vec<PartFeedback>,
+    /// Which grader answered.
+    pub grader: GraderRef,
+}
+
+/// Why grading failed.
+#[derive(Debug, thiserror::Error)]
+pub enum GradeError {
+    /// The request is malformed at `field`.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// Dotted path of the field.
+        field: String,
+        /// Why.
+        message: String,
+    },
+    /// No installed grader claims the kind.
+    #[error("no grader handles question kind `{0}`")]
+    UnknownKind(String),
+    /// The grader depends on a service that is down.
+    #[error("{0}")]
+    Unavailable(String),
+    /// The grader reported an internal failure.
+    #[error("grader {grader} failed: {message}")]
+    Internal {
+        /// The grader.
+        grader: String,
+        /// Its message.
+        message: String,
+    },
+    /// The grader plugin misbehaved.
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+}
+
+/// Grades `request` with the grader that claims its kind.
+pub async fn grade(registry: &Registry, request: GradeRequest) -> Result<GradeResponse, GradeError> {
+    let invalid = |field: &str, message: String| GradeError::Invalid {
+        field: field.to_owned(),
+        message,
+    };
+    let q = request.question;
+    if q.kind.trim().is_empty() {
+        return Err(invalid("question.kind", "must not be empty".into()));
+    }
+    if q.prompt.len() > MAX_PROMPT_BYTES {
+        return Err(invalid(
+            "question.prompt",
+            format!("is {} bytes; at most {MAX_PROMPT_BYTES} are accepted", q.prompt.len()),
+        ));
+    }
+    if q.options.len() > MAX_OPTIONS {
+        return Err(invalid(
+            "question.options",
+            format!("has {} options; at most {MAX_OPTIONS} are accepted", q.options.len()),
+        ));
+    }
+    let snapshot = registry.snapshot();
+    let plugin = snapshot
+        .graders
+        .get(&q.kind)
+        .cloned()
+        .ok_or_else(|| GradeError::UnknownKind(q.kind.clone()))?;
+    let submission = Submission {
+        question: Question {
+            kind: q.kind,
+            prompt: q.prompt,
+            options: q.options,
+            answer_key: q.answer_key.to_string(),
+        },
+        answer: request.answer.to_string(),
+        learner: None,
+    };
+    let grade = registry.runtime().grade(&plugin, &submission).await?;
+    let grader = GraderRef {
+        id: plugin.manifest.id.clone(),
+        version: plugin.manifest.version.clone(),
+    };
+    match grade {
+        Ok(g) => {
+            if !(0.0..=1.0).contains(&g.score) {
+                return Err(GradeError::Internal {
+                    grader: grader.id,
+                    message: format!("returned score {} outside 0.0..=1.0", g.score),
+                });
+            }
+            Ok(GradeResponse {
+                score: g.score,
+                correct: g.correct,
+                feedback: g.feedback,
+                parts: g
+                    .parts
+                    .into_iter()
+                    .map(|p| PartFeedback {
+                        part: p.part,
+                        correct: p.correct,
+                        feedback: p.feedback,
+                    })
+                    .collect(),
+                grader,
+            })
+        }
+        Err(ContractError::InvalidInput(f)) => Err(GradeError::Invalid {
+            field: f.field,
+            message: f.message,
+        }),
+        Err(ContractError::Unsupported(message)) => Err(GradeError::Invalid {
+            field: "question.kind".into(),
+            message,
+        }),
+        Err(ContractError::Unavailable(message)) => Err(GradeError::Unavailable(message)),
+        Err(ContractError::Internal(message)) => Err(GradeError::Internal {
+            grader: grader.id,
+            message,
+        }),
+    }
+}

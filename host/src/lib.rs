@@ -1,0 +1,17 @@
+//! Tessera host: loads capability components (WebAssembly, component model) and serves
+//! them over HTTP.
+//!
+//! - [`runtime`]: engine, compile cache, loading, calls under limits, host services;
+//! - [`plugins`]: manifests, the contract, the registry with atomic reload;
+//! - [`grading`]: routing answers to grader plugins;
+//! - [`api`]: the HTTP API;
+//! - [`serve`]: putting it together for `tessera serve`.
+
+pub mod api;
+pub mod cli;
+pub mod grading;
+pub mod metrics;
+pub mod plugin_cli;
+pub mod plugins;
+pub mod runtime;
+pub mod serve;

@@ -1,0 +1,344 @@
+//! `plugin.toml`: what a plugin is, what it may use, and how much of it.
+//! Documented field by field in `docs/plugin-manifest.md`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::contract::World;
+
+/// A parsed and checked plugin manifest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Unique plugin id: lowercase letters, digits and `-`.
+    pub id: String,
+    /// The plugin's own version (semver).
+    pub version: String,
+    /// The `tessera:platform` contract version the component was built against.
+    pub contract: String,
+    /// The world the component implements, e.g. `grader-plugin`.
+    pub world: World,
+    /// Path of the built component, relative to the manifest's folder.
+    pub component: PathBuf,
+    /// One line on what the plugin does.
+    #[serde(default)]
+    pub description: String,
+    /// Resource limits applied to every call.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Host services the plugin may import.
+    #[serde(default)]
+    pub grants: Grants,
+    /// Which requests the host routes to the plugin.
+    #[serde(default)]
+    pub routing: Routing,
+}
+
+/// Per-call resource limits.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Wall-clock deadline of one call in milliseconds (default 1000).
+    #[serde(default = "Limits::default_timeout_ms")]
+    pub timeout_ms: u64,
+    /// Linear memory cap of one instance in MiB (default 64).
+    #[serde(default = "Limits::default_memory_mb")]
+    pub memory_mb: u64,
+    /// Optional deterministic instruction budget of one call.
+    #[serde(default)]
+    pub fuel: Option<u64>,
+    /// Cap on the size of a call's result and on each of stdout/stderr (default 1 MiB).
+    #[serde(default = "Limits::default_max_output_bytes")]
+    pub max_output_bytes: u64,
+}
+
+impl Limits {
+    fn default_timeout_ms() -> u64 {
+        1000
+    }
+    fn default_memory_mb() -> u64 {
+        64
+    }
+    fn default_max_output_bytes() -> u64 {
+        1024 * 1024
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            timeout_ms: Self::default_timeout_ms(),
+            memory_mb: Self::default_memory_mb(),
+            fuel: None,
+            max_output_bytes: Self::default_max_output_bytes(),
+        }
+    }
+}
+
+/// Host services granted to the plugin. Anything not granted is not linked, and a component
+/// importing it is refused at load time.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Grants {
+    /// May import `tessera:platform/llm`.
+    #[serde(default)]
+    pub llm: bool,
+    /// May import `tessera:platform/code-runner`.
+    #[serde(default)]
+    pub code_runner: bool,
+    /// May import `wasi:keyvalue/store` (a bucket private to this plugin).
+    #[serde(default)]
+    pub keyvalue: bool,
+    /// Values readable through `wasi:config/store`; granting any value grants the import.
+    #[serde(default)]
+    pub config: BTreeMap<String, String>,
+    /// Hosts reachable through `wasi:http/outgoing-handler` (`host` or `host:port`);
+    /// a non-empty list grants the import.
+    #[serde(default)]
+    pub outbound_hosts: Vec<String>,
+}
+
+/// Routing keys.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Routing {
+    /// For graders: the question kinds this plugin grades.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+}
+
+/// Why a manifest cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The manifest path.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed or has unknown/missing fields.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The manifest path.
+        path: PathBuf,
+        /// The parser's message, naming line and field.
+        message: String,
+    },
+    /// A field has a value the host cannot accept.
+    #[error("{path}: field `{field}`: {message}")]
+    Invalid {
+        /// The manifest path.
+        path: PathBuf,
+        /// The offending field.
+        field: &'static str,
+        /// Why.
+        message: String,
+    },
+}
+
+/// Host-wide ceilings a manifest may not exceed.
+#[derive(Debug, Clone, Copy)]
+pub struct LimitCeilings {
+    /// Largest `limits.memory_mb` accepted.
+    pub max_memory_mb: u64,
+    /// Largest `limits.timeout_ms` accepted.
+    pub max_timeout_ms: u64,
+}
+
+impl Default for LimitCeilings {
+    fn default() -> Self {
+        Self {
+            max_memory_mb: 1024,
+            max_timeout_ms: 60_000,
+        }
+    }
+}
+
+impl Manifest {
+    /// Reads and checks `path` (a `plugin.toml`).
+    pub fn load(path: &Path, ceilings: LimitCeilings) -> Result<Self, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::parse(&text, path, ceilings)
+    }
+
+    /// Parses and checks manifest text; `path` is used in messages only.
+    pub fn parse(text: &str, path: &Path, ceilings: LimitCeilings) -> Result<Self, ManifestError> {
+        let manifest: Manifest = toml::from_str(text).map_err(|e| ManifestError::Parse {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        manifest.check(path, ceilings)?;
+        Ok(manifest)
+    }
+
+    fn check(&self, path: &Path, ceilings: LimitCeilings) -> Result<(), ManifestError> {
+        let invalid = |field: &'static str, message: String| ManifestError::Invalid {
+            path: path.to_owned(),
+            field,
+            message,
+        };
+        if self.id.is_empty()
+            || self.id.len() > 64
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        {
+            return Err(invalid(
+                "id",
+                format!(
+                    "`{}` must be 1-64 characters of lowercase letters, digits and `-`",
+                    self.id
+                ),
+            ));
+        }
+        if !is_semver(&self.version) {
+            return Err(invalid(
+                "version",
+                format!("`{}` is not a semantic version like 1.2.3", self.version),
+            ));
+        }
+        if !is_semver(&self.contract) {
+            return Err(invalid(
+                "contract",
+                format!("`{}` is not a semantic version like 0.1.0", self.contract),
+            ));
+        }
+        let l = &self.limits;
+        if l.timeout_ms == 0 || l.timeout_ms > ceilings.max_timeout_ms {
+            return Err(invalid(
+                "limits.timeout_ms",
+                format!(
+                    "{} is outside 1..={} (the host's ceiling)",
+                    l.timeout_ms, ceilings.max_timeout_ms
+                ),
+            ));
+        }
+        if l.memory_mb == 0 || l.memory_mb > ceilings.max_memory_mb {
+            return Err(invalid(
+                "limits.memory_mb",
+                format!(
+                    "{} is outside 1..={} (the host's ceiling)",
+                    l.memory_mb, ceilings.max_memory_mb
+                ),
+            ));
+        }
+        if l.fuel == Some(0) {
+            return Err(invalid("limits.fuel", "must be positive when set".into()));
+        }
+        if l.max_output_bytes == 0 {
+            return Err(invalid(
+                "limits.max_output_bytes",
+                "must be positive".into(),
+            ));
+        }
+        for host in &self.grants.outbound_hosts {
+            if host.is_empty() || host.contains('/') || host.contains("://") {
+                return Err(invalid(
+                    "grants.outbound_hosts",
+                    format!("`{host}` must be `host` or `host:port`, without scheme or path"),
+                ));
+            }
+        }
+        if self.world == World::Grader && self.routing.kinds.is_empty() {
+            return Err(invalid(
+                "routing.kinds",
+                "a grader must claim at least one question kind".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The component path resolved against the manifest's folder.
+    pub fn component_path(&self, manifest_dir: &Path) -> PathBuf {
+        manifest_dir.join(&self.component)
+    }
+}
+
+fn is_semver(v: &str) -> bool {
+    let core = v.split(['-', '+']).next().unwrap_or("");
+    let parts: Vec<&str> = core.split('.').collect();
+    parts.len() == 3
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+        id = "quiz-grader"
+        version = "0.1.0"
+        contract = "0.1.0"
+        world = "grader-plugin"
+        component = "quiz_grader.wasm"
+        [limits]
+        timeout_ms = 500
+        [routing]
+        kinds = ["numeric"]
+    "#;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(text, Path::new("plugin.toml"), LimitCeilings::default())
+    }
+
+    #[test]
+    fn defaults_fill_unset_limits() {
+        let m = parse(GOOD).unwrap();
+        assert_eq!(m.limits.timeout_ms, 500);
+        assert_eq!(m.limits.memory_mb, 64);
+        assert_eq!(m.limits.max_output_bytes, 1024 * 1024);
+        assert!(!m.grants.llm);
+    }
+
+    #[test]
+    fn unknown_field_is_named() {
+        let err = parse(&GOOD.replace("[limits]", "colour = 1\n[limits]")).unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn memory_over_ceiling_names_the_field() {
+        let err = parse(&GOOD.replace("timeout_ms = 500", "memory_mb = 99999")).unwrap_err();
+        assert!(err.to_string().contains("limits.memory_mb"), "{err}");
+    }
+
+    #[test]
+    fn unknown_world_is_refused() {
+        let err = parse(&GOOD.replace("grader-plugin", "toaster-plugin")).unwrap_err();
+        assert!(err.to_string().contains("toaster-plugin"), "{err}");
+    }
+
+    #[test]
+    fn grader_without_kinds_is_refused() {
+        let err = parse(&GOOD.replace("kinds = [\"numeric\"]", "")).unwrap_err();
+        assert!(err.to_string().contains("routing.kinds"), "{err}");
+    }
+
+    #[test]
+    fn bad_id_and_version_are_named() {
+        let err = parse(&GOOD.replace("quiz-grader", "Quiz Grader")).unwrap_err();
+        assert!(err.to_string().contains("`id`"), "{err}");
+        let err = parse(&GOOD.replace("version = \"0.1.0\"", "version = \"one\"")).unwrap_err();
+        assert!(err.to_string().contains("`version`"), "{err}");
+    }
+
+    #[test]
+    fn outbound_host_with_scheme_is_refused() {
+        let err = parse(&GOOD.replace(
+            "[routing]",
+            "[grants]\noutbound_hosts = [\"https://api.example.com\"]\n[routing]",
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("grants.outbound_hosts"), "{err}");
+    }
+}

@@ -1,0 +1,8 @@
+//! Plugins as the operator sees them: manifests, the contract versions and worlds, and the
+//! registry of loaded plugins with atomic reload.
+
+pub mod contract;
+pub mod manifest;
+pub mod registry;
+
+pub use registry::{LoadFailure, Registry, Snapshot};

@@ -1,0 +1,28 @@
+//! Typed host bindings for the `tessera:platform` worlds, one module per contract version.
+//!
+//! Like Zed's extension host, each released contract version keeps its own frozen bindings;
+//! the loader picks the module matching the version a plugin declares
+//! (see `plugins::contract`). Today the host serves `0.1.0`.
+
+/// Bindings for `tessera:platform@0.1.0`.
+pub mod v0_1_0 {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "tessera:platform/grader-plugin@0.1.0",
+        imports: {
+            default: async,
+        },
+        exports: { default: async },
+        require_store_data_send: true,
+        with: {
+            "wasi:io": wasmtime_wasi::p2::bindings::io,
+            "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+            "wasi:keyvalue/store.bucket": crate::runtime::services::keyvalue::BucketHandle,
+        },
+        additional_derives: [serde::Serialize, serde::Deserialize],
+    });
+
+    pub use exports::tessera::platform::grader;
+    pub use tessera::platform::{code_runner, llm, types};
+    pub use wasi::{config::store as config_store, keyvalue::store as keyvalue_store, logging::logging};
+}

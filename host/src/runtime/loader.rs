@@ -1,0 +1,383 @@
+//! Loading a plugin: manifest, contract version, component file, world, imports against
+//! grants, linking, and a smoke call. Every refusal is a [`LoadError`] naming the plugin.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::component::types::ComponentItem;
+use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
+
+use super::Runtime;
+use super::bindings::v0_1_0 as v0;
+use super::cache::CacheOutcome;
+use super::error::PluginRef;
+use super::services::PluginServices;
+use super::state::PluginState;
+use crate::plugins::contract::{self, ImportVerdict, World};
+use crate::plugins::manifest::{Manifest, ManifestError};
+
+/// A plugin ready to be called.
+pub struct LoadedPlugin {
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// Where the manifest was read from.
+    pub manifest_path: PathBuf,
+    /// SHA-256 of manifest text + component bytes: equal hashes mean nothing changed.
+    pub fingerprint: String,
+    /// Services shared by its calls.
+    pub services: Arc<PluginServices>,
+    /// The linked, not yet instantiated, component.
+    pub pre: WorldPre,
+    /// The imports the component declares (for listings).
+    pub imports: Vec<String>,
+    /// Whether the compiled artifact came from the cache.
+    pub cache: CacheOutcome,
+}
+
+/// The typed pre-instance for the plugin's world.
+pub enum WorldPre {
+    /// A grader.
+    Grader(v0::GraderPluginPre<PluginState>),
+    /// A world the host has no typed entry point for yet: callable through `dynamic`.
+    Untyped(InstancePre<PluginState>),
+}
+
+impl WorldPre {
+    /// The untyped pre-instance, for dynamic calls.
+    pub fn instance_pre(&self) -> &InstancePre<PluginState> {
+        match self {
+            WorldPre::Grader(pre) => pre.instance_pre(),
+            WorldPre::Untyped(pre) => pre,
+        }
+    }
+}
+
+impl LoadedPlugin {
+    /// The plugin's id and version.
+    pub fn plugin_ref(&self) -> &PluginRef {
+        &self.services.plugin
+    }
+}
+
+/// Why a plugin could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The manifest is unreadable or invalid.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The plugin targets a contract version this host cannot serve.
+    #[error(
+        "plugin {plugin}: built against tessera:platform@{contract}, but this host serves {supported}; rebuild it against this host's wit/ or upgrade the host"
+    )]
+    UnsupportedContract {
+        /// The plugin.
+        plugin: String,
+        /// The version it declared.
+        contract: String,
+        /// What the host serves.
+        supported: String,
+    },
+    /// The component file is missing or unreadable.
+    #[error("plugin {plugin}: cannot read component {path}: {reason}")]
+    MissingComponent {
+        /// The plugin.
+        plugin: String,
+        /// The resolved path.
+        path: PathBuf,
+        /// The I/O error.
+        reason: String,
+    },
+    /// The file is not a WebAssembly component.
+    #[error("plugin {plugin}: {path} is not a WebAssembly component: {reason}")]
+    NotAComponent {
+        /// The plugin.
+        plugin: String,
+        /// The resolved path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The component does not export the manifest's world.
+    #[error("plugin {plugin}: manifest says world `{world}` but the component {found}")]
+    WrongWorld {
+        /// The plugin.
+        plugin: String,
+        /// The world the manifest names.
+        world: World,
+        /// What the component exports instead.
+        found: String,
+    },
+    /// The component imports something it was not granted.
+    #[error("plugin {plugin}: imports `{import}`, which {reason}")]
+    DeniedImport {
+        /// The plugin.
+        plugin: String,
+        /// The import's full name.
+        import: String,
+        /// Why it is refused and what would allow it.
+        reason: String,
+    },
+    /// The component could not be linked or its smoke call failed.
+    #[error("plugin {plugin}: {reason}")]
+    Link {
+        /// The plugin.
+        plugin: String,
+        /// What failed.
+        reason: String,
+    },
+}
+
+impl LoadError {
+    /// The plugin id the error is about, when known.
+    pub fn plugin_id(&self) -> Option<&str> {
+        match self {
+            LoadError::Manifest(_) => None,
+            LoadError::UnsupportedContract { plugin, .. }
+            | LoadError::MissingComponent { plugin, .. }
+            | LoadError::NotAComponent { plugin, .. }
+            | LoadError::WrongWorld { plugin, .. }
+            | LoadError::DeniedImport { plugin, .. }
+            | LoadError::Link { plugin, .. } => Some(plugin),
+        }
+    }
+}
+
+/// The component model's binary header: magic, then layer 1 (component) encoding.
+const COMPONENT_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
+
+impl Runtime {
+    /// Loads the plugin whose manifest is at `manifest_path`.
+    pub async fn load_plugin(&self, manifest_path: &Path) -> Result<LoadedPlugin, LoadError> {
+        let manifest = Manifest::load(manifest_path, self.ceilings())?;
+        let text = std::fs::read(manifest_path).unwrap_or_default();
+        let dir = manifest_path.parent().unwrap_or(Path::new("."));
+        let path = manifest.component_path(dir);
+        let bytes = std::fs::read(&path).map_err(|e| LoadError::MissingComponent {
+            plugin: manifest.id.clone(),
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+        let fingerprint = {
+            use sha2::{Digest, Sha256};
+            let mut h = Sha256::new();
+            h.update(&text);
+            h.update(&bytes);
+            hex::encode(h.finalize())
+        };
+        self.load_component(manifest, manifest_path.to_owned(), &path, &bytes, fingerprint)
+            .await
+    }
+
+    /// Checks and links `bytes` as the component of `manifest`.
+    pub async fn load_component(
+        &self,
+        manifest: Manifest,
+        manifest_path: PathBuf,
+        path: &Path,
+        bytes: &[u8],
+        fingerprint: String,
+    ) -> Result<LoadedPlugin, LoadError> {
+        let id = manifest.id.clone();
+        if !contract::is_supported(&manifest.contract) {
+            return Err(LoadError::UnsupportedContract {
+                plugin: id,
+                contract: manifest.contract.clone(),
+                supported: contract::SUPPORTED_CONTRACTS.join(", "),
+            });
+        }
+        let not_component = |reason: String| LoadError::NotAComponent {
+            plugin: id.clone(),
+            path: path.to_owned(),
+            reason,
+        };
+        if bytes.len() < 8 || bytes[..4] != COMPONENT_HEADER[..4] {
+            return Err(not_component(
+                "it does not start with the WebAssembly magic bytes (truncated or not wasm)".into(),
+            ));
+        }
+        if bytes[4..8] != COMPONENT_HEADER[4..8] {
+            return Err(not_component(
+                "it is a core WebAssembly module; build for wasm32-wasip2 or wrap it with `wasm-tools component new`".into(),
+            ));
+        }
+        let engine = self.engine().clone();
+        let cache = self.cache().clone();
+        let owned = bytes.to_vec();
+        // Compiling can take seconds for a large component: keep it off the async workers.
+        let (component, cache_outcome) =
+            tokio::task::spawn_blocking(move || cache.load(&engine, &owned))
+                .await
+                .map_err(|e| not_component(format!("compilation task failed: {e}")))?
+                .map_err(|e| not_component(format!("{e:#}")))?;
+
+        let imports = check_world_and_imports(self, &manifest, &component)?;
+        let linker = build_linker(self, &manifest).map_err(|e| LoadError::Link {
+            plugin: id.clone(),
+            reason: format!("cannot build linker: {e:#}"),
+        })?;
+        let instance_pre = linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link {
+                plugin: id.clone(),
+                reason: format!("cannot link: {e:#}"),
+            })?;
+        let pre = match manifest.world {
+            World::Grader => WorldPre::Grader(v0::GraderPluginPre::new(instance_pre).map_err(
+                |e| LoadError::WrongWorld {
+                    plugin: id.clone(),
+                    world: manifest.world,
+                    found: format!("does not match its types: {e:#}"),
+                },
+            )?),
+            _ => WorldPre::Untyped(instance_pre),
+        };
+        let plugin = LoadedPlugin {
+            services: Arc::new(PluginServices::from_manifest(&manifest)),
+            manifest,
+            manifest_path,
+            fingerprint,
+            pre,
+            imports,
+            cache: cache_outcome,
+        };
+        smoke_call(self, &plugin).await?;
+        Ok(plugin)
+    }
+}
+
+/// The component must export the manifest's world interface at the declared contract
+/// version, and import nothing it was not granted. Returns the import names.
+fn check_world_and_imports(
+    runtime: &Runtime,
+    manifest: &Manifest,
+    component: &Component,
+) -> Result<Vec<String>, LoadError> {
+    let engine = runtime.engine();
+    let ty = component.component_type();
+    let exports: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_owned()).collect();
+    let wanted = contract::export_name(manifest.world, &manifest.contract);
+    if !exports.iter().any(|e| *e == wanted) {
+        let platform: Vec<&String> = exports
+            .iter()
+            .filter(|e| e.starts_with(contract::PACKAGE))
+            .collect();
+        let found = if platform.is_empty() {
+            format!(
+                "exports no tessera:platform interface (exports: {})",
+                if exports.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    exports.join(", ")
+                }
+            )
+        } else {
+            format!(
+                "exports {} instead of {wanted}",
+                platform
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        return Err(LoadError::WrongWorld {
+            plugin: manifest.id.clone(),
+            world: manifest.world,
+            found,
+        });
+    }
+    let mut imports = Vec::new();
+    for (name, item) in ty.imports(engine) {
+        if !matches!(item.ty, ComponentItem::ComponentInstance(_)) {
+            return Err(LoadError::DeniedImport {
+                plugin: manifest.id.clone(),
+                import: name.to_owned(),
+                reason: "is not an interface; plugins may import only WIT interfaces".into(),
+            });
+        }
+        let reason = match contract::check_import(
+            manifest.world,
+            &manifest.contract,
+            &manifest.grants,
+            name,
+        ) {
+            ImportVerdict::Allowed => {
+                imports.push(name.to_owned());
+                continue;
+            }
+            ImportVerdict::NotGranted(grant) => {
+                format!("its manifest does not grant (add {grant} to plugin.toml to allow it)")
+            }
+            ImportVerdict::NotInWorld => format!(
+                "is not available to world `{}` on this host",
+                manifest.world
+            ),
+            ImportVerdict::WrongContract => format!(
+                "belongs to another contract version than the declared tessera:platform@{}",
+                manifest.contract
+            ),
+        };
+        return Err(LoadError::DeniedImport {
+            plugin: manifest.id.clone(),
+            import: name.to_owned(),
+            reason,
+        });
+    }
+    Ok(imports)
+}
+
+/// A linker offering the base WASI interfaces plus exactly the granted services.
+fn build_linker(runtime: &Runtime, manifest: &Manifest) -> wasmtime::Result<Linker<PluginState>> {
+    let mut linker = Linker::<PluginState>::new(runtime.engine());
+    // The base set; sockets are linked too but unusable: the import check refuses them and
+    // the WASI context grants no network.
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    type Me = HasSelf<PluginState>;
+    v0::types::add_to_linker::<_, Me>(&mut linker, |s| s)?;
+    v0::logging::add_to_linker::<_, Me>(&mut linker, |s| s)?;
+    let grants = &manifest.grants;
+    if grants.llm {
+        v0::llm::add_to_linker::<_, Me>(&mut linker, |s| s)?;
+    }
+    if grants.code_runner {
+        v0::code_runner::add_to_linker::<_, Me>(&mut linker, |s| s)?;
+    }
+    if grants.keyvalue {
+        v0::keyvalue_store::add_to_linker::<_, Me>(&mut linker, |s| s)?;
+    }
+    if !grants.config.is_empty() {
+        v0::config_store::add_to_linker::<_, Me>(&mut linker, |s| s)?;
+    }
+    if !grants.outbound_hosts.is_empty() {
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    }
+    Ok(linker)
+}
+
+/// Calls the plugin once before it is offered to anyone: a grader must list the kinds its
+/// manifest claims.
+async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<(), LoadError> {
+    let link_err = |reason: String| LoadError::Link {
+        plugin: plugin.manifest.id.clone(),
+        reason,
+    };
+    if let WorldPre::Grader(_) = plugin.pre {
+        let kinds = runtime
+            .grader_kinds(plugin)
+            .await
+            .map_err(|e| link_err(format!("smoke call kinds() failed: {}", e.kind)))?;
+        let missing: Vec<&String> = plugin
+            .manifest
+            .routing
+            .kinds
+            .iter()
+            .filter(|k| !kinds.contains(k))
+            .collect();
+        if !missing.is_empty() {
+            return Err(link_err(format!(
+                "routing.kinds claims {missing:?}, but the component's kinds() returns {kinds:?}"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! The plugin runtime: one engine, a compile cache, per-plugin linking of granted imports,
+//! and calls that run in a fresh instance under the plugin's limits.
+//!
+//! - `engine`: the engine and its epoch ticker;
+//! - `cache`: compiled artifacts on disk;
+//! - `loader`: checks a component against its manifest and links it (`InstancePre`);
+//! - `call`: one call in a fresh store, with deadline, memory cap, output cap, and the
+//!   mapping of every failure to a typed [`PluginError`];
+//! - `dynamic`: calling any exported function with JSON input (for `tessera plugin call`);
+//! - `services`: the host services plugins import.
+
+pub mod bindings;
+pub mod cache;
+pub mod call;
+pub mod dynamic;
+pub mod engine;
+pub mod error;
+pub mod limits;
+pub mod loader;
+pub mod services;
+pub mod state;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use wasmtime::Engine;
+
+pub use error::{PluginError, PluginErrorKind, PluginRef};
+pub use loader::{LoadError, LoadedPlugin};
+
+use crate::metrics::Metrics;
+use crate::plugins::manifest::LimitCeilings;
+use cache::CompileCache;
+use engine::{EngineSettings, EpochTicker};
+
+/// Settings of the runtime.
+#[derive(Debug, Clone)]
+pub struct RuntimeSettings {
+    /// Engine settings (instance slots, memory ceiling).
+    pub engine: EngineSettings,
+    /// Where compiled components are cached.
+    pub cache_dir: PathBuf,
+}
+
+/// The runtime shared by every plugin.
+pub struct Runtime {
+    engine: Engine,
+    cache: CompileCache,
+    ceilings: LimitCeilings,
+    slots: Arc<tokio::sync::Semaphore>,
+    metrics: Arc<Metrics>,
+    _ticker: EpochTicker,
+}
+
+impl Runtime {
+    /// Builds the engine and starts its epoch ticker.
+    pub fn new(settings: &RuntimeSettings, metrics: Arc<Metrics>) -> anyhow::Result<Arc<Self>> {
+        let engine = engine::build_engine(settings.engine)
+            .map_err(|e| anyhow::anyhow!("cannot build the wasm engine: {e:#}"))?;
+        let ticker = EpochTicker::start(&engine)?;
+        Ok(Arc::new(Self {
+            cache: CompileCache::new(&settings.cache_dir, &engine),
+            ceilings: LimitCeilings {
+                max_memory_mb: settings.engine.max_memory_mb,
+                ..LimitCeilings::default()
+            },
+            slots: Arc::new(tokio::sync::Semaphore::new(
+                settings.engine.max_instances as usize,
+            )),
+            engine,
+            metrics,
+            _ticker: ticker,
+        }))
+    }
+
+    /// The engine.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// The compile cache.
+    pub fn cache(&self) -> &CompileCache {
+        &self.cache
+    }
+
+    /// The ceilings manifests are checked against.
+    pub fn ceilings(&self) -> LimitCeilings {
+        self.ceilings
+    }
+
+    /// Host metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+}

@@ -1,0 +1,106 @@
+//! Outbound HTTP (`wasi:http/outgoing-handler`) limited to the hosts a manifest lists in
+//! `grants.outbound_hosts`. Anything else is refused with `HTTP-request-denied` before a
+//! connection is made.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// The allow-list of one plugin.
+pub struct OutboundPolicy {
+    allowed: Arc<[String]>,
+}
+
+impl OutboundPolicy {
+    /// A policy allowing `allowed` (`host` allows any port, `host:port` only that port).
+    pub fn new(allowed: Arc<[String]>) -> Self {
+        Self { allowed }
+    }
+
+    /// Whether a request to `host` on `port` may go out.
+    pub fn allows(&self, host: &str, port: Option<u16>) -> bool {
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        self.allowed.iter().any(|entry| {
+            match entry.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()) {
+                Some((h, p)) => {
+                    h.eq_ignore_ascii_case(host) && Some(p.parse::<u16>().ok()).flatten() == port
+                }
+                None => entry.eq_ignore_ascii_case(host),
+            }
+        })
+    }
+}
+
+type SendFuture = Box<
+    dyn Future<
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn Future<Output = Result<(), Error>> + Send>,
+                ),
+                Error,
+            >,
+        > + Send,
+>;
+
+impl WasiHttpHooks for OutboundPolicy {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        fut: Box<dyn Future<Output = Result<(), Error>> + Send>,
+    ) -> SendFuture {
+        let uri = request.uri();
+        let host = uri.host().unwrap_or_default().to_owned();
+        let port = uri.port_u16().or(match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        });
+        if !self.allows(&host, port) {
+            tracing::warn!(%host, ?port, "outbound request refused: host not in grants.outbound_hosts");
+            return Box::new(async { Err(Error::HttpRequestDenied) });
+        }
+        _ = fut;
+        Box::new(async move {
+            use http_body_util::BodyExt;
+            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+            Ok((
+                res.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = Result<(), Error>> + Send>,
+            ))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy(hosts: &[&str]) -> OutboundPolicy {
+        OutboundPolicy::new(hosts.iter().map(|s| s.to_string()).collect())
+    }
+
+    #[test]
+    fn host_without_port_allows_every_port() {
+        let p = policy(&["api.example.com"]);
+        assert!(p.allows("api.example.com", Some(443)));
+        assert!(p.allows("API.example.com", Some(8080)));
+        assert!(!p.allows("evil.example.com", Some(443)));
+        assert!(!p.allows("example.com", Some(443)));
+    }
+
+    #[test]
+    fn host_with_port_allows_only_that_port() {
+        let p = policy(&["127.0.0.1:8080"]);
+        assert!(p.allows("127.0.0.1", Some(8080)));
+        assert!(!p.allows("127.0.0.1", Some(8081)));
+        assert!(!p.allows("localhost", Some(8080)));
+    }
+
+    #[test]
+    fn empty_list_allows_nothing() {
+        assert!(!policy(&[]).allows("127.0.0.1", Some(80)));
+    }
+}
