@@ -56,7 +56,12 @@ pub enum PluginCommand {
 #[derive(Debug, Clone, Args)]
 pub struct RuntimeArgs {
     /// Folder of plugins (each `<dir>/<plugin>/plugin.toml`); repeat or separate with commas.
-    #[arg(long = "plugins-dir", env = "TESSERA_PLUGINS_DIR", value_delimiter = ',', default_value = "plugins")]
+    #[arg(
+        long = "plugins-dir",
+        env = "TESSERA_PLUGINS_DIR",
+        value_delimiter = ',',
+        default_value = "plugins"
+    )]
     pub plugins_dirs: Vec<PathBuf>,
     /// Folder for local data: the compiled-component cache lives in `<data-dir>/cache`.
     #[arg(long, env = "TESSERA_DATA_DIR", default_value = "data")]

@@ -106,7 +106,10 @@ pub enum GradeError {
 }
 
 /// Grades `request` with the grader that claims its kind.
-pub async fn grade(registry: &Registry, request: GradeRequest) -> Result<GradeResponse, GradeError> {
+pub async fn grade(
+    registry: &Registry,
+    request: GradeRequest,
+) -> Result<GradeResponse, GradeError> {
     let invalid = |field: &str, message: String| GradeError::Invalid {
         field: field.to_owned(),
         message,
@@ -118,13 +121,19 @@ pub async fn grade(registry: &Registry, request: GradeRequest) -> Result<GradeRe
     if q.prompt.len() > MAX_PROMPT_BYTES {
         return Err(invalid(
             "question.prompt",
-            format!("is {} bytes; at most {MAX_PROMPT_BYTES} are accepted", q.prompt.len()),
+            format!(
+                "is {} bytes; at most {MAX_PROMPT_BYTES} are accepted",
+                q.prompt.len()
+            ),
         ));
     }
     if q.options.len() > MAX_OPTIONS {
         return Err(invalid(
             "question.options",
-            format!("has {} options; at most {MAX_OPTIONS} are accepted", q.options.len()),
+            format!(
+                "has {} options; at most {MAX_OPTIONS} are accepted",
+                q.options.len()
+            ),
         ));
     }
     let snapshot = registry.snapshot();

@@ -26,12 +26,18 @@ impl Metrics {
     pub fn new() -> Self {
         let registry = Registry::new();
         let plugin_calls = IntCounterVec::new(
-            Opts::new("tessera_plugin_calls_total", "Plugin calls by plugin, version and function"),
+            Opts::new(
+                "tessera_plugin_calls_total",
+                "Plugin calls by plugin, version and function",
+            ),
             &["plugin", "version", "function"],
         )
         .expect("static metric definition");
         let plugin_errors = IntCounterVec::new(
-            Opts::new("tessera_plugin_errors_total", "Failed plugin calls by plugin and error kind"),
+            Opts::new(
+                "tessera_plugin_errors_total",
+                "Failed plugin calls by plugin and error kind",
+            ),
             &["plugin", "version", "kind"],
         )
         .expect("static metric definition");
@@ -47,15 +53,18 @@ impl Metrics {
             &["plugin", "function"],
         )
         .expect("static metric definition");
-        let plugins_loaded =
-            IntGauge::new("tessera_plugins_loaded", "Plugins loaded and serving").expect("static metric definition");
+        let plugins_loaded = IntGauge::new("tessera_plugins_loaded", "Plugins loaded and serving")
+            .expect("static metric definition");
         let plugins_failed = IntGauge::new(
             "tessera_plugins_failed",
             "Plugins that failed to load at the last (re)load",
         )
         .expect("static metric definition");
         let http_requests = IntCounterVec::new(
-            Opts::new("tessera_http_requests_total", "HTTP requests by route and status"),
+            Opts::new(
+                "tessera_http_requests_total",
+                "HTTP requests by route and status",
+            ),
             &["route", "status"],
         )
         .expect("static metric definition");
@@ -67,7 +76,9 @@ impl Metrics {
             Box::new(plugins_failed.clone()),
             Box::new(http_requests.clone()),
         ] {
-            registry.register(collector).expect("metric names are unique");
+            registry
+                .register(collector)
+                .expect("metric names are unique");
         }
         Self {
             registry,

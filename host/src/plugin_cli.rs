@@ -42,7 +42,10 @@ async fn list(args: &RuntimeArgs) -> anyhow::Result<Outcome> {
     let registry = crate::serve::registry(args)?;
     let report = registry.reload().await;
     let snapshot = registry.snapshot();
-    println!("{:<24} {:<10} {:<20} {:<8} KINDS", "ID", "VERSION", "WORLD", "CONTRACT");
+    println!(
+        "{:<24} {:<10} {:<20} {:<8} KINDS",
+        "ID", "VERSION", "WORLD", "CONTRACT"
+    );
     for p in snapshot.plugins.values() {
         println!(
             "{:<24} {:<10} {:<20} {:<8} {}",
@@ -61,15 +64,29 @@ async fn list(args: &RuntimeArgs) -> anyhow::Result<Outcome> {
 
 fn describe(p: &LoadedPlugin, functions: &[String]) {
     println!("ok: plugin {}@{}", p.manifest.id, p.manifest.version);
-    println!("  world:     {} (tessera:platform@{})", p.manifest.world, p.manifest.contract);
+    println!(
+        "  world:     {} (tessera:platform@{})",
+        p.manifest.world, p.manifest.contract
+    );
     println!("  functions: {}", functions.join(", "));
-    println!("  imports:   {}", if p.imports.is_empty() { "none".into() } else { p.imports.join(", ") });
+    println!(
+        "  imports:   {}",
+        if p.imports.is_empty() {
+            "none".into()
+        } else {
+            p.imports.join(", ")
+        }
+    );
     println!(
         "  limits:    timeout {} ms, memory {} MiB, output {} bytes{}",
         p.manifest.limits.timeout_ms,
         p.manifest.limits.memory_mb,
         p.manifest.limits.max_output_bytes,
-        p.manifest.limits.fuel.map(|f| format!(", fuel {f}")).unwrap_or_default()
+        p.manifest
+            .limits
+            .fuel
+            .map(|f| format!(", fuel {f}"))
+            .unwrap_or_default()
     );
     if !p.manifest.routing.kinds.is_empty() {
         println!("  kinds:     {}", p.manifest.routing.kinds.join(", "));
@@ -106,7 +123,10 @@ fn validate_component(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome
     let component = match runtime.cache().load(runtime.engine(), &bytes) {
         Ok((c, _)) => c,
         Err(e) => {
-            eprintln!("invalid: {} is not a loadable WebAssembly component: {e:#}", path.display());
+            eprintln!(
+                "invalid: {} is not a loadable WebAssembly component: {e:#}",
+                path.display()
+            );
             return Ok(Outcome(false));
         }
     };
@@ -118,7 +138,10 @@ fn validate_component(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome
         Some((world, version.unwrap_or("").to_owned()))
     });
     let Some((world, version)) = export else {
-        eprintln!("invalid: {} exports no tessera:platform capability interface", path.display());
+        eprintln!(
+            "invalid: {} exports no tessera:platform capability interface",
+            path.display()
+        );
         return Ok(Outcome(false));
     };
     println!("component {}", path.display());
@@ -139,7 +162,12 @@ fn validate_component(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome
         outbound_hosts: vec!["any".into()],
     };
     for (name, _) in ty.imports(engine) {
-        let needs = match contract::check_import(world, &version, &crate::plugins::manifest::Grants::default(), name) {
+        let needs = match contract::check_import(
+            world,
+            &version,
+            &crate::plugins::manifest::Grants::default(),
+            name,
+        ) {
             contract::ImportVerdict::Allowed => "always granted".to_owned(),
             contract::ImportVerdict::NotGranted(grant) => format!("needs {grant}"),
             _ => match contract::check_import(world, &version, &everything, name) {
@@ -158,7 +186,12 @@ fn validate_component(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome
     Ok(Outcome(true))
 }
 
-async fn call(id: &str, function: &str, input: &str, args: &RuntimeArgs) -> anyhow::Result<Outcome> {
+async fn call(
+    id: &str,
+    function: &str,
+    input: &str,
+    args: &RuntimeArgs,
+) -> anyhow::Result<Outcome> {
     let input: serde_json::Value =
         serde_json::from_str(input).context("--input is not valid JSON")?;
     let registry = crate::serve::registry(args)?;

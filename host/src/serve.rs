@@ -51,7 +51,9 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .join("; ")
         );
     }
-    state.started.store(true, std::sync::atomic::Ordering::Release);
+    state
+        .started
+        .store(true, std::sync::atomic::Ordering::Release);
     tracing::info!(
         %addr,
         plugins = report.added.len(),

@@ -77,9 +77,10 @@ impl ApiError {
             ApiError::BadRequest { field, .. } => (
                 StatusCode::BAD_REQUEST,
                 "BAD_REQUEST",
-                field
-                    .as_ref()
-                    .map_or(Json::Null, |f| json!({ "field": f, "issue": self.to_string() })),
+                field.as_ref().map_or(
+                    Json::Null,
+                    |f| json!({ "field": f, "issue": self.to_string() }),
+                ),
             ),
             ApiError::Validation { field, issue } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -97,15 +98,21 @@ impl ApiError {
                 json!({ "limit_bytes": limit }),
             ),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "NOT_FOUND", Json::Null),
-            ApiError::MethodNotAllowed => {
-                (StatusCode::METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", Json::Null)
-            }
-            ApiError::Unavailable(_) => {
-                (StatusCode::SERVICE_UNAVAILABLE, "SERVICE_UNAVAILABLE", Json::Null)
-            }
+            ApiError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                Json::Null,
+            ),
+            ApiError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "SERVICE_UNAVAILABLE",
+                Json::Null,
+            ),
             ApiError::Plugin(e) => {
                 let (status, code) = match e.kind {
-                    PluginErrorKind::Timeout { .. } => (StatusCode::GATEWAY_TIMEOUT, "PLUGIN_TIMEOUT"),
+                    PluginErrorKind::Timeout { .. } => {
+                        (StatusCode::GATEWAY_TIMEOUT, "PLUGIN_TIMEOUT")
+                    }
                     PluginErrorKind::Busy => (StatusCode::SERVICE_UNAVAILABLE, "PLUGIN_BUSY"),
                     _ => (StatusCode::BAD_GATEWAY, "PLUGIN_FAILED"),
                 };
@@ -119,9 +126,11 @@ impl ApiError {
                     }),
                 )
             }
-            ApiError::Internal(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL_ERROR", Json::Null)
-            }
+            ApiError::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL_ERROR",
+                Json::Null,
+            ),
         }
     }
 }

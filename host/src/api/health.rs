@@ -27,7 +27,10 @@ async fn startup(State(state): State<AppState>) -> impl IntoResponse {
     if state.is_started() {
         (StatusCode::OK, Json(json!({ "status": "started" })))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "starting" })))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "starting" })),
+        )
     }
 }
 
@@ -35,10 +38,17 @@ async fn startup(State(state): State<AppState>) -> impl IntoResponse {
 /// make the host `degraded`, not unready, since the healthy ones serve.
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     if !state.is_started() {
-        return (StatusCode::SERVICE_UNAVAILABLE, Json(json!({ "status": "starting" })));
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "starting" })),
+        );
     }
     let snapshot = state.registry.snapshot();
-    let status = if snapshot.failures.is_empty() { "ready" } else { "degraded" };
+    let status = if snapshot.failures.is_empty() {
+        "ready"
+    } else {
+        "degraded"
+    };
     (
         StatusCode::OK,
         Json(json!({

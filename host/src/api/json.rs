@@ -40,20 +40,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
             }
         })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        serde_path_to_error::deserialize(de).map(ValidJson).map_err(|e| {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let field = (path != ".").then_some(path);
-            let message = match inner.classify() {
-                serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                    format!("malformed JSON: {inner}")
-                }
-                _ => match &field {
-                    Some(f) => format!("{f}: {inner}"),
-                    None => inner.to_string(),
-                },
-            };
-            ApiError::BadRequest { field, message }
-        })
+        serde_path_to_error::deserialize(de)
+            .map(ValidJson)
+            .map_err(|e| {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                let field = (path != ".").then_some(path);
+                let message = match inner.classify() {
+                    serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
+                        format!("malformed JSON: {inner}")
+                    }
+                    _ => match &field {
+                        Some(f) => format!("{f}: {inner}"),
+                        None => inner.to_string(),
+                    },
+                };
+                ApiError::BadRequest { field, message }
+            })
     }
 }

@@ -200,9 +200,11 @@ pub fn check_import(world: World, contract: &str, grants: &Grants, import: &str)
         return ImportVerdict::Allowed;
     }
     let (service, granted, grant_name) = match name {
-        "tessera:platform/code-runner" => {
-            (Service::CodeRunner, grants.code_runner, "grants.code_runner = true")
-        }
+        "tessera:platform/code-runner" => (
+            Service::CodeRunner,
+            grants.code_runner,
+            "grants.code_runner = true",
+        ),
         "tessera:platform/llm" => (Service::Llm, grants.llm, "grants.llm = true"),
         "wasi:keyvalue/store" => (Service::KeyValue, grants.keyvalue, "grants.keyvalue = true"),
         "wasi:config/store" => (
@@ -234,7 +236,10 @@ mod tests {
     fn base_wasi_is_always_allowed() {
         let g = Grants::default();
         for name in ["wasi:cli/environment@0.2.0", "wasi:io/streams@0.2.6"] {
-            assert_eq!(check_import(World::Grader, "0.1.0", &g, name), ImportVerdict::Allowed);
+            assert_eq!(
+                check_import(World::Grader, "0.1.0", &g, name),
+                ImportVerdict::Allowed
+            );
         }
     }
 
@@ -247,9 +252,15 @@ mod tests {
             ImportVerdict::NotGranted("grants.llm = true")
         );
         g.llm = true;
-        assert_eq!(check_import(World::Grader, "0.1.0", &g, llm), ImportVerdict::Allowed);
+        assert_eq!(
+            check_import(World::Grader, "0.1.0", &g, llm),
+            ImportVerdict::Allowed
+        );
         // A world that has no llm import never gets it, granted or not.
-        assert_eq!(check_import(World::Assigner, "0.1.0", &g, llm), ImportVerdict::NotInWorld);
+        assert_eq!(
+            check_import(World::Assigner, "0.1.0", &g, llm),
+            ImportVerdict::NotInWorld
+        );
     }
 
     #[test]
@@ -259,10 +270,18 @@ mod tests {
             ..Grants::default()
         };
         for name in ["wasi:sockets/tcp@0.2.0", "acme:evil/backdoor"] {
-            assert_eq!(check_import(World::Grader, "0.1.0", &g, name), ImportVerdict::NotInWorld);
+            assert_eq!(
+                check_import(World::Grader, "0.1.0", &g, name),
+                ImportVerdict::NotInWorld
+            );
         }
         assert_eq!(
-            check_import(World::Grader, "0.1.0", &g, "wasi:http/outgoing-handler@0.2.0"),
+            check_import(
+                World::Grader,
+                "0.1.0",
+                &g,
+                "wasi:http/outgoing-handler@0.2.0"
+            ),
             ImportVerdict::Allowed
         );
     }

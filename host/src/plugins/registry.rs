@@ -152,9 +152,7 @@ impl Registry {
                     let plugin = error.plugin_id().map(str::to_owned);
                     tracing::error!(manifest = %path.display(), %error, "plugin failed to load");
                     // Keep the old version of a plugin whose update is broken.
-                    if let Some(previous) = plugin.as_ref().and_then(|id| old.plugins.get(id))
-                        && previous.manifest_path == path
-                    {
+                    if let Some(previous) = old.plugins.values().find(|p| p.manifest_path == path) {
                         let _ = admit(&mut next, previous.clone());
                     }
                     failures.push(LoadFailure {
@@ -183,10 +181,9 @@ impl Registry {
     fn reuse_if_unchanged(&self, old: &Snapshot, path: &Path) -> Option<Arc<LoadedPlugin>> {
         let existing = old.plugins.values().find(|p| p.manifest_path == path)?;
         let text = std::fs::read(path).ok()?;
-        let manifest = toml::from_str::<crate::plugins::manifest::Manifest>(
-            std::str::from_utf8(&text).ok()?,
-        )
-        .ok()?;
+        let manifest =
+            toml::from_str::<crate::plugins::manifest::Manifest>(std::str::from_utf8(&text).ok()?)
+                .ok()?;
         let bytes = std::fs::read(manifest.component_path(path.parent()?)).ok()?;
         use sha2::{Digest, Sha256};
         let mut h = Sha256::new();

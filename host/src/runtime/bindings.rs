@@ -24,5 +24,7 @@ pub mod v0_1_0 {
 
     pub use exports::tessera::platform::grader;
     pub use tessera::platform::{code_runner, llm, types};
-    pub use wasi::{config::store as config_store, keyvalue::store as keyvalue_store, logging::logging};
+    pub use wasi::{
+        config::store as config_store, keyvalue::store as keyvalue_store, logging::logging,
+    };
 }

@@ -81,7 +81,8 @@ impl Runtime {
         let outcome = match self.slots.clone().try_acquire_owned() {
             Err(_) => Err(PluginErrorKind::Busy),
             Ok(_permit) => {
-                let mut store = Store::new(self.engine(), PluginState::new(plugin.services.clone()));
+                let mut store =
+                    Store::new(self.engine(), PluginState::new(plugin.services.clone()));
                 store.limiter(|s| &mut s.limiter);
                 store.set_epoch_deadline(1);
                 store.epoch_deadline_async_yield_and_update(1);
@@ -97,8 +98,12 @@ impl Runtime {
             }
         };
         let elapsed = started.elapsed();
-        self.metrics()
-            .record_call(plugin.plugin_ref(), function, elapsed, outcome.as_ref().err());
+        self.metrics().record_call(
+            plugin.plugin_ref(),
+            function,
+            elapsed,
+            outcome.as_ref().err(),
+        );
         outcome.map_err(|kind| {
             tracing::warn!(plugin = %plugin.plugin_ref(), function, error = %kind, "plugin call failed");
             PluginError {
@@ -116,7 +121,10 @@ impl Runtime {
         self.run_call(plugin, "kinds", |mut store| async move {
             let result = async {
                 let bindings = pre.instantiate_async(&mut store).await?;
-                bindings.tessera_platform_grader().call_kinds(&mut store).await
+                bindings
+                    .tessera_platform_grader()
+                    .call_kinds(&mut store)
+                    .await
             }
             .await;
             (store, result)

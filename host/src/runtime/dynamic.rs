@@ -81,9 +81,9 @@ impl Runtime {
                     let idx = instance
                         .get_export_index(&mut store, Some(&iface), &function_name)
                         .ok_or_else(|| wasmtime::format_err!("missing export {function_name}"))?;
-                    let func = instance
-                        .get_func(&mut store, idx)
-                        .ok_or_else(|| wasmtime::format_err!("{function_name} is not a function"))?;
+                    let func = instance.get_func(&mut store, idx).ok_or_else(|| {
+                        wasmtime::format_err!("{function_name} is not a function")
+                    })?;
                     let mut results = vec![Val::Bool(false); result_types.len()];
                     func.call_async(&mut store, &params, &mut results).await?;
                     Ok(JsonResults(results))
@@ -117,9 +117,9 @@ fn val_size(v: &Val) -> usize {
             items.iter().map(val_size).sum::<usize>() + items.len()
         }
         Val::Record(fields) => fields.iter().map(|(_, v)| val_size(v) + 1).sum(),
-        Val::Variant(_, Some(v)) | Val::Option(Some(v)) | Val::Result(Ok(Some(v)) | Err(Some(v))) => {
-            val_size(v) + 1
-        }
+        Val::Variant(_, Some(v))
+        | Val::Option(Some(v))
+        | Val::Result(Ok(Some(v)) | Err(Some(v))) => val_size(v) + 1,
         _ => 8,
     }
 }
@@ -139,9 +139,8 @@ fn export_interface(runtime: &Runtime, plugin: &LoadedPlugin) -> Option<Componen
 fn params_from_json(func: &ComponentFunc, input: &Json) -> Result<Vec<Val>, ConvertError> {
     let params: Vec<(String, Type)> = func.params().map(|(n, t)| (n.to_owned(), t)).collect();
     let object = input.as_object();
-    let keyed = |name: &str| {
-        object.and_then(|o| o.get(name).or_else(|| o.get(&name.replace('-', "_"))))
-    };
+    let keyed =
+        |name: &str| object.and_then(|o| o.get(name).or_else(|| o.get(&name.replace('-', "_"))));
     match params.as_slice() {
         [] => Ok(Vec::new()),
         [(name, ty)] => {
@@ -196,7 +195,9 @@ pub fn json_to_val(v: &Json, ty: &Type, path: &str) -> Result<Val, ConvertError>
         }
         Type::Float64 => Val::Float64(v.as_f64().ok_or_else(|| err(path, "expected a number"))?),
         Type::Char => {
-            let s = v.as_str().ok_or_else(|| err(path, "expected a one-character string"))?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| err(path, "expected a one-character string"))?;
             let mut chars = s.chars();
             match (chars.next(), chars.next()) {
                 (Some(c), None) => Val::Char(c),
@@ -220,7 +221,9 @@ pub fn json_to_val(v: &Json, ty: &Type, path: &str) -> Result<Val, ConvertError>
             )
         }
         Type::Record(record) => {
-            let obj = v.as_object().ok_or_else(|| err(path, "expected an object"))?;
+            let obj = v
+                .as_object()
+                .ok_or_else(|| err(path, "expected an object"))?;
             let mut fields = Vec::new();
             for field in record.fields() {
                 let snake = field.name.replace('-', "_");
@@ -258,7 +261,9 @@ pub fn json_to_val(v: &Json, ty: &Type, path: &str) -> Result<Val, ConvertError>
                 .find(|c| c.name == name || c.name.replace('-', "_") == name)
                 .ok_or_else(|| err(path, format!("unknown case `{name}`")))?;
             let payload = match (case.ty, payload) {
-                (Some(ty), Some(p)) => Some(Box::new(json_to_val(p, &ty, &format!("{path}.{name}"))?)),
+                (Some(ty), Some(p)) => {
+                    Some(Box::new(json_to_val(p, &ty, &format!("{path}.{name}"))?))
+                }
                 (Some(_), None) => return Err(err(path, format!("case `{name}` needs a value"))),
                 (None, _) => None,
             };
@@ -280,7 +285,11 @@ pub fn json_to_val(v: &Json, ty: &Type, path: &str) -> Result<Val, ConvertError>
             let (name, payload) = case_of(v, path)?;
             let side = |ty: Option<Type>, key: &str| -> Result<Option<Box<Val>>, ConvertError> {
                 match (ty, payload) {
-                    (Some(ty), Some(p)) => Ok(Some(Box::new(json_to_val(p, &ty, &format!("{path}.{key}"))?))),
+                    (Some(ty), Some(p)) => Ok(Some(Box::new(json_to_val(
+                        p,
+                        &ty,
+                        &format!("{path}.{key}"),
+                    )?))),
                     (Some(_), None) => Err(err(path, format!("`{key}` needs a value"))),
                     (None, _) => Ok(None),
                 }
@@ -292,11 +301,15 @@ pub fn json_to_val(v: &Json, ty: &Type, path: &str) -> Result<Val, ConvertError>
             }
         }
         Type::Flags(flags) => {
-            let items = v.as_array().ok_or_else(|| err(path, "expected an array of flag names"))?;
+            let items = v
+                .as_array()
+                .ok_or_else(|| err(path, "expected an array of flag names"))?;
             let known: Vec<&str> = flags.names().collect();
             let mut out = Vec::new();
             for item in items {
-                let name = item.as_str().ok_or_else(|| err(path, "flag names are strings"))?;
+                let name = item
+                    .as_str()
+                    .ok_or_else(|| err(path, "flag names are strings"))?;
                 if !known.contains(&name) {
                     return Err(err(path, format!("unknown flag `{name}`")));
                 }

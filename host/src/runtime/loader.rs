@@ -164,8 +164,14 @@ impl Runtime {
             h.update(&bytes);
             hex::encode(h.finalize())
         };
-        self.load_component(manifest, manifest_path.to_owned(), &path, &bytes, fingerprint)
-            .await
+        self.load_component(
+            manifest,
+            manifest_path.to_owned(),
+            &path,
+            &bytes,
+            fingerprint,
+        )
+        .await
     }
 
     /// Checks and links `bytes` as the component of `manifest`.
@@ -222,13 +228,15 @@ impl Runtime {
                 reason: format!("cannot link: {e:#}"),
             })?;
         let pre = match manifest.world {
-            World::Grader => WorldPre::Grader(v0::GraderPluginPre::new(instance_pre).map_err(
-                |e| LoadError::WrongWorld {
-                    plugin: id.clone(),
-                    world: manifest.world,
-                    found: format!("does not match its types: {e:#}"),
-                },
-            )?),
+            World::Grader => {
+                WorldPre::Grader(v0::GraderPluginPre::new(instance_pre).map_err(|e| {
+                    LoadError::WrongWorld {
+                        plugin: id.clone(),
+                        world: manifest.world,
+                        found: format!("does not match its types: {e:#}"),
+                    }
+                })?)
+            }
             _ => WorldPre::Untyped(instance_pre),
         };
         let plugin = LoadedPlugin {
@@ -256,7 +264,7 @@ fn check_world_and_imports(
     let ty = component.component_type();
     let exports: Vec<String> = ty.exports(engine).map(|(n, _)| n.to_owned()).collect();
     let wanted = contract::export_name(manifest.world, &manifest.contract);
-    if !exports.iter().any(|e| *e == wanted) {
+    if !exports.contains(&wanted) {
         let platform: Vec<&String> = exports
             .iter()
             .filter(|e| e.starts_with(contract::PACKAGE))

@@ -135,7 +135,10 @@ impl HostBucket for PluginState {
                 .get(&name)
                 .map(|m| m.keys().skip(start).take(PAGE).cloned().collect())
                 .unwrap_or_default();
-            let more = b.buckets.get(&name).is_some_and(|m| m.len() > start + keys.len());
+            let more = b
+                .buckets
+                .get(&name)
+                .is_some_and(|m| m.len() > start + keys.len());
             KeyResponse {
                 cursor: more.then(|| (start + keys.len()) as u64),
                 keys,

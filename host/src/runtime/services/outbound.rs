@@ -21,14 +21,14 @@ impl OutboundPolicy {
     /// Whether a request to `host` on `port` may go out.
     pub fn allows(&self, host: &str, port: Option<u16>) -> bool {
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        self.allowed.iter().any(|entry| {
-            match entry.rsplit_once(':').filter(|(_, p)| p.parse::<u16>().is_ok()) {
-                Some((h, p)) => {
-                    h.eq_ignore_ascii_case(host) && Some(p.parse::<u16>().ok()).flatten() == port
+        self.allowed
+            .iter()
+            .any(|entry| match entry.rsplit_once(':') {
+                Some((h, p)) if p.parse::<u16>().is_ok() => {
+                    h.eq_ignore_ascii_case(host) && p.parse::<u16>().ok() == port
                 }
-                None => entry.eq_ignore_ascii_case(host),
-            }
-        })
+                _ => entry.eq_ignore_ascii_case(host),
+            })
     }
 }
 

@@ -1,0 +1,94 @@
+//! The plugin author's CLI: list, validate, call.
+
+use crate::support::{binary, component, data_dir, plugins_dir};
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let out = binary()
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir())
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn list_shows_the_quiz_grader() {
+    let dir = plugins_dir().display().to_string();
+    let (ok, stdout, stderr) = run(&["plugin", "list", "--plugins-dir", &dir]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("quiz-grader"), "{stdout}");
+    assert!(stdout.contains("multiple_choice"), "{stdout}");
+}
+
+#[test]
+fn validate_accepts_a_plugin_folder_and_a_bare_component() {
+    let dir = plugins_dir().join("quiz-grader").display().to_string();
+    let (ok, stdout, stderr) = run(&["plugin", "validate", &dir]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("grader-plugin"), "{stdout}");
+    assert!(stdout.contains("grade"), "{stdout}");
+
+    let wasm = component("quiz_grader.wasm").display().to_string();
+    let (ok, stdout, stderr) = run(&["plugin", "validate", &wasm]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.contains("grader-plugin (tessera:platform@0.1.0)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn validate_rejects_a_non_component_with_a_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("junk.wasm");
+    std::fs::write(&file, b"not wasm").unwrap();
+    let (ok, _, stderr) = run(&["plugin", "validate", &file.display().to_string()]);
+    assert!(!ok);
+    assert!(stderr.contains("invalid"), "{stderr}");
+}
+
+#[test]
+fn call_runs_a_function_with_json_input() {
+    let dir = plugins_dir().display().to_string();
+    let input = r#"{"submission":{"question":{"kind":"true_false","prompt":"Sky is blue?","options":[],"answer_key":"{\"correct\":true}"},"answer":"{\"value\":true}"}}"#;
+    let (ok, stdout, stderr) = run(&[
+        "plugin",
+        "call",
+        "quiz-grader",
+        "grade",
+        "--input",
+        input,
+        "--plugins-dir",
+        &dir,
+    ]);
+    assert!(ok, "{stderr}");
+    let out: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(out["ok"]["score"], 1.0, "{out}");
+
+    let (ok, stdout, _) = run(&[
+        "plugin",
+        "call",
+        "quiz-grader",
+        "kinds",
+        "--plugins-dir",
+        &dir,
+    ]);
+    assert!(ok);
+    assert!(stdout.contains("numeric"), "{stdout}");
+
+    let (ok, _, stderr) = run(&[
+        "plugin",
+        "call",
+        "quiz-grader",
+        "nope",
+        "--plugins-dir",
+        &dir,
+    ]);
+    assert!(!ok);
+    assert!(stderr.contains("nope"), "{stderr}");
+}

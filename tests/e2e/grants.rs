@@ -1,0 +1,89 @@
+//! Grants: a component importing what its manifest does not grant is refused at load time;
+//! outbound HTTP reaches only the hosts in `grants.outbound_hosts`.
+
+use serde_json::json;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::support::{Server, binary, fixtures_dir};
+
+#[tokio::test]
+async fn an_ungranted_import_is_refused_at_load_naming_plugin_and_import() {
+    let server = Server::start(&[fixtures_dir()]).await;
+    let (status, ready) = server.get("/health/ready").await;
+    assert_eq!(status, 200);
+    assert_eq!(ready["status"], "degraded");
+    let failed = ready["details"]["plugins"]["failed"].as_array().unwrap();
+    let sneaky = failed
+        .iter()
+        .find(|f| f["plugin"] == "fixture-sneaky")
+        .expect("fixture-sneaky is reported as failed");
+    let reason = sneaky["reason"].as_str().unwrap();
+    assert!(reason.contains("tessera:platform/llm@0.1.0"), "{reason}");
+    assert!(reason.contains("grants.llm"), "{reason}");
+    // Its kind is not served by anyone.
+    let (status, body) = server
+        .grade(json!({"question": {"kind": "sneaky", "answer_key": {}}, "answer": {}}))
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"]["field"], "question.kind");
+}
+
+#[test]
+fn validate_reports_the_ungranted_import_and_exits_non_zero() {
+    let out = binary()
+        .args(["plugin", "validate"])
+        .arg(fixtures_dir().join("fixture-sneaky"))
+        .arg("--data-dir")
+        .arg(crate::support::data_dir())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("fixture-sneaky"), "{stderr}");
+    assert!(stderr.contains("tessera:platform/llm@0.1.0"), "{stderr}");
+}
+
+/// A one-shot HTTP server on 127.0.0.1 answering every request with `hello`.
+async fn hello_server() -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(
+                        b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello",
+                    )
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn outbound_http_reaches_allowed_hosts_only() {
+    let port = hello_server().await;
+    let server = Server::start(&[fixtures_dir()]).await;
+    let fetch = |url: String| json!({"question": {"kind": "fetch", "prompt": url, "answer_key": {}}, "answer": {}});
+
+    let (status, body) = server
+        .grade(fetch(format!("http://127.0.0.1:{port}/")))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["feedback"].as_str().unwrap().contains("hello"),
+        "{body}"
+    );
+
+    // `localhost` is not in the allow-list (only 127.0.0.1 is), so the host refuses it
+    // before connecting and the plugin sees HTTP-request-denied.
+    let (status, body) = server
+        .grade(fetch(format!("http://localhost:{port}/")))
+        .await;
+    assert_eq!(status, 503, "{body}");
+    let message = body["error"]["message"].as_str().unwrap().to_lowercase();
+    assert!(message.contains("denied"), "{message}");
+}

@@ -1,0 +1,10 @@
+//! End-to-end tests: each starts the real `tessera` binary and talks to it over HTTP.
+//! Fixture components are built by `./dev test` into dist/components/.
+
+mod bad_input;
+mod cli;
+mod grants;
+mod misbehaving;
+mod quiz_grader;
+mod reload;
+mod support;
