@@ -44,7 +44,11 @@ pub fn data_dir() -> PathBuf {
 /// The `tessera` binary under test.
 pub fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
-    cmd.env("RUST_LOG", "warn");
+    // Quiet servers unless asked: TESSERA_TEST_LOG=debug shows their logs.
+    cmd.env(
+        "RUST_LOG",
+        std::env::var("TESSERA_TEST_LOG").unwrap_or_else(|_| "off".into()),
+    );
     cmd
 }
 
