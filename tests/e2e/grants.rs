@@ -87,3 +87,14 @@ async fn outbound_http_reaches_allowed_hosts_only() {
     let message = body["error"]["message"].as_str().unwrap().to_lowercase();
     assert!(message.contains("denied"), "{message}");
 }
+
+#[tokio::test]
+async fn granted_keyvalue_keeps_state_across_calls_and_config_serves_only_granted_keys() {
+    let server = Server::start(&[fixtures_dir()]).await;
+    let counter = json!({"question": {"kind": "counter", "answer_key": {}}, "answer": {}});
+    let (status, first) = server.grade(counter.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["feedback"], "hello #1 secret=false");
+    let (_, second) = server.grade(counter).await;
+    assert_eq!(second["feedback"], "hello #2 secret=false");
+}
