@@ -4,6 +4,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 
 use crate::api::{self, AppState};
 use crate::cli::{RuntimeArgs, ServeArgs};
@@ -63,6 +64,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
 
     tokio::spawn(reload_on_sighup(registry.clone()));
+    // Answers are small and written at once: send them without waiting on Nagle's algorithm.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     axum::serve(listener, api::router(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

@@ -119,12 +119,7 @@ pub fn grade(answer_key: &str, answer: &str) -> Graded {
     let answer: Answer = parse(answer, "answer")?;
     let (given, unit) = answer_value(&answer)?;
 
-    let wrong = |feedback: String| Outcome {
-        score: 0.0,
-        correct: false,
-        feedback,
-        parts: Vec::new(),
-    };
+    let wrong = |feedback: String| Outcome::all_or_nothing(false, feedback);
     let canonical = key.unit.as_deref();
     let converted = match (&unit, canonical) {
         (None, Some(c)) if key.require_unit => {
@@ -160,12 +155,10 @@ pub fn grade(answer_key: &str, answer: &str) -> Graded {
     let correct = (converted - key.value).abs() <= allowed + 1e-9 * key.value.abs().max(1.0);
     let unit_text = canonical.map(|u| format!(" {u}")).unwrap_or_default();
     Ok(if correct {
-        Outcome {
-            score: 1.0,
-            correct: true,
-            feedback: format!("Correct! The answer is {}{unit_text}.", key.value),
-            parts: Vec::new(),
-        }
+        Outcome::all_or_nothing(
+            true,
+            format!("Correct! The answer is {}{unit_text}.", key.value),
+        )
     } else {
         let within = if allowed > 0.0 {
             format!(" (within {allowed})")

@@ -16,6 +16,18 @@ pub struct Outcome {
     pub parts: Vec<Part>,
 }
 
+impl Outcome {
+    /// A right-or-wrong outcome without parts: score 1.0 or 0.0.
+    pub fn all_or_nothing(correct: bool, feedback: String) -> Self {
+        Self {
+            score: if correct { 1.0 } else { 0.0 },
+            correct,
+            feedback,
+            parts: Vec::new(),
+        }
+    }
+}
+
 /// Feedback on one part of an answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Part {

@@ -105,12 +105,7 @@ pub fn grade(answer_key: &str, answer: &str) -> Graded {
                 "Not quite: that answer is not accepted.".to_owned()
             }
         });
-    Ok(Outcome {
-        score: if correct { 1.0 } else { 0.0 },
-        correct,
-        feedback,
-        parts: Vec::new(),
-    })
+    Ok(Outcome::all_or_nothing(correct, feedback))
 }
 
 #[cfg(test)]

@@ -45,12 +45,7 @@ pub fn grade(answer_key: &str, answer: &str) -> Graded {
             format!("Not quite: the statement is {}.", key.correct)
         }
     });
-    Ok(Outcome {
-        score: if correct { 1.0 } else { 0.0 },
-        correct,
-        feedback,
-        parts: Vec::new(),
-    })
+    Ok(Outcome::all_or_nothing(correct, feedback))
 }
 
 #[cfg(test)]

@@ -159,15 +159,6 @@ impl Default for LimitCeilings {
 }
 
 impl Manifest {
-    /// Reads and checks `path` (a `plugin.toml`).
-    pub fn load(path: &Path, ceilings: LimitCeilings) -> Result<Self, ManifestError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        Self::parse(&text, path, ceilings)
-    }
-
     /// Parses and checks manifest text; `path` is used in messages only.
     pub fn parse(text: &str, path: &Path, ceilings: LimitCeilings) -> Result<Self, ManifestError> {
         let manifest: Manifest = toml::from_str(text).map_err(|e| ManifestError::Parse {

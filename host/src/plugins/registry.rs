@@ -10,6 +10,7 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use crate::plugins::contract::World;
+use crate::runtime::loader::fingerprint;
 use crate::runtime::{LoadError, LoadedPlugin, Runtime};
 
 /// File name of a plugin manifest.
@@ -181,15 +182,10 @@ impl Registry {
     fn reuse_if_unchanged(&self, old: &Snapshot, path: &Path) -> Option<Arc<LoadedPlugin>> {
         let existing = old.plugins.values().find(|p| p.manifest_path == path)?;
         let text = std::fs::read(path).ok()?;
-        let manifest =
-            toml::from_str::<crate::plugins::manifest::Manifest>(std::str::from_utf8(&text).ok()?)
-                .ok()?;
-        let bytes = std::fs::read(manifest.component_path(path.parent()?)).ok()?;
-        use sha2::{Digest, Sha256};
-        let mut h = Sha256::new();
-        h.update(&text);
-        h.update(&bytes);
-        (hex::encode(h.finalize()) == existing.fingerprint).then(|| existing.clone())
+        let bytes = std::fs::read(existing.manifest.component_path(path.parent()?)).ok()?;
+        // The manifest text is part of the fingerprint, so a changed `component` path
+        // (or anything else) is caught here too.
+        (fingerprint(&text, &bytes) == existing.fingerprint).then(|| existing.clone())
     }
 
     /// Loads one manifest without registering it (for `tessera plugin validate`).

@@ -142,14 +142,27 @@ impl LoadError {
     }
 }
 
+/// Identifies a plugin's exact files: equal fingerprints mean nothing changed.
+pub fn fingerprint(manifest_text: &[u8], component: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    h.update(manifest_text);
+    h.update(component);
+    hex::encode(h.finalize())
+}
+
 /// The component model's binary header: magic, then layer 1 (component) encoding.
 const COMPONENT_HEADER: [u8; 8] = [0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00];
 
 impl Runtime {
     /// Loads the plugin whose manifest is at `manifest_path`.
     pub async fn load_plugin(&self, manifest_path: &Path) -> Result<LoadedPlugin, LoadError> {
-        let manifest = Manifest::load(manifest_path, self.ceilings())?;
-        let text = std::fs::read(manifest_path).unwrap_or_default();
+        let text =
+            std::fs::read_to_string(manifest_path).map_err(|source| ManifestError::Read {
+                path: manifest_path.to_owned(),
+                source,
+            })?;
+        let manifest = Manifest::parse(&text, manifest_path, self.ceilings())?;
         let dir = manifest_path.parent().unwrap_or(Path::new("."));
         let path = manifest.component_path(dir);
         let bytes = std::fs::read(&path).map_err(|e| LoadError::MissingComponent {
@@ -157,13 +170,7 @@ impl Runtime {
             path: path.clone(),
             reason: e.to_string(),
         })?;
-        let fingerprint = {
-            use sha2::{Digest, Sha256};
-            let mut h = Sha256::new();
-            h.update(&text);
-            h.update(&bytes);
-            hex::encode(h.finalize())
-        };
+        let fingerprint = fingerprint(text.as_bytes(), &bytes);
         self.load_component(
             manifest,
             manifest_path.to_owned(),
