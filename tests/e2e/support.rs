@@ -87,8 +87,11 @@ impl Server {
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .arg("--plugins-dir")
             .arg(joined)
-            .arg("--data-dir")
-            .arg(data_dir())
+            .args(if extra.contains(&"--data-dir") {
+                Vec::new()
+            } else {
+                vec!["--data-dir".into(), data_dir().display().to_string()]
+            })
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -117,6 +120,21 @@ impl Server {
             assert!(Instant::now() < deadline, "tessera did not become ready");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Sends SIGTERM.
+    pub fn terminate(&self) {
+        let ok = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -TERM failed");
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        self.child.wait().unwrap()
     }
 
     /// Full URL of `path`.

@@ -11,6 +11,7 @@ use serde_json::{Value as Json_, json};
 
 use super::AppState;
 use crate::plugins::registry::ReloadReport;
+use crate::runtime::cache::CacheOutcome;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -30,6 +31,7 @@ async fn list(State(state): State<AppState>) -> Json<Json_> {
             "kinds": p.manifest.routing.kinds,
             "limits": p.manifest.limits,
             "imports": p.imports,
+            "compiled_from_cache": p.cache == CacheOutcome::Hit,
         })).collect::<Vec<_>>(),
         "failed": snapshot.failures,
     }))
