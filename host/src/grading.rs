@@ -2,7 +2,7 @@
 //! turns the plugin's answer into the API's. Used by `POST /api/v1/grade` and the CLI.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value as Json;
+use serde_json::value::RawValue;
 
 use crate::plugins::Registry;
 use crate::runtime::PluginError;
@@ -20,8 +20,9 @@ pub const MAX_OPTIONS: usize = 100;
 pub struct GradeRequest {
     /// The question, including its answer key.
     pub question: QuestionInput,
-    /// The learner's answer; its shape depends on the kind (see docs/grading.md).
-    pub answer: Json,
+    /// The learner's answer; its shape depends on the kind (see docs/grading.md). Kept as
+    /// the client's JSON text: the grader parses it, the host only passes it on.
+    pub answer: Box<RawValue>,
 }
 
 /// A question as the client sends it.
@@ -36,8 +37,8 @@ pub struct QuestionInput {
     /// Options of a choice question, in display order.
     #[serde(default)]
     pub options: Vec<String>,
-    /// The kind-specific answer key.
-    pub answer_key: Json,
+    /// The kind-specific answer key, as JSON text.
+    pub answer_key: Box<RawValue>,
 }
 
 /// The grader that produced a grade.
@@ -147,9 +148,9 @@ pub async fn grade(
             kind: q.kind,
             prompt: q.prompt,
             options: q.options,
-            answer_key: q.answer_key.to_string(),
+            answer_key: q.answer_key.get().to_owned(),
         },
-        answer: request.answer.to_string(),
+        answer: request.answer.get().to_owned(),
         learner: None,
     };
     let grade = registry.runtime().grade(&plugin, &submission).await?;
