@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::plugins::Registry;
-use crate::runtime::PluginError;
 use crate::runtime::bindings::v0_1_0::grader::{Question, Submission};
 use crate::runtime::bindings::v0_1_0::types::Error as ContractError;
+use crate::runtime::{PluginError, PluginErrorKind};
 
 /// Longest prompt accepted, in bytes.
 pub const MAX_PROMPT_BYTES: usize = 20_000;
@@ -161,10 +161,14 @@ pub async fn grade(
     match grade {
         Ok(g) => {
             if !(0.0..=1.0).contains(&g.score) {
-                return Err(GradeError::Internal {
-                    grader: grader.id,
-                    message: format!("returned score {} outside 0.0..=1.0", g.score),
-                });
+                // A contract violation by the plugin, not an internal error of the host.
+                return Err(GradeError::Plugin(PluginError {
+                    plugin: plugin.plugin_ref().clone(),
+                    kind: PluginErrorKind::BadOutput(format!(
+                        "score {} is outside 0.0..=1.0",
+                        g.score
+                    )),
+                }));
             }
             Ok(GradeResponse {
                 score: g.score,

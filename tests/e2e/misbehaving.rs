@@ -14,6 +14,7 @@ const CASES: &[(&str, u16, &str, u64)] = &[
     ("trap", 502, "trap", 500),
     ("huge_output", 502, "output_too_large", 2000),
     ("stdout_flood", 502, "output_too_large", 2000),
+    ("bad_score", 502, "bad_output", 500),
 ];
 
 #[tokio::test]

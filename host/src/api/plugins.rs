@@ -7,7 +7,7 @@
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde_json::{Value as Json_, json};
+use serde_json::{Value, json};
 
 use super::AppState;
 use crate::plugins::registry::ReloadReport;
@@ -19,7 +19,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/plugins/reload", post(reload))
 }
 
-async fn list(State(state): State<AppState>) -> Json<Json_> {
+async fn list(State(state): State<AppState>) -> Json<Value> {
     let snapshot = state.registry.snapshot();
     Json(json!({
         "plugins": snapshot.plugins.values().map(|p| json!({
