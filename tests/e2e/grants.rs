@@ -98,3 +98,25 @@ async fn granted_keyvalue_keeps_state_across_calls_and_config_serves_only_grante
     let (_, second) = server.grade(counter).await;
     assert_eq!(second["feedback"], "hello #2 secret=false");
 }
+
+#[tokio::test]
+async fn sockets_link_but_every_connection_is_refused() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = Server::start(&[fixtures_dir()]).await;
+    let (status, body) = server
+        .grade(json!({"question": {"kind": "socket", "prompt": format!("127.0.0.1:{port}"), "answer_key": {}}, "answer": {}}))
+        .await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("socket refused"),
+        "{body}"
+    );
+    // Nothing reached the listener.
+    let accepted =
+        tokio::time::timeout(std::time::Duration::from_millis(200), listener.accept()).await;
+    assert!(accepted.is_err(), "the plugin opened a connection");
+}

@@ -149,8 +149,12 @@ pub fn split_version(name: &str) -> (&str, Option<&str>) {
 }
 
 /// WASI interfaces every plugin gets: what a language's standard library needs to start
-/// (environment, clocks, random, stdio, exit, a filesystem with nothing opened). No
-/// sockets: network access is outbound HTTP through the allow-list only.
+/// (environment, clocks, random, stdio, exit, a filesystem with nothing opened).
+///
+/// `wasi:sockets` is linked but inert: language runtimes whose libc references sockets
+/// (CPython built by componentize-py imports all seven interfaces) must be able to load,
+/// but the WASI context grants no address and no name lookup, so every socket operation
+/// fails with access-denied. Network access is outbound HTTP through the allow-list only.
 const BASE_IMPORTS: &[&str] = &[
     "wasi:cli/environment",
     "wasi:cli/exit",
@@ -174,6 +178,13 @@ const BASE_IMPORTS: &[&str] = &[
     "wasi:filesystem/preopens",
     "wasi:logging/logging",
     "tessera:platform/types",
+    "wasi:sockets/network",
+    "wasi:sockets/instance-network",
+    "wasi:sockets/tcp",
+    "wasi:sockets/tcp-create-socket",
+    "wasi:sockets/udp",
+    "wasi:sockets/udp-create-socket",
+    "wasi:sockets/ip-name-lookup",
 ];
 
 /// Why an import is refused.
@@ -264,17 +275,25 @@ mod tests {
     }
 
     #[test]
-    fn sockets_and_unknown_interfaces_are_refused() {
+    fn unknown_interfaces_are_refused_and_sockets_link_inert() {
         let g = Grants {
             outbound_hosts: vec!["example.com".into()],
             ..Grants::default()
         };
-        for name in ["wasi:sockets/tcp@0.2.0", "acme:evil/backdoor"] {
-            assert_eq!(
-                check_import(World::Grader, "0.1.0", &g, name),
-                ImportVerdict::NotInWorld
-            );
-        }
+        assert_eq!(
+            check_import(World::Grader, "0.1.0", &g, "acme:evil/backdoor"),
+            ImportVerdict::NotInWorld
+        );
+        // Linked so CPython loads; the WASI context refuses every address.
+        assert_eq!(
+            check_import(
+                World::CodeRunner,
+                "0.1.0",
+                &Grants::default(),
+                "wasi:sockets/tcp@0.2.9"
+            ),
+            ImportVerdict::Allowed
+        );
         assert_eq!(
             check_import(
                 World::Grader,

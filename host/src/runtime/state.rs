@@ -32,10 +32,15 @@ impl PluginState {
         let pipe_capacity = (limits.max_output_bytes as usize).saturating_add(1);
         let stdout = MemoryOutputPipe::new(pipe_capacity);
         let stderr = MemoryOutputPipe::new(pipe_capacity);
-        // No environment, no arguments, no preopened directories, no sockets.
+        // No environment, no arguments, no preopened directories, and no network: sockets
+        // are linked (language runtimes import them) but every address is refused.
         let wasi = wasmtime_wasi::WasiCtxBuilder::new()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
             .build();
         Self {
             wasi,
