@@ -92,3 +92,40 @@ fn call_runs_a_function_with_json_input() {
     assert!(!ok);
     assert!(stderr.contains("nope"), "{stderr}");
 }
+
+/// The Python sandbox loads and runs code through the runtime (its HTTP API comes with
+/// the sandbox issue).
+#[test]
+fn the_python_sandbox_runs_code_in_a_fresh_interpreter() {
+    let dir = plugins_dir().display().to_string();
+    let run = |code: &str| {
+        let input = serde_json::json!({"request": {"language": "python", "code": code, "stdin": "",
+            "tests": [], "limits": {"timeout_ms": null, "memory_mb": null, "max_output_bytes": null}}});
+        let (ok, stdout, stderr) = run(&[
+            "plugin",
+            "call",
+            "python-sandbox",
+            "run",
+            "--input",
+            &input.to_string(),
+            "--plugins-dir",
+            &dir,
+        ]);
+        assert!(ok, "{stderr}");
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()
+    };
+    let out = run("print('hi')\nx = 1/0");
+    assert_eq!(out["status"], "runtime_error", "{out}");
+    assert_eq!(out["stdout"], "hi\n");
+    assert_eq!(out["error"]["error_type"], "ZeroDivisionError");
+    assert_eq!(out["error"]["line"], 2);
+    assert!(out["stderr"].as_str().unwrap().contains("Traceback"));
+
+    let out = run("def f(:\n  pass");
+    assert_eq!(out["status"], "syntax_error", "{out}");
+    assert_eq!(out["error"]["line"], 1);
+
+    let out = run("print(sum(range(10)))");
+    assert_eq!(out["status"], "ok", "{out}");
+    assert_eq!(out["stdout"], "45\n");
+}

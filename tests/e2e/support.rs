@@ -52,6 +52,26 @@ pub fn binary() -> Command {
     cmd
 }
 
+/// Compiles the shipped plugins into the shared cache once, before any server starts, so
+/// parallel tests do not each compile the 19 MB Python sandbox.
+fn warm_compile_cache() {
+    static WARM: std::sync::Once = std::sync::Once::new();
+    WARM.call_once(|| {
+        let out = binary()
+            .args(["plugin", "list", "--plugins-dir"])
+            .arg(plugins_dir())
+            .arg("--data-dir")
+            .arg(data_dir())
+            .output()
+            .expect("run tessera plugin list");
+        assert!(
+            out.status.success(),
+            "shipped plugins do not load: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    });
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -77,6 +97,7 @@ impl Server {
 
     /// Like [`Server::start`] with extra flags.
     pub async fn start_with(dirs: &[PathBuf], extra: &[&str]) -> Server {
+        warm_compile_cache();
         let port = free_port();
         let joined = dirs
             .iter()
