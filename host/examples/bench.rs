@@ -5,6 +5,7 @@
 //! 2. `POST /api/v1/grade` under `wrk` at 256 connections (installed by `./dev bench`).
 //! 3. `tessera serve` start-to-ready, cold (empty compile cache) and warm.
 //! 4. Resident memory of an idle host with every plugin loaded.
+//! 5. A first Python sandbox figure: `print("hi")` per fresh CPython instance.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -89,6 +90,67 @@ async fn call_overhead(data: &Path) {
     println!(
         "  all {cores} cores ({tasks} tasks): {:.0} calls/s",
         (tasks * per_task) as f64 / total.as_secs_f64()
+    );
+}
+
+/// A first figure for the Python sandbox (issue 3): `print("hi")` in a fresh CPython
+/// instance, through the dynamic call path (JSON in, JSON out).
+async fn python_runs(data: &Path) {
+    let settings = RuntimeSettings {
+        engine: EngineSettings::default(),
+        cache_dir: data.join("cache"),
+    };
+    let runtime = Runtime::new(&settings, Arc::new(Metrics::new())).unwrap();
+    let plugin: Arc<LoadedPlugin> = Arc::new(
+        runtime
+            .load_plugin(&repo().join("plugins/python-sandbox/plugin.toml"))
+            .await
+            .unwrap(),
+    );
+    let input = serde_json::json!({"request": {"language": "python", "code": "print('hi')",
+        "stdin": "", "tests": [], "limits": {"timeout_ms": null, "memory_mb": null, "max_output_bytes": null}}});
+    let call = |runtime: Arc<Runtime>, plugin: Arc<LoadedPlugin>, input: serde_json::Value| async move {
+        let out = runtime.call_json(&plugin, "run", &input).await.unwrap();
+        assert_eq!(out["stdout"], "hi\n");
+    };
+    for _ in 0..50 {
+        call(runtime.clone(), plugin.clone(), input.clone()).await;
+    }
+    let n = 500;
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        call(runtime.clone(), plugin.clone(), input.clone()).await;
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    println!(
+        "\npython-sandbox print('hi') (fresh CPython instance, dynamic call), 1 task, {n} runs:"
+    );
+    println!(
+        "  p50 {}  p99 {}",
+        micros(percentile(&samples, 0.50)),
+        micros(percentile(&samples, 0.99))
+    );
+    let tasks = 8;
+    let per_task = 200;
+    let started = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let (runtime, plugin, input) = (runtime.clone(), plugin.clone(), input.clone());
+            tokio::spawn(async move {
+                for _ in 0..per_task {
+                    call(runtime.clone(), plugin.clone(), input.clone()).await;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+    println!(
+        "  all cores ({tasks} tasks): {:.0} runs/s",
+        (tasks * per_task) as f64 / started.elapsed().as_secs_f64()
     );
 }
 
@@ -252,6 +314,13 @@ fn main() {
             .build()
             .unwrap()
             .block_on(call_overhead(&data));
+    }
+    if only.is_empty() || only == "python" {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(python_runs(&data));
     }
     if only.is_empty() || only == "http" {
         http_load(&data);
