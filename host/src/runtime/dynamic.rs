@@ -376,3 +376,49 @@ pub fn val_to_json(v: &Val) -> Json {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wit_values_become_snake_case_json() {
+        let value = Val::Record(vec![
+            ("exit-code".into(), Val::S32(-1)),
+            ("error".into(), Val::Option(None)),
+            ("status".into(), Val::Enum("runtime-error".into())),
+            (
+                "outcome".into(),
+                Val::Result(Err(Some(Box::new(Val::Variant(
+                    "invalid-input".into(),
+                    Some(Box::new(Val::String("answer".into()))),
+                ))))),
+            ),
+            (
+                "tags".into(),
+                Val::List(vec![Val::Char('x'), Val::Bool(true)]),
+            ),
+        ]);
+        assert_eq!(
+            val_to_json(&value),
+            json!({
+                "exit_code": -1,
+                "error": null,
+                "status": "runtime_error",
+                "outcome": {"err": {"invalid_input": "answer"}},
+                "tags": ["x", true],
+            })
+        );
+        assert_eq!(val_to_json(&Val::Result(Ok(None))), json!({"ok": null}));
+    }
+
+    #[test]
+    fn cases_are_a_name_or_a_one_key_object() {
+        assert_eq!(case_of(&json!("ok"), "p").unwrap().0, "ok");
+        let payload = json!({"err": 3});
+        let (name, value) = case_of(&payload, "p").unwrap();
+        assert_eq!((name.as_str(), value), ("err", Some(&json!(3))));
+        let e = case_of(&json!({"a": 1, "b": 2}), "request.outcome").unwrap_err();
+        assert!(e.to_string().contains("request.outcome"), "{e}");
+    }
+}
