@@ -86,4 +86,46 @@ pub struct ServeArgs {
     pub strict: bool,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+}
+
+/// Limits and capacity of the code sandbox (`/api/v1/sandbox/*`).
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Largest (and default) wall-clock deadline of one sandbox run, in ms.
+    #[arg(long, env = "TESSERA_SANDBOX_MAX_TIMEOUT_MS", default_value_t = 5_000)]
+    pub sandbox_max_timeout_ms: u64,
+    /// Largest (and default) memory of one run for learner code, in MiB, on top of the
+    /// interpreter's own baseline.
+    #[arg(long, env = "TESSERA_SANDBOX_MAX_MEMORY_MB", default_value_t = 50)]
+    pub sandbox_max_memory_mb: u64,
+    /// Largest (and default) cap on each of a run's stdout and stderr, in bytes.
+    #[arg(
+        long,
+        env = "TESSERA_SANDBOX_MAX_OUTPUT_BYTES",
+        default_value_t = 65_536
+    )]
+    pub sandbox_max_output_bytes: u64,
+    /// Runs executing at once (default: two per core).
+    #[arg(long, env = "TESSERA_SANDBOX_WORKERS")]
+    pub sandbox_workers: Option<usize>,
+    /// Runs that may wait for a worker; past that, requests get 503 with Retry-After.
+    #[arg(long, env = "TESSERA_SANDBOX_QUEUE", default_value_t = 64)]
+    pub sandbox_queue: usize,
+}
+
+impl SandboxArgs {
+    /// The sandbox settings these flags describe.
+    pub fn settings(&self) -> crate::sandbox::SandboxSettings {
+        crate::sandbox::SandboxSettings {
+            max_timeout_ms: self.sandbox_max_timeout_ms,
+            max_memory_mb: self.sandbox_max_memory_mb,
+            max_output_bytes: self.sandbox_max_output_bytes,
+            workers: self
+                .sandbox_workers
+                .unwrap_or_else(crate::sandbox::default_workers),
+            queue: self.sandbox_queue,
+        }
+    }
 }

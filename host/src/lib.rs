@@ -4,6 +4,7 @@
 //! - [`runtime`]: engine, compile cache, loading, calls under limits, host services;
 //! - [`plugins`]: manifests, the contract, the registry with atomic reload;
 //! - [`grading`]: routing answers to grader plugins;
+//! - [`sandbox`]: learner code in the code-runner plugins, with a bounded pool;
 //! - [`api`]: the HTTP API;
 //! - [`serve`]: putting it together for `tessera serve`.
 
@@ -14,4 +15,5 @@ pub mod metrics;
 pub mod plugin_cli;
 pub mod plugins;
 pub mod runtime;
+pub mod sandbox;
 pub mod serve;

@@ -206,7 +206,21 @@ async fn call(
             .unwrap_or_else(|| " in the plugin folders".to_owned());
         bail!("no loadable plugin `{id}`{why}");
     };
-    match registry.runtime().call_json(plugin, function, &input).await {
+    let (result, stdout, stderr) = registry
+        .runtime()
+        .call_json_capturing(plugin, function, &input)
+        .await;
+    // What the plugin printed goes to stderr, so stdout stays the result's JSON alone.
+    for (name, output) in [("stdout", &stdout), ("stderr", &stderr)] {
+        if !output.bytes.is_empty() {
+            eprintln!("--- plugin {name} ---");
+            eprint!("{}", String::from_utf8_lossy(&output.bytes));
+            if !output.bytes.ends_with(b"\n") {
+                eprintln!();
+            }
+        }
+    }
+    match result {
         Ok(output) => {
             println!("{}", serde_json::to_string_pretty(&output)?);
             Ok(Outcome(true))

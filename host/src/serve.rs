@@ -30,7 +30,7 @@ pub fn registry(args: &RuntimeArgs) -> anyhow::Result<Arc<Registry>> {
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let registry = registry(&args.runtime)?;
-    let state = AppState::new(registry.clone());
+    let state = AppState::new(registry.clone(), args.sandbox.settings());
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -8,4 +8,5 @@ mod lifecycle;
 mod misbehaving;
 mod quiz_grader;
 mod reload;
+mod sandbox;
 mod support;

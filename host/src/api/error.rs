@@ -8,6 +8,7 @@ use serde_json::{Value as Json, json};
 use super::request_id;
 use crate::grading::GradeError;
 use crate::runtime::{PluginError, PluginErrorKind};
+use crate::sandbox::SandboxError;
 
 /// An API failure.
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +68,22 @@ impl From<GradeError> for ApiError {
                 ApiError::Internal(format!("grader {grader} failed: {message}"))
             }
             GradeError::Plugin(p) => ApiError::Plugin(p),
+        }
+    }
+}
+
+impl From<SandboxError> for ApiError {
+    fn from(e: SandboxError) -> Self {
+        match e {
+            SandboxError::Invalid { field, message } => ApiError::Validation {
+                field,
+                issue: message,
+            },
+            SandboxError::NoRunner(language) => ApiError::Validation {
+                field: "language".into(),
+                issue: format!("no sandbox for language `{language}` is installed"),
+            },
+            full @ SandboxError::QueueFull(_) => ApiError::Unavailable(full.to_string()),
         }
     }
 }

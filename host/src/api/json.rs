@@ -10,6 +10,18 @@ use super::error::ApiError;
 /// Largest JSON body accepted, in bytes.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The body limit of a route group that accepts more than [`MAX_BODY_BYTES`], so a 413
+/// names the limit that applied.
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+impl BodyLimit {
+    /// A layer recording `limit` on every request (pair it with `DefaultBodyLimit::max`).
+    pub fn layer(limit: usize) -> axum::Extension<BodyLimit> {
+        axum::Extension(BodyLimit(limit))
+    }
+}
+
 /// `axum::Json`, but with errors in the API's format.
 pub struct ValidJson<T>(pub T);
 
@@ -29,9 +41,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
         if !is_json {
             return Err(ApiError::UnsupportedMediaType);
         }
+        let limit = req
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(MAX_BODY_BYTES, |l| l.0);
         let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge(MAX_BODY_BYTES)
+                ApiError::PayloadTooLarge(limit)
             } else {
                 ApiError::BadRequest {
                     field: None,
@@ -45,7 +61,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
             .map_err(|e| {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
-                let field = (path != ".").then_some(path);
+                let mut field = (path != ".").then_some(path);
+                // serde reports a missing field at its parent; name the field itself.
+                if let Some(missing) = missing_field(&inner.to_string()) {
+                    field = Some(match field {
+                        Some(parent) => format!("{parent}.{missing}"),
+                        None => missing.to_owned(),
+                    });
+                }
                 let message = match inner.classify() {
                     serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
                         format!("malformed JSON: {inner}")
@@ -58,4 +81,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ValidJson<T> {
                 ApiError::BadRequest { field, message }
             })
     }
+}
+
+/// The field named by serde's "missing field `x`" message.
+fn missing_field(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("missing field `")?;
+    rest.split('`').next()
 }

@@ -6,6 +6,7 @@ pub mod health;
 pub mod json;
 pub mod plugins;
 pub mod request_id;
+pub mod sandbox;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -16,6 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 
 use crate::plugins::Registry;
+use crate::sandbox::{Sandbox, SandboxSettings};
 use error::ApiError;
 
 /// State shared by every handler.
@@ -23,14 +25,17 @@ use error::ApiError;
 pub struct AppState {
     /// Loaded plugins.
     pub registry: Arc<Registry>,
+    /// Runs learner code.
+    pub sandbox: Arc<Sandbox>,
     /// Set once the first plugin load has finished.
     pub started: Arc<AtomicBool>,
 }
 
 impl AppState {
     /// State around `registry`; not started yet.
-    pub fn new(registry: Arc<Registry>) -> Self {
+    pub fn new(registry: Arc<Registry>, sandbox: SandboxSettings) -> Self {
         Self {
+            sandbox: Arc::new(Sandbox::new(registry.clone(), sandbox)),
             registry,
             started: Arc::new(AtomicBool::new(false)),
         }
@@ -46,7 +51,12 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
-        .nest("/api/v1", grade::routes().merge(plugins::routes()))
+        .nest(
+            "/api/v1",
+            grade::routes()
+                .merge(plugins::routes())
+                .merge(sandbox::routes()),
+        )
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))

@@ -107,6 +107,9 @@ pub struct Routing {
     /// For graders: the question kinds this plugin grades.
     #[serde(default)]
     pub kinds: Vec<String>,
+    /// For code runners: the languages this plugin runs (e.g. `python`).
+    #[serde(default)]
+    pub languages: Vec<String>,
 }
 
 /// Why a manifest cannot be used.
@@ -242,6 +245,12 @@ impl Manifest {
             return Err(invalid(
                 "routing.kinds",
                 "a grader must claim at least one question kind".into(),
+            ));
+        }
+        if self.world == World::CodeRunner && self.routing.languages.is_empty() {
+            return Err(invalid(
+                "routing.languages",
+                "a code runner must name at least one language it runs".into(),
             ));
         }
         Ok(())

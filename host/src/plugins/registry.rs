@@ -34,6 +34,8 @@ pub struct Snapshot {
     pub plugins: BTreeMap<String, Arc<LoadedPlugin>>,
     /// Graders by the question kind they claim.
     pub graders: HashMap<String, Arc<LoadedPlugin>>,
+    /// Code runners (sandboxes) by the language they run.
+    pub runners: HashMap<String, Arc<LoadedPlugin>>,
     /// Plugins that failed to load.
     pub failures: Vec<LoadFailure>,
 }
@@ -194,7 +196,7 @@ impl Registry {
     }
 }
 
-/// Adds `plugin` to `next`, refusing duplicate ids and kinds claimed twice.
+/// Adds `plugin` to `next`, refusing duplicate ids and kinds or languages claimed twice.
 fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), String> {
     let id = &plugin.manifest.id;
     if let Some(other) = next.plugins.get(id) {
@@ -203,18 +205,33 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), String> {
             other.manifest_path.display()
         ));
     }
-    if plugin.manifest.world == World::Grader {
-        for kind in &plugin.manifest.routing.kinds {
-            if let Some(other) = next.graders.get(kind) {
-                return Err(format!(
-                    "question kind `{kind}` is already claimed by plugin `{}`",
-                    other.manifest.id
-                ));
-            }
+    let (table, claims, what) = match plugin.manifest.world {
+        World::Grader => (
+            &mut next.graders,
+            &plugin.manifest.routing.kinds,
+            "question kind",
+        ),
+        World::CodeRunner => (
+            &mut next.runners,
+            &plugin.manifest.routing.languages,
+            "language",
+        ),
+        _ => {
+            next.plugins.insert(id.clone(), plugin);
+            return Ok(());
         }
-        for kind in &plugin.manifest.routing.kinds {
-            next.graders.insert(kind.clone(), plugin.clone());
-        }
+    };
+    if let Some((claim, other)) = claims
+        .iter()
+        .find_map(|c| table.get(c).map(|other| (c, other)))
+    {
+        return Err(format!(
+            "{what} `{claim}` is already claimed by plugin `{}`",
+            other.manifest.id
+        ));
+    }
+    for claim in claims {
+        table.insert(claim.clone(), plugin.clone());
     }
     next.plugins.insert(id.clone(), plugin);
     Ok(())

@@ -27,4 +27,24 @@ pub mod v0_1_0 {
     pub use wasi::{
         config::store as config_store, keyvalue::store as keyvalue_store, logging::logging,
     };
+
+    /// The `code-runner-plugin` world (the sandbox). Its imports are the same interfaces
+    /// as above, so they are reused; only the exported `code-runner` gets its own types,
+    /// distinct from the `code-runner` a grader imports (see `services::code_runner`).
+    pub mod code_runner_world {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "tessera:platform/code-runner-plugin@0.1.0",
+            imports: { default: async },
+            exports: { default: async },
+            require_store_data_send: true,
+            with: {
+                "wasi:logging": super::wasi::logging,
+                "wasi:config": super::wasi::config,
+            },
+            additional_derives: [serde::Serialize, serde::Deserialize],
+        });
+
+        pub use exports::tessera::platform::code_runner as runner;
+    }
 }

@@ -4,14 +4,20 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use wasmtime::{Store, Trap};
 
 use super::Runtime;
+use super::bindings::v0_1_0::code_runner_world::runner::{RunRequest, RunResult};
 use super::bindings::v0_1_0::grader::{GradeOutcome as Grade, Submission};
 use super::bindings::v0_1_0::types::Error as ContractError;
 use super::error::{PluginError, PluginErrorKind};
+use super::limits::MemoryWatch;
 use super::loader::{LoadedPlugin, WorldPre};
+use super::output::CappedPipe;
 use super::state::PluginState;
+use crate::plugins::manifest::Limits;
 
 /// Lets the runtime check a call's result against `limits.max_output_bytes`.
 pub trait OutputSize {
@@ -59,12 +65,48 @@ impl<T: OutputSize, E: OutputSize> OutputSize for Result<T, E> {
 /// How much of a plugin's stderr is quoted in a trap message.
 const STDERR_TAIL: usize = 600;
 
+/// One captured output stream of a call.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    /// The bytes kept, at most `max_output_bytes`.
+    pub bytes: Bytes,
+    /// How many bytes the plugin wrote in total.
+    pub written: u64,
+}
+
+impl Output {
+    /// Whether the plugin wrote more than was kept.
+    pub fn truncated(&self) -> bool {
+        self.written > self.bytes.len() as u64
+    }
+
+    fn of(pipe: &CappedPipe) -> Self {
+        let (bytes, written) = pipe.contents();
+        Self { bytes, written }
+    }
+}
+
+/// Everything a call left behind, for callers that judge the outcome themselves (the
+/// sandbox turns limits into run statuses instead of errors).
+pub struct Execution<R> {
+    /// The value, or the limit/trap/exit the call really ended with. Output caps are not
+    /// applied here.
+    pub result: Result<R, PluginErrorKind>,
+    /// What the plugin wrote to stdout.
+    pub stdout: Output,
+    /// What the plugin wrote to stderr.
+    pub stderr: Output,
+    /// Whether a memory grow past the cap was refused (the program may have survived it).
+    pub memory_limit_hit: bool,
+    /// The largest linear memory the instance had, in bytes.
+    pub peak_memory_bytes: u64,
+    /// Wall-clock time of the call, instantiation included.
+    pub elapsed: Duration,
+}
+
 impl Runtime {
-    /// Runs `body` against a fresh store for `plugin` under its limits.
-    ///
-    /// `body` owns the store and hands it back with its outcome, so the limiter and the
-    /// captured output can be inspected afterwards; on a timeout the future (and with it the
-    /// store and instance) is dropped.
+    /// Runs `body` against a fresh store for `plugin` under its manifest's limits, and
+    /// applies the output cap: the plugin's result or an error naming what it did wrong.
     pub async fn run_call<R, F, Fut>(
         &self,
         plugin: &LoadedPlugin,
@@ -76,13 +118,83 @@ impl Runtime {
         F: FnOnce(Store<PluginState>) -> Fut,
         Fut: Future<Output = (Store<PluginState>, wasmtime::Result<R>)>,
     {
-        let started = Instant::now();
+        self.run_call_capturing(plugin, function, body).await.0
+    }
+
+    /// [`Runtime::run_call`], also returning what the plugin wrote to stdout and stderr.
+    pub async fn run_call_capturing<R, F, Fut>(
+        &self,
+        plugin: &LoadedPlugin,
+        function: &str,
+        body: F,
+    ) -> (Result<R, PluginError>, Output, Output)
+    where
+        R: OutputSize,
+        F: FnOnce(Store<PluginState>) -> Fut,
+        Fut: Future<Output = (Store<PluginState>, wasmtime::Result<R>)>,
+    {
         let limits = &plugin.services.limits;
-        let outcome = match self.slots.clone().try_acquire_owned() {
-            Err(_) => Err(PluginErrorKind::Busy),
+        let run = self.execute(plugin, limits, body).await;
+        log_output(plugin, "stdout", &run.stdout.bytes);
+        log_output(plugin, "stderr", &run.stderr.bytes);
+        let cap = limits.max_output_bytes;
+        let outcome = run.result.and_then(|value| {
+            let size = value.output_size() as u64;
+            if size > cap {
+                Err(PluginErrorKind::OutputTooLarge {
+                    limit: cap,
+                    actual: size,
+                })
+            } else {
+                Ok(value)
+            }
+        });
+        self.record(plugin, function, run.elapsed, outcome.as_ref().err());
+        if let Err(kind) = &outcome {
+            tracing::warn!(plugin = %plugin.plugin_ref(), function, error = %kind, "plugin call failed");
+        }
+        let outcome = outcome.map_err(|kind| PluginError {
+            plugin: plugin.plugin_ref().clone(),
+            kind,
+        });
+        (outcome, run.stdout, run.stderr)
+    }
+
+    /// Counts a finished call in the plugin's metrics.
+    fn record(
+        &self,
+        plugin: &LoadedPlugin,
+        function: &str,
+        elapsed: Duration,
+        error: Option<&PluginErrorKind>,
+    ) {
+        self.metrics()
+            .record_call(plugin.plugin_ref(), function, elapsed, error);
+    }
+
+    /// Runs `body` against a fresh store for `plugin` under `limits`.
+    ///
+    /// `body` owns the store and hands it back with its outcome, so the limiter can be
+    /// inspected afterwards; on a timeout the future (and with it the store and instance)
+    /// is dropped, and what the plugin printed until then is still returned.
+    pub async fn execute<R, F, Fut>(
+        &self,
+        plugin: &LoadedPlugin,
+        limits: &Limits,
+        body: F,
+    ) -> Execution<R>
+    where
+        F: FnOnce(Store<PluginState>) -> Fut,
+        Fut: Future<Output = (Store<PluginState>, wasmtime::Result<R>)>,
+    {
+        let started = Instant::now();
+        let state = PluginState::new(plugin.services.clone(), limits);
+        let (stdout, stderr) = (state.stdout.clone(), state.stderr.clone());
+        let memory = state.limiter.watch().clone();
+        let result = match self.slots.clone().try_acquire_owned() {
+            Err(_) => Err(wasmtime::Error::new(NoSlot)),
             Ok(_permit) => {
-                let mut store =
-                    Store::new(self.engine(), PluginState::new(plugin.services.clone()));
+                let mut store = Store::new(self.engine(), state);
                 store.limiter(|s| &mut s.limiter);
                 store.set_epoch_deadline(1);
                 store.epoch_deadline_async_yield_and_update(1);
@@ -90,27 +202,30 @@ impl Runtime {
                 let _ = store.set_fuel(limits.fuel.unwrap_or(u64::MAX));
                 let deadline = Duration::from_millis(limits.timeout_ms);
                 match tokio::time::timeout(deadline, body(store)).await {
-                    Err(_) => Err(PluginErrorKind::Timeout {
-                        timeout_ms: limits.timeout_ms,
-                    }),
-                    Ok((store, result)) => classify(plugin, store, result),
+                    Err(_) => Err(wasmtime::Error::new(TimedOut)),
+                    Ok((_store, result)) => result,
                 }
             }
         };
-        let elapsed = started.elapsed();
-        self.metrics().record_call(
-            plugin.plugin_ref(),
-            function,
-            elapsed,
-            outcome.as_ref().err(),
-        );
-        outcome.map_err(|kind| {
-            tracing::warn!(plugin = %plugin.plugin_ref(), function, error = %kind, "plugin call failed");
-            PluginError {
-                plugin: plugin.plugin_ref().clone(),
-                kind,
-            }
-        })
+        let (stdout, stderr) = (Output::of(&stdout), Output::of(&stderr));
+        // A stream past its cap outranks whatever else happened: the crossing write
+        // trapped the call, or the plugin carried on after a refused write.
+        let result = if stdout.truncated() || stderr.truncated() {
+            Err(PluginErrorKind::OutputTooLarge {
+                limit: limits.max_output_bytes,
+                actual: stdout.written.max(stderr.written),
+            })
+        } else {
+            result.map_err(|e| classify(limits, &memory, &stderr.bytes, e))
+        };
+        Execution {
+            result,
+            stdout,
+            stderr,
+            memory_limit_hit: memory.limit_hit(),
+            peak_memory_bytes: memory.peak_bytes() as u64,
+            elapsed: started.elapsed(),
+        }
     }
 
     /// Calls `grader.kinds()`.
@@ -156,6 +271,46 @@ impl Runtime {
     }
 }
 
+impl Runtime {
+    /// Calls `code-runner.run(request)` under `limits`, returning everything the run left
+    /// behind; the sandbox (`crate::sandbox`) judges it. Metrics are recorded here.
+    pub async fn run_code(
+        &self,
+        plugin: &LoadedPlugin,
+        limits: &Limits,
+        request: &RunRequest,
+    ) -> Execution<RunResult> {
+        let run = match &plugin.pre {
+            WorldPre::CodeRunner(pre) => {
+                self.execute(plugin, limits, |mut store| async move {
+                    let result = async {
+                        let bindings = pre.instantiate_async(&mut store).await?;
+                        bindings
+                            .tessera_platform_code_runner()
+                            .call_run(&mut store, request)
+                            .await
+                    }
+                    .await;
+                    (store, result)
+                })
+                .await
+            }
+            _ => Execution {
+                result: Err(not_a(plugin, "code runner").kind),
+                stdout: Output::default(),
+                stderr: Output::default(),
+                memory_limit_hit: false,
+                peak_memory_bytes: 0,
+                elapsed: Duration::ZERO,
+            },
+        };
+        // A learner's timeout or memory bomb is counted under its kind, but not logged as a
+        // plugin failure: the sandbox reports it as the run's status.
+        self.record(plugin, "run", run.elapsed, run.result.as_ref().err());
+        run
+    }
+}
+
 fn not_a(plugin: &LoadedPlugin, what: &str) -> PluginError {
     PluginError {
         plugin: plugin.plugin_ref().clone(),
@@ -166,69 +321,54 @@ fn not_a(plugin: &LoadedPlugin, what: &str) -> PluginError {
     }
 }
 
-/// Turns a finished call into its result or the limit/trap it really hit.
-fn classify<R: OutputSize>(
-    plugin: &LoadedPlugin,
-    store: Store<PluginState>,
-    result: wasmtime::Result<R>,
-) -> Result<R, PluginErrorKind> {
-    let limits = &plugin.services.limits;
-    let state = store.data();
-    let stdout = state.stdout.contents();
-    let stderr = state.stderr.contents();
-    log_output(plugin, "stdout", &stdout);
-    log_output(plugin, "stderr", &stderr);
-    let cap = limits.max_output_bytes;
-    let printed = stdout.len().max(stderr.len()) as u64;
-    if printed > cap {
-        return Err(PluginErrorKind::OutputTooLarge {
-            limit: cap,
-            actual: printed,
-        });
+/// The outer deadline cut the call off.
+#[derive(Debug, thiserror::Error)]
+#[error("deadline passed")]
+struct TimedOut;
+
+/// No instance slot was free.
+#[derive(Debug, thiserror::Error)]
+#[error("no instance slot")]
+struct NoSlot;
+
+/// Names the limit, trap or exit a failed call really hit.
+fn classify(
+    limits: &Limits,
+    memory: &MemoryWatch,
+    stderr: &[u8],
+    error: wasmtime::Error,
+) -> PluginErrorKind {
+    if error.is::<TimedOut>() {
+        return PluginErrorKind::Timeout {
+            timeout_ms: limits.timeout_ms,
+        };
     }
-    match result {
-        Ok(value) => {
-            let size = value.output_size() as u64;
-            if size > cap {
-                Err(PluginErrorKind::OutputTooLarge {
-                    limit: cap,
-                    actual: size,
-                })
+    if error.is::<NoSlot>() {
+        return PluginErrorKind::Busy;
+    }
+    if memory.limit_hit() {
+        return PluginErrorKind::MemoryLimit {
+            memory_mb: limits.memory_mb,
+        };
+    }
+    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
+        return PluginErrorKind::Exited { code: exit.0 };
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::StackOverflow) => PluginErrorKind::StackOverflow,
+        Some(Trap::OutOfFuel) => PluginErrorKind::FuelExhausted {
+            fuel: limits.fuel.unwrap_or(u64::MAX),
+        },
+        Some(trap) => PluginErrorKind::Trap {
+            message: with_stderr_tail(trap.to_string(), stderr),
+        },
+        None => {
+            let message = format!("{error:#}");
+            if message.contains("concurrent") && message.contains("limit") {
+                PluginErrorKind::Busy
             } else {
-                Ok(value)
-            }
-        }
-        Err(error) => {
-            if state.limiter.memory_limit_hit {
-                return Err(PluginErrorKind::MemoryLimit {
-                    memory_mb: limits.memory_mb,
-                });
-            }
-            match error.downcast_ref::<Trap>() {
-                Some(Trap::StackOverflow) => Err(PluginErrorKind::StackOverflow),
-                Some(Trap::OutOfFuel) => Err(PluginErrorKind::FuelExhausted {
-                    fuel: limits.fuel.unwrap_or(u64::MAX),
-                }),
-                Some(trap) => Err(PluginErrorKind::Trap {
-                    message: with_stderr_tail(trap.to_string(), &stderr),
-                }),
-                None => {
-                    if let Some(exit) = error.downcast_ref::<wasmtime_wasi::I32Exit>() {
-                        return Err(PluginErrorKind::Trap {
-                            message: with_stderr_tail(
-                                format!("the plugin exited with code {}", exit.0),
-                                &stderr,
-                            ),
-                        });
-                    }
-                    let message = format!("{error:#}");
-                    if message.contains("concurrent") && message.contains("limit") {
-                        Err(PluginErrorKind::Busy)
-                    } else {
-                        Err(PluginErrorKind::Trap {
-                            message: with_stderr_tail(message, &stderr),
-                        })
-                    }
+                PluginErrorKind::Trap {
+                    message: with_stderr_tail(message, stderr),
                 }
             }
         }

@@ -10,6 +10,7 @@ use wasmtime::component::types::{ComponentFunc, ComponentItem};
 use wasmtime::component::{Type, Val};
 
 use super::Runtime;
+use super::call::Output;
 use super::error::{PluginError, PluginErrorKind};
 use super::loader::LoadedPlugin;
 use crate::plugins::contract;
@@ -43,6 +44,17 @@ impl Runtime {
         function: &str,
         input: &Json,
     ) -> Result<Json, PluginError> {
+        self.call_json_capturing(plugin, function, input).await.0
+    }
+
+    /// [`Runtime::call_json`], also returning what the plugin wrote to stdout and stderr.
+    pub async fn call_json_capturing(
+        &self,
+        plugin: &LoadedPlugin,
+        function: &str,
+        input: &Json,
+    ) -> (Result<Json, PluginError>, Output, Output) {
+        let none = || (Output::default(), Output::default());
         let fail = |kind| PluginError {
             plugin: plugin.plugin_ref().clone(),
             kind,
@@ -56,23 +68,40 @@ impl Runtime {
                 {
                     Some(ComponentItem::ComponentFunc(f)) => f,
                     _ => {
-                        return Err(fail(PluginErrorKind::NoSuchFunction(format!(
-                            "{function} (available: {})",
-                            self.exported_functions(plugin).join(", ")
-                        ))));
+                        let (o, e) = none();
+                        return (
+                            Err(fail(PluginErrorKind::NoSuchFunction(format!(
+                                "{function} (available: {})",
+                                self.exported_functions(plugin).join(", ")
+                            )))),
+                            o,
+                            e,
+                        );
                     }
                 }
             }
-            _ => return Err(fail(PluginErrorKind::NoSuchFunction(function.to_owned()))),
+            _ => {
+                let (o, e) = none();
+                return (
+                    Err(fail(PluginErrorKind::NoSuchFunction(function.to_owned()))),
+                    o,
+                    e,
+                );
+            }
         };
-        let params = params_from_json(&func_ty, input)
-            .map_err(|e| fail(PluginErrorKind::BadInput(e.to_string())))?;
+        let params = match params_from_json(&func_ty, input) {
+            Ok(params) => params,
+            Err(e) => {
+                let (o, er) = none();
+                return (Err(fail(PluginErrorKind::BadInput(e.to_string()))), o, er);
+            }
+        };
         let result_types: Vec<Type> = func_ty.results().collect();
         let interface = contract::export_name(plugin.manifest.world, &plugin.manifest.contract);
         let pre = plugin.pre.instance_pre();
         let function_name = function.to_owned();
-        let results = self
-            .run_call(plugin, function, |mut store| async move {
+        let (results, stdout, stderr) = self
+            .run_call_capturing(plugin, function, |mut store| async move {
                 let result = async {
                     let instance = pre.instantiate_async(&mut store).await?;
                     let iface = instance
@@ -91,13 +120,16 @@ impl Runtime {
                 .await;
                 (store, result)
             })
-            .await?;
-        let mut values: Vec<Json> = results.0.iter().map(val_to_json).collect();
-        Ok(match values.len() {
-            0 => Json::Null,
-            1 => values.remove(0),
-            _ => Json::Array(values),
-        })
+            .await;
+        let value = results.map(|results| {
+            let mut values: Vec<Json> = results.0.iter().map(val_to_json).collect();
+            match values.len() {
+                0 => Json::Null,
+                1 => values.remove(0),
+                _ => Json::Array(values),
+            }
+        });
+        (value, stdout, stderr)
     }
 }
 

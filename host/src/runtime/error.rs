@@ -66,6 +66,12 @@ pub enum PluginErrorKind {
         /// What the plugin produced (at least; writing stops at the limit).
         actual: u64,
     },
+    /// The plugin called `exit` (e.g. Rust's `std::process::exit`, Python's `os._exit`).
+    #[error("exited with code {code}")]
+    Exited {
+        /// The exit code.
+        code: i32,
+    },
     /// The plugin returned something the contract does not allow.
     #[error("returned an invalid result: {0}")]
     BadOutput(String),
@@ -93,6 +99,7 @@ impl PluginErrorKind {
             Self::FuelExhausted { .. } => "fuel_exhausted",
             Self::Trap { .. } => "trap",
             Self::OutputTooLarge { .. } => "output_too_large",
+            Self::Exited { .. } => "exited",
             Self::BadOutput(_) => "bad_output",
             Self::Busy => "busy",
             Self::Instantiate(_) => "instantiate",

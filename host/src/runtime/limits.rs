@@ -1,16 +1,36 @@
 //! Per-call resource limits, remembering which limit was hit so a trap can be reported as
 //! the limit it really was.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
 use wasmtime::ResourceLimiter;
 
 /// The limiter installed in every call's store.
 #[derive(Debug)]
 pub struct CallLimiter {
     memory_bytes: usize,
-    /// Set when a memory grow past the cap was refused.
-    pub memory_limit_hit: bool,
-    /// The largest total linear memory the call asked for, in bytes.
-    pub peak_memory_bytes: usize,
+    watch: Arc<MemoryWatch>,
+}
+
+/// What the limiter saw, readable after the call even when the store is gone (a call cut
+/// off by its deadline drops its store).
+#[derive(Debug, Default)]
+pub struct MemoryWatch {
+    hit: AtomicBool,
+    peak: AtomicUsize,
+}
+
+impl MemoryWatch {
+    /// Whether a memory grow past the cap was refused.
+    pub fn limit_hit(&self) -> bool {
+        self.hit.load(Ordering::Relaxed)
+    }
+
+    /// The largest linear memory the call was allowed to have, in bytes.
+    pub fn peak_bytes(&self) -> usize {
+        self.peak.load(Ordering::Relaxed)
+    }
 }
 
 /// Table elements a plugin may grow a table to; generous for any real language runtime.
@@ -21,9 +41,13 @@ impl CallLimiter {
     pub fn new(memory_mb: u64) -> Self {
         Self {
             memory_bytes: (memory_mb as usize) << 20,
-            memory_limit_hit: false,
-            peak_memory_bytes: 0,
+            watch: Arc::default(),
         }
+    }
+
+    /// What this limiter records.
+    pub fn watch(&self) -> &Arc<MemoryWatch> {
+        &self.watch
     }
 }
 
@@ -35,10 +59,10 @@ impl ResourceLimiter for CallLimiter {
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
         if desired > self.memory_bytes {
-            self.memory_limit_hit = true;
+            self.watch.hit.store(true, Ordering::Relaxed);
             return Ok(false);
         }
-        self.peak_memory_bytes = self.peak_memory_bytes.max(desired);
+        self.watch.peak.fetch_max(desired, Ordering::Relaxed);
         Ok(true)
     }
 

@@ -15,6 +15,7 @@ use super::services::PluginServices;
 use super::state::PluginState;
 use crate::plugins::contract::{self, ImportVerdict, World};
 use crate::plugins::manifest::{Manifest, ManifestError};
+use v0::code_runner_world::runner::{RunLimits, RunRequest, RunStatus};
 
 /// A plugin ready to be called.
 pub struct LoadedPlugin {
@@ -32,12 +33,17 @@ pub struct LoadedPlugin {
     pub imports: Vec<String>,
     /// Whether the compiled artifact came from the cache.
     pub cache: CacheOutcome,
+    /// Linear memory the component needs before doing any work, in bytes, measured by the
+    /// smoke call at load (a code runner's interpreter baseline); 0 when not measured.
+    pub baseline_memory_bytes: u64,
 }
 
 /// The typed pre-instance for the plugin's world.
 pub enum WorldPre {
     /// A grader.
     Grader(v0::GraderPluginPre<PluginState>),
+    /// A code runner (sandbox).
+    CodeRunner(v0::code_runner_world::CodeRunnerPluginPre<PluginState>),
     /// A world the host has no typed entry point for yet: callable through `dynamic`.
     Untyped(InstancePre<PluginState>),
 }
@@ -47,6 +53,7 @@ impl WorldPre {
     pub fn instance_pre(&self) -> &InstancePre<PluginState> {
         match self {
             WorldPre::Grader(pre) => pre.instance_pre(),
+            WorldPre::CodeRunner(pre) => pre.instance_pre(),
             WorldPre::Untyped(pre) => pre,
         }
     }
@@ -244,9 +251,18 @@ impl Runtime {
                     }
                 })?)
             }
+            World::CodeRunner => WorldPre::CodeRunner(
+                v0::code_runner_world::CodeRunnerPluginPre::new(instance_pre).map_err(|e| {
+                    LoadError::WrongWorld {
+                        plugin: id.clone(),
+                        world: manifest.world,
+                        found: format!("does not match its types: {e:#}"),
+                    }
+                })?,
+            ),
             _ => WorldPre::Untyped(instance_pre),
         };
-        let plugin = LoadedPlugin {
+        let mut plugin = LoadedPlugin {
             services: Arc::new(PluginServices::from_manifest(&manifest)),
             manifest,
             manifest_path,
@@ -254,8 +270,9 @@ impl Runtime {
             pre,
             imports,
             cache: cache_outcome,
+            baseline_memory_bytes: 0,
         };
-        smoke_call(self, &plugin).await?;
+        plugin.baseline_memory_bytes = smoke_call(self, &plugin).await?;
         Ok(plugin)
     }
 }
@@ -370,29 +387,73 @@ fn build_linker(runtime: &Runtime, manifest: &Manifest) -> wasmtime::Result<Link
 }
 
 /// Calls the plugin once before it is offered to anyone: a grader must list the kinds its
-/// manifest claims.
-async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<(), LoadError> {
+/// manifest claims; a code runner must run an empty program of each language it claims
+/// cleanly. Returns the peak memory of that call (a runner's baseline), or 0.
+async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<u64, LoadError> {
     let link_err = |reason: String| LoadError::Link {
         plugin: plugin.manifest.id.clone(),
         reason,
     };
-    if let WorldPre::Grader(_) = plugin.pre {
-        let kinds = runtime
-            .grader_kinds(plugin)
-            .await
-            .map_err(|e| link_err(format!("smoke call kinds() failed: {}", e.kind)))?;
-        let missing: Vec<&String> = plugin
-            .manifest
-            .routing
-            .kinds
-            .iter()
-            .filter(|k| !kinds.contains(k))
-            .collect();
-        if !missing.is_empty() {
-            return Err(link_err(format!(
-                "routing.kinds claims {missing:?}, but the component's kinds() returns {kinds:?}"
-            )));
+    match plugin.pre {
+        WorldPre::Grader(_) => {
+            let kinds = runtime
+                .grader_kinds(plugin)
+                .await
+                .map_err(|e| link_err(format!("smoke call kinds() failed: {}", e.kind)))?;
+            let missing: Vec<&String> = plugin
+                .manifest
+                .routing
+                .kinds
+                .iter()
+                .filter(|k| !kinds.contains(k))
+                .collect();
+            if !missing.is_empty() {
+                return Err(link_err(format!(
+                    "routing.kinds claims {missing:?}, but the component's kinds() returns {kinds:?}"
+                )));
+            }
+            Ok(0)
         }
+        WorldPre::CodeRunner(_) => {
+            let mut baseline = 0;
+            for language in &plugin.manifest.routing.languages {
+                let request = empty_program(language);
+                let run = runtime
+                    .run_code(plugin, &plugin.services.limits, &request)
+                    .await;
+                match run.result {
+                    Ok(result) if result.status == RunStatus::Ok => {}
+                    Ok(result) => {
+                        return Err(link_err(format!(
+                            "smoke run of an empty {language} program ended with {:?}: {}",
+                            result.status,
+                            String::from_utf8_lossy(&run.stderr.bytes).trim()
+                        )));
+                    }
+                    Err(kind) => {
+                        return Err(link_err(format!(
+                            "smoke run of an empty {language} program failed: {kind}"
+                        )));
+                    }
+                }
+                baseline = baseline.max(run.peak_memory_bytes);
+            }
+            Ok(baseline)
+        }
+        WorldPre::Untyped(_) => Ok(0),
     }
-    Ok(())
+}
+
+fn empty_program(language: &str) -> RunRequest {
+    RunRequest {
+        language: language.to_owned(),
+        code: String::new(),
+        stdin: String::new(),
+        tests: Vec::new(),
+        limits: RunLimits {
+            timeout_ms: None,
+            memory_mb: None,
+            max_output_bytes: None,
+        },
+    }
 }

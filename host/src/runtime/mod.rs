@@ -6,6 +6,7 @@
 //! - `loader`: checks a component against its manifest and links it (`InstancePre`);
 //! - `call`: one call in a fresh store, with deadline, memory cap, output cap, and the
 //!   mapping of every failure to a typed [`PluginError`];
+//! - `output`: stdout/stderr captured up to the output cap;
 //! - `dynamic`: calling any exported function with JSON input (for `tessera plugin call`);
 //! - `services`: the host services plugins import.
 
@@ -17,6 +18,7 @@ pub mod engine;
 pub mod error;
 pub mod limits;
 pub mod loader;
+pub mod output;
 pub mod services;
 pub mod state;
 

@@ -4,13 +4,14 @@
 use std::sync::Arc;
 
 use wasmtime::component::ResourceTable;
-use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use super::limits::CallLimiter;
+use super::output::CappedPipe;
 use super::services::PluginServices;
 use super::services::outbound::OutboundPolicy;
+use crate::plugins::manifest::Limits;
 
 /// The data of one call's store.
 pub struct PluginState {
@@ -20,18 +21,17 @@ pub struct PluginState {
     pub(crate) outbound: OutboundPolicy,
     pub(crate) limiter: CallLimiter,
     pub(crate) services: Arc<PluginServices>,
-    pub(crate) stdout: MemoryOutputPipe,
-    pub(crate) stderr: MemoryOutputPipe,
+    pub(crate) stdout: CappedPipe,
+    pub(crate) stderr: CappedPipe,
 }
 
 impl PluginState {
-    /// A fresh state for one call of the plugin `services` describes.
-    pub fn new(services: Arc<PluginServices>) -> Self {
-        let limits = &services.limits;
-        // One byte more than the cap, so "wrote exactly the cap" and "wanted more" differ.
-        let pipe_capacity = (limits.max_output_bytes as usize).saturating_add(1);
-        let stdout = MemoryOutputPipe::new(pipe_capacity);
-        let stderr = MemoryOutputPipe::new(pipe_capacity);
+    /// A fresh state for one call of the plugin `services` describes, under `limits`
+    /// (the manifest's, or tighter ones a caller asked for).
+    pub fn new(services: Arc<PluginServices>, limits: &Limits) -> Self {
+        let cap = usize::try_from(limits.max_output_bytes).unwrap_or(usize::MAX);
+        let stdout = CappedPipe::new(cap);
+        let stderr = CappedPipe::new(cap);
         // No environment, no arguments, no preopened directories, and no network: sockets
         // are linked (language runtimes import them) but every address is refused.
         let wasi = wasmtime_wasi::WasiCtxBuilder::new()

@@ -1,0 +1,148 @@
+//! Test-case runs: the learner's program once per test, each in a fresh instance started
+//! from the same compiled component, in parallel across the worker pool.
+//!
+//! An output test passes when the run is `ok` and its stdout equals the expected text
+//! (trailing whitespace of each line and trailing blank lines ignored); the host compares,
+//! not the runner. An assertion test passes when the run is `ok` and the runner reports
+//! the expression true. Assertions are evaluated inside the learner's interpreter, so a
+//! program can defeat its own assertion tests (an object whose `==` is always true); use
+//! output tests where that matters.
+
+use futures::future::join_all;
+use serde::Serialize;
+
+use super::outcome::{RunReport, RunStatus, bounded};
+use super::request::TestsSpec;
+use super::{Sandbox, admission::Ticket};
+use crate::runtime::LoadedPlugin;
+
+/// Longest `expected`/`actual` text shown per test, in bytes.
+const MAX_SHOWN: usize = 4 * 1024;
+
+/// The outcome of one test.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct TestReport {
+    /// The test's name.
+    pub name: String,
+    /// Whether it passed.
+    pub passed: bool,
+    /// What was expected: the stdout, or the assertion's expected side.
+    pub expected: String,
+    /// What the program produced: its stdout, or the assertion's actual side.
+    pub actual: String,
+    /// The run itself.
+    #[serde(flatten)]
+    pub run: RunReport,
+}
+
+/// Totals over the tests.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct Summary {
+    /// Tests run.
+    pub total: usize,
+    /// Tests passed.
+    pub passed: usize,
+    /// Tests failed.
+    pub failed: usize,
+    /// Count per run status, e.g. `{"ok": 3, "timeout": 1}`.
+    pub statuses: std::collections::BTreeMap<String, usize>,
+    /// Wall-clock time of the whole request in ms.
+    pub duration_ms: f64,
+}
+
+/// The outcome of a test-case run.
+#[derive(Debug, Serialize, serde::Deserialize)]
+pub struct TestsReport {
+    /// Whether every test passed.
+    pub passed: bool,
+    /// Totals.
+    pub summary: Summary,
+    /// One entry per test, in request order.
+    pub tests: Vec<TestReport>,
+}
+
+/// Runs every test of `spec` on `runner`; `ticket` holds room for all of them.
+pub async fn run_all(
+    sandbox: &Sandbox,
+    runner: &LoadedPlugin,
+    ticket: &Ticket,
+    spec: &TestsSpec,
+) -> TestsReport {
+    let started = std::time::Instant::now();
+    let runs = spec.tests.iter().map(|test| async move {
+        let _worker = ticket.worker().await;
+        let report = sandbox
+            .run_one(runner, &spec.run, &test.stdin, Some(test))
+            .await;
+        let (passed, expected, actual) = match (&test.expected_stdout, &test.assertion) {
+            (Some(expected), _) => (
+                report.status == RunStatus::Ok && normalise(&report.stdout) == normalise(expected),
+                bounded(expected.clone(), MAX_SHOWN),
+                bounded(report.stdout.clone(), MAX_SHOWN),
+            ),
+            (None, assertion) => match &report.assertion {
+                Some(seen) => (
+                    report.status == RunStatus::Ok && seen.passed,
+                    seen.expected.clone(),
+                    seen.actual.clone(),
+                ),
+                None => (false, assertion.clone().unwrap_or_default(), String::new()),
+            },
+        };
+        TestReport {
+            name: test.name.clone(),
+            passed,
+            expected,
+            actual,
+            run: report,
+        }
+    });
+    let tests = join_all(runs).await;
+    let passed = tests.iter().filter(|t| t.passed).count();
+    let mut statuses = std::collections::BTreeMap::new();
+    for t in &tests {
+        let label = serde_json::to_value(t.run.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        *statuses.entry(label).or_insert(0) += 1;
+    }
+    TestsReport {
+        passed: passed == tests.len(),
+        summary: Summary {
+            total: tests.len(),
+            passed,
+            failed: tests.len() - passed,
+            statuses,
+            duration_ms: (started.elapsed().as_secs_f64() * 1e6).round() / 1e3,
+        },
+        tests,
+    }
+}
+
+/// Output as compared: trailing whitespace of each line and trailing blank lines dropped.
+pub fn normalise(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    let end = lines
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(0, |i| i + 1);
+    lines[..end].join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise;
+
+    #[test]
+    fn trailing_whitespace_and_blank_lines_do_not_count() {
+        assert_eq!(normalise("3 \n4\t\n\n\n"), normalise("3\n4"));
+        assert_eq!(normalise("a\r\nb\r\n"), "a\nb");
+    }
+
+    #[test]
+    fn inner_differences_count() {
+        assert_ne!(normalise("3\n\n4"), normalise("3\n4"));
+        assert_ne!(normalise(" 3"), normalise("3"));
+    }
+}
