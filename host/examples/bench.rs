@@ -5,7 +5,9 @@
 //! 2. `POST /api/v1/grade` under `wrk` at 256 connections (installed by `./dev bench`).
 //! 3. `tessera serve` start-to-ready, cold (empty compile cache) and warm.
 //! 4. Resident memory of an idle host with every plugin loaded.
-//! 5. A first Python sandbox figure: `print("hi")` per fresh CPython instance.
+//! 5. The Python sandbox: load cold/warm; `print("hi")` per fresh CPython instance
+//!    in-process (p50/p99, runs/s on every core); a 10-test exercise; hostile programs.
+//! 6. The sandbox over HTTP (`wrk`), and host memory with 16 concurrent runs.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -13,8 +15,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tessera::metrics::Metrics;
+use tessera::plugins::Registry;
 use tessera::runtime::engine::EngineSettings;
 use tessera::runtime::{LoadedPlugin, Runtime, RuntimeSettings};
+use tessera::sandbox::{
+    RunSpec, RunStatus, Sandbox, SandboxLimits, SandboxSettings, TestSpec, TestsSpec,
+};
 
 fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -93,54 +99,111 @@ async fn call_overhead(data: &Path) {
     );
 }
 
-/// A first figure for the Python sandbox (issue 3): `print("hi")` in a fresh CPython
-/// instance, through the dynamic call path (JSON in, JSON out).
+fn sandbox_spec(code: &str, timeout_ms: u64) -> RunSpec {
+    RunSpec {
+        language: "python".into(),
+        code: code.into(),
+        stdin: String::new(),
+        limits: SandboxLimits {
+            timeout_ms,
+            memory_mb: 50,
+            max_output_bytes: 65_536,
+        },
+    }
+}
+
+fn fizz(n: usize) -> String {
+    match (n % 3, n % 5) {
+        (0, 0) => "FizzBuzz".into(),
+        (0, _) => "Fizz".into(),
+        (_, 0) => "Buzz".into(),
+        _ => n.to_string(),
+    }
+}
+
+fn millis(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+/// The Python sandbox in-process, through `Sandbox` (what the HTTP handlers call): a fresh
+/// CPython instance per run, limits, judging; no HTTP.
 async fn python_runs(data: &Path) {
     let settings = RuntimeSettings {
         engine: EngineSettings::default(),
         cache_dir: data.join("cache"),
     };
-    let runtime = Runtime::new(&settings, Arc::new(Metrics::new())).unwrap();
-    let plugin: Arc<LoadedPlugin> = Arc::new(
-        runtime
-            .load_plugin(&repo().join("plugins/python-sandbox/plugin.toml"))
-            .await
-            .unwrap(),
+    // Cold and warm load of the sandbox alone: compile CPython (19 MB) vs cached artifact.
+    let cold_cache = data.join("python-cold");
+    let _ = std::fs::remove_dir_all(&cold_cache);
+    let manifest = repo().join("plugins/python-sandbox/plugin.toml");
+    let mut load_times = Vec::new();
+    for _ in 0..2 {
+        let runtime = Runtime::new(
+            &RuntimeSettings {
+                engine: EngineSettings::default(),
+                cache_dir: cold_cache.clone(),
+            },
+            Arc::new(Metrics::new()),
+        )
+        .unwrap();
+        let t = Instant::now();
+        let plugin = runtime.load_plugin(&manifest).await.unwrap();
+        load_times.push((t.elapsed(), plugin.baseline_memory_bytes));
+    }
+    println!("python-sandbox load (compile or cached artifact, link, smoke run):");
+    println!(
+        "  cold {}  warm {}  (interpreter baseline {:.1} MiB of linear memory)",
+        millis(load_times[0].0),
+        millis(load_times[1].0),
+        load_times[1].1 as f64 / (1 << 20) as f64
     );
-    let input = serde_json::json!({"request": {"language": "python", "code": "print('hi')",
-        "stdin": "", "tests": [], "limits": {"timeout_ms": null, "memory_mb": null, "max_output_bytes": null}}});
-    let call = |runtime: Arc<Runtime>, plugin: Arc<LoadedPlugin>, input: serde_json::Value| async move {
-        let out = runtime.call_json(&plugin, "run", &input).await.unwrap();
-        assert_eq!(out["stdout"], "hi\n");
+
+    let runtime = Runtime::new(&settings, Arc::new(Metrics::new())).unwrap();
+    let registry = Arc::new(Registry::new(runtime, vec![repo().join("plugins")]));
+    let report = registry.reload().await;
+    assert!(report.failures.is_empty(), "{:?}", report.failures);
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let sandbox = Arc::new(Sandbox::new(
+        registry,
+        SandboxSettings {
+            queue: 10_000,
+            ..SandboxSettings::default()
+        },
+    ));
+    let hi = sandbox_spec("print('hi')", 5_000);
+    let run = |sandbox: Arc<Sandbox>, spec: RunSpec| async move {
+        let out = sandbox.run(&spec).await.unwrap();
+        assert_eq!(out.status, RunStatus::Ok, "{out:?}");
+        out
     };
     for _ in 0..50 {
-        call(runtime.clone(), plugin.clone(), input.clone()).await;
+        run(sandbox.clone(), hi.clone()).await;
     }
-    let n = 500;
+    let n = 1_000;
     let mut samples = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        call(runtime.clone(), plugin.clone(), input.clone()).await;
+        let out = run(sandbox.clone(), hi.clone()).await;
         samples.push(t.elapsed());
+        assert_eq!(out.stdout, "hi\n");
     }
     samples.sort();
+    println!("\npython sandbox print('hi'), fresh CPython instance, in-process, 1 task, {n} runs:");
     println!(
-        "\npython-sandbox print('hi') (fresh CPython instance, dynamic call), 1 task, {n} runs:"
+        "  p50 {}  p99 {}  max {}",
+        millis(percentile(&samples, 0.50)),
+        millis(percentile(&samples, 0.99)),
+        millis(*samples.last().unwrap())
     );
-    println!(
-        "  p50 {}  p99 {}",
-        micros(percentile(&samples, 0.50)),
-        micros(percentile(&samples, 0.99))
-    );
-    let tasks = 8;
-    let per_task = 200;
+    let tasks = cores * 4;
+    let per_task = 400;
     let started = Instant::now();
     let handles: Vec<_> = (0..tasks)
         .map(|_| {
-            let (runtime, plugin, input) = (runtime.clone(), plugin.clone(), input.clone());
+            let (sandbox, spec) = (sandbox.clone(), hi.clone());
             tokio::spawn(async move {
                 for _ in 0..per_task {
-                    call(runtime.clone(), plugin.clone(), input.clone()).await;
+                    run(sandbox.clone(), spec.clone()).await;
                 }
             })
         })
@@ -149,9 +212,93 @@ async fn python_runs(data: &Path) {
         h.await.unwrap();
     }
     println!(
-        "  all cores ({tasks} tasks): {:.0} runs/s",
+        "  all {cores} cores ({tasks} tasks, {} workers): {:.0} runs/s",
+        sandbox.settings().workers,
         (tasks * per_task) as f64 / started.elapsed().as_secs_f64()
     );
+
+    // A 10-test exercise: 5 output tests and 5 assertion tests, each a fresh instance.
+    let code = "def fizz(n):\n    return 'Fizz' * (n % 3 == 0) + 'Buzz' * (n % 5 == 0) or str(n)\n\
+                import sys\nfor line in sys.stdin:\n    print(fizz(int(line)))\n";
+    let mut tests: Vec<TestSpec> = (1..=5)
+        .map(|i| TestSpec {
+            name: format!("stdin {i}"),
+            stdin: format!("{}\n{}\n", i * 3, i * 5),
+            expected_stdout: Some(format!("{}\n{}\n", fizz(i * 3), fizz(i * 5))),
+            assertion: None,
+        })
+        .collect();
+    tests.extend((1..=5).map(|i| TestSpec {
+        name: format!("assert {i}"),
+        stdin: String::new(),
+        expected_stdout: None,
+        assertion: Some(format!("fizz({}) == 'FizzBuzz'", i * 15)),
+    }));
+    let exercise = TestsSpec {
+        run: sandbox_spec(code, 5_000),
+        tests,
+    };
+    let n = 100;
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let report = sandbox.run_tests(&exercise).await.unwrap();
+        samples.push(t.elapsed());
+        assert!(report.passed, "{report:?}");
+    }
+    samples.sort();
+    let started = Instant::now();
+    let handles: Vec<_> = (0..cores * 2)
+        .map(|_| {
+            let (sandbox, exercise) = (sandbox.clone(), exercise.clone());
+            tokio::spawn(async move {
+                for _ in 0..25 {
+                    sandbox.run_tests(&exercise).await.unwrap();
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+    println!("\n10-test exercise (5 stdin/expected-stdout + 5 assertions, fresh instance each):");
+    println!(
+        "  1 at a time: p50 {}  p99 {}   all cores ({} at a time): {:.0} exercises/s ({:.0} test runs/s)",
+        millis(percentile(&samples, 0.50)),
+        millis(percentile(&samples, 0.99)),
+        cores * 2,
+        (cores * 2 * 25) as f64 / started.elapsed().as_secs_f64(),
+        (cores * 2 * 25 * 10) as f64 / started.elapsed().as_secs_f64()
+    );
+
+    // Hostile programs: how long after its deadline each one is reported.
+    println!("\nhostile programs, deadline 1000 ms: status, and time to the answer");
+    for (name, code) in [
+        ("busy loop", "while True:\n    pass"),
+        ("time.sleep(3600)", "import time\ntime.sleep(3600)"),
+        ("10**(10**9)", "x = 10**(10**9)"),
+        (
+            "memory bomb",
+            "a = []\nwhile True:\n    a.append(bytearray(1 << 20))",
+        ),
+        ("print flood", "while True:\n    print('x' * 1000)"),
+        (
+            "recursion bomb",
+            "import sys\nsys.setrecursionlimit(10**7)\ndef f(n):\n    return f(n + 1)\nf(0)",
+        ),
+        (
+            "C recursion bomb",
+            "import json\njson.loads('[' * 100000 + ']' * 100000)",
+        ),
+    ] {
+        let t = Instant::now();
+        let out = sandbox.run(&sandbox_spec(code, 1_000)).await.unwrap();
+        println!(
+            "  {name:<18} {:<14} {}",
+            format!("{:?}", out.status),
+            millis(t.elapsed())
+        );
+    }
 }
 
 fn binary() -> PathBuf {
@@ -182,6 +329,10 @@ impl Drop for Served {
 }
 
 fn serve(data: &Path, plugin_dirs: &str) -> Served {
+    serve_with(data, plugin_dirs, &[])
+}
+
+fn serve_with(data: &Path, plugin_dirs: &str, extra: &[&str]) -> Served {
     let port = free_port();
     let started = Instant::now();
     let child = Command::new(binary())
@@ -194,6 +345,7 @@ fn serve(data: &Path, plugin_dirs: &str) -> Served {
         ])
         .arg("--data-dir")
         .arg(data)
+        .args(extra)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -266,41 +418,120 @@ fn startup_and_memory(data: &Path) {
 
 fn http_load(data: &Path) {
     let served = serve(data, &repo().join("plugins").display().to_string());
-    let script = data.join("grade.lua");
+    let body = r#"{"question":{"kind":"multiple_choice","prompt":"2+2?","options":["3","4","5"],"answer_key":{"correct":[1]}},"answer":{"selected":[1]}}"#;
+    let url = format!("http://127.0.0.1:{}/api/v1/grade", served.port);
+    // Warm up the server's connection handling and the plugin path.
+    let _ = wrk_post(&url, body, data, &["-t2", "-c256", "-d2s"]);
+    println!(
+        "\nPOST /api/v1/grade (quiz-grader, multiple_choice) with wrk, 2 threads, 256 connections, 10 s:"
+    );
+    print!(
+        "{}",
+        wrk_post(&url, body, data, &["-t2", "-c256", "-d10s", "--latency"])
+    );
+}
+
+fn wrk_post(url: &str, script_body: &str, data: &Path, args: &[&str]) -> String {
+    let script = data.join("post.lua");
     std::fs::write(
         &script,
-        r#"wrk.method = "POST"
+        format!(
+            r#"wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
-wrk.body = '{"question":{"kind":"multiple_choice","prompt":"2+2?","options":["3","4","5"],"answer_key":{"correct":[1]}},"answer":{"selected":[1]}}'
+wrk.body = [[{script_body}]]
 done = function(summary, latency, requests)
   io.write(string.format("  p50 %.2f ms  p99 %.2f ms  requests %d  non-2xx/errors %d\n",
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
     summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
-"#,
+"#
+        ),
     )
     .unwrap();
-    println!(
-        "\nPOST /api/v1/grade (quiz-grader, multiple_choice) with wrk, 2 threads, 256 connections, 10 s:"
-    );
-    let url = format!("http://127.0.0.1:{}/api/v1/grade", served.port);
-    // Warm up the server's connection handling and the plugin path.
-    let _ = Command::new("wrk")
-        .args(["-t2", "-c256", "-d2s", "-s"])
-        .arg(&script)
-        .arg(&url)
-        .output();
     let out = Command::new("wrk")
-        .args(["-t2", "-c256", "-d10s", "--latency", "-s"])
+        .args(args)
+        .arg("-s")
         .arg(&script)
-        .arg(&url)
+        .arg(url)
         .output()
         .expect("wrk is installed by ./dev bench");
-    let text = String::from_utf8_lossy(&out.stdout);
-    for line in text.lines() {
-        if line.starts_with("Requests/sec") || line.trim_start().starts_with("p50") {
-            println!("  {}", line.trim());
-        }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("Requests/sec") || l.trim_start().starts_with("p50"))
+        .map(|l| format!("  {}\n", l.trim()))
+        .collect()
+}
+
+fn sandbox_http(data: &Path) {
+    let plugins = repo().join("plugins").display().to_string();
+    let served = serve(data, &plugins);
+    let url = format!("http://127.0.0.1:{}/api/v1/sandbox/run", served.port);
+    let body = r#"{"code":"print('hi')"}"#;
+    let _ = wrk_post(&url, body, data, &["-t1", "-c4", "-d2s"]);
+    println!("\nPOST /api/v1/sandbox/run print(\"hi\") with wrk, 1 connection, 5 s:");
+    print!(
+        "{}",
+        wrk_post(&url, body, data, &["-t1", "-c1", "-d5s", "--latency"])
+    );
+    println!("same, 2 threads, 8 connections, 10 s:");
+    print!(
+        "{}",
+        wrk_post(&url, body, data, &["-t2", "-c8", "-d10s", "--latency"])
+    );
+    drop(served);
+
+    // Host memory while 16 runs are in flight at once (16 workers, so none waits).
+    let served = serve_with(data, &plugins, &["--sandbox-workers", "16"]);
+    let pid = served.child.id();
+    let url = format!("http://127.0.0.1:{}/api/v1/sandbox/run", served.port);
+    println!("\nhost resident memory with 16 concurrent runs (sampled every 10 ms):");
+    println!("  idle: {} MiB", rss_kib(pid) / 1024);
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    for (label, code) in [
+        ("sleep(1) (interpreter only)", "import time\ntime.sleep(1)"),
+        (
+            "30 MiB string + sleep(1)",
+            "import time\ns = 'x' * (30 << 20)\ntime.sleep(1)",
+        ),
+    ] {
+        let peak = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sampler = {
+            let (peak, done) = (peak.clone(), done.clone());
+            std::thread::spawn(move || {
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    peak.fetch_max(rss_kib(pid), std::sync::atomic::Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            })
+        };
+        rt.block_on(async {
+            let client = reqwest::Client::new();
+            let runs = (0..16).map(|_| {
+                let client = client.clone();
+                let url = url.clone();
+                async move {
+                    let r: serde_json::Value = client
+                        .post(&url)
+                        .json(&serde_json::json!({ "code": code }))
+                        .send()
+                        .await
+                        .unwrap()
+                        .json()
+                        .await
+                        .unwrap();
+                    assert_eq!(r["status"], "ok", "{r}");
+                }
+            });
+            futures::future::join_all(runs).await;
+        });
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        sampler.join().unwrap();
+        println!(
+            "  16 x {label}: peak {} MiB, after {} MiB",
+            peak.load(std::sync::atomic::Ordering::Relaxed) / 1024,
+            rss_kib(pid) / 1024
+        );
     }
 }
 
@@ -324,6 +555,9 @@ fn main() {
     }
     if only.is_empty() || only == "http" {
         http_load(&data);
+    }
+    if only.is_empty() || only == "python" || only == "sandbox-http" {
+        sandbox_http(&data);
     }
     if only.is_empty() || only == "startup" {
         startup_and_memory(&data);

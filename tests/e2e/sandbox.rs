@@ -560,8 +560,14 @@ async fn bad_input_is_a_4xx_naming_the_field() {
     let tests_cases = [
         (json!({ "code": "" }), "tests"),
         (json!({ "code": "", "tests": [] }), "tests"),
-        (json!({ "code": "", "stdin": "1", "tests": [{ "assert": "True" }] }), "stdin"),
-        (json!({ "code": "\u{0}", "tests": [{ "assert": "True" }] }), "code"),
+        (
+            json!({ "code": "", "stdin": "1", "tests": [{ "assert": "True" }] }),
+            "stdin",
+        ),
+        (
+            json!({ "code": "\u{0}", "tests": [{ "assert": "True" }] }),
+            "code",
+        ),
         (
             json!({ "code": "", "tests": [{ "name": "t" }] }),
             "tests[0]",

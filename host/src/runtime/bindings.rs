@@ -23,8 +23,8 @@ pub mod v0_1_0 {
     });
 
     pub use exports::tessera::platform::grader;
-    pub use tessera::platform::{code_runner, llm, types};
-    pub use wasi::{
+    pub use self::tessera::platform::{code_runner, llm, types};
+    pub use self::wasi::{
         config::store as config_store, keyvalue::store as keyvalue_store, logging::logging,
     };
 

@@ -119,10 +119,13 @@ impl Sandbox {
     }
 
     /// Runs `spec`'s code once per test, in parallel, each in a fresh instance.
-    pub async fn run_tests(&self, spec: &TestsSpec) -> Result<TestsReport, SandboxError> {
+    pub async fn run_tests(
+        self: &Arc<Self>,
+        spec: &TestsSpec,
+    ) -> Result<TestsReport, SandboxError> {
         let runner = self.runner(&spec.run.language)?;
-        let ticket = self.admission.reserve(spec.tests.len())?;
-        Ok(test_cases::run_all(self, &runner, &ticket, spec).await)
+        let ticket = Arc::new(self.admission.reserve(spec.tests.len())?);
+        Ok(test_cases::run_all(self, runner, ticket, spec).await)
     }
 
     fn runner(&self, language: &str) -> Result<Arc<LoadedPlugin>, SandboxError> {

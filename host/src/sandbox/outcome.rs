@@ -41,6 +41,21 @@ pub enum RunStatus {
     InternalError,
 }
 
+impl RunStatus {
+    /// The status as the API spells it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::RuntimeError => "runtime_error",
+            RunStatus::SyntaxError => "syntax_error",
+            RunStatus::Timeout => "timeout",
+            RunStatus::MemoryLimit => "memory_limit",
+            RunStatus::OutputLimit => "output_limit",
+            RunStatus::InternalError => "internal_error",
+        }
+    }
+}
+
 /// The error a run raised.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ErrorInfo {
@@ -84,6 +99,26 @@ pub struct RunReport {
     /// For an assertion test: what the assertion saw (from the runner; bounded).
     #[serde(skip)]
     pub assertion: Option<AssertionSeen>,
+}
+
+impl RunReport {
+    /// A run the sandbox could not carry out.
+    pub fn internal_error(message: &str) -> Self {
+        RunReport {
+            status: RunStatus::InternalError,
+            stdout: String::new(),
+            stderr: String::new(),
+            exit_code: None,
+            error: host_error("InternalError", message.to_owned()),
+            duration_ms: 0.0,
+            memory_bytes: 0,
+            truncated: Truncated {
+                stdout: false,
+                stderr: false,
+            },
+            assertion: None,
+        }
+    }
 }
 
 /// What the runner reported for an assertion test.

@@ -8,11 +8,14 @@
 //! program can defeat its own assertion tests (an object whose `==` is always true); use
 //! output tests where that matters.
 
-use futures::future::join_all;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use serde::Serialize;
+use tokio::task::JoinSet;
 
 use super::outcome::{RunReport, RunStatus, bounded};
-use super::request::TestsSpec;
+use super::request::{TestSpec, TestsSpec};
 use super::{Sandbox, admission::Ticket};
 use crate::runtime::LoadedPlugin;
 
@@ -45,7 +48,7 @@ pub struct Summary {
     /// Tests failed.
     pub failed: usize,
     /// Count per run status, e.g. `{"ok": 3, "timeout": 1}`.
-    pub statuses: std::collections::BTreeMap<String, usize>,
+    pub statuses: BTreeMap<String, usize>,
     /// Wall-clock time of the whole request in ms.
     pub duration_ms: f64,
 }
@@ -61,51 +64,46 @@ pub struct TestsReport {
     pub tests: Vec<TestReport>,
 }
 
-/// Runs every test of `spec` on `runner`; `ticket` holds room for all of them.
+/// Runs every test of `spec` on `runner`; `ticket` holds room for all of them. Each test
+/// is its own task, so tests spread over the runtime's threads; dropping the returned
+/// future (the client went away) aborts them.
 pub async fn run_all(
-    sandbox: &Sandbox,
-    runner: &LoadedPlugin,
-    ticket: &Ticket,
+    sandbox: &Arc<Sandbox>,
+    runner: Arc<LoadedPlugin>,
+    ticket: Arc<Ticket>,
     spec: &TestsSpec,
 ) -> TestsReport {
     let started = std::time::Instant::now();
-    let runs = spec.tests.iter().map(|test| async move {
-        let _worker = ticket.worker().await;
-        let report = sandbox
-            .run_one(runner, &spec.run, &test.stdin, Some(test))
-            .await;
-        let (passed, expected, actual) = match (&test.expected_stdout, &test.assertion) {
-            (Some(expected), _) => (
-                report.status == RunStatus::Ok && normalise(&report.stdout) == normalise(expected),
-                bounded(expected.clone(), MAX_SHOWN),
-                bounded(report.stdout.clone(), MAX_SHOWN),
-            ),
-            (None, assertion) => match &report.assertion {
-                Some(seen) => (
-                    report.status == RunStatus::Ok && seen.passed,
-                    seen.expected.clone(),
-                    seen.actual.clone(),
-                ),
-                None => (false, assertion.clone().unwrap_or_default(), String::new()),
-            },
-        };
-        TestReport {
-            name: test.name.clone(),
-            passed,
-            expected,
-            actual,
-            run: report,
+    let run = Arc::new(spec.run.clone());
+    let mut tasks = JoinSet::new();
+    for (index, test) in spec.tests.iter().cloned().enumerate() {
+        let (sandbox, runner, ticket, run) =
+            (sandbox.clone(), runner.clone(), ticket.clone(), run.clone());
+        tasks.spawn(async move {
+            let _worker = ticket.worker().await;
+            let report = sandbox
+                .run_one(&runner, &run, &test.stdin, Some(&test))
+                .await;
+            (index, judge_test(test, report))
+        });
+    }
+    let mut tests: Vec<Option<TestReport>> = (0..spec.tests.len()).map(|_| None).collect();
+    while let Some(done) = tasks.join_next().await {
+        match done {
+            Ok((index, report)) => tests[index] = Some(report),
+            // A panic in a test's task is a bug of ours; the other tests still report.
+            Err(e) => tracing::error!(error = %e, "a test-case task failed"),
         }
-    });
-    let tests = join_all(runs).await;
+    }
+    let tests: Vec<TestReport> = tests
+        .into_iter()
+        .zip(&spec.tests)
+        .map(|(report, test)| report.unwrap_or_else(|| lost(test)))
+        .collect();
     let passed = tests.iter().filter(|t| t.passed).count();
-    let mut statuses = std::collections::BTreeMap::new();
+    let mut statuses = BTreeMap::new();
     for t in &tests {
-        let label = serde_json::to_value(t.run.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        *statuses.entry(label).or_insert(0) += 1;
+        *statuses.entry(t.run.status.label().to_owned()).or_insert(0) += 1;
     }
     TestsReport {
         passed: passed == tests.len(),
@@ -118,6 +116,40 @@ pub async fn run_all(
         },
         tests,
     }
+}
+
+/// Whether a test passed, and what it expected and got.
+fn judge_test(test: TestSpec, report: RunReport) -> TestReport {
+    let (passed, expected, actual) = match (&test.expected_stdout, &test.assertion) {
+        (Some(expected), _) => (
+            report.status == RunStatus::Ok && normalise(&report.stdout) == normalise(expected),
+            bounded(expected.clone(), MAX_SHOWN),
+            bounded(report.stdout.clone(), MAX_SHOWN),
+        ),
+        (None, assertion) => match &report.assertion {
+            Some(seen) => (
+                report.status == RunStatus::Ok && seen.passed,
+                seen.expected.clone(),
+                seen.actual.clone(),
+            ),
+            None => (false, assertion.clone().unwrap_or_default(), String::new()),
+        },
+    };
+    TestReport {
+        name: test.name,
+        passed,
+        expected,
+        actual,
+        run: report,
+    }
+}
+
+/// The report of a test whose task died (never expected; see `run_all`).
+fn lost(test: &TestSpec) -> TestReport {
+    judge_test(
+        test.clone(),
+        RunReport::internal_error("the test's run was lost; see the server log"),
+    )
 }
 
 /// Output as compared: trailing whitespace of each line and trailing blank lines dropped.
