@@ -17,6 +17,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 
 use crate::plugins::Registry;
+use crate::runtime::services::code_runner::CodeRunnerBackend;
 use crate::sandbox::{Sandbox, SandboxSettings};
 use error::ApiError;
 
@@ -32,10 +33,15 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State around `registry`; not started yet.
+    /// State around `registry`; not started yet. The sandbox also serves plugins'
+    /// `code-runner` imports.
     pub fn new(registry: Arc<Registry>, sandbox: SandboxSettings) -> Self {
+        let sandbox = Arc::new(Sandbox::new(registry.clone(), sandbox));
+        let weak = Arc::downgrade(&sandbox);
+        let backend: std::sync::Weak<dyn CodeRunnerBackend> = weak;
+        registry.runtime().set_code_runner(backend);
         Self {
-            sandbox: Arc::new(Sandbox::new(registry.clone(), sandbox)),
+            sandbox,
             registry,
             started: Arc::new(AtomicBool::new(false)),
         }

@@ -22,11 +22,11 @@ pub mod v0_1_0 {
         additional_derives: [serde::Serialize, serde::Deserialize],
     });
 
-    pub use exports::tessera::platform::grader;
     pub use self::tessera::platform::{code_runner, llm, types};
     pub use self::wasi::{
         config::store as config_store, keyvalue::store as keyvalue_store, logging::logging,
     };
+    pub use exports::tessera::platform::grader;
 
     /// The `code-runner-plugin` world (the sandbox). Its imports are the same interfaces
     /// as above, so they are reused; only the exported `code-runner` gets its own types,

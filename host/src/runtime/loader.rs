@@ -263,7 +263,7 @@ impl Runtime {
             _ => WorldPre::Untyped(instance_pre),
         };
         let mut plugin = LoadedPlugin {
-            services: Arc::new(PluginServices::from_manifest(&manifest)),
+            services: Arc::new(PluginServices::from_manifest(&manifest, &self.code_runner)),
             manifest,
             manifest_path,
             fingerprint,

@@ -51,6 +51,7 @@ pub struct Runtime {
     ceilings: LimitCeilings,
     slots: Arc<tokio::sync::Semaphore>,
     metrics: Arc<Metrics>,
+    code_runner: services::code_runner::CodeRunnerSlot,
     _ticker: EpochTicker,
 }
 
@@ -71,6 +72,7 @@ impl Runtime {
             )),
             engine,
             metrics,
+            code_runner: Default::default(),
             _ticker: ticker,
         }))
     }
@@ -88,6 +90,14 @@ impl Runtime {
     /// The ceilings manifests are checked against.
     pub fn ceilings(&self) -> LimitCeilings {
         self.ceilings
+    }
+
+    /// Registers what serves plugins' `code-runner` imports (the sandbox).
+    pub fn set_code_runner(
+        &self,
+        backend: std::sync::Weak<dyn services::code_runner::CodeRunnerBackend>,
+    ) {
+        self.code_runner.set(backend);
     }
 
     /// Host metrics.

@@ -5,7 +5,8 @@
 //! - `request`: what a client may ask for, validated field by field;
 //! - `admission`: the worker pool and the bounded queue in front of it;
 //! - `outcome`: turning what a run left behind into a status the host vouches for;
-//! - `test_cases`: test-case runs, one fresh instance per test, in parallel.
+//! - `test_cases`: test-case runs, one fresh instance per test, in parallel;
+//! - `plugin_runs`: runs other plugins ask for through their `code-runner` import.
 //!
 //! The plugin's own report is untrusted (learner code runs in the same interpreter):
 //! timeouts, memory and output limits, exits and crashes are decided here from what the
@@ -13,6 +14,7 @@
 
 pub mod admission;
 pub mod outcome;
+pub mod plugin_runs;
 pub mod request;
 pub mod test_cases;
 

@@ -1,22 +1,74 @@
-//! `tessera:platform/code-runner` as seen from a plugin. The Python sandbox that serves it
-//! arrives with its own issue; until a `code-runner-plugin` is installed a run ends with
-//! `internal-error` and says why, as the contract requires (a run never fails as a call).
+//! `tessera:platform/code-runner` as seen from a plugin (a code grader): the host serves
+//! the import by running the code in the sandbox (`crate::sandbox`), in the code-runner
+//! plugin's own fresh instance under its own limits, never inside the caller.
+//!
+//! The runtime sits below the sandbox, so the sandbox registers itself here as the
+//! [`CodeRunnerBackend`] when the server starts; until then (or in CLI commands that have
+//! no sandbox) a run ends with `internal-error` and says why, as the contract requires (a
+//! run never fails as a call).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, OnceLock, Weak};
 
 use crate::runtime::bindings::v0_1_0::code_runner::{Host, RunRequest, RunResult, RunStatus};
 use crate::runtime::state::PluginState;
 
+/// What serves plugins' code runs.
+pub trait CodeRunnerBackend: Send + Sync {
+    /// Runs `request` to completion; every failure is a status in the result.
+    fn run(self: Arc<Self>, request: RunRequest)
+    -> Pin<Box<dyn Future<Output = RunResult> + Send>>;
+}
+
+/// Where the backend is registered; shared by the runtime and every plugin granted
+/// `code_runner`. Weak, because the sandbox owns the registry that owns the plugins.
+#[derive(Clone, Default)]
+pub struct CodeRunnerSlot(Arc<OnceLock<Weak<dyn CodeRunnerBackend>>>);
+
+impl CodeRunnerSlot {
+    /// Registers the backend; a second registration is ignored.
+    pub fn set(&self, backend: Weak<dyn CodeRunnerBackend>) {
+        let _ = self.0.set(backend);
+    }
+
+    fn get(&self) -> Option<Arc<dyn CodeRunnerBackend>> {
+        self.0.get().and_then(Weak::upgrade)
+    }
+}
+
+impl std::fmt::Debug for CodeRunnerSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.get().is_some() {
+            "CodeRunnerSlot(set)"
+        } else {
+            "CodeRunnerSlot(empty)"
+        })
+    }
+}
+
+/// A run that could not be carried out, as a result.
+pub fn failed_run(message: String) -> RunResult {
+    RunResult {
+        status: RunStatus::InternalError,
+        stdout: String::new(),
+        stderr: message,
+        exit_code: -1,
+        error: None,
+        stdout_truncated: false,
+        stderr_truncated: false,
+        tests: Vec::new(),
+    }
+}
+
 impl Host for PluginState {
     async fn run(&mut self, request: RunRequest) -> RunResult {
-        tracing::debug!(plugin = %self.services.plugin, language = %request.language, "code run without a sandbox");
-        RunResult {
-            status: RunStatus::InternalError,
-            stdout: String::new(),
-            stderr: "no code-runner-plugin (sandbox) is installed on this host".into(),
-            exit_code: -1,
-            error: None,
-            stdout_truncated: false,
-            stderr_truncated: false,
-            tests: Vec::new(),
+        match self.services.code_runner.get() {
+            Some(backend) => backend.run(request).await,
+            None => {
+                tracing::debug!(plugin = %self.services.plugin, "code run without a sandbox");
+                failed_run("no code sandbox is running on this host".into())
+            }
         }
     }
 }

@@ -27,11 +27,13 @@ pub struct PluginServices {
     pub outbound_hosts: Arc<[String]>,
     /// The plugin's private key-value data.
     pub keyvalue: Arc<keyvalue::KeyValueStore>,
+    /// Serves `code-runner` runs (the sandbox), when granted.
+    pub code_runner: code_runner::CodeRunnerSlot,
 }
 
 impl PluginServices {
-    /// The services granted by `manifest`.
-    pub fn from_manifest(manifest: &Manifest) -> Self {
+    /// The services granted by `manifest`; `code_runner` is the runtime's slot.
+    pub fn from_manifest(manifest: &Manifest, code_runner: &code_runner::CodeRunnerSlot) -> Self {
         Self {
             plugin: PluginRef {
                 id: manifest.id.clone(),
@@ -41,6 +43,11 @@ impl PluginServices {
             config: manifest.grants.config.clone(),
             outbound_hosts: manifest.grants.outbound_hosts.clone().into(),
             keyvalue: Arc::new(keyvalue::KeyValueStore::default()),
+            code_runner: if manifest.grants.code_runner {
+                code_runner.clone()
+            } else {
+                code_runner::CodeRunnerSlot::default()
+            },
         }
     }
 }
