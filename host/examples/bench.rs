@@ -8,6 +8,8 @@
 //! 5. The Python sandbox: load cold/warm; `print("hi")` per fresh CPython instance
 //!    in-process (p50/p99, runs/s on every core); a 10-test exercise; hostile programs.
 //! 6. The sandbox over HTTP (`wrk`), and host memory with 16 concurrent runs.
+//! 7. Identity: `GET /api/v1/me` at 1000 connections on SQLite and Postgres, argon2id
+//!    cost and logins/s, the rate limiter's cost in-process vs Redis.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -345,6 +347,13 @@ fn serve_with(data: &Path, plugin_dirs: &str, extra: &[&str]) -> Served {
         ])
         .arg("--data-dir")
         .arg(data)
+        // The benchmarks measure the server, not the rate limiter's refusals.
+        .args([
+            "--rate-limit-general",
+            "1000000000",
+            "--rate-limit-auth",
+            "1000000",
+        ])
         .args(extra)
         .env("RUST_LOG", "error")
         .stdout(Stdio::null())
@@ -373,6 +382,59 @@ fn serve_with(data: &Path, plugin_dirs: &str, extra: &[&str]) -> Served {
         port,
         ready_after,
     }
+}
+
+/// One request over a fresh connection: (status, JSON body).
+fn http_json(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: &str,
+    token: Option<&str>,
+) -> (u16, serde_json::Value) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\n{auth}content-length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    let status = reply.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let json = reply
+        .split_once("\r\n\r\n")
+        .and_then(|(_, b)| serde_json::from_str(b).ok())
+        .unwrap_or_default();
+    (status, json)
+}
+
+const BENCH_EMAIL: &str = "bench@example.com";
+const BENCH_PASSWORD: &str = "Tortoise-Lantern-2026!";
+
+/// A super admin's access token on the server at `port` whose data folder is `data`
+/// (the account is created with the CLI the first time).
+fn bench_token(data: &Path, port: u16) -> String {
+    let _ = Command::new(binary())
+        .args([
+            "user",
+            "create",
+            "--email",
+            BENCH_EMAIL,
+            "--role",
+            "super_admin",
+        ])
+        .arg("--data-dir")
+        .arg(data)
+        .env("TESSERA_USER_PASSWORD", BENCH_PASSWORD)
+        .env("RUST_LOG", "error")
+        .output();
+    let body = serde_json::json!({ "email": BENCH_EMAIL, "password": BENCH_PASSWORD }).to_string();
+    let (status, reply) = http_json(port, "POST", "/api/v1/auth/login", &body, None);
+    assert_eq!(status, 200, "bench login: {reply}");
+    reply["access_token"].as_str().unwrap().to_owned()
 }
 
 fn rss_kib(pid: u32) -> u64 {
@@ -420,24 +482,37 @@ fn http_load(data: &Path) {
     let served = serve(data, &repo().join("plugins").display().to_string());
     let body = r#"{"question":{"kind":"multiple_choice","prompt":"2+2?","options":["3","4","5"],"answer_key":{"correct":[1]}},"answer":{"selected":[1]}}"#;
     let url = format!("http://127.0.0.1:{}/api/v1/grade", served.port);
+    let token = bench_token(data, served.port);
     // Warm up the server's connection handling and the plugin path.
-    let _ = wrk_post(&url, body, data, &["-t2", "-c256", "-d2s"]);
+    let _ = wrk_post(&url, body, &token, data, &["-t2", "-c256", "-d2s"]);
     println!(
         "\nPOST /api/v1/grade (quiz-grader, multiple_choice) with wrk, 2 threads, 256 connections, 10 s:"
     );
     print!(
         "{}",
-        wrk_post(&url, body, data, &["-t2", "-c256", "-d10s", "--latency"])
+        wrk_post(
+            &url,
+            body,
+            &token,
+            data,
+            &["-t2", "-c256", "-d10s", "--latency"]
+        )
     );
 }
 
-fn wrk_post(url: &str, script_body: &str, data: &Path, args: &[&str]) -> String {
+fn wrk_post(url: &str, script_body: &str, token: &str, data: &Path, args: &[&str]) -> String {
     let script = data.join("post.lua");
+    let auth = if token.is_empty() {
+        String::new()
+    } else {
+        format!(r#"wrk.headers["authorization"] = "Bearer {token}""#)
+    };
     std::fs::write(
         &script,
         format!(
             r#"wrk.method = "POST"
 wrk.headers["content-type"] = "application/json"
+{auth}
 wrk.body = [[{script_body}]]
 done = function(summary, latency, requests)
   io.write(string.format("  p50 %.2f ms  p99 %.2f ms  requests %d  non-2xx/errors %d\n",
@@ -466,17 +541,30 @@ fn sandbox_http(data: &Path) {
     let plugins = repo().join("plugins").display().to_string();
     let served = serve(data, &plugins);
     let url = format!("http://127.0.0.1:{}/api/v1/sandbox/run", served.port);
+    let token = bench_token(data, served.port);
     let body = r#"{"code":"print('hi')"}"#;
-    let _ = wrk_post(&url, body, data, &["-t1", "-c4", "-d2s"]);
+    let _ = wrk_post(&url, body, &token, data, &["-t1", "-c4", "-d2s"]);
     println!("\nPOST /api/v1/sandbox/run print(\"hi\") with wrk, 1 connection, 5 s:");
     print!(
         "{}",
-        wrk_post(&url, body, data, &["-t1", "-c1", "-d5s", "--latency"])
+        wrk_post(
+            &url,
+            body,
+            &token,
+            data,
+            &["-t1", "-c1", "-d5s", "--latency"]
+        )
     );
     println!("same, 2 threads, 8 connections, 10 s:");
     print!(
         "{}",
-        wrk_post(&url, body, data, &["-t2", "-c8", "-d10s", "--latency"])
+        wrk_post(
+            &url,
+            body,
+            &token,
+            data,
+            &["-t2", "-c8", "-d10s", "--latency"]
+        )
     );
     drop(served);
 
@@ -484,6 +572,7 @@ fn sandbox_http(data: &Path) {
     let served = serve_with(data, &plugins, &["--sandbox-workers", "16"]);
     let pid = served.child.id();
     let url = format!("http://127.0.0.1:{}/api/v1/sandbox/run", served.port);
+    let token = bench_token(data, served.port);
     println!("\nhost resident memory with 16 concurrent runs (sampled every 10 ms):");
     println!("  idle: {} MiB", rss_kib(pid) / 1024);
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -507,12 +596,14 @@ fn sandbox_http(data: &Path) {
         };
         rt.block_on(async {
             let client = reqwest::Client::new();
+            let token = &token;
             let runs = (0..16).map(|_| {
                 let client = client.clone();
                 let url = url.clone();
                 async move {
                     let r: serde_json::Value = client
                         .post(&url)
+                        .bearer_auth(token)
                         .json(&serde_json::json!({ "code": code }))
                         .send()
                         .await
@@ -533,6 +624,177 @@ fn sandbox_http(data: &Path) {
             rss_kib(pid) / 1024
         );
     }
+}
+
+/// A wrk GET with a bearer token.
+fn wrk_get(url: &str, token: &str, data: &Path, args: &[&str]) -> String {
+    let script = data.join("get.lua");
+    std::fs::write(
+        &script,
+        format!(
+            r#"wrk.headers["authorization"] = "Bearer {token}"
+done = function(summary, latency, requests)
+  io.write(string.format("  p50 %.2f ms  p99 %.2f ms  requests %d  non-2xx/errors %d\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"#
+        ),
+    )
+    .unwrap();
+    let out = Command::new("wrk")
+        .args(args)
+        .arg("-s")
+        .arg(&script)
+        .arg(url)
+        .output()
+        .expect("wrk is installed by ./dev bench");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| l.starts_with("Requests/sec") || l.trim_start().starts_with("p50"))
+        .map(|l| format!("  {}\n", l.trim()))
+        .collect()
+}
+
+/// Identity figures: GET /me at 1000 connections on SQLite and Postgres, argon2id cost and
+/// logins/s, and the rate limiter's cost per request in-process vs Redis.
+fn identity(data: &Path) {
+    let plugins = repo().join("plugins").display().to_string();
+    let pg_name = "tessera_bench";
+    let psql = |sql: &str| {
+        Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-q",
+                "-c",
+                sql,
+            ])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let pg_ok = psql(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
+        && psql(&format!("CREATE DATABASE {pg_name}"));
+    let mut targets = vec![("SQLite", data.join("identity-sqlite"), None)];
+    if pg_ok {
+        targets.push((
+            "Postgres",
+            data.join("identity-pg"),
+            Some(format!("postgres://postgres@127.0.0.1:5432/{pg_name}")),
+        ));
+    } else {
+        println!("\n(Postgres not reachable: its /me figure is skipped)");
+    }
+    for (label, dir, url) in targets {
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut extra: Vec<&str> = Vec::new();
+        if let Some(url) = &url {
+            extra.extend(["--database-url", url.as_str()]);
+        }
+        let db_args: Vec<String> = url
+            .iter()
+            .flat_map(|u| ["--database-url".to_owned(), u.clone()])
+            .collect();
+        // The account must exist before the server answers logins: create it with the CLI.
+        let _ = Command::new(binary())
+            .args([
+                "user",
+                "create",
+                "--email",
+                BENCH_EMAIL,
+                "--role",
+                "student",
+            ])
+            .args(&db_args)
+            .arg("--data-dir")
+            .arg(&dir)
+            .env("TESSERA_USER_PASSWORD", BENCH_PASSWORD)
+            .env("RUST_LOG", "error")
+            .output();
+        let served = serve_with(&dir, &plugins, &extra);
+        let token = bench_token(&dir, served.port);
+        let url = format!("http://127.0.0.1:{}/api/v1/me", served.port);
+        let _ = wrk_get(&url, &token, data, &["-t2", "-c100", "-d2s"]);
+        println!("\nGET /api/v1/me ({label}) with wrk, 2 threads, 1000 connections, 10 s:");
+        print!(
+            "{}",
+            wrk_get(
+                &url,
+                &token,
+                data,
+                &["-t2", "-c1000", "-d10s", "--latency", "--timeout", "5s"]
+            )
+        );
+        if label == "SQLite" {
+            let login =
+                format!("{{\"email\":\"{BENCH_EMAIL}\",\"password\":\"{BENCH_PASSWORD}\"}}");
+            let login_url = format!("http://127.0.0.1:{}/api/v1/auth/login", served.port);
+            println!(
+                "POST /api/v1/auth/login (argon2id m=19 MiB, t=2, p=1) with wrk, 2 threads, 8 connections, 10 s:"
+            );
+            print!(
+                "{}",
+                wrk_post(
+                    &login_url,
+                    &login,
+                    "",
+                    data,
+                    &["-t2", "-c8", "-d10s", "--latency"]
+                )
+            );
+        }
+    }
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let n = 50;
+        let mut samples = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            tessera::auth::password::hash("Bench-Password-2026!".into())
+                .await
+                .unwrap();
+            samples.push(t.elapsed());
+        }
+        samples.sort();
+        println!(
+            "\nargon2id hash (m=19 MiB, t=2, p=1), 1 at a time: p50 {}  p99 {}",
+            millis(percentile(&samples, 0.5)),
+            millis(percentile(&samples, 0.99))
+        );
+
+        let stores: Vec<(&str, Arc<dyn tessera::kv::Kv>)> = {
+            let mut v: Vec<(&str, Arc<dyn tessera::kv::Kv>)> =
+                vec![("in-process", tessera::kv::connect(None, "").await.unwrap())];
+            match tessera::kv::connect(Some("redis://127.0.0.1:6379"), "tessera-bench:").await {
+                Ok(kv) => v.push(("Redis", kv)),
+                Err(e) => println!("(Redis not reachable: {e})"),
+            }
+            v
+        };
+        println!("rate limiter: one sliding-window check (100/min per key, 1000 keys), 1 task:");
+        for (label, kv) in stores {
+            let n = 20_000;
+            let mut samples = Vec::with_capacity(n);
+            for i in 0..n {
+                let key = format!("bench:{}", i % 1000);
+                let t = Instant::now();
+                kv.hit(&key, Duration::from_secs(60), 100).await.unwrap();
+                samples.push(t.elapsed());
+            }
+            samples.sort();
+            println!(
+                "  {label:<10} p50 {}  p99 {}",
+                micros(percentile(&samples, 0.5)),
+                micros(percentile(&samples, 0.99))
+            );
+        }
+    });
 }
 
 fn main() {
@@ -558,6 +820,9 @@ fn main() {
     }
     if only.is_empty() || only == "python" || only == "sandbox-http" {
         sandbox_http(&data);
+    }
+    if only.is_empty() || only == "identity" {
+        identity(&data);
     }
     if only.is_empty() || only == "startup" {
         startup_and_memory(&data);

@@ -22,6 +22,112 @@ pub enum Command {
     /// Inspect, check and try plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),
+    /// Apply pending database migrations (also done by `serve` at start-up).
+    Migrate {
+        /// List the pending migrations without applying them.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// User subcommands.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account with any role (e.g. the first super_admin). The password is read
+    /// from TESSERA_USER_PASSWORD, or from the first line of standard input.
+    Create {
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// student, teacher, admin or super_admin.
+        #[arg(long, default_value = "student")]
+        role: String,
+        /// Display name (default: the e-mail's local part).
+        #[arg(long)]
+        full_name: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Change an account's role.
+    SetRole {
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// student, teacher, admin or super_admin.
+        #[arg(long)]
+        role: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// The database.
+#[derive(Debug, Clone, Args)]
+pub struct DbArgs {
+    /// Database URL: postgres://user@host/db, or sqlite://path (default:
+    /// sqlite://<data-dir>/tessera.db, created on first run).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Most database connections in the pool.
+    #[arg(long, env = "TESSERA_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+}
+
+impl DbArgs {
+    /// The database URL, defaulting to the SQLite file in `data_dir`.
+    pub fn url(&self, data_dir: &std::path::Path) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("tessera.db").display()))
+    }
+}
+
+/// The database and the data folder, for commands other than `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Folder for local data (the SQLite file, the compile cache, the generated JWT key).
+    #[arg(long, env = "TESSERA_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+}
+
+/// Identity, shared state and rate limits of `tessera serve`.
+#[derive(Debug, Clone, Args)]
+pub struct IdentityArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Redis URL for rate-limit windows, idempotency records and caches shared by replicas
+    /// (default: in-process, for one node).
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    #[arg(long, env = "TESSERA_REDIS_PREFIX", default_value = "tessera:")]
+    pub redis_prefix: String,
+    /// HS256 signing key for access tokens, at least 32 bytes (default: a random key
+    /// generated once and kept in <data-dir>/jwt.key).
+    #[arg(long, env = "TESSERA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// `iss` of access tokens (seed 002 §6.1).
+    #[arg(long, env = "TESSERA_JWT_ISSUER", default_value = "lyoapp-backend")]
+    pub jwt_issuer: String,
+    /// `aud` of access tokens (seed 002 §6.1).
+    #[arg(long, env = "TESSERA_JWT_AUDIENCE", default_value = "lyoapp-users")]
+    pub jwt_audience: String,
+    /// Requests per minute per user on general routes.
+    #[arg(long, env = "TESSERA_RATE_LIMIT_GENERAL", default_value_t = 100)]
+    pub rate_limit_general: u32,
+    /// Requests per minute per user on AI routes.
+    #[arg(long, env = "TESSERA_RATE_LIMIT_AI", default_value_t = 10)]
+    pub rate_limit_ai: u32,
+    /// Requests per minute per client address on the auth routes.
+    #[arg(long, env = "TESSERA_RATE_LIMIT_AUTH", default_value_t = 5)]
+    pub rate_limit_auth: u32,
 }
 
 /// Plugin subcommands.
@@ -86,6 +192,8 @@ pub struct ServeArgs {
     pub strict: bool,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
 }

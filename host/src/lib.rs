@@ -5,15 +5,22 @@
 //! - [`plugins`]: manifests, the contract, the registry with atomic reload;
 //! - [`grading`]: routing answers to grader plugins;
 //! - [`sandbox`]: learner code in the code-runner plugins, with a bounded pool;
+//! - [`store`]: the database (Postgres or SQLite) and its repositories;
+//! - [`kv`]: rate-limit windows, idempotency records, caches (Redis or in-process);
+//! - [`auth`]: passwords, tokens, roles and the permission matrix;
 //! - [`api`]: the HTTP API;
 //! - [`serve`]: putting it together for `tessera serve`.
 
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod grading;
+pub mod kv;
 pub mod metrics;
 pub mod plugin_cli;
 pub mod plugins;
 pub mod runtime;
 pub mod sandbox;
 pub mod serve;
+pub mod store;
+pub mod user_cli;

@@ -6,12 +6,18 @@ use std::time::Instant;
 use anyhow::Context;
 use axum::serve::ListenerExt;
 
-use crate::api::{self, AppState};
-use crate::cli::{RuntimeArgs, ServeArgs};
+use std::path::Path;
+
+use crate::api::limits::RateLimits;
+use crate::api::{self, AppState, Services};
+use crate::auth::TokenKeys;
+use crate::cli::{DbArgs, IdentityArgs, RuntimeArgs, ServeArgs};
+use crate::kv;
 use crate::metrics::Metrics;
 use crate::plugins::Registry;
 use crate::runtime::engine::EngineSettings;
 use crate::runtime::{Runtime, RuntimeSettings};
+use crate::store::Db;
 
 /// Builds the runtime and an (empty) registry from the shared flags.
 pub fn registry(args: &RuntimeArgs) -> anyhow::Result<Arc<Registry>> {
@@ -26,11 +32,112 @@ pub fn registry(args: &RuntimeArgs) -> anyhow::Result<Arc<Registry>> {
     Ok(Arc::new(Registry::new(runtime, args.plugins_dirs.clone())))
 }
 
+/// Connects to the database (creating a SQLite file on first run) and applies pending
+/// migrations.
+pub async fn database(db: &DbArgs, data_dir: &Path) -> anyhow::Result<Db> {
+    let url = db.url(data_dir);
+    let db = Db::connect(&url, db.db_max_connections)
+        .await
+        .with_context(|| format!("cannot open the database {}", redact(&url)))?;
+    let applied = db.migrate().await.context("cannot migrate the database")?;
+    for m in &applied {
+        tracing::info!(version = m.version, description = %m.description, "migration applied");
+    }
+    Ok(db)
+}
+
+/// A URL with its password hidden, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// The access-token keys: the configured secret, or one generated once and kept in
+/// `<data-dir>/jwt.key` (so restarts keep everyone signed in).
+pub fn token_keys(identity: &IdentityArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
+    let secret = match &identity.jwt_secret {
+        Some(secret) => {
+            anyhow::ensure!(
+                secret.len() >= 32,
+                "TESSERA_JWT_SECRET must be at least 32 bytes (seed 002 §6.1 asks for 256 bits)"
+            );
+            secret.as_bytes().to_vec()
+        }
+        None => {
+            let path = data_dir.join("jwt.key");
+            match std::fs::read_to_string(&path) {
+                Ok(text) => hex::decode(text.trim())
+                    .with_context(|| format!("{} is not a hex key", path.display()))?,
+                Err(_) => {
+                    let key: [u8; 32] = rand::random();
+                    std::fs::create_dir_all(data_dir)?;
+                    match write_private(&path, hex::encode(key).as_bytes()) {
+                        Ok(()) => {
+                            tracing::info!(path = %path.display(), "generated a JWT signing key");
+                            key.to_vec()
+                        }
+                        // Another process sharing the data folder wrote it first: use theirs.
+                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                            hex::decode(std::fs::read_to_string(&path)?.trim())
+                                .with_context(|| format!("{} is not a hex key", path.display()))?
+                        }
+                        Err(e) => {
+                            return Err(e)
+                                .with_context(|| format!("cannot write {}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(TokenKeys::new(
+        &secret,
+        &identity.jwt_issuer,
+        &identity.jwt_audience,
+    ))
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    file.write_all(bytes)
+}
+
 /// Runs the HTTP server until SIGINT/SIGTERM, draining in-flight requests.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let registry = registry(&args.runtime)?;
-    let state = AppState::new(registry.clone(), args.sandbox.settings());
+    let data_dir = &args.runtime.data_dir;
+    let identity = &args.identity;
+    let db = database(&identity.db, data_dir).await?;
+    let kv = kv::connect(identity.redis_url.as_deref(), &identity.redis_prefix)
+        .await
+        .context("cannot connect to Redis (REDIS_URL)")?;
+    let services = Services {
+        db,
+        kv,
+        keys: token_keys(identity, data_dir)?,
+        limits: RateLimits {
+            general: identity.rate_limit_general,
+            ai: identity.rate_limit_ai,
+            auth: identity.rate_limit_auth,
+        },
+        sandbox: args.sandbox.settings(),
+    };
+    let state = AppState::new(registry.clone(), services);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -68,7 +175,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    axum::serve(listener, api::router(state))
+    let app = api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     tracing::info!("tessera stopped");

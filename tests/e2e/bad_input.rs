@@ -178,14 +178,8 @@ async fn bad_requests_get_4xx_naming_the_field() {
         r#"{{"question":{{"kind":"numeric","prompt":"{}","answer_key":{{}}}},"answer":{{}}}}"#,
         "x".repeat(2 << 20)
     );
-    let r = reqwest::Client::new()
-        .post(&url)
-        .header("content-type", json)
-        .body(big)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 413);
+    let (status, reply) = server.raw_post("/api/v1/grade", json, big.as_bytes());
+    assert_eq!(status, 413, "{reply}");
 
     // Unknown route and wrong method, in the same error format.
     let (status, body) = server.get("/api/v1/nothing-here").await;

@@ -4,6 +4,7 @@
 mod bad_input;
 mod cli;
 mod grants;
+mod identity;
 mod lifecycle;
 mod misbehaving;
 mod quiz_grader;

@@ -604,9 +604,7 @@ async fn bad_input_is_a_4xx_naming_the_field() {
 #[tokio::test]
 async fn a_grader_runs_code_through_its_code_runner_import() {
     let server = Server::start(&[plugins_dir(), crate::support::fixtures_dir()]).await;
-    let grade = |code: &str, key: &str| {
-        json!({ "question": { "kind": "fixture_code", "answer_key": key }, "answer": code })
-    };
+    let grade = |code: &str, key: &str| json!({ "question": { "kind": "fixture_code", "answer_key": key }, "answer": code });
     let (status, r) = server.grade(grade("print('hi')", "stdout:hi\n")).await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["correct"], true, "{r}");
@@ -624,7 +622,9 @@ async fn a_grader_runs_code_through_its_code_runner_import() {
     assert_eq!(r["parts"][0]["feedback"], "expected 3 got -1", "{r}");
 
     // The learner's loop is stopped by the sandbox's deadline, not the grader's.
-    let (status, r) = server.grade(grade("while True:\n    pass", "stdout:")).await;
+    let (status, r) = server
+        .grade(grade("while True:\n    pass", "stdout:"))
+        .await;
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["correct"], false);
     assert!(r["feedback"].as_str().unwrap().contains("Timeout"), "{r}");

@@ -41,9 +41,12 @@ pub fn data_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-data")
 }
 
-/// The `tessera` binary under test.
+/// The `tessera` binary under test, with none of the caller's database settings.
 pub fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
+    for var in ["DATABASE_URL", "REDIS_URL", "TESSERA_JWT_SECRET"] {
+        cmd.env_remove(var);
+    }
     // Quiet servers unless asked: TESSERA_TEST_LOG=debug shows their logs.
     cmd.env(
         "RUST_LOG",
@@ -80,13 +83,91 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// Signing key of every test server, so tests can forge and tamper with tokens.
+pub const JWT_SECRET: &str = "e2e-test-secret-e2e-test-secret-0123456789";
+/// Password of every account the tests create.
+pub const PASSWORD: &str = "Correct-Horse-7-Battery";
+
+/// Whether this run must exercise Postgres and Redis (CI sets CI=true).
+pub fn ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Where the data lives for a test server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A fresh SQLite file and the in-process store (the embedded default).
+    Embedded,
+    /// A fresh Postgres database on 127.0.0.1:5432 and Redis on 127.0.0.1:6379.
+    Shared,
+}
+
+/// Postgres for the tests.
+pub const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432";
+/// Redis for the tests.
+pub const REDIS: &str = "redis://127.0.0.1:6379";
+
+/// The backends to run a test on: both when Postgres and Redis answer (always under
+/// CI=true, where their absence fails the test loudly); otherwise the embedded one, with a
+/// note on stderr that the shared variant was skipped.
+pub fn backends() -> Vec<Backend> {
+    let pg = std::net::TcpStream::connect("127.0.0.1:5432").is_ok();
+    let redis = std::net::TcpStream::connect("127.0.0.1:6379").is_ok();
+    if ci() {
+        assert!(pg, "CI=true: Postgres must be reachable on 127.0.0.1:5432");
+        assert!(redis, "CI=true: Redis must be reachable on 127.0.0.1:6379");
+    }
+    if pg && redis {
+        vec![Backend::Embedded, Backend::Shared]
+    } else {
+        eprintln!("NOTE: Postgres/Redis not reachable: running the embedded backend only");
+        vec![Backend::Embedded]
+    }
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Creates an empty Postgres database for one server and returns its URL.
+fn fresh_postgres() -> (String, String) {
+    let name = unique("tessera_e2e");
+    let out = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-q",
+            "-c",
+        ])
+        .arg(format!("CREATE DATABASE {name}"))
+        .output()
+        .expect("run psql");
+    assert!(
+        out.status.success(),
+        "cannot create a Postgres database: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (format!("{POSTGRES}/{name}"), name)
+}
+
 /// A running `tessera serve`, killed on drop.
 pub struct Server {
     child: Child,
     /// `http://127.0.0.1:<port>`
     pub base: String,
-    /// An HTTP client.
+    /// An HTTP client that sends the test super admin's access token.
     pub http: reqwest::Client,
+    /// An HTTP client that sends no token.
+    pub anonymous: reqwest::Client,
+    /// The test super admin's access token (what `http` sends).
+    pub token: String,
+    /// The database URL the server uses.
+    pub database_url: String,
+    postgres_db: Option<String>,
 }
 
 impl Server {
@@ -97,7 +178,50 @@ impl Server {
 
     /// Like [`Server::start`] with extra flags.
     pub async fn start_with(dirs: &[PathBuf], extra: &[&str]) -> Server {
+        Self::start_on(Backend::Embedded, dirs, extra).await
+    }
+
+    /// Starts the binary on `backend`, creates a super admin with the CLI, signs in, and
+    /// waits until it is ready. Rate limits are lifted unless `extra` sets them.
+    pub async fn start_on(backend: Backend, dirs: &[PathBuf], extra: &[&str]) -> Server {
         warm_compile_cache();
+        let (database_url, postgres_db) = match backend {
+            Backend::Embedded => {
+                let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-db");
+                std::fs::create_dir_all(&dir).unwrap();
+                let file = dir.join(format!("{}.db", unique("t")));
+                (format!("sqlite://{}", file.display()), None)
+            }
+            Backend::Shared => {
+                let (url, name) = fresh_postgres();
+                (url, Some(name))
+            }
+        };
+        let mut flags: Vec<String> = vec![
+            "--database-url".into(),
+            database_url.clone(),
+            "--jwt-secret".into(),
+            JWT_SECRET.into(),
+        ];
+        if backend == Backend::Shared {
+            flags.extend([
+                "--redis-url".into(),
+                REDIS.into(),
+                "--redis-prefix".into(),
+                format!("{}:", unique("e2e")),
+            ]);
+        }
+        for (flag, lifted) in [
+            ("--rate-limit-general", "1000000"),
+            ("--rate-limit-auth", "1000000"),
+            ("--rate-limit-ai", "1000000"),
+        ] {
+            if !extra.contains(&flag) {
+                flags.extend([flag.into(), lifted.into()]);
+            }
+        }
+        let admin = format!("{}@example.com", unique("admin"));
+        create_user(&database_url, &admin, "super_admin");
         let port = free_port();
         let joined = dirs
             .iter()
@@ -113,6 +237,7 @@ impl Server {
             } else {
                 vec!["--data-dir".into(), data_dir().display().to_string()]
             })
+            .args(&flags)
             .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -122,9 +247,56 @@ impl Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
             http: reqwest::Client::new(),
+            anonymous: reqwest::Client::new(),
+            token: String::new(),
+            database_url,
+            postgres_db,
         };
         server.wait_ready().await;
+        server.token = server.login(&admin).await;
+        server.http = client_with_token(&server.token);
         server
+    }
+
+    /// Signs `email` in with [`PASSWORD`] and returns the access token.
+    pub async fn login(&self, email: &str) -> String {
+        let (status, body) = self
+            .post_as(
+                &self.anonymous,
+                "/api/v1/auth/login",
+                &serde_json::json!({ "email": email, "password": PASSWORD }),
+            )
+            .await;
+        assert_eq!(status, 200, "login {email}: {body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers a new account with `role` (`student`/`teacher`) and returns the whole
+    /// registration reply.
+    pub async fn register(&self, role: &str) -> Value {
+        let email = format!("{}@example.com", unique(role));
+        let (status, body) = self
+            .post_as(
+                &self.anonymous,
+                "/api/v1/auth/register",
+                &serde_json::json!({ "email": email, "password": PASSWORD,
+                                     "full_name": "Test Learner", "user_type": role }),
+            )
+            .await;
+        assert_eq!(status, 201, "register: {body}");
+        body
+    }
+
+    /// POST JSON with `client`.
+    pub async fn post_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let r = client.post(self.url(path)).json(body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
     }
 
     async fn wait_ready(&mut self) {
@@ -193,7 +365,61 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        if let Some(name) = &self.postgres_db {
+            let _ = Command::new("psql")
+                .args([
+                    "-h",
+                    "127.0.0.1",
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-q",
+                    "-c",
+                ])
+                .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .output();
+        }
     }
+}
+
+/// A client sending `Authorization: Bearer <token>` on every request.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse().unwrap(),
+    );
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .unwrap()
+}
+
+/// `tessera user create` against `database_url` with [`PASSWORD`].
+pub fn create_user(database_url: &str, email: &str, role: &str) {
+    let out = binary()
+        .args([
+            "user",
+            "create",
+            "--email",
+            email,
+            "--role",
+            role,
+            "--database-url",
+            database_url,
+        ])
+        .arg("--data-dir")
+        .arg(data_dir())
+        .env("TESSERA_USER_PASSWORD", PASSWORD)
+        .output()
+        .expect("run tessera user create");
+    assert!(
+        out.status.success(),
+        "tessera user create: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A grading request for a fixture kind.
@@ -211,4 +437,30 @@ pub fn healthy_request() -> Value {
                      "answer_key": {"correct": [1]}},
         "answer": {"selected": [1]}
     })
+}
+
+impl Server {
+    /// POSTs `body` over a raw connection, reading the answer even when the server answers
+    /// before the body is sent (as it does for an oversized body) and stops reading.
+    pub fn raw_post(&self, path: &str, content_type: &str, body: &[u8]) -> (u16, Value) {
+        use std::io::{Read, Write};
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(addr).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: {content_type}\r\nauthorization: Bearer {}\r\ncontent-length: {}\r\n\r\n",
+            self.token,
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body);
+        let mut reply = Vec::new();
+        let _ = stream.read_to_end(&mut reply);
+        let reply = String::from_utf8_lossy(&reply);
+        let status = reply.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let json = reply
+            .split_once("\r\n\r\n")
+            .and_then(|(_, b)| serde_json::from_str(b).ok())
+            .unwrap_or(Value::Null);
+        (status, json)
+    }
 }

@@ -6,9 +6,11 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value as Json, json};
 
 use super::request_id;
+use crate::auth::AuthError;
 use crate::grading::GradeError;
 use crate::runtime::{PluginError, PluginErrorKind};
 use crate::sandbox::SandboxError;
+use crate::store::StoreError;
 
 /// An API failure.
 #[derive(Debug, thiserror::Error)]
@@ -44,6 +46,40 @@ pub enum ApiError {
     /// A dependency is down; retry later.
     #[error("{0}")]
     Unavailable(String),
+    /// No valid credentials.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Valid credentials without the permission.
+    #[error("{0}")]
+    Forbidden(String),
+    /// The request conflicts with stored state at `field`.
+    #[error("{field}: {message}")]
+    Conflict {
+        /// The field.
+        field: String,
+        /// Why.
+        message: String,
+    },
+    /// A specific refusal with its own code (e.g. `TOKEN_REUSED`).
+    #[error("{message}")]
+    Refused {
+        /// HTTP status.
+        status: StatusCode,
+        /// Stable error code.
+        code: &'static str,
+        /// What happened.
+        message: String,
+        /// The field at fault, when there is one.
+        field: Option<&'static str>,
+    },
+    /// Over a rate limit.
+    #[error("rate limit exceeded: {limit} requests per minute; retry in {retry_after_secs} s")]
+    TooManyRequests {
+        /// The limit.
+        limit: u32,
+        /// Seconds until a request is allowed again.
+        retry_after_secs: u64,
+    },
     /// A plugin misbehaved.
     #[error(transparent)]
     Plugin(#[from] PluginError),
@@ -85,6 +121,48 @@ impl From<SandboxError> for ApiError {
             },
             full @ SandboxError::QueueFull(_) => ApiError::Unavailable(full.to_string()),
         }
+    }
+}
+
+impl From<AuthError> for ApiError {
+    fn from(e: AuthError) -> Self {
+        let refused = |status, code, field| ApiError::Refused {
+            status,
+            code,
+            message: e.to_string(),
+            field,
+        };
+        match &e {
+            AuthError::Invalid { field, message } => ApiError::Validation {
+                field: (*field).to_owned(),
+                issue: message.clone(),
+            },
+            AuthError::EmailTaken => ApiError::Conflict {
+                field: "email".into(),
+                message: e.to_string(),
+            },
+            AuthError::BadCredentials => {
+                refused(StatusCode::UNAUTHORIZED, "INVALID_CREDENTIALS", None)
+            }
+            AuthError::Disabled => refused(StatusCode::FORBIDDEN, "ACCOUNT_DISABLED", None),
+            AuthError::BadRefresh => refused(
+                StatusCode::UNAUTHORIZED,
+                "INVALID_REFRESH_TOKEN",
+                Some("refresh_token"),
+            ),
+            AuthError::RefreshReused => refused(
+                StatusCode::UNAUTHORIZED,
+                "REFRESH_TOKEN_REUSED",
+                Some("refresh_token"),
+            ),
+            AuthError::Store(_) | AuthError::Crypto(_) => ApiError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        ApiError::Internal(e.to_string())
     }
 }
 
@@ -143,6 +221,35 @@ impl ApiError {
                     }),
                 )
             }
+            ApiError::Unauthorized(_) => (
+                StatusCode::UNAUTHORIZED,
+                "UNAUTHORIZED",
+                json!({ "field": "authorization", "issue": self.to_string() }),
+            ),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN", Json::Null),
+            ApiError::Conflict { field, message } => (
+                StatusCode::CONFLICT,
+                "CONFLICT",
+                json!({ "field": field, "issue": message }),
+            ),
+            ApiError::Refused {
+                status,
+                code,
+                field,
+                message,
+            } => (
+                *status,
+                code,
+                field.map_or(Json::Null, |f| json!({ "field": f, "issue": message })),
+            ),
+            ApiError::TooManyRequests {
+                limit,
+                retry_after_secs,
+            } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "RATE_LIMITED",
+                json!({ "limit_per_minute": limit, "retry_after_seconds": retry_after_secs }),
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL_ERROR",
@@ -174,6 +281,19 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
+        if let ApiError::TooManyRequests {
+            retry_after_secs, ..
+        } = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
     }

@@ -5,8 +5,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 
 use super::AppState;
+use super::caller::Caller;
 use super::error::ApiError;
 use super::json::ValidJson;
+use crate::auth::Permission;
 use crate::grading::{self, GradeRequest, GradeResponse};
 
 pub(super) fn routes() -> Router<AppState> {
@@ -15,7 +17,9 @@ pub(super) fn routes() -> Router<AppState> {
 
 async fn grade(
     State(state): State<AppState>,
+    caller: Caller,
     ValidJson(request): ValidJson<GradeRequest>,
 ) -> Result<Json<GradeResponse>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
     Ok(Json(grading::grade(&state.registry, request).await?))
 }

@@ -34,8 +34,10 @@ async fn startup(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Ready to serve: plugins are loaded. Broken plugins are listed with their reasons; they
-/// make the host `degraded`, not unready, since the healthy ones serve.
+/// Ready to serve: the database and the key-value store answer and plugins are loaded.
+/// Broken plugins are listed with their reasons; they make the host `degraded`, not
+/// unready, since the healthy ones serve. A database or store that does not answer makes
+/// it unready (503).
 async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     if !state.is_started() {
         return (
@@ -43,17 +45,39 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
             Json(json!({ "status": "starting" })),
         );
     }
+    let timeout = std::time::Duration::from_secs(2);
+    let database = match tokio::time::timeout(timeout, state.db.ping()).await {
+        Ok(Ok(())) => {
+            json!({ "status": "up", "backend": format!("{:?}", state.db.backend()).to_lowercase() })
+        }
+        Ok(Err(e)) => json!({ "status": "down", "error": e.to_string() }),
+        Err(_) => json!({ "status": "down", "error": "no answer within 2 s" }),
+    };
+    let store = match tokio::time::timeout(timeout, state.kv.ping()).await {
+        Ok(Ok(())) => json!({ "status": "up", "backend": state.kv.kind() }),
+        Ok(Err(e)) => json!({ "status": "down", "error": e.to_string() }),
+        Err(_) => json!({ "status": "down", "error": "no answer within 2 s" }),
+    };
+    let dependencies_up = database["status"] == "up" && store["status"] == "up";
     let snapshot = state.registry.snapshot();
-    let status = if snapshot.failures.is_empty() {
+    let status = if !dependencies_up {
+        "unavailable"
+    } else if snapshot.failures.is_empty() {
         "ready"
     } else {
         "degraded"
     };
     (
-        StatusCode::OK,
+        if dependencies_up {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
         Json(json!({
             "status": status,
             "details": {
+                "database": database,
+                "kv": store,
                 "plugins": {
                     "loaded": snapshot.plugins.values().map(|p| json!({
                         "id": p.manifest.id,

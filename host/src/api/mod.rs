@@ -1,9 +1,14 @@
 //! The HTTP API: one module per product area, one error type, one router.
 
+pub mod auth;
+pub mod caller;
 pub mod error;
 pub mod grade;
 pub mod health;
+pub mod idempotency;
 pub mod json;
+pub mod limits;
+pub mod me;
 pub mod plugins;
 pub mod request_id;
 pub mod sandbox;
@@ -16,10 +21,14 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 
+use crate::auth::{Auth, TokenKeys};
+use crate::kv::Kv;
 use crate::plugins::Registry;
 use crate::runtime::services::code_runner::CodeRunnerBackend;
 use crate::sandbox::{Sandbox, SandboxSettings};
+use crate::store::Db;
 use error::ApiError;
+use limits::{RateClass, RateLimits};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -30,13 +39,35 @@ pub struct AppState {
     pub sandbox: Arc<Sandbox>,
     /// Set once the first plugin load has finished.
     pub started: Arc<AtomicBool>,
+    /// The database.
+    pub db: Db,
+    /// Rate-limit windows, idempotency records, caches.
+    pub kv: Arc<dyn Kv>,
+    /// Identity.
+    pub auth: Arc<Auth>,
+    /// Requests per minute per class of route.
+    pub limits: RateLimits,
+}
+
+/// What the API is built on, besides the plugins.
+pub struct Services {
+    /// The database (migrated).
+    pub db: Db,
+    /// The key-value store.
+    pub kv: Arc<dyn Kv>,
+    /// Token signing keys.
+    pub keys: TokenKeys,
+    /// Rate limits.
+    pub limits: RateLimits,
+    /// Sandbox settings.
+    pub sandbox: SandboxSettings,
 }
 
 impl AppState {
     /// State around `registry`; not started yet. The sandbox also serves plugins'
     /// `code-runner` imports.
-    pub fn new(registry: Arc<Registry>, sandbox: SandboxSettings) -> Self {
-        let sandbox = Arc::new(Sandbox::new(registry.clone(), sandbox));
+    pub fn new(registry: Arc<Registry>, services: Services) -> Self {
+        let sandbox = Arc::new(Sandbox::new(registry.clone(), services.sandbox));
         let weak = Arc::downgrade(&sandbox);
         let backend: std::sync::Weak<dyn CodeRunnerBackend> = weak;
         registry.runtime().set_code_runner(backend);
@@ -44,6 +75,10 @@ impl AppState {
             sandbox,
             registry,
             started: Arc::new(AtomicBool::new(false)),
+            auth: Arc::new(Auth::new(services.db.clone(), services.keys)),
+            db: services.db,
+            kv: services.kv,
+            limits: services.limits,
         }
     }
 
@@ -57,12 +92,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
-        .nest(
-            "/api/v1",
-            grade::routes()
-                .merge(plugins::routes())
-                .merge(sandbox::routes()),
-        )
+        .nest("/api/v1", v1(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
@@ -72,6 +102,30 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn(request_id::middleware))
         .with_state(state)
+}
+
+/// `/api/v1`: the auth routes limited per client address (registration also idempotent),
+/// everything else per user.
+fn v1(state: &AppState) -> Router<AppState> {
+    let register = auth::register_route().route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        idempotency::idempotent,
+    ));
+    let auth_routes = auth::routes()
+        .merge(register)
+        .route_layer(middleware::from_fn_with_state(
+            (state.clone(), RateClass::Auth),
+            limits::limit,
+        ));
+    let general = grade::routes()
+        .merge(plugins::routes())
+        .merge(sandbox::routes())
+        .merge(me::routes())
+        .route_layer(middleware::from_fn_with_state(
+            (state.clone(), RateClass::General),
+            limits::limit,
+        ));
+    auth_routes.merge(general)
 }
 
 async fn not_found(request: Request) -> ApiError {

@@ -1,8 +1,7 @@
 //! `GET /api/v1/plugins` (list) and `POST /api/v1/plugins/reload` (rescan the plugin folders
 //! and swap changed plugins in atomically).
 //!
-//! These are operator endpoints; until the identity issue adds roles they are protected
-//! only by binding the host to a private address (the default is 127.0.0.1).
+//! Operator endpoints: the caller needs the `SystemConfig` permission (super_admin).
 
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -10,6 +9,9 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use super::AppState;
+use super::caller::Caller;
+use super::error::ApiError;
+use crate::auth::Permission;
 use crate::plugins::registry::ReloadReport;
 use crate::runtime::cache::CacheOutcome;
 
@@ -19,9 +21,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/plugins/reload", post(reload))
 }
 
-async fn list(State(state): State<AppState>) -> Json<Value> {
+async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::SystemConfig)?;
     let snapshot = state.registry.snapshot();
-    Json(json!({
+    Ok(Json(json!({
         "plugins": snapshot.plugins.values().map(|p| json!({
             "id": p.manifest.id,
             "version": p.manifest.version,
@@ -34,9 +37,13 @@ async fn list(State(state): State<AppState>) -> Json<Value> {
             "compiled_from_cache": p.cache == CacheOutcome::Hit,
         })).collect::<Vec<_>>(),
         "failed": snapshot.failures,
-    }))
+    })))
 }
 
-async fn reload(State(state): State<AppState>) -> Json<ReloadReport> {
-    Json(state.registry.reload().await)
+async fn reload(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<ReloadReport>, ApiError> {
+    caller.require(Permission::SystemConfig)?;
+    Ok(Json(state.registry.reload().await))
 }

@@ -6,8 +6,10 @@ use axum::routing::post;
 use axum::{Json, Router};
 
 use super::AppState;
+use super::caller::Caller;
 use super::error::ApiError;
 use super::json::{BodyLimit, ValidJson};
+use crate::auth::Permission;
 use crate::sandbox::request::{MAX_BODY_BYTES, RunBody};
 use crate::sandbox::{RunReport, TestsReport};
 
@@ -21,16 +23,20 @@ pub(super) fn routes() -> Router<AppState> {
 
 async fn run(
     State(state): State<AppState>,
+    caller: Caller,
     ValidJson(body): ValidJson<RunBody>,
 ) -> Result<Json<RunReport>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
     let spec = body.check_run(state.sandbox.settings())?;
     Ok(Json(state.sandbox.run(&spec).await?))
 }
 
 async fn run_tests(
     State(state): State<AppState>,
+    caller: Caller,
     ValidJson(body): ValidJson<RunBody>,
 ) -> Result<Json<TestsReport>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
     let spec = body.check_tests(state.sandbox.settings())?;
     Ok(Json(state.sandbox.run_tests(&spec).await?))
 }

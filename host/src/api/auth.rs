@@ -1,0 +1,170 @@
+//! `/api/v1/auth/*`: register, login, refresh, logout (seed 002 §3.2, seed 001 §10.1).
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use super::AppState;
+use super::caller::Caller;
+use super::error::ApiError;
+use super::json::ValidJson;
+use crate::auth::{ClientInfo, Role, TokenPair, UserSummary};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/auth/login", post(login))
+        .route("/auth/refresh", post(refresh))
+        .route("/auth/logout", post(logout))
+}
+
+/// The creating route, separate so the idempotency layer wraps only it.
+pub(super) fn register_route() -> Router<AppState> {
+    Router::new().route("/auth/register", post(register))
+}
+
+/// `POST /api/v1/auth/register`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBody {
+    /// E-mail address.
+    pub email: String,
+    /// Password (seed 002 §6.2's rules).
+    pub password: String,
+    /// Display name.
+    pub full_name: String,
+    /// `student` (default) or `teacher`.
+    #[serde(default = "student")]
+    pub user_type: Role,
+}
+
+fn student() -> Role {
+    Role::Student
+}
+
+/// Reply to a registration (201).
+#[derive(Debug, Serialize)]
+pub struct Registered {
+    /// The new user's id.
+    pub user_id: String,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub full_name: String,
+    /// The tokens.
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginBody {
+    /// E-mail address.
+    pub email: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Reply to a login.
+#[derive(Debug, Serialize)]
+pub struct LoggedIn {
+    /// The tokens.
+    #[serde(flatten)]
+    pub tokens: TokenPair,
+    /// Who signed in.
+    pub user: UserSummary,
+}
+
+/// `POST /api/v1/auth/refresh`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RefreshBody {
+    /// The current refresh token.
+    pub refresh_token: String,
+}
+
+/// The client's address, when the server knows it.
+pub struct ClientAddr(pub Option<std::net::SocketAddr>);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0),
+        ))
+    }
+}
+
+fn client(addr: Option<std::net::SocketAddr>, headers: &HeaderMap) -> ClientInfo {
+    ClientInfo {
+        ip: addr.map(|a| a.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+    }
+}
+
+async fn register(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<RegisterBody>,
+) -> Result<(StatusCode, Json<Registered>), ApiError> {
+    let (user, tokens) = state
+        .auth
+        .register(
+            &body.email,
+            &body.password,
+            &body.full_name,
+            body.user_type,
+            &client(addr, &headers),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(Registered {
+            user_id: user.id,
+            email: user.email,
+            full_name: user.full_name,
+            tokens,
+        }),
+    ))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    ClientAddr(addr): ClientAddr,
+    headers: HeaderMap,
+    ValidJson(body): ValidJson<LoginBody>,
+) -> Result<Json<LoggedIn>, ApiError> {
+    let (user, tokens) = state
+        .auth
+        .login(&body.email, &body.password, &client(addr, &headers))
+        .await?;
+    Ok(Json(LoggedIn {
+        tokens,
+        user: UserSummary::from(&user),
+    }))
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    ValidJson(body): ValidJson<RefreshBody>,
+) -> Result<Json<TokenPair>, ApiError> {
+    Ok(Json(state.auth.refresh(&body.refresh_token).await?))
+}
+
+async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+    state.auth.logout(&caller.claims).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,255 @@
+//! `/api/v1/me`: the caller's account, profile, export and deletion (seed 001 §10.1 and
+//! §11.2, seed 002 §4.1 and §12.1).
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::{get, patch};
+use axum::{Json, Router};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value as Json_;
+
+use super::AppState;
+use super::caller::Caller;
+use super::error::ApiError;
+use super::json::ValidJson;
+use crate::auth::{Permission, Role, check_name};
+use crate::store::rfc3339;
+use crate::store::users::{Profile, ProfilePatch, User};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/me", get(me).delete(delete_me))
+        .route("/me/profile", patch(update_profile))
+        .route("/me/export", get(export))
+}
+
+/// Lesson tones (seed 000).
+pub const TONES: &[&str] = &["friendly", "formal", "socratic", "concise", "playful"];
+/// Learning styles (seed 002 §4.1).
+pub const LEARNING_STYLES: &[&str] = &["visual", "auditory", "reading", "kinesthetic"];
+/// Longest bio, in characters.
+const MAX_BIO: usize = 2_000;
+/// Largest preferences document, in bytes.
+const MAX_PREFS: usize = 16 * 1024;
+
+/// The caller's account as `GET /me` shows it.
+#[derive(Debug, Serialize)]
+pub struct Me {
+    /// UUID.
+    pub id: String,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub full_name: String,
+    /// Role.
+    pub user_type: Role,
+    /// Preferred tone.
+    pub tone: String,
+    /// Streak in days.
+    pub streak: i64,
+    /// IANA time zone.
+    pub timezone: String,
+    /// Whether the e-mail address is verified.
+    pub is_verified: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// The profile.
+    pub profile: Option<Profile>,
+}
+
+fn me_of(user: User, profile: Option<Profile>) -> Me {
+    Me {
+        id: user.id,
+        email: user.email,
+        full_name: user.full_name,
+        user_type: user.role,
+        tone: user.tone,
+        streak: user.streak,
+        timezone: user.timezone,
+        is_verified: user.is_verified,
+        created_at: rfc3339(user.created_at),
+        updated_at: rfc3339(user.updated_at),
+        profile,
+    }
+}
+
+async fn current(state: &AppState, caller: &Caller) -> Result<User, ApiError> {
+    state
+        .db
+        .user_by_id(caller.user_id())
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the token's account no longer exists".into()))
+}
+
+async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
+    caller.require(Permission::ViewOwnProfile)?;
+    let user = current(&state, &caller).await?;
+    let profile = state.db.profile(&user.id).await?;
+    Ok(Json(me_of(user, profile)))
+}
+
+/// `PATCH /api/v1/me/profile`: any subset of these; `null` clears `bio` / `avatar_url`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileBody {
+    full_name: Option<String>,
+    tone: Option<String>,
+    timezone: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    bio: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    avatar_url: Option<Option<String>>,
+    learning_style: Option<String>,
+    language: Option<String>,
+    notification_preferences: Option<Json_>,
+    privacy_settings: Option<Json_>,
+}
+
+/// Tells "absent" (None) from "null" (Some(None)).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+fn invalid(field: &str, issue: impl Into<String>) -> ApiError {
+    ApiError::Validation {
+        field: field.into(),
+        issue: issue.into(),
+    }
+}
+
+fn one_of(field: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), ApiError> {
+    match value {
+        Some(v) if !allowed.contains(&v.as_str()) => Err(invalid(
+            field,
+            format!("must be one of {}", allowed.join(", ")),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn check_timezone(tz: &str) -> bool {
+    tz == "UTC"
+        || (tz.len() <= 64
+            && tz.contains('/')
+            && tz.split('/').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_+-".contains(c))
+            }))
+}
+
+fn check_prefs(field: &str, value: &Option<Json_>) -> Result<(), ApiError> {
+    match value {
+        Some(v) if !v.is_object() => Err(invalid(field, "must be a JSON object")),
+        Some(v) if v.to_string().len() > MAX_PREFS => {
+            Err(invalid(field, format!("must be at most {MAX_PREFS} bytes")))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl ProfileBody {
+    fn check(self) -> Result<ProfilePatch, ApiError> {
+        if let Some(name) = &self.full_name {
+            check_name(name).map_err(|m| invalid("full_name", m))?;
+        }
+        one_of("tone", &self.tone, TONES)?;
+        one_of("learning_style", &self.learning_style, LEARNING_STYLES)?;
+        if let Some(tz) = &self.timezone
+            && !check_timezone(tz)
+        {
+            return Err(invalid(
+                "timezone",
+                "must be an IANA time zone like Europe/Paris or UTC",
+            ));
+        }
+        if let Some(lang) = &self.language
+            && !(2..=12).contains(&lang.len())
+                | !lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(invalid(
+                "language",
+                "must be a language tag like en or pt-BR",
+            ));
+        }
+        if let Some(Some(bio)) = &self.bio
+            && bio.chars().count() > MAX_BIO
+        {
+            return Err(invalid(
+                "bio",
+                format!("must be at most {MAX_BIO} characters"),
+            ));
+        }
+        if let Some(Some(url)) = &self.avatar_url
+            && (url.len() > 500 || !(url.starts_with("https://") || url.starts_with("http://")))
+        {
+            return Err(invalid(
+                "avatar_url",
+                "must be an http(s) URL of at most 500 characters",
+            ));
+        }
+        check_prefs("notification_preferences", &self.notification_preferences)?;
+        check_prefs("privacy_settings", &self.privacy_settings)?;
+        Ok(ProfilePatch {
+            full_name: self.full_name.map(|n| n.trim().to_owned()),
+            tone: self.tone,
+            timezone: self.timezone,
+            bio: self.bio,
+            avatar_url: self.avatar_url,
+            learning_style: self.learning_style,
+            language: self.language,
+            notification_preferences: self.notification_preferences,
+            privacy_settings: self.privacy_settings,
+        })
+    }
+}
+
+async fn update_profile(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidJson(body): ValidJson<ProfileBody>,
+) -> Result<Json<Me>, ApiError> {
+    caller.require(Permission::EditOwnProfile)?;
+    let patch = body.check()?;
+    let user = current(&state, &caller).await?;
+    state.db.update_profile(&user.id, &patch).await?;
+    let user = current(&state, &caller).await?;
+    let profile = state.db.profile(&user.id).await?;
+    Ok(Json(me_of(user, profile)))
+}
+
+/// Everything stored about the caller (seed 001 §11.2, seed 002 §12.1).
+#[derive(Debug, Serialize)]
+pub struct Export {
+    /// When, RFC 3339.
+    pub exported_at: String,
+    /// The account and profile.
+    pub account: Me,
+    /// Sign-in sessions.
+    pub sessions: Vec<Json_>,
+    /// Audit events about the caller.
+    pub audit_events: Vec<crate::store::audit::AuditEvent>,
+}
+
+async fn export(State(state): State<AppState>, caller: Caller) -> Result<Json<Export>, ApiError> {
+    caller.require(Permission::ViewOwnProfile)?;
+    let user = current(&state, &caller).await?;
+    let profile = state.db.profile(&user.id).await?;
+    let sessions = state.db.sessions_of(&user.id).await?;
+    let audit_events = state.db.audit_events_of(&user.id).await?;
+    Ok(Json(Export {
+        exported_at: rfc3339(crate::store::now_ms()),
+        account: me_of(user, profile),
+        sessions,
+        audit_events,
+    }))
+}
+
+async fn delete_me(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+    caller.require(Permission::EditOwnProfile)?;
+    let user = current(&state, &caller).await?;
+    state.db.delete_user(&user.id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

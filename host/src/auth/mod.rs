@@ -1,0 +1,310 @@
+//! Identity: registration, sign-in, refresh-token rotation, sign-out (seed 002 §3.2 and
+//! §6.1, seed 001 §10.1). Passwords in `password`, JWTs in `tokens`, roles and the
+//! permission matrix in `roles`; the HTTP side is `api::auth` and the `api::caller`
+//! extractor.
+
+pub mod password;
+pub mod roles;
+pub mod tokens;
+
+pub use roles::{Permission, Role};
+pub use tokens::{Claims, TokenKeys};
+
+use serde::Serialize;
+
+use crate::store::sessions::Rotation;
+use crate::store::users::{NewUser, User};
+use crate::store::{Db, StoreError, rfc3339};
+
+/// Access-token lifetime (seed 002 §6.1: 30 minutes).
+pub const ACCESS_TTL_SECS: i64 = 30 * 60;
+/// Refresh-token lifetime (seed 002 §6.1: 7 days).
+pub const REFRESH_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+
+/// Why an identity operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// A field is unacceptable.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        message: String,
+    },
+    /// The e-mail address is registered already.
+    #[error("an account with this e-mail address exists")]
+    EmailTaken,
+    /// Wrong e-mail or password.
+    #[error("wrong e-mail address or password")]
+    BadCredentials,
+    /// The account is disabled.
+    #[error("this account is disabled")]
+    Disabled,
+    /// The refresh token is unknown, expired or revoked.
+    #[error("the refresh token is invalid or expired")]
+    BadRefresh,
+    /// The refresh token was used before: its whole family was revoked.
+    #[error("the refresh token was already used; every token of this sign-in is revoked")]
+    RefreshReused,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Hashing or signing failed.
+    #[error("{0}")]
+    Crypto(String),
+}
+
+/// The tokens a sign-in or refresh hands out.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenPair {
+    /// JWT for `Authorization: Bearer`.
+    pub access_token: String,
+    /// Opaque, single-use refresh token.
+    pub refresh_token: String,
+    /// Always `bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the access token expires.
+    pub expires_in: i64,
+}
+
+/// A user as the auth endpoints show them (seed 002 §3.2).
+#[derive(Debug, Clone, Serialize)]
+pub struct UserSummary {
+    /// UUID.
+    pub id: String,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub full_name: String,
+    /// Role.
+    pub user_type: Role,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+impl From<&User> for UserSummary {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.clone(),
+            email: u.email.clone(),
+            full_name: u.full_name.clone(),
+            user_type: u.role,
+            created_at: rfc3339(u.created_at),
+        }
+    }
+}
+
+/// Who is signing in, for the session record and the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    /// Client address.
+    pub ip: Option<String>,
+    /// `User-Agent`.
+    pub user_agent: Option<String>,
+}
+
+/// Identity operations over the database.
+#[derive(Clone)]
+pub struct Auth {
+    db: Db,
+    keys: TokenKeys,
+}
+
+/// Longest e-mail address, in bytes (RFC 5321's path limit).
+const MAX_EMAIL: usize = 254;
+/// Longest display name, in characters.
+const MAX_NAME: usize = 255;
+
+/// Checks an e-mail address's shape (the part a server can check without sending mail).
+pub fn check_email(email: &str) -> Result<(), String> {
+    let ok = email.len() <= MAX_EMAIL
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && email.rsplit_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err("must be an e-mail address like name@example.com".into())
+    }
+}
+
+/// Checks a display name.
+pub fn check_name(name: &str) -> Result<(), String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() || trimmed.chars().count() > MAX_NAME {
+        return Err(format!("must be 1 to {MAX_NAME} characters"));
+    }
+    if trimmed.chars().any(|c| c.is_control()) {
+        return Err("must not contain control characters".into());
+    }
+    Ok(())
+}
+
+impl Auth {
+    /// Identity over `db`, signing with `keys`.
+    pub fn new(db: Db, keys: TokenKeys) -> Self {
+        Self { db, keys }
+    }
+
+    /// The token keys (for the extractor).
+    pub fn keys(&self) -> &TokenKeys {
+        &self.keys
+    }
+
+    /// Creates an account. Self-registration may choose `student` or `teacher`; other
+    /// roles are given by an operator (`tessera user create`) or a super admin.
+    pub async fn register(
+        &self,
+        email: &str,
+        password: &str,
+        full_name: &str,
+        role: Role,
+        client: &ClientInfo,
+    ) -> Result<(User, TokenPair), AuthError> {
+        let invalid = |field, message| AuthError::Invalid { field, message };
+        check_email(email).map_err(|m| invalid("email", m))?;
+        check_name(full_name).map_err(|m| invalid("full_name", m))?;
+        if !matches!(role, Role::Student | Role::Teacher) {
+            return Err(invalid(
+                "user_type",
+                "must be `student` or `teacher`; other roles are granted by an administrator"
+                    .into(),
+            ));
+        }
+        password::check_rules(password, email).map_err(|m| invalid("password", m))?;
+        let user = self
+            .create(email, password, full_name, role, client.ip.as_deref())
+            .await?;
+        let tokens = self.sign_in(&user, client).await?;
+        Ok((user, tokens))
+    }
+
+    /// Creates an account with any role, for operators (`tessera user create`); the
+    /// password rules still apply.
+    pub async fn create(
+        &self,
+        email: &str,
+        password: &str,
+        full_name: &str,
+        role: Role,
+        ip: Option<&str>,
+    ) -> Result<User, AuthError> {
+        check_email(email).map_err(|message| AuthError::Invalid {
+            field: "email",
+            message,
+        })?;
+        password::check_rules(password, email).map_err(|message| AuthError::Invalid {
+            field: "password",
+            message,
+        })?;
+        let hash = password::hash(password.to_owned())
+            .await
+            .map_err(AuthError::Crypto)?;
+        self.db
+            .create_user(
+                NewUser {
+                    email: email.to_owned(),
+                    password_hash: hash,
+                    full_name: full_name.trim().to_owned(),
+                    role,
+                },
+                ip,
+            )
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(_) => AuthError::EmailTaken,
+                other => AuthError::Store(other),
+            })
+    }
+
+    /// Checks credentials and starts a session.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        client: &ClientInfo,
+    ) -> Result<(User, TokenPair), AuthError> {
+        let user = self.db.user_by_email(email).await?;
+        let ok = password::verify(
+            password.to_owned(),
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await;
+        let user = match (ok, user) {
+            (true, Some(user)) => user,
+            (_, user) => {
+                self.db
+                    .audit(
+                        "user.sign_in_failed",
+                        None,
+                        user.as_ref().map(|u| u.id.as_str()),
+                        client.ip.as_deref(),
+                        serde_json::json!({}),
+                    )
+                    .await?;
+                return Err(AuthError::BadCredentials);
+            }
+        };
+        if !user.is_active {
+            return Err(AuthError::Disabled);
+        }
+        let tokens = self.sign_in(&user, client).await?;
+        Ok((user, tokens))
+    }
+
+    async fn sign_in(&self, user: &User, client: &ClientInfo) -> Result<TokenPair, AuthError> {
+        let refresh = self
+            .db
+            .start_session(
+                &user.id,
+                REFRESH_TTL_MS,
+                client.user_agent.as_deref(),
+                client.ip.as_deref(),
+            )
+            .await?;
+        self.pair(user, refresh.session_id, refresh.token)
+    }
+
+    fn pair(&self, user: &User, session: String, refresh: String) -> Result<TokenPair, AuthError> {
+        let access = self
+            .keys
+            .issue(&user.id, &user.email, user.role, &session, ACCESS_TTL_SECS)
+            .map_err(|e| AuthError::Crypto(e.to_string()))?;
+        Ok(TokenPair {
+            access_token: access,
+            refresh_token: refresh,
+            token_type: "bearer",
+            expires_in: ACCESS_TTL_SECS,
+        })
+    }
+
+    /// Rotates a refresh token.
+    pub async fn refresh(&self, token: &str) -> Result<TokenPair, AuthError> {
+        match self.db.rotate_refresh(token, REFRESH_TTL_MS).await? {
+            Rotation::Rotated { user_id, next } => {
+                let user = self
+                    .db
+                    .user_by_id(&user_id)
+                    .await?
+                    .ok_or(AuthError::BadRefresh)?;
+                if !user.is_active {
+                    return Err(AuthError::Disabled);
+                }
+                self.pair(&user, next.session_id, next.token)
+            }
+            Rotation::Reused { .. } => Err(AuthError::RefreshReused),
+            Rotation::Invalid => Err(AuthError::BadRefresh),
+        }
+    }
+
+    /// Ends the session the caller's token was issued in.
+    pub async fn logout(&self, claims: &Claims) -> Result<(), AuthError> {
+        self.db.end_session(&claims.sid, &claims.sub).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,129 @@
+//! The in-process store: one node's rate-limit windows and records, lost on restart
+//! (which for windows and 24 h idempotency records of one node is acceptable; use Redis
+//! for several replicas).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use super::{Kv, KvError, RateDecision};
+
+/// Entries are swept once this many writes have happened since the last sweep.
+const SWEEP_EVERY: u32 = 4096;
+
+#[derive(Default)]
+struct Inner {
+    windows: HashMap<String, VecDeque<Instant>>,
+    values: HashMap<String, (Vec<u8>, Instant)>,
+    writes: u32,
+}
+
+/// In-process [`Kv`].
+#[derive(Default)]
+pub struct MemoryKv {
+    inner: Mutex<Inner>,
+}
+
+impl Inner {
+    fn maybe_sweep(&mut self, now: Instant) {
+        self.writes += 1;
+        if self.writes < SWEEP_EVERY {
+            return;
+        }
+        self.writes = 0;
+        self.values.retain(|_, (_, expires)| *expires > now);
+        // A window whose newest hit is older than any window we use (1 h) is empty.
+        self.windows.retain(|_, hits| {
+            hits.back()
+                .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(3600))
+        });
+    }
+}
+
+impl MemoryKv {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[async_trait::async_trait]
+impl Kv for MemoryKv {
+    async fn hit(&self, key: &str, window: Duration, limit: u32) -> Result<RateDecision, KvError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        inner.maybe_sweep(now);
+        let hits = inner.windows.entry(key.to_owned()).or_default();
+        while hits
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
+            hits.pop_front();
+        }
+        let used = hits.len() as u32;
+        if used >= limit {
+            let oldest = hits.front().copied().unwrap_or(now);
+            let wait = window.saturating_sub(now.duration_since(oldest));
+            return Ok(RateDecision {
+                allowed: false,
+                limit,
+                remaining: 0,
+                retry_after_ms: wait.as_millis() as u64,
+            });
+        }
+        hits.push_back(now);
+        Ok(RateDecision {
+            allowed: true,
+            limit,
+            remaining: limit - used - 1,
+            retry_after_ms: 0,
+        })
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        let now = Instant::now();
+        Ok(self
+            .lock()
+            .values
+            .get(key)
+            .filter(|(_, expires)| *expires > now)
+            .map(|(v, _)| v.clone()))
+    }
+
+    async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, KvError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        inner.maybe_sweep(now);
+        if inner.values.get(key).is_some_and(|(_, e)| *e > now) {
+            return Ok(false);
+        }
+        inner
+            .values
+            .insert(key.to_owned(), (value.to_vec(), now + ttl));
+        Ok(true)
+    }
+
+    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), KvError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        inner.maybe_sweep(now);
+        inner
+            .values
+            .insert(key.to_owned(), (value.to_vec(), now + ttl));
+        Ok(())
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), KvError> {
+        self.lock().values.remove(key);
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), KvError> {
+        Ok(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "memory"
+    }
+}

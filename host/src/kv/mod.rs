@@ -1,0 +1,65 @@
+//! Shared short-lived state: rate-limit windows, idempotency records, caches. Redis
+//! (`REDIS_URL`) when replicas share it; an in-process store otherwise (the embedded
+//! default, for one node). Both implement [`Kv`], so callers never know which.
+
+pub mod memory;
+pub mod redis;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+/// A failure of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum KvError {
+    /// Redis could not be reached or answered with an error.
+    #[error("redis: {0}")]
+    Redis(#[from] ::redis::RedisError),
+}
+
+/// One rate-limit decision.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateDecision {
+    /// Whether this request may go ahead.
+    pub allowed: bool,
+    /// The window's limit.
+    pub limit: u32,
+    /// Requests left in the window after this one.
+    pub remaining: u32,
+    /// Milliseconds until a slot frees up (0 when allowed with room to spare).
+    pub retry_after_ms: u64,
+}
+
+/// The operations the host needs.
+#[async_trait::async_trait]
+pub trait Kv: Send + Sync {
+    /// Counts a request against a sliding window of `window` at most `limit` requests
+    /// under `key`; a refused request is not counted.
+    async fn hit(&self, key: &str, window: Duration, limit: u32) -> Result<RateDecision, KvError>;
+
+    /// The value under `key`, if present and not expired.
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+
+    /// Stores `value` under `key` for `ttl` unless the key exists; whether it stored.
+    async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, KvError>;
+
+    /// Stores `value` under `key` for `ttl`, replacing what was there.
+    async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), KvError>;
+
+    /// Removes `key`.
+    async fn delete(&self, key: &str) -> Result<(), KvError>;
+
+    /// Whether the store answers (for readiness).
+    async fn ping(&self) -> Result<(), KvError>;
+
+    /// `redis` or `memory`, for logs and health.
+    fn kind(&self) -> &'static str;
+}
+
+/// The store for `url` (`redis://…`, keys under `prefix`), or the in-process one when
+/// `None`.
+pub async fn connect(url: Option<&str>, prefix: &str) -> Result<Arc<dyn Kv>, KvError> {
+    Ok(match url {
+        Some(url) => Arc::new(redis::RedisKv::connect(url, prefix).await?),
+        None => Arc::new(memory::MemoryKv::default()),
+    })
+}

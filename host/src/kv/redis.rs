@@ -1,0 +1,115 @@
+//! The Redis store, shared by every replica. Rate-limit windows are sorted sets of
+//! request timestamps trimmed and counted atomically by one Lua script (a sliding log).
+
+use std::time::Duration;
+
+use redis::aio::ConnectionManager;
+use redis::{AsyncCommands, Script};
+
+use super::{Kv, KvError, RateDecision};
+
+/// KEYS[1] window key; ARGV: now (ms), window (ms), limit, member.
+/// Returns {allowed, count after, ms until the oldest entry leaves the window}.
+const SLIDING_WINDOW: &str = r#"
+local key, now, window, limit = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+local count = redis.call('ZCARD', key)
+if count >= limit then
+  local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  local wait = window
+  if oldest[2] then wait = tonumber(oldest[2]) + window - now end
+  return {0, count, wait}
+end
+redis.call('ZADD', key, now, ARGV[4])
+redis.call('PEXPIRE', key, window)
+return {1, count + 1, 0}
+"#;
+
+/// Redis-backed [`Kv`].
+pub struct RedisKv {
+    conn: ConnectionManager,
+    window: Script,
+    prefix: String,
+}
+
+impl RedisKv {
+    /// Connects (and reconnects on failure) to `url`; every key starts with `prefix`, so
+    /// several deployments can share one Redis.
+    pub async fn connect(url: &str, prefix: &str) -> Result<Self, KvError> {
+        let client = redis::Client::open(url)?;
+        let conn = ConnectionManager::new(client).await?;
+        Ok(Self {
+            conn,
+            window: Script::new(SLIDING_WINDOW),
+            prefix: prefix.to_owned(),
+        })
+    }
+
+    fn key(&self, k: &str) -> String {
+        format!("{}{k}", self.prefix)
+    }
+}
+
+#[async_trait::async_trait]
+impl Kv for RedisKv {
+    async fn hit(&self, k: &str, window: Duration, limit: u32) -> Result<RateDecision, KvError> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let member = format!("{now}-{}", uuid::Uuid::new_v4().simple());
+        let (allowed, count, wait): (i64, i64, i64) = self
+            .window
+            .key(self.key(&format!("rl:{k}")))
+            .arg(now)
+            .arg(window.as_millis() as i64)
+            .arg(limit)
+            .arg(member)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(RateDecision {
+            allowed: allowed == 1,
+            limit,
+            remaining: limit.saturating_sub(count as u32),
+            retry_after_ms: wait.max(0) as u64,
+        })
+    }
+
+    async fn get(&self, k: &str) -> Result<Option<Vec<u8>>, KvError> {
+        Ok(self.conn.clone().get(self.key(k)).await?)
+    }
+
+    async fn put_new(&self, k: &str, value: &[u8], ttl: Duration) -> Result<bool, KvError> {
+        let set: Option<String> = redis::cmd("SET")
+            .arg(self.key(k))
+            .arg(value)
+            .arg("NX")
+            .arg("PX")
+            .arg(ttl.as_millis() as u64)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(set.is_some())
+    }
+
+    async fn put(&self, k: &str, value: &[u8], ttl: Duration) -> Result<(), KvError> {
+        let _: () = self
+            .conn
+            .clone()
+            .pset_ex(self.key(k), value, ttl.as_millis() as u64)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&self, k: &str) -> Result<(), KvError> {
+        let _: () = self.conn.clone().del(self.key(k)).await?;
+        Ok(())
+    }
+
+    async fn ping(&self) -> Result<(), KvError> {
+        let _: String = redis::cmd("PING")
+            .query_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
+    }
+
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+}

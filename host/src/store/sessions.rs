@@ -1,0 +1,262 @@
+//! Auth sessions and their refresh tokens. A session is one sign-in on one device and the
+//! family of refresh tokens issued for it: each refresh uses up its token and issues the
+//! next; presenting a token that was already used means it leaked, so the whole family
+//! (the session) is revoked and every token in it stops working.
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use super::{Db, StoreError, audit, now_ms};
+
+/// A refresh token as handed to the client (only its hash is stored).
+#[derive(Debug, Clone)]
+pub struct IssuedRefresh {
+    /// The token text.
+    pub token: String,
+    /// The session (token family) it belongs to.
+    pub session_id: String,
+    /// Expiry, ms since the epoch.
+    pub expires_at: i64,
+}
+
+/// What presenting a refresh token did.
+#[derive(Debug)]
+pub enum Rotation {
+    /// The token was current: here is its successor.
+    Rotated {
+        /// The user.
+        user_id: String,
+        /// The next token of the family.
+        next: IssuedRefresh,
+    },
+    /// The token had been used before: its family is now revoked.
+    Reused {
+        /// The user whose session was revoked.
+        user_id: String,
+    },
+    /// Unknown, expired, or of a revoked session.
+    Invalid,
+}
+
+fn hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+fn new_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    format!(
+        "rt_{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
+}
+
+impl Db {
+    /// Starts a session for `user_id` and issues its first refresh token.
+    pub async fn start_session(
+        &self,
+        user_id: &str,
+        ttl_ms: i64,
+        user_agent: Option<&str>,
+        ip: Option<&str>,
+    ) -> Result<IssuedRefresh, StoreError> {
+        let now = now_ms();
+        let session_id = uuid::Uuid::new_v4().to_string();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO auth_sessions (id, user_id, created_at, last_used_at, user_agent, ip) \
+             VALUES ($1, $2, $3, $3, $4, $5)",
+        )
+        .bind(&session_id)
+        .bind(user_id)
+        .bind(now)
+        .bind(user_agent.map(|s| s.chars().take(300).collect::<String>()))
+        .bind(ip.map(str::to_owned))
+        .execute(&mut *tx)
+        .await?;
+        let issued = insert_token(&mut tx, &session_id, user_id, ttl_ms, now).await?;
+        audit::record(
+            &mut tx,
+            "user.signed_in",
+            Some(user_id),
+            Some(user_id),
+            ip,
+            serde_json::json!({ "session": session_id }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(issued)
+    }
+
+    /// Uses up `token` and issues its successor, or revokes its family on reuse.
+    pub async fn rotate_refresh(&self, token: &str, ttl_ms: i64) -> Result<Rotation, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let row = sqlx::query(
+            "SELECT t.id, t.session_id, t.user_id, t.expires_at, t.used_at, s.revoked_at \
+             FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id \
+             WHERE t.token_hash = $1",
+        )
+        .bind(hash(token))
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some(row) = row else {
+            return Ok(Rotation::Invalid);
+        };
+        let token_id: String = row.try_get("id")?;
+        let session_id: String = row.try_get("session_id")?;
+        let user_id: String = row.try_get("user_id")?;
+        let expires_at: i64 = row.try_get("expires_at")?;
+        let used_at: Option<i64> = row.try_get("used_at")?;
+        let revoked_at: Option<i64> = row.try_get("revoked_at")?;
+        if revoked_at.is_some() || expires_at <= now {
+            return Ok(Rotation::Invalid);
+        }
+        // Marking it used only if nobody did first also catches two concurrent refreshes
+        // with the same token: the second is a reuse.
+        let claimed = used_at.is_none()
+            && sqlx::query(
+                "UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+            )
+            .bind(now)
+            .bind(&token_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+        if !claimed {
+            revoke(&mut tx, &session_id, "refresh token reused", now).await?;
+            audit::record(
+                &mut tx,
+                "session.revoked_on_reuse",
+                None,
+                Some(&user_id),
+                None,
+                serde_json::json!({ "session": session_id }),
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(Rotation::Reused { user_id });
+        }
+        sqlx::query("UPDATE auth_sessions SET last_used_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&session_id)
+            .execute(&mut *tx)
+            .await?;
+        let next = insert_token(&mut tx, &session_id, &user_id, ttl_ms, now).await?;
+        tx.commit().await?;
+        Ok(Rotation::Rotated { user_id, next })
+    }
+
+    /// Revokes one of `user_id`'s sessions (sign-out); false when there is no such live
+    /// session.
+    pub async fn end_session(&self, session_id: &str, user_id: &str) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let ended = sqlx::query(
+            "UPDATE auth_sessions SET revoked_at = $1, revoke_reason = 'signed out' \
+             WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(session_id)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            > 0;
+        if ended {
+            audit::record(
+                &mut tx,
+                "user.signed_out",
+                Some(user_id),
+                Some(user_id),
+                None,
+                serde_json::json!({ "session": session_id }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(ended)
+    }
+
+    /// Whether a session exists and is not revoked.
+    pub async fn session_active(&self, session_id: &str) -> Result<bool, StoreError> {
+        let row = sqlx::query("SELECT revoked_at FROM auth_sessions WHERE id = $1")
+            .bind(session_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<Option<i64>, _>("revoked_at")?.is_none(),
+            None => false,
+        })
+    }
+
+    /// A user's sessions, for exports: (created, last used, user agent, revoked).
+    pub async fn sessions_of(&self, user_id: &str) -> Result<Vec<serde_json::Value>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT created_at, last_used_at, user_agent, ip, revoked_at, revoke_reason \
+             FROM auth_sessions WHERE user_id = $1 ORDER BY created_at",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(serde_json::json!({
+                    "created_at": super::rfc3339(r.try_get("created_at")?),
+                    "last_used_at": super::rfc3339(r.try_get("last_used_at")?),
+                    "user_agent": r.try_get::<Option<String>, _>("user_agent")?,
+                    "ip": r.try_get::<Option<String>, _>("ip")?,
+                    "revoked_at": r.try_get::<Option<i64>, _>("revoked_at")?.map(super::rfc3339),
+                    "revoke_reason": r.try_get::<Option<String>, _>("revoke_reason")?,
+                }))
+            })
+            .collect()
+    }
+}
+
+async fn insert_token(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session_id: &str,
+    user_id: &str,
+    ttl_ms: i64,
+    now: i64,
+) -> Result<IssuedRefresh, StoreError> {
+    let token = new_token();
+    let expires_at = now + ttl_ms;
+    sqlx::query(
+        "INSERT INTO refresh_tokens (id, session_id, user_id, token_hash, issued_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(session_id)
+    .bind(user_id)
+    .bind(hash(&token))
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(IssuedRefresh {
+        token,
+        session_id: session_id.to_owned(),
+        expires_at,
+    })
+}
+
+async fn revoke(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    session_id: &str,
+    reason: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE auth_sessions SET revoked_at = $1, revoke_reason = $2 \
+         WHERE id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(reason)
+    .bind(session_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,342 @@
+//! Users and their profiles.
+
+use serde::Serialize;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::{Db, StoreError, audit, now_ms};
+use crate::auth::Role;
+
+/// A user account (seed 002 §4.1, plus role, tone, streak and time zone).
+#[derive(Debug, Clone, Serialize)]
+pub struct User {
+    /// UUID.
+    pub id: String,
+    /// Lower-cased e-mail address, unique.
+    pub email: String,
+    /// argon2id PHC string; never serialised.
+    #[serde(skip)]
+    pub password_hash: String,
+    /// Display name.
+    pub full_name: String,
+    /// Role (what seed 002 calls `user_type`).
+    pub role: Role,
+    /// Preferred lesson tone.
+    pub tone: String,
+    /// Current streak in days.
+    pub streak: i64,
+    /// IANA time zone name.
+    pub timezone: String,
+    /// Whether the account may sign in.
+    pub is_active: bool,
+    /// Whether the e-mail address was verified.
+    pub is_verified: bool,
+    /// Creation time, ms since the epoch.
+    pub created_at: i64,
+    /// Last update, ms since the epoch.
+    pub updated_at: i64,
+}
+
+/// A user's profile (seed 002 §4.1 `UserProfile`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    /// Free text about the learner.
+    pub bio: Option<String>,
+    /// Picture URL.
+    pub avatar_url: Option<String>,
+    /// visual | auditory | reading | kinesthetic.
+    pub learning_style: String,
+    /// Language tag, e.g. `en`.
+    pub language: String,
+    /// JSON object.
+    pub notification_preferences: serde_json::Value,
+    /// JSON object.
+    pub privacy_settings: serde_json::Value,
+    /// Experience points.
+    pub total_xp: i64,
+    /// Longest streak in days.
+    pub longest_streak: i64,
+    /// Minutes studied.
+    pub total_study_time: i64,
+    /// Last update, ms since the epoch.
+    pub updated_at: i64,
+}
+
+/// A new account.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// E-mail address (stored lower-cased).
+    pub email: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// Display name.
+    pub full_name: String,
+    /// Role.
+    pub role: Role,
+}
+
+/// Changes to a profile; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ProfilePatch {
+    /// New display name.
+    pub full_name: Option<String>,
+    /// New tone.
+    pub tone: Option<String>,
+    /// New time zone.
+    pub timezone: Option<String>,
+    /// New bio (`Some(None)` clears it).
+    pub bio: Option<Option<String>>,
+    /// New avatar URL (`Some(None)` clears it).
+    pub avatar_url: Option<Option<String>>,
+    /// New learning style.
+    pub learning_style: Option<String>,
+    /// New language.
+    pub language: Option<String>,
+    /// New notification preferences.
+    pub notification_preferences: Option<serde_json::Value>,
+    /// New privacy settings.
+    pub privacy_settings: Option<serde_json::Value>,
+}
+
+const USER_COLUMNS: &str = "id, email, password_hash, full_name, role, tone, streak, timezone, \
+                            is_active, is_verified, created_at, updated_at";
+
+fn user_from(row: &AnyRow) -> Result<User, StoreError> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        password_hash: row.try_get("password_hash")?,
+        full_name: row.try_get("full_name")?,
+        role: role
+            .parse()
+            .map_err(|_| StoreError::Corrupt(format!("unknown role `{role}`")))?,
+        tone: row.try_get("tone")?,
+        streak: row.try_get("streak")?,
+        timezone: row.try_get("timezone")?,
+        is_active: row.try_get::<i64, _>("is_active")? != 0,
+        is_verified: row.try_get::<i64, _>("is_verified")? != 0,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn json_column(row: &AnyRow, name: &str) -> Result<serde_json::Value, StoreError> {
+    let text: String = row.try_get(name)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{name}: {e}")))
+}
+
+fn profile_from(row: &AnyRow) -> Result<Profile, StoreError> {
+    Ok(Profile {
+        bio: row.try_get("bio")?,
+        avatar_url: row.try_get("avatar_url")?,
+        learning_style: row.try_get("learning_style")?,
+        language: row.try_get("language")?,
+        notification_preferences: json_column(row, "notification_preferences")?,
+        privacy_settings: json_column(row, "privacy_settings")?,
+        total_xp: row.try_get("total_xp")?,
+        longest_streak: row.try_get("longest_streak")?,
+        total_study_time: row.try_get("total_study_time")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+impl Db {
+    /// Creates a user with an empty profile and an audit event, in one transaction.
+    pub async fn create_user(&self, new: NewUser, ip: Option<&str>) -> Result<User, StoreError> {
+        let now = now_ms();
+        let user = User {
+            id: uuid::Uuid::new_v4().to_string(),
+            email: new.email.to_lowercase(),
+            password_hash: new.password_hash,
+            full_name: new.full_name,
+            role: new.role,
+            tone: "friendly".into(),
+            streak: 0,
+            timezone: "UTC".into(),
+            is_active: true,
+            is_verified: false,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO users (id, email, password_hash, full_name, role, tone, streak, timezone, \
+             is_active, is_verified, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, 1, 0, $8, $8)",
+        )
+        .bind(&user.id)
+        .bind(&user.email)
+        .bind(&user.password_hash)
+        .bind(&user.full_name)
+        .bind(user.role.as_str())
+        .bind(&user.tone)
+        .bind(&user.timezone)
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| StoreError::unique(e, "email"))?;
+        sqlx::query("INSERT INTO profiles (user_id, updated_at) VALUES ($1, $2)")
+            .bind(&user.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        audit::record(
+            &mut tx,
+            "user.registered",
+            Some(&user.id),
+            Some(&user.id),
+            ip,
+            serde_json::json!({ "role": user.role.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// The user with this e-mail address (any case).
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE email = $1"
+        ))
+        .bind(email.to_lowercase())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    /// The user with this id.
+    pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    /// The user's profile.
+    pub async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
+        let row = sqlx::query("SELECT * FROM profiles WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(profile_from).transpose()
+    }
+
+    /// Applies `patch` to the user and their profile in one transaction.
+    pub async fn update_profile(
+        &self,
+        user_id: &str,
+        patch: &ProfilePatch,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        // COALESCE keeps a column when its parameter is NULL (field not in the patch).
+        sqlx::query(
+            "UPDATE users SET full_name = COALESCE($1, full_name), tone = COALESCE($2, tone), \
+             timezone = COALESCE($3, timezone), updated_at = $4 WHERE id = $5",
+        )
+        .bind(patch.full_name.clone())
+        .bind(patch.tone.clone())
+        .bind(patch.timezone.clone())
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+        sqlx::query(
+            "UPDATE profiles SET \
+             bio = CASE WHEN $1 = 1 THEN $2 ELSE bio END, \
+             avatar_url = CASE WHEN $3 = 1 THEN $4 ELSE avatar_url END, \
+             learning_style = COALESCE($5, learning_style), language = COALESCE($6, language), \
+             notification_preferences = COALESCE($7, notification_preferences), \
+             privacy_settings = COALESCE($8, privacy_settings), updated_at = $9 \
+             WHERE user_id = $10",
+        )
+        .bind(i64::from(patch.bio.is_some()))
+        .bind(patch.bio.clone().flatten())
+        .bind(i64::from(patch.avatar_url.is_some()))
+        .bind(patch.avatar_url.clone().flatten())
+        .bind(patch.learning_style.clone())
+        .bind(patch.language.clone())
+        .bind(json(&patch.notification_preferences))
+        .bind(json(&patch.privacy_settings))
+        .bind(now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Changes a user's role, with an audit event naming who did it.
+    pub async fn set_role(
+        &self,
+        user_id: &str,
+        role: Role,
+        actor: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let changed = sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
+            .bind(role.as_str())
+            .bind(now_ms())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        if changed {
+            audit::record(
+                &mut tx,
+                "user.role_changed",
+                actor,
+                Some(user_id),
+                None,
+                serde_json::json!({ "role": role.as_str() }),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Deletes every row of the user (profile, sessions, refresh tokens, the user) and
+    /// strips them from the audit log, keeping one content-free `user.deleted` event.
+    pub async fn delete_user(&self, user_id: &str) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let gone = delete_user_rows(&mut tx, user_id).await?;
+        if gone {
+            audit::forget(&mut tx, user_id).await?;
+            audit::record(
+                &mut tx,
+                "user.deleted",
+                None,
+                Some(&audit::pseudonym(user_id)),
+                None,
+                serde_json::json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(gone)
+    }
+}
+
+async fn delete_user_rows(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+) -> Result<bool, StoreError> {
+    // Children first: a SQLite connection without foreign keys would not cascade.
+    for table in ["refresh_tokens", "auth_sessions", "profiles"] {
+        sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
+            .bind(user_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
+    Ok(deleted > 0)
+}

@@ -1,0 +1,95 @@
+//! `tessera migrate` and `tessera user …`: operator commands on the database.
+
+use anyhow::{Context, bail};
+
+use crate::auth::{Auth, Role, TokenKeys};
+use crate::cli::{DataArgs, UserCommand};
+use crate::plugin_cli::Outcome;
+use crate::store::Db;
+
+/// `tessera migrate [--dry-run]`.
+pub async fn migrate(data: &DataArgs, dry_run: bool) -> anyhow::Result<Outcome> {
+    let url = data.db.url(&data.data_dir);
+    let db = Db::connect(&url, 2)
+        .await
+        .context("cannot open the database")?;
+    let pending = db.pending_migrations().await?;
+    if dry_run {
+        if pending.is_empty() {
+            println!("no pending migrations");
+        }
+        for m in &pending {
+            println!("pending {} {}", m.version, m.description);
+        }
+        return Ok(Outcome(true));
+    }
+    let applied = db.migrate().await?;
+    if applied.is_empty() {
+        println!("no pending migrations");
+    }
+    for m in &applied {
+        println!("applied {} {}", m.version, m.description);
+    }
+    Ok(Outcome(true))
+}
+
+fn role(name: &str) -> anyhow::Result<Role> {
+    match name.parse::<Role>() {
+        Ok(Role::Service) => bail!("service identities are not user accounts"),
+        Ok(role) => Ok(role),
+        Err(e) => bail!(e),
+    }
+}
+
+fn password() -> anyhow::Result<String> {
+    if let Ok(p) = std::env::var("TESSERA_USER_PASSWORD") {
+        return Ok(p);
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the password from standard input")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// `tessera user …`.
+pub async fn run(cmd: UserCommand) -> anyhow::Result<Outcome> {
+    match cmd {
+        UserCommand::Create {
+            email,
+            role: role_name,
+            full_name,
+            data,
+        } => {
+            let role = role(&role_name)?;
+            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            // Creating an account signs nothing: any key will do.
+            let auth = Auth::new(db, TokenKeys::new(&[0; 32], "-", "-"));
+            let name =
+                full_name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+            let user = auth
+                .create(&email, &password()?, &name, role, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created {} ({}) with role {}",
+                user.email, user.id, user.role
+            );
+            Ok(Outcome(true))
+        }
+        UserCommand::SetRole {
+            email,
+            role: role_name,
+            data,
+        } => {
+            let role = role(&role_name)?;
+            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            let Some(user) = db.user_by_email(&email).await? else {
+                bail!("no account with e-mail address {email}");
+            };
+            db.set_role(&user.id, role, None).await?;
+            println!("{} is now {role}", user.email);
+            Ok(Outcome(true))
+        }
+    }
+}
