@@ -33,6 +33,21 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Issue a service token (role `service`) for another system calling `/_internal/*`.
+    /// Prints the token; it is signed with the same key as `serve` uses.
+    ServiceToken {
+        /// The calling service's name (the token's subject).
+        #[arg(long)]
+        name: String,
+        /// Validity in days.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
+        #[command(flatten)]
+        jwt: JwtArgs,
+        /// Folder holding the generated JWT key when no secret is configured.
+        #[arg(long, env = "TESSERA_DATA_DIR", default_value = "data")]
+        data_dir: PathBuf,
+    },
 }
 
 /// User subcommands.
@@ -97,6 +112,21 @@ pub struct DataArgs {
     pub data_dir: PathBuf,
 }
 
+/// Access-token signing.
+#[derive(Debug, Clone, Args)]
+pub struct JwtArgs {
+    /// HS256 signing key for access tokens, at least 32 bytes (default: a random key
+    /// generated once and kept in <data-dir>/jwt.key).
+    #[arg(long, env = "TESSERA_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// `iss` of access tokens (seed 002 §6.1).
+    #[arg(long, env = "TESSERA_JWT_ISSUER", default_value = "lyoapp-backend")]
+    pub jwt_issuer: String,
+    /// `aud` of access tokens (seed 002 §6.1).
+    #[arg(long, env = "TESSERA_JWT_AUDIENCE", default_value = "lyoapp-users")]
+    pub jwt_audience: String,
+}
+
 /// Identity, shared state and rate limits of `tessera serve`.
 #[derive(Debug, Clone, Args)]
 pub struct IdentityArgs {
@@ -109,16 +139,8 @@ pub struct IdentityArgs {
     /// Prefix of every Redis key, so several deployments can share one Redis.
     #[arg(long, env = "TESSERA_REDIS_PREFIX", default_value = "tessera:")]
     pub redis_prefix: String,
-    /// HS256 signing key for access tokens, at least 32 bytes (default: a random key
-    /// generated once and kept in <data-dir>/jwt.key).
-    #[arg(long, env = "TESSERA_JWT_SECRET", hide_env_values = true)]
-    pub jwt_secret: Option<String>,
-    /// `iss` of access tokens (seed 002 §6.1).
-    #[arg(long, env = "TESSERA_JWT_ISSUER", default_value = "lyoapp-backend")]
-    pub jwt_issuer: String,
-    /// `aud` of access tokens (seed 002 §6.1).
-    #[arg(long, env = "TESSERA_JWT_AUDIENCE", default_value = "lyoapp-users")]
-    pub jwt_audience: String,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
     /// Requests per minute per user on general routes.
     #[arg(long, env = "TESSERA_RATE_LIMIT_GENERAL", default_value_t = 100)]
     pub rate_limit_general: u32,

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod auth;
 pub mod cli;
+pub mod config_file;
 pub mod grading;
 pub mod kv;
 pub mod metrics;

@@ -22,13 +22,26 @@ fn init_logging() {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = match tessera::config_file::args() {
+        Ok(args) => args,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let cli = Cli::parse_from(args);
     init_logging();
     let result: anyhow::Result<Outcome> = match cli.command {
         Command::Serve(args) => tessera::serve::serve(args).await.map(Into::into),
         Command::Plugin(cmd) => tessera::plugin_cli::run(cmd).await,
         Command::Migrate { dry_run, data } => tessera::user_cli::migrate(&data, dry_run).await,
         Command::User(cmd) => tessera::user_cli::run(cmd).await,
+        Command::ServiceToken {
+            name,
+            days,
+            jwt,
+            data_dir,
+        } => tessera::user_cli::service_token(&name, days, &jwt, &data_dir),
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -11,7 +11,7 @@ use std::path::Path;
 use crate::api::limits::RateLimits;
 use crate::api::{self, AppState, Services};
 use crate::auth::TokenKeys;
-use crate::cli::{DbArgs, IdentityArgs, RuntimeArgs, ServeArgs};
+use crate::cli::{DbArgs, JwtArgs, RuntimeArgs, ServeArgs};
 use crate::kv;
 use crate::metrics::Metrics;
 use crate::plugins::Registry;
@@ -62,8 +62,8 @@ fn redact(url: &str) -> String {
 
 /// The access-token keys: the configured secret, or one generated once and kept in
 /// `<data-dir>/jwt.key` (so restarts keep everyone signed in).
-pub fn token_keys(identity: &IdentityArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
-    let secret = match &identity.jwt_secret {
+pub fn token_keys(jwt: &JwtArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
+    let secret = match &jwt.jwt_secret {
         Some(secret) => {
             anyhow::ensure!(
                 secret.len() >= 32,
@@ -98,11 +98,7 @@ pub fn token_keys(identity: &IdentityArgs, data_dir: &Path) -> anyhow::Result<To
             }
         }
     };
-    Ok(TokenKeys::new(
-        &secret,
-        &identity.jwt_issuer,
-        &identity.jwt_audience,
-    ))
+    Ok(TokenKeys::new(&secret, &jwt.jwt_issuer, &jwt.jwt_audience))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -129,7 +125,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let services = Services {
         db,
         kv,
-        keys: token_keys(identity, data_dir)?,
+        keys: token_keys(&identity.jwt, data_dir)?,
         limits: RateLimits {
             general: identity.rate_limit_general,
             ai: identity.rate_limit_ai,

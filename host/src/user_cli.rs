@@ -93,3 +93,27 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<Outcome> {
         }
     }
 }
+
+/// `tessera service-token --name … [--days N]`: prints a token with role `service`.
+pub fn service_token(
+    name: &str,
+    days: i64,
+    jwt: &crate::cli::JwtArgs,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<Outcome> {
+    anyhow::ensure!(
+        !name.is_empty() && name.len() <= 64,
+        "--name must be 1 to 64 characters"
+    );
+    anyhow::ensure!((1..=365).contains(&days), "--days must be 1 to 365");
+    let keys = crate::serve::token_keys(jwt, data_dir)?;
+    let token = keys.issue(
+        &format!("service:{name}"),
+        "",
+        Role::Service,
+        "",
+        days * 24 * 3600,
+    )?;
+    println!("{token}");
+    Ok(Outcome(true))
+}

@@ -133,3 +133,45 @@ fn the_python_sandbox_runs_code_in_a_fresh_interpreter() {
     assert_eq!(out["status"], "ok", "{out}");
     assert!(printed.contains("45\n"), "{printed}");
 }
+
+/// `tessera.toml` supplies settings; flags and environment variables win over it; an
+/// unknown key is refused by name.
+#[test]
+fn a_config_file_supplies_settings_below_flags_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_file = dir.path().join("from-file.db");
+    let from_env = dir.path().join("from-env.db");
+    let config = dir.path().join("tessera.toml");
+    std::fs::write(
+        &config,
+        format!("database_url = \"sqlite://{}\"\n", from_file.display()),
+    )
+    .unwrap();
+    let migrate = |env_url: Option<&std::path::Path>| {
+        let mut cmd = crate::support::binary();
+        cmd.args(["migrate"]).env("TESSERA_CONFIG", &config);
+        if let Some(p) = env_url {
+            cmd.env("DATABASE_URL", format!("sqlite://{}", p.display()));
+        }
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    migrate(None);
+    assert!(from_file.exists(), "the file's database_url was used");
+    migrate(Some(&from_env));
+    assert!(from_env.exists(), "DATABASE_URL wins over the file");
+
+    std::fs::write(&config, "databse_url = \"sqlite://x.db\"\n").unwrap();
+    let out = crate::support::binary()
+        .args(["migrate"])
+        .env("TESSERA_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unknown setting `databse_url`"), "{stderr}");
+}

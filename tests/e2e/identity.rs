@@ -673,3 +673,24 @@ fn migrate_lists_then_applies_pending_migrations() {
     assert!(applied.contains("applied 1 identity"), "{applied}");
     assert!(run(&["migrate", "--dry-run"]).contains("no pending migrations"));
 }
+
+#[tokio::test]
+async fn a_service_token_reaches_no_user_route() {
+    let server = start(Backend::Embedded, &[]).await;
+    let out = crate::support::binary()
+        .args(["service-token", "--name", "experiments", "--days", "1"])
+        .args(["--jwt-secret", JWT_SECRET])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let service = client_with_token(&token);
+    for path in ["/api/v1/me", "/api/v1/plugins"] {
+        let (status, body) = get(&service, &server, path).await;
+        assert_eq!(status, 403, "{path}: {body}");
+    }
+}
