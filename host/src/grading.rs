@@ -15,18 +15,19 @@ pub const MAX_PROMPT_BYTES: usize = 20_000;
 pub const MAX_OPTIONS: usize = 100;
 
 /// A grading request.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GradeRequest {
     /// The question, including its answer key.
     pub question: QuestionInput,
     /// The learner's answer; its shape depends on the kind (see docs/grading.md). Kept as
     /// the client's JSON text: the grader parses it, the host only passes it on.
+    #[schema(value_type = Object)]
     pub answer: Box<RawValue>,
 }
 
 /// A question as the client sends it.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionInput {
     /// Question kind, e.g. `multiple_choice`.
@@ -38,11 +39,12 @@ pub struct QuestionInput {
     #[serde(default)]
     pub options: Vec<String>,
     /// The kind-specific answer key, as JSON text.
+    #[schema(value_type = Object)]
     pub answer_key: Box<RawValue>,
 }
 
 /// The grader that produced a grade.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct GraderRef {
     /// Plugin id.
     pub id: String,
@@ -51,7 +53,7 @@ pub struct GraderRef {
 }
 
 /// Feedback on one part of an answer.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct PartFeedback {
     /// The part (option index, blank, test).
     pub part: String,
@@ -62,7 +64,7 @@ pub struct PartFeedback {
 }
 
 /// A grade.
-#[derive(Debug, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct GradeResponse {
     /// 0.0 to 1.0.
     pub score: f64,

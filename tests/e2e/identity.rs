@@ -694,3 +694,65 @@ async fn a_service_token_reaches_no_user_route() {
         assert_eq!(status, 403, "{path}: {body}");
     }
 }
+
+#[tokio::test]
+async fn the_openapi_document_covers_every_route_with_examples_and_errors() {
+    let server = start(Backend::Embedded, &[]).await;
+    let (status, doc) = get(&server.anonymous, &server, "/openapi.json").await;
+    assert_eq!(status, 200);
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let routes = [
+        ("post", "/api/v1/auth/register"),
+        ("post", "/api/v1/auth/login"),
+        ("post", "/api/v1/auth/refresh"),
+        ("post", "/api/v1/auth/logout"),
+        ("get", "/api/v1/me"),
+        ("delete", "/api/v1/me"),
+        ("patch", "/api/v1/me/profile"),
+        ("get", "/api/v1/me/export"),
+        ("post", "/api/v1/grade"),
+        ("post", "/api/v1/sandbox/run"),
+        ("post", "/api/v1/sandbox/run-tests"),
+        ("get", "/api/v1/plugins"),
+        ("post", "/api/v1/plugins/reload"),
+        ("get", "/health/live"),
+        ("get", "/health/ready"),
+        ("get", "/health/startup"),
+        ("get", "/metrics"),
+    ];
+    for (method, path) in routes {
+        let op = &doc["paths"][path][method];
+        assert!(op.is_object(), "{method} {path} is not documented");
+        let responses = op["responses"].as_object().unwrap();
+        if path.starts_with("/api/") {
+            assert!(
+                responses.keys().any(|k| k.starts_with('4')),
+                "{method} {path} documents no error response"
+            );
+        }
+    }
+    // Request bodies carry examples.
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/grade",
+        "/api/v1/sandbox/run",
+    ] {
+        let body = &doc["paths"][path]["post"]["requestBody"]["content"]["application/json"];
+        assert!(!body["example"].is_null(), "{path}: {body}");
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    let html = server
+        .anonymous
+        .get(server.url("/docs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("/openapi.json"), "{html}");
+}

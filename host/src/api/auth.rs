@@ -1,5 +1,6 @@
 //! `/api/v1/auth/*`: register, login, refresh, logout (seed 002 §3.2, seed 001 §10.1).
 
+use super::error::ErrorBody;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
@@ -25,7 +26,7 @@ pub(super) fn register_route() -> Router<AppState> {
 }
 
 /// `POST /api/v1/auth/register`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterBody {
     /// E-mail address.
@@ -44,7 +45,7 @@ fn student() -> Role {
 }
 
 /// Reply to a registration (201).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Registered {
     /// The new user's id.
     pub user_id: String,
@@ -58,7 +59,7 @@ pub struct Registered {
 }
 
 /// `POST /api/v1/auth/login`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginBody {
     /// E-mail address.
@@ -68,7 +69,7 @@ pub struct LoginBody {
 }
 
 /// Reply to a login.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LoggedIn {
     /// The tokens.
     #[serde(flatten)]
@@ -78,7 +79,7 @@ pub struct LoggedIn {
 }
 
 /// `POST /api/v1/auth/refresh`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshBody {
     /// The current refresh token.
@@ -114,7 +115,20 @@ fn client(addr: Option<std::net::SocketAddr>, headers: &HeaderMap) -> ClientInfo
     }
 }
 
-async fn register(
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
+    request_body(content = RegisterBody, example = json!({"email": "student@example.com", "password": "SecurePassword123!", "full_name": "John Student", "user_type": "student"})),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for 24 h")),
+    responses(
+        (status = 201, description = "Account created and signed in", body = Registered,
+         example = json!({"user_id": "550e8400-e29b-41d4-a716-446655440000", "email": "student@example.com", "full_name": "John Student", "access_token": "eyJhbGciOiJIUzI1NiIs…", "refresh_token": "rt_…", "token_type": "bearer", "expires_in": 1800})),
+        (status = 409, description = "E-mail address taken", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a missing or unknown field, a wrong type", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)
+    ))]
+pub(super) async fn register(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
@@ -141,7 +155,19 @@ async fn register(
     ))
 }
 
-async fn login(
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
+    request_body(content = LoginBody, example = json!({"email": "student@example.com", "password": "SecurePassword123!"})),
+    responses(
+        (status = 200, description = "Signed in", body = LoggedIn,
+         example = json!({"access_token": "eyJhbGciOiJIUzI1NiIs…", "refresh_token": "rt_…", "token_type": "bearer", "expires_in": 1800, "user": {"id": "550e8400-e29b-41d4-a716-446655440000", "email": "student@example.com", "full_name": "John Student", "user_type": "student", "created_at": "2025-09-10T10:00:00Z"}})),
+        (status = 401, description = "Wrong e-mail or password (INVALID_CREDENTIALS)", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a missing or unknown field, a wrong type", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)
+    ))]
+pub(super) async fn login(
     State(state): State<AppState>,
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
@@ -157,14 +183,33 @@ async fn login(
     }))
 }
 
-async fn refresh(
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth",
+    request_body(content = RefreshBody, example = json!({"refresh_token": "rt_…"})),
+    responses(
+        (status = 200, description = "Rotated: the old refresh token is used up", body = TokenPair),
+        (status = 401, description = "INVALID_REFRESH_TOKEN, or REFRESH_TOKEN_REUSED (the whole family is revoked)", body = ErrorBody),
+        (status = 400, description = "Malformed JSON, a missing or unknown field, a wrong type", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)
+    ))]
+pub(super) async fn refresh(
     State(state): State<AppState>,
     ValidJson(body): ValidJson<RefreshBody>,
 ) -> Result<Json<TokenPair>, ApiError> {
     Ok(Json(state.auth.refresh(&body.refresh_token).await?))
 }
 
-async fn logout(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses(
+        (status = 204, description = "The sign-in's refresh tokens are revoked"),
+        (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)
+    ))]
+pub(super) async fn logout(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
     state.auth.logout(&caller.claims).await?;
     Ok(StatusCode::NO_CONTENT)
 }

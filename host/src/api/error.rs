@@ -298,3 +298,29 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// The body of every error answer (seed 002 §9.1), as the OpenAPI document shows it.
+#[derive(utoipa::ToSchema)]
+#[schema(example = json!({"error": {"code": "VALIDATION_ERROR", "message": "password: must contain a digit",
+    "details": {"field": "password", "issue": "must contain a digit"},
+    "request_id": "req_550e8400", "timestamp": "2025-09-10T10:30:00.000Z"}}))]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// The error inside [`ErrorBody`].
+#[derive(utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code, e.g. `VALIDATION_ERROR`, `UNAUTHORIZED`, `RATE_LIMITED`.
+    pub code: String,
+    /// What went wrong, for people.
+    pub message: String,
+    /// `{"field", "issue"}` when a field is at fault; other details otherwise; or null.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<Json>,
+    /// The request id (also in `X-Request-Id`).
+    pub request_id: String,
+    /// RFC 3339.
+    pub timestamp: String,
+}

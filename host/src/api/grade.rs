@@ -1,5 +1,6 @@
 //! `POST /api/v1/grade`: grade one answer with the grader that claims its kind.
 
+use super::error::ErrorBody;
 use axum::extract::State;
 use axum::routing::post;
 use axum::{Json, Router};
@@ -15,7 +16,21 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/grade", post(grade))
 }
 
-async fn grade(
+#[utoipa::path(post, path = "/api/v1/grade", tag = "grading", security(("bearer" = [])),
+    request_body(content = GradeRequest, example = json!({"question": {"kind": "multiple_choice", "prompt": "2+2?", "options": ["3", "4", "5"], "answer_key": {"correct": [1]}}, "answer": {"selected": [1]}})),
+    responses(
+        (status = 200, description = "The grade", body = GradeResponse,
+         example = json!({"score": 1.0, "correct": true, "feedback": "Correct!", "parts": [], "grader": {"id": "quiz-grader", "version": "0.1.0"}})),
+        (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 400, description = "Malformed JSON, a missing or unknown field, a wrong type", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+        (status = 502, description = "The grader plugin failed (PLUGIN_FAILED)", body = ErrorBody),
+        (status = 503, description = "No instance slot free (PLUGIN_BUSY)", body = ErrorBody),
+        (status = 504, description = "The grader timed out (PLUGIN_TIMEOUT)", body = ErrorBody)
+    ))]
+pub(super) async fn grade(
     State(state): State<AppState>,
     caller: Caller,
     ValidJson(request): ValidJson<GradeRequest>,

@@ -18,12 +18,14 @@ pub(super) fn routes() -> Router<AppState> {
 }
 
 /// The process is up.
-async fn live() -> impl IntoResponse {
+#[utoipa::path(get, path = "/health/live", tag = "health", responses((status = 200, description = "The process is up", example = json!({"status": "ok"}))))]
+pub(super) async fn live() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
 }
 
 /// Start-up has finished.
-async fn startup(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/health/startup", tag = "health", responses((status = 200, description = "Start-up finished"), (status = 503, description = "Still starting")))]
+pub(super) async fn startup(State(state): State<AppState>) -> impl IntoResponse {
     if state.is_started() {
         (StatusCode::OK, Json(json!({ "status": "started" })))
     } else {
@@ -38,7 +40,8 @@ async fn startup(State(state): State<AppState>) -> impl IntoResponse {
 /// Broken plugins are listed with their reasons; they make the host `degraded`, not
 /// unready, since the healthy ones serve. A database or store that does not answer makes
 /// it unready (503).
-async fn ready(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/health/ready", tag = "health", responses((status = 200, description = "Database and store answer; plugins loaded (`degraded` lists broken ones)"), (status = 503, description = "Starting, or the database or store is down")))]
+pub(super) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
     if !state.is_started() {
         return (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -92,7 +95,8 @@ async fn ready(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Prometheus text exposition.
-async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
+pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.registry.runtime().metrics().render(),

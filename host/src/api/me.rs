@@ -1,6 +1,7 @@
 //! `/api/v1/me`: the caller's account, profile, export and deletion (seed 001 §10.1 and
 //! §11.2, seed 002 §4.1 and §12.1).
 
+use super::error::ErrorBody;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, patch};
@@ -33,7 +34,7 @@ const MAX_BIO: usize = 2_000;
 const MAX_PREFS: usize = 16 * 1024;
 
 /// The caller's account as `GET /me` shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     /// UUID.
     pub id: String,
@@ -83,7 +84,12 @@ async fn current(state: &AppState, caller: &Caller) -> Result<User, ApiError> {
         .ok_or_else(|| ApiError::Unauthorized("the token's account no longer exists".into()))
 }
 
-async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
+    responses((status = 200, description = "The caller's account and profile", body = Me), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+pub(super) async fn me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Me>, ApiError> {
     caller.require(Permission::ViewOwnProfile)?;
     let user = current(&state, &caller).await?;
     let profile = state.db.profile(&user.id).await?;
@@ -91,7 +97,7 @@ async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Me>, A
 }
 
 /// `PATCH /api/v1/me/profile`: any subset of these; `null` clears `bio` / `avatar_url`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileBody {
     full_name: Option<String>,
@@ -206,7 +212,14 @@ impl ProfileBody {
     }
 }
 
-async fn update_profile(
+#[utoipa::path(patch, path = "/api/v1/me/profile", tag = "me", security(("bearer" = [])),
+    request_body(content = ProfileBody, example = json!({"tone": "socratic", "timezone": "Europe/Paris", "bio": null})),
+    responses((status = 200, description = "The updated account", body = Me), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 400, description = "Malformed JSON, a missing or unknown field, a wrong type", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not application/json", body = ErrorBody),
+        (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+pub(super) async fn update_profile(
     State(state): State<AppState>,
     caller: Caller,
     ValidJson(body): ValidJson<ProfileBody>,
@@ -221,7 +234,7 @@ async fn update_profile(
 }
 
 /// Everything stored about the caller (seed 001 §11.2, seed 002 §12.1).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Export {
     /// When, RFC 3339.
     pub exported_at: String,
@@ -233,7 +246,12 @@ pub struct Export {
     pub audit_events: Vec<crate::store::audit::AuditEvent>,
 }
 
-async fn export(State(state): State<AppState>, caller: Caller) -> Result<Json<Export>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/me/export", tag = "me", security(("bearer" = [])),
+    responses((status = 200, description = "Everything stored about the caller", body = Export), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+pub(super) async fn export(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Export>, ApiError> {
     caller.require(Permission::ViewOwnProfile)?;
     let user = current(&state, &caller).await?;
     let profile = state.db.profile(&user.id).await?;
@@ -247,7 +265,12 @@ async fn export(State(state): State<AppState>, caller: Caller) -> Result<Json<Ex
     }))
 }
 
-async fn delete_me(State(state): State<AppState>, caller: Caller) -> Result<StatusCode, ApiError> {
+#[utoipa::path(delete, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
+    responses((status = 204, description = "Every row of the account is deleted"), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+pub(super) async fn delete_me(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<StatusCode, ApiError> {
     caller.require(Permission::EditOwnProfile)?;
     let user = current(&state, &caller).await?;
     state.db.delete_user(&user.id).await?;

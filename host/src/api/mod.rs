@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod json;
 pub mod limits;
 pub mod me;
+pub mod openapi;
 pub mod plugins;
 pub mod request_id;
 pub mod sandbox;
@@ -92,6 +93,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
+        .merge(openapi::routes())
         .nest("/api/v1", v1(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)

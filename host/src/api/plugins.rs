@@ -3,6 +3,7 @@
 //!
 //! Operator endpoints: the caller needs the `SystemConfig` permission (super_admin).
 
+use super::error::ErrorBody;
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -21,7 +22,12 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/plugins/reload", post(reload))
 }
 
-async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/v1/plugins", tag = "operators", security(("bearer" = [])),
+    responses((status = 200, description = "Loaded plugins and load failures", body = Object), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+pub(super) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::SystemConfig)?;
     let snapshot = state.registry.snapshot();
     Ok(Json(json!({
@@ -40,7 +46,9 @@ async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Valu
     })))
 }
 
-async fn reload(
+#[utoipa::path(post, path = "/api/v1/plugins/reload", tag = "operators", security(("bearer" = [])),
+    responses((status = 200, description = "What the reload added, updated, kept, removed and failed", body = Object), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+pub(super) async fn reload(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<ReloadReport>, ApiError> {

@@ -56,7 +56,7 @@ pub enum AuthError {
 }
 
 /// The tokens a sign-in or refresh hands out.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenPair {
     /// JWT for `Authorization: Bearer`.
     pub access_token: String,
@@ -69,7 +69,7 @@ pub struct TokenPair {
 }
 
 /// A user as the auth endpoints show them (seed 002 §3.2).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserSummary {
     /// UUID.
     pub id: String,

@@ -22,7 +22,7 @@ const MAX_ERROR_TYPE: usize = 200;
 const MAX_ERROR_MESSAGE: usize = 2_000;
 
 /// How a run ended (as Judge0, Piston and Jobe report it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     /// Ran to the end (exit code 0).
@@ -57,7 +57,7 @@ impl RunStatus {
 }
 
 /// The error a run raised.
-#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ErrorInfo {
     /// Exception type, e.g. `ZeroDivisionError`.
     #[serde(rename = "type")]
@@ -69,7 +69,7 @@ pub struct ErrorInfo {
 }
 
 /// Whether each stream was cut at the output cap.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Truncated {
     /// stdout was cut.
     pub stdout: bool,
@@ -78,7 +78,7 @@ pub struct Truncated {
 }
 
 /// The outcome of one run, as the API returns it.
-#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct RunReport {
     /// How the run ended.
     pub status: RunStatus,

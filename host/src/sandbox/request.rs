@@ -23,7 +23,7 @@ pub const DEFAULT_LANGUAGE: &str = "python";
 
 /// The body of `POST /api/v1/sandbox/run` and `POST /api/v1/sandbox/run-tests`: a run
 /// has `stdin` and no `tests`; a test-case run has `tests`, each with its own stdin.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunBody {
     /// The program.
@@ -49,7 +49,7 @@ pub struct RunBody {
 }
 
 /// One test: stdin + expected stdout, or an assertion over the program's names.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TestBody {
     /// Shown in results (default `test N`).

@@ -23,7 +23,7 @@ use crate::runtime::LoadedPlugin;
 const MAX_SHOWN: usize = 4 * 1024;
 
 /// The outcome of one test.
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct TestReport {
     /// The test's name.
     pub name: String,
@@ -39,7 +39,7 @@ pub struct TestReport {
 }
 
 /// Totals over the tests.
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Summary {
     /// Tests run.
     pub total: usize,
@@ -54,7 +54,7 @@ pub struct Summary {
 }
 
 /// The outcome of a test-case run.
-#[derive(Debug, Serialize, serde::Deserialize)]
+#[derive(Debug, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct TestsReport {
     /// Whether every test passed.
     pub passed: bool,

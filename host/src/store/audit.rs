@@ -57,7 +57,7 @@ pub async fn forget(tx: &mut Transaction<'_, Any>, user_id: &str) -> Result<(), 
 }
 
 /// One audit event, for exports.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct AuditEvent {
     /// When, RFC 3339.
     pub at: String,

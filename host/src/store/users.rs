@@ -38,7 +38,7 @@ pub struct User {
 }
 
 /// A user's profile (seed 002 §4.1 `UserProfile`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     /// Free text about the learner.
     pub bio: Option<String>,

@@ -1,0 +1,74 @@
+//! The OpenAPI 3.1 document (`/openapi.json`), generated from the handlers' annotations
+//! and the request/response types, and a browsable UI at `/docs`.
+
+use axum::Json;
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use super::{AppState, auth, error, grade, health, me, plugins, sandbox};
+
+/// The document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Tessera",
+        description = "Tessera's HTTP API. Every /api/v1 route but /auth/* takes `Authorization: Bearer <access token>`; \
+                       errors have one body (ErrorBody); rate limits answer 429 with Retry-After and X-RateLimit-* headers. \
+                       See docs/identity.md, docs/grading.md and docs/sandbox.md.",
+    ),
+    paths(
+        auth::register, auth::login, auth::refresh, auth::logout,
+        me::me, me::update_profile, me::export, me::delete_me,
+        grade::grade,
+        sandbox::run, sandbox::run_tests,
+        plugins::list, plugins::reload,
+        health::live, health::ready, health::startup, health::metrics,
+    ),
+    components(schemas(error::ErrorBody, error::ErrorDetail)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Accounts and tokens (seed 002 §3.2)"),
+        (name = "me", description = "The caller's account, export and deletion"),
+        (name = "grading", description = "Grading answers with grader plugins"),
+        (name = "sandbox", description = "Running learner Python"),
+        (name = "operators", description = "Plugins (super_admin)"),
+        (name = "health", description = "Probes and metrics"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.bearer_format = Some("JWT".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+pub(super) fn routes() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/openapi.json", get(document))
+        .route("/docs", get(ui))
+}
+
+async fn document() -> impl IntoResponse {
+    Json(ApiDoc::openapi())
+}
+
+/// Swagger UI from its CDN, pointed at `/openapi.json` (no assets are bundled).
+async fn ui() -> Html<&'static str> {
+    Html(
+        r##"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Tessera API</title>
+<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
+<script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#ui" });</script>
+</body></html>"##,
+    )
+}
