@@ -91,8 +91,11 @@ pub(super) async fn me(
     caller: Caller,
 ) -> Result<Json<Me>, ApiError> {
     caller.require(Permission::ViewOwnProfile)?;
-    let user = current(&state, &caller).await?;
-    let profile = state.db.profile(&user.id).await?;
+    let (user, profile) = state
+        .db
+        .user_with_profile(caller.user_id())
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the token's account no longer exists".into()))?;
     Ok(Json(me_of(user, profile)))
 }
 

@@ -126,7 +126,8 @@ fn json_column(row: &AnyRow, name: &str) -> Result<serde_json::Value, StoreError
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{name}: {e}")))
 }
 
-fn profile_from(row: &AnyRow) -> Result<Profile, StoreError> {
+/// A profile from `row`, whose update time is in column `updated_at_column`.
+fn profile_from(row: &AnyRow, updated_at_column: &str) -> Result<Profile, StoreError> {
     Ok(Profile {
         bio: row.try_get("bio")?,
         avatar_url: row.try_get("avatar_url")?,
@@ -137,7 +138,7 @@ fn profile_from(row: &AnyRow) -> Result<Profile, StoreError> {
         total_xp: row.try_get("total_xp")?,
         longest_streak: row.try_get("longest_streak")?,
         total_study_time: row.try_get("total_study_time")?,
-        updated_at: row.try_get("updated_at")?,
+        updated_at: row.try_get(updated_at_column)?,
     })
 }
 
@@ -214,13 +215,42 @@ impl Db {
         row.as_ref().map(user_from).transpose()
     }
 
+    /// The user and their profile in one query (what `GET /me` needs).
+    pub async fn user_with_profile(
+        &self,
+        id: &str,
+    ) -> Result<Option<(User, Option<Profile>)>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.password_hash, u.full_name, u.role, u.tone, u.streak, \
+             u.timezone, u.is_active, u.is_verified, u.created_at, u.updated_at, \
+             p.user_id AS profile_user, p.bio, p.avatar_url, p.learning_style, p.language, \
+             p.notification_preferences, p.privacy_settings, p.total_xp, p.longest_streak, \
+             p.total_study_time, p.updated_at AS profile_updated_at \
+             FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let user = user_from(&row)?;
+        let profile = match row.try_get::<Option<String>, _>("profile_user")? {
+            Some(_) => Some(profile_from(&row, "profile_updated_at")?),
+            None => None,
+        };
+        Ok(Some((user, profile)))
+    }
+
     /// The user's profile.
     pub async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
         let row = sqlx::query("SELECT * FROM profiles WHERE user_id = $1")
             .bind(user_id)
             .fetch_optional(&self.pool)
             .await?;
-        row.as_ref().map(profile_from).transpose()
+        row.as_ref()
+            .map(|r| profile_from(r, "updated_at"))
+            .transpose()
     }
 
     /// Applies `patch` to the user and their profile in one transaction.
