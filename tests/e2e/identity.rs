@@ -756,3 +756,39 @@ async fn the_openapi_document_covers_every_route_with_examples_and_errors() {
         .unwrap();
     assert!(html.contains("/openapi.json"), "{html}");
 }
+
+/// The plugin-backed routes behave the same on both backends (they read the caller from
+/// the token and the limits from the shared store).
+#[tokio::test]
+async fn grading_and_the_sandbox_work_on_every_backend() {
+    for backend in backends() {
+        let server = start(backend, &[]).await;
+        let student = client_with_token(
+            server.register("student").await["access_token"]
+                .as_str()
+                .unwrap(),
+        );
+        let (status, grade) = post(
+            &server,
+            &student,
+            "/api/v1/grade",
+            json!({
+            "question": { "kind": "true_false", "answer_key": { "correct": true } },
+            "answer": { "value": true } }),
+        )
+        .await;
+        assert_eq!(status, 200, "{backend:?}: {grade}");
+        assert_eq!(grade["correct"], true);
+        let (status, run) = post(
+            &server,
+            &student,
+            "/api/v1/sandbox/run",
+            json!({ "code": "print(6 * 7)" }),
+        )
+        .await;
+        assert_eq!(status, 200, "{backend:?}: {run}");
+        assert_eq!(run["stdout"], "42\n");
+        let (status, body) = post(&server, &server.anonymous, "/api/v1/grade", json!({})).await;
+        assert_eq!(status, 401, "{body}");
+    }
+}
