@@ -101,15 +101,24 @@ pub fn token_keys(jwt: &JwtArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
     Ok(TokenKeys::new(&secret, &jwt.jwt_issuer, &jwt.jwt_audience))
 }
 
+/// Writes `bytes` to `path` (mode 0600) only if it does not exist, atomically: the bytes
+/// go to a temporary file that is then hard-linked into place, so a process racing us sees
+/// either no file or the whole key (`AlreadyExists` when it won).
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    let temp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut file = std::fs::OpenOptions::new()
         .write(true)
-        .create_new(true)
+        .create(true)
+        .truncate(true)
         .mode(0o600)
-        .open(path)?;
-    file.write_all(bytes)
+        .open(&temp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    let linked = std::fs::hard_link(&temp, path);
+    let _ = std::fs::remove_file(&temp);
+    linked
 }
 
 /// Runs the HTTP server until SIGINT/SIGTERM, draining in-flight requests.

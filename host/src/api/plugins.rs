@@ -38,6 +38,7 @@ pub(super) async fn list(
             "world": p.manifest.world,
             "description": p.manifest.description,
             "kinds": p.manifest.routing.kinds,
+            "languages": p.manifest.routing.languages,
             "limits": p.manifest.limits,
             "imports": p.imports,
             "compiled_from_cache": p.cache == CacheOutcome::Hit,
