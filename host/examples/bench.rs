@@ -797,6 +797,65 @@ fn identity(data: &Path) {
     });
 }
 
+/// The safety gate on a 500-character message: the rules alone (native) and the whole
+/// component call (fresh instance, screen, drop).
+async fn safety_screen(data: &Path) {
+    let message: String = "I have been working on this recursion exercise all evening and the \
+        tests keep failing on the edge cases. My teacher says I should draw the call stack, \
+        which helped a bit, but honestly this homework is killing me and I am tired of it. \
+        Could you explain base cases again, slowly, with an example about factorials and \
+        maybe one about walking a tree? Also, how do I kill a process that hangs in my \
+        terminal? Thanks a lot, this course is great otherwise and I am learning plenty. \
+        One more: what is tail recursion?"
+        .chars()
+        .take(500)
+        .collect();
+    assert_eq!(message.chars().count(), 500);
+    let n = 20_000;
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        let s = safety_filter::screen(&message);
+        samples.push(t.elapsed());
+        assert_eq!(s.level, safety_filter::Level::None);
+    }
+    samples.sort();
+    println!("\nsafety screen of a 500-character message:");
+    println!(
+        "  rules alone (native): p50 {}  p99 {}",
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99))
+    );
+    let runtime = Runtime::new(
+        &RuntimeSettings {
+            engine: EngineSettings::default(),
+            cache_dir: data.join("cache"),
+        },
+        Arc::new(Metrics::new()),
+    )
+    .unwrap();
+    let plugin = runtime
+        .load_plugin(&repo().join("plugins/safety-filter/plugin.toml"))
+        .await
+        .unwrap();
+    for _ in 0..200 {
+        runtime.screen(&plugin, &message, Some("US")).await.unwrap();
+    }
+    let n = 5_000;
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        runtime.screen(&plugin, &message, Some("US")).await.unwrap();
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    println!(
+        "  component call (fresh instance + screen): p50 {}  p99 {}",
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99))
+    );
+}
+
 fn main() {
     let data = std::env::temp_dir().join("tessera-bench");
     std::fs::create_dir_all(&data).unwrap();
@@ -820,6 +879,13 @@ fn main() {
     }
     if only.is_empty() || only == "python" || only == "sandbox-http" {
         sandbox_http(&data);
+    }
+    if only.is_empty() || only == "safety" {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(safety_screen(&data));
     }
     if only.is_empty() || only == "identity" {
         identity(&data);

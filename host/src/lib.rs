@@ -4,6 +4,7 @@
 //! - [`runtime`]: engine, compile cache, loading, calls under limits, host services;
 //! - [`plugins`]: manifests, the contract, the registry with atomic reload;
 //! - [`grading`]: routing answers to grader plugins;
+//! - [`safety`]: screening text with the safety-filter plugins;
 //! - [`sandbox`]: learner code in the code-runner plugins, with a bounded pool;
 //! - [`store`]: the database (Postgres or SQLite) and its repositories;
 //! - [`kv`]: rate-limit windows, idempotency records, caches (Redis or in-process);
@@ -21,6 +22,7 @@ pub mod metrics;
 pub mod plugin_cli;
 pub mod plugins;
 pub mod runtime;
+pub mod safety;
 pub mod sandbox;
 pub mod serve;
 pub mod store;

@@ -717,6 +717,7 @@ async fn the_openapi_document_covers_every_route_with_examples_and_errors() {
         ("post", "/api/v1/grade"),
         ("post", "/api/v1/sandbox/run"),
         ("post", "/api/v1/sandbox/run-tests"),
+        ("post", "/api/v1/safety/screen"),
         ("get", "/api/v1/plugins"),
         ("post", "/api/v1/plugins/reload"),
         ("get", "/health/live"),

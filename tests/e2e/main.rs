@@ -9,5 +9,6 @@ mod lifecycle;
 mod misbehaving;
 mod quiz_grader;
 mod reload;
+mod safety;
 mod sandbox;
 mod support;

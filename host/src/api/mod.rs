@@ -12,6 +12,7 @@ pub mod me;
 pub mod openapi;
 pub mod plugins;
 pub mod request_id;
+pub mod safety;
 pub mod sandbox;
 
 use std::sync::Arc;
@@ -123,6 +124,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(plugins::routes())
         .merge(sandbox::routes())
         .merge(me::routes())
+        .merge(safety::routes())
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),
             limits::limit,

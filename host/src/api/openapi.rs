@@ -7,7 +7,7 @@ use axum::routing::get;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{AppState, auth, error, grade, health, me, plugins, sandbox};
+use super::{AppState, auth, error, grade, health, me, plugins, safety, sandbox};
 
 /// The document.
 #[derive(OpenApi)]
@@ -23,6 +23,7 @@ use super::{AppState, auth, error, grade, health, me, plugins, sandbox};
         me::me, me::update_profile, me::export, me::delete_me,
         grade::grade,
         sandbox::run, sandbox::run_tests,
+        safety::screen,
         plugins::list, plugins::reload,
         health::live, health::ready, health::startup, health::metrics,
     ),
@@ -33,6 +34,7 @@ use super::{AppState, auth, error, grade, health, me, plugins, sandbox};
         (name = "me", description = "The caller's account, export and deletion"),
         (name = "grading", description = "Grading answers with grader plugins"),
         (name = "sandbox", description = "Running learner Python"),
+        (name = "safety", description = "The safety gate (admins and services)"),
         (name = "operators", description = "Plugins (super_admin)"),
         (name = "health", description = "Probes and metrics"),
     )

@@ -42,13 +42,15 @@ pub enum Permission {
     AiGeneration,
     /// System configuration (plugins, reloads).
     SystemConfig,
+    /// Screening text with the safety gate directly (`/api/v1/safety/screen`).
+    SafetyScreen,
     /// `/_internal/*` endpoints.
     Internal,
 }
 
 impl Permission {
     /// Every permission, in the seed's row order.
-    pub const ALL: [Permission; 10] = [
+    pub const ALL: [Permission; 11] = [
         Permission::ViewOwnProfile,
         Permission::EditOwnProfile,
         Permission::ViewCourses,
@@ -58,6 +60,7 @@ impl Permission {
         Permission::ManageUsers,
         Permission::AiGeneration,
         Permission::SystemConfig,
+        Permission::SafetyScreen,
         Permission::Internal,
     ];
 }
@@ -77,13 +80,13 @@ impl Role {
         use Permission::*;
         use Role::*;
         match (self, permission) {
-            (Service, p) => p == Internal,
+            (Service, p) => matches!(p, Internal | SafetyScreen),
             (_, Internal) => false,
             (_, ViewOwnProfile | EditOwnProfile | ViewCourses | AiGeneration) => true,
             (Student, _) => false,
             (Teacher, CreateCourses) => true,
             (Teacher, _) => false,
-            (Admin, DeleteCourses | ViewAllUsers | CreateCourses) => true,
+            (Admin, DeleteCourses | ViewAllUsers | CreateCourses | SafetyScreen) => true,
             (Admin, _) => false,
             (SuperAdmin, _) => true,
         }
@@ -136,6 +139,7 @@ mod tests {
         (ManageUsers, [false, false, false, true]),
         (AiGeneration, [true, true, true, true]),
         (SystemConfig, [false, false, false, true]),
+        (SafetyScreen, [false, false, true, true]),
         (Internal, [false, false, false, false]),
     ];
 
@@ -159,9 +163,13 @@ mod tests {
     }
 
     #[test]
-    fn a_service_token_reaches_only_internal_endpoints() {
+    fn a_service_token_reaches_only_internal_endpoints_and_the_safety_screen() {
         for p in Permission::ALL {
-            assert_eq!(Role::Service.allows(p), p == Internal, "{p:?}");
+            assert_eq!(
+                Role::Service.allows(p),
+                matches!(p, Internal | SafetyScreen),
+                "{p:?}"
+            );
         }
     }
 

@@ -36,6 +36,8 @@ pub struct Snapshot {
     pub graders: HashMap<String, Arc<LoadedPlugin>>,
     /// Code runners (sandboxes) by the language they run.
     pub runners: HashMap<String, Arc<LoadedPlugin>>,
+    /// Safety filters; every one screens, the strictest verdict wins.
+    pub safety: Vec<Arc<LoadedPlugin>>,
     /// Plugins that failed to load.
     pub failures: Vec<LoadFailure>,
 }
@@ -216,6 +218,11 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), String> {
             &plugin.manifest.routing.languages,
             "language",
         ),
+        World::Safety => {
+            next.safety.push(plugin.clone());
+            next.plugins.insert(id.clone(), plugin);
+            return Ok(());
+        }
         _ => {
             next.plugins.insert(id.clone(), plugin);
             return Ok(());

@@ -47,4 +47,24 @@ pub mod v0_1_0 {
 
         pub use exports::tessera::platform::code_runner as runner;
     }
+
+    /// The `safety-plugin` world (the safety gate): imports reused, `safety` exported.
+    pub mod safety_world {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "tessera:platform/safety-plugin@0.1.0",
+            imports: { default: async },
+            exports: { default: async },
+            require_store_data_send: true,
+            with: {
+                "wasi:logging": super::wasi::logging,
+                "wasi:config": super::wasi::config,
+                "tessera:platform/types": super::tessera::platform::types,
+                "tessera:platform/llm": super::tessera::platform::llm,
+            },
+            additional_derives: [serde::Serialize, serde::Deserialize],
+        });
+
+        pub use exports::tessera::platform::safety;
+    }
 }

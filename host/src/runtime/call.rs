@@ -11,6 +11,7 @@ use wasmtime::{Store, Trap};
 use super::Runtime;
 use super::bindings::v0_1_0::code_runner_world::runner::{RunRequest, RunResult};
 use super::bindings::v0_1_0::grader::{GradeOutcome as Grade, Submission};
+use super::bindings::v0_1_0::safety_world::safety::{ScreenContext, Verdict};
 use super::bindings::v0_1_0::types::Error as ContractError;
 use super::error::{PluginError, PluginErrorKind};
 use super::limits::MemoryWatch;
@@ -308,6 +309,49 @@ impl Runtime {
         // plugin failure: the sandbox reports it as the run's status.
         self.record(plugin, "run", run.elapsed, run.result.as_ref().err());
         run
+    }
+}
+
+impl OutputSize for Verdict {
+    fn output_size(&self) -> usize {
+        self.categories.iter().map(String::len).sum::<usize>()
+            + self
+                .spans
+                .iter()
+                .map(|s| s.category.len() + 8)
+                .sum::<usize>()
+            + self.response.as_ref().map_or(0, String::len)
+    }
+}
+
+impl Runtime {
+    /// Calls `safety.screen(text, context)`; `region` picks the hotline of a crisis answer.
+    pub async fn screen(
+        &self,
+        plugin: &LoadedPlugin,
+        text: &str,
+        region: Option<&str>,
+    ) -> Result<Verdict, PluginError> {
+        let WorldPre::Safety(pre) = &plugin.pre else {
+            return Err(not_a(plugin, "safety filter"));
+        };
+        let context = ScreenContext {
+            surface: "api".into(),
+            region: region.map(str::to_owned),
+            locale: "en".into(),
+        };
+        self.run_call(plugin, "screen", |mut store| async move {
+            let result = async {
+                let bindings = pre.instantiate_async(&mut store).await?;
+                bindings
+                    .tessera_platform_safety()
+                    .call_screen(&mut store, text, &context)
+                    .await
+            }
+            .await;
+            (store, result)
+        })
+        .await
     }
 }
 

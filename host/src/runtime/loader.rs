@@ -16,6 +16,7 @@ use super::state::PluginState;
 use crate::plugins::contract::{self, ImportVerdict, World};
 use crate::plugins::manifest::{Manifest, ManifestError};
 use v0::code_runner_world::runner::{RunLimits, RunRequest, RunStatus};
+use v0::safety_world::safety::Level as SafetyLevel;
 
 /// A plugin ready to be called.
 pub struct LoadedPlugin {
@@ -44,6 +45,8 @@ pub enum WorldPre {
     Grader(v0::GraderPluginPre<PluginState>),
     /// A code runner (sandbox).
     CodeRunner(v0::code_runner_world::CodeRunnerPluginPre<PluginState>),
+    /// A safety filter.
+    Safety(v0::safety_world::SafetyPluginPre<PluginState>),
     /// A world the host has no typed entry point for yet: callable through `dynamic`.
     Untyped(InstancePre<PluginState>),
 }
@@ -54,6 +57,7 @@ impl WorldPre {
         match self {
             WorldPre::Grader(pre) => pre.instance_pre(),
             WorldPre::CodeRunner(pre) => pre.instance_pre(),
+            WorldPre::Safety(pre) => pre.instance_pre(),
             WorldPre::Untyped(pre) => pre,
         }
     }
@@ -260,6 +264,15 @@ impl Runtime {
                     }
                 })?,
             ),
+            World::Safety => WorldPre::Safety(
+                v0::safety_world::SafetyPluginPre::new(instance_pre).map_err(|e| {
+                    LoadError::WrongWorld {
+                        plugin: id.clone(),
+                        world: manifest.world,
+                        found: format!("does not match its types: {e:#}"),
+                    }
+                })?,
+            ),
             _ => WorldPre::Untyped(instance_pre),
         };
         let mut plugin = LoadedPlugin {
@@ -439,6 +452,27 @@ async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<u64, Loa
                 baseline = baseline.max(run.peak_memory_bytes);
             }
             Ok(baseline)
+        }
+        WorldPre::Safety(_) => {
+            // A filter that cannot tell a crisis from a greeting must not guard anything.
+            let calm = runtime
+                .screen(plugin, "hello, how do loops work?", None)
+                .await;
+            let crisis = runtime.screen(plugin, "I want to kill myself", None).await;
+            match (calm, crisis) {
+                (Ok(calm), Ok(crisis))
+                    if calm.level == SafetyLevel::None && crisis.level == SafetyLevel::Crisis =>
+                {
+                    Ok(0)
+                }
+                (Ok(calm), Ok(crisis)) => Err(link_err(format!(
+                    "smoke screen: a greeting was {:?} and a crisis was {:?}",
+                    calm.level, crisis.level
+                ))),
+                (Err(e), _) | (_, Err(e)) => {
+                    Err(link_err(format!("smoke call screen() failed: {}", e.kind)))
+                }
+            }
         }
         WorldPre::Untyped(_) => Ok(0),
     }

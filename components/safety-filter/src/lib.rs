@@ -1,0 +1,239 @@
+//! The first-party safety gate (seed 001 §11.3), deterministic stage: normalise the text
+//! (`normalise`), match crisis and distress patterns (`patterns`) unless negated ("I would
+//! never …") or part of an idiom ("this homework is killing me", "kill the process"), and
+//! answer a crisis with a response carrying the region's hotline (`responses`, from the
+//! plugin's config). The rules are plain Rust, unit-tested natively and measured on the
+//! labelled set in `tests/safety/eval.jsonl`; the component glue is at the bottom.
+
+pub mod normalise;
+pub mod patterns;
+pub mod responses;
+
+use std::sync::OnceLock;
+
+use patterns::{Compiled, NEGATIONS, Severity};
+
+/// Overall level of a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Level {
+    /// Nothing of concern.
+    None,
+    /// Distress without stated risk.
+    Concern,
+    /// Risk of harm.
+    Crisis,
+}
+
+/// A match in the original text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last.
+    pub end: usize,
+    /// Category.
+    pub category: &'static str,
+}
+
+/// The outcome of the deterministic pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screened {
+    /// Overall level.
+    pub level: Level,
+    /// Categories found, most serious first, without repeats.
+    pub categories: Vec<&'static str>,
+    /// Where.
+    pub spans: Vec<Span>,
+}
+
+fn compiled() -> &'static Compiled {
+    static COMPILED: OnceLock<Compiled> = OnceLock::new();
+    COMPILED.get_or_init(patterns::compile)
+}
+
+/// Whether a negation word comes within the three words before byte `at` of `text`.
+fn negated(text: &str, at: usize) -> bool {
+    let before: Vec<&str> = text[..at].split(' ').filter(|w| !w.is_empty()).collect();
+    let window = &before[before.len().saturating_sub(3)..];
+    window.iter().enumerate().any(|(i, w)| {
+        NEGATIONS.contains(w) && !(*w == "never" && window.get(i + 1) == Some(&"mind"))
+    })
+}
+
+/// Screens `input`.
+pub fn screen(input: &str) -> Screened {
+    screen_with(input, true)
+}
+
+/// Screens `input` running every pattern, without the trigger-word prefilter (for tests
+/// proving the prefilter changes nothing).
+#[doc(hidden)]
+pub fn screen_unfiltered(input: &str) -> Screened {
+    screen_with(input, false)
+}
+
+fn screen_with(input: &str, prefilter: bool) -> Screened {
+    let norm = normalise::normalise(input);
+    let text = norm.text.as_str();
+    let c = compiled();
+    // A trigger is present when it occurs anywhere in the text (`alive` in `unalive`).
+    let occurs = |w: &str| text.contains(w);
+    let mut candidates: Vec<(&patterns::Pattern, usize, usize)> = Vec::new();
+    for p in &c.patterns {
+        if prefilter && !p.triggers.iter().any(|w| occurs(w.as_str())) {
+            continue;
+        }
+        for m in p.regex().find_iter(text) {
+            candidates.push((p, m.start(), m.end()));
+        }
+    }
+    let idioms: Vec<(usize, usize)> = if candidates.is_empty() {
+        Vec::new()
+    } else {
+        c.idioms()
+            .iter()
+            .flat_map(|r| r.find_iter(text).map(|m| (m.start(), m.end())))
+            .collect()
+    };
+    let mut found: Vec<(Severity, Span)> = Vec::new();
+    for (p, m_start, m_end) in candidates {
+        {
+            let m = (m_start, m_end);
+            let inside_idiom = idioms.iter().any(|&(s, e)| s <= m.0 && m.1 <= e);
+            if inside_idiom || (p.negatable && negated(text, m.0)) {
+                continue;
+            }
+            let (start, end) = norm.original(m.0, m.1, input);
+            found.push((
+                p.severity,
+                Span {
+                    start,
+                    end,
+                    category: p.category,
+                },
+            ));
+        }
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.start.cmp(&b.1.start)));
+    let level = match found.first().map(|f| f.0) {
+        Some(Severity::Crisis) => Level::Crisis,
+        Some(Severity::Concern) => Level::Concern,
+        None => Level::None,
+    };
+    let mut categories = Vec::new();
+    for (_, span) in &found {
+        if !categories.contains(&span.category) {
+            categories.push(span.category);
+        }
+    }
+    Screened {
+        level,
+        categories,
+        spans: found.into_iter().map(|(_, s)| s).collect(),
+    }
+}
+
+/// The component glue: built only for wasm32, where the exports exist.
+#[cfg(target_arch = "wasm32")]
+mod component {
+    wit_bindgen::generate!({
+        path: "../../wit",
+        world: "tessera:platform/safety-plugin@0.1.0",
+        generate_all,
+    });
+
+    use exports::tessera::platform::safety::{
+        Guest, Level as WitLevel, ScreenContext, Span as WitSpan, Verdict,
+    };
+    use wasi::config::store as config;
+
+    struct SafetyFilter;
+
+    impl Guest for SafetyFilter {
+        fn screen(text: String, context: ScreenContext) -> Verdict {
+            let screened = super::screen(&text);
+            let response = (screened.level == super::Level::Crisis).then(|| {
+                let hotlines = config::get("hotlines").ok().flatten();
+                super::responses::crisis_response(
+                    &screened.categories,
+                    context.region.as_deref(),
+                    hotlines.as_deref(),
+                )
+            });
+            Verdict {
+                level: match screened.level {
+                    super::Level::None => WitLevel::None,
+                    super::Level::Concern => WitLevel::Concern,
+                    super::Level::Crisis => WitLevel::Crisis,
+                },
+                categories: screened.categories.iter().map(|c| c.to_string()).collect(),
+                spans: screened
+                    .spans
+                    .iter()
+                    .map(|s| WitSpan {
+                        start: s.start as u32,
+                        end: s.end as u32,
+                        category: s.category.to_string(),
+                    })
+                    .collect(),
+                response,
+            }
+        }
+    }
+
+    export!(SafetyFilter);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn level(text: &str) -> Level {
+        screen(text).level
+    }
+
+    #[test]
+    fn crises_are_found_through_disguises() {
+        for t in [
+            "I want to kill myself",
+            "i want to k1ll mys3lf",
+            "k i l l myself tonight",
+            "kill.my.self",
+            "I WANT TO END MY LIFE",
+            "kms",
+            "I don't want to live anymore",
+            "I've been cutting again",
+            "I'm going to shoot up the school",
+            "my stepdad hits me every night",
+        ] {
+            assert_eq!(level(t), Level::Crisis, "{t}");
+        }
+    }
+
+    #[test]
+    fn idioms_negations_and_tech_talk_are_not_crises() {
+        for t in [
+            "this homework is killing me",
+            "how do I kill the process",
+            "I could murder a pizza",
+            "I'd die for a coffee",
+            "I would never hurt myself",
+            "I'm not suicidal, just tired",
+            "what is the suicide rate in Japan",
+            "I ran 5 kms today",
+            "never mind, that killed me lol",
+        ] {
+            assert_eq!(level(t), Level::None, "{t}");
+        }
+    }
+
+    #[test]
+    fn spans_point_at_the_original_words() {
+        let text = "ok so... I want to K1LL mys3lf";
+        let s = screen(text);
+        assert_eq!(s.level, Level::Crisis);
+        let span = &s.spans[0];
+        assert_eq!(&text[span.start..span.end], "K1LL mys3lf");
+        assert_eq!(span.category, "suicide");
+    }
+}

@@ -1,0 +1,175 @@
+//! Normalising text before matching, keeping a map back to the original bytes.
+//!
+//! Undoes the tricks people use (knowingly or not) that would slip past plain patterns:
+//! case, leetspeak (`k1ll`), punctuation or spaces between letters (`kill.my.self`,
+//! `k i l l`), and stretched letters (`diieee`). Every run of a repeated letter becomes one
+//! letter, in the text and in the patterns alike (see `patterns::compile`), so `kill` is
+//! matched as `kil`.
+
+/// Normalised text and, for each of its bytes, the byte offset in the original.
+#[derive(Debug, Clone)]
+pub struct Normalised {
+    /// Lower-case words separated by single spaces.
+    pub text: String,
+    /// `origin[i]` is the original byte offset of `text`'s byte `i`; one extra entry maps
+    /// the end.
+    pub origin: Vec<usize>,
+}
+
+fn leet(c: char) -> char {
+    match c {
+        '0' => 'o',
+        '1' | '!' | '|' => 'i',
+        '3' => 'e',
+        '4' | '@' => 'a',
+        '5' | '$' => 's',
+        '7' | '+' => 't',
+        c => c,
+    }
+}
+
+/// Collapses runs of the same letter to one letter (`kill` → `kil`).
+pub fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut last = None;
+    for c in s.chars() {
+        if c.is_alphabetic() && Some(c) == last {
+            continue;
+        }
+        last = Some(c);
+        out.push(c);
+    }
+    out
+}
+
+/// Normalises `input`.
+pub fn normalise(input: &str) -> Normalised {
+    // 1. Characters to lower-case letters/digits (leet mapped inside words) or separators.
+    let mut chars: Vec<(char, usize)> = Vec::with_capacity(input.len());
+    let raw: Vec<(usize, char)> = input.char_indices().collect();
+    for (i, &(at, c)) in raw.iter().enumerate() {
+        let lower = c.to_lowercase().next().unwrap_or(c);
+        let prev_alpha = i > 0 && raw[i - 1].1.is_alphanumeric();
+        let next_alpha = raw.get(i + 1).is_some_and(|(_, n)| n.is_alphanumeric());
+        let mapped = if lower.is_alphabetic() {
+            lower
+        } else if (lower.is_ascii_digit() && (prev_alpha || next_alpha))
+            || ("!|@$+".contains(lower) && next_alpha)
+        {
+            // A digit or symbol inside a word is a letter in disguise; apostrophes vanish
+            // (`don't` → `dont`).
+            leet(lower)
+        } else if lower == '\'' || lower == '’' {
+            continue;
+        } else if lower.is_ascii_digit() {
+            lower
+        } else {
+            ' '
+        };
+        chars.push((mapped, at));
+    }
+    // 2. Words; runs of one-letter words are joined (`k i l l` → `kill`), as are letters
+    //    split by dots (`kill.my.self` becomes `kill my self`, which patterns accept).
+    let mut words: Vec<Vec<(char, usize)>> = Vec::new();
+    let mut current: Vec<(char, usize)> = Vec::new();
+    for (c, at) in chars {
+        if c == ' ' {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+        } else {
+            current.push((c, at));
+        }
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    let mut joined: Vec<Vec<(char, usize)>> = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        if words[i].len() == 1 {
+            let mut j = i;
+            while j < words.len() && words[j].len() == 1 {
+                j += 1;
+            }
+            if j - i >= 3 {
+                joined.push(words[i..j].concat());
+                i = j;
+                continue;
+            }
+        }
+        joined.push(words[i].clone());
+        i += 1;
+    }
+    // 3. Collapse repeated letters and write out with the offset map.
+    let mut text = String::with_capacity(input.len());
+    let mut origin = Vec::with_capacity(input.len() + 1);
+    for (n, word) in joined.iter().enumerate() {
+        if n > 0 {
+            text.push(' ');
+            origin.push(word[0].1);
+        }
+        let mut last = None;
+        for &(c, at) in word {
+            if c.is_alphabetic() && Some(c) == last {
+                continue;
+            }
+            last = Some(c);
+            let mut buf = [0u8; 4];
+            for _ in 0..c.encode_utf8(&mut buf).len() {
+                origin.push(at);
+            }
+            text.push(c);
+        }
+    }
+    origin.push(input.len());
+    Normalised { text, origin }
+}
+
+impl Normalised {
+    /// The original byte range of normalised range `start..end`.
+    pub fn original(&self, start: usize, end: usize, input: &str) -> (usize, usize) {
+        let s = self.origin.get(start).copied().unwrap_or(input.len());
+        // End: one past the last original character covered.
+        let last = if end > start {
+            self.origin.get(end - 1).copied().unwrap_or(input.len())
+        } else {
+            s
+        };
+        let e = input[last..]
+            .chars()
+            .next()
+            .map_or(input.len(), |c| last + c.len_utf8());
+        (s, e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tricks_are_undone() {
+        assert_eq!(
+            normalise("I want to K1LL mys3lf!!").text,
+            "i want to kil myself"
+        );
+        assert_eq!(normalise("k i l l myself").text, "kil myself");
+        assert_eq!(normalise("kill.my.self").text, "kil my self");
+        assert_eq!(normalise("I want to diieee").text, "i want to die");
+        assert_eq!(
+            normalise("I don't want to live").text,
+            "i dont want to live"
+        );
+        assert_eq!(normalise("I have 2 exams").text, "i have 2 exams");
+    }
+
+    #[test]
+    fn offsets_map_back_to_the_original() {
+        let input = "Well, I want to K1LL mys3lf.";
+        let n = normalise(input);
+        let at = n.text.find("kil myself").unwrap();
+        let (s, e) = n.original(at, at + "kil myself".len(), input);
+        assert_eq!(&input[s..e], "K1LL mys3lf");
+    }
+}

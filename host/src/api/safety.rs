@@ -1,0 +1,69 @@
+//! `POST /api/v1/safety/screen`: screen a text with the safety gate (admins and services).
+
+use axum::extract::State;
+use axum::routing::post;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::AppState;
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::json::ValidJson;
+use crate::auth::Permission;
+use crate::safety::{self, MAX_TEXT_BYTES, SafetyError, Screening};
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new().route("/safety/screen", post(screen))
+}
+
+/// A text to screen.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScreenBody {
+    /// The text (at most 32 KiB).
+    pub text: String,
+    /// ISO 3166-1 alpha-2 region for hotline resources, e.g. `US`.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/safety/screen", tag = "safety", security(("bearer" = [])),
+    request_body(content = ScreenBody, example = json!({"text": "I want to k1ll mys3lf", "region": "US"})),
+    responses(
+        (status = 200, description = "The verdict", body = Screening,
+         example = json!({"level": "crisis", "categories": ["suicide"], "spans": [{"start": 10, "end": 21, "category": "suicide"}],
+                          "response": {"message": "I'm really sorry you're feeling this way. … Call or text 988 …", "region": "US"},
+                          "screened_by": ["safety-filter@0.1.0"]})),
+        (status = 400, description = "Malformed JSON or a wrong field", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Only admins and services may screen directly", body = ErrorBody),
+        (status = 422, description = "Text too long or a bad region", body = ErrorBody),
+        (status = 503, description = "No safety filter installed", body = ErrorBody)
+    ))]
+pub(super) async fn screen(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidJson(body): ValidJson<ScreenBody>,
+) -> Result<Json<Screening>, ApiError> {
+    caller.require(Permission::SafetyScreen)?;
+    if body.text.len() > MAX_TEXT_BYTES {
+        return Err(ApiError::Validation {
+            field: "text".into(),
+            issue: format!("is longer than {MAX_TEXT_BYTES} bytes"),
+        });
+    }
+    if let Some(region) = &body.region
+        && !(region.len() == 2 && region.chars().all(|c| c.is_ascii_alphabetic()))
+    {
+        return Err(ApiError::Validation {
+            field: "region".into(),
+            issue: "must be a two-letter ISO 3166-1 code like US or GB".into(),
+        });
+    }
+    let region = body.region.map(|r| r.to_ascii_uppercase());
+    match safety::screen(&state.registry, &body.text, region.as_deref()).await {
+        Ok(verdict) => Ok(Json(verdict)),
+        Err(SafetyError::NoFilter) => Err(ApiError::Unavailable(SafetyError::NoFilter.to_string())),
+        Err(SafetyError::Plugin(e)) => Err(ApiError::Plugin(e)),
+    }
+}
