@@ -854,6 +854,43 @@ async fn safety_screen(data: &Path) {
         micros(percentile(&samples, 0.5)),
         micros(percentile(&samples, 0.99))
     );
+    let plain: String = "Could you explain how list comprehensions work in Python? I understand \
+        for loops, but when I see brackets with a for inside them I lose track of what is \
+        produced first. For example, squares of even numbers from a range: is the condition \
+        applied before or after the expression? Also, are comprehensions faster than loops, \
+        or is that a myth? My teacher showed dictionary comprehensions too, and generator \
+        expressions with round brackets, which seem lazy. When should I prefer a generator? \
+        Thank you, this lesson was great."
+        .chars()
+        .take(500)
+        .collect();
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        runtime.screen(&plugin, &plain, None).await.unwrap();
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    println!(
+        "  component call, {}-character question without trigger words: p50 {}  p99 {}",
+        plain.chars().count(),
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99))
+    );
+    let short = "hello, how do loops work in python?";
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        runtime.screen(&plugin, short, None).await.unwrap();
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    println!(
+        "  component call, {}-character message without trigger words: p50 {}  p99 {}",
+        short.len(),
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99))
+    );
 }
 
 fn main() {

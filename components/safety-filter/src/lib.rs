@@ -8,6 +8,7 @@
 pub mod normalise;
 pub mod patterns;
 pub mod responses;
+pub mod rules;
 
 use std::sync::OnceLock;
 
@@ -76,11 +77,16 @@ fn screen_with(input: &str, prefilter: bool) -> Screened {
     let norm = normalise::normalise(input);
     let text = norm.text.as_str();
     let c = compiled();
-    // A trigger is present when it occurs anywhere in the text (`alive` in `unalive`).
-    let occurs = |w: &str| text.contains(w);
+    // A trigger is present when a word of the text is it (`=numb`) or starts with it
+    // (`kil` in `kiling`); see `rules::literal_words`.
+    let words: Vec<&str> = text.split(' ').collect();
+    let occurs = |w: &str| match w.strip_prefix('=') {
+        Some(whole) => words.contains(&whole),
+        None => words.iter().any(|word| word.starts_with(w)),
+    };
     let mut candidates: Vec<(&patterns::Pattern, usize, usize)> = Vec::new();
     for p in &c.patterns {
-        if prefilter && !p.triggers.iter().any(|w| occurs(w.as_str())) {
+        if prefilter && !p.triggers.iter().any(|w| occurs(w)) {
             continue;
         }
         for m in p.regex().find_iter(text) {
@@ -189,7 +195,9 @@ mod tests {
     use super::*;
 
     fn level(text: &str) -> Level {
-        screen(text).level
+        let screened = screen(text);
+        assert_eq!(screened, screen_unfiltered(text), "the prefilter changed: {text}");
+        screened.level
     }
 
     #[test]

@@ -28,19 +28,7 @@ fn leet(c: char) -> char {
     }
 }
 
-/// Collapses runs of the same letter to one letter (`kill` → `kil`).
-pub fn collapse(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut last = None;
-    for c in s.chars() {
-        if c.is_alphabetic() && Some(c) == last {
-            continue;
-        }
-        last = Some(c);
-        out.push(c);
-    }
-    out
-}
+pub use crate::rules::collapse;
 
 /// Normalises `input`.
 pub fn normalise(input: &str) -> Normalised {
