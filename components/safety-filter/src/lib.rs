@@ -196,7 +196,11 @@ mod tests {
 
     fn level(text: &str) -> Level {
         let screened = screen(text);
-        assert_eq!(screened, screen_unfiltered(text), "the prefilter changed: {text}");
+        assert_eq!(
+            screened,
+            screen_unfiltered(text),
+            "the prefilter changed: {text}"
+        );
         screened.level
     }
 

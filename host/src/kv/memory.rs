@@ -18,10 +18,20 @@ struct Inner {
     writes: u32,
 }
 
+/// Independent locks: requests for different keys rarely wait on each other.
+const SHARDS: usize = 16;
+
 /// In-process [`Kv`].
-#[derive(Default)]
 pub struct MemoryKv {
-    inner: Mutex<Inner>,
+    shards: [Mutex<Inner>; SHARDS],
+}
+
+impl Default for MemoryKv {
+    fn default() -> Self {
+        Self {
+            shards: std::array::from_fn(|_| Mutex::default()),
+        }
+    }
 }
 
 impl Inner {
@@ -41,20 +51,35 @@ impl Inner {
 }
 
 impl MemoryKv {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner
+    fn lock(&self, key: &str) -> std::sync::MutexGuard<'_, Inner> {
+        self.shards[fnv(key) % SHARDS]
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// FNV-1a: a cheap, stable spread of keys over the shards.
+fn fnv(key: &str) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in key.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h as usize
 }
 
 #[async_trait::async_trait]
 impl Kv for MemoryKv {
     async fn hit(&self, key: &str, window: Duration, limit: u32) -> Result<RateDecision, KvError> {
         let now = Instant::now();
-        let mut inner = self.lock();
+        let mut inner = self.lock(key);
         inner.maybe_sweep(now);
-        let hits = inner.windows.entry(key.to_owned()).or_default();
+        if !inner.windows.contains_key(key) {
+            inner.windows.insert(key.to_owned(), VecDeque::new());
+        }
+        let Some(hits) = inner.windows.get_mut(key) else {
+            unreachable!("inserted above")
+        };
         while hits
             .front()
             .is_some_and(|t| now.duration_since(*t) >= window)
@@ -84,7 +109,7 @@ impl Kv for MemoryKv {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, KvError> {
         let now = Instant::now();
         Ok(self
-            .lock()
+            .lock(key)
             .values
             .get(key)
             .filter(|(_, expires)| *expires > now)
@@ -93,7 +118,7 @@ impl Kv for MemoryKv {
 
     async fn put_new(&self, key: &str, value: &[u8], ttl: Duration) -> Result<bool, KvError> {
         let now = Instant::now();
-        let mut inner = self.lock();
+        let mut inner = self.lock(key);
         inner.maybe_sweep(now);
         if inner.values.get(key).is_some_and(|(_, e)| *e > now) {
             return Ok(false);
@@ -106,7 +131,7 @@ impl Kv for MemoryKv {
 
     async fn put(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), KvError> {
         let now = Instant::now();
-        let mut inner = self.lock();
+        let mut inner = self.lock(key);
         inner.maybe_sweep(now);
         inner
             .values
@@ -115,7 +140,7 @@ impl Kv for MemoryKv {
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.lock().values.remove(key);
+        self.lock(key).values.remove(key);
         Ok(())
     }
 
