@@ -79,10 +79,15 @@ fn screen_with(input: &str, prefilter: bool) -> Screened {
     let c = compiled();
     // A trigger is present when a word of the text is it (`=numb`) or starts with it
     // (`kil` in `kiling`); see `rules::literal_words`.
-    let words: Vec<&str> = text.split(' ').collect();
+    let mut words: Vec<&str> = text.split(' ').collect();
+    words.sort_unstable();
+    words.dedup();
     let occurs = |w: &str| match w.strip_prefix('=') {
-        Some(whole) => words.contains(&whole),
-        None => words.iter().any(|word| word.starts_with(w)),
+        Some(whole) => words.binary_search(&whole).is_ok(),
+        // Sorted: the first word not below `w` is the one that would start with it.
+        None => words
+            .get(words.partition_point(|x| *x < w))
+            .is_some_and(|x| x.starts_with(w)),
     };
     let mut candidates: Vec<(&patterns::Pattern, usize, usize)> = Vec::new();
     for p in &c.patterns {

@@ -115,6 +115,7 @@ pub fn literal_words(source: &str) -> Vec<String> {
         }
     };
     let mut words: Vec<String> = Vec::new();
+    let mut required: Vec<String> = Vec::new();
     let mut joinable: Option<String> = None;
     let mut i = 0;
     while i < chars.len() {
@@ -157,12 +158,47 @@ pub fn literal_words(source: &str) -> Vec<String> {
             joinable = Some(word.clone());
         }
         let exact = !optional_last && at_boundary(start, &groups) && ends_word(i);
-        words.push(if exact { format!("={word}") } else { word });
+        let trigger = if exact { format!("={word}") } else { word };
+        // Outside every group and not optional, a word is in every match.
+        // (A word after an optional space may be glued to the one before: not a word start.)
+        let after_optional_space = start >= 2 && chars[start - 1] == '?' && chars[start - 2] == ' ';
+        if groups.is_empty()
+            && !optional_last
+            && chars.get(i) != Some(&'?')
+            && !after_optional_space
+        {
+            required.push(trigger.clone());
+        }
+        words.push(trigger);
     }
-    words.retain(|w| {
+    let useful = |w: &String| {
         let bare = w.trim_start_matches('=');
         bare.len() >= 3 && !STOP_WORDS.contains(&bare)
-    });
+    };
+    // One word every match contains is the sharpest trigger: the first such word (usually
+    // the pattern's verb or key noun).
+    let top_level_alternation = {
+        let mut depth = 0i32;
+        let mut escaped = false;
+        chars.iter().any(|&c| {
+            if escaped {
+                escaped = false;
+                return false;
+            }
+            match c {
+                '\\' => escaped = true,
+                '(' => depth += 1,
+                ')' => depth -= 1,
+                '|' if depth == 0 => return true,
+                _ => {}
+            }
+            false
+        })
+    };
+    if !top_level_alternation && let Some(best) = required.iter().find(|w| useful(w)) {
+        return vec![best.clone()];
+    }
+    words.retain(useful);
     words.sort();
     words.dedup();
     words
@@ -482,8 +518,10 @@ pub const TABLE: &[(&str, Severity, bool, &str)] = &[
         "distress",
         Severity::Concern,
         true,
-        r"\b(?:hopeless|worthless|useless|empty inside|numb inside)\b",
+        r"\b(?:hopeless|worthless|useless)\b",
     ),
+    ("distress", Severity::Concern, true, r"\bempty inside\b"),
+    ("distress", Severity::Concern, true, r"\bnumb inside\b"),
     (
         "distress",
         Severity::Concern,
