@@ -353,6 +353,8 @@ fn serve_with(data: &Path, plugin_dirs: &str, extra: &[&str]) -> Served {
             "1000000000",
             "--rate-limit-auth",
             "1000000",
+            "--rate-limit-ai",
+            "1000000000",
         ])
         .args(extra)
         .env("RUST_LOG", "error")
@@ -893,6 +895,40 @@ async fn safety_screen(data: &Path) {
     );
 }
 
+/// `POST /v1/chat/completions` end to end: token, AI rate class, safety screen of the
+/// message, the AI gateway component answering with the offline model.
+fn chat(data: &Path) {
+    let served = serve(data, &repo().join("plugins").display().to_string());
+    let url = format!("http://127.0.0.1:{}/v1/chat/completions", served.port);
+    let token = bench_token(data, served.port);
+    let body = r#"{"model":"tessera-offline","messages":[{"role":"user","content":"How do for loops work in Python?"}]}"#;
+    let _ = wrk_post(&url, body, &token, data, &["-t1", "-c4", "-d2s"]);
+    println!(
+        "\nPOST /v1/chat/completions (safety screen + ai-gateway, offline model) with wrk, 1 connection, 5 s:"
+    );
+    print!(
+        "{}",
+        wrk_post(
+            &url,
+            body,
+            &token,
+            data,
+            &["-t1", "-c1", "-d5s", "--latency"]
+        )
+    );
+    println!("same, 2 threads, 32 connections, 10 s:");
+    print!(
+        "{}",
+        wrk_post(
+            &url,
+            body,
+            &token,
+            data,
+            &["-t2", "-c32", "-d10s", "--latency"]
+        )
+    );
+}
+
 fn main() {
     let data = std::env::temp_dir().join("tessera-bench");
     std::fs::create_dir_all(&data).unwrap();
@@ -923,6 +959,9 @@ fn main() {
             .build()
             .unwrap()
             .block_on(safety_screen(&data));
+    }
+    if only.is_empty() || only == "chat" {
+        chat(&data);
     }
     if only.is_empty() || only == "identity" {
         identity(&data);

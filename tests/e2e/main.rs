@@ -2,6 +2,7 @@
 //! Fixture components are built by `./dev test` into dist/components/.
 
 mod bad_input;
+mod chat;
 mod cli;
 mod grants;
 mod identity;

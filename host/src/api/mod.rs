@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod json;
 pub mod limits;
 pub mod me;
+pub mod openai;
 pub mod openapi;
 pub mod plugins;
 pub mod request_id;
@@ -96,6 +97,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(openapi::routes())
         .nest("/api/v1", v1(&state))
+        .merge(openai_routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
@@ -130,6 +132,14 @@ fn v1(state: &AppState) -> Router<AppState> {
             limits::limit,
         ));
     auth_routes.merge(general)
+}
+
+/// `/v1/*`: the OpenAI-compatible routes, limited per user as AI routes.
+fn openai_routes(state: &AppState) -> Router<AppState> {
+    openai::routes().route_layer(middleware::from_fn_with_state(
+        (state.clone(), RateClass::Ai),
+        limits::limit,
+    ))
 }
 
 async fn not_found(request: Request) -> ApiError {

@@ -7,7 +7,7 @@ use axum::routing::get;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{AppState, auth, error, grade, health, me, plugins, safety, sandbox};
+use super::{AppState, auth, error, grade, health, me, openai, plugins, safety, sandbox};
 
 /// The document.
 #[derive(OpenApi)]
@@ -24,6 +24,7 @@ use super::{AppState, auth, error, grade, health, me, plugins, safety, sandbox};
         grade::grade,
         sandbox::run, sandbox::run_tests,
         safety::screen,
+        openai::completions, openai::models,
         plugins::list, plugins::reload,
         health::live, health::ready, health::startup, health::metrics,
     ),
@@ -35,6 +36,7 @@ use super::{AppState, auth, error, grade, health, me, plugins, safety, sandbox};
         (name = "grading", description = "Grading answers with grader plugins"),
         (name = "sandbox", description = "Running learner Python"),
         (name = "safety", description = "The safety gate (admins and services)"),
+        (name = "ai", description = "OpenAI-compatible completions through the safety gate and the AI gateway"),
         (name = "operators", description = "Plugins (super_admin)"),
         (name = "health", description = "Probes and metrics"),
     )

@@ -38,6 +38,8 @@ pub struct Snapshot {
     pub runners: HashMap<String, Arc<LoadedPlugin>>,
     /// Safety filters; every one screens, the strictest verdict wins.
     pub safety: Vec<Arc<LoadedPlugin>>,
+    /// The AI gateway (one `llm-plugin`).
+    pub llm: Option<Arc<LoadedPlugin>>,
     /// Plugins that failed to load.
     pub failures: Vec<LoadFailure>,
 }
@@ -218,6 +220,17 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), String> {
             &plugin.manifest.routing.languages,
             "language",
         ),
+        World::Llm => {
+            if let Some(other) = &next.llm {
+                return Err(format!(
+                    "an AI gateway is already installed: plugin `{}`",
+                    other.manifest.id
+                ));
+            }
+            next.llm = Some(plugin.clone());
+            next.plugins.insert(id.clone(), plugin);
+            return Ok(());
+        }
         World::Safety => {
             next.safety.push(plugin.clone());
             next.plugins.insert(id.clone(), plugin);

@@ -67,4 +67,26 @@ pub mod v0_1_0 {
 
         pub use exports::tessera::platform::safety;
     }
+
+    /// The `llm-plugin` world (the AI gateway): imports reused, `llm` exported.
+    pub mod llm_world {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "tessera:platform/llm-plugin@0.1.0",
+            imports: { default: async },
+            exports: { default: async },
+            require_store_data_send: true,
+            with: {
+                "wasi:io": wasmtime_wasi::p2::bindings::io,
+                "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+                "wasi:logging": super::wasi::logging,
+                "wasi:config": super::wasi::config,
+                "wasi:keyvalue": super::wasi::keyvalue,
+                "tessera:platform/types": super::tessera::platform::types,
+            },
+            additional_derives: [serde::Serialize, serde::Deserialize],
+        });
+
+        pub use exports::tessera::platform::llm as gateway;
+    }
 }

@@ -11,6 +11,7 @@ use wasmtime::{Store, Trap};
 use super::Runtime;
 use super::bindings::v0_1_0::code_runner_world::runner::{RunRequest, RunResult};
 use super::bindings::v0_1_0::grader::{GradeOutcome as Grade, Submission};
+use super::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResponse, LlmError};
 use super::bindings::v0_1_0::safety_world::safety::{ScreenContext, Verdict};
 use super::bindings::v0_1_0::types::Error as ContractError;
 use super::error::{PluginError, PluginErrorKind};
@@ -309,6 +310,50 @@ impl Runtime {
         // plugin failure: the sandbox reports it as the run's status.
         self.record(plugin, "run", run.elapsed, run.result.as_ref().err());
         run
+    }
+}
+
+impl OutputSize for ChatResponse {
+    fn output_size(&self) -> usize {
+        self.content.len() + self.model.len() + self.provider.len()
+    }
+}
+
+impl OutputSize for LlmError {
+    fn output_size(&self) -> usize {
+        match self {
+            LlmError::InvalidRequest(f) => f.field.len() + f.message.len(),
+            LlmError::RateLimited(_) => 8,
+            LlmError::Unavailable(s)
+            | LlmError::BudgetExceeded(s)
+            | LlmError::SchemaMismatch(s)
+            | LlmError::Blocked(s) => s.len(),
+        }
+    }
+}
+
+impl Runtime {
+    /// Calls `llm.complete(request)` on an AI-gateway plugin.
+    pub async fn complete(
+        &self,
+        plugin: &LoadedPlugin,
+        request: &ChatRequest,
+    ) -> Result<Result<ChatResponse, LlmError>, PluginError> {
+        let WorldPre::Llm(pre) = &plugin.pre else {
+            return Err(not_a(plugin, "AI gateway"));
+        };
+        self.run_call(plugin, "complete", |mut store| async move {
+            let result = async {
+                let bindings = pre.instantiate_async(&mut store).await?;
+                bindings
+                    .tessera_platform_llm()
+                    .call_complete(&mut store, request)
+                    .await
+            }
+            .await;
+            (store, result)
+        })
+        .await
     }
 }
 

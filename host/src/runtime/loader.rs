@@ -47,6 +47,8 @@ pub enum WorldPre {
     CodeRunner(v0::code_runner_world::CodeRunnerPluginPre<PluginState>),
     /// A safety filter.
     Safety(v0::safety_world::SafetyPluginPre<PluginState>),
+    /// An AI gateway (`llm`).
+    Llm(v0::llm_world::LlmPluginPre<PluginState>),
     /// A world the host has no typed entry point for yet: callable through `dynamic`.
     Untyped(InstancePre<PluginState>),
 }
@@ -58,6 +60,7 @@ impl WorldPre {
             WorldPre::Grader(pre) => pre.instance_pre(),
             WorldPre::CodeRunner(pre) => pre.instance_pre(),
             WorldPre::Safety(pre) => pre.instance_pre(),
+            WorldPre::Llm(pre) => pre.instance_pre(),
             WorldPre::Untyped(pre) => pre,
         }
     }
@@ -273,6 +276,15 @@ impl Runtime {
                     }
                 })?,
             ),
+            World::Llm => {
+                WorldPre::Llm(v0::llm_world::LlmPluginPre::new(instance_pre).map_err(|e| {
+                    LoadError::WrongWorld {
+                        plugin: id.clone(),
+                        world: manifest.world,
+                        found: format!("does not match its types: {e:#}"),
+                    }
+                })?)
+            }
             _ => WorldPre::Untyped(instance_pre),
         };
         let mut plugin = LoadedPlugin {
@@ -474,7 +486,7 @@ async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<u64, Loa
                 }
             }
         }
-        WorldPre::Untyped(_) => Ok(0),
+        WorldPre::Llm(_) | WorldPre::Untyped(_) => Ok(0),
     }
 }
 

@@ -1,0 +1,287 @@
+//! The OpenAI-compatible front door: `POST /v1/chat/completions` (with `stream: true` as
+//! server-sent events) and `GET /v1/models`, authenticated with Tessera tokens, so any
+//! OpenAI SDK can use Tessera as its gateway. Every request passes the safety gate first:
+//! a crisis message never reaches a model; the caller gets the crisis response
+//! (`finish_reason: "content_filter"`, model `tessera-safety`).
+
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::response::sse::{Event, Sse};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::AppState;
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::json::ValidJson;
+use crate::auth::Permission;
+use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, LlmError};
+use crate::runtime::bindings::v0_1_0::types::{Message, Role};
+use crate::safety::{self, SafetyError};
+
+/// Largest prompt (all messages together), in bytes.
+pub const MAX_PROMPT_BYTES: usize = 64 * 1024;
+/// The model name a crisis answer carries.
+pub const SAFETY_MODEL: &str = "tessera-safety";
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/chat/completions", post(completions))
+        .route("/v1/models", get(models))
+}
+
+/// One message of an OpenAI chat request.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ChatMessage {
+    /// `system`, `user` or `assistant`.
+    pub role: String,
+    /// Text, or a list of parts of which the `text` ones are used.
+    #[schema(value_type = Object)]
+    pub content: Value,
+}
+
+/// The fields of an OpenAI chat request Tessera uses; others are accepted and ignored,
+/// as SDKs send many.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ChatBody {
+    /// Model; `tessera-offline` or the gateway's configured ones.
+    #[serde(default)]
+    pub model: Option<String>,
+    /// The conversation.
+    pub messages: Vec<ChatMessage>,
+    /// Upper bound on generated tokens.
+    #[serde(default)]
+    pub max_tokens: Option<u32>,
+    /// Sampling temperature.
+    #[serde(default)]
+    pub temperature: Option<f32>,
+    /// Answer as server-sent events.
+    #[serde(default)]
+    pub stream: bool,
+}
+
+fn invalid(field: String, issue: impl Into<String>) -> ApiError {
+    ApiError::Validation {
+        field,
+        issue: issue.into(),
+    }
+}
+
+fn text_of(i: usize, content: &Value) -> Result<String, ApiError> {
+    match content {
+        Value::String(s) => Ok(s.clone()),
+        Value::Array(parts) => Ok(parts
+            .iter()
+            .filter(|p| p["type"] == "text")
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n")),
+        _ => Err(invalid(
+            format!("messages[{i}].content"),
+            "must be a string or a list of text parts",
+        )),
+    }
+}
+
+fn messages(body: &ChatBody) -> Result<Vec<Message>, ApiError> {
+    if body.messages.is_empty() {
+        return Err(invalid("messages".into(), "must hold at least one message"));
+    }
+    let mut out = Vec::with_capacity(body.messages.len());
+    let mut size = 0;
+    for (i, m) in body.messages.iter().enumerate() {
+        let role = match m.role.as_str() {
+            "system" | "developer" => Role::System,
+            "user" => Role::User,
+            "assistant" => Role::Assistant,
+            other => {
+                return Err(invalid(
+                    format!("messages[{i}].role"),
+                    format!("`{other}` is not supported (system, user, assistant)"),
+                ));
+            }
+        };
+        let content = text_of(i, &m.content)?;
+        size += content.len();
+        out.push(Message { role, content });
+    }
+    if size > MAX_PROMPT_BYTES {
+        return Err(invalid(
+            "messages".into(),
+            format!("the prompt is {size} bytes; the limit is {MAX_PROMPT_BYTES}"),
+        ));
+    }
+    if let Some(t) = body.temperature
+        && !(0.0..=2.0).contains(&t)
+    {
+        return Err(invalid("temperature".into(), "must be between 0 and 2"));
+    }
+    Ok(out)
+}
+
+fn completion(model: &str, content: &str, finish: &str, usage: (u32, u32)) -> Value {
+    let created = chrono::Utc::now().timestamp();
+    json!({
+        "id": format!("chatcmpl-{}", uuid::Uuid::new_v4().simple()),
+        "object": "chat.completion",
+        "created": created,
+        "model": model,
+        "choices": [{ "index": 0, "message": { "role": "assistant", "content": content }, "finish_reason": finish }],
+        "usage": { "prompt_tokens": usage.0, "completion_tokens": usage.1, "total_tokens": usage.0 + usage.1 },
+    })
+}
+
+/// The same answer as server-sent events: one chunk with the whole content, one with
+/// the finish reason, then `[DONE]`.
+fn streamed(model: &str, content: &str, finish: &str) -> Response {
+    let id = format!("chatcmpl-{}", uuid::Uuid::new_v4().simple());
+    let created = chrono::Utc::now().timestamp();
+    let chunk = |delta: Value, finish: Value| {
+        json!({ "id": id, "object": "chat.completion.chunk", "created": created, "model": model,
+                "choices": [{ "index": 0, "delta": delta, "finish_reason": finish }] })
+        .to_string()
+    };
+    let events = vec![
+        chunk(
+            json!({ "role": "assistant", "content": content }),
+            Value::Null,
+        ),
+        chunk(json!({}), json!(finish)),
+        "[DONE]".to_owned(),
+    ];
+    let stream = futures_util::stream::iter(
+        events
+            .into_iter()
+            .map(|e| Ok::<_, Infallible>(Event::default().data(e))),
+    );
+    Sse::new(stream).into_response()
+}
+
+fn answer(stream: bool, model: &str, content: &str, finish: &str, usage: (u32, u32)) -> Response {
+    if stream {
+        streamed(model, content, finish)
+    } else {
+        Json(completion(model, content, finish, usage)).into_response()
+    }
+}
+
+#[utoipa::path(post, path = "/v1/chat/completions", tag = "ai", security(("bearer" = [])),
+    request_body(content = ChatBody, example = json!({"model": "tessera-offline", "messages": [{"role": "user", "content": "How do for loops work?"}]})),
+    responses(
+        (status = 200, description = "An OpenAI chat.completion (or, with `stream: true`, text/event-stream chunks ending in `data: [DONE]`); a crisis message gets the crisis response with model `tessera-safety` and finish_reason `content_filter`", body = Object,
+         example = json!({"id": "chatcmpl-…", "object": "chat.completion", "created": 1764150000, "model": "tessera-offline", "choices": [{"index": 0, "message": {"role": "assistant", "content": "Let's work through it together. …"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 5, "completion_tokens": 30, "total_tokens": 35}})),
+        (status = 400, description = "Malformed JSON or a missing field", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 422, description = "Bad messages, role, model, temperature or an oversize prompt", body = ErrorBody),
+        (status = 429, description = "Rate limited (10/min per user) or over budget", body = ErrorBody),
+        (status = 503, description = "No safety filter or no AI gateway installed", body = ErrorBody)
+    ))]
+pub(super) async fn completions(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidJson(body): ValidJson<ChatBody>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::AiGeneration)?;
+    let messages = messages(&body)?;
+    // The safety gate: every learner message, before any model sees it. No filter means no
+    // model call (fail closed).
+    for m in messages.iter().filter(|m| m.role == Role::User) {
+        let verdict = match safety::screen(&state.registry, &m.content, None).await {
+            Ok(v) => v,
+            Err(SafetyError::NoFilter) => {
+                return Err(ApiError::Unavailable(
+                    "no safety filter is installed, so no model is called".into(),
+                ));
+            }
+            Err(SafetyError::Plugin(e)) => return Err(ApiError::Plugin(e)),
+        };
+        if verdict.level == "crisis" {
+            let text = verdict.response.map(|r| r.message).unwrap_or_default();
+            return Ok(answer(
+                body.stream,
+                SAFETY_MODEL,
+                &text,
+                "content_filter",
+                (0, 0),
+            ));
+        }
+    }
+    let Some(gateway) = state.registry.snapshot().llm.clone() else {
+        return Err(ApiError::Unavailable(
+            "no AI gateway plugin is installed".into(),
+        ));
+    };
+    let request = ChatRequest {
+        feature: "chat-completions".into(),
+        model: body.model.clone(),
+        messages,
+        max_tokens: body.max_tokens,
+        temperature: body.temperature,
+        response_schema: None,
+        allow_cache: true,
+    };
+    match state
+        .registry
+        .runtime()
+        .complete(&gateway, &request)
+        .await?
+    {
+        Ok(r) => Ok(answer(
+            body.stream,
+            &r.model,
+            &r.content,
+            "stop",
+            (r.usage.input_tokens, r.usage.output_tokens),
+        )),
+        Err(LlmError::InvalidRequest(f)) => Err(invalid(f.field, f.message)),
+        Err(LlmError::Unavailable(m)) => Err(ApiError::Unavailable(m)),
+        Err(LlmError::RateLimited(ms)) => Err(ApiError::TooManyRequests {
+            limit: 0,
+            retry_after_secs: ms.div_ceil(1000).max(1),
+        }),
+        Err(LlmError::BudgetExceeded(m)) => Err(ApiError::Refused {
+            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
+            code: "BUDGET_EXCEEDED",
+            message: m,
+            field: None,
+        }),
+        Err(LlmError::SchemaMismatch(m)) => Err(ApiError::Refused {
+            status: axum::http::StatusCode::BAD_GATEWAY,
+            code: "SCHEMA_MISMATCH",
+            message: m,
+            field: None,
+        }),
+        Err(LlmError::Blocked(m)) => Ok(answer(
+            body.stream,
+            SAFETY_MODEL,
+            &m,
+            "content_filter",
+            (0, 0),
+        )),
+    }
+}
+
+#[utoipa::path(get, path = "/v1/models", tag = "ai", security(("bearer" = [])),
+    responses((status = 200, description = "The models the gateway serves", body = Object,
+               example = json!({"object": "list", "data": [{"id": "tessera-offline", "object": "model", "created": 0, "owned_by": "ai-gateway@0.1.0"}]})),
+              (status = 401, description = "No valid token", body = ErrorBody)))]
+pub(super) async fn models(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::AiGeneration)?;
+    let owner = state
+        .registry
+        .snapshot()
+        .llm
+        .as_ref()
+        .map_or_else(|| "none".to_owned(), |p| p.plugin_ref().to_string());
+    Ok(Json(json!({
+        "object": "list",
+        "data": [{ "id": "tessera-offline", "object": "model", "created": 0, "owned_by": owner }],
+    })))
+}

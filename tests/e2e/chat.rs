@@ -1,0 +1,168 @@
+//! The OpenAI-compatible front door with the safety gate in front of the AI gateway.
+
+use serde_json::{Value, json};
+
+use crate::support::{Server, client_with_token, plugins_dir};
+
+/// How many times the AI gateway's `complete` ran, from `/metrics`.
+async fn gateway_calls(server: &Server) -> u64 {
+    let text = server
+        .anonymous
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| {
+            l.starts_with("tessera_plugin_calls_total")
+                && l.contains("plugin=\"ai-gateway\"")
+                && l.contains("function=\"complete\"")
+        })
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn completions_come_from_the_gateway_and_crises_never_reach_it() {
+    let server = Server::start(&[plugins_dir()]).await;
+    let student = client_with_token(
+        server.register("student").await["access_token"]
+            .as_str()
+            .unwrap(),
+    );
+    let chat = |body: Value| {
+        let (student, url) = (student.clone(), server.url("/v1/chat/completions"));
+        async move {
+            let r = student.post(url).json(&body).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+
+    let (status, r) = chat(json!({ "model": "tessera-offline",
+        "messages": [{ "role": "system", "content": "be kind" }, { "role": "user", "content": "How do for loops work?" }] })).await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["object"], "chat.completion");
+    assert_eq!(r["model"], "tessera-offline");
+    assert_eq!(r["choices"][0]["finish_reason"], "stop");
+    assert!(
+        r["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("How do for loops work"),
+        "{r}"
+    );
+    assert!(r["usage"]["total_tokens"].as_u64().unwrap() > 0);
+    let calls = gateway_calls(&server).await;
+    assert_eq!(calls, 1);
+
+    let (status, r) = chat(
+        json!({ "messages": [{ "role": "user", "content": "honestly i want to k1ll mys3lf" }] }),
+    )
+    .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(r["model"], "tessera-safety");
+    assert_eq!(r["choices"][0]["finish_reason"], "content_filter");
+    assert!(
+        r["choices"][0]["message"]["content"]
+            .as_str()
+            .unwrap()
+            .contains("helpline"),
+        "{r}"
+    );
+    assert_eq!(
+        gateway_calls(&server).await,
+        calls,
+        "the crisis message reached the gateway"
+    );
+
+    // Streaming: the same answer as server-sent events.
+    let r = student
+        .post(server.url("/v1/chat/completions"))
+        .json(&json!({ "stream": true, "messages": [{ "role": "user", "content": "what is a list?" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let body = r.text().await.unwrap();
+    assert!(
+        body.contains("chat.completion.chunk") && body.contains("what is a list"),
+        "{body}"
+    );
+    assert!(body.trim_end().ends_with("data: [DONE]"), "{body}");
+
+    let (status, models) = {
+        let r = student.get(server.url("/v1/models")).send().await.unwrap();
+        (r.status().as_u16(), r.json::<Value>().await.unwrap())
+    };
+    assert_eq!(status, 200);
+    assert_eq!(models["data"][0]["id"], "tessera-offline");
+}
+
+#[tokio::test]
+async fn bad_chat_requests_are_4xx_naming_the_field() {
+    let server = Server::start(&[plugins_dir()]).await;
+    let student = client_with_token(
+        server.register("student").await["access_token"]
+            .as_str()
+            .unwrap(),
+    );
+    for (body, status, field) in [
+        (json!({ "messages": [] }), 422, "messages"),
+        (
+            json!({ "messages": [{ "role": "tool", "content": "x" }] }),
+            422,
+            "messages[0].role",
+        ),
+        (
+            json!({ "messages": [{ "role": "user", "content": 5 }] }),
+            422,
+            "messages[0].content",
+        ),
+        (
+            json!({ "model": "gpt-9", "messages": [{ "role": "user", "content": "hi" }] }),
+            422,
+            "model",
+        ),
+        (
+            json!({ "messages": [{ "role": "user", "content": "x".repeat(70_000) }] }),
+            422,
+            "messages",
+        ),
+        (
+            json!({ "temperature": 3.0, "messages": [{ "role": "user", "content": "hi" }] }),
+            422,
+            "temperature",
+        ),
+        (json!({ "model": "tessera-offline" }), 400, "messages"),
+    ] {
+        let r = student
+            .post(server.url("/v1/chat/completions"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{body}");
+        let v: Value = r.json().await.unwrap();
+        assert_eq!(v["error"]["details"]["field"], field, "{v}");
+    }
+    let r = server
+        .anonymous
+        .post(server.url("/v1/chat/completions"))
+        .json(&json!({ "messages": [{ "role": "user", "content": "hi" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
