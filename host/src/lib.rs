@@ -9,9 +9,11 @@
 //! - [`store`]: the database (Postgres or SQLite) and its repositories;
 //! - [`kv`]: rate-limit windows, idempotency records, caches (Redis or in-process);
 //! - [`auth`]: passwords, tokens, roles and the permission matrix;
+//! - [`ai`]: AI requests: the safety gate, then the AI gateway plugin;
 //! - [`api`]: the HTTP API;
 //! - [`serve`]: putting it together for `tessera serve`.
 
+pub mod ai;
 pub mod api;
 pub mod auth;
 pub mod cli;

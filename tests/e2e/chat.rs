@@ -166,3 +166,25 @@ async fn bad_chat_requests_are_4xx_naming_the_field() {
         .unwrap();
     assert_eq!(r.status(), 401);
 }
+
+/// A plugin's `llm` import goes through the same safety gate and gateway.
+#[tokio::test]
+async fn a_plugins_llm_calls_pass_the_safety_gate_too() {
+    let server = Server::start(&[plugins_dir(), crate::support::fixtures_dir()]).await;
+    let ask = |answer: &str| json!({ "question": { "kind": "fixture_llm", "answer_key": {} }, "answer": answer });
+    let (status, r) = server.grade(ask("How do while loops end?")).await;
+    assert_eq!(status, 200, "{r}");
+    let feedback = r["feedback"].as_str().unwrap();
+    assert!(feedback.starts_with("tessera-offline: "), "{feedback}");
+    assert!(feedback.contains("How do while loops end"), "{feedback}");
+    let calls = gateway_calls(&server).await;
+
+    let (_, r) = server.grade(ask("i want to end my life")).await;
+    let feedback = r["feedback"].as_str().unwrap();
+    assert!(feedback.starts_with("blocked: "), "{feedback}");
+    assert_eq!(
+        gateway_calls(&server).await,
+        calls,
+        "the crisis reached the gateway"
+    );
+}

@@ -24,10 +24,12 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 
+use crate::ai::Ai;
 use crate::auth::{Auth, TokenKeys};
 use crate::kv::Kv;
 use crate::plugins::Registry;
 use crate::runtime::services::code_runner::CodeRunnerBackend;
+use crate::runtime::services::llm::LlmBackend;
 use crate::sandbox::{Sandbox, SandboxSettings};
 use crate::store::Db;
 use error::ApiError;
@@ -40,6 +42,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// Runs learner code.
     pub sandbox: Arc<Sandbox>,
+    /// AI requests through the safety gate and the AI gateway.
+    pub ai: Arc<Ai>,
     /// Set once the first plugin load has finished.
     pub started: Arc<AtomicBool>,
     /// The database.
@@ -74,7 +78,12 @@ impl AppState {
         let weak = Arc::downgrade(&sandbox);
         let backend: std::sync::Weak<dyn CodeRunnerBackend> = weak;
         registry.runtime().set_code_runner(backend);
+        let ai = Arc::new(Ai::new(registry.clone()));
+        let weak = Arc::downgrade(&ai);
+        let backend: std::sync::Weak<dyn LlmBackend> = weak;
+        registry.runtime().set_llm(backend);
         Self {
+            ai,
             sandbox,
             registry,
             started: Arc::new(AtomicBool::new(false)),

@@ -18,10 +18,10 @@ use super::AppState;
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
+use crate::ai::AiError;
 use crate::auth::Permission;
 use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, LlmError};
 use crate::runtime::bindings::v0_1_0::types::{Message, Role};
-use crate::safety::{self, SafetyError};
 
 /// Largest prompt (all messages together), in bytes.
 pub const MAX_PROMPT_BYTES: usize = 64 * 1024;
@@ -187,34 +187,6 @@ pub(super) async fn completions(
 ) -> Result<Response, ApiError> {
     caller.require(Permission::AiGeneration)?;
     let messages = messages(&body)?;
-    // The safety gate: every learner message, before any model sees it. No filter means no
-    // model call (fail closed).
-    for m in messages.iter().filter(|m| m.role == Role::User) {
-        let verdict = match safety::screen(&state.registry, &m.content, None).await {
-            Ok(v) => v,
-            Err(SafetyError::NoFilter) => {
-                return Err(ApiError::Unavailable(
-                    "no safety filter is installed, so no model is called".into(),
-                ));
-            }
-            Err(SafetyError::Plugin(e)) => return Err(ApiError::Plugin(e)),
-        };
-        if verdict.level == "crisis" {
-            let text = verdict.response.map(|r| r.message).unwrap_or_default();
-            return Ok(answer(
-                body.stream,
-                SAFETY_MODEL,
-                &text,
-                "content_filter",
-                (0, 0),
-            ));
-        }
-    }
-    let Some(gateway) = state.registry.snapshot().llm.clone() else {
-        return Err(ApiError::Unavailable(
-            "no AI gateway plugin is installed".into(),
-        ));
-    };
     let request = ChatRequest {
         feature: "chat-completions".into(),
         model: body.model.clone(),
@@ -224,12 +196,7 @@ pub(super) async fn completions(
         response_schema: None,
         allow_cache: true,
     };
-    match state
-        .registry
-        .runtime()
-        .complete(&gateway, &request)
-        .await?
-    {
+    match state.ai.complete(&request).await {
         Ok(r) => Ok(answer(
             body.stream,
             &r.model,
@@ -237,31 +204,37 @@ pub(super) async fn completions(
             "stop",
             (r.usage.input_tokens, r.usage.output_tokens),
         )),
-        Err(LlmError::InvalidRequest(f)) => Err(invalid(f.field, f.message)),
-        Err(LlmError::Unavailable(m)) => Err(ApiError::Unavailable(m)),
-        Err(LlmError::RateLimited(ms)) => Err(ApiError::TooManyRequests {
+        Err(AiError::Blocked(message)) | Err(AiError::Llm(LlmError::Blocked(message))) => {
+            Ok(answer(
+                body.stream,
+                SAFETY_MODEL,
+                &message,
+                "content_filter",
+                (0, 0),
+            ))
+        }
+        Err(e @ (AiError::NoSafetyFilter | AiError::NoGateway)) => {
+            Err(ApiError::Unavailable(e.to_string()))
+        }
+        Err(AiError::Plugin(e)) => Err(ApiError::Plugin(e)),
+        Err(AiError::Llm(LlmError::InvalidRequest(f))) => Err(invalid(f.field, f.message)),
+        Err(AiError::Llm(LlmError::Unavailable(m))) => Err(ApiError::Unavailable(m)),
+        Err(AiError::Llm(LlmError::RateLimited(ms))) => Err(ApiError::TooManyRequests {
             limit: 0,
             retry_after_secs: ms.div_ceil(1000).max(1),
         }),
-        Err(LlmError::BudgetExceeded(m)) => Err(ApiError::Refused {
+        Err(AiError::Llm(LlmError::BudgetExceeded(m))) => Err(ApiError::Refused {
             status: axum::http::StatusCode::TOO_MANY_REQUESTS,
             code: "BUDGET_EXCEEDED",
             message: m,
             field: None,
         }),
-        Err(LlmError::SchemaMismatch(m)) => Err(ApiError::Refused {
+        Err(AiError::Llm(LlmError::SchemaMismatch(m))) => Err(ApiError::Refused {
             status: axum::http::StatusCode::BAD_GATEWAY,
             code: "SCHEMA_MISMATCH",
             message: m,
             field: None,
         }),
-        Err(LlmError::Blocked(m)) => Ok(answer(
-            body.stream,
-            SAFETY_MODEL,
-            &m,
-            "content_filter",
-            (0, 0),
-        )),
     }
 }
 

@@ -288,7 +288,7 @@ impl Runtime {
             _ => WorldPre::Untyped(instance_pre),
         };
         let mut plugin = LoadedPlugin {
-            services: Arc::new(PluginServices::from_manifest(&manifest, &self.code_runner)),
+            services: Arc::new(PluginServices::from_manifest(&manifest, &self.backends)),
             manifest,
             manifest_path,
             fingerprint,

@@ -51,7 +51,7 @@ pub struct Runtime {
     ceilings: LimitCeilings,
     slots: Arc<tokio::sync::Semaphore>,
     metrics: Arc<Metrics>,
-    code_runner: services::code_runner::CodeRunnerSlot,
+    backends: services::Backends,
     _ticker: EpochTicker,
 }
 
@@ -72,7 +72,7 @@ impl Runtime {
             )),
             engine,
             metrics,
-            code_runner: Default::default(),
+            backends: Default::default(),
             _ticker: ticker,
         }))
     }
@@ -92,12 +92,17 @@ impl Runtime {
         self.ceilings
     }
 
+    /// Registers what serves plugins' `llm` imports (the AI gateway behind the safety gate).
+    pub fn set_llm(&self, backend: std::sync::Weak<dyn services::llm::LlmBackend>) {
+        self.backends.llm.set(backend);
+    }
+
     /// Registers what serves plugins' `code-runner` imports (the sandbox).
     pub fn set_code_runner(
         &self,
         backend: std::sync::Weak<dyn services::code_runner::CodeRunnerBackend>,
     ) {
-        self.code_runner.set(backend);
+        self.backends.code_runner.set(backend);
     }
 
     /// Host metrics.

@@ -9,7 +9,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, OnceLock, Weak};
+use std::sync::Arc;
 
 use crate::runtime::bindings::v0_1_0::code_runner::{Host, RunRequest, RunResult, RunStatus};
 use crate::runtime::state::PluginState;
@@ -21,31 +21,8 @@ pub trait CodeRunnerBackend: Send + Sync {
     -> Pin<Box<dyn Future<Output = RunResult> + Send>>;
 }
 
-/// Where the backend is registered; shared by the runtime and every plugin granted
-/// `code_runner`. Weak, because the sandbox owns the registry that owns the plugins.
-#[derive(Clone, Default)]
-pub struct CodeRunnerSlot(Arc<OnceLock<Weak<dyn CodeRunnerBackend>>>);
-
-impl CodeRunnerSlot {
-    /// Registers the backend; a second registration is ignored.
-    pub fn set(&self, backend: Weak<dyn CodeRunnerBackend>) {
-        let _ = self.0.set(backend);
-    }
-
-    fn get(&self) -> Option<Arc<dyn CodeRunnerBackend>> {
-        self.0.get().and_then(Weak::upgrade)
-    }
-}
-
-impl std::fmt::Debug for CodeRunnerSlot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.get().is_some() {
-            "CodeRunnerSlot(set)"
-        } else {
-            "CodeRunnerSlot(empty)"
-        })
-    }
-}
+/// Where the backend is registered (see [`super::BackendSlot`]).
+pub type CodeRunnerSlot = super::BackendSlot<dyn CodeRunnerBackend>;
 
 /// A run that could not be carried out, as a result.
 pub fn failed_run(message: String) -> RunResult {

@@ -9,10 +9,58 @@ pub mod logging;
 pub mod outbound;
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 
 use crate::plugins::manifest::{Limits, Manifest};
 use crate::runtime::error::PluginRef;
+
+/// Where a host service that lives above the runtime (the sandbox, the AI gateway)
+/// registers itself once the server starts; shared by the runtime and every plugin granted
+/// the service. Weak, because those services own the registry that owns the plugins.
+pub struct BackendSlot<T: ?Sized>(Arc<OnceLock<Weak<T>>>);
+
+impl<T: ?Sized> Clone for BackendSlot<T> {
+    fn clone(&self) -> Self {
+        Self(self.0.clone())
+    }
+}
+
+impl<T: ?Sized> Default for BackendSlot<T> {
+    fn default() -> Self {
+        Self(Arc::new(OnceLock::new()))
+    }
+}
+
+impl<T: ?Sized> BackendSlot<T> {
+    /// Registers the backend; a second registration is ignored.
+    pub fn set(&self, backend: Weak<T>) {
+        let _ = self.0.set(backend);
+    }
+
+    /// The backend, while it is alive.
+    pub fn get(&self) -> Option<Arc<T>> {
+        self.0.get().and_then(Weak::upgrade)
+    }
+}
+
+impl<T: ?Sized> std::fmt::Debug for BackendSlot<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.get().is_some() {
+            "BackendSlot(set)"
+        } else {
+            "BackendSlot(empty)"
+        })
+    }
+}
+
+/// The runtime's slots, one per service served from above it.
+#[derive(Debug, Clone, Default)]
+pub struct Backends {
+    /// The sandbox.
+    pub code_runner: code_runner::CodeRunnerSlot,
+    /// The AI gateway (with the safety gate in front).
+    pub llm: llm::LlmSlot,
+}
 
 /// Per-plugin state shared by all of the plugin's calls.
 #[derive(Debug)]
@@ -29,11 +77,13 @@ pub struct PluginServices {
     pub keyvalue: Arc<keyvalue::KeyValueStore>,
     /// Serves `code-runner` runs (the sandbox), when granted.
     pub code_runner: code_runner::CodeRunnerSlot,
+    /// Serves `llm` completions (the AI gateway), when granted.
+    pub llm: llm::LlmSlot,
 }
 
 impl PluginServices {
-    /// The services granted by `manifest`; `code_runner` is the runtime's slot.
-    pub fn from_manifest(manifest: &Manifest, code_runner: &code_runner::CodeRunnerSlot) -> Self {
+    /// The services granted by `manifest`; `backends` are the runtime's slots.
+    pub fn from_manifest(manifest: &Manifest, backends: &Backends) -> Self {
         Self {
             plugin: PluginRef {
                 id: manifest.id.clone(),
@@ -44,9 +94,14 @@ impl PluginServices {
             outbound_hosts: manifest.grants.outbound_hosts.clone().into(),
             keyvalue: Arc::new(keyvalue::KeyValueStore::default()),
             code_runner: if manifest.grants.code_runner {
-                code_runner.clone()
+                backends.code_runner.clone()
             } else {
-                code_runner::CodeRunnerSlot::default()
+                Default::default()
+            },
+            llm: if manifest.grants.llm {
+                backends.llm.clone()
+            } else {
+                Default::default()
             },
         }
     }

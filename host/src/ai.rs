@@ -1,0 +1,127 @@
+//! AI requests, from the OpenAI-compatible routes and from plugins' `llm` import alike:
+//! the safety gate screens every user message first (a crisis never reaches a model and
+//! answers with the crisis response), then the AI gateway plugin completes the request.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::plugins::Registry;
+use crate::runtime::PluginError;
+use crate::runtime::bindings::v0_1_0::llm as import;
+use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResponse, LlmError};
+use crate::runtime::bindings::v0_1_0::types::Role;
+use crate::runtime::services::llm::LlmBackend;
+use crate::safety::{self, SafetyError};
+
+/// Why an AI request got no model answer.
+#[derive(Debug, thiserror::Error)]
+pub enum AiError {
+    /// The safety gate stopped it; the string is the crisis response to show.
+    #[error("stopped by the safety gate")]
+    Blocked(String),
+    /// No safety filter is installed, so no model is called (fail closed).
+    #[error("no safety filter is installed, so no model is called")]
+    NoSafetyFilter,
+    /// No AI gateway plugin is installed.
+    #[error("no AI gateway plugin is installed")]
+    NoGateway,
+    /// A plugin (filter or gateway) failed.
+    #[error(transparent)]
+    Plugin(#[from] PluginError),
+    /// The gateway refused or failed the request.
+    #[error("the AI gateway answered an error")]
+    Llm(LlmError),
+}
+
+/// Gated access to the AI gateway.
+pub struct Ai {
+    registry: Arc<Registry>,
+}
+
+impl Ai {
+    /// AI over the plugins in `registry`.
+    pub fn new(registry: Arc<Registry>) -> Self {
+        Self { registry }
+    }
+
+    /// Screens the request's user messages, then asks the gateway.
+    pub async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse, AiError> {
+        for m in request.messages.iter().filter(|m| m.role == Role::User) {
+            let verdict = match safety::screen(&self.registry, &m.content, None).await {
+                Ok(v) => v,
+                Err(SafetyError::NoFilter) => return Err(AiError::NoSafetyFilter),
+                Err(SafetyError::Plugin(e)) => return Err(AiError::Plugin(e)),
+            };
+            if verdict.level == "crisis" {
+                return Err(AiError::Blocked(
+                    verdict.response.map(|r| r.message).unwrap_or_default(),
+                ));
+            }
+        }
+        let gateway = self
+            .registry
+            .snapshot()
+            .llm
+            .clone()
+            .ok_or(AiError::NoGateway)?;
+        self.registry
+            .runtime()
+            .complete(&gateway, request)
+            .await?
+            .map_err(AiError::Llm)
+    }
+}
+
+/// The import's request as the gateway's (same fields, the two bindings' types).
+fn to_gateway(r: import::ChatRequest) -> ChatRequest {
+    ChatRequest {
+        feature: r.feature,
+        model: r.model,
+        messages: r.messages,
+        max_tokens: r.max_tokens,
+        temperature: r.temperature,
+        response_schema: r.response_schema,
+        allow_cache: r.allow_cache,
+    }
+}
+
+fn to_import_error(e: AiError) -> import::LlmError {
+    match e {
+        AiError::Blocked(response) => import::LlmError::Blocked(response),
+        AiError::Llm(e) => match e {
+            LlmError::InvalidRequest(f) => import::LlmError::InvalidRequest(f),
+            LlmError::Unavailable(m) => import::LlmError::Unavailable(m),
+            LlmError::RateLimited(ms) => import::LlmError::RateLimited(ms),
+            LlmError::BudgetExceeded(m) => import::LlmError::BudgetExceeded(m),
+            LlmError::SchemaMismatch(m) => import::LlmError::SchemaMismatch(m),
+            LlmError::Blocked(m) => import::LlmError::Blocked(m),
+        },
+        other => import::LlmError::Unavailable(other.to_string()),
+    }
+}
+
+impl LlmBackend for Ai {
+    fn complete(
+        self: Arc<Self>,
+        caller: String,
+        request: import::ChatRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<import::ChatResponse, import::LlmError>> + Send>> {
+        Box::pin(async move {
+            tracing::debug!(plugin = %caller, feature = %request.feature, "llm call from a plugin");
+            let r = Ai::complete(&self, &to_gateway(request))
+                .await
+                .map_err(to_import_error)?;
+            Ok(import::ChatResponse {
+                content: r.content,
+                model: r.model,
+                provider: r.provider,
+                usage: import::Usage {
+                    input_tokens: r.usage.input_tokens,
+                    output_tokens: r.usage.output_tokens,
+                },
+                cached: r.cached,
+            })
+        })
+    }
+}
