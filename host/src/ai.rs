@@ -13,6 +13,7 @@ use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResp
 use crate::runtime::bindings::v0_1_0::types::Role;
 use crate::runtime::services::llm::LlmBackend;
 use crate::safety::{self, SafetyError};
+use crate::store::Db;
 
 /// Why an AI request got no model answer.
 #[derive(Debug, thiserror::Error)]
@@ -37,16 +38,32 @@ pub enum AiError {
 /// Gated access to the AI gateway.
 pub struct Ai {
     registry: Arc<Registry>,
+    db: Db,
+}
+
+/// Who an AI request is for, for the safety log.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The learner, when known.
+    pub user_id: Option<&'a str>,
+    /// The product surface, e.g. `chat-completions`, `plugin`.
+    pub surface: &'a str,
+    /// The plugin making the call, for plugin calls.
+    pub plugin: Option<&'a str>,
 }
 
 impl Ai {
-    /// AI over the plugins in `registry`.
-    pub fn new(registry: Arc<Registry>) -> Self {
-        Self { registry }
+    /// AI over the plugins in `registry`; stopped crises are logged in `db`.
+    pub fn new(registry: Arc<Registry>, db: Db) -> Self {
+        Self { registry, db }
     }
 
     /// Screens the request's user messages, then asks the gateway.
-    pub async fn complete(&self, request: &ChatRequest) -> Result<ChatResponse, AiError> {
+    pub async fn complete(
+        &self,
+        request: &ChatRequest,
+        origin: Origin<'_>,
+    ) -> Result<ChatResponse, AiError> {
         for m in request.messages.iter().filter(|m| m.role == Role::User) {
             let verdict = match safety::screen(&self.registry, &m.content, None).await {
                 Ok(v) => v,
@@ -54,6 +71,21 @@ impl Ai {
                 Err(SafetyError::Plugin(e)) => return Err(AiError::Plugin(e)),
             };
             if verdict.level == "crisis" {
+                // The event is logged without the message; a failed write must not let
+                // the message through, so it is only reported.
+                if let Err(e) = self
+                    .db
+                    .record_safety_event(
+                        origin.user_id,
+                        origin.surface,
+                        verdict.level,
+                        &verdict.categories,
+                        origin.plugin,
+                    )
+                    .await
+                {
+                    tracing::error!(error = %e, "could not record a safety event");
+                }
                 return Err(AiError::Blocked(
                     verdict.response.map(|r| r.message).unwrap_or_default(),
                 ));
@@ -109,7 +141,12 @@ impl LlmBackend for Ai {
     ) -> Pin<Box<dyn Future<Output = Result<import::ChatResponse, import::LlmError>> + Send>> {
         Box::pin(async move {
             tracing::debug!(plugin = %caller, feature = %request.feature, "llm call from a plugin");
-            let r = Ai::complete(&self, &to_gateway(request))
+            let origin = Origin {
+                user_id: None,
+                surface: "plugin",
+                plugin: Some(&caller),
+            };
+            let r = Ai::complete(&self, &to_gateway(request), origin)
                 .await
                 .map_err(to_import_error)?;
             Ok(import::ChatResponse {

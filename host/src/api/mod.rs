@@ -78,7 +78,7 @@ impl AppState {
         let weak = Arc::downgrade(&sandbox);
         let backend: std::sync::Weak<dyn CodeRunnerBackend> = weak;
         registry.runtime().set_code_runner(backend);
-        let ai = Arc::new(Ai::new(registry.clone()));
+        let ai = Arc::new(Ai::new(registry.clone(), services.db.clone()));
         let weak = Arc::downgrade(&ai);
         let backend: std::sync::Weak<dyn LlmBackend> = weak;
         registry.runtime().set_llm(backend);

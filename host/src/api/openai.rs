@@ -18,7 +18,7 @@ use super::AppState;
 use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
-use crate::ai::AiError;
+use crate::ai::{AiError, Origin};
 use crate::auth::Permission;
 use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, LlmError};
 use crate::runtime::bindings::v0_1_0::types::{Message, Role};
@@ -196,7 +196,12 @@ pub(super) async fn completions(
         response_schema: None,
         allow_cache: true,
     };
-    match state.ai.complete(&request).await {
+    let origin = Origin {
+        user_id: Some(caller.user_id()),
+        surface: "chat-completions",
+        plugin: None,
+    };
+    match state.ai.complete(&request, origin).await {
         Ok(r) => Ok(answer(
             body.stream,
             &r.model,

@@ -23,7 +23,7 @@ use super::{AppState, auth, error, grade, health, me, openai, plugins, safety, s
         me::me, me::update_profile, me::export, me::delete_me,
         grade::grade,
         sandbox::run, sandbox::run_tests,
-        safety::screen,
+        safety::screen, safety::events,
         openai::completions, openai::models,
         plugins::list, plugins::reload,
         health::live, health::ready, health::startup, health::metrics,

@@ -13,7 +13,45 @@ use crate::auth::Permission;
 use crate::safety::{self, MAX_TEXT_BYTES, SafetyError, Screening};
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/safety/screen", post(screen))
+    Router::new()
+        .route("/safety/screen", post(screen))
+        .route("/admin/safety/events", axum::routing::get(events))
+}
+
+/// `?limit=` of the events listing.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct EventsQuery {
+    /// At most this many, newest first (1-500, default 50).
+    pub limit: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/safety/events", tag = "safety", security(("bearer" = [])),
+    params(EventsQuery),
+    responses(
+        (status = 200, description = "Crises the safety gate stopped on AI paths, newest first (never the message)", body = Vec<crate::store::safety_events::SafetyEvent>,
+         example = json!([{"id": "…", "at": "2026-11-26T09:00:00Z", "user_id": "550e8400-…", "surface": "chat-completions", "level": "crisis", "categories": ["suicide"], "source": null}])),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Admins and services only", body = ErrorBody),
+        (status = 422, description = "limit outside 1-500", body = ErrorBody)
+    ))]
+pub(super) async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<axum::extract::Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<crate::store::safety_events::SafetyEvent>>, ApiError> {
+    caller.require(Permission::SafetyScreen)?;
+    let axum::extract::Query(query) = query.map_err(|e| ApiError::BadRequest {
+        field: Some("limit".into()),
+        message: format!("limit: {}", e.body_text()),
+    })?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=500).contains(&limit) {
+        return Err(ApiError::Validation {
+            field: "limit".into(),
+            issue: "must be between 1 and 500".into(),
+        });
+    }
+    Ok(Json(state.db.safety_events(limit).await?))
 }
 
 /// A text to screen.

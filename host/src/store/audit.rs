@@ -117,6 +117,7 @@ impl Db {
                (SELECT COUNT(*) FROM profiles WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM auth_sessions WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM safety_events WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM audit_events WHERE actor_id = $1 OR subject_id = $1) AS n",
         )
         .bind(user_id)

@@ -6,6 +6,7 @@
 //! BIGINT millisecond times, BIGINT 0/1 flags, JSON as TEXT).
 
 pub mod audit;
+pub mod safety_events;
 pub mod sessions;
 pub mod users;
 

@@ -357,7 +357,12 @@ async fn delete_user_rows(
     user_id: &str,
 ) -> Result<bool, StoreError> {
     // Children first: a SQLite connection without foreign keys would not cascade.
-    for table in ["refresh_tokens", "auth_sessions", "profiles"] {
+    for table in [
+        "safety_events",
+        "refresh_tokens",
+        "auth_sessions",
+        "profiles",
+    ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)
             .execute(&mut **tx)
