@@ -13,7 +13,7 @@ use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResp
 use crate::runtime::bindings::v0_1_0::types::Role;
 use crate::runtime::services::llm::LlmBackend;
 use crate::safety::{self, SafetyError};
-use crate::store::Db;
+use crate::store::{Db, ai_usage};
 
 /// Why an AI request got no model answer.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +39,38 @@ pub enum AiError {
 pub struct Ai {
     registry: Arc<Registry>,
     db: Db,
+    prices: Prices,
+}
+
+/// US dollars per million tokens, by model: `{"model": {"input": 0.15, "output": 0.6}}`.
+pub type Prices = std::collections::HashMap<String, ModelPrice>;
+
+/// The price of one model.
+#[derive(Debug, Clone, Copy, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelPrice {
+    /// US dollars per million prompt tokens.
+    pub input: f64,
+    /// US dollars per million generated tokens.
+    pub output: f64,
+}
+
+/// Parses the operator's price table (`TESSERA_AI_PRICES`).
+pub fn parse_prices(json: &str) -> Result<Prices, String> {
+    let prices: Prices = serde_json::from_str(json).map_err(|e| e.to_string())?;
+    for (model, p) in &prices {
+        if !(p.input >= 0.0 && p.output >= 0.0 && p.input.is_finite() && p.output.is_finite()) {
+            return Err(format!("{model}: prices must be non-negative numbers"));
+        }
+    }
+    Ok(prices)
+}
+
+fn cost_micro_usd(prices: &Prices, model: &str, input: u32, output: u32) -> i64 {
+    prices.get(model).map_or(0, |p| {
+        // Dollars per million tokens × tokens = micro-dollars.
+        (p.input * f64::from(input) + p.output * f64::from(output)).round() as i64
+    })
 }
 
 /// Who an AI request is for, for the safety log.
@@ -53,9 +85,13 @@ pub struct Origin<'a> {
 }
 
 impl Ai {
-    /// AI over the plugins in `registry`; stopped crises are logged in `db`.
-    pub fn new(registry: Arc<Registry>, db: Db) -> Self {
-        Self { registry, db }
+    /// AI over the plugins in `registry`; stopped crises and usage are logged in `db`.
+    pub fn new(registry: Arc<Registry>, db: Db, prices: Prices) -> Self {
+        Self {
+            registry,
+            db,
+            prices,
+        }
     }
 
     /// Screens the request's user messages, then asks the gateway.
@@ -97,11 +133,33 @@ impl Ai {
             .llm
             .clone()
             .ok_or(AiError::NoGateway)?;
-        self.registry
+        let started = std::time::Instant::now();
+        let response = self
+            .registry
             .runtime()
             .complete(&gateway, request)
             .await?
-            .map_err(AiError::Llm)
+            .map_err(AiError::Llm)?;
+        let usage = ai_usage::Usage {
+            user_id: origin.user_id,
+            feature: &request.feature,
+            provider: &response.provider,
+            model: &response.model,
+            input_tokens: response.usage.input_tokens,
+            output_tokens: response.usage.output_tokens,
+            latency_ms: started.elapsed().as_millis() as u64,
+            cached: response.cached,
+            cost_micro_usd: cost_micro_usd(
+                &self.prices,
+                &response.model,
+                response.usage.input_tokens,
+                response.usage.output_tokens,
+            ),
+        };
+        if let Err(e) = self.db.record_ai_usage(&usage).await {
+            tracing::error!(error = %e, "could not record AI usage");
+        }
+        Ok(response)
     }
 }
 
@@ -160,5 +218,20 @@ impl LlmBackend for Ai {
                 cached: r.cached,
             })
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_turn_tokens_into_micro_dollars() {
+        let prices = parse_prices(r#"{"m": {"input": 0.15, "output": 0.6}}"#).unwrap();
+        // 1000 × 0.15 + 500 × 0.6 = 450 micro-dollars.
+        assert_eq!(cost_micro_usd(&prices, "m", 1000, 500), 450);
+        assert_eq!(cost_micro_usd(&prices, "unpriced", 1000, 500), 0);
+        assert!(parse_prices(r#"{"m": {"input": -1, "output": 0}}"#).is_err());
+        assert!(parse_prices(r#"{"m": {"in": 1}}"#).is_err());
     }
 }

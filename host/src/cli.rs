@@ -18,7 +18,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the HTTP API with every plugin in the plugin folders.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Inspect, check and try plugins.
     #[command(subcommand)]
     Plugin(PluginCommand),
@@ -218,6 +218,10 @@ pub struct ServeArgs {
     pub identity: IdentityArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
+    /// Model prices for the AI cost report, JSON: {"model": {"input": 0.15, "output":
+    /// 0.6}} in US dollars per million tokens (unlisted models cost 0).
+    #[arg(long, env = "TESSERA_AI_PRICES")]
+    pub ai_prices: Option<String>,
 }
 
 /// Limits and capacity of the code sandbox (`/api/v1/sandbox/*`).

@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse_from(args);
     init_logging();
     let result: anyhow::Result<Outcome> = match cli.command {
-        Command::Serve(args) => tessera::serve::serve(args).await.map(Into::into),
+        Command::Serve(args) => tessera::serve::serve(*args).await.map(Into::into),
         Command::Plugin(cmd) => tessera::plugin_cli::run(cmd).await,
         Command::Migrate { dry_run, data } => tessera::user_cli::migrate(&data, dry_run).await,
         Command::User(cmd) => tessera::user_cli::run(cmd).await,

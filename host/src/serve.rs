@@ -141,6 +141,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             auth: identity.rate_limit_auth,
         },
         sandbox: args.sandbox.settings(),
+        ai_prices: match &args.ai_prices {
+            Some(json) => crate::ai::parse_prices(json)
+                .map_err(|e| anyhow::anyhow!("TESSERA_AI_PRICES: {e}"))?,
+            None => Default::default(),
+        },
     };
     let state = AppState::new(registry.clone(), services);
     let listener = tokio::net::TcpListener::bind(args.addr)

@@ -188,3 +188,57 @@ async fn a_plugins_llm_calls_pass_the_safety_gate_too() {
         "the crisis reached the gateway"
     );
 }
+
+/// Every completion is a usage event; the cost report prices it (on both backends).
+#[tokio::test]
+async fn usage_is_recorded_and_priced_by_day_feature_and_model() {
+    for backend in crate::support::backends() {
+        let server = Server::start_on(
+            backend,
+            &[plugins_dir()],
+            &[
+                "--ai-prices",
+                r#"{"tessera-offline": {"input": 2.0, "output": 4.0}}"#,
+            ],
+        )
+        .await;
+        let student = client_with_token(
+            server.register("student").await["access_token"]
+                .as_str()
+                .unwrap(),
+        );
+        let mut expected_micro = 0;
+        for q in ["what is a variable?", "and a constant?"] {
+            let r: Value = student
+                .post(server.url("/v1/chat/completions"))
+                .json(&json!({ "messages": [{ "role": "user", "content": q }] }))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            expected_micro += 2 * r["usage"]["prompt_tokens"].as_u64().unwrap()
+                + 4 * r["usage"]["completion_tokens"].as_u64().unwrap();
+        }
+        let (status, report) = server.get("/api/v1/admin/ai/usage?days=1").await;
+        assert_eq!(status, 200, "{backend:?}: {report}");
+        let line = &report[0];
+        assert_eq!(line["feature"], "chat-completions");
+        assert_eq!(line["model"], "tessera-offline");
+        assert_eq!(line["requests"], 2);
+        let cost = line["cost_usd"].as_f64().unwrap();
+        assert!(
+            (cost - expected_micro as f64 / 1e6).abs() < 1e-9,
+            "{cost} vs {expected_micro}"
+        );
+        let r = student
+            .get(server.url("/api/v1/admin/ai/usage"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        let (status, body) = server.get("/api/v1/admin/ai/usage?days=0").await;
+        assert_eq!(status, 422, "{body}");
+    }
+}

@@ -719,6 +719,7 @@ async fn the_openapi_document_covers_every_route_with_examples_and_errors() {
         ("post", "/api/v1/sandbox/run-tests"),
         ("post", "/api/v1/safety/screen"),
         ("get", "/api/v1/admin/safety/events"),
+        ("get", "/api/v1/admin/ai/usage"),
         ("post", "/v1/chat/completions"),
         ("get", "/v1/models"),
         ("get", "/api/v1/plugins"),

@@ -68,6 +68,8 @@ pub struct Services {
     pub limits: RateLimits,
     /// Sandbox settings.
     pub sandbox: SandboxSettings,
+    /// Model prices for the AI cost report.
+    pub ai_prices: crate::ai::Prices,
 }
 
 impl AppState {
@@ -78,7 +80,11 @@ impl AppState {
         let weak = Arc::downgrade(&sandbox);
         let backend: std::sync::Weak<dyn CodeRunnerBackend> = weak;
         registry.runtime().set_code_runner(backend);
-        let ai = Arc::new(Ai::new(registry.clone(), services.db.clone()));
+        let ai = Arc::new(Ai::new(
+            registry.clone(),
+            services.db.clone(),
+            services.ai_prices,
+        ));
         let weak = Arc::downgrade(&ai);
         let backend: std::sync::Weak<dyn LlmBackend> = weak;
         registry.runtime().set_llm(backend);
@@ -136,6 +142,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(sandbox::routes())
         .merge(me::routes())
         .merge(safety::routes())
+        .merge(openai::admin_routes())
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),
             limits::limit,
