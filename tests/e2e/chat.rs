@@ -242,3 +242,81 @@ async fn usage_is_recorded_and_priced_by_day_feature_and_model() {
         assert_eq!(status, 422, "{body}");
     }
 }
+
+/// A configured OpenAI-compatible provider answers over real HTTP; a crisis never reaches
+/// it; its errors are typed.
+#[tokio::test]
+async fn a_configured_provider_answers_and_never_sees_a_crisis() {
+    use crate::upstream::{Behaviour, Upstream, gateway_plugin_dir};
+    let upstream = Upstream::start(Behaviour::Answer).await;
+    let gateway = gateway_plugin_dir(upstream.port);
+    let safety = plugins_dir().join("safety-filter");
+    let server = Server::start(&[safety, gateway.path().to_owned()]).await;
+    let student = client_with_token(
+        server.register("student").await["access_token"]
+            .as_str()
+            .unwrap(),
+    );
+    let chat = |model: &str, text: &str| {
+        let body = json!({ "model": model, "messages": [{ "role": "user", "content": text }] });
+        let (student, url) = (student.clone(), server.url("/v1/chat/completions"));
+        async move {
+            let r = student.post(url).json(&body).send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, r) = chat("gpt-test", "explain recursion").await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(
+        r["choices"][0]["message"]["content"],
+        "upstream says: explain recursion"
+    );
+    assert_eq!(r["model"], "gpt-test");
+    assert_eq!(r["usage"]["total_tokens"], 11);
+    assert_eq!(upstream.hits(), 1);
+    let seen = upstream.last.lock().unwrap().clone();
+    assert_eq!(seen["model"], "gpt-test");
+    assert!(
+        seen["_authorization"]
+            .as_str()
+            .unwrap()
+            .contains("Bearer sk-test"),
+        "{seen}"
+    );
+
+    let (status, r) = chat("gpt-test", "I want to kill myself").await;
+    assert_eq!(status, 200);
+    assert_eq!(r["choices"][0]["finish_reason"], "content_filter");
+    assert_eq!(upstream.hits(), 1, "the crisis reached the provider");
+
+    let (status, r) = chat("gpt-unknown", "hi").await;
+    assert_eq!(status, 422, "{r}");
+    assert_eq!(r["error"]["details"]["field"], "model");
+
+    for (behaviour, status) in [(Behaviour::RateLimit, 429), (Behaviour::Garbage, 503)] {
+        let failing = Upstream::start(behaviour).await;
+        let dir = gateway_plugin_dir(failing.port);
+        let safety = plugins_dir().join("safety-filter");
+        let server = Server::start(&[safety, dir.path().to_owned()]).await;
+        let student = client_with_token(
+            server.register("student").await["access_token"]
+                .as_str()
+                .unwrap(),
+        );
+        let r = student
+            .post(server.url("/v1/chat/completions"))
+            .json(
+                &json!({ "model": "gpt-test", "messages": [{ "role": "user", "content": "hi" }] }),
+            )
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status);
+        let body: Value = r.json().await.unwrap();
+        assert!(body["error"]["code"].is_string(), "{body}");
+        assert_eq!(failing.hits(), 1);
+    }
+}

@@ -13,3 +13,4 @@ mod reload;
 mod safety;
 mod sandbox;
 mod support;
+mod upstream;
