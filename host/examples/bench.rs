@@ -929,6 +929,118 @@ fn chat(data: &Path) {
     );
 }
 
+/// An OpenAI-compatible upstream that answers every request at once (for the gateway
+/// overhead figure); returns its port.
+fn instant_upstream() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            listener.set_nonblocking(true).unwrap();
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            let body = r#"{"id":"x","object":"chat.completion","model":"gpt-bench","choices":[{"index":0,"message":{"role":"assistant","content":"ok"},"finish_reason":"stop"}],"usage":{"prompt_tokens":5,"completion_tokens":1,"total_tokens":6}}"#;
+            let reply = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            loop {
+                let Ok((mut socket, _)) = listener.accept().await else { continue };
+                let reply = reply.clone();
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 16384];
+                    let mut seen = Vec::new();
+                    loop {
+                        let Ok(n) = socket.read(&mut buf).await else { return };
+                        if n == 0 {
+                            return;
+                        }
+                        seen.extend_from_slice(&buf[..n]);
+                        // One request per read burst is enough for this client: answer
+                        // once the headers and the declared body are in.
+                        if let Some(i) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
+                            let head = String::from_utf8_lossy(&seen[..i]).to_lowercase();
+                            let len = head
+                                .lines()
+                                .find_map(|l| l.strip_prefix("content-length:"))
+                                .and_then(|v| v.trim().parse::<usize>().ok())
+                                .unwrap_or(0);
+                            if seen.len() >= i + 4 + len {
+                                seen.drain(..i + 4 + len);
+                                if socket.write_all(reply.as_bytes()).await.is_err() {
+                                    return;
+                                }
+                            }
+                        }
+                    }
+                });
+            }
+        });
+    });
+    port
+}
+
+/// The gateway against an upstream that answers instantly: what Tessera adds to a
+/// provider call (front door, token, rate limit, safety screen, gateway component,
+/// outbound HTTP).
+fn gateway_overhead(data: &Path) {
+    let port = instant_upstream();
+    let dir = data.join("gateway-plugin");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let providers = serde_json::json!([{ "name": "bench", "kind": "openai",
+        "base_url": format!("http://127.0.0.1:{port}/v1"), "models": ["gpt-bench"] }]);
+    std::fs::write(
+        dir.join("plugin.toml"),
+        format!(
+            "id = \"ai-gateway\"\nversion = \"0.1.0\"\ncontract = \"0.1.0\"\nworld = \"llm-plugin\"\n\
+             component = {:?}\n[limits]\ntimeout_ms = 5000\n[grants]\noutbound_hosts = [\"127.0.0.1\"]\n\
+             [grants.config]\nproviders = {:?}\n",
+            repo().join("dist/components/ai_gateway.wasm").display().to_string(),
+            providers.to_string()
+        ),
+    )
+    .unwrap();
+    let plugins = format!(
+        "{},{}",
+        repo().join("plugins/safety-filter").display(),
+        dir.display()
+    );
+    let served = serve(data, &plugins);
+    let url = format!("http://127.0.0.1:{}/v1/chat/completions", served.port);
+    let token = bench_token(data, served.port);
+    let body = r#"{"model":"gpt-bench","messages":[{"role":"user","content":"How do for loops work in Python?"}]}"#;
+    let _ = wrk_post(&url, body, &token, data, &["-t1", "-c4", "-d2s"]);
+    println!(
+        "\nPOST /v1/chat/completions to a provider that answers instantly (gateway overhead), 1 connection, 5 s:"
+    );
+    print!(
+        "{}",
+        wrk_post(
+            &url,
+            body,
+            &token,
+            data,
+            &["-t1", "-c1", "-d5s", "--latency"]
+        )
+    );
+    println!("same, 2 threads, 32 connections, 10 s:");
+    print!(
+        "{}",
+        wrk_post(
+            &url,
+            body,
+            &token,
+            data,
+            &["-t2", "-c32", "-d10s", "--latency"]
+        )
+    );
+}
+
 fn main() {
     let data = std::env::temp_dir().join("tessera-bench");
     std::fs::create_dir_all(&data).unwrap();
@@ -962,6 +1074,7 @@ fn main() {
     }
     if only.is_empty() || only == "chat" {
         chat(&data);
+        gateway_overhead(&data);
     }
     if only.is_empty() || only == "identity" {
         identity(&data);

@@ -39,6 +39,7 @@ pub enum AiError {
 pub struct Ai {
     registry: Arc<Registry>,
     db: Db,
+    usage: ai_usage::UsageRecorder,
     prices: Prices,
 }
 
@@ -89,6 +90,7 @@ impl Ai {
     pub fn new(registry: Arc<Registry>, db: Db, prices: Prices) -> Self {
         Self {
             registry,
+            usage: ai_usage::UsageRecorder::start(db.clone()),
             db,
             prices,
         }
@@ -140,11 +142,12 @@ impl Ai {
             .complete(&gateway, request)
             .await?
             .map_err(AiError::Llm)?;
-        let usage = ai_usage::Usage {
-            user_id: origin.user_id,
-            feature: &request.feature,
-            provider: &response.provider,
-            model: &response.model,
+        self.usage.record(ai_usage::Usage {
+            at: crate::store::now_ms(),
+            user_hash: origin.user_id.map(ai_usage::user_hash),
+            feature: request.feature.clone(),
+            provider: response.provider.clone(),
+            model: response.model.clone(),
             input_tokens: response.usage.input_tokens,
             output_tokens: response.usage.output_tokens,
             latency_ms: started.elapsed().as_millis() as u64,
@@ -155,10 +158,7 @@ impl Ai {
                 response.usage.input_tokens,
                 response.usage.output_tokens,
             ),
-        };
-        if let Err(e) = self.db.record_ai_usage(&usage).await {
-            tracing::error!(error = %e, "could not record AI usage");
-        }
+        });
         Ok(response)
     }
 }

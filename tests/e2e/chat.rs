@@ -221,7 +221,15 @@ async fn usage_is_recorded_and_priced_by_day_feature_and_model() {
             expected_micro += 2 * r["usage"]["prompt_tokens"].as_u64().unwrap()
                 + 4 * r["usage"]["completion_tokens"].as_u64().unwrap();
         }
-        let (status, report) = server.get("/api/v1/admin/ai/usage?days=1").await;
+        // Usage is written off the request path: wait for both events.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let (status, report) = loop {
+            let (status, report) = server.get("/api/v1/admin/ai/usage?days=1").await;
+            if report[0]["requests"] == 2 || std::time::Instant::now() > deadline {
+                break (status, report);
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
         assert_eq!(status, 200, "{backend:?}: {report}");
         let line = &report[0];
         assert_eq!(line["feature"], "chat-completions");

@@ -43,7 +43,10 @@ mod component {
         // A known length, not chunked: some providers' servers refuse chunked uploads.
         let mut headers = vec![
             ("content-type".to_owned(), b"application/json".to_vec()),
-            ("content-length".to_owned(), body.len().to_string().into_bytes()),
+            (
+                "content-length".to_owned(),
+                body.len().to_string().into_bytes(),
+            ),
         ];
         if let Some(key) = &provider.api_key {
             headers.push(("authorization".into(), format!("Bearer {key}").into_bytes()));

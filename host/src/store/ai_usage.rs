@@ -8,15 +8,17 @@ use super::{Db, StoreError, now_ms};
 
 /// One completion to record.
 #[derive(Debug, Clone)]
-pub struct Usage<'a> {
-    /// The learner (stored hashed), when known.
-    pub user_id: Option<&'a str>,
+pub struct Usage {
+    /// When, ms since the epoch.
+    pub at: i64,
+    /// The learner, hashed ([`user_hash`]), when known.
+    pub user_hash: Option<String>,
     /// The feature, e.g. `chat-completions`, `tutor`.
-    pub feature: &'a str,
+    pub feature: String,
     /// Provider.
-    pub provider: &'a str,
+    pub provider: String,
     /// Model.
-    pub model: &'a str,
+    pub model: String,
     /// Prompt tokens.
     pub input_tokens: u32,
     /// Generated tokens.
@@ -56,26 +58,30 @@ pub fn user_hash(user_id: &str) -> String {
 const DAY_MS: i64 = 86_400_000;
 
 impl Db {
-    /// Records one completion.
-    pub async fn record_ai_usage(&self, u: &Usage<'_>) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO ai_usage_events (id, at, user_hash, feature, provider, model, \
-             input_tokens, output_tokens, latency_ms, cached, cost_micro_usd) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        )
-        .bind(uuid::Uuid::new_v4().to_string())
-        .bind(now_ms())
-        .bind(u.user_id.map(user_hash))
-        .bind(u.feature)
-        .bind(u.provider)
-        .bind(u.model)
-        .bind(i64::from(u.input_tokens))
-        .bind(i64::from(u.output_tokens))
-        .bind(i64::try_from(u.latency_ms).unwrap_or(i64::MAX))
-        .bind(i64::from(u.cached))
-        .bind(u.cost_micro_usd)
-        .execute(self.pool())
-        .await?;
+    /// Records completions, all in one transaction.
+    pub async fn record_ai_usage(&self, events: &[Usage]) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        for u in events {
+            sqlx::query(
+                "INSERT INTO ai_usage_events (id, at, user_hash, feature, provider, model, \
+                 input_tokens, output_tokens, latency_ms, cached, cost_micro_usd) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(u.at)
+            .bind(u.user_hash.clone())
+            .bind(&u.feature)
+            .bind(&u.provider)
+            .bind(&u.model)
+            .bind(i64::from(u.input_tokens))
+            .bind(i64::from(u.output_tokens))
+            .bind(i64::try_from(u.latency_ms).unwrap_or(i64::MAX))
+            .bind(i64::from(u.cached))
+            .bind(u.cost_micro_usd)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -110,5 +116,57 @@ impl Db {
                 })
             })
             .collect()
+    }
+}
+
+/// Writes usage events off the request path: completions hand their event to a channel
+/// and a background task writes them in batches (one transaction per batch), so a burst of
+/// completions costs one database write, not one each. Events still in the channel when
+/// the process dies are lost; usage is accounting, not state a request depends on.
+#[derive(Clone)]
+pub struct UsageRecorder {
+    tx: tokio::sync::mpsc::Sender<Usage>,
+    db: Db,
+}
+
+/// Most events waiting for the writer.
+const QUEUE: usize = 8192;
+/// Most events written in one transaction.
+const BATCH: usize = 512;
+
+impl UsageRecorder {
+    /// Starts the writer task for `db`.
+    pub fn start(db: Db) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Usage>(QUEUE);
+        let writer = db.clone();
+        tokio::spawn(async move {
+            let mut batch = Vec::with_capacity(BATCH);
+            while let Some(first) = rx.recv().await {
+                batch.push(first);
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(u) => batch.push(u),
+                        Err(_) => break,
+                    }
+                }
+                if let Err(e) = writer.record_ai_usage(&batch).await {
+                    tracing::error!(error = %e, events = batch.len(), "could not record AI usage");
+                }
+                batch.clear();
+            }
+        });
+        Self { tx, db }
+    }
+
+    /// Hands an event to the writer (written directly when the queue is full).
+    pub fn record(&self, usage: Usage) {
+        if let Err(tokio::sync::mpsc::error::TrySendError::Full(usage)) = self.tx.try_send(usage) {
+            let db = self.db.clone();
+            tokio::spawn(async move {
+                if let Err(e) = db.record_ai_usage(&[usage]).await {
+                    tracing::error!(error = %e, "could not record AI usage");
+                }
+            });
+        }
     }
 }
