@@ -182,6 +182,7 @@ fn to_import_error(e: AiError) -> import::LlmError {
         AiError::Llm(e) => match e {
             LlmError::InvalidRequest(f) => import::LlmError::InvalidRequest(f),
             LlmError::Unavailable(m) => import::LlmError::Unavailable(m),
+            LlmError::ProviderError(m) => import::LlmError::ProviderError(m),
             LlmError::RateLimited(ms) => import::LlmError::RateLimited(ms),
             LlmError::BudgetExceeded(m) => import::LlmError::BudgetExceeded(m),
             LlmError::SchemaMismatch(m) => import::LlmError::SchemaMismatch(m),

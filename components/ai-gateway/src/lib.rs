@@ -157,7 +157,7 @@ mod component {
                     200..=299 => {
                         let (content, answered_by, input, output) = providers::parse_reply(&reply)
                             .map_err(|m| {
-                                LlmError::Unavailable(format!("{}: {m}", provider.name))
+                                LlmError::ProviderError(format!("{}: {m}", provider.name))
                             })?;
                         Ok(ChatResponse {
                             content,
@@ -175,7 +175,11 @@ mod component {
                         })
                     }
                     429 => Err(LlmError::RateLimited(1000)),
-                    code => Err(LlmError::Unavailable(format!(
+                    500..=599 => Err(LlmError::Unavailable(format!(
+                        "{} answered HTTP {status}",
+                        provider.name
+                    ))),
+                    code => Err(LlmError::ProviderError(format!(
                         "{} answered HTTP {code}",
                         provider.name
                     ))),

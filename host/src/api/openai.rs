@@ -216,6 +216,7 @@ fn answer(stream: bool, model: &str, content: &str, finish: &str, usage: (u32, u
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 422, description = "Bad messages, role, model, temperature or an oversize prompt", body = ErrorBody),
         (status = 429, description = "Rate limited (10/min per user) or over budget", body = ErrorBody),
+        (status = 502, description = "The provider answered something unusable (UPSTREAM_ERROR)", body = ErrorBody),
         (status = 503, description = "No safety filter or no AI gateway installed", body = ErrorBody)
     ))]
 pub(super) async fn completions(
@@ -262,6 +263,12 @@ pub(super) async fn completions(
         Err(AiError::Plugin(e)) => Err(ApiError::Plugin(e)),
         Err(AiError::Llm(LlmError::InvalidRequest(f))) => Err(invalid(f.field, f.message)),
         Err(AiError::Llm(LlmError::Unavailable(m))) => Err(ApiError::Unavailable(m)),
+        Err(AiError::Llm(LlmError::ProviderError(m))) => Err(ApiError::Refused {
+            status: axum::http::StatusCode::BAD_GATEWAY,
+            code: "UPSTREAM_ERROR",
+            message: m,
+            field: None,
+        }),
         Err(AiError::Llm(LlmError::RateLimited(ms))) => Err(ApiError::TooManyRequests {
             limit: 0,
             retry_after_secs: ms.div_ceil(1000).max(1),

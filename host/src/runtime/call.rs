@@ -325,6 +325,7 @@ impl OutputSize for LlmError {
             LlmError::InvalidRequest(f) => f.field.len() + f.message.len(),
             LlmError::RateLimited(_) => 8,
             LlmError::Unavailable(s)
+            | LlmError::ProviderError(s)
             | LlmError::BudgetExceeded(s)
             | LlmError::SchemaMismatch(s)
             | LlmError::Blocked(s) => s.len(),
