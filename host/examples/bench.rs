@@ -502,20 +502,25 @@ fn http_load(data: &Path) {
     );
 }
 
-fn wrk_post(url: &str, script_body: &str, token: &str, data: &Path, args: &[&str]) -> String {
-    let script = data.join("post.lua");
+/// Runs wrk with a script sending `token` (if any) and, for a POST, a JSON `body`;
+/// returns the throughput and latency lines.
+fn wrk(url: &str, body: Option<&str>, token: &str, data: &Path, args: &[&str]) -> String {
+    let script = data.join("bench.lua");
     let auth = if token.is_empty() {
         String::new()
     } else {
         format!(r#"wrk.headers["authorization"] = "Bearer {token}""#)
     };
+    let post = body.map_or(String::new(), |b| {
+        format!(
+            "wrk.method = \"POST\"\nwrk.headers[\"content-type\"] = \"application/json\"\nwrk.body = [[{b}]]"
+        )
+    });
     std::fs::write(
         &script,
         format!(
-            r#"wrk.method = "POST"
-wrk.headers["content-type"] = "application/json"
+            r#"{post}
 {auth}
-wrk.body = [[{script_body}]]
 done = function(summary, latency, requests)
   io.write(string.format("  p50 %.2f ms  p99 %.2f ms  requests %d  non-2xx/errors %d\n",
     latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
@@ -537,6 +542,10 @@ end
         .filter(|l| l.starts_with("Requests/sec") || l.trim_start().starts_with("p50"))
         .map(|l| format!("  {}\n", l.trim()))
         .collect()
+}
+
+fn wrk_post(url: &str, body: &str, token: &str, data: &Path, args: &[&str]) -> String {
+    wrk(url, Some(body), token, data, args)
 }
 
 fn sandbox_http(data: &Path) {
@@ -630,32 +639,7 @@ fn sandbox_http(data: &Path) {
 
 /// A wrk GET with a bearer token.
 fn wrk_get(url: &str, token: &str, data: &Path, args: &[&str]) -> String {
-    let script = data.join("get.lua");
-    std::fs::write(
-        &script,
-        format!(
-            r#"wrk.headers["authorization"] = "Bearer {token}"
-done = function(summary, latency, requests)
-  io.write(string.format("  p50 %.2f ms  p99 %.2f ms  requests %d  non-2xx/errors %d\n",
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-"#
-        ),
-    )
-    .unwrap();
-    let out = Command::new("wrk")
-        .args(args)
-        .arg("-s")
-        .arg(&script)
-        .arg(url)
-        .output()
-        .expect("wrk is installed by ./dev bench");
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter(|l| l.starts_with("Requests/sec") || l.trim_start().starts_with("p50"))
-        .map(|l| format!("  {}\n", l.trim()))
-        .collect()
+    wrk(url, None, token, data, args)
 }
 
 /// Identity figures: GET /me at 1000 connections on SQLite and Postgres, argon2id cost and

@@ -6,15 +6,7 @@ use crate::support::{Server, client_with_token, plugins_dir};
 
 /// How many times the AI gateway's `complete` ran, from `/metrics`.
 async fn gateway_calls(server: &Server) -> u64 {
-    let text = server
-        .anonymous
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = server.text(&server.anonymous, "/metrics").await;
     text.lines()
         .filter(|l| {
             l.starts_with("tessera_plugin_calls_total")

@@ -750,15 +750,7 @@ async fn the_openapi_document_covers_every_route_with_examples_and_errors() {
         assert!(!body["example"].is_null(), "{path}: {body}");
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
-    let html = server
-        .anonymous
-        .get(server.url("/docs"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.text(&server.anonymous, "/docs").await;
     assert!(html.contains("/openapi.json"), "{html}");
 }
 

@@ -64,15 +64,7 @@ async fn failures_are_counted_per_plugin_and_kind_in_metrics() {
     assert_eq!(status, 504);
     let (status, _) = server.grade(fixture_request("ok")).await;
     assert_eq!(status, 200);
-    let text = server
-        .http
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = server.text(&server.http, "/metrics").await;
     assert!(
         text.contains(
             r#"tessera_plugin_errors_total{kind="timeout",plugin="fixture-loop",version="0.1.0"} 1"#

@@ -287,6 +287,18 @@ impl Server {
         body
     }
 
+    /// GET `path` with `client` as text.
+    pub async fn text(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// POST JSON with `client`.
     pub async fn post_as(
         &self,

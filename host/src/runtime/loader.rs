@@ -248,42 +248,23 @@ impl Runtime {
                 plugin: id.clone(),
                 reason: format!("cannot link: {e:#}"),
             })?;
+        let mismatch = |e: wasmtime::Error| LoadError::WrongWorld {
+            plugin: id.clone(),
+            world: manifest.world,
+            found: format!("does not match its types: {e:#}"),
+        };
         let pre = match manifest.world {
             World::Grader => {
-                WorldPre::Grader(v0::GraderPluginPre::new(instance_pre).map_err(|e| {
-                    LoadError::WrongWorld {
-                        plugin: id.clone(),
-                        world: manifest.world,
-                        found: format!("does not match its types: {e:#}"),
-                    }
-                })?)
+                WorldPre::Grader(v0::GraderPluginPre::new(instance_pre).map_err(mismatch)?)
             }
             World::CodeRunner => WorldPre::CodeRunner(
-                v0::code_runner_world::CodeRunnerPluginPre::new(instance_pre).map_err(|e| {
-                    LoadError::WrongWorld {
-                        plugin: id.clone(),
-                        world: manifest.world,
-                        found: format!("does not match its types: {e:#}"),
-                    }
-                })?,
+                v0::code_runner_world::CodeRunnerPluginPre::new(instance_pre).map_err(mismatch)?,
             ),
             World::Safety => WorldPre::Safety(
-                v0::safety_world::SafetyPluginPre::new(instance_pre).map_err(|e| {
-                    LoadError::WrongWorld {
-                        plugin: id.clone(),
-                        world: manifest.world,
-                        found: format!("does not match its types: {e:#}"),
-                    }
-                })?,
+                v0::safety_world::SafetyPluginPre::new(instance_pre).map_err(mismatch)?,
             ),
             World::Llm => {
-                WorldPre::Llm(v0::llm_world::LlmPluginPre::new(instance_pre).map_err(|e| {
-                    LoadError::WrongWorld {
-                        plugin: id.clone(),
-                        world: manifest.world,
-                        found: format!("does not match its types: {e:#}"),
-                    }
-                })?)
+                WorldPre::Llm(v0::llm_world::LlmPluginPre::new(instance_pre).map_err(mismatch)?)
             }
             _ => WorldPre::Untyped(instance_pre),
         };
