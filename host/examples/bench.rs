@@ -548,34 +548,36 @@ fn wrk_post(url: &str, body: &str, token: &str, data: &Path, args: &[&str]) -> S
     wrk(url, Some(body), token, data, args)
 }
 
+/// Warms up, then prints the latency a lone client sees (1 connection, 5 s) and the
+/// throughput under `connections` (2 threads, 10 s) for POSTs of `body` to `url`.
+fn post_figures(title: &str, url: &str, body: &str, token: &str, data: &Path, connections: u32) {
+    let _ = wrk_post(url, body, token, data, &["-t1", "-c4", "-d2s"]);
+    println!("\n{title} with wrk, 1 connection, 5 s:");
+    print!(
+        "{}",
+        wrk_post(url, body, token, data, &["-t1", "-c1", "-d5s", "--latency"])
+    );
+    println!("same, 2 threads, {connections} connections, 10 s:");
+    let c = format!("-c{connections}");
+    print!(
+        "{}",
+        wrk_post(url, body, token, data, &["-t2", &c, "-d10s", "--latency"])
+    );
+}
+
 fn sandbox_http(data: &Path) {
     let plugins = repo().join("plugins").display().to_string();
     let served = serve(data, &plugins);
     let url = format!("http://127.0.0.1:{}/api/v1/sandbox/run", served.port);
     let token = bench_token(data, served.port);
     let body = r#"{"code":"print('hi')"}"#;
-    let _ = wrk_post(&url, body, &token, data, &["-t1", "-c4", "-d2s"]);
-    println!("\nPOST /api/v1/sandbox/run print(\"hi\") with wrk, 1 connection, 5 s:");
-    print!(
-        "{}",
-        wrk_post(
-            &url,
-            body,
-            &token,
-            data,
-            &["-t1", "-c1", "-d5s", "--latency"]
-        )
-    );
-    println!("same, 2 threads, 8 connections, 10 s:");
-    print!(
-        "{}",
-        wrk_post(
-            &url,
-            body,
-            &token,
-            data,
-            &["-t2", "-c8", "-d10s", "--latency"]
-        )
+    post_figures(
+        "POST /api/v1/sandbox/run print(\"hi\")",
+        &url,
+        body,
+        &token,
+        data,
+        8,
     );
     drop(served);
 
@@ -886,30 +888,13 @@ fn chat(data: &Path) {
     let url = format!("http://127.0.0.1:{}/v1/chat/completions", served.port);
     let token = bench_token(data, served.port);
     let body = r#"{"model":"tessera-offline","messages":[{"role":"user","content":"How do for loops work in Python?"}]}"#;
-    let _ = wrk_post(&url, body, &token, data, &["-t1", "-c4", "-d2s"]);
-    println!(
-        "\nPOST /v1/chat/completions (safety screen + ai-gateway, offline model) with wrk, 1 connection, 5 s:"
-    );
-    print!(
-        "{}",
-        wrk_post(
-            &url,
-            body,
-            &token,
-            data,
-            &["-t1", "-c1", "-d5s", "--latency"]
-        )
-    );
-    println!("same, 2 threads, 32 connections, 10 s:");
-    print!(
-        "{}",
-        wrk_post(
-            &url,
-            body,
-            &token,
-            data,
-            &["-t2", "-c32", "-d10s", "--latency"]
-        )
+    post_figures(
+        "POST /v1/chat/completions (safety screen + ai-gateway, offline model)",
+        &url,
+        body,
+        &token,
+        data,
+        32,
     );
 }
 
@@ -998,30 +983,13 @@ fn gateway_overhead(data: &Path) {
     let url = format!("http://127.0.0.1:{}/v1/chat/completions", served.port);
     let token = bench_token(data, served.port);
     let body = r#"{"model":"gpt-bench","messages":[{"role":"user","content":"How do for loops work in Python?"}]}"#;
-    let _ = wrk_post(&url, body, &token, data, &["-t1", "-c4", "-d2s"]);
-    println!(
-        "\nPOST /v1/chat/completions to a provider that answers instantly (gateway overhead), 1 connection, 5 s:"
-    );
-    print!(
-        "{}",
-        wrk_post(
-            &url,
-            body,
-            &token,
-            data,
-            &["-t1", "-c1", "-d5s", "--latency"]
-        )
-    );
-    println!("same, 2 threads, 32 connections, 10 s:");
-    print!(
-        "{}",
-        wrk_post(
-            &url,
-            body,
-            &token,
-            data,
-            &["-t2", "-c32", "-d10s", "--latency"]
-        )
+    post_figures(
+        "POST /v1/chat/completions to a provider that answers instantly (gateway overhead)",
+        &url,
+        body,
+        &token,
+        data,
+        32,
     );
 }
 

@@ -3,8 +3,8 @@
 //! (`auth::roles`).
 
 use axum::extract::FromRequestParts;
-use axum::http::header;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 
 use super::AppState;
 use super::error::ApiError;
@@ -42,9 +42,8 @@ impl Caller {
 }
 
 /// Checks the `Authorization: Bearer` header of a request.
-pub fn authenticate(parts: &Parts, state: &AppState) -> Result<Caller, ApiError> {
-    let value = parts
-        .headers
+pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
+    let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::Unauthorized("missing `Authorization: Bearer <token>`".into()))?;
     let token = value
@@ -75,6 +74,6 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        authenticate(parts, state)
+        authenticate(&parts.headers, state)
     }
 }

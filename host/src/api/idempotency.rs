@@ -60,7 +60,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         return field_error("must be 1 to 255 visible ASCII characters");
     };
     let (parts, body) = request.into_parts();
-    let scope = match caller::authenticate(&parts, &state) {
+    let scope = match caller::authenticate(&parts.headers, &state) {
         Ok(c) => format!("user:{}", c.user_id()),
         Err(_) => parts
             .extensions

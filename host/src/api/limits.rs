@@ -65,9 +65,11 @@ pub async fn limit(
     next: Next,
 ) -> Response {
     let ip = client_ip(&request);
-    let (parts, body) = request.into_parts();
-    let caller = caller::authenticate(&parts, &state).ok();
-    request = Request::from_parts(parts, body);
+    // Auth routes count per address, so their token (if any) need not be checked here.
+    let caller = match class {
+        RateClass::Auth => None,
+        _ => caller::authenticate(request.headers(), &state).ok(),
+    };
     let limits = state.limits;
     let (key, limit) = match (class, &caller) {
         (RateClass::Auth, _) => (format!("auth:ip:{ip}"), limits.auth),

@@ -76,12 +76,18 @@ fn me_of(user: User, profile: Option<Profile>) -> Me {
     }
 }
 
-async fn current(state: &AppState, caller: &Caller) -> Result<User, ApiError> {
-    state
+fn gone() -> ApiError {
+    ApiError::Unauthorized("the token's account no longer exists".into())
+}
+
+/// The caller's account and profile, in one query.
+async fn current(state: &AppState, caller: &Caller) -> Result<Me, ApiError> {
+    let (user, profile) = state
         .db
-        .user_by_id(caller.user_id())
+        .user_with_profile(caller.user_id())
         .await?
-        .ok_or_else(|| ApiError::Unauthorized("the token's account no longer exists".into()))
+        .ok_or_else(gone)?;
+    Ok(me_of(user, profile))
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
@@ -91,12 +97,7 @@ pub(super) async fn me(
     caller: Caller,
 ) -> Result<Json<Me>, ApiError> {
     caller.require(Permission::ViewOwnProfile)?;
-    let (user, profile) = state
-        .db
-        .user_with_profile(caller.user_id())
-        .await?
-        .ok_or_else(|| ApiError::Unauthorized("the token's account no longer exists".into()))?;
-    Ok(Json(me_of(user, profile)))
+    Ok(Json(current(&state, &caller).await?))
 }
 
 /// `PATCH /api/v1/me/profile`: any subset of these; `null` clears `bio` / `avatar_url`.
@@ -229,11 +230,9 @@ pub(super) async fn update_profile(
 ) -> Result<Json<Me>, ApiError> {
     caller.require(Permission::EditOwnProfile)?;
     let patch = body.check()?;
-    let user = current(&state, &caller).await?;
-    state.db.update_profile(&user.id, &patch).await?;
-    let user = current(&state, &caller).await?;
-    let profile = state.db.profile(&user.id).await?;
-    Ok(Json(me_of(user, profile)))
+    // Updating a deleted account changes no row; reading it back then says it is gone.
+    state.db.update_profile(caller.user_id(), &patch).await?;
+    Ok(Json(current(&state, &caller).await?))
 }
 
 /// Everything stored about the caller (seed 001 §11.2, seed 002 §12.1).
@@ -256,13 +255,12 @@ pub(super) async fn export(
     caller: Caller,
 ) -> Result<Json<Export>, ApiError> {
     caller.require(Permission::ViewOwnProfile)?;
-    let user = current(&state, &caller).await?;
-    let profile = state.db.profile(&user.id).await?;
-    let sessions = state.db.sessions_of(&user.id).await?;
-    let audit_events = state.db.audit_events_of(&user.id).await?;
+    let account = current(&state, &caller).await?;
+    let sessions = state.db.sessions_of(&account.id).await?;
+    let audit_events = state.db.audit_events_of(&account.id).await?;
     Ok(Json(Export {
         exported_at: rfc3339(crate::store::now_ms()),
-        account: me_of(user, profile),
+        account,
         sessions,
         audit_events,
     }))
@@ -275,7 +273,8 @@ pub(super) async fn delete_me(
     caller: Caller,
 ) -> Result<StatusCode, ApiError> {
     caller.require(Permission::EditOwnProfile)?;
-    let user = current(&state, &caller).await?;
-    state.db.delete_user(&user.id).await?;
+    if !state.db.delete_user(caller.user_id()).await? {
+        return Err(gone());
+    }
     Ok(StatusCode::NO_CONTENT)
 }

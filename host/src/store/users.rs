@@ -126,8 +126,8 @@ fn json_column(row: &AnyRow, name: &str) -> Result<serde_json::Value, StoreError
     serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("{name}: {e}")))
 }
 
-/// A profile from `row`, whose update time is in column `updated_at_column`.
-fn profile_from(row: &AnyRow, updated_at_column: &str) -> Result<Profile, StoreError> {
+/// A profile from a row of [`Db::user_with_profile`].
+fn profile_from(row: &AnyRow) -> Result<Profile, StoreError> {
     Ok(Profile {
         bio: row.try_get("bio")?,
         avatar_url: row.try_get("avatar_url")?,
@@ -138,7 +138,7 @@ fn profile_from(row: &AnyRow, updated_at_column: &str) -> Result<Profile, StoreE
         total_xp: row.try_get("total_xp")?,
         longest_streak: row.try_get("longest_streak")?,
         total_study_time: row.try_get("total_study_time")?,
-        updated_at: row.try_get(updated_at_column)?,
+        updated_at: row.try_get("profile_updated_at")?,
     })
 }
 
@@ -236,21 +236,10 @@ impl Db {
         };
         let user = user_from(&row)?;
         let profile = match row.try_get::<Option<String>, _>("profile_user")? {
-            Some(_) => Some(profile_from(&row, "profile_updated_at")?),
+            Some(_) => Some(profile_from(&row)?),
             None => None,
         };
         Ok(Some((user, profile)))
-    }
-
-    /// The user's profile.
-    pub async fn profile(&self, user_id: &str) -> Result<Option<Profile>, StoreError> {
-        let row = sqlx::query("SELECT * FROM profiles WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref()
-            .map(|r| profile_from(r, "updated_at"))
-            .transpose()
     }
 
     /// Applies `patch` to the user and their profile in one transaction.
