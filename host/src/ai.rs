@@ -1,6 +1,10 @@
 //! AI requests, from the OpenAI-compatible routes and from plugins' `llm` import alike:
 //! the safety gate screens every user message first (a crisis never reaches a model and
-//! answers with the crisis response), then the AI gateway plugin completes the request.
+//! answers with the crisis response), the cost guard (`budget`) decides whether the
+//! feature gets its models, templates or a refusal, then the AI gateway plugin completes
+//! the request and the completion is charged and recorded.
+
+pub mod budget;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -33,6 +37,9 @@ pub enum AiError {
     /// The gateway refused or failed the request.
     #[error("the AI gateway answered an error")]
     Llm(LlmError),
+    /// A budget is used up (HTTP 429 with the refusal's code).
+    #[error("{}", .0.message)]
+    Budget(budget::Refusal),
 }
 
 /// Gated access to the AI gateway.
@@ -41,6 +48,38 @@ pub struct Ai {
     db: Db,
     usage: ai_usage::UsageRecorder,
     prices: Prices,
+    budget: Arc<budget::Budget>,
+    max_prompt_bytes: usize,
+}
+
+/// The operator's AI settings.
+#[derive(Debug, Clone)]
+pub struct AiSettings {
+    /// Model prices.
+    pub prices: Prices,
+    /// Budgets and the degradation order.
+    pub budgets: budget::BudgetPolicy,
+    /// Largest prompt accepted, bytes.
+    pub max_prompt_bytes: usize,
+}
+
+impl Default for AiSettings {
+    fn default() -> Self {
+        Self {
+            prices: Prices::default(),
+            budgets: budget::BudgetPolicy::default(),
+            max_prompt_bytes: 64 * 1024,
+        }
+    }
+}
+
+/// A completion and how it was served.
+#[derive(Debug)]
+pub struct Completion {
+    /// The gateway's answer.
+    pub response: ChatResponse,
+    /// Whether the cost guard sent it to the offline model's templates.
+    pub degraded: bool,
 }
 
 /// US dollars per million tokens, by model: `{"model": {"input": 0.15, "output": 0.6}}`.
@@ -85,23 +124,51 @@ pub struct Origin<'a> {
     pub plugin: Option<&'a str>,
 }
 
+/// The offline model, which the cost guard falls back to.
+const OFFLINE_MODEL: &str = "tessera-offline";
+
 impl Ai {
-    /// AI over the plugins in `registry`; stopped crises and usage are logged in `db`.
-    pub fn new(registry: Arc<Registry>, db: Db, prices: Prices) -> Self {
+    /// AI over the plugins in `registry`; stopped crises and usage are logged in `db`,
+    /// budget counters kept in `kv`.
+    pub fn new(
+        registry: Arc<Registry>,
+        db: Db,
+        kv: Arc<dyn crate::kv::Kv>,
+        settings: AiSettings,
+    ) -> Self {
         Self {
             registry,
             usage: ai_usage::UsageRecorder::start(db.clone()),
+            budget: Arc::new(budget::Budget::new(settings.budgets, kv, db.clone())),
             db,
-            prices,
+            prices: settings.prices,
+            max_prompt_bytes: settings.max_prompt_bytes,
         }
     }
 
-    /// Screens the request's user messages, then asks the gateway.
+    /// The cost guard.
+    pub fn budget(&self) -> &budget::Budget {
+        &self.budget
+    }
+
+    /// Largest prompt accepted, bytes.
+    pub fn max_prompt_bytes(&self) -> usize {
+        self.max_prompt_bytes
+    }
+
+    /// Screens the request's user messages, applies the cost guard, then asks the
+    /// gateway.
     pub async fn complete(
         &self,
         request: &ChatRequest,
         origin: Origin<'_>,
-    ) -> Result<ChatResponse, AiError> {
+    ) -> Result<Completion, AiError> {
+        self.screen(request, origin).await?;
+        self.complete_unscreened(request, origin).await
+    }
+
+    /// Stops the request if a user message is a crisis.
+    async fn screen(&self, request: &ChatRequest, origin: Origin<'_>) -> Result<(), AiError> {
         for m in request.messages.iter().filter(|m| m.role == Role::User) {
             let verdict = match safety::screen(&self.registry, &m.content, None).await {
                 Ok(v) => v,
@@ -129,6 +196,32 @@ impl Ai {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// The cost guard and the gateway, without the safety screen: only for requests that
+    /// were screened, or that come from the safety filters themselves (model
+    /// confirmation), which would otherwise screen their own question forever.
+    async fn complete_unscreened(
+        &self,
+        request: &ChatRequest,
+        origin: Origin<'_>,
+    ) -> Result<Completion, AiError> {
+        let degraded = match self.budget.check(origin.user_id, &request.feature).await {
+            budget::Decision::Proceed => false,
+            budget::Decision::Template => true,
+            budget::Decision::Refuse(r) => return Err(AiError::Budget(r)),
+        };
+        let templated;
+        let request = if degraded {
+            templated = ChatRequest {
+                model: Some(OFFLINE_MODEL.into()),
+                ..request.clone()
+            };
+            &templated
+        } else {
+            request
+        };
         let gateway = self
             .registry
             .snapshot()
@@ -142,6 +235,27 @@ impl Ai {
             .complete(&gateway, request)
             .await?
             .map_err(AiError::Llm)?;
+        // A cached answer costs nothing. The offline model spends no token budget (it
+        // costs nothing to run), though an operator may price it for reports.
+        let cost = if response.cached {
+            0
+        } else {
+            cost_micro_usd(
+                &self.prices,
+                &response.model,
+                response.usage.input_tokens,
+                response.usage.output_tokens,
+            )
+        };
+        if !response.cached {
+            // Charged before answering, so the caller's next request sees it.
+            let tokens = if response.model == OFFLINE_MODEL {
+                0
+            } else {
+                u64::from(response.usage.input_tokens) + u64::from(response.usage.output_tokens)
+            };
+            self.budget.charge(origin.user_id, tokens, cost).await;
+        }
         self.usage.record(ai_usage::Usage {
             at: crate::store::now_ms(),
             user_hash: origin.user_id.map(ai_usage::user_hash),
@@ -152,14 +266,9 @@ impl Ai {
             output_tokens: response.usage.output_tokens,
             latency_ms: started.elapsed().as_millis() as u64,
             cached: response.cached,
-            cost_micro_usd: cost_micro_usd(
-                &self.prices,
-                &response.model,
-                response.usage.input_tokens,
-                response.usage.output_tokens,
-            ),
+            cost_micro_usd: cost,
         });
-        Ok(response)
+        Ok(Completion { response, degraded })
     }
 }
 
@@ -188,6 +297,9 @@ fn to_import_error(e: AiError) -> import::LlmError {
             LlmError::SchemaMismatch(m) => import::LlmError::SchemaMismatch(m),
             LlmError::Blocked(m) => import::LlmError::Blocked(m),
         },
+        AiError::Budget(r) => {
+            import::LlmError::BudgetExceeded(format!("{}: {}", r.code, r.message))
+        }
         other => import::LlmError::Unavailable(other.to_string()),
     }
 }
@@ -205,9 +317,20 @@ impl LlmBackend for Ai {
                 surface: "plugin",
                 plugin: Some(&caller),
             };
-            let r = Ai::complete(&self, &to_gateway(request), origin)
-                .await
-                .map_err(to_import_error)?;
+            let request = to_gateway(request);
+            let is_safety_filter = self
+                .registry
+                .snapshot()
+                .safety
+                .iter()
+                .any(|p| p.plugin_ref().to_string() == caller);
+            let r = if is_safety_filter {
+                self.complete_unscreened(&request, origin).await
+            } else {
+                Ai::complete(&self, &request, origin).await
+            }
+            .map_err(to_import_error)?
+            .response;
             Ok(import::ChatResponse {
                 content: r.content,
                 model: r.model,

@@ -79,6 +79,18 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+    /// Changes a user's plan tier, which picks their daily AI token budget
+    /// (`--ai-daily-tokens`).
+    SetTier {
+        /// E-mail address.
+        #[arg(long)]
+        email: String,
+        /// A tier name, e.g. free or premium (1-32 characters of a-z, 0-9, _ and -).
+        #[arg(long)]
+        tier: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }
 
 /// The database.
@@ -218,10 +230,41 @@ pub struct ServeArgs {
     pub identity: IdentityArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
-    /// Model prices for the AI cost report, JSON: {"model": {"input": 0.15, "output":
-    /// 0.6}} in US dollars per million tokens (unlisted models cost 0).
+    #[command(flatten)]
+    pub ai: AiArgs,
+}
+
+/// Prices, budgets and limits of AI requests (docs/ai-gateway.md, "Cost guard").
+#[derive(Debug, Clone, clap::Args)]
+pub struct AiArgs {
+    /// Model prices for the AI cost report and the spend cap, JSON: {"model": {"input":
+    /// 0.15, "output": 0.6}} in US dollars per million tokens (unlisted models cost 0).
     #[arg(long, env = "TESSERA_AI_PRICES")]
     pub ai_prices: Option<String>,
+    /// Daily token budget of each user by plan tier (`users.tier`), JSON {"free": 50000,
+    /// "premium": 500000}; a tier not listed gets `free`'s budget; 0 means unlimited.
+    #[arg(
+        long,
+        env = "TESSERA_AI_DAILY_TOKENS",
+        default_value = r#"{"free": 50000, "premium": 500000}"#
+    )]
+    pub ai_daily_tokens: String,
+    /// Global monthly AI spend cap in US dollars (priced by --ai-prices); none: no cap.
+    /// Alerts are recorded at 50, 80, 95 and 100 %.
+    #[arg(long, env = "TESSERA_AI_MONTHLY_CAP_USD")]
+    pub ai_monthly_cap_usd: Option<f64>,
+    /// Share of the monthly cap (percent) past which degradable features are answered
+    /// from templates and deferrable ones pause.
+    #[arg(long, env = "TESSERA_AI_DEGRADE_AT_PERCENT", default_value_t = 95,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub ai_degrade_at_percent: u8,
+    /// Feature classes for degradation, JSON {"feature": "core" | "degradable" |
+    /// "deferrable"}, merged over the defaults (docs/ai-gateway.md).
+    #[arg(long, env = "TESSERA_AI_FEATURES")]
+    pub ai_features: Option<String>,
+    /// Largest prompt (all messages' text) accepted by AI routes, in bytes.
+    #[arg(long, env = "TESSERA_AI_MAX_PROMPT_BYTES", default_value_t = 64 * 1024)]
+    pub ai_max_prompt_bytes: usize,
 }
 
 /// Limits and capacity of the code sandbox (`/api/v1/sandbox/*`).

@@ -121,6 +121,25 @@ fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     linked
 }
 
+/// Prices, budgets and limits of AI requests from the flags.
+fn ai_settings(args: &crate::cli::AiArgs) -> anyhow::Result<crate::ai::AiSettings> {
+    Ok(crate::ai::AiSettings {
+        prices: match &args.ai_prices {
+            Some(json) => crate::ai::parse_prices(json)
+                .map_err(|e| anyhow::anyhow!("--ai-prices (TESSERA_AI_PRICES): {e}"))?,
+            None => Default::default(),
+        },
+        budgets: crate::ai::budget::BudgetPolicy::parse(
+            &args.ai_daily_tokens,
+            args.ai_monthly_cap_usd,
+            args.ai_degrade_at_percent,
+            args.ai_features.as_deref(),
+        )
+        .map_err(|e| anyhow::anyhow!(e))?,
+        max_prompt_bytes: args.ai_max_prompt_bytes,
+    })
+}
+
 /// Runs the HTTP server until SIGINT/SIGTERM, draining in-flight requests.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -141,11 +160,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             auth: identity.rate_limit_auth,
         },
         sandbox: args.sandbox.settings(),
-        ai_prices: match &args.ai_prices {
-            Some(json) => crate::ai::parse_prices(json)
-                .map_err(|e| anyhow::anyhow!("TESSERA_AI_PRICES: {e}"))?,
-            None => Default::default(),
-        },
+        ai: ai_settings(&args.ai)?,
     };
     let state = AppState::new(registry.clone(), services);
     let listener = tokio::net::TcpListener::bind(args.addr)

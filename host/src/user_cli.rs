@@ -91,6 +91,22 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<Outcome> {
             println!("{} is now {role}", user.email);
             Ok(Outcome(true))
         }
+        UserCommand::SetTier { email, tier, data } => {
+            if !(1..=32).contains(&tier.len())
+                || !tier
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+            {
+                bail!("--tier: `{tier}` must be 1-32 characters of a-z, 0-9, _ and -");
+            }
+            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            let Some(user) = db.user_by_email(&email).await? else {
+                bail!("no account with e-mail address {email}");
+            };
+            db.set_tier(&user.id, &tier, None).await?;
+            println!("{} is now on tier {tier}", user.email);
+            Ok(Outcome(true))
+        }
     }
 }
 

@@ -46,7 +46,7 @@ async fn completions_come_from_the_gateway_and_crises_never_reach_it() {
         r["choices"][0]["message"]["content"]
             .as_str()
             .unwrap()
-            .contains("How do for loops work"),
+            .contains("for loops"),
         "{r}"
     );
     assert!(r["usage"]["total_tokens"].as_u64().unwrap() > 0);
@@ -89,7 +89,7 @@ async fn completions_come_from_the_gateway_and_crises_never_reach_it() {
     );
     let body = r.text().await.unwrap();
     assert!(
-        body.contains("chat.completion.chunk") && body.contains("what is a list"),
+        body.contains("chat.completion.chunk") && body.contains("a list"),
         "{body}"
     );
     assert!(body.trim_end().ends_with("data: [DONE]"), "{body}");
@@ -168,7 +168,7 @@ async fn a_plugins_llm_calls_pass_the_safety_gate_too() {
     assert_eq!(status, 200, "{r}");
     let feedback = r["feedback"].as_str().unwrap();
     assert!(feedback.starts_with("tessera-offline: "), "{feedback}");
-    assert!(feedback.contains("How do while loops end"), "{feedback}");
+    assert!(feedback.contains("while loops"), "{feedback}");
     let calls = gateway_calls(&server).await;
 
     let (_, r) = server.grade(ask("i want to end my life")).await;
@@ -277,13 +277,13 @@ async fn a_configured_provider_answers_and_never_sees_a_crisis() {
     assert_eq!(r["model"], "gpt-test");
     assert_eq!(r["usage"]["total_tokens"], 11);
     assert_eq!(upstream.hits(), 1);
-    let seen = upstream.last.lock().unwrap().clone();
+    let seen = upstream.last();
     assert_eq!(seen["model"], "gpt-test");
     assert!(
-        seen["_authorization"]
+        seen["_head"]
             .as_str()
             .unwrap()
-            .contains("Bearer sk-test"),
+            .contains("authorization: bearer sk-local"),
         "{seen}"
     );
 
@@ -296,7 +296,12 @@ async fn a_configured_provider_answers_and_never_sees_a_crisis() {
     assert_eq!(status, 422, "{r}");
     assert_eq!(r["error"]["details"]["field"], "model");
 
-    for (behaviour, status) in [(Behaviour::RateLimit, 429), (Behaviour::Garbage, 502)] {
+    // A 429 is retried (3 attempts by default) before it reaches the caller; garbage is
+    // not retried on the same model.
+    for (behaviour, status, hits) in [
+        (Behaviour::RateLimit(Some("0")), 429, 3),
+        (Behaviour::Garbage, 502, 1),
+    ] {
         let failing = Upstream::start(behaviour).await;
         let dir = gateway_plugin_dir(failing.port);
         let safety = plugins_dir().join("safety-filter");
@@ -318,6 +323,6 @@ async fn a_configured_provider_answers_and_never_sees_a_crisis() {
         let body: Value = r.json().await.unwrap();
         assert_eq!(got, status, "{body}");
         assert!(body["error"]["code"].is_string(), "{body}");
-        assert_eq!(failing.hits(), 1);
+        assert_eq!(failing.hits(), hits);
     }
 }

@@ -2,8 +2,10 @@
 //! Fixture components are built by `./dev test` into dist/components/.
 
 mod bad_input;
+mod budget;
 mod chat;
 mod cli;
+mod gateway;
 mod grants;
 mod identity;
 mod lifecycle;

@@ -102,3 +102,127 @@ async fn only_admins_and_services_screen_and_bad_input_is_named() {
         assert_eq!(v["error"]["details"]["field"], field, "{v}");
     }
 }
+
+/// The safety-filter plugin with model confirmation switched on.
+fn confirming_filter() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = std::fs::read_to_string(plugins_dir().join("safety-filter/plugin.toml"))
+        .unwrap()
+        .replace(
+            "component = \"../../dist/components/safety_filter.wasm\"",
+            &format!(
+                "component = {:?}",
+                crate::support::component("safety_filter.wasm")
+                    .display()
+                    .to_string()
+            ),
+        )
+        .replace("timeout_ms = 200", "timeout_ms = 10000")
+        .replace(
+            "model_confirmation = \"off\"",
+            "model_confirmation = \"on\"",
+        );
+    assert!(manifest.contains("model_confirmation = \"on\""));
+    std::fs::write(dir.path().join("plugin.toml"), manifest).unwrap();
+    dir
+}
+
+/// Stage (b): a model may escalate an ambiguous concern to a crisis, never clear it.
+#[tokio::test]
+async fn a_model_can_confirm_an_ambiguous_concern_as_a_crisis() {
+    use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
+    let upstream = Upstream::start(Behaviour::Say(
+        r#"{"level": "crisis", "categories": ["self-harm"]}"#.into(),
+    ))
+    .await;
+    let gateway = gateway_with(
+        &[provider("a", Wire::OpenAi, upstream.port, &["gpt-a"])],
+        &[("routes", json!({ "default": ["gpt-a"] }))],
+    );
+    let filter = confirming_filter();
+    let server = Server::start(&[filter.path().to_owned(), gateway.path().to_owned()]).await;
+
+    let (status, v) = screen(
+        &server,
+        &server.http,
+        json!({ "text": "I feel worthless", "region": "US" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["level"], "crisis", "{v}");
+    assert_eq!(v["categories"][0], "self-harm");
+    assert!(
+        v["response"]["message"].as_str().unwrap().contains("988"),
+        "{v}"
+    );
+    assert_eq!(upstream.hits(), 1);
+    let asked = upstream.last();
+    assert!(asked.to_string().contains("I feel worthless"), "{asked}");
+
+    // The model says "only distress": the concern stays a concern.
+    upstream.set(Behaviour::Say(
+        r#"{"level": "concern", "categories": []}"#.into(),
+    ));
+    let (_, v) = screen(
+        &server,
+        &server.http,
+        json!({ "text": "I'm so depressed lately" }),
+    )
+    .await;
+    assert_eq!(v["level"], "concern", "{v}");
+    assert_eq!(upstream.hits(), 2);
+    // Clear text and deterministic crises never wait for a model.
+    let (_, v) = screen(
+        &server,
+        &server.http,
+        json!({ "text": "what is a for loop" }),
+    )
+    .await;
+    assert_eq!(v["level"], "none");
+    let (_, v) = screen(
+        &server,
+        &server.http,
+        json!({ "text": "I want to kill myself" }),
+    )
+    .await;
+    assert_eq!(v["level"], "crisis");
+    assert_eq!(upstream.hits(), 2);
+    // A failing model leaves the deterministic verdict.
+    upstream.set(Behaviour::Fail(503));
+    let (status, v) = screen(
+        &server,
+        &server.http,
+        json!({ "text": "nobody cares about me" }),
+    )
+    .await;
+    assert_eq!((status, v["level"].as_str()), (200, Some("concern")), "{v}");
+
+    // On an AI path, a confirmed crisis gets the crisis response; the chat itself never
+    // reaches the provider (only the confirmation question did).
+    upstream.set(Behaviour::Say(
+        r#"{"level": "crisis", "categories": ["suicide"]}"#.into(),
+    ));
+    let student = client_with_token(
+        server.register("student").await["access_token"]
+            .as_str()
+            .unwrap(),
+    );
+    let before = upstream.hits();
+    let r: Value = student
+        .post(server.url("/v1/chat/completions"))
+        .json(&json!({ "messages": [{ "role": "user", "content": "I can't cope anymore with anything" }] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["model"], "tessera-safety", "{r}");
+    assert_eq!(r["choices"][0]["finish_reason"], "content_filter");
+    assert_eq!(upstream.hits(), before + 1);
+    assert_eq!(
+        upstream.last()["messages"][0]["role"],
+        "system",
+        "the one call was the confirmation question"
+    );
+}

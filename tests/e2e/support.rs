@@ -167,6 +167,8 @@ pub struct Server {
     pub token: String,
     /// The database URL the server uses.
     pub database_url: String,
+    /// The Redis key prefix it uses, on the shared backend.
+    pub redis_prefix: Option<String>,
     postgres_db: Option<String>,
 }
 
@@ -184,7 +186,6 @@ impl Server {
     /// Starts the binary on `backend`, creates a super admin with the CLI, signs in, and
     /// waits until it is ready. Rate limits are lifted unless `extra` sets them.
     pub async fn start_on(backend: Backend, dirs: &[PathBuf], extra: &[&str]) -> Server {
-        warm_compile_cache();
         let (database_url, postgres_db) = match backend {
             Backend::Embedded => {
                 let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-db");
@@ -197,18 +198,43 @@ impl Server {
                 (url, Some(name))
             }
         };
+        let redis_prefix = (backend == Backend::Shared).then(|| format!("{}:", unique("e2e")));
+        Self::launch(database_url, postgres_db, redis_prefix, dirs, extra).await
+    }
+
+    /// A second server on this one's database and Redis (a replica), with its own
+    /// plugin folders and flags. It does not drop the shared database.
+    pub async fn replica(&self, dirs: &[PathBuf], extra: &[&str]) -> Server {
+        Self::launch(
+            self.database_url.clone(),
+            None,
+            self.redis_prefix.clone(),
+            dirs,
+            extra,
+        )
+        .await
+    }
+
+    async fn launch(
+        database_url: String,
+        postgres_db: Option<String>,
+        redis_prefix: Option<String>,
+        dirs: &[PathBuf],
+        extra: &[&str],
+    ) -> Server {
+        warm_compile_cache();
         let mut flags: Vec<String> = vec![
             "--database-url".into(),
             database_url.clone(),
             "--jwt-secret".into(),
             JWT_SECRET.into(),
         ];
-        if backend == Backend::Shared {
+        if let Some(prefix) = &redis_prefix {
             flags.extend([
                 "--redis-url".into(),
                 REDIS.into(),
                 "--redis-prefix".into(),
-                format!("{}:", unique("e2e")),
+                prefix.clone(),
             ]);
         }
         for (flag, lifted) in [
@@ -250,6 +276,7 @@ impl Server {
             anonymous: reqwest::Client::new(),
             token: String::new(),
             database_url,
+            redis_prefix,
             postgres_db,
         };
         server.wait_ready().await;

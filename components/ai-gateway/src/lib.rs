@@ -1,208 +1,175 @@
-//! The first-party AI gateway (`tessera:platform/llm`). A request for a model a
-//! configured provider serves goes to that provider over `wasi:http` (`providers`); every
-//! other request is answered by the offline model (`offline`). Retries, failover, breakers,
-//! caching, schema repair and budgets come with the rest of the AI-gateway issue.
+//! The first-party AI gateway (`tessera:platform/llm`). A request is answered by the models
+//! of its feature's route in order (or the one model it names): each is asked over
+//! `wasi:http` with retries and backoff, behind a circuit breaker per provider shared
+//! through `wasi:keyvalue`; identical requests may be served from a response cache; replies
+//! are checked against the request's JSON Schema with one repair attempt; the offline
+//! model answers when no provider is configured or closes a route as its last resort.
+//!
+//! Layout: pure modules, unit-tested natively — [`config`] (the settings), [`providers`]
+//! (wire formats), [`routes`], [`retry`], [`breaker`], [`cache`], [`schema`], [`offline`]
+//! — and [`gateway`], the request flow over a small trait of host services; the wasm32
+//! glue (`component`, `http`) implements that trait over WASI and exports the interface.
 
+pub mod breaker;
+pub mod cache;
+pub mod config;
+pub mod gateway;
 pub mod offline;
 pub mod providers;
+pub mod retry;
+pub mod routes;
+pub mod schema;
 
-/// The component glue: built only for wasm32, where the exports exist.
+/// The WIT bindings: built only for wasm32, where the imports exist.
 #[cfg(target_arch = "wasm32")]
-mod component {
+mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "tessera:platform/llm-plugin@0.1.0",
         generate_all,
     });
+}
 
-    use exports::tessera::platform::llm::{ChatRequest, ChatResponse, Guest, LlmError, Usage};
-    use tessera::platform::types::{FieldError, Role};
-    use wasi::config::store as config;
-    use wasi::http::outgoing_handler;
-    use wasi::http::types::{Fields, OutgoingBody, OutgoingRequest, Scheme};
+#[cfg(target_arch = "wasm32")]
+mod http;
 
-    use super::providers::{self, Provider};
+/// The component glue: WASI services for [`gateway`] and the `llm` export.
+#[cfg(target_arch = "wasm32")]
+mod component {
+    use std::collections::HashMap;
+    use std::hash::BuildHasher;
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-    /// Most reply bytes read from a provider.
-    const MAX_REPLY: usize = 4 << 20;
+    use super::bindings::exports::tessera::platform::llm::{
+        ChatRequest, ChatResponse, Guest, LlmError, Usage,
+    };
+    use super::bindings::tessera::platform::types::{FieldError, Role};
+    use super::bindings::wasi::config::store as config_store;
+    use super::bindings::wasi::keyvalue::store as kv;
+    use super::bindings::wasi::logging::logging;
+    use super::config::Config;
+    use super::gateway::{self, HttpReply, HttpRequest, Level, Services, Transport};
 
     struct Gateway;
 
-    /// POSTs `body` to `{base_url}/chat/completions`; the reply's status and bytes.
-    fn post(provider: &Provider, body: &str) -> Result<(u16, Vec<u8>), LlmError> {
-        let unavailable = |m: String| LlmError::Unavailable(format!("{}: {m}", provider.name));
-        let (scheme, rest) = match provider.base_url.split_once("://") {
-            Some(("https", rest)) => (Scheme::Https, rest),
-            Some((_, rest)) => (Scheme::Http, rest),
-            None => return Err(unavailable("bad base_url".into())),
-        };
-        let (authority, path) = match rest.find('/') {
-            Some(i) => (&rest[..i], &rest[i..]),
-            None => (rest, ""),
-        };
-        // A known length, not chunked: some providers' servers refuse chunked uploads.
-        let mut headers = vec![
-            ("content-type".to_owned(), b"application/json".to_vec()),
-            (
-                "content-length".to_owned(),
-                body.len().to_string().into_bytes(),
-            ),
-        ];
-        if let Some(key) = &provider.api_key {
-            headers.push(("authorization".into(), format!("Bearer {key}").into_bytes()));
-        }
-        let fields = Fields::from_list(&headers).map_err(|e| unavailable(format!("{e:?}")))?;
-        let request = OutgoingRequest::new(fields);
-        let _ = request.set_method(&wasi::http::types::Method::Post);
-        request
-            .set_scheme(Some(&scheme))
-            .and(request.set_authority(Some(authority)))
-            .and(request.set_path_with_query(Some(&format!("{path}/chat/completions"))))
-            .map_err(|()| unavailable("bad base_url".into()))?;
-        let outgoing = request.body().map_err(|()| unavailable("no body".into()))?;
-        {
-            let stream = outgoing
-                .write()
-                .map_err(|()| unavailable("no body stream".into()))?;
-            for chunk in body.as_bytes().chunks(4096) {
-                stream
-                    .blocking_write_and_flush(chunk)
-                    .map_err(|e| unavailable(format!("write: {e:?}")))?;
-            }
-        }
-        let future =
-            outgoing_handler::handle(request, None).map_err(|e| unavailable(format!("{e:?}")))?;
-        OutgoingBody::finish(outgoing, None).map_err(|e| unavailable(format!("{e:?}")))?;
-        let response = loop {
-            match future.get() {
-                Some(r) => break r,
-                None => future.subscribe().block(),
-            }
-        };
-        let response = response
-            .map_err(|()| unavailable("response taken".into()))?
-            .map_err(|e| unavailable(format!("{e:?}")))?;
-        let status = response.status();
-        let incoming = response
-            .consume()
-            .map_err(|()| unavailable("body taken".into()))?;
-        let stream = incoming
-            .stream()
-            .map_err(|()| unavailable("stream taken".into()))?;
-        let mut bytes = Vec::new();
-        while bytes.len() < MAX_REPLY {
-            match stream.blocking_read(64 * 1024) {
-                Ok(chunk) => bytes.extend_from_slice(&chunk),
-                Err(_) => break,
-            }
-        }
-        Ok((status, bytes))
+    /// WASI behind [`Services`]. Buckets are opened on first use.
+    #[derive(Default)]
+    struct Wasi {
+        buckets: HashMap<String, kv::Bucket>,
+        draws: u64,
     }
 
-    fn configured() -> Result<Vec<Provider>, LlmError> {
-        match config::get("providers") {
-            Ok(Some(text)) => providers::parse(&text).map_err(LlmError::Unavailable),
-            _ => Ok(Vec::new()),
+    impl Wasi {
+        fn bucket(&mut self, name: &str) -> Result<&kv::Bucket, String> {
+            if !self.buckets.contains_key(name) {
+                let bucket = kv::open(name).map_err(|e| format!("{e:?}"))?;
+                self.buckets.insert(name.to_owned(), bucket);
+            }
+            Ok(&self.buckets[name])
         }
+    }
+
+    impl Services for Wasi {
+        fn send(&mut self, request: &HttpRequest) -> Result<HttpReply, Transport> {
+            super::http::send(request)
+        }
+
+        fn kv_get(&mut self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, String> {
+            self.bucket(bucket)?.get(key).map_err(|e| format!("{e:?}"))
+        }
+
+        fn kv_set(&mut self, bucket: &str, key: &str, value: &[u8]) -> Result<(), String> {
+            self.bucket(bucket)?
+                .set(key, value)
+                .map_err(|e| format!("{e:?}"))
+        }
+
+        fn kv_delete(&mut self, bucket: &str, key: &str) -> Result<(), String> {
+            self.bucket(bucket)?
+                .delete(key)
+                .map_err(|e| format!("{e:?}"))
+        }
+
+        fn now_ms(&mut self) -> u64 {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64)
+        }
+
+        fn sleep_ms(&mut self, ms: u64) {
+            // Blocks on a `wasi:clocks` pollable: the instance sleeps, the host does not.
+            std::thread::sleep(Duration::from_millis(ms));
+        }
+
+        fn random(&mut self) -> u64 {
+            // `RandomState`'s keys come from `wasi:random` on wasip2 (std seeds them from
+            // the platform's entropy); hashing a counter with them gives jitter without
+            // another dependency. Not for secrets.
+            self.draws += 1;
+            std::hash::RandomState::new().hash_one(self.draws)
+        }
+
+        fn log(&mut self, level: Level, context: &str, message: &str) {
+            let level = match level {
+                Level::Debug => logging::Level::Debug,
+                Level::Info => logging::Level::Info,
+                Level::Warn => logging::Level::Warn,
+            };
+            logging::log(level, context, message);
+        }
+    }
+
+    fn load_config() -> Result<Config, String> {
+        Config::load(|key| config_store::get(key).map_err(|e| format!("{e:?}")))
     }
 
     impl Guest for Gateway {
         fn complete(request: ChatRequest) -> Result<ChatResponse, LlmError> {
-            if request.messages.is_empty() {
-                return Err(LlmError::InvalidRequest(FieldError {
-                    field: "messages".into(),
-                    message: "must hold at least one message".into(),
-                }));
-            }
-            let providers = configured()?;
-            let provider = match &request.model {
-                Some(model) if model != super::offline::MODEL => {
-                    match providers::for_model(&providers, model) {
-                        Some(p) => Some((p, model.as_str())),
-                        None => {
-                            let mut known: Vec<&str> = providers
-                                .iter()
-                                .flat_map(|p| p.models.iter().map(String::as_str))
-                                .collect();
-                            known.push(super::offline::MODEL);
-                            return Err(LlmError::InvalidRequest(FieldError {
-                                field: "model".into(),
-                                message: format!(
-                                    "unknown model `{model}`; this gateway serves {}",
-                                    known.join(", ")
-                                ),
-                            }));
-                        }
-                    }
-                }
-                _ => None,
+            let request = gateway::Request {
+                feature: request.feature,
+                model: request.model,
+                messages: request
+                    .messages
+                    .into_iter()
+                    .map(|m| {
+                        let role = match m.role {
+                            Role::System => "system",
+                            Role::User => "user",
+                            Role::Assistant => "assistant",
+                        };
+                        (role, m.content)
+                    })
+                    .collect(),
+                max_tokens: request.max_tokens,
+                temperature: request.temperature,
+                response_schema: request.response_schema,
+                allow_cache: request.allow_cache,
             };
-            let turns: Vec<(&str, &str)> = request
-                .messages
-                .iter()
-                .map(|m| {
-                    let role = match m.role {
-                        Role::System => "system",
-                        Role::User => "user",
-                        Role::Assistant => "assistant",
-                    };
-                    (role, m.content.as_str())
-                })
-                .collect();
-            if let Some((provider, model)) = provider {
-                let body =
-                    providers::request_body(model, &turns, request.max_tokens, request.temperature);
-                let (status, reply) = post(provider, &body)?;
-                return match status {
-                    200..=299 => {
-                        let (content, answered_by, input, output) = providers::parse_reply(&reply)
-                            .map_err(|m| {
-                                LlmError::ProviderError(format!("{}: {m}", provider.name))
-                            })?;
-                        Ok(ChatResponse {
-                            content,
-                            model: if answered_by.is_empty() {
-                                model.to_owned()
-                            } else {
-                                answered_by
-                            },
-                            provider: provider.name.clone(),
-                            usage: Usage {
-                                input_tokens: input,
-                                output_tokens: output,
-                            },
-                            cached: false,
-                        })
+            let config = load_config();
+            let mut wasi = Wasi::default();
+            match gateway::complete(&mut wasi, config.as_ref().map_err(String::as_str), &request) {
+                Ok(r) => Ok(ChatResponse {
+                    content: r.content,
+                    model: r.model,
+                    provider: r.provider,
+                    usage: Usage {
+                        input_tokens: r.input_tokens,
+                        output_tokens: r.output_tokens,
+                    },
+                    cached: r.cached,
+                }),
+                Err(e) => Err(match e {
+                    gateway::Error::InvalidRequest(field, message) => {
+                        LlmError::InvalidRequest(FieldError { field, message })
                     }
-                    429 => Err(LlmError::RateLimited(1000)),
-                    500..=599 => Err(LlmError::Unavailable(format!(
-                        "{} answered HTTP {status}",
-                        provider.name
-                    ))),
-                    code => Err(LlmError::ProviderError(format!(
-                        "{} answered HTTP {code}",
-                        provider.name
-                    ))),
-                };
+                    gateway::Error::Unavailable(m) => LlmError::Unavailable(m),
+                    gateway::Error::ProviderError(m) => LlmError::ProviderError(m),
+                    gateway::Error::RateLimited(ms) => LlmError::RateLimited(ms),
+                    gateway::Error::SchemaMismatch(m) => LlmError::SchemaMismatch(m),
+                }),
             }
-            let content = super::offline::reply(&request.feature, &turns);
-            let input = request
-                .messages
-                .iter()
-                .map(|m| super::offline::tokens(&m.content))
-                .sum();
-            Ok(ChatResponse {
-                usage: Usage {
-                    input_tokens: input,
-                    output_tokens: super::offline::tokens(&content),
-                },
-                content,
-                model: super::offline::MODEL.into(),
-                provider: "offline".into(),
-                cached: false,
-            })
         }
     }
 
-    export!(Gateway);
+    super::bindings::export!(Gateway with_types_in super::bindings);
 }

@@ -3,8 +3,10 @@
 //! never …") or part of an idiom ("this homework is killing me", "kill the process"), and
 //! answer a crisis with a response carrying the region's hotline (`responses`, from the
 //! plugin's config). The rules are plain Rust, unit-tested natively and measured on the
-//! labelled set in `tests/safety/eval.jsonl`; the component glue is at the bottom.
+//! labelled set in `tests/safety/eval.jsonl`; the component glue is at the bottom. An
+//! optional second stage (`confirm`) asks a model whether an ambiguous concern is a crisis.
 
+pub mod confirm;
 pub mod normalise;
 pub mod patterns;
 pub mod responses;
@@ -156,13 +158,74 @@ mod component {
     use exports::tessera::platform::safety::{
         Guest, Level as WitLevel, ScreenContext, Span as WitSpan, Verdict,
     };
+    use tessera::platform::llm;
+    use tessera::platform::types::{Message, Role};
     use wasi::config::store as config;
+    use wasi::logging::logging::{Level as LogLevel, log};
+
+    use super::confirm;
 
     struct SafetyFilter;
 
+    /// Stage (b): a concern the model confirms as a crisis becomes one (see `confirm`).
+    fn confirm_with_model(text: &str, screened: &mut super::Screened) {
+        let request = llm::ChatRequest {
+            feature: confirm::FEATURE.into(),
+            model: config::get("confirmation_model").ok().flatten(),
+            messages: vec![
+                Message {
+                    role: Role::System,
+                    content: confirm::INSTRUCTIONS.into(),
+                },
+                Message {
+                    role: Role::User,
+                    content: text.into(),
+                },
+            ],
+            max_tokens: Some(100),
+            temperature: Some(0.0),
+            response_schema: Some(confirm::schema()),
+            allow_cache: true,
+        };
+        match llm::complete(&request) {
+            Ok(reply) => {
+                if let Some(categories) = confirm::escalation(&reply.content) {
+                    log(
+                        LogLevel::Info,
+                        "confirm",
+                        &format!(
+                            "{} confirmed a crisis ({})",
+                            reply.model,
+                            categories.join(", ")
+                        ),
+                    );
+                    screened.level = super::Level::Crisis;
+                    // Most serious first: the confirmed categories, then what the
+                    // deterministic pass found (its spans stay as they were).
+                    let found = std::mem::replace(&mut screened.categories, categories);
+                    for c in found {
+                        if !screened.categories.contains(&c) {
+                            screened.categories.push(c);
+                        }
+                    }
+                }
+            }
+            Err(e) => log(
+                LogLevel::Warn,
+                "confirm",
+                &format!("model confirmation failed; keeping the deterministic verdict: {e:?}"),
+            ),
+        }
+    }
+
     impl Guest for SafetyFilter {
         fn screen(text: String, context: ScreenContext) -> Verdict {
-            let screened = super::screen(&text);
+            let mut screened = super::screen(&text);
+            if screened.level == super::Level::Concern
+                && confirm::enabled(config::get("model_confirmation").ok().flatten().as_deref())
+            {
+                confirm_with_model(&text, &mut screened);
+            }
             let response = (screened.level == super::Level::Crisis).then(|| {
                 let hotlines = config::get("hotlines").ok().flatten();
                 super::responses::crisis_response(

@@ -80,12 +80,58 @@ pub enum ApiError {
         /// Seconds until a request is allowed again.
         retry_after_secs: u64,
     },
+    /// An AI budget is used up: 429 with the refusal's code and `Retry-After`.
+    #[error("{}", .0.message)]
+    OverBudget(crate::ai::budget::Refusal),
     /// A plugin misbehaved.
     #[error(transparent)]
     Plugin(#[from] PluginError),
     /// An unexpected failure.
     #[error("{0}")]
     Internal(String),
+}
+
+/// One mapping for every AI-facing route. A safety stop is not an error for routes that
+/// show the crisis response themselves; they match `Blocked` before converting.
+impl From<crate::ai::AiError> for ApiError {
+    fn from(e: crate::ai::AiError) -> Self {
+        use crate::ai::AiError;
+        use crate::runtime::bindings::v0_1_0::llm_world::gateway::LlmError;
+        let refused = |status: StatusCode, code: &'static str, message: String| ApiError::Refused {
+            status,
+            code,
+            message,
+            field: None,
+        };
+        match e {
+            AiError::Blocked(m) | AiError::Llm(LlmError::Blocked(m)) => {
+                refused(StatusCode::UNPROCESSABLE_ENTITY, "SAFETY_BLOCKED", m)
+            }
+            e @ (AiError::NoSafetyFilter | AiError::NoGateway) => {
+                ApiError::Unavailable(e.to_string())
+            }
+            AiError::Plugin(e) => ApiError::Plugin(e),
+            AiError::Budget(r) => ApiError::OverBudget(r),
+            AiError::Llm(LlmError::InvalidRequest(f)) => ApiError::Validation {
+                field: f.field,
+                issue: f.message,
+            },
+            AiError::Llm(LlmError::Unavailable(m)) => ApiError::Unavailable(m),
+            AiError::Llm(LlmError::ProviderError(m)) => {
+                refused(StatusCode::BAD_GATEWAY, "UPSTREAM_ERROR", m)
+            }
+            AiError::Llm(LlmError::RateLimited(ms)) => ApiError::TooManyRequests {
+                limit: 0,
+                retry_after_secs: ms.div_ceil(1000).max(1),
+            },
+            AiError::Llm(LlmError::BudgetExceeded(m)) => {
+                refused(StatusCode::TOO_MANY_REQUESTS, "BUDGET_EXCEEDED", m)
+            }
+            AiError::Llm(LlmError::SchemaMismatch(m)) => {
+                refused(StatusCode::BAD_GATEWAY, "SCHEMA_MISMATCH", m)
+            }
+        }
+    }
 }
 
 impl From<GradeError> for ApiError {
@@ -250,6 +296,11 @@ impl ApiError {
                 "RATE_LIMITED",
                 json!({ "limit_per_minute": limit, "retry_after_seconds": retry_after_secs }),
             ),
+            ApiError::OverBudget(r) => (
+                StatusCode::TOO_MANY_REQUESTS,
+                r.code,
+                json!({ "retry_after_seconds": r.retry_after_secs }),
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL_ERROR",
@@ -284,7 +335,10 @@ impl IntoResponse for ApiError {
         }
         if let ApiError::TooManyRequests {
             retry_after_secs, ..
-        } = &self
+        }
+        | ApiError::OverBudget(crate::ai::budget::Refusal {
+            retry_after_secs, ..
+        }) = &self
         {
             response
                 .headers_mut()

@@ -69,7 +69,7 @@ pub struct Services {
     /// Sandbox settings.
     pub sandbox: SandboxSettings,
     /// Model prices for the AI cost report.
-    pub ai_prices: crate::ai::Prices,
+    pub ai: crate::ai::AiSettings,
 }
 
 impl AppState {
@@ -83,11 +83,15 @@ impl AppState {
         let ai = Arc::new(Ai::new(
             registry.clone(),
             services.db.clone(),
-            services.ai_prices,
+            services.kv.clone(),
+            services.ai,
         ));
         let weak = Arc::downgrade(&ai);
         let backend: std::sync::Weak<dyn LlmBackend> = weak;
         registry.runtime().set_llm(backend);
+        if services.kv.kind() == "redis" {
+            registry.runtime().set_shared_kv(services.kv.clone());
+        }
         Self {
             ai,
             sandbox,

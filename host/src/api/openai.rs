@@ -23,8 +23,6 @@ use crate::auth::Permission;
 use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, LlmError};
 use crate::runtime::bindings::v0_1_0::types::{Message, Role};
 
-/// Largest prompt (all messages together), in bytes.
-pub const MAX_PROMPT_BYTES: usize = 64 * 1024;
 /// The model name a crisis answer carries.
 pub const SAFETY_MODEL: &str = "tessera-safety";
 
@@ -43,7 +41,30 @@ pub struct UsageQuery {
 
 /// `GET /api/v1/admin/ai/usage` (mounted under `/api/v1` with the admin routes).
 pub(super) fn admin_routes() -> Router<AppState> {
-    Router::new().route("/admin/ai/usage", get(usage))
+    Router::new()
+        .route("/admin/ai/usage", get(usage))
+        .route("/admin/ai/budget", get(budget))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/ai/budget", tag = "ai", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The month's AI spend against the cap, whether degradation is on, and the alerts recorded (50/80/95/100 %)", body = crate::ai::budget::BudgetReport,
+         example = json!({"month": "2026-11", "spent_usd": 41.2, "cap_usd": 50.0, "percent": 82.4, "degraded": false, "alerts": [{"month": "2026-11", "percent": 50, "at": "2026-11-12T09:14:03Z", "spent_usd": 25.01, "cap_usd": 50.0}, {"month": "2026-11", "percent": 80, "at": "2026-11-24T17:40:51Z", "spent_usd": 40.02, "cap_usd": 50.0}]})),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Admins only", body = ErrorBody)
+    ))]
+pub(super) async fn budget(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<crate::ai::budget::BudgetReport>, ApiError> {
+    caller.require(Permission::ViewAllUsers)?;
+    state
+        .ai
+        .budget()
+        .report()
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::Internal(format!("budget report: {e}")))
 }
 
 #[utoipa::path(get, path = "/api/v1/admin/ai/usage", tag = "ai", security(("bearer" = [])),
@@ -100,6 +121,64 @@ pub struct ChatBody {
     /// Answer as server-sent events.
     #[serde(default)]
     pub stream: bool,
+    /// `{"type": "json_schema", "json_schema": {"name": …, "schema": {…}}}` (the reply
+    /// is validated against the schema, with one repair attempt) or `{"type":
+    /// "json_object"}`.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub response_format: Option<Value>,
+}
+
+/// The JSON Schema a `response_format` asks for.
+fn response_schema(format: Option<&Value>) -> Result<Option<String>, ApiError> {
+    let Some(format) = format else {
+        return Ok(None);
+    };
+    match format["type"].as_str() {
+        Some("text") => Ok(None),
+        Some("json_object") => Ok(Some(r#"{"type":"object"}"#.into())),
+        Some("json_schema") => match &format["json_schema"]["schema"] {
+            schema @ Value::Object(_) => Ok(Some(schema.to_string())),
+            _ => Err(invalid(
+                "response_format.json_schema.schema".into(),
+                "must be a JSON Schema object",
+            )),
+        },
+        _ => Err(invalid(
+            "response_format.type".into(),
+            "must be text, json_object or json_schema",
+        )),
+    }
+}
+
+/// The feature a request is for (`X-Tessera-Feature`, default `chat-completions`):
+/// routes, budgets and cost reports are per feature.
+fn feature(headers: &axum::http::HeaderMap) -> Result<String, ApiError> {
+    let Some(value) = headers.get("x-tessera-feature") else {
+        return Ok("chat-completions".into());
+    };
+    match value.to_str() {
+        Ok(f)
+            if (1..=64).contains(&f.len())
+                && f.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
+        {
+            Ok(f.to_owned())
+        }
+        _ => Err(invalid(
+            "X-Tessera-Feature".into(),
+            "must be 1-64 characters of a-z, 0-9 and -",
+        )),
+    }
+}
+
+/// `Cache-Control: no-cache` or `no-store` asks for a fresh answer.
+fn allow_cache(headers: &axum::http::HeaderMap) -> bool {
+    !headers
+        .get_all(axum::http::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("no-cache") || v.contains("no-store"))
 }
 
 fn invalid(field: String, issue: impl Into<String>) -> ApiError {
@@ -125,7 +204,7 @@ fn text_of(i: usize, content: &Value) -> Result<String, ApiError> {
     }
 }
 
-fn messages(body: &ChatBody) -> Result<Vec<Message>, ApiError> {
+fn messages(body: &ChatBody, max_prompt_bytes: usize) -> Result<Vec<Message>, ApiError> {
     if body.messages.is_empty() {
         return Err(invalid("messages".into(), "must hold at least one message"));
     }
@@ -147,10 +226,10 @@ fn messages(body: &ChatBody) -> Result<Vec<Message>, ApiError> {
         size += content.len();
         out.push(Message { role, content });
     }
-    if size > MAX_PROMPT_BYTES {
+    if size > max_prompt_bytes {
         return Err(invalid(
             "messages".into(),
-            format!("the prompt is {size} bytes; the limit is {MAX_PROMPT_BYTES}"),
+            format!("the prompt is {size} bytes; the limit is {max_prompt_bytes}"),
         ));
     }
     if let Some(t) = body.temperature
@@ -222,18 +301,19 @@ fn answer(stream: bool, model: &str, content: &str, finish: &str, usage: (u32, u
 pub(super) async fn completions(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
     ValidJson(body): ValidJson<ChatBody>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::AiGeneration)?;
-    let messages = messages(&body)?;
+    let messages = messages(&body, state.ai.max_prompt_bytes())?;
     let request = ChatRequest {
-        feature: "chat-completions".into(),
+        feature: feature(&headers)?,
         model: body.model.clone(),
         messages,
         max_tokens: body.max_tokens,
         temperature: body.temperature,
-        response_schema: None,
-        allow_cache: true,
+        response_schema: response_schema(body.response_format.as_ref())?,
+        allow_cache: allow_cache(&headers),
     };
     let origin = Origin {
         user_id: Some(caller.user_id()),
@@ -241,13 +321,31 @@ pub(super) async fn completions(
         plugin: None,
     };
     match state.ai.complete(&request, origin).await {
-        Ok(r) => Ok(answer(
-            body.stream,
-            &r.model,
-            &r.content,
-            "stop",
-            (r.usage.input_tokens, r.usage.output_tokens),
-        )),
+        Ok(done) => {
+            let r = done.response;
+            let mut response = answer(
+                body.stream,
+                &r.model,
+                &r.content,
+                "stop",
+                (r.usage.input_tokens, r.usage.output_tokens),
+            );
+            let h = response.headers_mut();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&r.provider) {
+                h.insert("x-tessera-provider", v);
+            }
+            h.insert(
+                "x-tessera-cache",
+                axum::http::HeaderValue::from_static(if r.cached { "hit" } else { "miss" }),
+            );
+            if done.degraded {
+                h.insert(
+                    "x-tessera-degraded",
+                    axum::http::HeaderValue::from_static("budget"),
+                );
+            }
+            Ok(response)
+        }
         Err(AiError::Blocked(message)) | Err(AiError::Llm(LlmError::Blocked(message))) => {
             Ok(answer(
                 body.stream,
@@ -257,34 +355,7 @@ pub(super) async fn completions(
                 (0, 0),
             ))
         }
-        Err(e @ (AiError::NoSafetyFilter | AiError::NoGateway)) => {
-            Err(ApiError::Unavailable(e.to_string()))
-        }
-        Err(AiError::Plugin(e)) => Err(ApiError::Plugin(e)),
-        Err(AiError::Llm(LlmError::InvalidRequest(f))) => Err(invalid(f.field, f.message)),
-        Err(AiError::Llm(LlmError::Unavailable(m))) => Err(ApiError::Unavailable(m)),
-        Err(AiError::Llm(LlmError::ProviderError(m))) => Err(ApiError::Refused {
-            status: axum::http::StatusCode::BAD_GATEWAY,
-            code: "UPSTREAM_ERROR",
-            message: m,
-            field: None,
-        }),
-        Err(AiError::Llm(LlmError::RateLimited(ms))) => Err(ApiError::TooManyRequests {
-            limit: 0,
-            retry_after_secs: ms.div_ceil(1000).max(1),
-        }),
-        Err(AiError::Llm(LlmError::BudgetExceeded(m))) => Err(ApiError::Refused {
-            status: axum::http::StatusCode::TOO_MANY_REQUESTS,
-            code: "BUDGET_EXCEEDED",
-            message: m,
-            field: None,
-        }),
-        Err(AiError::Llm(LlmError::SchemaMismatch(m))) => Err(ApiError::Refused {
-            status: axum::http::StatusCode::BAD_GATEWAY,
-            code: "SCHEMA_MISMATCH",
-            message: m,
-            field: None,
-        }),
+        Err(e) => Err(e.into()),
     }
 }
 

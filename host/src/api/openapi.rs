@@ -24,7 +24,7 @@ use super::{AppState, auth, error, grade, health, me, openai, plugins, safety, s
         grade::grade,
         sandbox::run, sandbox::run_tests,
         safety::screen, safety::events,
-        openai::completions, openai::models, openai::usage,
+        openai::completions, openai::models, openai::usage, openai::budget,
         plugins::list, plugins::reload,
         health::live, health::ready, health::startup, health::metrics,
     ),

@@ -144,6 +144,57 @@ impl Kv for MemoryKv {
         Ok(())
     }
 
+    async fn incr_by(&self, key: &str, by: i64, ttl: Duration) -> Result<i64, KvError> {
+        let now = Instant::now();
+        let mut inner = self.lock(key);
+        inner.maybe_sweep(now);
+        let (value, expires) = match inner.values.get(key).filter(|(_, e)| *e > now) {
+            Some((bytes, expires)) => (
+                std::str::from_utf8(bytes)
+                    .ok()
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .unwrap_or(0)
+                    .saturating_add(by),
+                *expires,
+            ),
+            None => (by, now + ttl),
+        };
+        inner
+            .values
+            .insert(key.to_owned(), (value.to_string().into_bytes(), expires));
+        Ok(value)
+    }
+
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: u64,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<u64>), KvError> {
+        let now = Instant::now();
+        // Keys sorted across shards, so an offset is a stable cursor between writes.
+        let mut keys: Vec<String> = self
+            .shards
+            .iter()
+            .flat_map(|shard| {
+                let inner = shard
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                inner
+                    .values
+                    .iter()
+                    .filter(|(k, (_, e))| k.starts_with(prefix) && *e > now)
+                    .map(|(k, _)| k.clone())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        keys.sort_unstable();
+        let start = (cursor as usize).min(keys.len());
+        let end = start.saturating_add(count).min(keys.len());
+        let next = (end < keys.len()).then_some(end as u64);
+        Ok((keys[start..end].to_vec(), next))
+    }
+
     async fn ping(&self) -> Result<(), KvError> {
         Ok(())
     }

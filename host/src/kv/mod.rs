@@ -48,6 +48,19 @@ pub trait Kv: Send + Sync {
     /// Removes `key`.
     async fn delete(&self, key: &str) -> Result<(), KvError>;
 
+    /// Adds `by` to the integer under `key` (0 when absent) and returns the new value; a
+    /// new key expires after `ttl`, an existing one keeps its expiry.
+    async fn incr_by(&self, key: &str, by: i64, ttl: Duration) -> Result<i64, KvError>;
+
+    /// One page of the keys starting with `prefix`, from `cursor` (0 to start); the next
+    /// cursor, or `None` at the end. Pages may be short (even empty) before the end.
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: u64,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<u64>), KvError>;
+
     /// Whether the store answers (for readiness).
     async fn ping(&self) -> Result<(), KvError>;
 

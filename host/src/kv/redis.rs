@@ -25,10 +25,18 @@ redis.call('PEXPIRE', key, window)
 return {1, count + 1, 0}
 "#;
 
+/// KEYS[1] counter; ARGV: increment, ttl (ms) for a new key. Returns the new value.
+const INCR_BY: &str = r#"
+local v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return v
+"#;
+
 /// Redis-backed [`Kv`].
 pub struct RedisKv {
     conn: ConnectionManager,
     window: Script,
+    incr: Script,
     prefix: String,
 }
 
@@ -41,6 +49,7 @@ impl RedisKv {
         Ok(Self {
             conn,
             window: Script::new(SLIDING_WINDOW),
+            incr: Script::new(INCR_BY),
             prefix: prefix.to_owned(),
         })
     }
@@ -102,6 +111,39 @@ impl Kv for RedisKv {
         Ok(())
     }
 
+    async fn incr_by(&self, k: &str, by: i64, ttl: Duration) -> Result<i64, KvError> {
+        Ok(self
+            .incr
+            .key(self.key(k))
+            .arg(by)
+            .arg(ttl.as_millis().max(1) as u64)
+            .invoke_async(&mut self.conn.clone())
+            .await?)
+    }
+
+    async fn scan(
+        &self,
+        prefix: &str,
+        cursor: u64,
+        count: usize,
+    ) -> Result<(Vec<String>, Option<u64>), KvError> {
+        let full = self.key(prefix);
+        let pattern = format!("{}*", glob_escape(&full));
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(pattern)
+            .arg("COUNT")
+            .arg(count)
+            .query_async(&mut self.conn.clone())
+            .await?;
+        let keys = keys
+            .into_iter()
+            .filter_map(|k| k.strip_prefix(&self.prefix).map(str::to_owned))
+            .collect();
+        Ok((keys, (next != 0).then_some(next)))
+    }
+
     async fn ping(&self) -> Result<(), KvError> {
         let _: String = redis::cmd("PING")
             .query_async(&mut self.conn.clone())
@@ -112,4 +154,16 @@ impl Kv for RedisKv {
     fn kind(&self) -> &'static str {
         "redis"
     }
+}
+
+/// `text` with Redis glob metacharacters escaped, to match it literally.
+fn glob_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\' | '^') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

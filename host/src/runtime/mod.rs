@@ -97,6 +97,12 @@ impl Runtime {
         self.backends.llm.set(backend);
     }
 
+    /// Keeps plugins' key-value buckets in `kv` (Redis, shared by replicas) instead of in
+    /// process; plugins loaded before this call keep their in-process buckets.
+    pub fn set_shared_kv(&self, kv: Arc<dyn crate::kv::Kv>) {
+        let _ = self.backends.shared_kv.set(kv);
+    }
+
     /// Registers what serves plugins' `code-runner` imports (the sandbox).
     pub fn set_code_runner(
         &self,

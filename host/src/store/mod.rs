@@ -5,6 +5,7 @@
 //! the schema follows the portable conventions in `migrations/README.md` (UUID text ids,
 //! BIGINT millisecond times, BIGINT 0/1 flags, JSON as TEXT).
 
+pub mod ai_budget;
 pub mod ai_usage;
 pub mod audit;
 pub mod safety_events;

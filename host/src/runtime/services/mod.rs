@@ -54,12 +54,25 @@ impl<T: ?Sized> std::fmt::Debug for BackendSlot<T> {
 }
 
 /// The runtime's slots, one per service served from above it.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct Backends {
     /// The sandbox.
     pub code_runner: code_runner::CodeRunnerSlot,
     /// The AI gateway (with the safety gate in front).
     pub llm: llm::LlmSlot,
+    /// The host's shared store (Redis), when one is configured: plugins' key-value
+    /// buckets live there so every replica sees them.
+    pub shared_kv: Arc<OnceLock<Arc<dyn crate::kv::Kv>>>,
+}
+
+impl std::fmt::Debug for Backends {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Backends")
+            .field("code_runner", &self.code_runner)
+            .field("llm", &self.llm)
+            .field("shared_kv", &self.shared_kv.get().map(|kv| kv.kind()))
+            .finish()
+    }
 }
 
 /// Per-plugin state shared by all of the plugin's calls.
@@ -74,7 +87,7 @@ pub struct PluginServices {
     /// Hosts reachable through outbound HTTP.
     pub outbound_hosts: Arc<[String]>,
     /// The plugin's private key-value data.
-    pub keyvalue: Arc<keyvalue::KeyValueStore>,
+    pub keyvalue: keyvalue::PluginKv,
     /// Serves `code-runner` runs (the sandbox), when granted.
     pub code_runner: code_runner::CodeRunnerSlot,
     /// Serves `llm` completions (the AI gateway), when granted.
@@ -92,7 +105,7 @@ impl PluginServices {
             limits: manifest.limits.clone(),
             config: manifest.grants.config.clone(),
             outbound_hosts: manifest.grants.outbound_hosts.clone().into(),
-            keyvalue: Arc::new(keyvalue::KeyValueStore::default()),
+            keyvalue: keyvalue::PluginKv::new(&manifest.id, backends.shared_kv.get().cloned()),
             code_runner: if manifest.grants.code_runner {
                 backends.code_runner.clone()
             } else {

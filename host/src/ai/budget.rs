@@ -1,0 +1,543 @@
+//! The cost guard (seed 001 §13.2, §12.2): each user's daily token budget by plan tier,
+//! the platform's monthly spend cap with alerts at 50/80/95/100 %, and the degradation
+//! order when either runs short: degradable features (tone rewrites, quiz generation …)
+//! are answered from templates by the offline model first, deferrable ones (insights)
+//! pause, core ones (tutor, reframe, chat) keep their models until nothing is left, then
+//! a 429 with a code saying which budget ran out.
+//!
+//! The running counters live in the shared store (Redis when configured, as the seed
+//! asks), so every replica charges the same budget; the month's counter is restored from
+//! `ai_usage_events` after a restart of an in-process store. Counting happens after a
+//! completion (its size is unknown before), so one request can overshoot a budget; the
+//! next one is refused. A failing store never stops AI requests: the guard then lets them
+//! through and logs the failure (budgets protect cost, not safety).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{Datelike, TimeZone, Utc};
+
+use crate::kv::Kv;
+use crate::store::Db;
+
+/// How a feature fares under budget pressure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FeatureClass {
+    /// Keeps its models until its budget is gone (tutor, reframe, chat).
+    Core,
+    /// Falls back to the offline model's templates first (tone, quiz generation).
+    Degradable,
+    /// Pauses under pressure (analytics, insights).
+    Deferrable,
+}
+
+/// The defaults, after seed 001 §12.2: Lens generation degrades first (here: tone
+/// rewrites, quiz and summary generation), Turn and Mirror stay (tutor, reframe, chat),
+/// Spectrum insights pause. Unlisted features are core.
+const DEFAULT_CLASSES: &[(&str, FeatureClass)] = &[
+    ("tutor", FeatureClass::Core),
+    ("study-session", FeatureClass::Core),
+    ("reframe", FeatureClass::Core),
+    ("chat-completions", FeatureClass::Core),
+    ("safety-confirmation", FeatureClass::Core),
+    ("tone", FeatureClass::Degradable),
+    ("quiz-generation", FeatureClass::Degradable),
+    ("lens", FeatureClass::Degradable),
+    ("summary", FeatureClass::Degradable),
+    ("insights", FeatureClass::Deferrable),
+    ("spectrum", FeatureClass::Deferrable),
+];
+
+/// Spend thresholds (percent of the cap) recorded as alerts.
+pub const ALERT_PERCENTS: [i64; 4] = [50, 80, 95, 100];
+
+/// The operator's budget settings.
+#[derive(Debug, Clone)]
+pub struct BudgetPolicy {
+    daily_tokens: HashMap<String, u64>,
+    monthly_cap_micro_usd: Option<i64>,
+    degrade_at_percent: u8,
+    classes: HashMap<String, FeatureClass>,
+}
+
+impl Default for BudgetPolicy {
+    fn default() -> Self {
+        Self {
+            daily_tokens: HashMap::from([("free".into(), 50_000), ("premium".into(), 500_000)]),
+            monthly_cap_micro_usd: None,
+            degrade_at_percent: 95,
+            classes: DEFAULT_CLASSES
+                .iter()
+                .map(|(f, c)| ((*f).to_owned(), *c))
+                .collect(),
+        }
+    }
+}
+
+impl BudgetPolicy {
+    /// The policy from the flags' values; errors name the flag.
+    pub fn parse(
+        daily_tokens: &str,
+        monthly_cap_usd: Option<f64>,
+        degrade_at_percent: u8,
+        features: Option<&str>,
+    ) -> Result<Self, String> {
+        let mut policy = Self {
+            daily_tokens: serde_json::from_str(daily_tokens)
+                .map_err(|e| format!("--ai-daily-tokens: expected {{\"tier\": tokens, …}}: {e}"))?,
+            degrade_at_percent,
+            ..Self::default()
+        };
+        if let Some(cap) = monthly_cap_usd {
+            if !(cap.is_finite() && cap >= 0.0) {
+                return Err("--ai-monthly-cap-usd: must be a non-negative number".into());
+            }
+            policy.monthly_cap_micro_usd = Some((cap * 1e6).round() as i64);
+        }
+        if let Some(json) = features {
+            let extra: HashMap<String, FeatureClass> = serde_json::from_str(json).map_err(|e| {
+                format!("--ai-features: expected {{\"feature\": \"core\"|\"degradable\"|\"deferrable\"}}: {e}")
+            })?;
+            policy.classes.extend(extra);
+        }
+        Ok(policy)
+    }
+
+    /// The feature's class.
+    pub fn class_of(&self, feature: &str) -> FeatureClass {
+        self.classes
+            .get(feature)
+            .copied()
+            .unwrap_or(FeatureClass::Core)
+    }
+
+    /// The tier's daily token budget; 0 is unlimited.
+    pub fn daily_tokens_of(&self, tier: &str) -> u64 {
+        self.daily_tokens
+            .get(tier)
+            .or_else(|| self.daily_tokens.get("free"))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+/// Where the budgets stand for one request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Standing {
+    /// Tokens the user spent today.
+    pub user_used: u64,
+    /// The user's daily budget; 0 is unlimited (and plugin calls with no user).
+    pub user_limit: u64,
+    /// The month's spend so far, micro-dollars.
+    pub spent: i64,
+    /// The monthly cap, micro-dollars.
+    pub cap: Option<i64>,
+}
+
+/// A refusal: HTTP 429 with `code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// `AI_BUDGET_EXCEEDED` (the user's day), `AI_SPEND_CAP_REACHED` (the platform's
+    /// month) or `AI_FEATURE_PAUSED` (a deferrable feature under pressure).
+    pub code: &'static str,
+    /// What happened and when it resets.
+    pub message: String,
+    /// Seconds until the budget resets.
+    pub retry_after_secs: u64,
+}
+
+/// What to do with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// Call the feature's models.
+    Proceed,
+    /// Answer from the offline model's templates.
+    Template,
+    /// Refuse.
+    Refuse(Refusal),
+}
+
+/// The degradation order, as a pure function of the standing (unit-tested row by row).
+pub fn decide(
+    class: FeatureClass,
+    s: Standing,
+    degrade_at_percent: u8,
+    now: chrono::DateTime<Utc>,
+) -> Decision {
+    let user_out = s.user_limit > 0 && s.user_used >= s.user_limit;
+    let cap_out = s.cap.is_some_and(|cap| s.spent >= cap);
+    let pressure = s.cap.is_some_and(|cap| {
+        s.spent.saturating_mul(100) >= cap.saturating_mul(i64::from(degrade_at_percent))
+    });
+    let day = Refusal {
+        code: "AI_BUDGET_EXCEEDED",
+        message: format!(
+            "your daily AI budget of {} tokens is used up; it resets at 00:00 UTC",
+            s.user_limit
+        ),
+        retry_after_secs: secs_until_tomorrow(now),
+    };
+    match class {
+        FeatureClass::Deferrable if user_out || pressure => Decision::Refuse(Refusal {
+            code: "AI_FEATURE_PAUSED",
+            message: "this feature is paused while AI budgets are short; try again later".into(),
+            retry_after_secs: if user_out {
+                secs_until_tomorrow(now)
+            } else {
+                secs_until_next_month(now)
+            },
+        }),
+        FeatureClass::Degradable if user_out || pressure => Decision::Template,
+        FeatureClass::Core if user_out => Decision::Refuse(day),
+        FeatureClass::Core if cap_out => Decision::Refuse(Refusal {
+            code: "AI_SPEND_CAP_REACHED",
+            message:
+                "the platform's monthly AI spend cap is reached; AI features resume next month"
+                    .into(),
+            retry_after_secs: secs_until_next_month(now),
+        }),
+        _ => Decision::Proceed,
+    }
+}
+
+fn secs_until_tomorrow(now: chrono::DateTime<Utc>) -> u64 {
+    let tomorrow = (now.date_naive() + chrono::Days::new(1))
+        .and_hms_opt(0, 0, 0)
+        .map(|t| Utc.from_utc_datetime(&t));
+    tomorrow.map_or(3600, |t| (t - now).num_seconds().max(1) as u64)
+}
+
+fn month_start(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(now.year(), now.month(), 1, 0, 0, 0)
+        .single()
+        .unwrap_or(now)
+}
+
+fn secs_until_next_month(now: chrono::DateTime<Utc>) -> u64 {
+    let next = month_start(now) + chrono::Months::new(1);
+    (next - now).num_seconds().max(1) as u64
+}
+
+/// The month's standing for the admin report.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct BudgetReport {
+    /// `YYYY-MM` (UTC).
+    pub month: String,
+    /// Spend so far, US dollars.
+    pub spent_usd: f64,
+    /// The cap, US dollars; null without one.
+    pub cap_usd: Option<f64>,
+    /// Spend as a percentage of the cap.
+    pub percent: Option<f64>,
+    /// Whether degradable features are on templates and deferrable ones paused.
+    pub degraded: bool,
+    /// Alerts recorded this month.
+    pub alerts: Vec<crate::store::ai_budget::BudgetAlert>,
+}
+
+/// The guard: the policy over the shared counters.
+pub struct Budget {
+    policy: BudgetPolicy,
+    kv: Arc<dyn Kv>,
+    db: Db,
+    /// The month whose counter was restored from the database by this process.
+    restored: tokio::sync::Mutex<Option<String>>,
+}
+
+/// The counters outlive their period a little, then expire by themselves.
+const DAY_COUNTER_TTL: Duration = Duration::from_secs(2 * 86_400);
+const MONTH_COUNTER_TTL: Duration = Duration::from_secs(40 * 86_400);
+
+fn month_key(now: chrono::DateTime<Utc>) -> (String, String) {
+    let month = now.format("%Y-%m").to_string();
+    (format!("ai:spend:{month}"), month)
+}
+
+fn day_key(user_id: &str, now: chrono::DateTime<Utc>) -> String {
+    format!("ai:tokens:{user_id}:{}", now.format("%Y-%m-%d"))
+}
+
+impl Budget {
+    /// The guard over `kv` (counters) and `db` (tiers, alerts, restored spend).
+    pub fn new(policy: BudgetPolicy, kv: Arc<dyn Kv>, db: Db) -> Self {
+        Self {
+            policy,
+            kv,
+            db,
+            restored: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &BudgetPolicy {
+        &self.policy
+    }
+
+    /// The month's spend, restoring the counter from the recorded events the first time
+    /// this process looks at a month (an in-process store starts empty).
+    async fn spent(&self, now: chrono::DateTime<Utc>) -> anyhow::Result<i64> {
+        let (key, month) = month_key(now);
+        {
+            let mut restored = self.restored.lock().await;
+            if restored.as_deref() != Some(&month) {
+                let recorded = self
+                    .db
+                    .ai_spend_since(month_start(now).timestamp_millis())
+                    .await?;
+                // put_new: a counter another replica is already running wins.
+                self.kv
+                    .put_new(&key, recorded.to_string().as_bytes(), MONTH_COUNTER_TTL)
+                    .await?;
+                *restored = Some(month);
+            }
+        }
+        Ok(self.kv.incr_by(&key, 0, MONTH_COUNTER_TTL).await?)
+    }
+
+    async fn standing(
+        &self,
+        user_id: Option<&str>,
+        now: chrono::DateTime<Utc>,
+    ) -> anyhow::Result<Standing> {
+        let spent = if self.policy.monthly_cap_micro_usd.is_some() {
+            self.spent(now).await?
+        } else {
+            0
+        };
+        let (user_used, user_limit) = match user_id {
+            Some(id) => {
+                let tier = self
+                    .db
+                    .user_tier(id)
+                    .await?
+                    .unwrap_or_else(|| "free".into());
+                let limit = self.policy.daily_tokens_of(&tier);
+                let used = if limit > 0 {
+                    self.kv
+                        .incr_by(&day_key(id, now), 0, DAY_COUNTER_TTL)
+                        .await?
+                        .max(0) as u64
+                } else {
+                    0
+                };
+                (used, limit)
+            }
+            None => (0, 0),
+        };
+        Ok(Standing {
+            user_used,
+            user_limit,
+            spent,
+            cap: self.policy.monthly_cap_micro_usd,
+        })
+    }
+
+    /// What to do with a request for `feature` by `user_id`.
+    pub async fn check(&self, user_id: Option<&str>, feature: &str) -> Decision {
+        let now = Utc::now();
+        match self.standing(user_id, now).await {
+            Ok(s) => decide(
+                self.policy.class_of(feature),
+                s,
+                self.policy.degrade_at_percent,
+                now,
+            ),
+            Err(e) => {
+                tracing::error!(error = %e, "AI budget unreadable; letting the request through");
+                Decision::Proceed
+            }
+        }
+    }
+
+    /// Charges a completion: tokens to the user's day, cost to the month; records the
+    /// alerts the cost crossed.
+    pub async fn charge(&self, user_id: Option<&str>, tokens: u64, cost_micro_usd: i64) {
+        if let Err(e) = self.try_charge(user_id, tokens, cost_micro_usd).await {
+            tracing::error!(error = %e, "could not charge an AI completion to its budgets");
+        }
+    }
+
+    async fn try_charge(
+        &self,
+        user_id: Option<&str>,
+        tokens: u64,
+        cost: i64,
+    ) -> anyhow::Result<()> {
+        let now = Utc::now();
+        if let Some(id) = user_id
+            && tokens > 0
+        {
+            self.kv
+                .incr_by(&day_key(id, now), tokens as i64, DAY_COUNTER_TTL)
+                .await?;
+        }
+        let Some(cap) = self.policy.monthly_cap_micro_usd else {
+            return Ok(());
+        };
+        if cost <= 0 {
+            return Ok(());
+        }
+        self.spent(now).await?;
+        let (key, month) = month_key(now);
+        let after = self.kv.incr_by(&key, cost, MONTH_COUNTER_TTL).await?;
+        let before = after - cost;
+        for percent in ALERT_PERCENTS {
+            let threshold = cap.saturating_mul(percent) / 100;
+            if before < threshold
+                && after >= threshold
+                && self
+                    .db
+                    .record_budget_alert(&month, percent, after, cap)
+                    .await?
+            {
+                tracing::warn!(%month, percent, spent_usd = after as f64 / 1e6,
+                    cap_usd = cap as f64 / 1e6, "AI monthly spend crossed an alert threshold");
+            }
+        }
+        Ok(())
+    }
+
+    /// The month's standing and alerts.
+    pub async fn report(&self) -> anyhow::Result<BudgetReport> {
+        let now = Utc::now();
+        let (_, month) = month_key(now);
+        let cap = self.policy.monthly_cap_micro_usd;
+        let spent = match cap {
+            Some(_) => self.spent(now).await?,
+            None => {
+                self.db
+                    .ai_spend_since(month_start(now).timestamp_millis())
+                    .await?
+            }
+        };
+        Ok(BudgetReport {
+            spent_usd: spent as f64 / 1e6,
+            cap_usd: cap.map(|c| c as f64 / 1e6),
+            percent: cap
+                .filter(|c| *c > 0)
+                .map(|c| spent as f64 * 100.0 / c as f64),
+            degraded: cap.is_some_and(|c| {
+                spent.saturating_mul(100)
+                    >= c.saturating_mul(i64::from(self.policy.degrade_at_percent))
+            }),
+            alerts: self.db.budget_alerts(&month).await?,
+            month,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use FeatureClass::*;
+
+    fn at(y: i32, m: u32, d: u32, h: u32) -> chrono::DateTime<Utc> {
+        Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap()
+    }
+
+    fn standing(user_used: u64, user_limit: u64, spent: i64, cap: Option<i64>) -> Standing {
+        Standing {
+            user_used,
+            user_limit,
+            spent,
+            cap,
+        }
+    }
+
+    fn code(d: Decision) -> &'static str {
+        match d {
+            Decision::Proceed => "proceed",
+            Decision::Template => "template",
+            Decision::Refuse(r) => r.code,
+        }
+    }
+
+    #[test]
+    fn the_degradation_order_row_by_row() {
+        let now = at(2026, 11, 26, 12);
+        // (class, standing, expected)
+        let rows = [
+            (Core, standing(0, 100, 0, None), "proceed"),
+            (Degradable, standing(0, 100, 0, None), "proceed"),
+            (Deferrable, standing(0, 100, 0, None), "proceed"),
+            // The user's day is spent.
+            (Core, standing(100, 100, 0, None), "AI_BUDGET_EXCEEDED"),
+            (Degradable, standing(100, 100, 0, None), "template"),
+            (Deferrable, standing(100, 100, 0, None), "AI_FEATURE_PAUSED"),
+            // Unlimited tier.
+            (Core, standing(10_000, 0, 0, None), "proceed"),
+            // The month is under pressure (95 % of the cap), not over.
+            (Core, standing(0, 100, 95, Some(100)), "proceed"),
+            (Degradable, standing(0, 100, 95, Some(100)), "template"),
+            (
+                Deferrable,
+                standing(0, 100, 95, Some(100)),
+                "AI_FEATURE_PAUSED",
+            ),
+            (Degradable, standing(0, 100, 94, Some(100)), "proceed"),
+            // The cap is reached: core stops; templates stay (they cost nothing).
+            (
+                Core,
+                standing(0, 100, 100, Some(100)),
+                "AI_SPEND_CAP_REACHED",
+            ),
+            (Degradable, standing(0, 100, 150, Some(100)), "template"),
+        ];
+        for (class, s, expected) in rows {
+            assert_eq!(code(decide(class, s, 95, now)), expected, "{class:?} {s:?}");
+        }
+    }
+
+    #[test]
+    fn refusals_say_when_budgets_reset() {
+        let now = at(2026, 11, 30, 23);
+        let Decision::Refuse(day) = decide(Core, standing(5, 5, 0, None), 95, now) else {
+            panic!("expected a refusal")
+        };
+        assert_eq!(day.retry_after_secs, 3600);
+        let Decision::Refuse(month) = decide(Core, standing(0, 0, 9, Some(9)), 95, now) else {
+            panic!("expected a refusal")
+        };
+        assert_eq!(month.retry_after_secs, 3600, "December starts in an hour");
+    }
+
+    #[test]
+    fn policy_parses_with_flag_named_errors() {
+        let p = BudgetPolicy::parse(
+            r#"{"free": 10, "premium": 0}"#,
+            Some(12.5),
+            80,
+            Some(r#"{"tone": "core", "x": "deferrable"}"#),
+        )
+        .unwrap();
+        assert_eq!(p.daily_tokens_of("free"), 10);
+        assert_eq!(p.daily_tokens_of("premium"), 0);
+        assert_eq!(
+            p.daily_tokens_of("gold"),
+            10,
+            "unknown tiers get free's budget"
+        );
+        assert_eq!(p.monthly_cap_micro_usd, Some(12_500_000));
+        assert_eq!(p.class_of("tone"), Core);
+        assert_eq!(p.class_of("x"), Deferrable);
+        assert_eq!(p.class_of("quiz-generation"), Degradable);
+        assert_eq!(p.class_of("never-heard-of"), Core);
+        assert!(
+            BudgetPolicy::parse("[]", None, 95, None)
+                .unwrap_err()
+                .contains("--ai-daily-tokens")
+        );
+        assert!(
+            BudgetPolicy::parse("{}", Some(-1.0), 95, None)
+                .unwrap_err()
+                .contains("--ai-monthly-cap-usd")
+        );
+        assert!(
+            BudgetPolicy::parse("{}", None, 95, Some(r#"{"a": "vip"}"#))
+                .unwrap_err()
+                .contains("--ai-features")
+        );
+    }
+}
