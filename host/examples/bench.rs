@@ -505,12 +505,27 @@ fn http_load(data: &Path) {
 /// Runs wrk with a script sending `token` (if any) and, for a POST, a JSON `body`;
 /// returns the throughput and latency lines.
 fn wrk(url: &str, body: Option<&str>, token: &str, data: &Path, args: &[&str]) -> String {
+    wrk_with(url, body, token, &[], data, args)
+}
+
+/// [`wrk`] sending extra request headers.
+fn wrk_with(
+    url: &str,
+    body: Option<&str>,
+    token: &str,
+    headers: &[(&str, &str)],
+    data: &Path,
+    args: &[&str],
+) -> String {
     let script = data.join("bench.lua");
-    let auth = if token.is_empty() {
+    let mut auth = if token.is_empty() {
         String::new()
     } else {
         format!(r#"wrk.headers["authorization"] = "Bearer {token}""#)
     };
+    for (name, value) in headers {
+        auth.push_str(&format!("\nwrk.headers[\"{name}\"] = \"{value}\""));
+    }
     let post = body.map_or(String::new(), |b| {
         format!(
             "wrk.method = \"POST\"\nwrk.headers[\"content-type\"] = \"application/json\"\nwrk.body = [[{b}]]"
@@ -551,18 +566,26 @@ fn wrk_post(url: &str, body: &str, token: &str, data: &Path, args: &[&str]) -> S
 /// Warms up, then prints the latency a lone client sees (1 connection, 5 s) and the
 /// throughput under `connections` (2 threads, 10 s) for POSTs of `body` to `url`.
 fn post_figures(title: &str, url: &str, body: &str, token: &str, data: &Path, connections: u32) {
-    let _ = wrk_post(url, body, token, data, &["-t1", "-c4", "-d2s"]);
+    post_figures_with(title, url, body, token, &[], data, connections);
+}
+
+/// [`post_figures`] sending extra request headers.
+fn post_figures_with(
+    title: &str,
+    url: &str,
+    body: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    data: &Path,
+    connections: u32,
+) {
+    let run = |args: &[&str]| wrk_with(url, Some(body), token, headers, data, args);
+    let _ = run(&["-t1", "-c4", "-d2s"]);
     println!("\n{title} with wrk, 1 connection, 5 s:");
-    print!(
-        "{}",
-        wrk_post(url, body, token, data, &["-t1", "-c1", "-d5s", "--latency"])
-    );
+    print!("{}", run(&["-t1", "-c1", "-d5s", "--latency"]));
     println!("same, 2 threads, {connections} connections, 10 s:");
     let c = format!("-c{connections}");
-    print!(
-        "{}",
-        wrk_post(url, body, token, data, &["-t2", &c, "-d10s", "--latency"])
-    );
+    print!("{}", run(&["-t2", &c, "-d10s", "--latency"]));
 }
 
 fn sandbox_http(data: &Path) {
@@ -968,7 +991,7 @@ fn gateway_overhead(data: &Path) {
         format!(
             "id = \"ai-gateway\"\nversion = \"0.1.0\"\ncontract = \"0.1.0\"\nworld = \"llm-plugin\"\n\
              component = {:?}\n[limits]\ntimeout_ms = 5000\n[grants]\noutbound_hosts = [\"127.0.0.1\"]\n\
-             [grants.config]\nproviders = {:?}\n",
+             keyvalue = true\n[grants.config]\nproviders = {:?}\n",
             repo().join("dist/components/ai_gateway.wasm").display().to_string(),
             providers.to_string()
         ),
@@ -979,12 +1002,24 @@ fn gateway_overhead(data: &Path) {
         repo().join("plugins/safety-filter").display(),
         dir.display()
     );
-    let served = serve(data, &plugins);
+    // The bench account's daily token budget would run out mid-run: lift it.
+    let served = serve_with(data, &plugins, &["--ai-daily-tokens", r#"{"free": 0}"#]);
     let url = format!("http://127.0.0.1:{}/v1/chat/completions", served.port);
     let token = bench_token(data, served.port);
     let body = r#"{"model":"gpt-bench","messages":[{"role":"user","content":"How do for loops work in Python?"}]}"#;
+    // Every request goes to the provider (no cache): breaker read and write, budget
+    // check and charge, outbound HTTP.
+    post_figures_with(
+        "POST /v1/chat/completions to a provider that answers instantly (gateway overhead, cache off)",
+        &url,
+        body,
+        &token,
+        &[("cache-control", "no-cache")],
+        data,
+        32,
+    );
     post_figures(
-        "POST /v1/chat/completions to a provider that answers instantly (gateway overhead)",
+        "same request answered from the gateway's response cache",
         &url,
         body,
         &token,

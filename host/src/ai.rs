@@ -146,6 +146,19 @@ impl Ai {
         }
     }
 
+    /// The models the gateway serves.
+    pub async fn models(
+        &self,
+    ) -> Result<Vec<crate::runtime::bindings::v0_1_0::llm_world::gateway::ModelInfo>, AiError> {
+        let gateway = self
+            .registry
+            .snapshot()
+            .llm
+            .clone()
+            .ok_or(AiError::NoGateway)?;
+        Ok(self.registry.runtime().models(&gateway).await?)
+    }
+
     /// The cost guard.
     pub fn budget(&self) -> &budget::Budget {
         &self.budget
@@ -305,6 +318,24 @@ fn to_import_error(e: AiError) -> import::LlmError {
 }
 
 impl LlmBackend for Ai {
+    fn models(self: Arc<Self>) -> Pin<Box<dyn Future<Output = Vec<import::ModelInfo>> + Send>> {
+        Box::pin(async move {
+            match Ai::models(&self).await {
+                Ok(list) => list
+                    .into_iter()
+                    .map(|m| import::ModelInfo {
+                        id: m.id,
+                        provider: m.provider,
+                    })
+                    .collect(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the gateway could not list its models");
+                    Vec::new()
+                }
+            }
+        })
+    }
+
     fn complete(
         self: Arc<Self>,
         caller: String,

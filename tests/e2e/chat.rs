@@ -292,6 +292,26 @@ async fn a_configured_provider_answers_and_never_sees_a_crisis() {
     assert_eq!(r["choices"][0]["finish_reason"], "content_filter");
     assert_eq!(upstream.hits(), 1, "the crisis reached the provider");
 
+    // The models list comes from the gateway's configuration.
+    let models: Value = student
+        .get(server.url("/v1/models"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<(&str, &str)> = models["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["id"].as_str().unwrap(), m["owned_by"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![("gpt-test", "local"), ("tessera-offline", "offline")]
+    );
+
     let (status, r) = chat("gpt-unknown", "hi").await;
     assert_eq!(status, 422, "{r}");
     assert_eq!(r["error"]["details"]["field"], "model");

@@ -9,6 +9,7 @@
 //! | `breaker` | JSON `{"failures":5,"open_ms":60000,"successes":3}` | those |
 //! | `cache_ttl_ms` | whole milliseconds | `3600000` |
 //! | `attempt_timeout_ms` | whole milliseconds, at least 1 | `20000` |
+//! | `deadline_ms` | whole milliseconds, at least 1: the whole call's budget | `25000` |
 //!
 //! An empty value counts as absent. Errors name the key and the path inside it
 //! (`routes.tutor[1]: unknown model …`); the glue answers them as `unavailable`, since the
@@ -20,6 +21,10 @@ use crate::{breaker, cache, retry};
 
 /// Default per-attempt timeout (connect, first byte, between bytes).
 pub const DEFAULT_ATTEMPT_TIMEOUT_MS: u64 = 20_000;
+/// Default budget of a whole call across attempts and fallbacks: under the shipped
+/// manifest's 30 s `limits.timeout_ms`, so the gateway answers (with the fallbacks' fate)
+/// before the host ends the call as a timeout.
+pub const DEFAULT_DEADLINE_MS: u64 = 25_000;
 
 /// Every setting, parsed and validated.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,6 +41,8 @@ pub struct Config {
     pub cache_ttl_ms: u64,
     /// `attempt_timeout_ms`.
     pub attempt_timeout_ms: u64,
+    /// `deadline_ms`: no attempt starts, and none outlasts, this long after the call began.
+    pub deadline_ms: u64,
 }
 
 impl Config {
@@ -81,6 +88,7 @@ impl Config {
         Ok(Config {
             cache_ttl_ms: millis("cache_ttl_ms", cache::DEFAULT_TTL_MS, 0)?,
             attempt_timeout_ms: millis("attempt_timeout_ms", DEFAULT_ATTEMPT_TIMEOUT_MS, 1)?,
+            deadline_ms: millis("deadline_ms", DEFAULT_DEADLINE_MS, 1)?,
             providers,
             routes,
             retry,
@@ -110,6 +118,7 @@ mod tests {
         assert_eq!(c.breaker, breaker::Config::default());
         assert_eq!(c.cache_ttl_ms, 3_600_000);
         assert_eq!(c.attempt_timeout_ms, 20_000);
+        assert_eq!(c.deadline_ms, 25_000);
     }
 
     #[test]

@@ -239,6 +239,7 @@ pub fn complete<S: Services>(
         return Ok(hit);
     }
 
+    let deadline = services.now_ms().saturating_add(config.deadline_ms);
     let mut failures: Vec<ModelFailure> = Vec::new();
     let mut repair_left = true;
     for (i, model) in models.iter().enumerate() {
@@ -265,6 +266,7 @@ pub fn complete<S: Services>(
                 turns,
                 request,
                 schema.as_ref(),
+                deadline,
             )
         };
         let outcome = match ask(services, &turns) {
@@ -416,7 +418,9 @@ fn offline_answer(
     })
 }
 
-/// Asks one model, retrying per the policy while its breaker lets requests through.
+/// Asks one model, retrying per the policy while its breaker lets requests through and
+/// the call's `deadline` (ms since the epoch) is not reached.
+#[allow(clippy::too_many_arguments)]
 fn ask_model<S: Services>(
     services: &mut S,
     config: &Config,
@@ -425,6 +429,7 @@ fn ask_model<S: Services>(
     turns: &[Turn<'_>],
     request: &Request,
     schema: Option<&Schema>,
+    deadline: u64,
 ) -> Result<Reply, ModelFailure> {
     let body = providers::request_body(
         provider.kind,
@@ -434,7 +439,7 @@ fn ask_model<S: Services>(
         request.temperature,
         schema.map(Schema::value),
     );
-    let http = HttpRequest {
+    let mut http = HttpRequest {
         url: format!(
             "{}{}",
             provider.base_url,
@@ -455,6 +460,11 @@ fn ask_model<S: Services>(
     };
     let mut last: Option<Failure> = None;
     for attempt in 1..=policy.max_attempts {
+        let left = deadline.saturating_sub(services.now_ms());
+        if left == 0 {
+            return Err(fail(last.unwrap_or(Failure::Timeout), attempt - 1, false));
+        }
+        http.timeout_ms = config.attempt_timeout_ms.min(left);
         if breaker_admit(services, config, provider) == Admission::Reject {
             return Err(match last {
                 Some(f) => fail(f, attempt - 1, true),
@@ -493,6 +503,10 @@ fn ask_model<S: Services>(
         }
         let random = services.random();
         match retry::next(policy, attempt, &failure, random) {
+            Next::Retry { wait_ms } if wait_ms >= deadline.saturating_sub(services.now_ms()) => {
+                // The wait would outlast the call: leave the time to the fallbacks.
+                return Err(fail(failure, attempt, false));
+            }
             Next::Retry { wait_ms } => {
                 services.log(
                     Level::Info,
@@ -813,6 +827,31 @@ mod tests {
 
     fn run(fake: &mut Fake, config: &Config, request: &Request) -> Result<Response, Error> {
         complete(fake, Ok(config), request)
+    }
+
+    #[test]
+    fn the_call_deadline_leaves_time_for_the_fallback() {
+        let mut fake = Fake::default();
+        // Each 503 asks for 600 ms: one wait fits in the 1000 ms deadline, a second does
+        // not, so the fallback is asked with the 400 ms that are left as its timeout.
+        fake.script(OPENAI, vec![with_retry_after(503, "0.6")]);
+        fake.script(ANTHROPIC, vec![anthropic_ok("in time")]);
+        let config = config(&[
+            (
+                "routes",
+                r#"{"tutor": ["gpt-4o-mini", "claude-haiku-4-5"]}"#,
+            ),
+            (
+                "retry",
+                r#"{"max_attempts": 5, "base_ms": 1, "max_backoff_ms": 5000}"#,
+            ),
+            ("deadline_ms", "1000"),
+        ]);
+        let r = run(&mut fake, &config, &request("tutor", "hi")).unwrap();
+        assert_eq!(r.provider, "anthropic");
+        assert_eq!(fake.hits(OPENAI), 2);
+        assert_eq!(fake.slept, vec![600]);
+        assert_eq!(fake.sent[2].timeout_ms, 400);
     }
 
     #[test]

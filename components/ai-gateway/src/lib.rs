@@ -41,7 +41,7 @@ mod component {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use super::bindings::exports::tessera::platform::llm::{
-        ChatRequest, ChatResponse, Guest, LlmError, Usage,
+        ChatRequest, ChatResponse, Guest, LlmError, ModelInfo, Usage,
     };
     use super::bindings::tessera::platform::types::{FieldError, Role};
     use super::bindings::wasi::config::store as config_store;
@@ -124,6 +124,24 @@ mod component {
     }
 
     impl Guest for Gateway {
+        fn models() -> Vec<ModelInfo> {
+            // An unreadable config serves only the offline model (and `complete` says why).
+            let providers = load_config().map(|c| c.providers).unwrap_or_default();
+            providers
+                .iter()
+                .flat_map(|p| {
+                    p.models.iter().map(|m| ModelInfo {
+                        id: m.clone(),
+                        provider: p.name.clone(),
+                    })
+                })
+                .chain(std::iter::once(ModelInfo {
+                    id: super::offline::MODEL.into(),
+                    provider: super::gateway::OFFLINE_PROVIDER.into(),
+                }))
+                .collect()
+        }
+
         fn complete(request: ChatRequest) -> Result<ChatResponse, LlmError> {
             let request = gateway::Request {
                 feature: request.feature,

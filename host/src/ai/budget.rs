@@ -113,6 +113,11 @@ impl BudgetPolicy {
             .unwrap_or(FeatureClass::Core)
     }
 
+    /// The smallest limited daily budget of any tier, `None` when every tier is unlimited.
+    pub fn smallest_daily_tokens(&self) -> Option<u64> {
+        self.daily_tokens.values().copied().filter(|t| *t > 0).min()
+    }
+
     /// The tier's daily token budget; 0 is unlimited.
     pub fn daily_tokens_of(&self, tier: &str) -> u64 {
         self.daily_tokens
@@ -293,7 +298,17 @@ impl Budget {
                 *restored = Some(month);
             }
         }
-        Ok(self.kv.incr_by(&key, 0, MONTH_COUNTER_TTL).await?)
+        self.counter(&key).await
+    }
+
+    /// A counter's value (0 when absent), read without creating it.
+    async fn counter(&self, key: &str) -> anyhow::Result<i64> {
+        Ok(self
+            .kv
+            .get(key)
+            .await?
+            .and_then(|v| String::from_utf8(v).ok()?.trim().parse().ok())
+            .unwrap_or(0))
     }
 
     async fn standing(
@@ -306,25 +321,23 @@ impl Budget {
         } else {
             0
         };
-        let (user_used, user_limit) = match user_id {
-            Some(id) => {
-                let tier = self
-                    .db
-                    .user_tier(id)
-                    .await?
-                    .unwrap_or_else(|| "free".into());
-                let limit = self.policy.daily_tokens_of(&tier);
-                let used = if limit > 0 {
-                    self.kv
-                        .incr_by(&day_key(id, now), 0, DAY_COUNTER_TTL)
-                        .await?
-                        .max(0) as u64
+        let (user_used, user_limit) = match (user_id, self.policy.smallest_daily_tokens()) {
+            (Some(id), Some(smallest)) => {
+                let used = self.counter(&day_key(id, now)).await?.max(0) as u64;
+                // Under every tier's budget, the tier cannot matter: skip the database
+                // (always so where only the free offline model answers).
+                if used < smallest {
+                    (used, 0)
                 } else {
-                    0
-                };
-                (used, limit)
+                    let tier = self
+                        .db
+                        .user_tier(id)
+                        .await?
+                        .unwrap_or_else(|| "free".into());
+                    (used, self.policy.daily_tokens_of(&tier))
+                }
             }
-            None => (0, 0),
+            _ => (0, 0),
         };
         Ok(Standing {
             user_used,

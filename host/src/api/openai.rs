@@ -361,21 +361,16 @@ pub(super) async fn completions(
 
 #[utoipa::path(get, path = "/v1/models", tag = "ai", security(("bearer" = [])),
     responses((status = 200, description = "The models the gateway serves", body = Object,
-               example = json!({"object": "list", "data": [{"id": "tessera-offline", "object": "model", "created": 0, "owned_by": "ai-gateway@0.1.0"}]})),
+               example = json!({"object": "list", "data": [{"id": "gpt-4o-mini", "object": "model", "created": 0, "owned_by": "openai"}, {"id": "tessera-offline", "object": "model", "created": 0, "owned_by": "offline"}]})),
               (status = 401, description = "No valid token", body = ErrorBody)))]
 pub(super) async fn models(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::AiGeneration)?;
-    let owner = state
-        .registry
-        .snapshot()
-        .llm
-        .as_ref()
-        .map_or_else(|| "none".to_owned(), |p| p.plugin_ref().to_string());
+    let models = state.ai.models().await?;
     Ok(Json(json!({
         "object": "list",
-        "data": [{ "id": "tessera-offline", "object": "model", "created": 0, "owned_by": owner }],
+        "data": models.iter().map(|m| json!({ "id": m.id, "object": "model", "created": 0, "owned_by": m.provider })).collect::<Vec<_>>(),
     })))
 }

@@ -11,7 +11,7 @@ use wasmtime::{Store, Trap};
 use super::Runtime;
 use super::bindings::v0_1_0::code_runner_world::runner::{RunRequest, RunResult};
 use super::bindings::v0_1_0::grader::{GradeOutcome as Grade, Submission};
-use super::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResponse, LlmError};
+use super::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResponse, LlmError, ModelInfo};
 use super::bindings::v0_1_0::safety_world::safety::{ScreenContext, Verdict};
 use super::bindings::v0_1_0::types::Error as ContractError;
 use super::error::{PluginError, PluginErrorKind};
@@ -310,6 +310,33 @@ impl Runtime {
         // plugin failure: the sandbox reports it as the run's status.
         self.record(plugin, "run", run.elapsed, run.result.as_ref().err());
         run
+    }
+}
+
+impl OutputSize for Vec<ModelInfo> {
+    fn output_size(&self) -> usize {
+        self.iter().map(|m| m.id.len() + m.provider.len()).sum()
+    }
+}
+
+impl Runtime {
+    /// Calls `llm.models()` on an AI-gateway plugin.
+    pub async fn models(&self, plugin: &LoadedPlugin) -> Result<Vec<ModelInfo>, PluginError> {
+        let WorldPre::Llm(pre) = &plugin.pre else {
+            return Err(not_a(plugin, "AI gateway"));
+        };
+        self.run_call(plugin, "models", |mut store| async move {
+            let result = async {
+                let bindings = pre.instantiate_async(&mut store).await?;
+                bindings
+                    .tessera_platform_llm()
+                    .call_models(&mut store)
+                    .await
+            }
+            .await;
+            (store, result)
+        })
+        .await
     }
 }
 

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::runtime::bindings::v0_1_0::llm::{ChatRequest, ChatResponse, Host, LlmError};
+use crate::runtime::bindings::v0_1_0::llm::{ChatRequest, ChatResponse, Host, LlmError, ModelInfo};
 use crate::runtime::state::PluginState;
 
 /// What serves plugins' completions.
@@ -19,12 +19,22 @@ pub trait LlmBackend: Send + Sync {
         caller: String,
         request: ChatRequest,
     ) -> Pin<Box<dyn Future<Output = Result<ChatResponse, LlmError>> + Send>>;
+
+    /// The models the gateway serves (empty when it cannot say).
+    fn models(self: Arc<Self>) -> Pin<Box<dyn Future<Output = Vec<ModelInfo>> + Send>>;
 }
 
 /// Where the backend is registered (see [`super::BackendSlot`]).
 pub type LlmSlot = super::BackendSlot<dyn LlmBackend>;
 
 impl Host for PluginState {
+    async fn models(&mut self) -> Vec<ModelInfo> {
+        match self.services.llm.get() {
+            Some(backend) => backend.models().await,
+            None => Vec::new(),
+        }
+    }
+
     async fn complete(&mut self, request: ChatRequest) -> Result<ChatResponse, LlmError> {
         match self.services.llm.get() {
             Some(backend) => {
