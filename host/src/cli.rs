@@ -33,6 +33,9 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Import and list learning content packs.
+    #[command(subcommand)]
+    Content(ContentCommand),
     /// Issue a service token (role `service`) for another system calling `/_internal/*`.
     /// Prints the token; it is signed with the same key as `serve` uses.
     ServiceToken {
@@ -47,6 +50,28 @@ pub enum Command {
         /// Folder holding the generated JWT key when no secret is configured.
         #[arg(long, env = "TESSERA_DATA_DIR", default_value = "data")]
         data_dir: PathBuf,
+    },
+}
+
+/// Content subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ContentCommand {
+    /// Checks and imports content packs: a pack folder (holding `pack.json`) or a folder
+    /// of them. All or nothing per pack; an unchanged pack is left as it is.
+    Import {
+        /// Pack folders, or folders of packs.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Check only; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Lists the imported packs.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
     },
 }
 
@@ -232,6 +257,10 @@ pub struct ServeArgs {
     pub sandbox: SandboxArgs,
     #[command(flatten)]
     pub ai: AiArgs,
+    /// Content packs imported at start-up (a pack folder or a folder of packs); a missing
+    /// folder is skipped. Unchanged packs are not written again.
+    #[arg(long, env = "TESSERA_CONTENT_DIR", default_value = "content")]
+    pub content_dir: PathBuf,
 }
 
 /// Prices, budgets and limits of AI requests (docs/ai-gateway.md, "Cost guard").

@@ -3,6 +3,7 @@
 //!
 //! - [`runtime`]: engine, compile cache, loading, calls under limits, host services;
 //! - [`plugins`]: manifests, the contract, the registry with atomic reload;
+//! - [`content`]: learning content packs (tracks > courses > modules > lessons > steps);
 //! - [`grading`]: routing answers to grader plugins;
 //! - [`safety`]: screening text with the safety-filter plugins;
 //! - [`sandbox`]: learner code in the code-runner plugins, with a bounded pool;
@@ -18,6 +19,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod config_file;
+pub mod content;
 pub mod grading;
 pub mod kv;
 pub mod metrics;

@@ -36,6 +36,7 @@ async fn main() -> ExitCode {
         Command::Plugin(cmd) => tessera::plugin_cli::run(cmd).await,
         Command::Migrate { dry_run, data } => tessera::user_cli::migrate(&data, dry_run).await,
         Command::User(cmd) => tessera::user_cli::run(cmd).await,
+        Command::Content(cmd) => tessera::user_cli::content(cmd).await,
         Command::ServiceToken {
             name,
             days,

@@ -147,6 +147,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let data_dir = &args.runtime.data_dir;
     let identity = &args.identity;
     let db = database(&identity.db, data_dir).await?;
+    crate::content::import_at_start(&db, &args.content_dir).await;
     let kv = kv::connect(identity.redis_url.as_deref(), &identity.redis_prefix)
         .await
         .context("cannot connect to Redis (REDIS_URL)")?;

@@ -133,3 +133,68 @@ pub fn service_token(
     println!("{token}");
     Ok(Outcome(true))
 }
+
+/// `tessera content import|list`.
+pub async fn content(cmd: crate::cli::ContentCommand) -> anyhow::Result<Outcome> {
+    use crate::cli::ContentCommand;
+    use crate::store::content::Imported;
+    match cmd {
+        ContentCommand::Import {
+            dirs,
+            dry_run,
+            data,
+        } => {
+            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            let mut ok = true;
+            for root in dirs {
+                let packs = crate::content::pack_dirs(&root)
+                    .with_context(|| format!("cannot read {}", root.display()))?;
+                if packs.is_empty() {
+                    bail!(
+                        "{}: no pack.json here or in its sub-folders",
+                        root.display()
+                    );
+                }
+                for dir in packs {
+                    let report = crate::content::import(&db, &dir, dry_run).await;
+                    let name = report
+                        .pack
+                        .as_ref()
+                        .map_or_else(|| dir.display().to_string(), |(id, v)| format!("{id} {v}"));
+                    match report.outcome {
+                        Ok(outcome) => println!(
+                            "{name}: {} ({} lessons, {} steps)",
+                            match (dry_run, outcome) {
+                                (true, _) => "valid",
+                                (false, Imported::New) => "imported",
+                                (false, Imported::Updated) => "updated",
+                                (false, Imported::Unchanged) => "unchanged",
+                            },
+                            report.size.0,
+                            report.size.1
+                        ),
+                        Err(e) => {
+                            ok = false;
+                            eprintln!("{}: not imported: {e}", dir.display());
+                        }
+                    }
+                }
+            }
+            Ok(Outcome(ok))
+        }
+        ContentCommand::List { data } => {
+            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            let packs = db.content_packs().await?;
+            if packs.is_empty() {
+                println!("no content packs imported");
+            }
+            for p in packs {
+                println!(
+                    "{} {} \"{}\": {} lessons, {} steps, imported {}",
+                    p.id, p.version, p.title, p.lessons, p.steps, p.imported_at
+                );
+            }
+            Ok(Outcome(true))
+        }
+    }
+}

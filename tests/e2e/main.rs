@@ -5,6 +5,7 @@ mod bad_input;
 mod budget;
 mod chat;
 mod cli;
+mod content;
 mod gateway;
 mod grants;
 mod identity;

@@ -8,6 +8,7 @@
 pub mod ai_budget;
 pub mod ai_usage;
 pub mod audit;
+pub mod content;
 pub mod safety_events;
 pub mod sessions;
 pub mod users;

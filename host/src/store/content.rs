@@ -1,0 +1,237 @@
+//! Content packs in the database: one transaction replaces a pack's rows.
+
+use sqlx::Row;
+
+use super::{Db, StoreError, now_ms};
+use crate::content::pack::Pack;
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Imported {
+    /// The pack was new.
+    New,
+    /// The pack changed (another version or other files): its rows were replaced.
+    Updated,
+    /// The same files were imported before: nothing changed.
+    Unchanged,
+}
+
+/// An id the pack uses that another pack already owns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clash {
+    /// `track`, `course`, `module`, `lesson` or `step`.
+    pub what: &'static str,
+    /// The id.
+    pub id: String,
+    /// The pack owning it.
+    pub owner: String,
+}
+
+/// A stored pack.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct StoredPack {
+    /// Id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// Title.
+    pub title: String,
+    /// Lessons.
+    pub lessons: i64,
+    /// Steps.
+    pub steps: i64,
+    /// When it was last imported, RFC 3339.
+    pub imported_at: String,
+}
+
+impl Db {
+    /// The ids of `pack` that other packs own.
+    pub async fn content_clashes(&self, pack: &Pack) -> Result<Vec<Clash>, StoreError> {
+        let mut ids: Vec<(&'static str, &'static str, &str)> = Vec::new();
+        for t in &pack.file.tracks {
+            ids.push(("track", "tracks", &t.id));
+            for c in &t.courses {
+                ids.push(("course", "courses", &c.id));
+                for m in &c.modules {
+                    ids.push(("module", "modules", &m.id));
+                }
+            }
+        }
+        for l in &pack.lessons {
+            ids.push(("lesson", "lessons", &l.id));
+            for s in &l.steps {
+                ids.push(("step", "steps", &s.id));
+            }
+        }
+        let mut clashes = Vec::new();
+        for (what, table, id) in ids {
+            // The table name is one of the constants above, never input.
+            let owner: Option<String> = sqlx::query(&format!(
+                "SELECT pack_id FROM {table} WHERE id = $1 AND pack_id <> $2"
+            ))
+            .bind(id)
+            .bind(&pack.file.id)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| r.try_get("pack_id"))
+            .transpose()?;
+            if let Some(owner) = owner {
+                clashes.push(Clash {
+                    what,
+                    id: id.to_owned(),
+                    owner,
+                });
+            }
+        }
+        Ok(clashes)
+    }
+
+    /// Stores `pack`, replacing an earlier import of it; nothing when its checksum is
+    /// the stored one.
+    pub async fn import_pack(&self, pack: &Pack) -> Result<Imported, StoreError> {
+        let stored: Option<String> =
+            sqlx::query("SELECT checksum FROM content_packs WHERE id = $1")
+                .bind(&pack.file.id)
+                .fetch_optional(self.pool())
+                .await?
+                .map(|r| r.try_get("checksum"))
+                .transpose()?;
+        if stored.as_deref() == Some(pack.checksum.as_str()) {
+            return Ok(Imported::Unchanged);
+        }
+        let mut tx = self.pool().begin().await?;
+        for table in [
+            "steps",
+            "lessons",
+            "modules",
+            "courses",
+            "tracks",
+            "content_packs",
+        ] {
+            let column = if table == "content_packs" {
+                "id"
+            } else {
+                "pack_id"
+            };
+            sqlx::query(&format!("DELETE FROM {table} WHERE {column} = $1"))
+                .bind(&pack.file.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let p = &pack.file;
+        sqlx::query(
+            "INSERT INTO content_packs (id, version, title, description, checksum, imported_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&p.id)
+        .bind(&p.version)
+        .bind(&p.title)
+        .bind(&p.description)
+        .bind(&pack.checksum)
+        .bind(now_ms())
+        .execute(&mut *tx)
+        .await?;
+        for (ti, t) in p.tracks.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO tracks (id, pack_id, position, title, description) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&t.id)
+            .bind(&p.id)
+            .bind(ti as i64)
+            .bind(&t.title)
+            .bind(&t.description)
+            .execute(&mut *tx)
+            .await?;
+            for (ci, c) in t.courses.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO courses (id, pack_id, track_id, position, title, description) \
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                )
+                .bind(&c.id)
+                .bind(&p.id)
+                .bind(&t.id)
+                .bind(ci as i64)
+                .bind(&c.title)
+                .bind(&c.description)
+                .execute(&mut *tx)
+                .await?;
+                for (mi, m) in c.modules.iter().enumerate() {
+                    sqlx::query(
+                        "INSERT INTO modules (id, pack_id, course_id, position, title) VALUES ($1, $2, $3, $4, $5)",
+                    )
+                    .bind(&m.id)
+                    .bind(&p.id)
+                    .bind(&c.id)
+                    .bind(mi as i64)
+                    .bind(&m.title)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        for l in &pack.lessons {
+            sqlx::query(
+                "INSERT INTO lessons (id, pack_id, module_id, position, title, topic, summary, \
+                 estimated_minutes, prerequisites) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&l.id)
+            .bind(&p.id)
+            .bind(&l.module_id)
+            .bind(i64::from(l.position))
+            .bind(&l.title)
+            .bind(&l.topic)
+            .bind(&l.summary)
+            .bind(l.estimated_minutes.map(i64::from))
+            .bind(serde_json::to_string(&l.prerequisites).unwrap_or_else(|_| "[]".into()))
+            .execute(&mut *tx)
+            .await?;
+            for (si, s) in l.steps.iter().enumerate() {
+                sqlx::query(
+                    "INSERT INTO steps (id, pack_id, lesson_id, position, kind, title, body, xp, spec) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(&s.id)
+                .bind(&p.id)
+                .bind(&l.id)
+                .bind(si as i64)
+                .bind(s.kind)
+                .bind(&s.title)
+                .bind(&s.body)
+                .bind(i64::from(s.xp))
+                .bind(s.spec.to_string())
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(if stored.is_some() {
+            Imported::Updated
+        } else {
+            Imported::New
+        })
+    }
+
+    /// The stored packs with their sizes.
+    pub async fn content_packs(&self) -> Result<Vec<StoredPack>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.version, p.title, p.imported_at, \
+             (SELECT COUNT(*) FROM lessons l WHERE l.pack_id = p.id) AS lessons, \
+             (SELECT COUNT(*) FROM steps s WHERE s.pack_id = p.id) AS steps \
+             FROM content_packs p ORDER BY p.id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(StoredPack {
+                    id: r.try_get("id")?,
+                    version: r.try_get("version")?,
+                    title: r.try_get("title")?,
+                    lessons: r.try_get("lessons")?,
+                    steps: r.try_get("steps")?,
+                    imported_at: super::rfc3339(r.try_get("imported_at")?),
+                })
+            })
+            .collect()
+    }
+}
