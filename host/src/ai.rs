@@ -146,16 +146,20 @@ impl Ai {
         }
     }
 
+    /// The installed AI gateway plugin.
+    fn gateway(&self) -> Result<Arc<crate::runtime::LoadedPlugin>, AiError> {
+        self.registry
+            .snapshot()
+            .llm
+            .clone()
+            .ok_or(AiError::NoGateway)
+    }
+
     /// The models the gateway serves.
     pub async fn models(
         &self,
     ) -> Result<Vec<crate::runtime::bindings::v0_1_0::llm_world::gateway::ModelInfo>, AiError> {
-        let gateway = self
-            .registry
-            .snapshot()
-            .llm
-            .clone()
-            .ok_or(AiError::NoGateway)?;
+        let gateway = self.gateway()?;
         Ok(self.registry.runtime().models(&gateway).await?)
     }
 
@@ -235,12 +239,7 @@ impl Ai {
         } else {
             request
         };
-        let gateway = self
-            .registry
-            .snapshot()
-            .llm
-            .clone()
-            .ok_or(AiError::NoGateway)?;
+        let gateway = self.gateway()?;
         let started = std::time::Instant::now();
         let response = self
             .registry
