@@ -33,7 +33,7 @@ fn write_pack(dir: &Path, version: &str) {
             { "id": "intro.q1", "kind": "quiz", "question": { "kind": "true_false", "prompt": "print shows text",
               "answer_key": { "correct": true } }, "explanation": "It does." },
             { "id": "intro.ex1", "kind": "code_exercise", "prompt_file": "intro/task.md",
-              "tests": [ { "name": "prints hi", "kind": "output", "stdin": "", "expected_stdout": "hi\n" } ] } ] })
+              "tests": [ { "name": "prints hi", "expected_stdout": "hi\n" }, { "name": "no x", "assert": "'x' not in dir()" } ] } ] })
         .to_string(),
     )
     .unwrap();
@@ -41,7 +41,7 @@ fn write_pack(dir: &Path, version: &str) {
         lessons.join("next.json"),
         json!({ "id": "next", "title": "Next", "topic": "python.print", "prerequisites": ["intro"], "steps": [
             { "id": "next.q1", "kind": "quiz", "question": { "kind": "multiple_choice", "prompt": "Pick",
-              "choices": ["a", "b"], "answer_key": { "correct": 0 } } } ] })
+              "options": ["a", "b"], "answer_key": { "correct": 0 } } } ] })
         .to_string(),
     )
     .unwrap();
@@ -101,6 +101,15 @@ async fn packs_import_idempotently_and_broken_ones_change_nothing() {
 
         // Every problem is named by file and field; nothing is stored.
         std::fs::remove_file(dir.path().join("lessons/intro/task.md")).unwrap();
+        let intro = std::fs::read_to_string(dir.path().join("lessons/intro.json")).unwrap();
+        std::fs::write(
+            dir.path().join("lessons/intro.json"),
+            intro.replace(
+                r#""expected_stdout":"hi\n""#,
+                r#""expected_stdout":"hi\n","assert":"True""#,
+            ),
+        )
+        .unwrap();
         let mut next: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(dir.path().join("lessons/next.json")).unwrap(),
         )
@@ -130,6 +139,7 @@ async fn packs_import_idempotently_and_broken_ones_change_nothing() {
             "lessons/next.json: steps[0].question.answer_key: an object is required",
             "lessons/next.json: steps[1].id: `intro.q1` is used twice in this pack",
             "lessons/next.json: prerequisites[0]: `missing-lesson` is not a lesson of this pack",
+            "lessons/intro.json: steps[2].tests[0]: has both `expected_stdout` and `assert`",
         ] {
             assert!(
                 err.contains(expected),
@@ -168,4 +178,20 @@ async fn packs_import_idempotently_and_broken_ones_change_nothing() {
             "{err}"
         );
     }
+}
+
+/// The shipped starter pack is valid, and `tessera serve` imports it at start-up.
+#[tokio::test]
+async fn the_starter_pack_is_imported_at_start_up() {
+    let shipped = crate::support::repo().join("content");
+    let quiz = crate::support::plugins_dir().join("quiz-grader");
+    let server = Server::start_with(&[quiz], &["--content-dir", shipped.to_str().unwrap()]).await;
+    let (ok, out, err) = content(&server.database_url, &["list"]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("python-basics 1.0.0 \"Python basics\": 7 lessons, 47 steps"),
+        "{out}"
+    );
+    let (_, out, _) = content(&server.database_url, &["import", shipped.to_str().unwrap()]);
+    assert!(out.contains("python-basics 1.0.0: unchanged"), "{out}");
 }

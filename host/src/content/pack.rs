@@ -645,12 +645,12 @@ fn check_question(r: &mut Reader<'_>, path: &Path, field: &str, q: &Value) {
     if !q["answer_key"].is_object() {
         r.problem(path, format!("{field}.answer_key"), "an object is required");
     }
-    match &q["choices"] {
+    match &q["options"] {
         Value::Null => {}
         Value::Array(items) if items.iter().all(Value::is_string) => {}
         _ => r.problem(
             path,
-            format!("{field}.choices"),
+            format!("{field}.options"),
             "must be a list of strings",
         ),
     }
@@ -661,6 +661,8 @@ fn non_empty(v: &Value) -> bool {
     v.as_str().is_some_and(|s| !s.trim().is_empty())
 }
 
+/// A test in the sandbox's run-tests shape (docs/sandbox.md): `stdin` (optional) +
+/// `expected_stdout`, or `assert` (a Python expression over the learner's names).
 fn check_test(r: &mut Reader<'_>, path: &Path, field: &str, test: &Value) {
     if !non_empty(&test["name"]) {
         r.problem(
@@ -669,29 +671,28 @@ fn check_test(r: &mut Reader<'_>, path: &Path, field: &str, test: &Value) {
             "a non-empty string is required",
         );
     }
-    match test["kind"].as_str() {
-        Some("output") => {
-            if !test["expected_stdout"].is_string() {
-                r.problem(
-                    path,
-                    format!("{field}.expected_stdout"),
-                    "a string is required",
-                );
+    match (&test["expected_stdout"], &test["assert"]) {
+        (Value::String(_), Value::Null) => {
+            if !matches!(test["stdin"], Value::Null | Value::String(_)) {
+                r.problem(path, format!("{field}.stdin"), "must be a string");
             }
         }
-        Some("assert") => {
-            if !non_empty(&test["code"]) {
-                r.problem(
-                    path,
-                    format!("{field}.code"),
-                    "a non-empty string is required",
-                );
-            }
-        }
-        _ => r.problem(
+        (Value::Null, a) if non_empty(a) => {}
+        (Value::Null, Value::Null) => r.problem(
             path,
-            format!("{field}.kind"),
-            "must be `output` or `assert`",
+            field,
+            "needs `expected_stdout` (an output test) or `assert` (an assertion)",
         ),
+        (Value::String(_), _) => r.problem(
+            path,
+            field,
+            "has both `expected_stdout` and `assert`; a test is one or the other",
+        ),
+        (Value::Null, _) => r.problem(
+            path,
+            format!("{field}.assert"),
+            "a Python expression is required",
+        ),
+        _ => r.problem(path, format!("{field}.expected_stdout"), "must be a string"),
     }
 }
