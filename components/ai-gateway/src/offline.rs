@@ -20,8 +20,8 @@
 //! With a response schema, the answer is compact JSON that validates against it: a
 //! generic generator ([`schema_fill`]) walks the schema and asks [`content`] for
 //! meaningful values by property name (a quiz's `questions[i].options`, a rewrite's
-//! `text`, a tutor's `questions`). A `null` schema counts as none. `pattern` is honoured
-//! with `regex-lite`, the crate the gateway's own validator uses, so both agree.
+//! `text`, a tutor's `questions`). A `null` schema counts as none. Values are checked with
+//! the gateway's own validator ([`crate::schema`]), so both agree.
 //!
 //! `safety-confirmation` answers are never a confirmation: enums take their "unsure"
 //! value (`concern` for a `level`), booleans are false (except ones named like `unsure`),

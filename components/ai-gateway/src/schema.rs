@@ -1,22 +1,32 @@
 //! Structured output: the request's `response-schema` (a JSON Schema) is checked when the
-//! request arrives, and every reply is validated against it before it is returned.
+//! request arrives, and every reply is validated against it before it is returned. The
+//! offline model validates what it generates with the same code ([`Schema::subschema`]),
+//! so what it writes is what the gateway accepts.
 //!
 //! A validator for the common keywords of draft 2020-12, written here rather than taken
 //! from the `jsonschema` crate: that crate builds for wasm32-wasip2 but multiplies the
 //! component's size by ten (≈2.5 MB more, ~100 crates) for keywords model replies never
-//! need. Supported: `type` (a name or a list), `enum`, `const`, `properties`, `required`,
-//! `additionalProperties` (bool or schema), `patternProperties`, `minProperties`,
-//! `maxProperties`, `items` (a schema; a list is read as draft-07 tuple form),
-//! `prefixItems`, `minItems`, `maxItems`, `uniqueItems`, `minLength`, `maxLength`,
-//! `pattern`, `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf`,
-//! `allOf`, `anyOf`, `oneOf`, `not`, and `$ref` to `#`, `#/$defs/…` or
-//! `#/definitions/…`. Other keywords (`format`, `title`, `description`, …) are annotations
-//! and ignored. Patterns use `regex-lite` syntax (no look-around or back-references); a
-//! pattern it cannot compile makes the schema invalid rather than silently unchecked.
+//! need. Supported: `type` (a name or a list; OpenAPI's `nullable: true` adds `null`),
+//! `enum`, `const`, `properties`, `required`, `additionalProperties` (bool or schema),
+//! `patternProperties`, `minProperties`, `maxProperties`, `items` (a schema; a list is read
+//! as draft-07 tuple form, with `additionalItems` for the rest), `prefixItems`, `contains`,
+//! `minContains`, `maxContains`, `minItems`, `maxItems`, `uniqueItems`, `minLength`,
+//! `maxLength`, `pattern`, `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`
+//! (numbers, or draft-04's booleans making `minimum`/`maximum` exclusive), `multipleOf`,
+//! `allOf`, `anyOf`, `oneOf`, `not`, `if`/`then`/`else`, and `$ref` to `#` or to any JSON
+//! pointer into the document (`#/$defs/…`, `#/definitions/…`, `#/properties/…`;
+//! percent-encoded as URI fragments are). `format` is an annotation unless asserted
+//! ([`Schema::asserting_formats`], for `date-time`, `date`, `time`, `email`, `uri`,
+//! `uuid`); other keywords (`title`, `description`, …) are ignored. Patterns use
+//! `regex-lite` syntax (no look-around or back-references); a pattern it cannot compile
+//! makes the schema invalid rather than silently unchecked.
 //!
 //! Errors name the instance path as a JSON pointer: `/questions/0/answer: expected string,
-//! got number` (`(root)` for the whole document).
+//! got number` (`(root)` for the whole document). Checking is bounded: a `$ref` chain is
+//! followed 64 deep, and a value needing more than [`MAX_STEPS`] steps is reported as not
+//! checked rather than accepted.
 
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 
 use regex_lite::Regex;
@@ -26,13 +36,32 @@ use serde_json::Value;
 const MAX_ERRORS: usize = 20;
 /// Deepest `$ref` chain followed (guards `{"$ref": "#"}` loops).
 const MAX_DEPTH: usize = 64;
+/// Most subschema checks for one value (guards schemas whose combinators multiply, such
+/// as `{"anyOf": [{"$ref": "#"}, {"$ref": "#"}]}`).
+pub const MAX_STEPS: usize = 1_000_000;
+/// Most compiled patterns kept per thread.
+const REGEX_CACHE: usize = 256;
 
 /// A compiled schema.
 #[derive(Debug)]
 pub struct Schema {
     source: Value,
     root: Node,
-    defs: HashMap<String, Node>,
+    /// The `$ref` targets (and every `$defs`/`definitions` entry of the root) by JSON
+    /// pointer; the root itself (`#`) is `root`.
+    targets: HashMap<String, Node>,
+    /// Whether `format` is asserted rather than an annotation.
+    formats: bool,
+}
+
+/// A schema inside (or built from the parts of) a compiled document: its `$ref`s resolve
+/// against that document. See [`Schema::subschema`].
+#[derive(Debug)]
+pub struct Subschema<'s> {
+    doc: &'s Schema,
+    node: Node,
+    /// Targets of its `$ref`s that the document did not reference itself.
+    targets: HashMap<String, Node>,
 }
 
 #[derive(Debug)]
@@ -106,6 +135,53 @@ fn type_of(v: &Value) -> &'static str {
     }
 }
 
+/// The `format`s checked when formats are asserted (others stay annotations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Format {
+    DateTime,
+    Date,
+    Time,
+    Email,
+    Uri,
+    Uuid,
+}
+
+impl Format {
+    fn parse(name: &str) -> Option<Format> {
+        Some(match name {
+            "date-time" => Format::DateTime,
+            "date" => Format::Date,
+            "time" => Format::Time,
+            "email" | "idn-email" => Format::Email,
+            "uri" | "url" | "iri" => Format::Uri,
+            "uuid" => Format::Uuid,
+            _ => return None,
+        })
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Format::DateTime => "date-time",
+            Format::Date => "date",
+            Format::Time => "time",
+            Format::Email => "email",
+            Format::Uri => "uri",
+            Format::Uuid => "uuid",
+        }
+    }
+
+    fn accepts(self, s: &str) -> bool {
+        match self {
+            Format::DateTime => is_date_time(s),
+            Format::Date => is_date(s),
+            Format::Time => is_time(s),
+            Format::Email => is_email(s),
+            Format::Uri => is_uri(s),
+            Format::Uuid => is_uuid(s),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 struct Keywords {
     types: Option<Vec<Type>>,
@@ -119,12 +195,16 @@ struct Keywords {
     max_properties: Option<u64>,
     prefix_items: Vec<Node>,
     items: Option<Node>,
+    contains: Option<Node>,
+    min_contains: Option<u64>,
+    max_contains: Option<u64>,
     min_items: Option<u64>,
     max_items: Option<u64>,
     unique_items: bool,
     min_length: Option<u64>,
     max_length: Option<u64>,
     pattern: Option<(String, Regex)>,
+    format: Option<Format>,
     minimum: Option<f64>,
     maximum: Option<f64>,
     exclusive_minimum: Option<f64>,
@@ -134,13 +214,63 @@ struct Keywords {
     any_of: Vec<Node>,
     one_of: Vec<Node>,
     not: Option<Node>,
-    /// `None`: no `$ref`; `Some("")`: the root; else a `$defs`/`definitions` key.
+    condition: Option<Node>,
+    then: Option<Node>,
+    otherwise: Option<Node>,
+    /// `None`: no `$ref`; `Some("")`: the root; else the JSON pointer of the target.
     reference: Option<String>,
 }
 
-/// Compiles subschemas, collecting the `$ref`s to check once every definition is known.
+/// Keywords of older drafts (and OpenAPI) that modify their siblings, applied once the
+/// whole object is read (its keys come in alphabetical order).
+#[derive(Default)]
+struct Legacy {
+    exclusive_minimum: bool,
+    exclusive_maximum: bool,
+    nullable: bool,
+    /// `items` was a list (draft-07 tuple form): `additionalItems` is the rest.
+    items_list: bool,
+    additional_items: Option<Node>,
+}
+
+impl Legacy {
+    fn apply(self, k: &mut Keywords) {
+        if self.exclusive_minimum
+            && let Some(m) = k.minimum.take()
+        {
+            k.exclusive_minimum = Some(m);
+        }
+        if self.exclusive_maximum
+            && let Some(m) = k.maximum.take()
+        {
+            k.exclusive_maximum = Some(m);
+        }
+        if self.nullable
+            && let Some(types) = &mut k.types
+            && !types.contains(&Type::Null)
+        {
+            types.push(Type::Null);
+        }
+        if self.items_list {
+            k.items = self.additional_items;
+        }
+    }
+}
+
+/// A `$ref` met while compiling, resolved once the pass is over.
+struct Reference {
+    /// Where it was met (for errors).
+    at: String,
+    /// As written.
+    raw: String,
+    /// The JSON pointer it names (`""` for the root).
+    pointer: String,
+}
+
+/// Compiles subschemas, collecting the `$ref`s to resolve once the pass is over.
+#[derive(Default)]
 struct Compiler {
-    refs: Vec<(String, String)>,
+    refs: Vec<Reference>,
 }
 
 impl Compiler {
@@ -149,10 +279,12 @@ impl Compiler {
             Value::Bool(b) => Ok(Node::Bool(*b)),
             Value::Object(map) => {
                 let mut k = Keywords::default();
+                let mut legacy = Legacy::default();
                 for (key, value) in map {
                     let here = format!("{at}/{}", escape(key));
-                    self.keyword(&mut k, key, value, &here)?;
+                    self.keyword(&mut k, &mut legacy, key, value, &here)?;
                 }
+                legacy.apply(&mut k);
                 Ok(Node::Keywords(Box::new(k)))
             }
             _ => Err(format!(
@@ -173,15 +305,21 @@ impl Compiler {
             .collect()
     }
 
-    fn keyword(&mut self, k: &mut Keywords, key: &str, v: &Value, at: &str) -> Result<(), String> {
+    fn keyword(
+        &mut self,
+        k: &mut Keywords,
+        legacy: &mut Legacy,
+        key: &str,
+        v: &Value,
+        at: &str,
+    ) -> Result<(), String> {
         let count = || {
             v.as_u64()
                 .ok_or_else(|| format!("{at}: must be a non-negative integer"))
         };
         let number = || v.as_f64().ok_or_else(|| format!("{at}: must be a number"));
         let regex = |p: &str| {
-            Regex::new(p)
-                .map_err(|e| format!("{at}: `{p}` is not a supported regular expression: {e}"))
+            regex(p).map_err(|e| format!("{at}: `{p}` is not a supported regular expression: {e}"))
         };
         match key {
             "type" => {
@@ -202,6 +340,8 @@ impl Compiler {
                     .collect::<Result<_, _>>()?;
                 k.types = Some(types);
             }
+            // OpenAPI 3.0: `null` is allowed as well as the `type` named.
+            "nullable" => legacy.nullable = v.as_bool() == Some(true),
             "enum" => {
                 let list = v
                     .as_array()
@@ -243,8 +383,15 @@ impl Compiler {
             "maxProperties" => k.max_properties = Some(count()?),
             "prefixItems" => k.prefix_items = self.nodes(v, at)?,
             // A list is draft-07's tuple form: read it as `prefixItems`.
-            "items" if v.is_array() => k.prefix_items = self.nodes(v, at)?,
+            "items" if v.is_array() => {
+                k.prefix_items = self.nodes(v, at)?;
+                legacy.items_list = true;
+            }
             "items" => k.items = Some(self.node(v, at)?),
+            "additionalItems" => legacy.additional_items = Some(self.node(v, at)?),
+            "contains" => k.contains = Some(self.node(v, at)?),
+            "minContains" => k.min_contains = Some(count()?),
+            "maxContains" => k.max_contains = Some(count()?),
             "minItems" => k.min_items = Some(count()?),
             "maxItems" => k.max_items = Some(count()?),
             "uniqueItems" => {
@@ -260,8 +407,16 @@ impl Compiler {
                     .ok_or_else(|| format!("{at}: must be a string"))?;
                 k.pattern = Some((p.to_owned(), regex(p)?));
             }
+            "format" => k.format = v.as_str().and_then(Format::parse),
             "minimum" => k.minimum = Some(number()?),
             "maximum" => k.maximum = Some(number()?),
+            // Draft-04: a boolean makes `minimum` (`maximum`) exclusive.
+            "exclusiveMinimum" if v.is_boolean() => {
+                legacy.exclusive_minimum = v.as_bool() == Some(true)
+            }
+            "exclusiveMaximum" if v.is_boolean() => {
+                legacy.exclusive_maximum = v.as_bool() == Some(true)
+            }
             "exclusiveMinimum" => k.exclusive_minimum = Some(number()?),
             "exclusiveMaximum" => k.exclusive_maximum = Some(number()?),
             "multipleOf" => {
@@ -275,18 +430,25 @@ impl Compiler {
             "anyOf" => k.any_of = self.nodes(v, at)?,
             "oneOf" => k.one_of = self.nodes(v, at)?,
             "not" => k.not = Some(self.node(v, at)?),
+            "if" => k.condition = Some(self.node(v, at)?),
+            "then" => k.then = Some(self.node(v, at)?),
+            "else" => k.otherwise = Some(self.node(v, at)?),
             "$ref" => {
                 let r = v
                     .as_str()
                     .ok_or_else(|| format!("{at}: must be a string"))?;
-                let target = def_key(r).ok_or_else(|| {
-                    format!("{at}: `{r}`: only `#`, `#/$defs/…` and `#/definitions/…` references are supported")
+                let pointer = pointer_of(r).ok_or_else(|| {
+                    format!("{at}: `{r}`: only `#` and `#/…` references (a JSON pointer into this schema) are supported")
                 })?;
-                self.refs.push((at.to_owned(), target.clone()));
-                k.reference = Some(target);
+                self.refs.push(Reference {
+                    at: at.to_owned(),
+                    raw: r.to_owned(),
+                    pointer: pointer.clone(),
+                });
+                k.reference = Some(pointer);
             }
-            // Compiled (and so checked) by `Schema::compile` at the root; nested ones
-            // cannot be referenced and are only checked to be objects.
+            // The root's are compiled (and so checked) by `Schema::compile`; nested ones
+            // are compiled when referenced, and otherwise only checked to be objects.
             "$defs" | "definitions" if !v.is_object() => {
                 return Err(format!("{at}: must be an object of schemas"));
             }
@@ -294,22 +456,71 @@ impl Compiler {
         }
         Ok(())
     }
+
+    /// Compiles the target of every `$ref` met so far (and of the ones met in those
+    /// targets) into `targets`, unless `known` or `targets` has it already.
+    fn link(
+        &mut self,
+        source: &Value,
+        known: &HashMap<String, Node>,
+        targets: &mut HashMap<String, Node>,
+    ) -> Result<(), String> {
+        let mut next = 0;
+        while let Some(r) = self.refs.get(next) {
+            next += 1;
+            if r.pointer.is_empty()
+                || known.contains_key(&r.pointer)
+                || targets.contains_key(&r.pointer)
+            {
+                continue;
+            }
+            let Some(target) = source.pointer(&r.pointer) else {
+                return Err(format!("{}: `{}` is not defined", r.at, r.raw));
+            };
+            let pointer = r.pointer.clone();
+            let node = self.node(target, &pointer)?;
+            targets.insert(pointer, node);
+        }
+        self.refs.clear();
+        Ok(())
+    }
 }
 
-/// The definitions key a `$ref` points at (`""` for the root document).
-fn def_key(r: &str) -> Option<String> {
-    if r == "#" {
-        return Some(String::new());
+/// The JSON pointer a local `$ref` names (`""` for the whole document), percent-decoded
+/// as a URI fragment is; `None` for other references.
+fn pointer_of(reference: &str) -> Option<String> {
+    let fragment = reference.strip_prefix('#')?;
+    let pointer = percent_decode(fragment)?;
+    (pointer.is_empty() || pointer.starts_with('/')).then_some(pointer)
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    if !s.contains('%') {
+        return Some(s.to_owned());
     }
-    let rest = r.strip_prefix("#/")?;
-    let (section, name) = rest.split_once('/')?;
-    if !matches!(section, "$defs" | "definitions") || name.is_empty() || name.contains('/') {
-        return None;
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
     }
-    Some(format!(
-        "{section}/{}",
-        name.replace("~1", "/").replace("~0", "~")
-    ))
+    String::from_utf8(out).ok()
+}
+
+/// The subschema a local `$ref` (`#`, `#/$defs/x`, any JSON pointer) names in `document`;
+/// `None` for references elsewhere or to nothing.
+pub fn resolve_ref<'d>(document: &'d Value, reference: &str) -> Option<&'d Value> {
+    document.pointer(&pointer_of(reference)?)
 }
 
 /// A JSON-pointer token.
@@ -319,6 +530,28 @@ fn escape(token: &str) -> String {
 
 fn shown(path: &str) -> &str {
     if path.is_empty() { "(root)" } else { path }
+}
+
+thread_local! {
+    static REGEXES: RefCell<HashMap<String, Result<Regex, String>>> =
+        RefCell::new(HashMap::new());
+}
+
+/// A `pattern` compiled with `regex-lite` (unanchored, as JSON Schema reads it), or why it
+/// cannot be. Cached per thread: the offline model compiles the same few many times.
+pub(crate) fn regex(pattern: &str) -> Result<Regex, String> {
+    REGEXES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if let Some(compiled) = cache.get(pattern) {
+            return compiled.clone();
+        }
+        if cache.len() >= REGEX_CACHE {
+            cache.clear();
+        }
+        let compiled = Regex::new(pattern).map_err(|e| e.to_string());
+        cache.insert(pattern.to_owned(), compiled.clone());
+        compiled
+    })
 }
 
 impl Schema {
@@ -334,23 +567,35 @@ impl Schema {
         if !source.is_object() {
             return Err("a JSON Schema must be a JSON object".into());
         }
-        let mut compiler = Compiler { refs: Vec::new() };
+        let mut compiler = Compiler::default();
         let root = compiler.node(&source, "")?;
-        let mut defs = HashMap::new();
+        let mut targets = HashMap::new();
         for section in ["$defs", "definitions"] {
             if let Some(map) = source[section].as_object() {
                 for (name, s) in map {
-                    let at = format!("/{section}/{}", escape(name));
-                    defs.insert(format!("{section}/{name}"), compiler.node(s, &at)?);
+                    let pointer = format!("/{section}/{}", escape(name));
+                    let node = compiler.node(s, &pointer)?;
+                    targets.insert(pointer, node);
                 }
             }
         }
-        for (at, target) in &compiler.refs {
-            if !target.is_empty() && !defs.contains_key(target) {
-                return Err(format!("{at}: `#/{target}` is not defined"));
-            }
+        compiler.link(&source, &HashMap::new(), &mut targets)?;
+        Ok(Schema {
+            source,
+            root,
+            targets,
+            formats: false,
+        })
+    }
+
+    /// The schema with `format` asserted (`date-time`, `date`, `time`, `email`, `uri`,
+    /// `uuid`; other formats stay annotations), as the offline model checks its values.
+    /// Replies are not held to formats: draft 2020-12 makes them annotations by default.
+    pub fn asserting_formats(self) -> Schema {
+        Schema {
+            formats: true,
+            ..self
         }
-        Ok(Schema { source, root, defs })
     }
 
     /// The schema document as given.
@@ -358,13 +603,91 @@ impl Schema {
         &self.source
     }
 
+    /// Compiles `schema` (an object or a boolean) as a schema of this document: a part of
+    /// it, or one built from its parts. Its `$ref`s resolve against this document and
+    /// `format` is asserted as here.
+    pub fn subschema(&self, schema: &Value) -> Result<Subschema<'_>, String> {
+        let mut compiler = Compiler::default();
+        let node = compiler.node(schema, "")?;
+        let mut targets = HashMap::new();
+        compiler.link(&self.source, &self.targets, &mut targets)?;
+        Ok(Subschema {
+            doc: self,
+            node,
+            targets,
+        })
+    }
+
     /// Validates `instance`; the errors (at most 20), each `path: what is wrong`.
     pub fn validate(&self, instance: &Value) -> Vec<String> {
+        Check::new(self, None, MAX_ERRORS).run(&self.root, instance)
+    }
+
+    /// Whether `instance` is valid (stops at the first error).
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        Check::new(self, None, 1)
+            .run(&self.root, instance)
+            .is_empty()
+    }
+}
+
+impl Subschema<'_> {
+    /// Validates `instance`; the errors (at most 20), as [`Schema::validate`].
+    pub fn validate(&self, instance: &Value) -> Vec<String> {
+        Check::new(self.doc, Some(&self.targets), MAX_ERRORS).run(&self.node, instance)
+    }
+
+    /// Whether `instance` is valid (stops at the first error).
+    pub fn is_valid(&self, instance: &Value) -> bool {
+        Check::new(self.doc, Some(&self.targets), 1)
+            .run(&self.node, instance)
+            .is_empty()
+    }
+}
+
+/// One validation: the document, the error limit and the steps taken.
+struct Check<'s> {
+    doc: &'s Schema,
+    /// A subschema's own `$ref` targets.
+    targets: Option<&'s HashMap<String, Node>>,
+    max_errors: usize,
+    steps: Cell<usize>,
+}
+
+impl<'s> Check<'s> {
+    fn new(
+        doc: &'s Schema,
+        targets: Option<&'s HashMap<String, Node>>,
+        max_errors: usize,
+    ) -> Check<'s> {
+        Check {
+            doc,
+            targets,
+            max_errors,
+            steps: Cell::new(0),
+        }
+    }
+
+    fn run(&self, node: &Node, instance: &Value) -> Vec<String> {
         let mut errors = Vec::new();
         let mut path = String::new();
-        self.check(&self.root, instance, &mut path, &mut errors, 0);
-        errors.truncate(MAX_ERRORS);
+        self.check(node, instance, &mut path, &mut errors, 0);
+        if self.steps.get() > MAX_STEPS {
+            return vec![format!(
+                "(root): not checked: the schema needs more than {MAX_STEPS} steps for this value"
+            )];
+        }
+        errors.truncate(self.max_errors);
         errors
+    }
+
+    fn target(&self, pointer: &str) -> Option<&Node> {
+        if pointer.is_empty() {
+            return Some(&self.doc.root);
+        }
+        self.targets
+            .and_then(|t| t.get(pointer))
+            .or_else(|| self.doc.targets.get(pointer))
     }
 
     fn valid(&self, node: &Node, instance: &Value, path: &mut String, depth: usize) -> Vec<String> {
@@ -381,7 +704,9 @@ impl Schema {
         errors: &mut Vec<String>,
         depth: usize,
     ) {
-        if errors.len() >= MAX_ERRORS {
+        let steps = self.steps.get() + 1;
+        self.steps.set(steps);
+        if errors.len() >= self.max_errors || steps > MAX_STEPS {
             return;
         }
         let k = match node {
@@ -402,12 +727,10 @@ impl Schema {
                 fail!("the schema's $ref chain is too deep");
                 return;
             }
-            let referenced = if target.is_empty() {
-                &self.root
-            } else {
-                &self.defs[target]
-            };
-            self.check(referenced, v, path, errors, depth + 1);
+            match self.target(target) {
+                Some(referenced) => self.check(referenced, v, path, errors, depth + 1),
+                None => fail!("`#{target}` is not defined"),
+            }
         }
         if let Some(types) = &k.types
             && !types.iter().any(|t| t.matches(v))
@@ -510,6 +833,27 @@ impl Schema {
                     self.check(s, item, path, errors, depth);
                     path.truncate(len);
                 }
+                if let Some(contains) = &k.contains {
+                    let matching = items
+                        .iter()
+                        .filter(|item| self.valid(contains, item, path, depth).is_empty())
+                        .count() as u64;
+                    let min = k.min_contains.unwrap_or(1);
+                    if matching < min {
+                        if min == 1 {
+                            fail!("no item matches the `contains` schema");
+                        } else {
+                            fail!(
+                                "expected at least {min} items matching `contains`, got {matching}"
+                            );
+                        }
+                    }
+                    if let Some(max) = k.max_contains
+                        && matching > max
+                    {
+                        fail!("expected at most {max} items matching `contains`, got {matching}");
+                    }
+                }
             }
             Value::String(s) => {
                 let n = s.chars().count() as u64;
@@ -527,6 +871,12 @@ impl Schema {
                     && !re.is_match(s)
                 {
                     fail!("does not match the pattern `{p}`");
+                }
+                if self.doc.formats
+                    && let Some(f) = k.format
+                    && !f.accepts(s)
+                {
+                    fail!("does not match the format `{}`", f.name());
                 }
             }
             Value::Number(num) => {
@@ -601,6 +951,16 @@ impl Schema {
         {
             errors.push(format!("{}: must not match the `not` schema", shown(path)));
         }
+        if let Some(condition) = &k.condition {
+            let branch = if self.valid(condition, v, path, depth).is_empty() {
+                &k.then
+            } else {
+                &k.otherwise
+            };
+            if let Some(branch) = branch {
+                self.check(branch, v, path, errors, depth);
+            }
+        }
     }
 }
 
@@ -614,7 +974,7 @@ fn closest(results: &[Vec<String>]) -> String {
 }
 
 /// JSON equality with numbers compared by value (`1` equals `1.0`).
-fn json_eq(a: &Value, b: &Value) -> bool {
+pub fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
             (Some(x), Some(y)) => x == y,
@@ -633,6 +993,79 @@ fn json_eq(a: &Value, b: &Value) -> bool {
         }
         _ => a == b,
     }
+}
+
+// --- formats ------------------------------------------------------------------------------
+
+fn digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_date(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 3 && digits(parts[0], 4) && digits(parts[1], 2) && digits(parts[2], 2)
+}
+
+fn is_time(s: &str) -> bool {
+    let (clock, zone) = if let Some(clock) = s.strip_suffix(['Z', 'z']) {
+        (clock, "")
+    } else if let Some(at) = s.rfind(['+', '-']) {
+        (&s[..at], &s[at + 1..])
+    } else {
+        return false;
+    };
+    let clock = clock.split('.').next().unwrap_or("");
+    let hms: Vec<&str> = clock.split(':').collect();
+    let zone_ok = zone.is_empty() || {
+        let hm: Vec<&str> = zone.split(':').collect();
+        hm.len() == 2 && digits(hm[0], 2) && digits(hm[1], 2)
+    };
+    hms.len() == 3 && hms.iter().all(|p| digits(p, 2)) && zone_ok
+}
+
+fn is_date_time(s: &str) -> bool {
+    match s.find(['T', 't', ' ']) {
+        Some(at) => is_date(&s[..at]) && is_time(&s[at + 1..]),
+        None => false,
+    }
+}
+
+fn is_email(s: &str) -> bool {
+    match s.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn is_uri(s: &str) -> bool {
+    match s.split_once(':') {
+        Some((scheme, rest)) => {
+            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+                && !rest.is_empty()
+                && !s.contains(char::is_whitespace)
+        }
+        None => false,
+    }
+}
+
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    let lens = [8, 4, 4, 4, 12];
+    parts.len() == 5
+        && parts
+            .iter()
+            .zip(lens)
+            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The JSON in a model's reply: the text itself, or the inside of a ```` ```json … ``` ````
@@ -916,6 +1349,253 @@ mod tests {
         );
         // Unknown keywords and annotations are fine.
         assert!(Schema::compile(json!({"format": "email", "title": "t", "x-custom": 1})).is_ok());
+    }
+
+    #[test]
+    fn older_drafts_and_openapi_forms() {
+        // Draft-04's boolean exclusive bounds.
+        let s = schema(json!({
+            "type": "integer",
+            "minimum": 5, "exclusiveMinimum": true,
+            "maximum": 9, "exclusiveMaximum": false
+        }));
+        assert!(s.validate(&json!(6)).is_empty());
+        assert!(s.validate(&json!(9)).is_empty());
+        assert_eq!(s.validate(&json!(5)), ["(root): must be greater than 5"]);
+        // OpenAPI's `nullable`.
+        let n = schema(json!({"type": "number", "nullable": true}));
+        assert!(n.validate(&json!(null)).is_empty());
+        assert_eq!(
+            n.validate(&json!("x")),
+            ["(root): expected number or null, got string"]
+        );
+        assert_eq!(
+            schema(json!({"type": "number", "nullable": false})).validate(&json!(null)),
+            ["(root): expected number, got null"]
+        );
+        // Draft-07 tuples: `additionalItems` is the rest.
+        let t = schema(
+            json!({"type": "array", "items": [{"type": "string"}], "additionalItems": {"type": "integer"}}),
+        );
+        assert!(t.validate(&json!(["a", 1, 2])).is_empty());
+        assert_eq!(
+            t.validate(&json!(["a", "b"])),
+            ["/1: expected integer, got string"]
+        );
+        let closed = schema(json!({"items": [{"type": "string"}], "additionalItems": false}));
+        assert_eq!(
+            closed.validate(&json!(["a", 1])),
+            ["/1: no value is allowed here"]
+        );
+        // ... and ignored beside a schema `items`, as the drafts say.
+        let ignored = schema(json!({"items": {"type": "string"}, "additionalItems": false}));
+        assert!(ignored.validate(&json!(["a", "b"])).is_empty());
+    }
+
+    #[test]
+    fn contains_and_conditionals() {
+        let c = schema(json!({"type": "array", "contains": {"type": "integer"}}));
+        assert!(c.validate(&json!(["a", 1])).is_empty());
+        assert_eq!(
+            c.validate(&json!(["a"])),
+            ["(root): no item matches the `contains` schema"]
+        );
+        let counted = schema(json!({"contains": {"const": 1}, "minContains": 2, "maxContains": 3}));
+        assert!(counted.validate(&json!([1, 1, 0])).is_empty());
+        assert_eq!(
+            counted.validate(&json!([1, 0])),
+            ["(root): expected at least 2 items matching `contains`, got 1"]
+        );
+        assert_eq!(
+            counted.validate(&json!([1, 1, 1, 1])),
+            ["(root): expected at most 3 items matching `contains`, got 4"]
+        );
+        let optional = schema(json!({"contains": {"const": 1}, "minContains": 0}));
+        assert!(optional.validate(&json!([])).is_empty());
+        let cond = schema(json!({
+            "if": {"properties": {"kind": {"const": "choice"}}, "required": ["kind"]},
+            "then": {"required": ["options"]},
+            "else": {"properties": {"options": false}}
+        }));
+        assert!(
+            cond.validate(&json!({"kind": "choice", "options": [1]}))
+                .is_empty()
+        );
+        assert_eq!(
+            cond.validate(&json!({"kind": "choice"})),
+            ["(root): missing required property `options`"]
+        );
+        assert!(cond.validate(&json!({"kind": "open"})).is_empty());
+        assert_eq!(
+            cond.validate(&json!({"kind": "open", "options": []})),
+            ["/options: no value is allowed here"]
+        );
+        // `then` without `if` does nothing.
+        assert!(
+            schema(json!({"then": false}))
+                .validate(&json!(1))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn refs_may_point_anywhere_in_the_document() {
+        let s = schema(json!({
+            "$defs": {
+                "a/b": {"type": "integer"},
+                "with space": {"type": "string"},
+                "outer": {"$defs": {"inner": {"minimum": 10}}}
+            },
+            "properties": {
+                "a": {"type": "boolean"},
+                "same": {"$ref": "#/properties/a"},
+                "slash": {"$ref": "#/$defs/a~1b"},
+                "space": {"$ref": "#/$defs/with%20space"},
+                "nested": {"$ref": "#/$defs/outer/$defs/inner"}
+            }
+        }));
+        assert!(
+            s.validate(&json!({"same": true, "slash": 1, "space": "x", "nested": 11}))
+                .is_empty()
+        );
+        let mut errors = s.validate(&json!({"same": 1, "slash": "1", "space": 2, "nested": 9}));
+        errors.sort();
+        assert_eq!(
+            errors,
+            [
+                "/nested: must be at least 10",
+                "/same: expected boolean, got integer",
+                "/slash: expected integer, got string",
+                "/space: expected string, got integer",
+            ]
+        );
+        let doc = s.value();
+        assert_eq!(
+            resolve_ref(doc, "#/$defs/with%20space"),
+            Some(&json!({"type": "string"}))
+        );
+        assert_eq!(resolve_ref(doc, "#"), Some(doc));
+        assert_eq!(resolve_ref(doc, "#/nowhere"), None);
+        assert_eq!(resolve_ref(doc, "other.json#/a"), None);
+        assert_eq!(resolve_ref(doc, "#/$defs/bad%zz"), None);
+        assert_eq!(
+            Schema::compile(json!({"$ref": "#/properties/x"})).unwrap_err(),
+            "/$ref: `#/properties/x` is not defined"
+        );
+        assert!(
+            Schema::compile(json!({"$ref": "#anchor"}))
+                .unwrap_err()
+                .contains("only `#`")
+        );
+    }
+
+    #[test]
+    fn formats_are_asserted_only_when_asked() {
+        let doc = json!({"properties": {
+            "when": {"format": "date-time"}, "day": {"format": "date"}, "at": {"format": "time"},
+            "mail": {"format": "email"}, "site": {"format": "uri"}, "id": {"format": "uuid"},
+            "other": {"format": "hostname"}
+        }});
+        let good = json!({
+            "when": "2025-01-01T09:00:00+02:00", "day": "2025-01-01", "at": "09:00:00Z",
+            "mail": "a@example.com", "site": "https://example.com/",
+            "id": "03538cff-0249-4353-834f-8cff02455a7c", "other": "not a hostname!"
+        });
+        let bad = json!({
+            "when": "tomorrow", "day": "1.1.2025", "at": "9am", "mail": "nope",
+            "site": "example dot com", "id": "offline-1"
+        });
+        assert!(schema(doc.clone()).validate(&bad).is_empty());
+        let asserting = schema(doc).asserting_formats();
+        assert!(asserting.validate(&good).is_empty());
+        let mut errors = asserting.validate(&bad);
+        errors.sort();
+        assert_eq!(
+            errors,
+            [
+                "/at: does not match the format `time`",
+                "/day: does not match the format `date`",
+                "/id: does not match the format `uuid`",
+                "/mail: does not match the format `email`",
+                "/site: does not match the format `uri`",
+                "/when: does not match the format `date-time`",
+            ]
+        );
+    }
+
+    #[test]
+    fn subschemas_resolve_against_their_document() {
+        let doc = schema(json!({
+            "$defs": {"pos": {"type": "integer", "minimum": 1}},
+            "type": "object",
+            "properties": {"n": {"$ref": "#/$defs/pos"}, "s": {"type": "string", "format": "email"}}
+        }))
+        .asserting_formats();
+        // A part of the document.
+        let n = doc.subschema(&doc.value()["properties"]["n"]).unwrap();
+        assert!(n.is_valid(&json!(2)));
+        assert_eq!(n.validate(&json!(0)), ["(root): must be at least 1"]);
+        // One built from its parts, with a reference the document never makes itself;
+        // `#` is still the document's root, and formats are asserted as there.
+        let built = doc
+            .subschema(
+                &json!({"prefixItems": [{"$ref": "#"}], "items": {"$ref": "#/properties/s"}}),
+            )
+            .unwrap();
+        assert!(built.is_valid(&json!([{"n": 1}, "a@example.com"])));
+        assert_eq!(
+            built.validate(&json!([{"n": 0}, "nope"])),
+            [
+                "/0/n: must be at least 1",
+                "/1: does not match the format `email`"
+            ]
+        );
+        assert!(doc.subschema(&json!(true)).unwrap().is_valid(&json!(1)));
+        assert!(!doc.subschema(&json!(false)).unwrap().is_valid(&json!(1)));
+        assert_eq!(
+            doc.subschema(&json!({"$ref": "#/$defs/none"})).unwrap_err(),
+            "/$ref: `#/$defs/none` is not defined"
+        );
+        assert!(doc.subschema(&json!(3)).is_err());
+    }
+
+    #[test]
+    fn is_valid_agrees_with_validate() {
+        let s = quiz();
+        for v in [
+            json!({"questions": [{"prompt": "2+2?", "answer": "4"}]}),
+            json!({"questions": [{"prompt": "2+2?", "answer": 4}]}),
+            json!({"questions": []}),
+            json!([]),
+        ] {
+            assert_eq!(s.is_valid(&v), s.validate(&v).is_empty(), "{v}");
+        }
+    }
+
+    #[test]
+    fn multiplying_combinators_stop_with_an_error() {
+        // Every level doubles the work: 2^64 checks without the step budget.
+        let s = schema(json!({"anyOf": [{"$ref": "#"}, {"$ref": "#"}]}));
+        assert_eq!(
+            s.validate(&json!(1)),
+            [format!(
+                "(root): not checked: the schema needs more than {MAX_STEPS} steps for this value"
+            )]
+        );
+        assert!(!s.is_valid(&json!(1)));
+        // Giving up is never a pass, even under `not`.
+        let s = schema(
+            json!({"$defs": {"x": {"anyOf": [{"$ref": "#/$defs/x"}, {"$ref": "#/$defs/x"}]}}, "not": {"$ref": "#/$defs/x"}}),
+        );
+        assert!(!s.is_valid(&json!(1)));
+    }
+
+    #[test]
+    fn patterns_compile_once_per_thread() {
+        let a = regex("^q[0-9]+$").unwrap();
+        assert!(a.is_match("q12") && !a.is_match("x"));
+        assert!(regex("^q[0-9]+$").unwrap().is_match("q1"));
+        assert_eq!(regex("(").unwrap_err(), regex("(").unwrap_err());
     }
 
     #[test]

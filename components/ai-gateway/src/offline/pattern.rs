@@ -1,38 +1,14 @@
 //! Strings for a schema's `pattern`: the gateway validates replies with `regex-lite`, so
-//! an offline answer must match it. Checking uses `regex-lite` too (the same semantics);
-//! writing a matching string uses a small sampler for the common subset (literals,
-//! classes, `\d \w \s .`, groups with alternation, quantifiers). Patterns outside it
-//! (look-around, back-references, Unicode classes) get `None` and the caller falls back.
-
-use std::cell::RefCell;
-use std::collections::HashMap;
-
-use regex_lite::Regex;
-
-/// Patterns compiled once per instance; a pattern that does not compile is remembered as
-/// `None` (and is not enforced here: the gateway refuses such a schema anyway).
-const CACHE_LIMIT: usize = 256;
-
-thread_local! {
-    static COMPILED: RefCell<HashMap<String, Option<Regex>>> = RefCell::new(HashMap::new());
-}
+//! an offline answer must match it. Checking uses the gateway's own compiled patterns
+//! ([`crate::schema`]); writing a matching string uses a small sampler for the common
+//! subset (literals, classes, `\d \w \s .`, groups with alternation, quantifiers).
+//! Patterns outside it (look-around, back-references, Unicode classes) get `None` and the
+//! caller falls back.
 
 /// Whether `s` matches `pattern` (unanchored, as JSON Schema says); `true` for a pattern
-/// that does not compile.
+/// that does not compile (not enforced here: the gateway refuses such a schema anyway).
 pub(crate) fn is_match(pattern: &str, s: &str) -> bool {
-    COMPILED.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if !cache.contains_key(pattern) {
-            if cache.len() >= CACHE_LIMIT {
-                cache.clear();
-            }
-            cache.insert(pattern.to_owned(), Regex::new(pattern).ok());
-        }
-        match cache.get(pattern) {
-            Some(Some(re)) => re.is_match(s),
-            _ => true,
-        }
-    })
+    crate::schema::regex(pattern).map_or(true, |re| re.is_match(s))
 }
 
 /// A string matching `pattern`, taking each unbounded or ranged repetition `extra` times

@@ -1,26 +1,26 @@
-//! A JSON Schema instance generator and a small validator.
+//! A JSON Schema instance generator.
 //!
 //! The offline model has to answer every feature's `response-schema` with JSON the gateway
 //! accepts, whatever the schema. The generator walks the schema (`$ref` to `#/...`,
 //! `allOf` merged, the first `anyOf`/`oneOf` branch, `nullable`, type arrays) and at each
 //! node first asks a [`Content`] for a meaningful value (a quiz question for `question`, a
 //! rewrite for `text`), keeping it only if it validates; otherwise it builds a value from
-//! the constraints alone. The validator is what makes "keeping it only if it validates"
-//! possible, and lets the tests check whole answers.
+//! the constraints alone. Values are checked with the gateway's own validator
+//! ([`crate::schema`], with `format` asserted), so what is kept is what the gateway
+//! accepts; a schema the gateway refuses (it never passes one on) leaves them unchecked.
 //!
 //! Nothing here panics or runs away: recursion through `$ref` is detected (recursive nodes
 //! get only their required properties and minimum items), depth, node count, item count
 //! and string length are capped, and contradictory constraints get a best effort.
-//! `pattern` is checked with `regex-lite` (as the gateway's validator does) and met with a
-//! sample from the pattern when the content does not match. Limits: `patternProperties`,
-//! `propertyNames` and `dependent*` are not enforced, and only the formats the generator
-//! writes are checked.
+//! `pattern` is met with a sample from the pattern when the content does not match.
+//! Limits: `patternProperties`, `propertyNames` and `dependent*` are not generated for.
 
 use std::rc::Rc;
 
 use serde_json::{Map, Number, Value};
 
 use super::text::fnv;
+use crate::schema::{Schema, Subschema, json_eq, resolve_ref};
 
 /// Deepest schema nesting generated; deeper nodes get minimal values.
 const MAX_DEPTH: usize = 32;
@@ -34,8 +34,6 @@ const MAX_STRING: usize = 10_000;
 const MAX_CHARS: usize = 1_000_000;
 /// Most `$ref` expansions while resolving one node.
 const MAX_REFS: usize = 64;
-/// Most validation steps; a schema that needs more is accepted (lenient, never stuck).
-const MAX_STEPS: usize = 200_000;
 
 /// A step of the path from the root to a node: a property (its name normalised by
 /// [`norm_key`]) or an array index.
@@ -150,8 +148,12 @@ pub(crate) fn norm_word(s: &str) -> String {
 
 /// A value for `schema`, with `content` filling in meaning.
 pub(crate) fn generate(schema: &Value, content: &dyn Content) -> Value {
+    let compiled = Schema::compile(schema.clone())
+        .ok()
+        .map(Schema::asserting_formats);
     let mut generator = Generator {
         root: schema,
+        compiled: compiled.as_ref(),
         content,
         path: Vec::new(),
         schemas: Vec::new(),
@@ -180,19 +182,34 @@ pub(crate) fn resolve(root: &Value, schema: &Value) -> Map<String, Value> {
     effective(root, schema, &mut refs, 0)
 }
 
-/// Whether `value` is valid against `schema` (references resolve within `schema`): the
-/// tests' checker for whole answers.
+/// Whether `value` is valid against `schema` as the generator checks it (the gateway's
+/// validator, `format` asserted): the tests' checker for whole answers.
 #[cfg(test)]
 pub(crate) fn validate(schema: &Value, value: &Value) -> Result<(), String> {
-    let checker = Checker {
-        root: schema,
-        steps: std::cell::Cell::new(0),
-    };
-    checker.schema(schema, value, 0, "$")
+    let errors = Schema::compile(schema.clone())?
+        .asserting_formats()
+        .validate(value);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join("; "))
+    }
+}
+
+/// A schema compiled for checking generated values; without one (the root schema did not
+/// compile) every value passes.
+struct Fits<'a>(Option<Subschema<'a>>);
+
+impl Fits<'_> {
+    fn ok(&self, value: &Value) -> bool {
+        self.0.as_ref().is_none_or(|s| s.is_valid(value))
+    }
 }
 
 struct Generator<'a> {
     root: &'a Value,
+    /// `root` compiled, when it compiles.
+    compiled: Option<&'a Schema>,
     content: &'a dyn Content,
     path: Vec<Seg>,
     schemas: Vec<Rc<Map<String, Value>>>,
@@ -202,7 +219,7 @@ struct Generator<'a> {
     chars: usize,
 }
 
-impl Generator<'_> {
+impl<'a> Generator<'a> {
     /// A value for `schema`. A value from the first `anyOf`/`oneOf` branch can fail the
     /// whole schema (it matches a second `oneOf` branch too, or the branch conflicts with
     /// its siblings); then the other branches are tried in turn.
@@ -217,7 +234,11 @@ impl Generator<'_> {
         }) else {
             return value;
         };
-        if self.nodes > MAX_NODES || self.checker().schema(schema, &value, 0, "$").is_ok() {
+        if self.nodes > MAX_NODES {
+            return value;
+        }
+        let fits = self.fits(schema);
+        if fits.ok(&value) {
             return value;
         }
         for k in 1..branches.len().min(8) {
@@ -226,18 +247,26 @@ impl Generator<'_> {
             order.rotate_left(k);
             rotated.insert(key.to_owned(), Value::Array(order));
             let candidate = self.node_once(&Value::Object(rotated));
-            if self.checker().schema(schema, &candidate, 0, "$").is_ok() {
+            if fits.ok(&candidate) {
                 return candidate;
             }
         }
         value
     }
 
-    fn checker(&self) -> Checker<'_> {
-        Checker {
-            root: self.root,
-            steps: std::cell::Cell::new(0),
-        }
+    /// `schema` (a part of the root schema, or one built from its parts) compiled for
+    /// checking values.
+    fn fits(&self, schema: &Value) -> Fits<'a> {
+        Fits(self.compiled.and_then(|doc| doc.subschema(schema).ok()))
+    }
+
+    /// [`Self::fits`] for a resolved schema.
+    fn fits_resolved(&self, eff: &Map<String, Value>) -> Fits<'a> {
+        self.fits(&Value::Object(eff.clone()))
+    }
+
+    fn valid(&self, eff: &Map<String, Value>, value: &Value) -> bool {
+        self.fits_resolved(eff).ok(value)
     }
 
     fn node_once(&mut self, schema: &Value) -> Value {
@@ -270,26 +299,30 @@ impl Generator<'_> {
             return value;
         }
         if let Some(options) = eff.get("enum").and_then(Value::as_array) {
+            let fits = self.fits_resolved(eff);
             return options
                 .iter()
-                .find(|o| self.valid(eff, o))
+                .find(|o| fits.ok(o))
                 .or(options.first())
                 .cloned()
                 .unwrap_or(Value::Null);
         }
         let value = self.by_type(eff, ty, recursive);
-        if eff.contains_key("not") && !self.valid(eff, &value) {
-            // `not` excludes what the type would give; one of the other kinds may do.
-            let others = [
-                Value::from(1),
-                Value::Bool(false),
-                Value::Null,
-                Value::Object(Map::new()),
-                Value::Array(Vec::new()),
-                Value::String("offline".to_owned()),
-            ];
-            if let Some(other) = others.into_iter().find(|o| self.valid(eff, o)) {
-                return other;
+        if eff.contains_key("not") {
+            let fits = self.fits_resolved(eff);
+            if !fits.ok(&value) {
+                // `not` excludes what the type would give; one of the other kinds may do.
+                let others = [
+                    Value::from(1),
+                    Value::Bool(false),
+                    Value::Null,
+                    Value::Object(Map::new()),
+                    Value::Array(Vec::new()),
+                    Value::String("offline".to_owned()),
+                ];
+                if let Some(other) = others.into_iter().find(|o| fits.ok(o)) {
+                    return other;
+                }
             }
         }
         value
@@ -323,12 +356,16 @@ impl Generator<'_> {
             .filter_map(|extra| super::pattern::sample(pattern, extra, 0))
             .map(Value::String)
             .collect();
-        let mut unformatted = eff.clone();
-        unformatted.remove("format");
+        let fits = self.fits_resolved(eff);
         samples
             .iter()
-            .find(|v| self.valid(eff, v))
-            .or_else(|| samples.iter().find(|v| self.valid(&unformatted, v)))
+            .find(|v| fits.ok(v))
+            .or_else(|| {
+                let mut unformatted = eff.clone();
+                unformatted.remove("format");
+                let fits = self.fits_resolved(&unformatted);
+                samples.iter().find(|v| fits.ok(v))
+            })
             .cloned()
     }
 
@@ -347,14 +384,6 @@ impl Generator<'_> {
             Some(Seg::Index(i)) => *i,
             _ => 0,
         }
-    }
-
-    fn valid(&self, eff: &Map<String, Value>, value: &Value) -> bool {
-        let checker = Checker {
-            root: self.root,
-            steps: std::cell::Cell::new(0),
-        };
-        checker.map(eff, value, 0, "$").is_ok()
     }
 
     /// A content suggestion brought into shape, if it then validates.
@@ -471,13 +500,8 @@ impl Generator<'_> {
             self.make_unique(&mut items, &tuple, &rest, min);
         }
         if let Some(contains) = eff.get("contains") {
-            let checker = Checker {
-                root: self.root,
-                steps: std::cell::Cell::new(0),
-            };
-            let found = items
-                .iter()
-                .any(|item| checker.schema(contains, item, 0, "$").is_ok());
+            let fits = self.fits(contains);
+            let found = items.iter().any(|item| fits.ok(item));
             if !found {
                 let at = items.len().saturating_sub(1);
                 let value = self.child(Seg::Index(at), contains);
@@ -506,8 +530,9 @@ impl Generator<'_> {
                 Some(options) => options.clone(),
                 None => self.variants(&items[i], &eff, i),
             };
+            let fits = self.fits_resolved(&eff);
             let fixed = candidates.into_iter().find(|candidate| {
-                !items.iter().any(|other| json_eq(other, candidate)) && self.valid(&eff, candidate)
+                !items.iter().any(|other| json_eq(other, candidate)) && fits.ok(candidate)
             });
             match fixed {
                 Some(value) => {
@@ -972,16 +997,6 @@ fn null_only(schema: &Value) -> bool {
     }
 }
 
-/// The target of a local reference (`#`, `#/$defs/x`, `#/definitions/x`, any JSON pointer
-/// into the root); other references resolve to nothing (the node is then unconstrained).
-fn resolve_ref<'r>(root: &'r Value, reference: &str) -> Option<&'r Value> {
-    let pointer = reference.strip_prefix('#')?;
-    if pointer.is_empty() {
-        return Some(root);
-    }
-    root.pointer(&pointer.replace("%25", "%").replace("%22", "\""))
-}
-
 /// Adds `add`'s constraints to `out` (both must hold): types intersect, properties and
 /// required names unite, bounds tighten, overlapping sub-schemas become `allOf`.
 fn merge(out: &mut Map<String, Value>, add: Map<String, Value>) {
@@ -1103,365 +1118,6 @@ fn merge_types(a: &Value, b: &Value) -> Value {
         1 => both.remove(0),
         _ => Value::Array(both),
     }
-}
-
-// --- validation -------------------------------------------------------------------------
-
-/// JSON equality with numbers compared by value (`1` equals `1.0`).
-fn json_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len()
-                && x.iter()
-                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
-        }
-        _ => a == b,
-    }
-}
-
-struct Checker<'a> {
-    root: &'a Value,
-    steps: std::cell::Cell<usize>,
-}
-
-impl Checker<'_> {
-    fn schema(&self, schema: &Value, value: &Value, depth: usize, at: &str) -> Result<(), String> {
-        match schema {
-            Value::Bool(false) => Err(format!("{at}: no value is allowed here")),
-            Value::Object(m) => self.map(m, value, depth, at),
-            _ => Ok(()),
-        }
-    }
-
-    fn map(
-        &self,
-        m: &Map<String, Value>,
-        value: &Value,
-        depth: usize,
-        at: &str,
-    ) -> Result<(), String> {
-        self.steps.set(self.steps.get() + 1);
-        if depth > 64 || self.steps.get() > MAX_STEPS {
-            return Ok(());
-        }
-        if let Some(reference) = m.get("$ref").and_then(Value::as_str)
-            && let Some(target) = resolve_ref(self.root, reference)
-        {
-            self.schema(target, value, depth + 1, at)?;
-        }
-        self.check_type(m, value, at)?;
-        if let Some(options) = m.get("enum").and_then(Value::as_array)
-            && !options.iter().any(|o| json_eq(o, value))
-        {
-            return Err(format!("{at}: {value} is not one of the enum values"));
-        }
-        if let Some(c) = m.get("const")
-            && !json_eq(c, value)
-        {
-            return Err(format!("{at}: {value} is not the const {c}"));
-        }
-        match value {
-            Value::String(s) => check_string(m, s, at)?,
-            Value::Number(n) => check_number(m, n.as_f64().unwrap_or(0.0), at)?,
-            Value::Object(o) => self.check_object(m, o, depth, at)?,
-            Value::Array(a) => self.check_array(m, a, depth, at)?,
-            _ => {}
-        }
-        if let Some(all) = m.get("allOf").and_then(Value::as_array) {
-            for sub in all {
-                self.schema(sub, value, depth + 1, at)?;
-            }
-        }
-        if let Some(any) = m.get("anyOf").and_then(Value::as_array)
-            && !any
-                .iter()
-                .any(|s| self.schema(s, value, depth + 1, at).is_ok())
-        {
-            return Err(format!("{at}: matches no anyOf branch"));
-        }
-        if let Some(one) = m.get("oneOf").and_then(Value::as_array) {
-            let n = one
-                .iter()
-                .filter(|s| self.schema(s, value, depth + 1, at).is_ok())
-                .count();
-            if n != 1 {
-                return Err(format!("{at}: matches {n} oneOf branches, not exactly one"));
-            }
-        }
-        if let Some(not) = m.get("not")
-            && self.schema(not, value, depth + 1, at).is_ok()
-        {
-            return Err(format!("{at}: matches a `not` schema"));
-        }
-        if let Some(condition) = m.get("if") {
-            let branch = if self.schema(condition, value, depth + 1, at).is_ok() {
-                m.get("then")
-            } else {
-                m.get("else")
-            };
-            if let Some(branch) = branch {
-                self.schema(branch, value, depth + 1, at)?;
-            }
-        }
-        Ok(())
-    }
-
-    fn check_type(&self, m: &Map<String, Value>, value: &Value, at: &str) -> Result<(), String> {
-        let mut types: Vec<&str> = match m.get("type") {
-            Some(Value::String(t)) => vec![t.as_str()],
-            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
-            _ => return Ok(()),
-        };
-        if m.get("nullable") == Some(&Value::Bool(true)) {
-            types.push("null");
-        }
-        let ok = types.iter().any(|t| match *t {
-            "object" => value.is_object(),
-            "array" => value.is_array(),
-            "string" => value.is_string(),
-            "boolean" => value.is_boolean(),
-            "null" => value.is_null(),
-            "number" => value.is_number(),
-            "integer" => value
-                .as_f64()
-                .is_some_and(|f| f.is_finite() && f.fract() == 0.0),
-            _ => true,
-        });
-        if ok || types.is_empty() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{at}: {value} is not of type {}",
-                types.join(" or ")
-            ))
-        }
-    }
-
-    fn check_object(
-        &self,
-        m: &Map<String, Value>,
-        o: &Map<String, Value>,
-        depth: usize,
-        at: &str,
-    ) -> Result<(), String> {
-        let props = m.get("properties").and_then(Value::as_object);
-        for (key, value) in o {
-            let path = format!("{at}.{key}");
-            match props.and_then(|p| p.get(key)) {
-                Some(schema) => self.schema(schema, value, depth + 1, &path)?,
-                None if m.contains_key("patternProperties") => {}
-                None => {
-                    if let Some(extra) = m.get("additionalProperties") {
-                        self.schema(extra, value, depth + 1, &path)?;
-                    }
-                }
-            }
-        }
-        for name in m
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(name) = name.as_str()
-                && !o.contains_key(name)
-            {
-                return Err(format!("{at}: missing required property `{name}`"));
-            }
-        }
-        if get_usize(m, "minProperties").is_some_and(|n| o.len() < n) {
-            return Err(format!("{at}: too few properties"));
-        }
-        if get_usize(m, "maxProperties").is_some_and(|n| o.len() > n) {
-            return Err(format!("{at}: too many properties"));
-        }
-        Ok(())
-    }
-
-    fn check_array(
-        &self,
-        m: &Map<String, Value>,
-        a: &[Value],
-        depth: usize,
-        at: &str,
-    ) -> Result<(), String> {
-        let tuple = m
-            .get("prefixItems")
-            .or_else(|| m.get("items").filter(|i| i.is_array()))
-            .and_then(Value::as_array);
-        let rest = match tuple {
-            None => m.get("items"),
-            Some(_) if m.contains_key("prefixItems") => m.get("items"),
-            Some(_) => m.get("additionalItems"),
-        };
-        for (i, item) in a.iter().enumerate() {
-            let path = format!("{at}[{i}]");
-            let schema = tuple.and_then(|t| t.get(i)).or(rest);
-            if let Some(schema) = schema {
-                self.schema(schema, item, depth + 1, &path)?;
-            }
-        }
-        if get_usize(m, "minItems").is_some_and(|n| a.len() < n) {
-            return Err(format!("{at}: fewer than minItems items"));
-        }
-        if get_usize(m, "maxItems").is_some_and(|n| a.len() > n) {
-            return Err(format!("{at}: more than maxItems items"));
-        }
-        if m.get("uniqueItems") == Some(&Value::Bool(true)) {
-            for (i, item) in a.iter().enumerate() {
-                if a[..i].iter().any(|earlier| json_eq(earlier, item)) {
-                    return Err(format!("{at}[{i}]: duplicate item"));
-                }
-            }
-        }
-        if let Some(contains) = m.get("contains")
-            && !a
-                .iter()
-                .any(|item| self.schema(contains, item, depth + 1, at).is_ok())
-        {
-            return Err(format!("{at}: no item matches `contains`"));
-        }
-        Ok(())
-    }
-}
-
-fn check_string(m: &Map<String, Value>, s: &str, at: &str) -> Result<(), String> {
-    let len = s.chars().count();
-    if get_usize(m, "minLength").is_some_and(|n| len < n) {
-        return Err(format!("{at}: shorter than minLength"));
-    }
-    if get_usize(m, "maxLength").is_some_and(|n| len > n) {
-        return Err(format!("{at}: longer than maxLength"));
-    }
-    if let Some(p) = m.get("pattern").and_then(Value::as_str)
-        && !super::pattern::is_match(p, s)
-    {
-        return Err(format!("{at}: {s:?} does not match the pattern {p:?}"));
-    }
-    let ok = match m.get("format").and_then(Value::as_str) {
-        Some("date-time") => is_date_time(s),
-        Some("date") => is_date(s),
-        Some("time") => is_time(s),
-        Some("email" | "idn-email") => is_email(s),
-        Some("uri" | "url" | "iri") => is_uri(s),
-        Some("uuid") => is_uuid(s),
-        _ => true,
-    };
-    if ok {
-        Ok(())
-    } else {
-        let format = m.get("format").and_then(Value::as_str).unwrap_or("format");
-        Err(format!("{at}: {s:?} is not a valid {format}"))
-    }
-}
-
-fn check_number(m: &Map<String, Value>, f: f64, at: &str) -> Result<(), String> {
-    let get = |k: &str| m.get(k);
-    let num = |k: &str| get(k).and_then(Value::as_f64);
-    let strict_min = get("exclusiveMinimum") == Some(&Value::Bool(true));
-    let strict_max = get("exclusiveMaximum") == Some(&Value::Bool(true));
-    if let Some(min) = num("minimum")
-        && (f < min || (strict_min && f <= min))
-    {
-        return Err(format!("{at}: {f} is below the minimum {min}"));
-    }
-    if let Some(max) = num("maximum")
-        && (f > max || (strict_max && f >= max))
-    {
-        return Err(format!("{at}: {f} is above the maximum {max}"));
-    }
-    if let Some(min) = num("exclusiveMinimum")
-        && f <= min
-    {
-        return Err(format!("{at}: {f} is not above {min}"));
-    }
-    if let Some(max) = num("exclusiveMaximum")
-        && f >= max
-    {
-        return Err(format!("{at}: {f} is not below {max}"));
-    }
-    if let Some(step) = num("multipleOf").filter(|s| *s > 0.0) {
-        let q = f / step;
-        if (q - q.round()).abs() > 1e-9 * q.abs().max(1.0) {
-            return Err(format!("{at}: {f} is not a multiple of {step}"));
-        }
-    }
-    Ok(())
-}
-
-fn digits(s: &str, n: usize) -> bool {
-    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
-}
-
-fn is_date(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 3 && digits(parts[0], 4) && digits(parts[1], 2) && digits(parts[2], 2)
-}
-
-fn is_time(s: &str) -> bool {
-    let (clock, zone) = if let Some(clock) = s.strip_suffix(['Z', 'z']) {
-        (clock, "")
-    } else if let Some(at) = s.rfind(['+', '-']) {
-        (&s[..at], &s[at + 1..])
-    } else {
-        return false;
-    };
-    let clock = clock.split('.').next().unwrap_or("");
-    let hms: Vec<&str> = clock.split(':').collect();
-    let zone_ok = zone.is_empty() || {
-        let hm: Vec<&str> = zone.split(':').collect();
-        hm.len() == 2 && digits(hm[0], 2) && digits(hm[1], 2)
-    };
-    hms.len() == 3 && hms.iter().all(|p| digits(p, 2)) && zone_ok
-}
-
-fn is_date_time(s: &str) -> bool {
-    match s.find(['T', 't', ' ']) {
-        Some(at) => is_date(&s[..at]) && is_time(&s[at + 1..]),
-        None => false,
-    }
-}
-
-fn is_email(s: &str) -> bool {
-    match s.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-                && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
-}
-
-fn is_uri(s: &str) -> bool {
-    match s.split_once(':') {
-        Some((scheme, rest)) => {
-            scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-                && scheme
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
-                && !rest.is_empty()
-                && !s.contains(char::is_whitespace)
-        }
-        None => false,
-    }
-}
-
-fn is_uuid(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    let lens = [8, 4, 4, 4, 12];
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip(lens)
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 #[cfg(test)]
@@ -1678,6 +1334,43 @@ mod tests {
         assert_eq!(norm_key("Correct Answer"), "correct_answer");
         assert_eq!(norm_key("question_text"), "question_text");
         assert_eq!(norm_key("ID"), "id");
+    }
+
+    /// Content that suggests the same value everywhere.
+    struct Says(Value);
+
+    impl Content for Says {
+        fn suggest(&self, _: &Slot<'_>) -> Option<Value> {
+            Some(self.0.clone())
+        }
+        fn length(&self, _: &Slot<'_>) -> Option<usize> {
+            None
+        }
+    }
+
+    #[test]
+    fn suggestions_are_kept_only_if_they_validate() {
+        let date = json!({"type": "string", "format": "date"});
+        assert_eq!(
+            generate(&date, &Says(json!("2024-02-03"))),
+            json!("2024-02-03")
+        );
+        assert_eq!(
+            generate(&date, &Says(json!("tomorrow"))),
+            json!("2025-01-01")
+        );
+        let letter = json!({"type": "string", "pattern": "^[A-D]$"});
+        assert_eq!(generate(&letter, &Says(json!("E"))), json!("A"));
+        let referenced =
+            json!({"$defs": {"n": {"type": "integer", "maximum": 3}}, "$ref": "#/$defs/n"});
+        assert_eq!(generate(&referenced, &Says(json!(2))), json!(2));
+        assert_eq!(generate(&referenced, &Says(json!("2"))), json!(1));
+        // A schema the gateway refuses (an unsupported pattern) is not checked.
+        let refused = json!({"type": "string", "format": "date", "pattern": "(?=x)"});
+        assert_eq!(
+            generate(&refused, &Says(json!("tomorrow"))),
+            json!("tomorrow")
+        );
     }
 
     #[test]
