@@ -74,6 +74,11 @@ pub struct GradeResponse {
     pub feedback: String,
     /// Feedback per part.
     pub parts: Vec<PartFeedback>,
+    /// Kind-specific structured results (a code exercise's per-test runs; shapes per
+    /// kind in docs/grading.md); absent for kinds that define none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
     /// Which grader answered.
     pub grader: GraderRef,
 }
@@ -172,6 +177,23 @@ pub async fn grade(
                     )),
                 }));
             }
+            // The grader's details must be a JSON object; anything else is its fault.
+            let details = match g
+                .details
+                .as_deref()
+                .map(serde_json::from_str::<serde_json::Value>)
+            {
+                None => None,
+                Some(Ok(v @ serde_json::Value::Object(_))) => Some(v),
+                Some(_) => {
+                    return Err(GradeError::Plugin(PluginError {
+                        plugin: plugin.plugin_ref().clone(),
+                        kind: PluginErrorKind::BadOutput(
+                            "grade details are not a JSON object".into(),
+                        ),
+                    }));
+                }
+            };
             Ok(GradeResponse {
                 score: g.score,
                 correct: g.correct,
@@ -185,6 +207,7 @@ pub async fn grade(
                         feedback: p.feedback,
                     })
                     .collect(),
+                details,
                 grader,
             })
         }

@@ -73,6 +73,7 @@ mod component {
                             feedback: p.feedback,
                         })
                         .collect(),
+                    details: None,
                 }),
             }
         }

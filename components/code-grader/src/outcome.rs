@@ -1,0 +1,66 @@
+//! Plain-Rust outcome and error types, independent of the WIT bindings so the grading rules
+//! are unit-testable natively.
+
+use serde_json::Value;
+
+/// A grade.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// 0.0 to 1.0: passed weight / total weight.
+    pub score: f64,
+    /// Whether every test that counts passed.
+    pub correct: bool,
+    /// Feedback for the whole answer.
+    pub feedback: String,
+    /// One entry per test, in the answer key's order.
+    pub parts: Vec<Part>,
+    /// The per-test results as a JSON object (`grade-outcome.details`).
+    pub details: Value,
+}
+
+/// Feedback on one test.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    /// The test's name.
+    pub part: String,
+    /// Whether it passed.
+    pub correct: bool,
+    /// Text shown next to it.
+    pub feedback: String,
+}
+
+/// A field of the input is wrong.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invalid {
+    /// Dotted path of the field, e.g. `question.answer_key.tests[2].stdin`.
+    pub field: String,
+    /// Why, for the person who sent it.
+    pub message: String,
+}
+
+/// Shorthand for an [`Invalid`].
+pub fn invalid(field: &str, message: impl Into<String>) -> Invalid {
+    Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+/// Why a grade could not be given (the contract's `error` variant, minus `unsupported`,
+/// which only the glue decides).
+#[derive(Debug, Clone, PartialEq)]
+pub enum GradeError {
+    /// The answer key or the answer is malformed (`invalid-input`, HTTP 422).
+    Invalid(Invalid),
+    /// The sandbox could not run the code now: none installed, queue full, or it failed
+    /// itself (`unavailable`, HTTP 503).
+    Unavailable(String),
+    /// The grader asked the sandbox for something it refused: a bug of ours (`internal`).
+    Internal(String),
+}
+
+impl From<Invalid> for GradeError {
+    fn from(e: Invalid) -> Self {
+        GradeError::Invalid(e)
+    }
+}

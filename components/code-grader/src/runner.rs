@@ -1,0 +1,155 @@
+//! The `tessera:platform/code-runner` contract in plain Rust types, and the two things the
+//! grading loop needs from its surroundings: something that runs code and a clock. The
+//! component glue backs them with the real import and the wall clock; the tests with fakes.
+
+/// Limits asked for one run (`run-limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunLimits {
+    /// Wall-clock deadline in ms.
+    pub timeout_ms: Option<u32>,
+    /// Memory for the learner's code in MiB.
+    pub memory_mb: Option<u32>,
+    /// Cap on each of stdout and stderr in bytes.
+    pub max_output_bytes: Option<u32>,
+}
+
+/// One test of a test-case run (`test-case`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestCase {
+    /// Name shown in results.
+    pub name: String,
+    /// Standard input.
+    pub stdin: String,
+    /// Expected stdout (the grader never sends it: it compares output itself).
+    pub expected_stdout: Option<String>,
+    /// An expression that must be true after the program ran.
+    pub assertion: Option<String>,
+}
+
+/// What to run (`run-request`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRequest {
+    /// Language of `code`.
+    pub language: String,
+    /// The program text.
+    pub code: String,
+    /// Standard input of a plain run.
+    pub stdin: String,
+    /// Empty for a plain run; one assertion test otherwise.
+    pub tests: Vec<TestCase>,
+    /// Requested limits.
+    pub limits: RunLimits,
+}
+
+/// How a run ended (`run-status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    /// Exited normally.
+    Ok,
+    /// An uncaught exception or a non-zero exit.
+    RuntimeError,
+    /// Did not parse.
+    SyntaxError,
+    /// Past its deadline.
+    Timeout,
+    /// Past its memory budget.
+    MemoryLimit,
+    /// Past its output cap.
+    OutputLimit,
+    /// The sandbox failed (or could not run it): not the learner's fault.
+    InternalError,
+}
+
+impl RunStatus {
+    /// The status as the sandbox API spells it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::RuntimeError => "runtime_error",
+            RunStatus::SyntaxError => "syntax_error",
+            RunStatus::Timeout => "timeout",
+            RunStatus::MemoryLimit => "memory_limit",
+            RunStatus::OutputLimit => "output_limit",
+            RunStatus::InternalError => "internal_error",
+        }
+    }
+}
+
+/// The error a run raised (`run-error`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunError {
+    /// Exception type, e.g. `ZeroDivisionError`, or the host's `Timeout`, `MemoryError`, …
+    pub error_type: String,
+    /// Exception message.
+    pub message: String,
+    /// Line in the program, when known.
+    pub line: Option<u32>,
+}
+
+/// The outcome of one test of a test-case run (`test-result`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestResult {
+    /// The test's name.
+    pub name: String,
+    /// How its run ended.
+    pub status: RunStatus,
+    /// Whether it passed.
+    pub passed: bool,
+    /// For an assertion: the right side's repr of a single `==`, else the expression.
+    pub expected: String,
+    /// For an assertion: the left side's repr, else the value's repr.
+    pub actual: String,
+    /// Captured standard error.
+    pub stderr: String,
+    /// The error raised, if any.
+    pub error: Option<RunError>,
+}
+
+/// The outcome of a run (`run-result`), as the host reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunResult {
+    /// How the run ended.
+    pub status: RunStatus,
+    /// Captured standard output.
+    pub stdout: String,
+    /// Captured standard error.
+    pub stderr: String,
+    /// Exit code; -1 when the host stopped the program.
+    pub exit_code: i32,
+    /// The uncaught error, if any.
+    pub error: Option<RunError>,
+    /// Whether stdout was cut at the cap.
+    pub stdout_truncated: bool,
+    /// Whether stderr was cut at the cap.
+    pub stderr_truncated: bool,
+    /// Per-test outcomes of a test-case run.
+    pub tests: Vec<TestResult>,
+}
+
+impl RunResult {
+    /// A result with only a status and output: the base of the tests' fakes.
+    pub fn ended(status: RunStatus, stdout: &str) -> Self {
+        Self {
+            status,
+            stdout: stdout.into(),
+            stderr: String::new(),
+            exit_code: if status == RunStatus::Ok { 0 } else { 1 },
+            error: None,
+            stdout_truncated: false,
+            stderr_truncated: false,
+            tests: Vec::new(),
+        }
+    }
+}
+
+/// Runs code to completion (the `code-runner` import: never fails as a call).
+pub trait CodeRunner {
+    /// Runs `request`.
+    fn run(&mut self, request: &RunRequest) -> RunResult;
+}
+
+/// Milliseconds since grading started.
+pub trait Clock {
+    /// Elapsed time in ms.
+    fn elapsed_ms(&self) -> u64;
+}
