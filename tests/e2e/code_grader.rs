@@ -18,18 +18,24 @@ async fn code_exercises_are_graded_test_by_test_in_the_sandbox() {
             { "name": "prints five", "expected_stdout": "5\n" },
             { "name": "adds", "assert": "add(2, 3) == 5" },
             { "name": "negative", "assert": "add(-1, -1) == -2" } ] } });
-    let grade = |code: &str| {
-        server.grade(json!({ "question": question, "answer": { "code": code } }))
-    };
+    let grade =
+        |code: &str| server.grade(json!({ "question": question, "answer": { "code": code } }));
 
     let (status, r) = grade("def add(a, b):\n    return a + b\nprint(add(2, 3))\n").await;
     assert_eq!(status, 200, "{r}");
-    assert_eq!((r["score"].as_f64(), r["correct"].as_bool()), (Some(1.0), Some(true)), "{r}");
+    assert_eq!(
+        (r["score"].as_f64(), r["correct"].as_bool()),
+        (Some(1.0), Some(true)),
+        "{r}"
+    );
     assert_eq!(r["details"]["passed"], 3, "{r}");
 
     let (status, r) = grade("def add(a, b):\n    return a - b\nprint(5)\n").await;
     assert_eq!(status, 200, "{r}");
-    assert!((r["score"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9, "{r}");
+    assert!(
+        (r["score"].as_f64().unwrap() - 1.0 / 3.0).abs() < 1e-9,
+        "{r}"
+    );
     assert_eq!(r["correct"], false);
     let tests = r["details"]["tests"].as_array().unwrap();
     let adds = tests.iter().find(|t| t["name"] == "adds").unwrap();
@@ -43,7 +49,13 @@ async fn code_exercises_are_graded_test_by_test_in_the_sandbox() {
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["score"], 0.0);
     let first: &Value = &r["details"]["tests"][0];
-    assert!(first["error"]["type"].as_str().unwrap().contains("SyntaxError"), "{r}");
+    assert!(
+        first["error"]["type"]
+            .as_str()
+            .unwrap()
+            .contains("SyntaxError"),
+        "{r}"
+    );
 
     // Bad input names the field.
     let (status, r) = grade(&"x = 1\n".repeat(20_000)).await;
