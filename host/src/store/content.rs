@@ -45,6 +45,18 @@ pub struct StoredPack {
 }
 
 impl Db {
+    /// The checksum of the stored pack `id`, if it was imported.
+    pub async fn pack_checksum(&self, id: &str) -> Result<Option<String>, StoreError> {
+        Ok(
+            sqlx::query("SELECT checksum FROM content_packs WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?
+                .map(|r| r.try_get("checksum"))
+                .transpose()?,
+        )
+    }
+
     /// The ids of `pack` that other packs own.
     pub async fn content_clashes(&self, pack: &Pack) -> Result<Vec<Clash>, StoreError> {
         let mut ids: Vec<(&'static str, &'static str, &str)> = Vec::new();
@@ -89,13 +101,7 @@ impl Db {
     /// Stores `pack`, replacing an earlier import of it; nothing when its checksum is
     /// the stored one.
     pub async fn import_pack(&self, pack: &Pack) -> Result<Imported, StoreError> {
-        let stored: Option<String> =
-            sqlx::query("SELECT checksum FROM content_packs WHERE id = $1")
-                .bind(&pack.file.id)
-                .fetch_optional(self.pool())
-                .await?
-                .map(|r| r.try_get("checksum"))
-                .transpose()?;
+        let stored = self.pack_checksum(&pack.file.id).await?;
         if stored.as_deref() == Some(pack.checksum.as_str()) {
             return Ok(Imported::Unchanged);
         }
