@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{Db, StoreError, audit, now_ms};
+use super::{Db, StoreError, now_ms};
 
 /// A spend alert: the month's spend crossed `percent` of the cap.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -39,28 +39,8 @@ impl Db {
         tier: &str,
         actor: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.pool().begin().await?;
-        let changed = sqlx::query("UPDATE users SET tier = $1, updated_at = $2 WHERE id = $3")
-            .bind(tier)
-            .bind(now_ms())
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-            > 0;
-        if changed {
-            audit::record(
-                &mut tx,
-                "user.tier_changed",
-                actor,
-                Some(user_id),
-                None,
-                serde_json::json!({ "tier": tier }),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(changed)
+        self.set_audited(user_id, super::users::UserColumn::Tier, tier, actor)
+            .await
     }
 
     /// Recorded spend since `since_ms`, in micro-dollars.

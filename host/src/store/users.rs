@@ -7,6 +7,15 @@ use sqlx::{Any, Row, Transaction};
 use super::{Db, StoreError, audit, now_ms};
 use crate::auth::Role;
 
+/// A user column changed by an administrator (audited).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum UserColumn {
+    /// `role`.
+    Role,
+    /// `tier` (the AI budget's plan tier).
+    Tier,
+}
+
 /// A user account (seed 002 §4.1, plus role, tone, streak and time zone).
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
@@ -295,23 +304,43 @@ impl Db {
         role: Role,
         actor: Option<&str>,
     ) -> Result<bool, StoreError> {
+        self.set_audited(user_id, UserColumn::Role, role.as_str(), actor)
+            .await
+    }
+
+    /// Sets one administrative column of a user, with an audit event naming who did it;
+    /// whether the user exists.
+    pub(super) async fn set_audited(
+        &self,
+        user_id: &str,
+        column: UserColumn,
+        value: &str,
+        actor: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let (name, event) = match column {
+            UserColumn::Role => ("role", "user.role_changed"),
+            UserColumn::Tier => ("tier", "user.tier_changed"),
+        };
         let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query("UPDATE users SET role = $1, updated_at = $2 WHERE id = $3")
-            .bind(role.as_str())
-            .bind(now_ms())
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
+        // `name` is one of the constants above, never input.
+        let changed = sqlx::query(&format!(
+            "UPDATE users SET {name} = $1, updated_at = $2 WHERE id = $3"
+        ))
+        .bind(value)
+        .bind(now_ms())
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
             > 0;
         if changed {
             audit::record(
                 &mut tx,
-                "user.role_changed",
+                event,
                 actor,
                 Some(user_id),
                 None,
-                serde_json::json!({ "role": role.as_str() }),
+                serde_json::json!({ (name): value }),
             )
             .await?;
         }
