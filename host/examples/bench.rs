@@ -10,6 +10,9 @@
 //! 6. The sandbox over HTTP (`wrk`), and host memory with 16 concurrent runs.
 //! 7. Identity: `GET /api/v1/me` at 1000 connections on SQLite and Postgres, argon2id
 //!    cost and logins/s, the rate limiter's cost in-process vs Redis.
+//! 8. Learning: `GET /api/v1/lessons/daily` at 10 000 concurrent connections (10 000
+//!    learners, `wrk` with bench/learning.lua), quiz submission and code-exercise grading
+//!    latency, on SQLite and on Postgres.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1066,7 +1069,238 @@ fn main() {
     if only.is_empty() || only == "identity" {
         identity(&data);
     }
+    if only.is_empty() || only == "learning" {
+        learning(&data);
+    }
     if only.is_empty() || only == "startup" {
         startup_and_memory(&data);
+    }
+}
+
+/// The secret the learning benchmark's server signs tokens with, so the benchmark can mint
+/// 10 000 learners' tokens itself.
+const LEARNING_SECRET: &str = "bench-learning-secret-0123456789abcdef";
+
+/// Creates `n` learners in the database at `url` (one password hash shared by all:
+/// argon2id would take minutes for 10 000) and returns an access token for each.
+async fn seed_learners(url: &str, n: usize) -> Vec<String> {
+    use tessera::auth::{Role, TokenKeys};
+    use tessera::store::Db;
+    use tessera::store::users::NewUser;
+    let db = Db::connect(url, 8).await.expect("bench database");
+    let keys = TokenKeys::new(LEARNING_SECRET.as_bytes(), "lyoapp-backend", "lyoapp-users");
+    let hash = "$argon2id$v=19$m=19456,t=2,p=1$YmVuY2hzYWx0YmVuY2g$0000000000000000000000000000000000000000000";
+    let run = uuid_like();
+    let mut tokens = Vec::with_capacity(n);
+    let mut pending = Vec::new();
+    for i in 0..n {
+        let db = db.clone();
+        let email = format!("learner{i}-{run}@bench.example");
+        pending.push(tokio::spawn(async move {
+            let user = db
+                .create_user(
+                    NewUser {
+                        email: email.clone(),
+                        password_hash: hash.to_owned(),
+                        full_name: format!("Learner {i}"),
+                        role: Role::Student,
+                    },
+                    None,
+                )
+                .await
+                .expect("create learner");
+            (user.id, email)
+        }));
+        if pending.len() == 16 || i + 1 == n {
+            for p in pending.drain(..) {
+                let (id, email) = p.await.unwrap();
+                tokens.push(
+                    keys.issue(&id, &email, Role::Student, "bench", 7200)
+                        .unwrap(),
+                );
+            }
+        }
+    }
+    tokens
+}
+
+fn uuid_like() -> String {
+    format!(
+        "{:x}",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    )
+}
+
+/// Runs `wrk` with bench/learning.lua in `mode`; returns its summary line.
+fn wrk_learning(url: &str, mode: &str, tokens: &Path, extra: &[&str], wrk_args: &[&str]) -> String {
+    let script = repo().join("bench/learning.lua");
+    let out = Command::new("wrk")
+        .args(wrk_args)
+        .arg("-s")
+        .arg(&script)
+        .arg(url)
+        .arg("--")
+        .arg(mode)
+        .arg(tokens)
+        .args(extra)
+        .output()
+        .expect("wrk is installed by ./dev bench");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let summary: String = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("p50"))
+        .map(|l| format!("{}\n", l.trim_end()))
+        .collect();
+    if summary.is_empty() {
+        format!(
+            "  wrk printed no summary: {text}{}\n",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    } else {
+        summary
+    }
+}
+
+fn learning(data: &Path) {
+    let plugins = repo().join("plugins").display().to_string();
+    let content = repo().join("content").display().to_string();
+    let learners: usize = std::env::var("TESSERA_BENCH_LEARNERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let think_ms = std::env::var("TESSERA_BENCH_THINK_MS").unwrap_or_else(|_| "5000".into());
+    let pg_name = "tessera_bench_learning";
+    let psql = |sql: &str| {
+        Command::new("psql")
+            .args([
+                "-h",
+                "127.0.0.1",
+                "-U",
+                "postgres",
+                "-d",
+                "postgres",
+                "-q",
+                "-c",
+                sql,
+            ])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    };
+    let dir = data.join("learning");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut targets = vec![(
+        "SQLite",
+        format!("sqlite://{}", dir.join("learning.db").display()),
+    )];
+    if psql(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
+        && psql(&format!("CREATE DATABASE {pg_name}"))
+    {
+        targets.push((
+            "Postgres",
+            format!("postgres://postgres@127.0.0.1:5432/{pg_name}"),
+        ));
+    } else {
+        println!("\n(Postgres not reachable: the learning figures on Postgres are skipped)");
+    }
+    let solution = repo().join("content/python-basics/lessons/values-and-variables.json");
+    let lesson: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(solution).unwrap()).unwrap();
+    let code = lesson["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "values-and-variables.ex1")
+        .unwrap()["solution"]
+        .clone();
+    let body_file = dir.join("code.json");
+    std::fs::write(&body_file, serde_json::json!({ "code": code }).to_string()).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    for (label, url) in targets {
+        let served = serve_with(
+            &dir,
+            &plugins,
+            &[
+                "--database-url",
+                &url,
+                "--jwt-secret",
+                LEARNING_SECRET,
+                "--content-dir",
+                &content,
+                "--db-max-connections",
+                "16",
+            ],
+        );
+        let started = Instant::now();
+        let tokens = runtime.block_on(seed_learners(&url, learners));
+        let tokens_file = dir.join(format!("tokens-{label}.txt"));
+        std::fs::write(&tokens_file, tokens.join("\n")).unwrap();
+        println!(
+            "\nlearning on {label}: {learners} learners created in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let base = format!("http://127.0.0.1:{}", served.port);
+        // Warm up: every learner's first daily lesson (content catalog, caches, pools).
+        let _ = wrk_learning(
+            &base,
+            "daily",
+            &tokens_file,
+            &["0"],
+            &["-t2", "-c64", "-d5s"],
+        );
+        println!(
+            "GET /api/v1/lessons/daily, {learners} concurrent connections (one learner each, think time uniform 0-{} ms), 2 wrk threads, 30 s:",
+            2 * think_ms.parse::<u64>().unwrap_or(0)
+        );
+        print!(
+            "{}",
+            wrk_learning(
+                &base,
+                "daily",
+                &tokens_file,
+                &[&think_ms],
+                &["-t2", &format!("-c{learners}"), "-d30s", "--timeout", "10s"],
+            )
+        );
+        println!("GET /api/v1/lessons/daily, 64 connections, no think time (throughput), 15 s:");
+        print!(
+            "{}",
+            wrk_learning(
+                &base,
+                "daily",
+                &tokens_file,
+                &["0"],
+                &["-t2", "-c64", "-d15s"]
+            )
+        );
+        println!(
+            "POST /api/v1/steps/{{id}}/quiz (graded, engine-recorded, stored), 64 connections, 15 s:"
+        );
+        print!(
+            "{}",
+            wrk_learning(&base, "quiz", &tokens_file, &[], &["-t2", "-c64", "-d15s"])
+        );
+        let body = body_file.display().to_string();
+        println!(
+            "POST /api/v1/exercises/{{id}}/submit (3 tests, each a sandboxed CPython run), 4 connections, 20 s:"
+        );
+        print!(
+            "{}",
+            wrk_learning(
+                &base,
+                "code",
+                &tokens_file,
+                &["0", &body],
+                &["-t2", "-c4", "-d20s", "--timeout", "30s"],
+            )
+        );
+        drop(served);
     }
 }

@@ -261,6 +261,24 @@ pub struct ServeArgs {
     /// folder is skipped. Unchanged packs are not written again.
     #[arg(long, env = "TESSERA_CONTENT_DIR", default_value = "content")]
     pub content_dir: PathBuf,
+    #[command(flatten)]
+    pub learning: LearningArgs,
+}
+
+/// The learning core (docs/learning.md).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LearningArgs {
+    /// Base URL of public links (badges), e.g. `https://learn.example.com`; default: the
+    /// scheme and `Host` the request came with.
+    #[arg(long, env = "TESSERA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Mini-project grading workers on this replica (each grades one project at a time).
+    #[arg(long, env = "TESSERA_PROJECT_WORKERS", default_value_t = 2)]
+    pub project_workers: usize,
+    /// Honour the `X-Tessera-Now` request header as "now" for streaks and reviews. For
+    /// tests and demos only: it lets a client move its own calendar.
+    #[arg(long, env = "TESSERA_LEARNING_TEST_CLOCK")]
+    pub learning_test_clock: bool,
 }
 
 /// Prices, budgets and limits of AI requests (docs/ai-gateway.md, "Cost guard").

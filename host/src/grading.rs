@@ -53,7 +53,9 @@ pub struct GraderRef {
 }
 
 /// Feedback on one part of an answer.
-#[derive(Debug, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema, async_graphql::SimpleObject,
+)]
 pub struct PartFeedback {
     /// The part (option index, blank, test).
     pub part: String,

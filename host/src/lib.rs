@@ -5,6 +5,8 @@
 //! - [`plugins`]: manifests, the contract, the registry with atomic reload;
 //! - [`content`]: learning content packs (tracks > courses > modules > lessons > steps);
 //! - [`grading`]: routing answers to grader plugins;
+//! - [`learning`]: the daily loop: lessons, answers, progress, mastery, badges (decided
+//!   by the lesson-engine and grader plugins);
 //! - [`safety`]: screening text with the safety-filter plugins;
 //! - [`sandbox`]: learner code in the code-runner plugins, with a bounded pool;
 //! - [`store`]: the database (Postgres or SQLite) and its repositories;
@@ -22,6 +24,7 @@ pub mod config_file;
 pub mod content;
 pub mod grading;
 pub mod kv;
+pub mod learning;
 pub mod metrics;
 pub mod plugin_cli;
 pub mod plugins;

@@ -162,8 +162,21 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         },
         sandbox: args.sandbox.settings(),
         ai: ai_settings(&args.ai)?,
+        learning: crate::learning::LearningSettings {
+            test_clock: args.learning.learning_test_clock,
+            badge_key: Vec::new(),
+            public_url: args.learning.public_url.clone(),
+        },
     };
     let state = AppState::new(registry.clone(), services);
+    if args.learning.learning_test_clock {
+        tracing::warn!(
+            "--learning-test-clock: clients may set \"now\" with X-Tessera-Now; never use this in production"
+        );
+    }
+    state
+        .learning
+        .spawn_project_workers(args.learning.project_workers);
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;

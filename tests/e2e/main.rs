@@ -10,6 +10,7 @@ mod content;
 mod gateway;
 mod grants;
 mod identity;
+mod learning;
 mod lifecycle;
 mod misbehaving;
 mod partner_grader;

@@ -206,6 +206,51 @@ impl From<AuthError> for ApiError {
     }
 }
 
+impl From<crate::learning::LearningError> for ApiError {
+    fn from(e: crate::learning::LearningError) -> Self {
+        use crate::learning::LearningError as L;
+        let refused = |status, code, message, field| ApiError::Refused {
+            status,
+            code,
+            message,
+            field,
+        };
+        match e {
+            L::NotFound { what, id } => refused(
+                StatusCode::NOT_FOUND,
+                "NOT_FOUND",
+                format!("no {what} `{id}`"),
+                Some(match what {
+                    "step" => "step_id",
+                    "lesson" => "lesson_id",
+                    "track" => "track_id",
+                    "class" => "class_id",
+                    "user" => "user_id",
+                    _ => "id",
+                }),
+            ),
+            L::Invalid { field, message } => ApiError::Validation {
+                field,
+                issue: message,
+            },
+            L::Conflict { code, message } => refused(StatusCode::CONFLICT, code, message, None),
+            L::Forbidden(m) => ApiError::Forbidden(m),
+            e @ L::TooLarge { field, .. } => refused(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "PAYLOAD_TOO_LARGE",
+                e.to_string(),
+                Some(field),
+            ),
+            e @ L::NoEngine => ApiError::Unavailable(e.to_string()),
+            e @ L::Engine(_) => ApiError::Internal(e.to_string()),
+            L::Grade(g) => g.into(),
+            L::Ai(a) => a.into(),
+            L::Plugin(p) => ApiError::Plugin(p),
+            L::Store(s) => s.into(),
+        }
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         ApiError::Internal(e.to_string())
@@ -213,7 +258,8 @@ impl From<StoreError> for ApiError {
 }
 
 impl ApiError {
-    fn parts(&self) -> (StatusCode, &'static str, Json) {
+    /// Status, stable code and details of the error body (also GraphQL's error extensions).
+    pub(crate) fn parts(&self) -> (StatusCode, &'static str, Json) {
         match self {
             ApiError::BadRequest { field, .. } => (
                 StatusCode::BAD_REQUEST,

@@ -24,8 +24,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/me/export", get(export))
 }
 
-/// Lesson tones (seed 000).
-pub const TONES: &[&str] = &["friendly", "formal", "socratic", "concise", "playful"];
 /// Learning styles (seed 002 §4.1).
 pub const LEARNING_STYLES: &[&str] = &["visual", "auditory", "reading", "kinesthetic"];
 /// Longest bio, in characters.
@@ -139,15 +137,9 @@ fn one_of(field: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), A
     }
 }
 
+/// An IANA zone the tz database knows (streaks and reviews are computed in it).
 fn check_timezone(tz: &str) -> bool {
-    tz == "UTC"
-        || (tz.len() <= 64
-            && tz.contains('/')
-            && tz.split('/').all(|p| {
-                !p.is_empty()
-                    && p.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "_+-".contains(c))
-            }))
+    tz.len() <= 64 && tz.parse::<chrono_tz::Tz>().is_ok()
 }
 
 fn check_prefs(field: &str, value: &Option<Json_>) -> Result<(), ApiError> {
@@ -165,7 +157,7 @@ impl ProfileBody {
         if let Some(name) = &self.full_name {
             check_name(name).map_err(|m| invalid("full_name", m))?;
         }
-        one_of("tone", &self.tone, TONES)?;
+        one_of("tone", &self.tone, &crate::learning::TONES)?;
         one_of("learning_style", &self.learning_style, LEARNING_STYLES)?;
         if let Some(tz) = &self.timezone
             && !check_timezone(tz)
@@ -246,6 +238,10 @@ pub struct Export {
     pub sessions: Vec<Json_>,
     /// Audit events about the caller.
     pub audit_events: Vec<crate::store::audit::AuditEvent>,
+    /// Learning: lesson progress, every answer, achievements, reviews, mastery evidence,
+    /// project submissions, certificates.
+    #[schema(value_type = Object)]
+    pub learning: Json_,
 }
 
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "me", security(("bearer" = [])),
@@ -258,11 +254,13 @@ pub(super) async fn export(
     let account = current(&state, &caller).await?;
     let sessions = state.db.sessions_of(&account.id).await?;
     let audit_events = state.db.audit_events_of(&account.id).await?;
+    let learning = state.learning.export(&account.id).await?;
     Ok(Json(Export {
         exported_at: rfc3339(crate::store::now_ms()),
         account,
         sessions,
         audit_events,
+        learning,
     }))
 }
 

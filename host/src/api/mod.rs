@@ -4,9 +4,11 @@ pub mod auth;
 pub mod caller;
 pub mod error;
 pub mod grade;
+pub mod graphql;
 pub mod health;
 pub mod idempotency;
 pub mod json;
+pub mod learning;
 pub mod limits;
 pub mod me;
 pub mod openai;
@@ -27,6 +29,7 @@ use axum::response::Response;
 use crate::ai::Ai;
 use crate::auth::{Auth, TokenKeys};
 use crate::kv::Kv;
+use crate::learning::{Learning, LearningSettings};
 use crate::plugins::Registry;
 use crate::runtime::services::code_runner::CodeRunnerBackend;
 use crate::runtime::services::llm::LlmBackend;
@@ -54,6 +57,10 @@ pub struct AppState {
     pub auth: Arc<Auth>,
     /// Requests per minute per class of route.
     pub limits: RateLimits,
+    /// Lessons, answers, progress (REST and GraphQL).
+    pub learning: Arc<Learning>,
+    /// The GraphQL schema over `learning`.
+    pub graphql: graphql::TesseraSchema,
 }
 
 /// What the API is built on, besides the plugins.
@@ -70,6 +77,8 @@ pub struct Services {
     pub sandbox: SandboxSettings,
     /// Model prices for the AI cost report.
     pub ai: crate::ai::AiSettings,
+    /// Learning settings (the badge key is filled in from `keys`).
+    pub learning: LearningSettings,
 }
 
 impl AppState {
@@ -92,7 +101,17 @@ impl AppState {
         if services.kv.kind() == "redis" {
             registry.runtime().set_shared_kv(services.kv.clone());
         }
+        let mut learning_settings = services.learning;
+        learning_settings.badge_key = services.keys.badge_key().to_vec();
+        let learning = Arc::new(Learning::new(
+            services.db.clone(),
+            registry.clone(),
+            ai.clone(),
+            learning_settings,
+        ));
         Self {
+            graphql: graphql::schema(learning.clone()),
+            learning,
             ai,
             sandbox,
             registry,
@@ -117,6 +136,7 @@ pub fn router(state: AppState) -> Router {
         .merge(openapi::routes())
         .nest("/api/v1", v1(&state))
         .merge(openai_routes(&state))
+        .merge(public_routes(&state))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
@@ -141,7 +161,13 @@ fn v1(state: &AppState) -> Router<AppState> {
             (state.clone(), RateClass::Auth),
             limits::limit,
         ));
+    let projects = learning::project_routes().route_layer(middleware::from_fn_with_state(
+        state.clone(),
+        idempotency::idempotent,
+    ));
     let general = grade::routes()
+        .merge(learning::routes())
+        .merge(projects)
         .merge(plugins::routes())
         .merge(sandbox::routes())
         .merge(me::routes())
@@ -152,6 +178,16 @@ fn v1(state: &AppState) -> Router<AppState> {
             limits::limit,
         ));
     auth_routes.merge(general)
+}
+
+/// `/graphql` (per user) and the public badge pages (per address, no token needed).
+fn public_routes(state: &AppState) -> Router<AppState> {
+    graphql::routes()
+        .merge(learning::public_routes())
+        .route_layer(middleware::from_fn_with_state(
+            (state.clone(), RateClass::General),
+            limits::limit,
+        ))
 }
 
 /// `/v1/*`: the OpenAI-compatible routes, limited per user as AI routes.

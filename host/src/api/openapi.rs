@@ -7,7 +7,7 @@ use axum::routing::get;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{AppState, auth, error, grade, health, me, openai, plugins, safety, sandbox};
+use super::{AppState, auth, error, grade, health, learning, me, openai, plugins, safety, sandbox};
 
 /// The document.
 #[derive(OpenApi)]
@@ -16,12 +16,16 @@ use super::{AppState, auth, error, grade, health, me, openai, plugins, safety, s
         title = "Tessera",
         description = "Tessera's HTTP API. Every /api/v1 route but /auth/* takes `Authorization: Bearer <access token>`; \
                        errors have one body (ErrorBody); rate limits answer 429 with Retry-After and X-RateLimit-* headers. \
-                       See docs/identity.md, docs/grading.md and docs/sandbox.md.",
+                       See docs/identity.md, docs/grading.md, docs/learning.md and docs/sandbox.md.",
     ),
     paths(
         auth::register, auth::login, auth::refresh, auth::logout,
         me::me, me::update_profile, me::export, me::delete_me,
         grade::grade,
+        learning::daily, learning::complete, learning::quiz, learning::exercise, learning::tone,
+        learning::submit_project, learning::submission, learning::share, learning::badge,
+        learning::progress, learning::mastery, learning::create_class, learning::add_student,
+        learning::class_progress,
         sandbox::run, sandbox::run_tests,
         safety::screen, safety::events,
         openai::completions, openai::models, openai::usage, openai::budget,
@@ -34,6 +38,8 @@ use super::{AppState, auth, error, grade, health, me, openai, plugins, safety, s
         (name = "auth", description = "Accounts and tokens (seed 002 §3.2)"),
         (name = "me", description = "The caller's account, export and deletion"),
         (name = "grading", description = "Grading answers with grader plugins"),
+        (name = "learning", description = "The daily loop: lessons, answers, tone, projects, badges, progress (docs/learning.md); the same over GraphQL at /graphql"),
+        (name = "teacher", description = "A teacher's classes and their progress"),
         (name = "sandbox", description = "Running learner Python"),
         (name = "safety", description = "The safety gate (admins and services)"),
         (name = "ai", description = "OpenAI-compatible completions through the safety gate and the AI gateway"),

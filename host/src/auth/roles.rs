@@ -46,11 +46,14 @@ pub enum Permission {
     SafetyScreen,
     /// `/_internal/*` endpoints.
     Internal,
+    /// Teach classes: create them, add students, see their progress (not in seed 002's
+    /// matrix; teachers and above).
+    ManageClasses,
 }
 
 impl Permission {
     /// Every permission, in the seed's row order.
-    pub const ALL: [Permission; 11] = [
+    pub const ALL: [Permission; 12] = [
         Permission::ViewOwnProfile,
         Permission::EditOwnProfile,
         Permission::ViewCourses,
@@ -62,6 +65,7 @@ impl Permission {
         Permission::SystemConfig,
         Permission::SafetyScreen,
         Permission::Internal,
+        Permission::ManageClasses,
     ];
 }
 
@@ -84,9 +88,12 @@ impl Role {
             (_, Internal) => false,
             (_, ViewOwnProfile | EditOwnProfile | ViewCourses | AiGeneration) => true,
             (Student, _) => false,
-            (Teacher, CreateCourses) => true,
+            (Teacher, CreateCourses | ManageClasses) => true,
             (Teacher, _) => false,
-            (Admin, DeleteCourses | ViewAllUsers | CreateCourses | SafetyScreen) => true,
+            (
+                Admin,
+                DeleteCourses | ViewAllUsers | CreateCourses | SafetyScreen | ManageClasses,
+            ) => true,
             (Admin, _) => false,
             (SuperAdmin, _) => true,
         }
@@ -141,6 +148,7 @@ mod tests {
         (SystemConfig, [false, false, false, true]),
         (SafetyScreen, [false, false, true, true]),
         (Internal, [false, false, false, false]),
+        (ManageClasses, [false, true, true, true]),
     ];
 
     #[test]

@@ -34,6 +34,9 @@ pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
+    /// A key for other signatures (badge links), derived from the secret so one secret
+    /// configures the server and an access token can never pass for a badge or back.
+    derived: Vec<u8>,
     /// Issuer written into and required of every token.
     pub issuer: String,
     /// Audience written into and required of every token.
@@ -48,13 +51,26 @@ impl TokenKeys {
         validation.set_audience(&[audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub"]);
         validation.leeway = 5;
+        let derived = {
+            use hmac::{Hmac, Mac};
+            let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret)
+                .expect("HMAC takes any key length");
+            mac.update(b"tessera badge links v1");
+            mac.finalize().into_bytes().to_vec()
+        };
         Self {
+            derived,
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             validation,
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
         }
+    }
+
+    /// The key that signs badge links.
+    pub fn badge_key(&self) -> &[u8] {
+        &self.derived
     }
 
     /// A signed token for these claims' subject, role and session, valid `ttl_secs`.

@@ -40,6 +40,8 @@ pub struct Snapshot {
     pub safety: Vec<Arc<LoadedPlugin>>,
     /// The AI gateway (one `llm-plugin`).
     pub llm: Option<Arc<LoadedPlugin>>,
+    /// The lesson engine (one `lesson-engine-plugin`).
+    pub lesson_engine: Option<Arc<LoadedPlugin>>,
     /// Plugins that failed to load.
     pub failures: Vec<LoadFailure>,
 }
@@ -228,6 +230,17 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), String> {
                 ));
             }
             next.llm = Some(plugin.clone());
+            next.plugins.insert(id.clone(), plugin);
+            return Ok(());
+        }
+        World::LessonEngine => {
+            if let Some(other) = &next.lesson_engine {
+                return Err(format!(
+                    "a lesson engine is already installed: plugin `{}`",
+                    other.manifest.id
+                ));
+            }
+            next.lesson_engine = Some(plugin.clone());
             next.plugins.insert(id.clone(), plugin);
             return Ok(());
         }

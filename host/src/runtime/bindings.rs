@@ -89,4 +89,24 @@ pub mod v0_1_0 {
 
         pub use exports::tessera::platform::llm as gateway;
     }
+
+    /// The `lesson-engine-plugin` world (the lesson engine): imports reused,
+    /// `lesson-engine` exported.
+    pub mod lesson_engine_world {
+        wasmtime::component::bindgen!({
+            path: "../wit",
+            world: "tessera:platform/lesson-engine-plugin@0.1.0",
+            imports: { default: async },
+            exports: { default: async },
+            require_store_data_send: true,
+            with: {
+                "wasi:logging": super::wasi::logging,
+                "wasi:config": super::wasi::config,
+                "tessera:platform/types": super::tessera::platform::types,
+            },
+            additional_derives: [serde::Serialize, serde::Deserialize],
+        });
+
+        pub use exports::tessera::platform::lesson_engine as engine;
+    }
 }

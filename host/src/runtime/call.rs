@@ -512,3 +512,109 @@ fn log_output(plugin: &LoadedPlugin, stream: &str, bytes: &[u8]) {
         tracing::debug!(plugin = %plugin.plugin_ref(), stream, bytes = bytes.len(), "{}", String::from_utf8_lossy(shown));
     }
 }
+
+mod lesson_engine_calls {
+    //! Typed calls into the lesson engine (`tessera:platform/lesson-engine`).
+
+    use super::super::bindings::v0_1_0::lesson_engine_world::engine::{
+        AchievementInfo, CertificateReport, DailyPlan, LearnerState, ProgressUpdate, StepOutcome,
+        TopicMastery, TrackRef,
+    };
+    use super::super::bindings::v0_1_0::types::Error as ContractError;
+    use super::{LoadedPlugin, OutputSize, PluginError, Runtime, WorldPre, not_a};
+
+    impl OutputSize for DailyPlan {
+        fn output_size(&self) -> usize {
+            self.reason.len()
+                + self.lesson_id.as_ref().map_or(0, String::len)
+                + self.review_ids.iter().map(String::len).sum::<usize>()
+        }
+    }
+
+    impl OutputSize for ProgressUpdate {
+        fn output_size(&self) -> usize {
+            self.last_active_date.len()
+                + self.topic_stats.topic.len()
+                + self.achievements.iter().map(String::len).sum::<usize>()
+                + 128
+        }
+    }
+
+    impl OutputSize for Vec<TopicMastery> {
+        fn output_size(&self) -> usize {
+            self.iter().map(|t| t.topic.len() + 40).sum()
+        }
+    }
+
+    impl OutputSize for CertificateReport {
+        fn output_size(&self) -> usize {
+            self.track_id.len()
+                + self.missing_lessons.iter().map(String::len).sum::<usize>()
+                + self.weak_topics.output_size()
+        }
+    }
+
+    impl OutputSize for Vec<AchievementInfo> {
+        fn output_size(&self) -> usize {
+            self.iter()
+                .map(|a| a.id.len() + a.title.len() + a.description.len())
+                .sum()
+        }
+    }
+
+    /// Defines a typed call on the lesson-engine world.
+    macro_rules! engine_call {
+        ($(#[$doc:meta])* $name:ident, $function:literal, $call:ident, ($($arg:ident: $ty:ty),*) -> $out:ty) => {
+            $(#[$doc])*
+            pub async fn $name(
+                &self,
+                plugin: &LoadedPlugin,
+                $($arg: $ty),*
+            ) -> Result<$out, PluginError> {
+                let WorldPre::LessonEngine(pre) = &plugin.pre else {
+                    return Err(not_a(plugin, "lesson engine"));
+                };
+                self.run_call(plugin, $function, |mut store| async move {
+                    let result = async {
+                        let bindings = pre.instantiate_async(&mut store).await?;
+                        bindings
+                            .tessera_platform_lesson_engine()
+                            .$call(&mut store, $($arg),*)
+                            .await
+                    }
+                    .await;
+                    (store, result)
+                })
+                .await
+            }
+        };
+    }
+
+    impl Runtime {
+        engine_call!(
+            /// `lesson-engine.plan-day(state)`.
+            plan_day, "plan-day", call_plan_day,
+            (state: &LearnerState) -> Result<DailyPlan, ContractError>
+        );
+        engine_call!(
+            /// `lesson-engine.record-outcome(state, outcome)`.
+            record_outcome, "record-outcome", call_record_outcome,
+            (state: &LearnerState, outcome: &StepOutcome) -> Result<ProgressUpdate, ContractError>
+        );
+        engine_call!(
+            /// `lesson-engine.mastery(state)`.
+            mastery, "mastery", call_mastery,
+            (state: &LearnerState) -> Result<Vec<TopicMastery>, ContractError>
+        );
+        engine_call!(
+            /// `lesson-engine.certificate-status(state, track)`.
+            certificate_status, "certificate-status", call_certificate_status,
+            (state: &LearnerState, track: &TrackRef) -> Result<CertificateReport, ContractError>
+        );
+        engine_call!(
+            /// `lesson-engine.achievement-catalog()`.
+            achievement_catalog, "achievement-catalog", call_achievement_catalog,
+            () -> Vec<AchievementInfo>
+        );
+    }
+}

@@ -49,6 +49,8 @@ pub enum WorldPre {
     Safety(v0::safety_world::SafetyPluginPre<PluginState>),
     /// An AI gateway (`llm`).
     Llm(v0::llm_world::LlmPluginPre<PluginState>),
+    /// A lesson engine.
+    LessonEngine(v0::lesson_engine_world::LessonEnginePluginPre<PluginState>),
     /// A world the host has no typed entry point for yet: callable through `dynamic`.
     Untyped(InstancePre<PluginState>),
 }
@@ -61,6 +63,7 @@ impl WorldPre {
             WorldPre::CodeRunner(pre) => pre.instance_pre(),
             WorldPre::Safety(pre) => pre.instance_pre(),
             WorldPre::Llm(pre) => pre.instance_pre(),
+            WorldPre::LessonEngine(pre) => pre.instance_pre(),
             WorldPre::Untyped(pre) => pre,
         }
     }
@@ -266,6 +269,10 @@ impl Runtime {
             World::Llm => {
                 WorldPre::Llm(v0::llm_world::LlmPluginPre::new(instance_pre).map_err(mismatch)?)
             }
+            World::LessonEngine => WorldPre::LessonEngine(
+                v0::lesson_engine_world::LessonEnginePluginPre::new(instance_pre)
+                    .map_err(mismatch)?,
+            ),
             _ => WorldPre::Untyped(instance_pre),
         };
         let mut plugin = LoadedPlugin {
@@ -466,6 +473,19 @@ async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<u64, Loa
                     Err(link_err(format!("smoke call screen() failed: {}", e.kind)))
                 }
             }
+        }
+        WorldPre::LessonEngine(_) => {
+            // An engine that cannot list its achievements cannot award them either.
+            runtime
+                .achievement_catalog(plugin)
+                .await
+                .map(|_| 0)
+                .map_err(|e| {
+                    link_err(format!(
+                        "smoke call achievement-catalog() failed: {}",
+                        e.kind
+                    ))
+                })
         }
         WorldPre::Llm(_) | WorldPre::Untyped(_) => Ok(0),
     }

@@ -240,4 +240,204 @@ impl Db {
             })
             .collect()
     }
+
+    /// What identifies the stored content: every pack's id and checksum. It changes with
+    /// every import that writes, so a cached catalog knows when to reload.
+    pub async fn content_stamp(&self) -> Result<String, StoreError> {
+        let rows = sqlx::query("SELECT id, checksum FROM content_packs ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        let mut stamp = String::new();
+        for r in rows {
+            let id: String = r.try_get("id")?;
+            let checksum: String = r.try_get("checksum")?;
+            stamp.push_str(&id);
+            stamp.push(':');
+            stamp.push_str(&checksum);
+            stamp.push(';');
+        }
+        Ok(stamp)
+    }
+
+    /// Every stored track, course, module, lesson and step, in order.
+    pub async fn content_rows(&self) -> Result<ContentRows, StoreError> {
+        let tracks = sqlx::query(
+            "SELECT t.id, t.title, t.description FROM tracks t \
+             JOIN content_packs p ON p.id = t.pack_id ORDER BY p.id, t.position",
+        )
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(TrackRow {
+                id: r.try_get("id")?,
+                title: r.try_get("title")?,
+                description: r.try_get("description")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+        let courses = sqlx::query(
+            "SELECT id, track_id, title, description FROM courses ORDER BY track_id, position",
+        )
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(CourseRow {
+                id: r.try_get("id")?,
+                track_id: r.try_get("track_id")?,
+                title: r.try_get("title")?,
+                description: r.try_get("description")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+        let modules =
+            sqlx::query("SELECT id, course_id, title FROM modules ORDER BY course_id, position")
+                .fetch_all(self.pool())
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok(ModuleRow {
+                        id: r.try_get("id")?,
+                        course_id: r.try_get("course_id")?,
+                        title: r.try_get("title")?,
+                    })
+                })
+                .collect::<Result<_, sqlx::Error>>()?;
+        let lessons = sqlx::query(
+            "SELECT id, module_id, title, topic, summary, estimated_minutes, prerequisites \
+             FROM lessons ORDER BY module_id, position",
+        )
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            let prerequisites: String = r.try_get("prerequisites")?;
+            Ok(LessonRow {
+                id: r.try_get("id")?,
+                module_id: r.try_get("module_id")?,
+                title: r.try_get("title")?,
+                topic: r.try_get("topic")?,
+                summary: r.try_get("summary")?,
+                estimated_minutes: r.try_get("estimated_minutes")?,
+                prerequisites: serde_json::from_str(&prerequisites).unwrap_or_default(),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+        let steps = sqlx::query(
+            "SELECT id, lesson_id, kind, title, body, xp, spec FROM steps \
+             ORDER BY lesson_id, position",
+        )
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            let spec: String = r.try_get("spec")?;
+            Ok(StepRow {
+                id: r.try_get("id")?,
+                lesson_id: r.try_get("lesson_id")?,
+                kind: r.try_get("kind")?,
+                title: r.try_get("title")?,
+                body: r.try_get("body")?,
+                xp: r.try_get("xp")?,
+                spec: serde_json::from_str(&spec).unwrap_or_default(),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()?;
+        Ok(ContentRows {
+            tracks,
+            courses,
+            modules,
+            lessons,
+            steps,
+        })
+    }
+}
+
+/// Stored content, in order (tracks by pack and position; the rest by parent and position).
+#[derive(Debug, Default)]
+pub struct ContentRows {
+    /// Tracks.
+    pub tracks: Vec<TrackRow>,
+    /// Courses.
+    pub courses: Vec<CourseRow>,
+    /// Modules.
+    pub modules: Vec<ModuleRow>,
+    /// Lessons.
+    pub lessons: Vec<LessonRow>,
+    /// Steps.
+    pub steps: Vec<StepRow>,
+}
+
+/// A stored track.
+#[derive(Debug, Clone)]
+pub struct TrackRow {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+}
+
+/// A stored course.
+#[derive(Debug, Clone)]
+pub struct CourseRow {
+    /// Id.
+    pub id: String,
+    /// Its track.
+    pub track_id: String,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: String,
+}
+
+/// A stored module.
+#[derive(Debug, Clone)]
+pub struct ModuleRow {
+    /// Id.
+    pub id: String,
+    /// Its course.
+    pub course_id: String,
+    /// Title.
+    pub title: String,
+}
+
+/// A stored lesson.
+#[derive(Debug, Clone)]
+pub struct LessonRow {
+    /// Id.
+    pub id: String,
+    /// Its module.
+    pub module_id: String,
+    /// Title.
+    pub title: String,
+    /// Topic.
+    pub topic: String,
+    /// Summary.
+    pub summary: String,
+    /// Estimated minutes.
+    pub estimated_minutes: Option<i64>,
+    /// Lessons to complete first.
+    pub prerequisites: Vec<String>,
+}
+
+/// A stored step.
+#[derive(Debug, Clone)]
+pub struct StepRow {
+    /// Id.
+    pub id: String,
+    /// Its lesson.
+    pub lesson_id: String,
+    /// `explanation`, `quiz`, `code_exercise` or `mini_project`.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Markdown text.
+    pub body: String,
+    /// XP.
+    pub xp: i64,
+    /// Kind-specific spec (question, tests, rubric).
+    pub spec: serde_json::Value,
 }

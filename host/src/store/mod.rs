@@ -8,7 +8,10 @@
 pub mod ai_budget;
 pub mod ai_usage;
 pub mod audit;
+pub mod classes;
 pub mod content;
+pub mod learning;
+pub mod projects;
 pub mod safety_events;
 pub mod sessions;
 pub mod users;

@@ -377,6 +377,15 @@ async fn delete_user_rows(
     // Children first: a SQLite connection without foreign keys would not cascade.
     for table in [
         "safety_events",
+        "attempts",
+        "xp_events",
+        "achievements",
+        "review_schedule",
+        "topic_stats",
+        "certificates",
+        "mini_project_submissions",
+        "lesson_progress",
+        "class_members",
         "refresh_tokens",
         "auth_sessions",
         "profiles",
@@ -386,6 +395,17 @@ async fn delete_user_rows(
             .execute(&mut **tx)
             .await?;
     }
+    // A teacher's classes go with them (their students' memberships first).
+    sqlx::query(
+        "DELETE FROM class_members WHERE class_id IN (SELECT id FROM classes WHERE teacher_id = $1)",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("DELETE FROM classes WHERE teacher_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
     let deleted = sqlx::query("DELETE FROM users WHERE id = $1")
         .bind(user_id)
         .execute(&mut **tx)

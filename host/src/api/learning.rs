@@ -1,0 +1,509 @@
+//! The learning REST API (`crate::learning` does the work; GraphQL calls the same
+//! services): today's lesson, answering steps, tone, projects, badges, progress, classes.
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use super::AppState;
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use super::json::ValidJson;
+use crate::auth::Permission;
+use crate::learning::badges::BadgeError;
+use crate::learning::progress::{ClassProgress, ClassView, UserProgress};
+use crate::learning::views::{
+    ExerciseResult, LessonStep, MasteryReport, ProjectScore, QuizFeedback, ShareLink,
+    StepCompletion,
+};
+use crate::learning::{LearningError, Now};
+
+/// Routes under `/api/v1` that need a caller.
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/lessons/daily", get(daily))
+        .route("/lessons/{lesson_id}/tone", post(tone))
+        .route("/steps/{step_id}/quiz", post(quiz))
+        .route("/steps/{step_id}/complete", post(complete))
+        .route("/exercises/{step_id}/submit", post(exercise))
+        .route("/projects/submissions/{id}", get(submission))
+        .route("/tracks/{track_id}/badge/share", post(share))
+        .route("/progress/user/{user_id}", get(progress))
+        .route("/progress/mastery", get(mastery))
+        .route("/teacher/classes", post(create_class))
+        .route("/teacher/classes/{class_id}/students", post(add_student))
+        .route("/teacher/classes/{class_id}/progress", get(class_progress))
+}
+
+/// `POST /projects/{id}/submissions` (creates a job: `Idempotency-Key` applies).
+pub(super) fn project_routes() -> Router<AppState> {
+    Router::new().route("/projects/{project_id}/submissions", post(submit_project))
+}
+
+/// The public badge pages (no `/api/v1` prefix, no token).
+pub(super) fn public_routes() -> Router<AppState> {
+    Router::new().route("/badges/{token}", get(badge))
+}
+
+fn now(state: &AppState, headers: &HeaderMap) -> Result<Now, ApiError> {
+    Ok(Now::from_headers(headers, state.learning.test_clock())?)
+}
+
+/// Body of `POST /steps/{id}/quiz`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuizBody {
+    /// The answer in the question kind's shape (docs/grading.md), e.g. `{"selected": [1]}`.
+    #[schema(value_type = Object)]
+    pub answers: Value,
+    /// Time the learner spent, ms (study time and the recall rating).
+    pub duration_ms: Option<u32>,
+}
+
+/// Body of `POST /exercises/{id}/submit`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExerciseBody {
+    /// The learner's Python program, at most 64 KiB.
+    pub code: String,
+    /// Time the learner spent, ms.
+    pub duration_ms: Option<u32>,
+}
+
+/// Optional body of `POST /steps/{id}/complete`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompleteBody {
+    /// Time the learner spent reading, ms.
+    pub duration_ms: Option<u32>,
+}
+
+/// Body of `POST /lessons/{id}/tone`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ToneBody {
+    /// `friendly`, `formal`, `socratic`, `concise` or `playful`.
+    pub tone: String,
+}
+
+/// Body of `POST /teacher/classes`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassBody {
+    /// Class name, 1-200 characters.
+    pub name: String,
+}
+
+/// Body of `POST /teacher/classes/{id}/students`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StudentBody {
+    /// The student's e-mail address.
+    pub email: String,
+}
+
+/// `?user_id=` of `GET /progress/mastery`.
+#[derive(Debug, Deserialize)]
+pub struct MasteryQuery {
+    /// Another learner (self when absent).
+    pub user_id: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/lessons/daily", tag = "learning", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Seed 000's getDailyLesson: the step to do now and the reviews due", body = LessonStep),
+        (status = 401, description = "Missing or invalid token", body = ErrorBody),
+        (status = 503, description = "No lesson engine installed", body = ErrorBody)))]
+pub(super) async fn daily(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+) -> Result<Json<LessonStep>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
+    let now = now(&state, &headers)?;
+    Ok(Json(
+        state.learning.daily_lesson(caller.user_id(), now).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/steps/{step_id}/quiz", tag = "learning", security(("bearer" = [])),
+    params(("step_id" = String, Path, description = "A quiz step")),
+    request_body(content = QuizBody, example = json!({"answers": {"selected": [1]}})),
+    responses(
+        (status = 200, description = "Seed 000's QuizFeedback; a step answered before returns its stored feedback (`replayed`)", body = QuizFeedback),
+        (status = 404, description = "No such step", body = ErrorBody),
+        (status = 422, description = "Answers of the wrong shape, or not a quiz step; `details.field` names it", body = ErrorBody)))]
+pub(super) async fn quiz(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(step_id): Path<String>,
+    ValidJson(body): ValidJson<QuizBody>,
+) -> Result<Json<QuizFeedback>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
+    let now = now(&state, &headers)?;
+    Ok(Json(
+        state
+            .learning
+            .submit_quiz(
+                caller.user_id(),
+                &step_id,
+                body.answers,
+                body.duration_ms,
+                now,
+            )
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/steps/{step_id}/complete", tag = "learning", security(("bearer" = [])),
+    params(("step_id" = String, Path, description = "An explanation step")),
+    request_body(content = Option<CompleteBody>),
+    responses(
+        (status = 200, description = "The explanation is read; idempotent", body = StepCompletion),
+        (status = 404, description = "No such step", body = ErrorBody),
+        (status = 422, description = "Not an explanation step", body = ErrorBody)))]
+pub(super) async fn complete(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(step_id): Path<String>,
+    body: Bytes,
+) -> Result<Json<StepCompletion>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
+    let body: CompleteBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CompleteBody::default()
+    } else {
+        serde_json::from_slice::<Option<CompleteBody>>(&body)
+            .map_err(|e| ApiError::BadRequest {
+                field: None,
+                message: format!("malformed body: {e}"),
+            })?
+            .unwrap_or_default()
+    };
+    let now = now(&state, &headers)?;
+    Ok(Json(
+        state
+            .learning
+            .complete_step(caller.user_id(), &step_id, body.duration_ms, now)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/exercises/{step_id}/submit", tag = "learning", security(("bearer" = [])),
+    params(("step_id" = String, Path, description = "A code exercise step")),
+    request_body(content = ExerciseBody, example = json!({"code": "print('Hello, world!')"})),
+    responses(
+        (status = 200, description = "Per-test results from the sandbox and the progress made", body = ExerciseResult),
+        (status = 404, description = "No such step", body = ErrorBody),
+        (status = 413, description = "Code over 64 KiB", body = ErrorBody),
+        (status = 422, description = "Not a code exercise", body = ErrorBody)))]
+pub(super) async fn exercise(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(step_id): Path<String>,
+    ValidJson(body): ValidJson<ExerciseBody>,
+) -> Result<Json<ExerciseResult>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
+    let now = now(&state, &headers)?;
+    Ok(Json(
+        state
+            .learning
+            .submit_exercise(caller.user_id(), &step_id, body.code, body.duration_ms, now)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/lessons/{lesson_id}/tone", tag = "learning", security(("bearer" = [])),
+    params(("lesson_id" = String, Path, description = "A lesson")),
+    request_body(content = ToneBody, example = json!({"tone": "playful"})),
+    responses(
+        (status = 200, description = "Seed 000's switchTone: the learner's current step of the lesson in the tone", body = LessonStep),
+        (status = 404, description = "No such lesson", body = ErrorBody),
+        (status = 422, description = "Not a tone", body = ErrorBody),
+        (status = 429, description = "AI budget used up", body = ErrorBody)))]
+pub(super) async fn tone(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(lesson_id): Path<String>,
+    ValidJson(body): ValidJson<ToneBody>,
+) -> Result<Json<LessonStep>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
+    Ok(Json(
+        state
+            .learning
+            .switch_tone(caller.user_id(), &lesson_id, &body.tone)
+            .await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/projects/{project_id}/submissions", tag = "learning", security(("bearer" = [])),
+    params(("project_id" = String, Path, description = "A mini-project step")),
+    request_body(content = Object, example = json!({"code": "def average(xs):\n    return sum(xs) / len(xs)", "text": "My grade book reads scores and prints the average."})),
+    responses(
+        (status = 202, description = "Seed 000's submitProject: queued; poll the Location", body = ProjectScore),
+        (status = 404, description = "No such project", body = ErrorBody),
+        (status = 413, description = "Payload over 64 KiB", body = ErrorBody),
+        (status = 422, description = "Not a mini-project, or an empty payload", body = ErrorBody)))]
+pub(super) async fn submit_project(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(project_id): Path<String>,
+    ValidJson(payload): ValidJson<Value>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::ViewCourses)?;
+    let now = now(&state, &headers)?;
+    let score = state
+        .learning
+        .submit_project(caller.user_id(), &project_id, payload, now)
+        .await?;
+    let location = format!("/api/v1/projects/submissions/{}", score.submission_id);
+    Ok((
+        StatusCode::ACCEPTED,
+        [(header::LOCATION, location)],
+        Json(score),
+    )
+        .into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/projects/submissions/{id}", tag = "learning", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Submission id")),
+    responses(
+        (status = 200, description = "The submission: queued, grading, graded (with the rubric score) or failed", body = ProjectScore),
+        (status = 404, description = "No such submission of yours", body = ErrorBody)))]
+pub(super) async fn submission(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<ProjectScore>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
+    let all = caller.role().allows(Permission::ViewAllUsers);
+    Ok(Json(
+        state
+            .learning
+            .project_submission(caller.user_id(), all, &id)
+            .await?,
+    ))
+}
+
+/// The address clients reached this server at, for links.
+pub(crate) fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https" || *p == "http")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+#[utoipa::path(post, path = "/api/v1/tracks/{track_id}/badge/share", tag = "learning", security(("bearer" = [])),
+    params(("track_id" = String, Path, description = "A track")),
+    responses(
+        (status = 200, description = "Seed 000's shareBadge: a signed public link", body = ShareLink),
+        (status = 404, description = "No such track", body = ErrorBody),
+        (status = 409, description = "CERTIFICATE_NOT_EARNED, with what is missing", body = ErrorBody)))]
+pub(super) async fn share(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(track_id): Path<String>,
+) -> Result<Json<ShareLink>, ApiError> {
+    caller.require(Permission::ViewCourses)?;
+    Ok(Json(
+        state
+            .learning
+            .share_badge(caller.user_id(), &track_id, &base_url(&headers))
+            .await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/badges/{token}", tag = "learning",
+    params(("token" = String, Path, description = "The signed token; append `.svg` for the image")),
+    responses(
+        (status = 200, description = "The badge: HTML with OpenGraph tags, or SVG (`.svg`, or `Accept: image/svg+xml`)", content_type = "text/html"),
+        (status = 403, description = "The signature does not verify (altered or forged)"),
+        (status = 410, description = "The certificate was withdrawn")))]
+pub(super) async fn badge(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+) -> Response {
+    let (token, svg) = match token.strip_suffix(".svg") {
+        Some(t) => (t.to_owned(), true),
+        None => {
+            let wants_svg = headers
+                .get(header::ACCEPT)
+                .and_then(|a| a.to_str().ok())
+                .is_some_and(|a| a.starts_with("image/svg+xml"));
+            (token, wants_svg)
+        }
+    };
+    match state.learning.badge(&token).await {
+        Ok(badge) if svg => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            badge.svg(),
+        )
+            .into_response(),
+        Ok(badge) => {
+            let page = format!("{}/badges/{token}", base_url(&headers));
+            Html(badge.html(&page)).into_response()
+        }
+        Err(e) => {
+            let status = match e {
+                BadgeError::Invalid => StatusCode::FORBIDDEN,
+                BadgeError::Gone => StatusCode::GONE,
+                BadgeError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            if status.is_server_error() {
+                tracing::error!(error = %e, "badge lookup failed");
+            }
+            let message = if status.is_server_error() {
+                "the badge cannot be shown right now".to_owned()
+            } else {
+                e.to_string()
+            };
+            (
+                status,
+                Html(format!(
+                    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Badge not valid</title></head><body><h1>Badge not shown</h1><p>{message}</p></body></html>"
+                )),
+            )
+                .into_response()
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/progress/user/{user_id}", tag = "learning", security(("bearer" = [])),
+    params(("user_id" = String, Path, description = "The learner")),
+    responses(
+        (status = 200, description = "Seed 002 §3.6's progress", body = UserProgress),
+        (status = 403, description = "Not yourself, not your student, and not an administrator", body = ErrorBody),
+        (status = 404, description = "No such user", body = ErrorBody)))]
+pub(super) async fn progress(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(user_id): Path<String>,
+) -> Result<Json<UserProgress>, ApiError> {
+    caller.require(Permission::ViewOwnProfile)?;
+    check_view(&state, &caller, &user_id).await?;
+    let now = now(&state, &headers)?;
+    Ok(Json(state.learning.user_progress(&user_id, now).await?))
+}
+
+async fn check_view(state: &AppState, caller: &Caller, user_id: &str) -> Result<(), ApiError> {
+    let all = caller.role().allows(Permission::ViewAllUsers);
+    if state
+        .learning
+        .may_view(caller.user_id(), all, user_id)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(LearningError::Forbidden(format!(
+            "you may see only your own progress or your students' (not `{user_id}`)"
+        ))
+        .into())
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/progress/mastery", tag = "learning", security(("bearer" = [])),
+    params(("user_id" = Option<String>, Query, description = "Another learner (teachers: their students)")),
+    responses(
+        (status = 200, description = "Mastery per topic (components/lesson-engine/README.md)", body = MasteryReport),
+        (status = 403, description = "Not allowed to see that learner", body = ErrorBody)))]
+pub(super) async fn mastery(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Query(query): Query<MasteryQuery>,
+) -> Result<Json<MasteryReport>, ApiError> {
+    caller.require(Permission::ViewOwnProfile)?;
+    let user_id = query.user_id.unwrap_or_else(|| caller.user_id().to_owned());
+    check_view(&state, &caller, &user_id).await?;
+    let now = now(&state, &headers)?;
+    Ok(Json(state.learning.mastery(&user_id, now).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/teacher/classes", tag = "teacher", security(("bearer" = [])),
+    request_body(content = ClassBody, example = json!({"name": "Python, Tuesday group"})),
+    responses(
+        (status = 201, description = "The class", body = ClassView),
+        (status = 403, description = "Not a teacher", body = ErrorBody)))]
+pub(super) async fn create_class(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidJson(body): ValidJson<ClassBody>,
+) -> Result<(StatusCode, Json<ClassView>), ApiError> {
+    caller.require(Permission::ManageClasses)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            state
+                .learning
+                .create_class(caller.user_id(), &body.name)
+                .await?,
+        ),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/teacher/classes/{class_id}/students", tag = "teacher", security(("bearer" = [])),
+    params(("class_id" = String, Path, description = "Your class")),
+    request_body(content = StudentBody, example = json!({"email": "ada@example.com"})),
+    responses(
+        (status = 200, description = "Added (`added: false` when already a member)"),
+        (status = 403, description = "Not your class", body = ErrorBody),
+        (status = 404, description = "No such class", body = ErrorBody),
+        (status = 422, description = "No user has that address", body = ErrorBody)))]
+pub(super) async fn add_student(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(class_id): Path<String>,
+    ValidJson(body): ValidJson<StudentBody>,
+) -> Result<Json<Value>, ApiError> {
+    caller.require(Permission::ManageClasses)?;
+    let all = caller.role().allows(Permission::ViewAllUsers);
+    let added = state
+        .learning
+        .add_student(caller.user_id(), all, &class_id, &body.email)
+        .await?;
+    Ok(Json(serde_json::json!({ "added": added })))
+}
+
+#[utoipa::path(get, path = "/api/v1/teacher/classes/{class_id}/progress", tag = "teacher", security(("bearer" = [])),
+    params(("class_id" = String, Path, description = "Your class")),
+    responses(
+        (status = 200, description = "Progress and mastery of every student", body = ClassProgress),
+        (status = 403, description = "Not a teacher, or not your class", body = ErrorBody),
+        (status = 404, description = "No such class", body = ErrorBody)))]
+pub(super) async fn class_progress(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: HeaderMap,
+    Path(class_id): Path<String>,
+) -> Result<Json<ClassProgress>, ApiError> {
+    caller.require(Permission::ManageClasses)?;
+    let all = caller.role().allows(Permission::ViewAllUsers);
+    let now = now(&state, &headers)?;
+    Ok(Json(
+        state
+            .learning
+            .class_progress(caller.user_id(), all, &class_id, now)
+            .await?,
+    ))
+}

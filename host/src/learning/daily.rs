@@ -1,0 +1,213 @@
+//! Today's lesson (`getDailyLesson`) and how a step is shown: the engine plans, the host
+//! finds the learner's place in the planned lesson and renders the step without its answer
+//! key, in the learner's tone when a rewrite is stored.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::catalog::{Catalog, Lesson, RubricCriterion, Step};
+use super::engine::learner_state;
+use super::views::{LessonInfo, LessonStep, QuestionView, ReviewItem, StepView};
+use super::{AUTHORED_TONE, Learning, LearningError, Now};
+use crate::store::learning::LearnerData;
+use crate::store::rfc3339;
+
+impl Learning {
+    /// The learner's data, 404 for an unknown (deleted) user.
+    pub(super) async fn learner_data(&self, user_id: &str) -> Result<LearnerData, LearningError> {
+        self.db
+            .learner_data(user_id)
+            .await?
+            .ok_or_else(|| LearningError::not_found("user", user_id))
+    }
+
+    /// Seed 000's `getDailyLesson`: the step to do now in today's lesson, and the reviews
+    /// due.
+    pub async fn daily_lesson(&self, user_id: &str, now: Now) -> Result<LessonStep, LearningError> {
+        let catalog = self.catalog().await?;
+        let data = self.learner_data(user_id).await?;
+        let state = learner_state(&data, &catalog, now);
+        let plan = self.plan_day(&state).await?;
+        let reviews: Vec<ReviewItem> = plan
+            .review_ids
+            .iter()
+            .filter_map(|id| {
+                let (lesson, step) = catalog.step(id)?;
+                let due = data.reviews.iter().find(|r| &r.item_id == id)?.due_at;
+                Some(ReviewItem {
+                    step_id: id.clone(),
+                    lesson_id: lesson.row.id.clone(),
+                    topic: lesson.row.topic.clone(),
+                    kind: step.row.kind.clone(),
+                    due_at: rfc3339(due),
+                })
+            })
+            .collect();
+        let planned = plan
+            .lesson_id
+            .as_deref()
+            .and_then(|id| catalog.lesson(id).cloned());
+        let (mode, lesson, step) = if let Some(lesson) = planned {
+            let done = self.done_set(user_id, &lesson.row.id).await?;
+            let step = current_step(&lesson, &done).cloned();
+            ("lesson", Some((lesson, done)), step)
+        } else if let Some((lesson, step)) = reviews.first().and_then(|r| catalog.step(&r.step_id))
+        {
+            let done = self.done_set(user_id, &lesson.row.id).await?;
+            ("review", Some((lesson.clone(), done)), Some(step.clone()))
+        } else {
+            ("done", None, None)
+        };
+        let step = match (&lesson, step) {
+            (Some((lesson, done)), Some(step)) => Some(
+                self.step_view(lesson, &step, done, &data.learner.tone)
+                    .await?,
+            ),
+            _ => None,
+        };
+        Ok(LessonStep {
+            mode: mode.into(),
+            lesson: lesson.map(|(l, done)| {
+                let completed = data.completed.contains(&l.row.id);
+                lesson_info(&l, &done, completed)
+            }),
+            step,
+            reviews,
+            reason: plan.reason,
+            tone: data.learner.tone.clone(),
+            streak_days: i64::from(state.streak_days),
+            total_xp: data.learner.total_xp,
+        })
+    }
+
+    /// The steps of `lesson_id` the learner has done.
+    pub(super) async fn done_set(
+        &self,
+        user_id: &str,
+        lesson_id: &str,
+    ) -> Result<HashSet<String>, LearningError> {
+        Ok(self
+            .db
+            .done_steps(user_id, lesson_id)
+            .await?
+            .into_iter()
+            .collect())
+    }
+
+    /// A step as the learner sees it, in `tone` when a rewrite is stored.
+    pub(super) async fn step_view(
+        &self,
+        lesson: &Lesson,
+        step: &Step,
+        done: &HashSet<String>,
+        tone: &str,
+    ) -> Result<StepView, LearningError> {
+        let s = &step.row;
+        let mut body = s.body.clone();
+        let mut tone_applied = false;
+        if tone != AUTHORED_TONE && !body.is_empty() {
+            let hash = super::sha256_hex(body.as_bytes());
+            if let Some(rewritten) = self.db.tone_variant(&s.id, tone, &hash).await? {
+                body = rewritten;
+                tone_applied = true;
+            }
+        }
+        let question = (s.kind == "quiz").then(|| {
+            let q = &s.spec["question"];
+            QuestionView {
+                kind: q["kind"].as_str().unwrap_or_default().to_owned(),
+                prompt: q["prompt"].as_str().unwrap_or_default().to_owned(),
+                options: q["options"]
+                    .as_array()
+                    .map(|o| {
+                        o.iter()
+                            .filter_map(|v| v.as_str().map(str::to_owned))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            }
+        });
+        let rubric = (s.kind == "mini_project").then(|| {
+            serde_json::from_value::<Vec<RubricCriterion>>(s.spec["rubric"].clone())
+                .unwrap_or_default()
+        });
+        Ok(StepView {
+            id: s.id.clone(),
+            lesson_id: lesson.row.id.clone(),
+            position: step.position as i64,
+            kind: s.kind.clone(),
+            title: s.title.clone(),
+            body,
+            tone_applied,
+            xp: s.xp,
+            question,
+            starter_code: s.spec["starter_code"].as_str().map(str::to_owned),
+            rubric,
+            done: done.contains(&s.id),
+            submit_to: submit_route(&s.kind, &s.id),
+        })
+    }
+}
+
+/// The REST route that answers a step of `kind`.
+fn submit_route(kind: &str, id: &str) -> Option<String> {
+    match kind {
+        "explanation" => Some(format!("/api/v1/steps/{id}/complete")),
+        "quiz" => Some(format!("/api/v1/steps/{id}/quiz")),
+        "code_exercise" => Some(format!("/api/v1/exercises/{id}/submit")),
+        "mini_project" => Some(format!("/api/v1/projects/{id}/submissions")),
+        _ => None,
+    }
+}
+
+/// The first step of `lesson` not done; the last step when all are (a completed lesson
+/// reopened shows its end).
+pub(super) fn current_step<'a>(
+    lesson: &'a Lesson,
+    done: &HashSet<String>,
+) -> Option<&'a Arc<Step>> {
+    lesson
+        .steps
+        .iter()
+        .find(|s| !done.contains(&s.row.id))
+        .or_else(|| lesson.steps.last())
+}
+
+/// A lesson with the learner's place in it.
+pub(super) fn lesson_info(lesson: &Lesson, done: &HashSet<String>, completed: bool) -> LessonInfo {
+    let completed_steps = lesson
+        .steps
+        .iter()
+        .filter(|s| done.contains(&s.row.id))
+        .count() as i64;
+    LessonInfo {
+        id: lesson.row.id.clone(),
+        title: lesson.row.title.clone(),
+        topic: lesson.row.topic.clone(),
+        summary: lesson.row.summary.clone(),
+        track_id: lesson.track_id.clone(),
+        course_id: lesson.course.id.clone(),
+        course_title: lesson.course.title.clone(),
+        module_id: lesson.module.id.clone(),
+        module_title: lesson.module.title.clone(),
+        estimated_minutes: lesson.row.estimated_minutes,
+        step_count: lesson.steps.len() as i64,
+        completed_steps,
+        status: if completed {
+            "completed"
+        } else if completed_steps > 0 {
+            "in_progress"
+        } else {
+            "not_started"
+        }
+        .into(),
+    }
+}
+
+/// A lesson by id, 404 when unknown.
+pub(super) fn find_lesson(catalog: &Catalog, id: &str) -> Result<Arc<Lesson>, LearningError> {
+    catalog
+        .lesson(id)
+        .cloned()
+        .ok_or_else(|| LearningError::not_found("lesson", id))
+}

@@ -1,0 +1,108 @@
+//! The learning core (seed 000's daily loop, seed 002's progress, seed 003's mastery): the
+//! host keeps the data and serves it; every decision is a component's. The lesson engine
+//! plugin plans the day and turns each outcome into reviews, XP, streak, mastery,
+//! achievements and certificate eligibility; grader plugins grade quiz answers, code and
+//! projects; the AI gateway rewrites texts in a tone.
+//!
+//! REST (`api::learning`) and GraphQL (`api::graphql`) both call [`Learning`].
+//!
+//! - `catalog`: content in memory; `clock`: now and local days; `engine`: the lesson
+//!   engine's input built from stored data;
+//! - `daily`: today's lesson and step views; `answers`: quiz, explanation and code steps;
+//! - `tone`: tone switching; `projects`: mini-project grading jobs; `badges`: signed share
+//!   links and the badge page; `progress`: progress, mastery, classes.
+
+pub mod answers;
+pub mod badges;
+pub mod catalog;
+pub mod clock;
+pub mod daily;
+pub mod engine;
+pub mod error;
+pub mod progress;
+pub mod projects;
+pub mod tone;
+pub mod views;
+
+use std::sync::Arc;
+
+use crate::ai::Ai;
+use crate::plugins::Registry;
+use crate::store::Db;
+
+pub use clock::Now;
+pub use error::LearningError;
+
+/// Tones a learner may choose (seed 000). `friendly` is the authored text.
+pub const TONES: [&str; 5] = ["friendly", "formal", "socratic", "concise", "playful"];
+
+/// The tone content packs are written in: no rewrite needed.
+pub const AUTHORED_TONE: &str = "friendly";
+
+/// Largest code submission, bytes.
+pub const MAX_CODE_BYTES: usize = 64 * 1024;
+
+/// Largest mini-project payload, bytes.
+pub const MAX_PROJECT_BYTES: usize = 64 * 1024;
+
+/// Operator settings of the learning core.
+#[derive(Debug, Clone, Default)]
+pub struct LearningSettings {
+    /// Honour `X-Tessera-Now` (tests and demos only).
+    pub test_clock: bool,
+    /// Key that signs badge links (derived from the token secret by the caller).
+    pub badge_key: Vec<u8>,
+    /// Base URL of public links (`https://learn.example.com`); when absent, links are
+    /// built from the request's `Host`.
+    pub public_url: Option<String>,
+}
+
+/// The learning services.
+pub struct Learning {
+    db: Db,
+    registry: Arc<Registry>,
+    ai: Arc<Ai>,
+    catalog: catalog::CatalogCache,
+    settings: LearningSettings,
+    jobs: Arc<tokio::sync::Notify>,
+}
+
+impl Learning {
+    /// Services over `db`, the plugins in `registry` and the AI gateway.
+    pub fn new(db: Db, registry: Arc<Registry>, ai: Arc<Ai>, settings: LearningSettings) -> Self {
+        Learning {
+            catalog: catalog::CatalogCache::new(db.clone()),
+            db,
+            registry,
+            ai,
+            settings,
+            jobs: Arc::new(tokio::sync::Notify::new()),
+        }
+    }
+
+    /// Whether `X-Tessera-Now` is honoured.
+    pub fn test_clock(&self) -> bool {
+        self.settings.test_clock
+    }
+
+    /// The content catalog.
+    pub async fn catalog(&self) -> Result<Arc<catalog::Catalog>, LearningError> {
+        Ok(self.catalog.get().await?)
+    }
+
+    /// Reloads the catalog now (after an import in this process).
+    pub async fn refresh_catalog(&self) -> Result<(), LearningError> {
+        Ok(self.catalog.refresh().await?)
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+}
+
+/// SHA-256 of `bytes`, hex.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(bytes))
+}

@@ -1,0 +1,261 @@
+//! Mini-projects (seed 000's `submitProject` → `ProjectScore`), graded asynchronously: a
+//! submission is stored as a queued job and answered with its id; a worker (on any replica:
+//! the queue is the `mini_project_submissions` table) grades it with the grader plugin that
+//! claims `mini_project` (the rubric grader, which asks a model through the `llm` import),
+//! records the outcome like any other step, and stores the score for
+//! `GET /api/v1/projects/submissions/{id}`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::answers::{Answer, find_step};
+use super::views::{CriterionScore, ProjectScore};
+use super::{Learning, LearningError, MAX_PROJECT_BYTES, Now};
+use crate::grading::{GradeError, GradeRequest, QuestionInput};
+use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::StepKind;
+use crate::store::projects::SubmissionRow;
+use crate::store::rfc3339;
+
+/// How long a worker holds a job before another may take it: the grader's 30 s limit
+/// plus room for the outcome's write.
+const LEASE_MS: i64 = 90_000;
+/// Grading tries before a job fails (only a grader that is unavailable is retried).
+const MAX_TRIES: i64 = 3;
+/// How often an idle worker looks for jobs queued by other replicas.
+const POLL: Duration = Duration::from_secs(1);
+
+impl Learning {
+    /// Queues `payload` for grading against mini-project `project_id`'s rubric.
+    pub async fn submit_project(
+        &self,
+        user_id: &str,
+        project_id: &str,
+        payload: Value,
+        now: Now,
+    ) -> Result<ProjectScore, LearningError> {
+        let catalog = self.catalog().await?;
+        find_step(&catalog, project_id, "mini_project")?;
+        let Value::Object(fields) = &payload else {
+            return Err(LearningError::invalid(
+                "payload",
+                "must be a JSON object, e.g. {\"code\": \"…\", \"text\": \"…\"}",
+            ));
+        };
+        if fields.is_empty() {
+            return Err(LearningError::invalid(
+                "payload",
+                "is empty; send the work as `code`, `text`, `files` or `url`",
+            ));
+        }
+        // The rubric grader refuses other shapes; refuse them now, not after queueing.
+        for (key, value) in fields {
+            let ok = match key.as_str() {
+                "code" | "text" | "url" => value.is_string(),
+                "files" => value
+                    .as_object()
+                    .is_some_and(|f| f.values().all(Value::is_string)),
+                _ => {
+                    return Err(LearningError::invalid(
+                        &format!("payload.{key}"),
+                        "unknown field; send `code`, `text`, `files` (name → content) or `url`",
+                    ));
+                }
+            };
+            if !ok {
+                return Err(LearningError::invalid(
+                    &format!("payload.{key}"),
+                    if key == "files" {
+                        "must be an object of file name → text"
+                    } else {
+                        "must be a string"
+                    },
+                ));
+            }
+        }
+        let text = payload.to_string();
+        if text.len() > MAX_PROJECT_BYTES {
+            return Err(LearningError::TooLarge {
+                field: "payload",
+                size: text.len(),
+                limit: MAX_PROJECT_BYTES,
+            });
+        }
+        self.learner_data(user_id).await?;
+        let id = self
+            .db
+            .queue_submission(user_id, project_id, &text, now.0)
+            .await?;
+        self.jobs.notify_one();
+        let row = self
+            .db
+            .submission(&id)
+            .await?
+            .ok_or_else(|| LearningError::not_found("submission", &id))?;
+        Ok(score_view(&row))
+    }
+
+    /// A submission and its score; only its author (or `may_see_all`) may read it.
+    pub async fn project_submission(
+        &self,
+        user_id: &str,
+        may_see_all: bool,
+        id: &str,
+    ) -> Result<ProjectScore, LearningError> {
+        let row = self
+            .db
+            .submission(id)
+            .await?
+            .filter(|r| may_see_all || r.user_id == user_id)
+            // Someone else's submission is as unknown as a missing one.
+            .ok_or_else(|| LearningError::not_found("submission", id))?;
+        Ok(score_view(&row))
+    }
+
+    /// Starts `workers` grading workers; they run until the process ends.
+    pub fn spawn_project_workers(self: &Arc<Self>, workers: usize) {
+        for _ in 0..workers {
+            let this = self.clone();
+            tokio::spawn(async move {
+                loop {
+                    match this.db.claim_submission(LEASE_MS).await {
+                        Ok(Some(job)) => this.grade_job(job).await,
+                        Ok(None) => {
+                            let _ = tokio::time::timeout(POLL, this.jobs.notified()).await;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot claim a project grading job");
+                            tokio::time::sleep(POLL).await;
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    async fn grade_job(&self, job: SubmissionRow) {
+        let outcome = self.grade_submission(&job).await;
+        let stored = match outcome {
+            Ok(result) => {
+                let score = result.score.unwrap_or(0.0);
+                match serde_json::to_string(&result) {
+                    Ok(json) => self.db.finish_submission(&job.id, score, &json).await,
+                    Err(e) => {
+                        self.db
+                            .fail_submission(&job.id, &e.to_string(), false)
+                            .await
+                    }
+                }
+            }
+            Err(e) => {
+                let retry = matches!(&e, LearningError::Grade(GradeError::Unavailable(_)))
+                    && job.tries < MAX_TRIES;
+                tracing::warn!(submission = %job.id, error = %e, retry, "project grading failed");
+                self.db
+                    .fail_submission(&job.id, &e.to_string(), retry)
+                    .await
+            }
+        };
+        if let Err(e) = stored {
+            // The lease runs out and another worker grades the job again.
+            tracing::error!(submission = %job.id, error = %e, "cannot store a project grade");
+        }
+    }
+
+    async fn grade_submission(&self, job: &SubmissionRow) -> Result<ProjectScore, LearningError> {
+        let catalog = self.catalog().await?;
+        let (lesson, step) = find_step(&catalog, &job.project_id, "mini_project")?;
+        let payload: Value = serde_json::from_str(&job.payload)
+            .map_err(|e| LearningError::invalid("payload", e.to_string()))?;
+        let raw = |v: &Value| {
+            serde_json::value::to_raw_value(v)
+                .map_err(|e| LearningError::invalid("payload", e.to_string()))
+        };
+        let request = GradeRequest {
+            question: QuestionInput {
+                kind: "mini_project".into(),
+                prompt: step.row.body.clone(),
+                options: Vec::new(),
+                answer_key: raw(&serde_json::json!({ "rubric": step.row.spec["rubric"] }))?,
+            },
+            answer: raw(&payload)?,
+        };
+        let grade = crate::grading::grade(&self.registry, request).await?;
+        let data = self.learner_data(&job.user_id).await?;
+        let attempts = self.db.step_attempts(&job.user_id, &job.project_id).await?;
+        let details = grade.details.clone().unwrap_or(Value::Null);
+        let criteria = details["criteria"]
+            .as_array()
+            .map(|c| c.iter().map(criterion).collect())
+            .unwrap_or_default();
+        let needs_review = details["needs_review"].as_bool().unwrap_or(false);
+        // The grade is recorded at the time the learner submitted.
+        let answer = Answer {
+            user_id: &job.user_id,
+            lesson: &lesson,
+            step: &step,
+            kind: StepKind::Project,
+            score: grade.score,
+            correct: grade.correct,
+            review: false,
+            attempt: attempts.len() as i64 + 1,
+            answer: job.payload.clone(),
+            duration_ms: None,
+            now: Now(job.created_at),
+        };
+        let graded_at = crate::store::now_ms();
+        self.record(&catalog, &data, answer, |r| ProjectScore {
+            submission_id: job.id.clone(),
+            project_id: job.project_id.clone(),
+            status: "graded".into(),
+            score: Some(grade.score),
+            passed: Some(grade.correct),
+            feedback: Some(grade.feedback.clone()),
+            criteria,
+            needs_review,
+            submitted_at: rfc3339(job.created_at),
+            graded_at: Some(rfc3339(graded_at)),
+            error: None,
+            progress: Some(r.progress.clone()),
+        })
+        .await
+    }
+}
+
+fn criterion(c: &Value) -> CriterionScore {
+    let text = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
+    CriterionScore {
+        id: text("id"),
+        criterion: text("criterion"),
+        points: c["points"].as_f64().unwrap_or(0.0),
+        max_points: c["max_points"].as_f64().unwrap_or(0.0),
+        feedback: text("feedback"),
+    }
+}
+
+/// A stored submission as the API shows it.
+fn score_view(row: &SubmissionRow) -> ProjectScore {
+    if row.status == "graded"
+        && let Some(stored) = row
+            .result
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<ProjectScore>(r).ok())
+    {
+        return stored;
+    }
+    ProjectScore {
+        submission_id: row.id.clone(),
+        project_id: row.project_id.clone(),
+        status: row.status.clone(),
+        score: row.score,
+        passed: None,
+        feedback: None,
+        criteria: Vec::new(),
+        needs_review: false,
+        submitted_at: rfc3339(row.created_at),
+        graded_at: row.graded_at.map(rfc3339),
+        error: row.error.clone().filter(|_| row.status == "failed"),
+        progress: None,
+    }
+}

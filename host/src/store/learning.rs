@@ -1,0 +1,709 @@
+//! What learners did and what the lesson engine decided from it: lesson progress,
+//! attempts, the review schedule, XP, achievements, topic evidence and certificates
+//! (`migrations/*/0006_learning.sql`). An outcome is written in one transaction, so a
+//! crash never leaves XP without its attempt or a streak without its day.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::{Db, StoreError};
+
+/// The learner's row and totals, as the lesson engine needs them.
+#[derive(Debug, Clone)]
+pub struct LearnerRow {
+    /// User id.
+    pub user_id: String,
+    /// Display name (certificates, badges).
+    pub full_name: String,
+    /// Preferred lesson tone.
+    pub tone: String,
+    /// IANA time zone.
+    pub timezone: String,
+    /// Current streak in days.
+    pub streak: i64,
+    /// Local date of the last day that counted for the streak.
+    pub last_active_date: Option<String>,
+    /// Local date of the missed day a freeze last forgave.
+    pub last_freeze_date: Option<String>,
+    /// Total XP.
+    pub total_xp: i64,
+    /// Longest streak ever.
+    pub longest_streak: i64,
+}
+
+/// FSRS memory state of one review item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReviewRow {
+    /// Item (step) id.
+    pub item_id: String,
+    /// Topic.
+    pub topic: String,
+    /// Stability in days.
+    pub stability: f64,
+    /// Difficulty 1-10.
+    pub difficulty: f64,
+    /// Due, ms since the epoch.
+    pub due_at: i64,
+    /// Last review, ms since the epoch.
+    pub last_review: i64,
+    /// Successful reviews.
+    pub reps: i64,
+    /// Lapses.
+    pub lapses: i64,
+}
+
+/// Mastery evidence of one topic.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TopicStatsRow {
+    /// Topic.
+    pub topic: String,
+    /// Quiz steps answered.
+    pub quiz_attempts: i64,
+    /// Recency-weighted quiz score.
+    pub quiz_score: f64,
+    /// Exercises and projects submitted.
+    pub exercise_attempts: i64,
+    /// Of those, passed.
+    pub exercises_passed: i64,
+    /// Recency-weighted exercise result.
+    pub exercise_score: f64,
+    /// Code-quality ratings.
+    pub code_quality_ratings: i64,
+    /// Recency-weighted code quality.
+    pub code_quality: f64,
+    /// Mastery after the last outcome.
+    pub mastery: f64,
+}
+
+/// Everything stored about a learner's learning, read at once.
+#[derive(Debug, Clone)]
+pub struct LearnerData {
+    /// The learner.
+    pub learner: LearnerRow,
+    /// Completed lesson ids.
+    pub completed: Vec<String>,
+    /// Review items.
+    pub reviews: Vec<ReviewRow>,
+    /// Topic evidence.
+    pub topics: Vec<TopicStatsRow>,
+    /// Earned achievements with the time earned (ms), oldest first.
+    pub achievements: Vec<(String, i64)>,
+}
+
+/// One stored answer to a step.
+#[derive(Debug, Clone)]
+pub struct AttemptRow {
+    /// Attempt id.
+    pub id: String,
+    /// Step id.
+    pub step_id: String,
+    /// Lesson id.
+    pub lesson_id: String,
+    /// `explanation`, `quiz`, `code` or `project`.
+    pub kind: String,
+    /// Which try, from 1.
+    pub attempt: i64,
+    /// SHA-256 of the answer as submitted: an identical resubmission replays.
+    pub answer_hash: String,
+    /// The answer as submitted (JSON text), for the learner's export and teachers.
+    pub answer: String,
+    /// Score 0-1.
+    pub score: f64,
+    /// Correct.
+    pub correct: bool,
+    /// Whether it was a spaced-repetition review.
+    pub review: bool,
+    /// Time spent as the client reported it.
+    pub duration_ms: Option<i64>,
+    /// The feedback returned, JSON.
+    pub feedback: String,
+    /// When, ms.
+    pub created_at: i64,
+}
+
+/// A lesson's progress row.
+#[derive(Debug, Clone)]
+pub struct LessonProgressRow {
+    /// Lesson id.
+    pub lesson_id: String,
+    /// Position of the next step to do.
+    pub step: i64,
+    /// `in_progress` or `completed`.
+    pub status: String,
+    /// Started, ms.
+    pub started_at: i64,
+    /// Completed, ms.
+    pub completed_at: Option<i64>,
+    /// Last change, ms.
+    pub updated_at: i64,
+}
+
+/// An outcome to store: the attempt and everything the engine decided from it.
+#[derive(Debug, Clone)]
+pub struct OutcomeWrite {
+    /// The learner.
+    pub user_id: String,
+    /// The attempt.
+    pub attempt: AttemptRow,
+    /// New memory state of the item.
+    pub review: Option<ReviewRow>,
+    /// XP earned.
+    pub xp: i64,
+    /// New streak.
+    pub streak: i64,
+    /// New last active date.
+    pub last_active_date: String,
+    /// New last freeze date.
+    pub last_freeze_date: Option<String>,
+    /// New evidence of the topic.
+    pub topic: TopicStatsRow,
+    /// Newly earned achievements.
+    pub achievements: Vec<String>,
+    /// The lesson's new progress.
+    pub lesson: Option<LessonProgressRow>,
+    /// A certificate the outcome earns: (certificate id, track id).
+    pub certificate: Option<(String, String)>,
+}
+
+fn learner_row(r: &AnyRow) -> Result<LearnerRow, sqlx::Error> {
+    Ok(LearnerRow {
+        user_id: r.try_get("id")?,
+        full_name: r.try_get("full_name")?,
+        tone: r.try_get("tone")?,
+        timezone: r.try_get("timezone")?,
+        streak: r.try_get("streak")?,
+        last_active_date: r.try_get("last_active_date")?,
+        last_freeze_date: r.try_get("last_freeze_date")?,
+        total_xp: r.try_get::<Option<i64>, _>("total_xp")?.unwrap_or(0),
+        longest_streak: r.try_get::<Option<i64>, _>("longest_streak")?.unwrap_or(0),
+    })
+}
+
+fn review_row(r: &AnyRow) -> Result<ReviewRow, sqlx::Error> {
+    Ok(ReviewRow {
+        item_id: r.try_get("item_id")?,
+        topic: r.try_get("topic")?,
+        stability: r.try_get("stability")?,
+        difficulty: r.try_get("difficulty")?,
+        due_at: r.try_get("due_at")?,
+        last_review: r.try_get("last_review")?,
+        reps: r.try_get("reps")?,
+        lapses: r.try_get("lapses")?,
+    })
+}
+
+fn topic_row(r: &AnyRow) -> Result<TopicStatsRow, sqlx::Error> {
+    Ok(TopicStatsRow {
+        topic: r.try_get("topic")?,
+        quiz_attempts: r.try_get("quiz_attempts")?,
+        quiz_score: r.try_get("quiz_score")?,
+        exercise_attempts: r.try_get("exercise_attempts")?,
+        exercises_passed: r.try_get("exercises_passed")?,
+        exercise_score: r.try_get("exercise_score")?,
+        code_quality_ratings: r.try_get("code_quality_ratings")?,
+        code_quality: r.try_get("code_quality")?,
+        mastery: r.try_get("mastery")?,
+    })
+}
+
+fn attempt_row(r: &AnyRow) -> Result<AttemptRow, sqlx::Error> {
+    Ok(AttemptRow {
+        id: r.try_get("id")?,
+        step_id: r.try_get("step_id")?,
+        lesson_id: r.try_get("lesson_id")?,
+        kind: r.try_get("kind")?,
+        attempt: r.try_get("attempt")?,
+        answer_hash: r.try_get("answer_hash")?,
+        answer: r.try_get("answer")?,
+        score: r.try_get("score")?,
+        correct: r.try_get::<i64, _>("correct")? != 0,
+        review: r.try_get::<i64, _>("review")? != 0,
+        duration_ms: r.try_get("duration_ms")?,
+        feedback: r.try_get("feedback")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+fn progress_row(r: &AnyRow) -> Result<LessonProgressRow, sqlx::Error> {
+    Ok(LessonProgressRow {
+        lesson_id: r.try_get("lesson_id")?,
+        step: r.try_get("step")?,
+        status: r.try_get("status")?,
+        started_at: r.try_get("started_at")?,
+        completed_at: r.try_get("completed_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+const ATTEMPT_COLUMNS: &str = "id, step_id, lesson_id, kind, attempt, answer_hash, answer, score, \
+     correct, review, duration_ms, feedback, created_at";
+
+impl Db {
+    /// The learner's row, `None` for an unknown (or deleted) user.
+    pub async fn learner(&self, user_id: &str) -> Result<Option<LearnerRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT u.id, u.full_name, u.tone, u.timezone, u.streak, u.last_active_date, \
+             u.last_freeze_date, p.total_xp, p.longest_streak \
+             FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1",
+        )
+        .bind(user_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(learner_row).transpose()?)
+    }
+
+    /// Everything the lesson engine needs about the learner; `None` for an unknown user.
+    pub async fn learner_data(&self, user_id: &str) -> Result<Option<LearnerData>, StoreError> {
+        let Some(learner) = self.learner(user_id).await? else {
+            return Ok(None);
+        };
+        let completed = sqlx::query(
+            "SELECT lesson_id FROM lesson_progress WHERE user_id = $1 AND status = 'completed' \
+             ORDER BY completed_at",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get("lesson_id"))
+        .collect::<Result<_, _>>()?;
+        let reviews = sqlx::query(
+            "SELECT item_id, topic, stability, difficulty, due_at, last_review, reps, lapses \
+             FROM review_schedule WHERE user_id = $1 ORDER BY item_id",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(review_row)
+        .collect::<Result<_, _>>()?;
+        let topics = sqlx::query(
+            "SELECT topic, quiz_attempts, quiz_score, exercise_attempts, exercises_passed, \
+             exercise_score, code_quality_ratings, code_quality, mastery \
+             FROM topic_stats WHERE user_id = $1 ORDER BY topic",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(topic_row)
+        .collect::<Result<_, _>>()?;
+        let achievements = sqlx::query(
+            "SELECT achievement_id, earned_at FROM achievements WHERE user_id = $1 \
+             ORDER BY earned_at, achievement_id",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("achievement_id")?, r.try_get("earned_at")?)))
+        .collect::<Result<_, sqlx::Error>>()?;
+        Ok(Some(LearnerData {
+            learner,
+            completed,
+            reviews,
+            topics,
+            achievements,
+        }))
+    }
+
+    /// Every lesson-progress row of the learner.
+    pub async fn lesson_progress(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<LessonProgressRow>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT lesson_id, step, status, started_at, completed_at, updated_at \
+             FROM lesson_progress WHERE user_id = $1 ORDER BY updated_at",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(progress_row)
+        .collect::<Result<_, _>>()?)
+    }
+
+    /// Steps of `lesson_id` the learner has done: explanations read, quizzes answered,
+    /// code passed, projects graded.
+    pub async fn done_steps(
+        &self,
+        user_id: &str,
+        lesson_id: &str,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT DISTINCT step_id FROM attempts WHERE user_id = $1 AND lesson_id = $2 \
+             AND (kind = 'quiz' OR kind = 'project' OR correct = 1)",
+        )
+        .bind(user_id)
+        .bind(lesson_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| r.try_get("step_id"))
+        .collect::<Result<_, _>>()?)
+    }
+
+    /// The learner's attempts at one step, oldest first.
+    pub async fn step_attempts(
+        &self,
+        user_id: &str,
+        step_id: &str,
+    ) -> Result<Vec<AttemptRow>, StoreError> {
+        Ok(sqlx::query(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 AND step_id = $2 \
+             ORDER BY attempt"
+        ))
+        .bind(user_id)
+        .bind(step_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(attempt_row)
+        .collect::<Result<_, _>>()?)
+    }
+
+    /// The learner's attempts, newest first, at most `limit`.
+    pub async fn recent_attempts(
+        &self,
+        user_id: &str,
+        limit: i64,
+    ) -> Result<Vec<AttemptRow>, StoreError> {
+        Ok(sqlx::query(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 \
+             ORDER BY created_at DESC, attempt DESC LIMIT $2"
+        ))
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(attempt_row)
+        .collect::<Result<_, _>>()?)
+    }
+
+    /// Stores an outcome in one transaction. A concurrent copy of the same attempt makes
+    /// this fail with [`StoreError::Conflict`]`("attempt")` and writes nothing.
+    pub async fn record_outcome(&self, w: &OutcomeWrite) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        insert_attempt(&mut tx, &w.user_id, &w.attempt).await?;
+        let at = w.attempt.created_at;
+        if let Some(r) = &w.review {
+            sqlx::query(
+                "INSERT INTO review_schedule (user_id, item_id, topic, stability, difficulty, \
+                 due_at, last_review, reps, lapses) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (user_id, item_id) DO UPDATE SET topic = excluded.topic, \
+                 stability = excluded.stability, difficulty = excluded.difficulty, \
+                 due_at = excluded.due_at, last_review = excluded.last_review, \
+                 reps = excluded.reps, lapses = excluded.lapses",
+            )
+            .bind(&w.user_id)
+            .bind(&r.item_id)
+            .bind(&r.topic)
+            .bind(r.stability)
+            .bind(r.difficulty)
+            .bind(r.due_at)
+            .bind(r.last_review)
+            .bind(r.reps)
+            .bind(r.lapses)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if w.xp > 0 {
+            insert_xp(
+                &mut tx,
+                &w.user_id,
+                &format!("step:{}", w.attempt.step_id),
+                w.xp,
+                at,
+            )
+            .await?;
+        }
+        sqlx::query(
+            "UPDATE users SET streak = $2, last_active_date = $3, last_freeze_date = $4 \
+             WHERE id = $1",
+        )
+        .bind(&w.user_id)
+        .bind(w.streak)
+        .bind(&w.last_active_date)
+        .bind(&w.last_freeze_date)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE profiles SET total_xp = total_xp + $2, \
+             longest_streak = CASE WHEN longest_streak < $3 THEN $3 ELSE longest_streak END, \
+             total_study_time = total_study_time + $4 WHERE user_id = $1",
+        )
+        .bind(&w.user_id)
+        .bind(w.xp)
+        .bind(w.streak)
+        .bind(w.attempt.duration_ms.unwrap_or(0) / 1000)
+        .execute(&mut *tx)
+        .await?;
+        let t = &w.topic;
+        sqlx::query(
+            "INSERT INTO topic_stats (user_id, topic, quiz_attempts, quiz_score, \
+             exercise_attempts, exercises_passed, exercise_score, code_quality_ratings, \
+             code_quality, mastery, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (user_id, topic) DO UPDATE SET quiz_attempts = excluded.quiz_attempts, \
+             quiz_score = excluded.quiz_score, exercise_attempts = excluded.exercise_attempts, \
+             exercises_passed = excluded.exercises_passed, \
+             exercise_score = excluded.exercise_score, \
+             code_quality_ratings = excluded.code_quality_ratings, \
+             code_quality = excluded.code_quality, mastery = excluded.mastery, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(&w.user_id)
+        .bind(&t.topic)
+        .bind(t.quiz_attempts)
+        .bind(t.quiz_score)
+        .bind(t.exercise_attempts)
+        .bind(t.exercises_passed)
+        .bind(t.exercise_score)
+        .bind(t.code_quality_ratings)
+        .bind(t.code_quality)
+        .bind(t.mastery)
+        .bind(at)
+        .execute(&mut *tx)
+        .await?;
+        for id in &w.achievements {
+            sqlx::query(
+                "INSERT INTO achievements (user_id, achievement_id, earned_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (user_id, achievement_id) DO NOTHING",
+            )
+            .bind(&w.user_id)
+            .bind(id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(p) = &w.lesson {
+            sqlx::query(
+                "INSERT INTO lesson_progress (user_id, lesson_id, step, status, started_at, \
+                 completed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                 ON CONFLICT (user_id, lesson_id) DO UPDATE SET step = excluded.step, \
+                 status = CASE WHEN lesson_progress.status = 'completed' THEN 'completed' \
+                 ELSE excluded.status END, \
+                 completed_at = COALESCE(lesson_progress.completed_at, excluded.completed_at), \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(&w.user_id)
+            .bind(&p.lesson_id)
+            .bind(p.step)
+            .bind(&p.status)
+            .bind(p.started_at)
+            .bind(p.completed_at)
+            .bind(p.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some((id, track_id)) = &w.certificate {
+            sqlx::query(
+                "INSERT INTO certificates (id, user_id, track_id, issued_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (user_id, track_id) DO NOTHING",
+            )
+            .bind(id)
+            .bind(&w.user_id)
+            .bind(track_id)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Issues the learner's certificate for `track_id` unless one exists; returns the
+    /// certificate (new or existing).
+    pub async fn issue_certificate(
+        &self,
+        user_id: &str,
+        track_id: &str,
+        at: i64,
+    ) -> Result<CertificateRow, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        sqlx::query(
+            "INSERT INTO certificates (id, user_id, track_id, issued_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (user_id, track_id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(user_id)
+        .bind(track_id)
+        .bind(at)
+        .execute(self.pool())
+        .await?;
+        self.certificate(user_id, track_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("certificate vanished after insert".into()))
+    }
+
+    /// The learner's certificate for `track_id`.
+    pub async fn certificate(
+        &self,
+        user_id: &str,
+        track_id: &str,
+    ) -> Result<Option<CertificateRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, user_id, track_id, issued_at FROM certificates \
+             WHERE user_id = $1 AND track_id = $2",
+        )
+        .bind(user_id)
+        .bind(track_id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(certificate_row).transpose()?)
+    }
+
+    /// A certificate by id.
+    pub async fn certificate_by_id(&self, id: &str) -> Result<Option<CertificateRow>, StoreError> {
+        let row =
+            sqlx::query("SELECT id, user_id, track_id, issued_at FROM certificates WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.as_ref().map(certificate_row).transpose()?)
+    }
+
+    /// The learner's certificates, oldest first.
+    pub async fn certificates(&self, user_id: &str) -> Result<Vec<CertificateRow>, StoreError> {
+        Ok(sqlx::query(
+            "SELECT id, user_id, track_id, issued_at FROM certificates WHERE user_id = $1 \
+             ORDER BY issued_at",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(certificate_row)
+        .collect::<Result<_, _>>()?)
+    }
+
+    /// Sets the learner's preferred tone.
+    pub async fn set_tone(&self, user_id: &str, tone: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE users SET tone = $2, updated_at = $3 WHERE id = $1")
+            .bind(user_id)
+            .bind(tone)
+            .bind(super::now_ms())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// A step text rewritten in `tone`, if stored for this `source_hash`.
+    pub async fn tone_variant(
+        &self,
+        step_id: &str,
+        tone: &str,
+        source_hash: &str,
+    ) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query(
+            "SELECT body FROM step_tone_variants WHERE step_id = $1 AND tone = $2 \
+             AND source_hash = $3",
+        )
+        .bind(step_id)
+        .bind(tone)
+        .bind(source_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|r| r.try_get("body")).transpose()?)
+    }
+
+    /// Stores a step text rewritten in `tone`.
+    pub async fn store_tone_variant(
+        &self,
+        step_id: &str,
+        tone: &str,
+        source_hash: &str,
+        body: &str,
+        model: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO step_tone_variants (step_id, tone, source_hash, body, model, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (step_id, tone) DO UPDATE SET \
+             source_hash = excluded.source_hash, body = excluded.body, model = excluded.model, \
+             created_at = excluded.created_at",
+        )
+        .bind(step_id)
+        .bind(tone)
+        .bind(source_hash)
+        .bind(body)
+        .bind(model)
+        .bind(super::now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+/// A certificate.
+#[derive(Debug, Clone)]
+pub struct CertificateRow {
+    /// Certificate id.
+    pub id: String,
+    /// Holder.
+    pub user_id: String,
+    /// Track.
+    pub track_id: String,
+    /// Issued, ms.
+    pub issued_at: i64,
+}
+
+fn certificate_row(r: &AnyRow) -> Result<CertificateRow, sqlx::Error> {
+    Ok(CertificateRow {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        track_id: r.try_get("track_id")?,
+        issued_at: r.try_get("issued_at")?,
+    })
+}
+
+async fn insert_attempt(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    a: &AttemptRow,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO attempts (id, user_id, step_id, lesson_id, kind, attempt, answer_hash, \
+         answer, score, correct, review, duration_ms, feedback, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(&a.id)
+    .bind(user_id)
+    .bind(&a.step_id)
+    .bind(&a.lesson_id)
+    .bind(&a.kind)
+    .bind(a.attempt)
+    .bind(&a.answer_hash)
+    .bind(&a.answer)
+    .bind(a.score)
+    .bind(i64::from(a.correct))
+    .bind(i64::from(a.review))
+    .bind(a.duration_ms)
+    .bind(&a.feedback)
+    .bind(a.created_at)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| StoreError::unique(e, "attempt"))?;
+    Ok(())
+}
+
+async fn insert_xp(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    source: &str,
+    amount: i64,
+    at: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO xp_events (id, user_id, source, amount, at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(uuid::Uuid::new_v4().to_string())
+    .bind(user_id)
+    .bind(source)
+    .bind(amount)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,188 @@
+//! Mini-project submissions (seed 000 §5), which are also the queue of grading jobs: a
+//! submission is `queued`, a worker on any replica claims it (`grading`, with a lease), and
+//! it ends `graded` or `failed`. A worker that dies mid-job leaves a lease that runs out, so
+//! another worker takes the job again; nothing accepted is lost.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::{Db, StoreError, now_ms};
+
+/// A submission.
+#[derive(Debug, Clone)]
+pub struct SubmissionRow {
+    /// Submission (job) id.
+    pub id: String,
+    /// Learner.
+    pub user_id: String,
+    /// The mini-project step id.
+    pub project_id: String,
+    /// The learner's payload, JSON.
+    pub payload: String,
+    /// Score 0-1 once graded.
+    pub score: Option<f64>,
+    /// `queued`, `grading`, `graded` or `failed`.
+    pub status: String,
+    /// The grade, JSON, once graded.
+    pub result: Option<String>,
+    /// Why grading failed.
+    pub error: Option<String>,
+    /// Grading attempts started.
+    pub tries: i64,
+    /// Submitted, ms.
+    pub created_at: i64,
+    /// Graded, ms.
+    pub graded_at: Option<i64>,
+}
+
+fn submission_row(r: &AnyRow) -> Result<SubmissionRow, sqlx::Error> {
+    Ok(SubmissionRow {
+        id: r.try_get("id")?,
+        user_id: r.try_get("user_id")?,
+        project_id: r.try_get("project_id")?,
+        payload: r.try_get("payload")?,
+        score: r.try_get("score")?,
+        status: r.try_get("status")?,
+        result: r.try_get("result")?,
+        error: r.try_get("error")?,
+        tries: r.try_get("tries")?,
+        created_at: r.try_get("created_at")?,
+        graded_at: r.try_get("graded_at")?,
+    })
+}
+
+const COLUMNS: &str =
+    "id, user_id, project_id, payload, score, status, result, error, tries, created_at, graded_at";
+
+impl Db {
+    /// Queues a submission made at `at` (ms; the learner's "now"); returns its id.
+    pub async fn queue_submission(
+        &self,
+        user_id: &str,
+        project_id: &str,
+        payload: &str,
+        at: i64,
+    ) -> Result<String, StoreError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = at;
+        sqlx::query(
+            "INSERT INTO mini_project_submissions (id, user_id, project_id, payload, status, \
+             tries, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5)",
+        )
+        .bind(&id)
+        .bind(user_id)
+        .bind(project_id)
+        .bind(payload)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(id)
+    }
+
+    /// A submission by id.
+    pub async fn submission(&self, id: &str) -> Result<Option<SubmissionRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM mini_project_submissions WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(submission_row).transpose()?)
+    }
+
+    /// Claims the oldest job that is queued or whose lease ran out, leasing it for
+    /// `lease_ms`; `None` when there is none. Safe across replicas: the claim is a
+    /// conditional update, so two workers never hold one job.
+    pub async fn claim_submission(
+        &self,
+        lease_ms: i64,
+    ) -> Result<Option<SubmissionRow>, StoreError> {
+        for _ in 0..4 {
+            let now = now_ms();
+            let candidate: Option<String> = sqlx::query(
+                "SELECT id FROM mini_project_submissions WHERE status = 'queued' \
+                 OR (status = 'grading' AND lease_until < $1) ORDER BY created_at LIMIT 1",
+            )
+            .bind(now)
+            .fetch_optional(self.pool())
+            .await?
+            .map(|r| r.try_get("id"))
+            .transpose()?;
+            let Some(id) = candidate else {
+                return Ok(None);
+            };
+            let claimed = sqlx::query(
+                "UPDATE mini_project_submissions SET status = 'grading', lease_until = $2, \
+                 tries = tries + 1, updated_at = $3 WHERE id = $1 AND (status = 'queued' \
+                 OR (status = 'grading' AND lease_until < $3))",
+            )
+            .bind(&id)
+            .bind(now + lease_ms)
+            .bind(now)
+            .execute(self.pool())
+            .await?
+            .rows_affected();
+            if claimed == 1 {
+                return self.submission(&id).await;
+            }
+            // Another worker won this one; look again.
+        }
+        Ok(None)
+    }
+
+    /// Records a finished grading.
+    pub async fn finish_submission(
+        &self,
+        id: &str,
+        score: f64,
+        result: &str,
+    ) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE mini_project_submissions SET status = 'graded', score = $2, result = $3, \
+             error = NULL, lease_until = NULL, graded_at = $4, updated_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(score)
+        .bind(result)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed grading: back to the queue while `retry`, else `failed`.
+    pub async fn fail_submission(
+        &self,
+        id: &str,
+        error: &str,
+        retry: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE mini_project_submissions SET status = $2, error = $3, lease_until = NULL, \
+             updated_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(if retry { "queued" } else { "failed" })
+        .bind(error)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+impl Db {
+    /// The learner's submissions, oldest first (for the export).
+    pub async fn submissions_of(&self, user_id: &str) -> Result<Vec<SubmissionRow>, StoreError> {
+        Ok(sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM mini_project_submissions WHERE user_id = $1 ORDER BY created_at"
+        ))
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(submission_row)
+        .collect::<Result<_, _>>()?)
+    }
+}
