@@ -36,6 +36,8 @@ ANSWER_KEY_KEYS = {
     "true_false": {"correct", "feedback_true", "feedback_false"},
     "short_answer": {"accepted", "regex", "case_sensitive", "ignore_accents", "feedback", "alternatives_feedback"},
     "numeric": {"value", "tolerance", "tolerance_mode", "unit", "units", "require_unit"},
+    # Served by the partner plugin plugins/ordering-grader (Python).
+    "ordering": {"order", "partial_credit", "correct_feedback", "incorrect_feedback"},
 }
 # The sandbox's run-tests shapes (docs/sandbox.md): an output test, or an assertion.
 TEST_KEYS = {"output": {"name", "stdin", "expected_stdout"}, "assert": {"name", "assert"}}
@@ -135,7 +137,7 @@ def check_question(where, q):
         return None
     kind = q.get("kind")
     if kind not in ANSWER_KEY_KEYS:
-        problem(where, f"kind `{kind}` is not served by quiz-grader")
+        problem(where, f"kind `{kind}` is not served by quiz-grader or ordering-grader")
         return None
     if not nonempty_str(q.get("prompt")):
         problem(where, "prompt must be a non-empty string")
@@ -161,6 +163,17 @@ def check_question(where, q):
                 problem(where, f"answer_key.feedback key `{i}` is not a choice index")
         if "partial_credit" in key and not isinstance(key["partial_credit"], bool):
             problem(where, "answer_key.partial_credit must be a boolean")
+    elif kind == "ordering":
+        if not (isinstance(choices, list) and len(choices) >= 2 and all(nonempty_str(c) for c in choices)):
+            problem(where, "options must be a list of at least two non-empty strings")
+            return kind
+        if len(set(choices)) != len(choices):
+            problem(where, "options repeat")
+        order = key.get("order")
+        if not (isinstance(order, list) and sorted(order) == sorted(choices)):
+            problem(where, "answer_key.order must list every option exactly once")
+        elif order == choices:
+            problem(where, "options are already in the right order; shuffle them")
     else:
         if choices is not None:
             problem(where, f"a {kind} question has no options")
@@ -381,8 +394,8 @@ def main():
         # Course-level expectations for this pack.
         if "explanation" not in kinds:
             problem(where, "needs at least one explanation")
-        if not 2 <= kinds.count("quiz") <= 3:
-            problem(where, f"has {kinds.count('quiz')} quiz questions; want 2-3")
+        if not 2 <= kinds.count("quiz") <= 4:
+            problem(where, f"has {kinds.count('quiz')} quiz questions; want 2-4")
         elif len(quiz_kinds) < 2:
             problem(where, "quiz questions should be of at least two kinds")
         if "code_exercise" not in kinds:

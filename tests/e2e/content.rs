@@ -189,9 +189,9 @@ async fn the_starter_pack_is_imported_at_start_up() {
     let (ok, out, err) = content(&server.database_url, &["list"]);
     assert!(ok, "{err}");
     assert!(
-        out.contains("python-basics 1.0.0 \"Python basics\": 7 lessons, 47 steps"),
+        out.contains("python-basics 1.1.0 \"Python basics\": 7 lessons, 48 steps"),
         "{out}"
     );
     let (_, out, _) = content(&server.database_url, &["import", shipped.to_str().unwrap()]);
-    assert!(out.contains("python-basics 1.0.0: unchanged"), "{out}");
+    assert!(out.contains("python-basics 1.1.0: unchanged"), "{out}");
 }

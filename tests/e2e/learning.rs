@@ -67,6 +67,9 @@ pub fn write_pack(dir: &Path) {
         json!({ "id": "b", "title": "A project", "topic": "py.b", "prerequisites": ["a"], "steps": [
             { "id": "b.q1", "kind": "quiz", "question": { "kind": "true_false", "prompt": "len([1, 2]) == 2",
               "answer_key": { "correct": true } } },
+            { "id": "b.order", "kind": "quiz", "question": { "kind": "ordering", "prompt": "Order the steps",
+              "options": ["run it", "write code", "save the file"],
+              "answer_key": { "order": ["write code", "save the file", "run it"], "partial_credit": true } } },
             { "id": "b.project", "kind": "mini_project", "prompt_file": "b/project.md", "rubric": [
                 { "id": "works", "criterion": "It works", "points": 6, "description": "Prints the average of the scores" },
                 { "id": "clear", "criterion": "Clear code", "points": 4, "description": "Readable names" } ] } ] })
@@ -177,6 +180,7 @@ async fn a_new_learner_goes_through_the_whole_daily_loop() {
     write_pack(pack.path());
     let mut dirs: Vec<_> = [
         "quiz-grader",
+        "ordering-grader",
         "code-grader",
         "python-sandbox",
         "lesson-engine",
@@ -373,6 +377,17 @@ async fn run_loop(server: &Server, model: &Upstream) {
     assert_eq!(review["progress"]["streak_days"], 2);
     let (_, b1) = d2.quiz("b.q1", json!({ "value": true })).await;
     assert_eq!(b1["correct"], true, "{b1}");
+    // A question kind no first-party grader knows: the partner's Python plugin grades it.
+    let (status, order) = d2
+        .quiz(
+            "b.order",
+            json!({ "order": ["write code", "run it", "save the file"] }),
+        )
+        .await;
+    assert_eq!(status, 200, "{order}");
+    assert_eq!(order["correct"], false, "{order}");
+    let score = order["score"].as_f64().unwrap();
+    assert!((score - 2.0 / 3.0).abs() < 1e-9, "{order}");
 
     // The mini-project: bad payloads refused at once; a good one is queued (202) and
     // graded in the background by the rubric grader, through the model.

@@ -282,7 +282,7 @@ impl Learning {
         make: impl FnOnce(&Recorded) -> T,
     ) -> Result<T, LearningError> {
         let lesson_id = a.lesson.row.id.clone();
-        let mut done = self.done_set(a.user_id, &lesson_id).await?;
+        let mut done = super::daily::done_in(data, &lesson_id);
         let already_completed = data.completed.contains(&lesson_id);
         // A wrong quiz answer still moves the learner on; wrong code does not.
         let counts_as_done = !matches!(a.kind, StepKind::Code) || a.correct;

@@ -48,12 +48,12 @@ impl Learning {
             .as_deref()
             .and_then(|id| catalog.lesson(id).cloned());
         let (mode, lesson, step) = if let Some(lesson) = planned {
-            let done = self.done_set(user_id, &lesson.row.id).await?;
+            let done = done_in(&data, &lesson.row.id);
             let step = current_step(&lesson, &done).cloned();
             ("lesson", Some((lesson, done)), step)
         } else if let Some((lesson, step)) = reviews.first().and_then(|r| catalog.step(&r.step_id))
         {
-            let done = self.done_set(user_id, &lesson.row.id).await?;
+            let done = done_in(&data, &lesson.row.id);
             ("review", Some((lesson.clone(), done)), Some(step.clone()))
         } else {
             ("done", None, None)
@@ -147,6 +147,15 @@ impl Learning {
             submit_to: submit_route(&s.kind, &s.id),
         })
     }
+}
+
+/// The steps of `lesson_id` done, from data read already.
+pub(super) fn done_in(data: &LearnerData, lesson_id: &str) -> HashSet<String> {
+    data.done_steps
+        .iter()
+        .filter(|(lesson, _)| lesson == lesson_id)
+        .map(|(_, step)| step.clone())
+        .collect()
 }
 
 /// The REST route that answers a step of `kind`.

@@ -88,6 +88,9 @@ pub struct LearnerData {
     pub topics: Vec<TopicStatsRow>,
     /// Earned achievements with the time earned (ms), oldest first.
     pub achievements: Vec<(String, i64)>,
+    /// Steps done as (lesson id, step id): explanations read, quizzes answered, code
+    /// passed, projects graded (see [`Db::done_steps`]).
+    pub done_steps: Vec<(String, String)>,
 }
 
 /// One stored answer to a step.
@@ -179,33 +182,6 @@ fn learner_row(r: &AnyRow) -> Result<LearnerRow, sqlx::Error> {
     })
 }
 
-fn review_row(r: &AnyRow) -> Result<ReviewRow, sqlx::Error> {
-    Ok(ReviewRow {
-        item_id: r.try_get("item_id")?,
-        topic: r.try_get("topic")?,
-        stability: r.try_get("stability")?,
-        difficulty: r.try_get("difficulty")?,
-        due_at: r.try_get("due_at")?,
-        last_review: r.try_get("last_review")?,
-        reps: r.try_get("reps")?,
-        lapses: r.try_get("lapses")?,
-    })
-}
-
-fn topic_row(r: &AnyRow) -> Result<TopicStatsRow, sqlx::Error> {
-    Ok(TopicStatsRow {
-        topic: r.try_get("topic")?,
-        quiz_attempts: r.try_get("quiz_attempts")?,
-        quiz_score: r.try_get("quiz_score")?,
-        exercise_attempts: r.try_get("exercise_attempts")?,
-        exercises_passed: r.try_get("exercises_passed")?,
-        exercise_score: r.try_get("exercise_score")?,
-        code_quality_ratings: r.try_get("code_quality_ratings")?,
-        code_quality: r.try_get("code_quality")?,
-        mastery: r.try_get("mastery")?,
-    })
-}
-
 fn attempt_row(r: &AnyRow) -> Result<AttemptRow, sqlx::Error> {
     Ok(AttemptRow {
         id: r.try_get("id")?,
@@ -235,75 +211,115 @@ fn progress_row(r: &AnyRow) -> Result<LessonProgressRow, sqlx::Error> {
     })
 }
 
+const LEARNER_QUERY: &str = "SELECT u.id, u.full_name, u.tone, u.timezone, u.streak, \
+     u.last_active_date, u.last_freeze_date, p.total_xp, p.longest_streak \
+     FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1";
+
+/// Everything keyed by the learner but the user row, tagged by kind: `c` completed lesson,
+/// `r` review item, `t` topic stats, `a` achievement, `d` step done. Every NULL is cast:
+/// Postgres reads a bare NULL as text.
+const LEARNER_ROWS: &str = "\
+    SELECT 'c' AS k, lesson_id AS s1, CAST(NULL AS TEXT) AS s2, CAST(NULL AS DOUBLE PRECISION) AS f1, CAST(NULL AS DOUBLE PRECISION) AS f2, \
+           CAST(NULL AS DOUBLE PRECISION) AS f3, CAST(NULL AS DOUBLE PRECISION) AS f4, CAST(NULL AS BIGINT) AS i1, CAST(NULL AS BIGINT) AS i2, \
+           CAST(NULL AS BIGINT) AS i3, CAST(NULL AS BIGINT) AS i4 \
+      FROM lesson_progress WHERE user_id = $1 AND status = 'completed' \
+    UNION ALL SELECT 'r', item_id, topic, stability, difficulty, CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), \
+           due_at, last_review, reps, lapses FROM review_schedule WHERE user_id = $1 \
+    UNION ALL SELECT 't', topic, CAST(NULL AS TEXT), quiz_score, exercise_score, code_quality, mastery, \
+           quiz_attempts, exercise_attempts, exercises_passed, code_quality_ratings \
+      FROM topic_stats WHERE user_id = $1 \
+    UNION ALL SELECT 'a', achievement_id, CAST(NULL AS TEXT), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), \
+           earned_at, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM achievements WHERE user_id = $1 \
+    UNION ALL SELECT DISTINCT 'd', step_id, lesson_id, CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), \
+           CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM attempts \
+      WHERE user_id = $1 AND (kind = 'quiz' OR kind = 'project' OR correct = 1)";
+
 const ATTEMPT_COLUMNS: &str = "id, step_id, lesson_id, kind, attempt, answer_hash, answer, score, \
      correct, review, duration_ms, feedback, created_at";
 
 impl Db {
     /// The learner's row, `None` for an unknown (or deleted) user.
     pub async fn learner(&self, user_id: &str) -> Result<Option<LearnerRow>, StoreError> {
-        let row = sqlx::query(
-            "SELECT u.id, u.full_name, u.tone, u.timezone, u.streak, u.last_active_date, \
-             u.last_freeze_date, p.total_xp, p.longest_streak \
-             FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1",
-        )
-        .bind(user_id)
-        .fetch_optional(self.pool())
-        .await?;
+        let row = sqlx::query(LEARNER_QUERY)
+            .bind(user_id)
+            .fetch_optional(self.pool())
+            .await?;
         Ok(row.as_ref().map(learner_row).transpose()?)
     }
 
     /// Everything the lesson engine needs about the learner; `None` for an unknown user.
+    /// Read on one connection (every daily lesson needs it, so pool hand-offs count).
     pub async fn learner_data(&self, user_id: &str) -> Result<Option<LearnerData>, StoreError> {
-        let Some(learner) = self.learner(user_id).await? else {
+        let mut conn = self.pool().acquire().await?;
+        let Some(learner) = sqlx::query(LEARNER_QUERY)
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?
+            .as_ref()
+            .map(learner_row)
+            .transpose()?
+        else {
             return Ok(None);
         };
-        let completed = sqlx::query(
-            "SELECT lesson_id FROM lesson_progress WHERE user_id = $1 AND status = 'completed' \
-             ORDER BY completed_at",
-        )
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| r.try_get("lesson_id"))
-        .collect::<Result<_, _>>()?;
-        let reviews = sqlx::query(
-            "SELECT item_id, topic, stability, difficulty, due_at, last_review, reps, lapses \
-             FROM review_schedule WHERE user_id = $1 ORDER BY item_id",
-        )
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(review_row)
-        .collect::<Result<_, _>>()?;
-        let topics = sqlx::query(
-            "SELECT topic, quiz_attempts, quiz_score, exercise_attempts, exercises_passed, \
-             exercise_score, code_quality_ratings, code_quality, mastery \
-             FROM topic_stats WHERE user_id = $1 ORDER BY topic",
-        )
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(topic_row)
-        .collect::<Result<_, _>>()?;
-        let achievements = sqlx::query(
-            "SELECT achievement_id, earned_at FROM achievements WHERE user_id = $1 \
-             ORDER BY earned_at, achievement_id",
-        )
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get("achievement_id")?, r.try_get("earned_at")?)))
-        .collect::<Result<_, sqlx::Error>>()?;
+        // One round trip for the rest: rows tagged by kind in one column layout (a
+        // daily lesson is read far more often than anything is written).
+        let rows = sqlx::query(LEARNER_ROWS)
+            .bind(user_id)
+            .fetch_all(&mut *conn)
+            .await?;
+        let (mut completed, mut reviews, mut topics, mut achievements, mut done) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for r in &rows {
+            let kind: String = r.try_get("k")?;
+            let s1: String = r.try_get("s1")?;
+            let f = |name: &str| -> Result<f64, sqlx::Error> {
+                Ok(r.try_get::<Option<f64>, _>(name)?.unwrap_or(0.0))
+            };
+            let i = |name: &str| -> Result<i64, sqlx::Error> {
+                Ok(r.try_get::<Option<i64>, _>(name)?.unwrap_or(0))
+            };
+            match kind.as_str() {
+                "c" => completed.push(s1),
+                "r" => reviews.push(ReviewRow {
+                    item_id: s1,
+                    topic: r.try_get::<Option<String>, _>("s2")?.unwrap_or_default(),
+                    stability: f("f1")?,
+                    difficulty: f("f2")?,
+                    due_at: i("i1")?,
+                    last_review: i("i2")?,
+                    reps: i("i3")?,
+                    lapses: i("i4")?,
+                }),
+                "t" => topics.push(TopicStatsRow {
+                    topic: s1,
+                    quiz_attempts: i("i1")?,
+                    quiz_score: f("f1")?,
+                    exercise_attempts: i("i2")?,
+                    exercises_passed: i("i3")?,
+                    exercise_score: f("f2")?,
+                    code_quality_ratings: i("i4")?,
+                    code_quality: f("f3")?,
+                    mastery: f("f4")?,
+                }),
+                "a" => achievements.push((s1, i("i1")?)),
+                _ => done.push((
+                    r.try_get::<Option<String>, _>("s2")?.unwrap_or_default(),
+                    s1,
+                )),
+            }
+        }
+        // Rows of each kind come out in the order the engine expects.
+        completed.sort();
+        reviews.sort_by(|a, b| a.item_id.cmp(&b.item_id));
+        topics.sort_by(|a, b| a.topic.cmp(&b.topic));
+        achievements.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         Ok(Some(LearnerData {
             learner,
             completed,
             reviews,
             topics,
             achievements,
+            done_steps: done,
         }))
     }
 
@@ -385,6 +401,7 @@ impl Db {
     /// Stores an outcome in one transaction. A concurrent copy of the same attempt makes
     /// this fail with [`StoreError::Conflict`]`("attempt")` and writes nothing.
     pub async fn record_outcome(&self, w: &OutcomeWrite) -> Result<(), StoreError> {
+        let _turn = self.write_turn().await;
         let mut tx = self.pool().begin().await?;
         insert_attempt(&mut tx, &w.user_id, &w.attempt).await?;
         let at = w.attempt.created_at;

@@ -82,6 +82,10 @@ pub struct MigrationInfo {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite allows one writer; its busy handler makes waiting writers sleep and retry
+    /// (up to 100 ms a nap), which turns contention into long tails. Hot write paths
+    /// queue here instead, in order, on SQLite only.
+    writer: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 /// Milliseconds since the Unix epoch, the schema's time unit.
@@ -151,7 +155,11 @@ impl Db {
             })
             .connect_with(options)
             .await?;
-        Ok(Db { pool, backend })
+        Ok(Db {
+            pool,
+            backend,
+            writer: Default::default(),
+        })
     }
 
     /// The pool.
@@ -162,6 +170,14 @@ impl Db {
     /// Which database this is.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Waits for this process's turn to write on SQLite (nothing to wait for on Postgres).
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.writer.lock().await),
+            Backend::Postgres => None,
+        }
     }
 
     fn migrator(&self) -> &'static Migrator {
