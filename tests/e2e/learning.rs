@@ -733,3 +733,118 @@ async fn the_starter_pack_teaches_out_of_the_box() {
     assert_eq!(daily["step"]["kind"], "explanation");
     assert!(daily["reason"].as_str().unwrap().len() > 10, "{daily}");
 }
+
+#[tokio::test]
+async fn concurrent_copies_of_an_answer_are_recorded_once() {
+    let pack = tempfile::tempdir().unwrap();
+    write_pack(pack.path());
+    let dirs: Vec<_> = ["quiz-grader", "lesson-engine"]
+        .iter()
+        .map(|p| plugins_dir().join(p))
+        .collect();
+    for backend in backends() {
+        let server = Server::start_on(
+            backend,
+            &dirs,
+            &["--content-dir", pack.path().to_str().unwrap()],
+        )
+        .await;
+        let reg = server.register("student").await;
+        let session = Session {
+            server: &server,
+            client: client_with_token(reg["access_token"].as_str().unwrap()),
+            now: day(1),
+        };
+        let answers = futures::future::join_all(
+            (0..8).map(|_| session.quiz("a.q2", json!({ "value": true }))),
+        )
+        .await;
+        let mut fresh = 0;
+        for (status, body) in &answers {
+            assert_eq!(*status, 200, "{body}");
+            assert_eq!(body["correct"], true, "{body}");
+            assert_eq!(body["attempt"], 1, "{body}");
+            if body["replayed"] == false {
+                fresh += 1;
+            }
+        }
+        assert_eq!(fresh, 1, "exactly one copy is recorded: {answers:?}");
+        let xp = answers
+            .iter()
+            .find(|(_, b)| b["replayed"] == false)
+            .map(|(_, b)| b["progress"]["xp_earned"].as_i64().unwrap())
+            .unwrap();
+        let user_id = reg["user_id"].as_str().unwrap();
+        let (_, progress) = session
+            .get(&format!("/api/v1/progress/user/{user_id}"))
+            .await;
+        assert_eq!(progress["overall_progress"]["total_xp"], xp, "{progress}");
+    }
+}
+
+#[tokio::test]
+async fn a_project_the_grader_cannot_grade_fails_with_the_reason() {
+    let model = Upstream::speaking(Wire::OpenAi, Behaviour::Fail(503)).await;
+    let gateway = gateway_with(
+        &[provider("down", Wire::OpenAi, model.port, &["rubric-1"])],
+        &[
+            (
+                "routes",
+                json!({ "project-grading": ["rubric-1"], "default": ["tessera-offline"] }),
+            ),
+            ("retry", json!({ "max_attempts": 1 })),
+        ],
+    );
+    let pack = tempfile::tempdir().unwrap();
+    write_pack(pack.path());
+    let mut dirs: Vec<_> = [
+        "quiz-grader",
+        "lesson-engine",
+        "project-grader",
+        "safety-filter",
+    ]
+    .iter()
+    .map(|p| plugins_dir().join(p))
+    .collect();
+    dirs.push(gateway.path().to_owned());
+    let server = Server::start_with(&dirs, &["--content-dir", pack.path().to_str().unwrap()]).await;
+    let reg = server.register("student").await;
+    let session = Session {
+        server: &server,
+        client: client_with_token(reg["access_token"].as_str().unwrap()),
+        now: day(1),
+    };
+    let (status, queued) = session
+        .post(
+            "/api/v1/projects/b.project/submissions",
+            json!({ "text": "My grade book." }),
+        )
+        .await;
+    assert_eq!(status, 202, "{queued}");
+    let id = queued["submission_id"].as_str().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let failed = loop {
+        let (_, body) = session
+            .get(&format!("/api/v1/projects/submissions/{id}"))
+            .await;
+        if body["status"] == "failed" {
+            break body;
+        }
+        assert_ne!(body["status"], "graded", "{body}");
+        assert!(Instant::now() < deadline, "never failed: {body}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // Retried (the grader was unavailable), then given up with the reason.
+    assert!(model.hits() >= 3, "{} model calls", model.hits());
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("no grading model is available"),
+        "{failed}"
+    );
+    assert!(failed["score"].is_null(), "{failed}");
+    // Nothing was recorded: the step is not done.
+    let (_, daily) = session.get("/api/v1/lessons/daily").await;
+    assert_eq!(daily["lesson"]["id"], "a", "{daily}");
+}

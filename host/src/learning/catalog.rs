@@ -14,6 +14,9 @@ use serde::Deserialize;
 use crate::store::content::{CourseRow, LessonRow, ModuleRow, StepRow, TrackRow};
 use crate::store::{Db, StoreError};
 
+/// The stamp of the catalog before the first load (no real stamp looks like it).
+const UNLOADED: &str = "\u{0}unloaded";
+
 /// How often a request may look for a newer content import.
 const RECHECK: Duration = Duration::from_secs(2);
 
@@ -209,7 +212,10 @@ impl CatalogCache {
                 false
             }
         };
-        if due {
+        // Until the first load finishes every request waits for it (in `refresh`), or a
+        // burst right after start-up would see an empty catalog.
+        let unloaded = self.current.load().0 == UNLOADED;
+        if due || unloaded {
             self.refresh().await?;
         }
         Ok(self.current.load().1.clone())

@@ -83,16 +83,11 @@ impl Learning {
             });
         }
         self.learner_data(user_id).await?;
-        let id = self
+        let row = self
             .db
             .queue_submission(user_id, project_id, &text, now.0)
             .await?;
         self.jobs.notify_one();
-        let row = self
-            .db
-            .submission(&id)
-            .await?
-            .ok_or_else(|| LearningError::not_found("submission", &id))?;
         Ok(score_view(&row))
     }
 

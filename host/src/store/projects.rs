@@ -55,14 +55,15 @@ const COLUMNS: &str =
     "id, user_id, project_id, payload, score, status, result, error, tries, created_at, graded_at";
 
 impl Db {
-    /// Queues a submission made at `at` (ms; the learner's "now"); returns its id.
+    /// Queues a submission made at `at` (ms; the learner's "now"); returns it as queued
+    /// (a worker may have claimed it by the time this returns).
     pub async fn queue_submission(
         &self,
         user_id: &str,
         project_id: &str,
         payload: &str,
         at: i64,
-    ) -> Result<String, StoreError> {
+    ) -> Result<SubmissionRow, StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = at;
         sqlx::query(
@@ -76,7 +77,19 @@ impl Db {
         .bind(now)
         .execute(self.pool())
         .await?;
-        Ok(id)
+        Ok(SubmissionRow {
+            id,
+            user_id: user_id.to_owned(),
+            project_id: project_id.to_owned(),
+            payload: payload.to_owned(),
+            score: None,
+            status: "queued".into(),
+            result: None,
+            error: None,
+            tries: 0,
+            created_at: now,
+            graded_at: None,
+        })
     }
 
     /// A submission by id.
