@@ -51,6 +51,15 @@ mod component {
             topic: l.topic,
             position: l.position,
             prerequisites: l.prerequisites,
+            steps: l
+                .steps
+                .into_iter()
+                .map(|s| model::LessonStep {
+                    step_id: s.step_id,
+                    kind: kind_in(s.kind),
+                    done: s.done,
+                })
+                .collect(),
         }
     }
 
@@ -192,6 +201,7 @@ mod component {
             let p = engine::plan_day(&state_in(state)).map_err(error)?;
             Ok(DailyPlan {
                 lesson_id: p.lesson_id,
+                step_id: p.step_id,
                 review_ids: p.review_ids,
                 reason: p.reason,
             })

@@ -41,6 +41,19 @@ pub struct LessonRef {
     pub position: u32,
     /// Lessons to complete first.
     pub prerequisites: Vec<String>,
+    /// The lesson's steps in order, with what is done.
+    pub steps: Vec<LessonStep>,
+}
+
+/// A step of a lesson.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LessonStep {
+    /// Step id.
+    pub step_id: String,
+    /// Kind.
+    pub kind: StepKind,
+    /// Whether the learner has done it.
+    pub done: bool,
 }
 
 /// FSRS memory state of a review item.
@@ -249,6 +262,17 @@ pub fn check_state(state: &LearnerState) -> Checked<Context> {
             ));
         }
         check_id(&format!("state.available[{i}].topic"), &lesson.topic)?;
+        let mut step_ids = HashSet::new();
+        for (j, step) in lesson.steps.iter().enumerate() {
+            let field = format!("state.available[{i}].steps[{j}].step_id");
+            check_id(&field, &step.step_id)?;
+            if !step_ids.insert(step.step_id.as_str()) {
+                return Err(InputError::new(
+                    field,
+                    format!("step `{}` is listed twice in the lesson", step.step_id),
+                ));
+            }
+        }
     }
     let completed: HashSet<&str> = state.completed.iter().map(String::as_str).collect();
     for (i, lesson) in state.available.iter().enumerate() {
@@ -375,6 +399,7 @@ pub(crate) mod fixtures {
             topic: topic.into(),
             position,
             prerequisites: pre.iter().map(|s| s.to_string()).collect(),
+            steps: Vec::new(),
         }
     }
 

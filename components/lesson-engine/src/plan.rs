@@ -2,6 +2,8 @@
 //!
 //! - **Lesson:** among `available` lessons not completed whose prerequisites are all
 //!   completed, the one with the lowest `position` (ties by lesson id).
+//! - **Step:** the lesson's first step not done, in lesson order (a wrong quiz answer counts
+//!   as done: it comes back as a review, so the learner is not stuck on it).
 //! - **Reviews:** items with `due-at-ms ≤ now-ms`, lowest current recall probability
 //!   `R(now − last review, S)` first (the most overdue relative to their stability), ties by
 //!   earlier due time then item id; at most [`MAX_REVIEWS`].
@@ -12,7 +14,7 @@ use std::collections::HashSet;
 
 use crate::day::DAY_MS;
 use crate::fsrs;
-use crate::model::{Context, LearnerState, LessonRef, ReviewState};
+use crate::model::{Context, LearnerState, LessonRef, LessonStep, ReviewState};
 use crate::streak;
 
 /// Most review items in a day's plan.
@@ -23,6 +25,8 @@ pub const MAX_REVIEWS: usize = 20;
 pub struct DailyPlan {
     /// Lesson to take.
     pub lesson_id: Option<String>,
+    /// Step to do now in that lesson.
+    pub step_id: Option<String>,
     /// Review items, most urgent first.
     pub review_ids: Vec<String>,
     /// Why.
@@ -46,6 +50,11 @@ pub fn next_lesson(state: &LearnerState) -> Option<&LessonRef> {
                 .cmp(&b.position)
                 .then_with(|| a.lesson_id.cmp(&b.lesson_id))
         })
+}
+
+/// The step to do now in `lesson`: its first step not done.
+pub fn next_step(lesson: &LessonRef) -> Option<&LessonStep> {
+    lesson.steps.iter().find(|s| !s.done)
 }
 
 /// Current recall probability of an item at `now_ms`.
@@ -136,6 +145,7 @@ pub fn plan_day(state: &LearnerState, ctx: &Context) -> DailyPlan {
 
     DailyPlan {
         lesson_id: lesson.map(|l| l.lesson_id.clone()),
+        step_id: lesson.and_then(next_step).map(|s| s.step_id.clone()),
         review_ids: due
             .iter()
             .take(MAX_REVIEWS)
@@ -154,6 +164,26 @@ mod tests {
     fn plan(s: &LearnerState) -> DailyPlan {
         let ctx = check_state(s).expect("valid state");
         plan_day(s, &ctx)
+    }
+
+    #[test]
+    fn the_step_to_do_is_the_first_not_done() {
+        use crate::model::StepKind;
+        let step = |id: &str, done: bool| LessonStep {
+            step_id: id.into(),
+            kind: StepKind::Quiz,
+            done,
+        };
+        let mut s = state();
+        s.available = vec![lesson("a", "t", 1, &[])];
+        assert_eq!(plan(&s).step_id, None, "a lesson without steps names none");
+        s.available[0].steps = vec![step("a.1", true), step("a.2", false), step("a.3", false)];
+        assert_eq!(plan(&s).step_id.as_deref(), Some("a.2"));
+        s.available[0].steps[1].done = true;
+        s.available[0].steps[2].done = true;
+        assert_eq!(plan(&s).step_id, None, "all done");
+        s.available[0].steps.push(step("a.1", false));
+        assert!(check_state(&s).is_err(), "a step listed twice is refused");
     }
 
     #[test]

@@ -49,7 +49,13 @@ impl Learning {
             .and_then(|id| catalog.lesson(id).cloned());
         let (mode, lesson, step) = if let Some(lesson) = planned {
             let done = done_in(&data, &lesson.row.id);
-            let step = current_step(&lesson, &done).cloned();
+            // The engine's step; a lesson whose steps are all done (reopened) shows its end.
+            let step = plan
+                .step_id
+                .as_deref()
+                .and_then(|id| lesson.steps.iter().find(|s| s.row.id == id))
+                .or_else(|| lesson.steps.last())
+                .cloned();
             ("lesson", Some((lesson, done)), step)
         } else if let Some((lesson, step)) = reviews.first().and_then(|r| catalog.step(&r.step_id))
         {

@@ -2,6 +2,7 @@
 //! data and the catalog, and typed calls that turn the plugin's answers into
 //! [`LearningError`]s.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::catalog::Catalog;
@@ -9,8 +10,8 @@ use super::clock::utc_offset_minutes;
 use super::{Learning, LearningError, Now};
 use crate::runtime::LoadedPlugin;
 use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::{
-    AchievementInfo, CertificateReport, DailyPlan, LearnerState, LessonRef, ProgressUpdate,
-    ReviewState, StepOutcome, TopicMastery, TopicStats, TrackRef,
+    AchievementInfo, CertificateReport, DailyPlan, LearnerState, LessonRef, LessonStep,
+    ProgressUpdate, ReviewState, StepKind, StepOutcome, TopicMastery, TopicStats, TrackRef,
 };
 use crate::runtime::bindings::v0_1_0::types::{Error as ContractError, LearnerContext};
 use crate::store::learning::{LearnerData, ReviewRow, TopicStatsRow};
@@ -19,6 +20,11 @@ use crate::store::learning::{LearnerData, ReviewRow, TopicStatsRow};
 /// left out of `completed` (the engine only knows lessons it is shown).
 pub fn learner_state(data: &LearnerData, catalog: &Catalog, now: Now) -> LearnerState {
     let l = &data.learner;
+    let done: HashSet<(&str, &str)> = data
+        .done_steps
+        .iter()
+        .map(|(lesson, step)| (lesson.as_str(), step.as_str()))
+        .collect();
     LearnerState {
         learner: LearnerContext {
             learner_id: l.user_id.clone(),
@@ -48,6 +54,15 @@ pub fn learner_state(data: &LearnerData, catalog: &Catalog, now: Now) -> Learner
                     .filter(|p| catalog.lesson(p).is_some())
                     .cloned()
                     .collect(),
+                steps: lesson
+                    .steps
+                    .iter()
+                    .map(|s| LessonStep {
+                        step_id: s.row.id.clone(),
+                        kind: step_kind(&s.row.kind),
+                        done: done.contains(&(lesson.row.id.as_str(), s.row.id.as_str())),
+                    })
+                    .collect(),
             })
             .collect(),
         reviews: data.reviews.iter().map(review_state).collect(),
@@ -57,6 +72,16 @@ pub fn learner_state(data: &LearnerData, catalog: &Catalog, now: Now) -> Learner
         xp: u64::try_from(l.total_xp.max(0)).unwrap_or(0),
         earned_achievements: data.achievements.iter().map(|(id, _)| id.clone()).collect(),
         topic_stats: data.topics.iter().map(topic_stats).collect(),
+    }
+}
+
+/// The engine's kind of a content step kind.
+pub fn step_kind(kind: &str) -> StepKind {
+    match kind {
+        "quiz" => StepKind::Quiz,
+        "code_exercise" => StepKind::Code,
+        "mini_project" => StepKind::Project,
+        _ => StepKind::Explanation,
     }
 }
 
