@@ -281,3 +281,27 @@ impl Mutation {
             .map_err(gql)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_schema_has_seed_000s_operations_exactly() {
+        let sdl = Schema::build(Query, Mutation, EmptySubscription)
+            .finish()
+            .sdl();
+        for signature in [
+            "getDailyLesson(userId: ID!): LessonStep!",
+            "submitQuiz(stepId: ID!, answers: JSON!): QuizFeedback!",
+            "switchTone(lessonId: ID!, tone: Tone!): LessonStep!",
+            "submitProject(projectId: ID!, payload: JSON!): ProjectScore!",
+            "shareBadge(trackId: ID!): ShareLink!",
+        ] {
+            assert!(sdl.contains(signature), "missing `{signature}` in\n{sdl}");
+        }
+        for tone in ["FRIENDLY", "FORMAL", "SOCRATIC", "CONCISE", "PLAYFUL"] {
+            assert!(sdl.contains(tone), "tone {tone}");
+        }
+    }
+}
