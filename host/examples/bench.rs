@@ -1172,6 +1172,8 @@ fn learning(data: &Path) {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     let think_ms = std::env::var("TESSERA_BENCH_THINK_MS").unwrap_or_else(|_| "5000".into());
+    // The server's database pool (`--db-max-connections`).
+    let pool = std::env::var("TESSERA_BENCH_DB_POOL").unwrap_or_else(|_| "8".into());
     let pg_name = "tessera_bench_learning";
     let psql = |sql: &str| {
         Command::new("psql")
@@ -1239,7 +1241,7 @@ fn learning(data: &Path) {
                 "--content-dir",
                 &content,
                 "--db-max-connections",
-                "16",
+                &pool,
             ],
         );
         let started = Instant::now();

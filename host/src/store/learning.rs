@@ -215,24 +215,37 @@ const LEARNER_QUERY: &str = "SELECT u.id, u.full_name, u.tone, u.timezone, u.str
      u.last_active_date, u.last_freeze_date, p.total_xp, p.longest_streak \
      FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1";
 
-/// Everything keyed by the learner but the user row, tagged by kind: `c` completed lesson,
-/// `r` review item, `t` topic stats, `a` achievement, `d` step done. Every NULL is cast:
+/// Everything the lesson engine needs about a learner in one round trip, rows tagged by
+/// kind: `u` the user and profile, `c` completed lesson, `r` review item, `t` topic stats,
+/// `a` achievement, `d` step done. Every NULL is cast:
 /// Postgres reads a bare NULL as text.
 const LEARNER_ROWS: &str = "\
-    SELECT 'c' AS k, lesson_id AS s1, CAST(NULL AS TEXT) AS s2, CAST(NULL AS DOUBLE PRECISION) AS f1, CAST(NULL AS DOUBLE PRECISION) AS f2, \
-           CAST(NULL AS DOUBLE PRECISION) AS f3, CAST(NULL AS DOUBLE PRECISION) AS f4, CAST(NULL AS BIGINT) AS i1, CAST(NULL AS BIGINT) AS i2, \
-           CAST(NULL AS BIGINT) AS i3, CAST(NULL AS BIGINT) AS i4 \
-      FROM lesson_progress WHERE user_id = $1 AND status = 'completed' \
-    UNION ALL SELECT 'r', item_id, topic, stability, difficulty, CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), \
-           due_at, last_review, reps, lapses FROM review_schedule WHERE user_id = $1 \
-    UNION ALL SELECT 't', topic, CAST(NULL AS TEXT), quiz_score, exercise_score, code_quality, mastery, \
-           quiz_attempts, exercise_attempts, exercises_passed, code_quality_ratings \
-      FROM topic_stats WHERE user_id = $1 \
-    UNION ALL SELECT 'a', achievement_id, CAST(NULL AS TEXT), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), \
-           earned_at, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM achievements WHERE user_id = $1 \
-    UNION ALL SELECT DISTINCT 'd', step_id, lesson_id, CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), \
-           CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM attempts \
-      WHERE user_id = $1 AND (kind = 'quiz' OR kind = 'project' OR correct = 1)";
+    SELECT 'u' AS k, u.full_name AS s1, u.tone AS s2, u.timezone AS s3, u.last_active_date \
+    AS s4, u.last_freeze_date AS s5, CAST(NULL AS DOUBLE PRECISION) AS f1, CAST(NULL AS \
+    DOUBLE PRECISION) AS f2, CAST(NULL AS DOUBLE PRECISION) AS f3, CAST(NULL AS DOUBLE \
+    PRECISION) AS f4, u.streak AS i1, p.total_xp AS i2, p.longest_streak AS i3, CAST(NULL \
+    AS BIGINT) AS i4 FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1 \
+    UNION ALL SELECT 'c', lesson_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS \
+    TEXT), CAST(NULL AS TEXT), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE \
+    PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL \
+    AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM \
+    lesson_progress WHERE user_id = $1 AND status = 'completed' UNION ALL SELECT 'r', \
+    item_id, topic, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), stability, \
+    difficulty, CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), due_at, \
+    last_review, reps, lapses FROM review_schedule WHERE user_id = $1 UNION ALL SELECT \
+    't', topic, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS \
+    TEXT), quiz_score, exercise_score, code_quality, mastery, quiz_attempts, \
+    exercise_attempts, exercises_passed, code_quality_ratings FROM topic_stats WHERE \
+    user_id = $1 UNION ALL SELECT 'a', achievement_id, CAST(NULL AS TEXT), CAST(NULL AS \
+    TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS DOUBLE PRECISION), \
+    CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE \
+    PRECISION), earned_at, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS \
+    BIGINT) FROM achievements WHERE user_id = $1 UNION ALL SELECT DISTINCT 'd', step_id, \
+    lesson_id, CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS \
+    DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), \
+    CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL \
+    AS BIGINT), CAST(NULL AS BIGINT) FROM attempts WHERE user_id = $1 AND (kind = 'quiz' \
+    OR kind = 'project' OR correct = 1)";
 
 const ATTEMPT_COLUMNS: &str = "id, step_id, lesson_id, kind, attempt, answer_hash, answer, score, \
      correct, review, duration_ms, feedback, created_at";
@@ -250,23 +263,12 @@ impl Db {
     /// Everything the lesson engine needs about the learner; `None` for an unknown user.
     /// Read on one connection (every daily lesson needs it, so pool hand-offs count).
     pub async fn learner_data(&self, user_id: &str) -> Result<Option<LearnerData>, StoreError> {
-        let mut conn = self.pool().acquire().await?;
-        let Some(learner) = sqlx::query(LEARNER_QUERY)
-            .bind(user_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .as_ref()
-            .map(learner_row)
-            .transpose()?
-        else {
-            return Ok(None);
-        };
-        // One round trip for the rest: rows tagged by kind in one column layout (a
-        // daily lesson is read far more often than anything is written).
+        // One round trip: a daily lesson is read far more often than anything is written.
         let rows = sqlx::query(LEARNER_ROWS)
             .bind(user_id)
-            .fetch_all(&mut *conn)
+            .fetch_all(self.pool())
             .await?;
+        let mut learner = None;
         let (mut completed, mut reviews, mut topics, mut achievements, mut done) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for r in &rows {
@@ -278,7 +280,21 @@ impl Db {
             let i = |name: &str| -> Result<i64, sqlx::Error> {
                 Ok(r.try_get::<Option<i64>, _>(name)?.unwrap_or(0))
             };
+            let text = |name: &str| -> Result<Option<String>, sqlx::Error> { r.try_get(name) };
             match kind.as_str() {
+                "u" => {
+                    learner = Some(LearnerRow {
+                        user_id: user_id.to_owned(),
+                        full_name: s1,
+                        tone: text("s2")?.unwrap_or_default(),
+                        timezone: text("s3")?.unwrap_or_default(),
+                        last_active_date: text("s4")?,
+                        last_freeze_date: text("s5")?,
+                        streak: i("i1")?,
+                        total_xp: i("i2")?,
+                        longest_streak: i("i3")?,
+                    })
+                }
                 "c" => completed.push(s1),
                 "r" => reviews.push(ReviewRow {
                     item_id: s1,
@@ -313,6 +329,9 @@ impl Db {
         reviews.sort_by(|a, b| a.item_id.cmp(&b.item_id));
         topics.sort_by(|a, b| a.topic.cmp(&b.topic));
         achievements.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        let Some(learner) = learner else {
+            return Ok(None);
+        };
         Ok(Some(LearnerData {
             learner,
             completed,
