@@ -116,6 +116,17 @@ pub(crate) fn rewrite(text: &str, tone: Tone, seed: u64) -> String {
     if source.is_empty() {
         return String::new();
     }
+    // A Markdown heading stays a heading (lesson texts start with one): the opener and the
+    // rewrite go into the prose under it.
+    if source.starts_with('#') {
+        let (heading, body) = source.split_once('\n').unwrap_or((source.as_str(), ""));
+        let body = rewrite(body, tone, seed);
+        return if body.is_empty() {
+            heading.to_owned()
+        } else {
+            format!("{heading}\n\n{body}")
+        };
+    }
     match tone {
         Tone::Formal => formal(&source),
         Tone::Concise => concise(&source),
@@ -682,6 +693,20 @@ mod tests {
         flexible! A list can't be used as a dictionary key. It's basically an ordered \
         collection, and you can change it whenever you want. Lists are very common in \
         real code.";
+
+    #[test]
+    fn a_leading_markdown_heading_stays_a_heading() {
+        let text = "# Lists\nLists are very common in real code. You can change them.";
+        for tone in Tone::ALL {
+            let out = rewrite(text, tone, 7);
+            assert!(out.starts_with("# Lists\n\n"), "{tone:?}: {out}");
+            assert!(out.len() > "# Lists\n\n".len(), "{tone:?}: {out}");
+        }
+        assert_eq!(
+            rewrite("# Only a heading", Tone::Playful, 1),
+            "# Only a heading"
+        );
+    }
 
     fn contractions_in(s: &str) -> Vec<String> {
         text::words(s)
