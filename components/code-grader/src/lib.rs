@@ -9,13 +9,14 @@
 
 pub mod answer;
 pub mod compare;
-pub mod fields;
 pub mod judge;
 pub mod key;
-pub mod outcome;
 pub mod program;
 pub mod report;
 pub mod runner;
+
+// The field reader and outcome types every grader shares (components/grader-kit).
+pub use grader_kit::{fields, outcome};
 
 use judge::{Status, TestOutcome};
 use outcome::{GradeError, Outcome};

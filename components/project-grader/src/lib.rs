@@ -8,15 +8,16 @@
 //! `report` turns the assessments into the grade. [`grade`] ties them together; the
 //! `component` module only adapts it to `tessera:platform/grader` and the real import.
 
-pub mod fields;
 pub mod heuristic;
 pub mod llm;
-pub mod outcome;
 pub mod payload;
 pub mod prompt;
 pub mod reply;
 pub mod report;
 pub mod rubric;
+
+// The field reader and outcome types every grader shares (components/grader-kit).
+pub use grader_kit::{fields, outcome};
 
 use llm::{Llm, LlmError, OFFLINE_MODEL};
 use outcome::{GradeError, Outcome, invalid};

@@ -1,7 +1,6 @@
 //! Reads a JSON object field by field, so every refusal names the exact field
 //! (`question.answer_key.rubric[1].points`): a missing field, a wrong type, an unknown field.
-//! `null` counts as absent. (The same reader as code-grader's, plus objects and required
-//! numbers: components share no crate, so each carries its own copy.)
+//! `null` counts as absent.
 
 use serde_json::{Map, Value};
 

@@ -6,24 +6,24 @@ use serde_json::Value;
 /// A grade.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    /// 0.0 to 1.0: points earned / points available.
+    /// 0.0 to 1.0 (how each grader computes it: its README).
     pub score: f64,
-    /// Whether the score reaches the key's `pass_ratio`.
+    /// Whether the answer counts as correct (passed).
     pub correct: bool,
-    /// Feedback for the whole submission.
+    /// Feedback for the whole answer.
     pub feedback: String,
-    /// One entry per rubric criterion, in the key's order.
+    /// One entry per part (test, criterion), in the answer key's order.
     pub parts: Vec<Part>,
-    /// The per-criterion results as a JSON object (`grade-outcome.details`).
+    /// Kind-specific results as a JSON object (`grade-outcome.details`).
     pub details: Value,
 }
 
-/// Feedback on one rubric criterion.
+/// Feedback on one part of an answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Part {
-    /// The criterion's id.
+    /// The part's name (a test's name, a criterion's id).
     pub part: String,
-    /// Whether it earned at least half its points.
+    /// Whether it was right (passed, earned enough points).
     pub correct: bool,
     /// Text shown next to it.
     pub feedback: String,
@@ -32,7 +32,7 @@ pub struct Part {
 /// A field of the input is wrong.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invalid {
-    /// Dotted path of the field, e.g. `question.answer_key.rubric[1].points`.
+    /// Dotted path of the field, e.g. `question.answer_key.tests[2].stdin`.
     pub field: String,
     /// Why, for the person who sent it.
     pub message: String,
@@ -50,14 +50,13 @@ pub fn invalid(field: &str, message: impl Into<String>) -> Invalid {
 /// which only the glue decides).
 #[derive(Debug, Clone, PartialEq)]
 pub enum GradeError {
-    /// The answer key or the answer is malformed, or the gateway refused the request as
-    /// malformed (`invalid-input`, HTTP 422).
+    /// The answer key or the answer is malformed (`invalid-input`, HTTP 422).
     Invalid(Invalid),
-    /// No model can grade now: none reachable, rate-limited, out of budget, or it answered
-    /// garbage (`unavailable`, HTTP 503).
+    /// A service the grader needs (the sandbox, a model) cannot serve now (`unavailable`,
+    /// HTTP 503).
     Unavailable(String),
-    /// The model's reply breaks the contract the gateway validated: a bug somewhere
-    /// (`internal`, HTTP 500).
+    /// A service refused what the grader asked, or answered against its contract: a bug
+    /// somewhere (`internal`, HTTP 500).
     Internal(String),
 }
 
