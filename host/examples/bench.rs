@@ -670,30 +670,39 @@ fn wrk_get(url: &str, token: &str, data: &Path, args: &[&str]) -> String {
     wrk(url, None, token, data, args)
 }
 
+/// Runs `sql` with psql on the test server's database `db`; whether it succeeded.
+fn psql(db: &str, sql: &str) -> bool {
+    Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            db,
+            "-q",
+            "-c",
+            sql,
+        ])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+/// Drops and creates the Postgres database `name`; false when Postgres is not reachable.
+fn fresh_postgres(name: &str) -> bool {
+    psql(
+        "postgres",
+        &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+    ) && psql("postgres", &format!("CREATE DATABASE {name}"))
+}
+
 /// Identity figures: GET /me at 1000 connections on SQLite and Postgres, argon2id cost and
 /// logins/s, and the rate limiter's cost per request in-process vs Redis.
 fn identity(data: &Path) {
     let plugins = repo().join("plugins").display().to_string();
     let pg_name = "tessera_bench";
-    let psql = |sql: &str| {
-        Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-q",
-                "-c",
-                sql,
-            ])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    };
-    let pg_ok = psql(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
-        && psql(&format!("CREATE DATABASE {pg_name}"));
+    let pg_ok = fresh_postgres(pg_name);
     let mut targets = vec![("SQLite", data.join("identity-sqlite"), None)];
     if pg_ok {
         targets.push((
@@ -1175,23 +1184,6 @@ fn learning(data: &Path) {
     // The server's database pool (`--db-max-connections`).
     let pool = std::env::var("TESSERA_BENCH_DB_POOL").unwrap_or_else(|_| "8".into());
     let pg_name = "tessera_bench_learning";
-    let psql = |sql: &str| {
-        Command::new("psql")
-            .args([
-                "-h",
-                "127.0.0.1",
-                "-U",
-                "postgres",
-                "-d",
-                "postgres",
-                "-q",
-                "-c",
-                sql,
-            ])
-            .output()
-            .map(|o| o.status.success())
-            .unwrap_or(false)
-    };
     let dir = data.join("learning");
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -1199,9 +1191,7 @@ fn learning(data: &Path) {
         "SQLite",
         format!("sqlite://{}", dir.join("learning.db").display()),
     )];
-    if psql(&format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
-        && psql(&format!("CREATE DATABASE {pg_name}"))
-    {
+    if fresh_postgres(pg_name) {
         targets.push((
             "Postgres",
             format!("postgres://postgres@127.0.0.1:5432/{pg_name}"),
@@ -1248,19 +1238,7 @@ fn learning(data: &Path) {
         let tokens = runtime.block_on(seed_learners(&url, learners));
         if label == "Postgres" {
             // After a bulk load, as an operator would: fresh planner statistics.
-            let _ = Command::new("psql")
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-d",
-                    pg_name,
-                    "-q",
-                    "-c",
-                    "VACUUM ANALYZE",
-                ])
-                .output();
+            psql(pg_name, "VACUUM ANALYZE");
         }
         let tokens_file = dir.join(format!("tokens-{label}.txt"));
         std::fs::write(&tokens_file, tokens.join("\n")).unwrap();
