@@ -91,6 +91,20 @@ pub fn write_pack(dir: &Path) {
     .unwrap();
 }
 
+/// The shipped plugins' folders by name.
+fn plugin_dirs(names: &[&str]) -> Vec<std::path::PathBuf> {
+    names.iter().map(|p| plugins_dir().join(p)).collect()
+}
+
+/// A session of the learner holding `token` on day `n`.
+fn session<'a>(server: &'a Server, token: &str, n: i64) -> Session<'a> {
+    Session {
+        server,
+        client: client_with_token(token),
+        now: day(n),
+    }
+}
+
 /// Day `n` of the simulated calendar, 09:00 UTC.
 fn day(n: i64) -> String {
     let start = chrono::DateTime::parse_from_rfc3339("2030-03-01T09:00:00Z").unwrap();
@@ -178,7 +192,7 @@ async fn a_new_learner_goes_through_the_whole_daily_loop() {
     );
     let pack = tempfile::tempdir().unwrap();
     write_pack(pack.path());
-    let mut dirs: Vec<_> = [
+    let mut dirs: Vec<_> = plugin_dirs(&[
         "quiz-grader",
         "ordering-grader",
         "code-grader",
@@ -186,10 +200,7 @@ async fn a_new_learner_goes_through_the_whole_daily_loop() {
         "lesson-engine",
         "project-grader",
         "safety-filter",
-    ]
-    .iter()
-    .map(|p| plugins_dir().join(p))
-    .collect();
+    ]);
     dirs.push(gateway.path().to_owned());
     for backend in backends() {
         let server = Server::start_on(
@@ -535,12 +546,7 @@ async fn run_loop(server: &Server, model: &Upstream) {
 
     // Others: a student may not see this learner; their teacher may.
     let other = server.register("student").await;
-    let other = client_with_token(other["access_token"].as_str().unwrap());
-    let peek = Session {
-        server,
-        client: other,
-        now: day(4),
-    };
+    let peek = session(server, other["access_token"].as_str().unwrap(), 4);
     let (status, e) = peek.get(&format!("/api/v1/progress/user/{user_id}")).await;
     assert_eq!(status, 403, "{e}");
     let (status, _) = peek
@@ -548,11 +554,7 @@ async fn run_loop(server: &Server, model: &Upstream) {
         .await;
     assert_eq!(status, 403);
     let teacher = server.register("teacher").await;
-    let teacher = Session {
-        server,
-        client: client_with_token(teacher["access_token"].as_str().unwrap()),
-        now: day(4),
-    };
+    let teacher = session(server, teacher["access_token"].as_str().unwrap(), 4);
     let (status, class) = teacher
         .post("/api/v1/teacher/classes", json!({ "name": "Tuesday" }))
         .await;
@@ -712,10 +714,7 @@ async fn poll_project(session: &Session<'_>, id: &str) -> Value {
 
 #[tokio::test]
 async fn the_starter_pack_teaches_out_of_the_box() {
-    let dirs: Vec<_> = ["quiz-grader", "lesson-engine"]
-        .iter()
-        .map(|p| plugins_dir().join(p))
-        .collect();
+    let dirs: Vec<_> = plugin_dirs(&["quiz-grader", "lesson-engine"]);
     let content = crate::support::repo().join("content");
     let server = Server::start_with(&dirs, &["--content-dir", content.to_str().unwrap()]).await;
     let reg = server.register("student").await;
@@ -738,10 +737,7 @@ async fn the_starter_pack_teaches_out_of_the_box() {
 async fn concurrent_copies_of_an_answer_are_recorded_once() {
     let pack = tempfile::tempdir().unwrap();
     write_pack(pack.path());
-    let dirs: Vec<_> = ["quiz-grader", "lesson-engine"]
-        .iter()
-        .map(|p| plugins_dir().join(p))
-        .collect();
+    let dirs: Vec<_> = plugin_dirs(&["quiz-grader", "lesson-engine"]);
     for backend in backends() {
         let server = Server::start_on(
             backend,
@@ -750,11 +746,7 @@ async fn concurrent_copies_of_an_answer_are_recorded_once() {
         )
         .await;
         let reg = server.register("student").await;
-        let session = Session {
-            server: &server,
-            client: client_with_token(reg["access_token"].as_str().unwrap()),
-            now: day(1),
-        };
+        let session = session(&server, reg["access_token"].as_str().unwrap(), 1);
         let answers = futures::future::join_all(
             (0..8).map(|_| session.quiz("a.q2", json!({ "value": true }))),
         )
@@ -797,23 +789,16 @@ async fn a_project_the_grader_cannot_grade_fails_with_the_reason() {
     );
     let pack = tempfile::tempdir().unwrap();
     write_pack(pack.path());
-    let mut dirs: Vec<_> = [
+    let mut dirs: Vec<_> = plugin_dirs(&[
         "quiz-grader",
         "lesson-engine",
         "project-grader",
         "safety-filter",
-    ]
-    .iter()
-    .map(|p| plugins_dir().join(p))
-    .collect();
+    ]);
     dirs.push(gateway.path().to_owned());
     let server = Server::start_with(&dirs, &["--content-dir", pack.path().to_str().unwrap()]).await;
     let reg = server.register("student").await;
-    let session = Session {
-        server: &server,
-        client: client_with_token(reg["access_token"].as_str().unwrap()),
-        now: day(1),
-    };
+    let session = session(&server, reg["access_token"].as_str().unwrap(), 1);
     let (status, queued) = session
         .post(
             "/api/v1/projects/b.project/submissions",

@@ -80,7 +80,7 @@ impl Learning {
             {
                 true
             }
-            Some(last) => return replay(last, |f: &mut QuizFeedback| f.replayed = true),
+            Some(last) => return replay(last),
         };
         let q = &step.row.spec["question"];
         let request = GradeRequest {
@@ -138,7 +138,7 @@ impl Learning {
         let data = self.learner_data(user_id).await?;
         let attempts = self.db.step_attempts(user_id, step_id).await?;
         if let Some(last) = attempts.last() {
-            return replay(last, |c: &mut StepCompletion| c.replayed = true);
+            return replay(last);
         }
         let answer = Answer {
             user_id,
@@ -197,7 +197,7 @@ impl Learning {
             .rev()
             .find(|a| a.answer_hash == hash && due.is_none_or(|d| a.created_at >= d))
         {
-            return replay(same, |r: &mut ExerciseResult| r.replayed = true);
+            return replay(same);
         }
         let passed_before = attempts.iter().any(|a| a.correct);
         let review = passed_before && due.is_some();
@@ -269,7 +269,7 @@ impl Learning {
                 "an attempt clashed but none is stored".into(),
             ))
         })?;
-        replay(last, T::mark_replayed)
+        replay(last)
     }
 
     /// Records a graded answer: the engine's decisions, the lesson's progress, a
@@ -452,17 +452,14 @@ fn apply(state: &mut LearnerState, update: &ProgressUpdate, completed: Option<&S
 }
 
 /// A stored feedback document, marked as a replay.
-fn replay<T: DeserializeOwned>(
-    attempt: &AttemptRow,
-    mark: impl FnOnce(&mut T),
-) -> Result<T, LearningError> {
+fn replay<T: DeserializeOwned + Replayable>(attempt: &AttemptRow) -> Result<T, LearningError> {
     let mut value: T = serde_json::from_str(&attempt.feedback).map_err(|e| {
         LearningError::Store(StoreError::Corrupt(format!(
             "stored feedback of attempt {}: {e}",
             attempt.id
         )))
     })?;
-    mark(&mut value);
+    value.mark_replayed();
     Ok(value)
 }
 
@@ -542,7 +539,7 @@ fn question_input(q: &Value) -> Result<QuestionInput, LearningError> {
     })
 }
 
-fn raw(v: &Value) -> Result<Box<serde_json::value::RawValue>, LearningError> {
+pub(super) fn raw(v: &Value) -> Result<Box<serde_json::value::RawValue>, LearningError> {
     serde_json::value::to_raw_value(v)
         .map_err(|e| LearningError::Store(StoreError::Corrupt(e.to_string())))
 }

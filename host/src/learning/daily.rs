@@ -86,20 +86,6 @@ impl Learning {
         })
     }
 
-    /// The steps of `lesson_id` the learner has done.
-    pub(super) async fn done_set(
-        &self,
-        user_id: &str,
-        lesson_id: &str,
-    ) -> Result<HashSet<String>, LearningError> {
-        Ok(self
-            .db
-            .done_steps(user_id, lesson_id)
-            .await?
-            .into_iter()
-            .collect())
-    }
-
     /// A step as the learner sees it, in `tone` when a rewrite is stored.
     pub(super) async fn step_view(
         &self,

@@ -89,16 +89,6 @@ impl Learning {
     pub async fn catalog(&self) -> Result<Arc<catalog::Catalog>, LearningError> {
         Ok(self.catalog.get().await?)
     }
-
-    /// Reloads the catalog now (after an import in this process).
-    pub async fn refresh_catalog(&self) -> Result<(), LearningError> {
-        Ok(self.catalog.refresh().await?)
-    }
-
-    /// The database.
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
 }
 
 /// SHA-256 of `bytes`, hex.

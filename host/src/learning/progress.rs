@@ -11,10 +11,10 @@ use std::collections::{BTreeMap, HashSet};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::catalog::Catalog;
 use super::engine::learner_state;
 use super::views::{AchievementView, MasteryReport, TopicMasteryView};
 use super::{Learning, LearningError, Now};
+use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::LearnerState;
 use crate::store::classes::ClassRow;
 use crate::store::learning::{AttemptRow, LearnerData, LessonProgressRow};
 use crate::store::rfc3339;
@@ -189,18 +189,18 @@ impl Learning {
     pub async fn mastery(&self, user_id: &str, now: Now) -> Result<MasteryReport, LearningError> {
         let catalog = self.catalog().await?;
         let data = self.learner_data(user_id).await?;
-        self.mastery_of(&catalog, &data, now).await
+        self.mastery_of(&data, &learner_state(&data, &catalog, now))
+            .await
     }
 
+    /// The engine's mastery for `state` (built from `data`).
     async fn mastery_of(
         &self,
-        catalog: &Catalog,
         data: &LearnerData,
-        now: Now,
+        state: &LearnerState,
     ) -> Result<MasteryReport, LearningError> {
-        let state = learner_state(data, catalog, now);
         let topics: Vec<TopicMasteryView> = self
-            .engine_mastery(&state)
+            .engine_mastery(state)
             .await?
             .into_iter()
             .map(|t| TopicMasteryView {
@@ -246,7 +246,8 @@ impl Learning {
         let data = self.learner_data(user_id).await?;
         let rows = self.db.lesson_progress(user_id).await?;
         let attempts = self.db.recent_attempts(user_id, 100_000).await?;
-        let mastery = self.mastery_of(&catalog, &data, now).await?;
+        let state = learner_state(&data, &catalog, now);
+        let mastery = self.mastery_of(&data, &state).await?;
         let completed: HashSet<&str> = data.completed.iter().map(String::as_str).collect();
         let mut current_courses = Vec::new();
         let (mut enrolled, mut finished) = (0, 0);
@@ -294,12 +295,7 @@ impl Learning {
                 next_milestone: milestone,
             });
         }
-        let quiz: Vec<&AttemptRow> = attempts.iter().filter(|a| a.kind == "quiz").collect();
-        let average_quiz_score = if quiz.is_empty() {
-            0.0
-        } else {
-            round1(100.0 * quiz.iter().map(|a| a.score).sum::<f64>() / quiz.len() as f64)
-        };
+        let average_quiz_score = average_quiz_percent(&attempts);
         let reviews: Vec<&AttemptRow> = attempts.iter().filter(|a| a.review).collect();
         let retention_rate = (!reviews.is_empty()).then(|| {
             round2(reviews.iter().filter(|a| a.correct).count() as f64 / reviews.len() as f64)
@@ -324,7 +320,6 @@ impl Learning {
             .take(3)
             .map(|t| t.topic.clone())
             .collect();
-        let state = learner_state(&data, &catalog, now);
         let plan = self.plan_day(&state).await?;
         let mut recommendations = Vec::new();
         if let Some(lesson) = plan.lesson_id.as_deref().and_then(|id| catalog.lesson(id)) {
@@ -463,9 +458,10 @@ impl Learning {
             let Some(data) = self.db.learner_data(&m.user_id).await? else {
                 continue;
             };
-            let mastery = self.mastery_of(&catalog, &data, now).await?;
+            let mastery = self
+                .mastery_of(&data, &learner_state(&data, &catalog, now))
+                .await?;
             let attempts = self.db.recent_attempts(&m.user_id, 100_000).await?;
-            let quiz: Vec<&AttemptRow> = attempts.iter().filter(|a| a.kind == "quiz").collect();
             let with_evidence: HashSet<&str> = data
                 .topics
                 .iter()
@@ -487,11 +483,7 @@ impl Learning {
                 total_xp: data.learner.total_xp,
                 streak_days: data.learner.streak,
                 last_active_date: data.learner.last_active_date.clone(),
-                average_quiz_score: if quiz.is_empty() {
-                    0.0
-                } else {
-                    round1(100.0 * quiz.iter().map(|a| a.score).sum::<f64>() / quiz.len() as f64)
-                },
+                average_quiz_score: average_quiz_percent(&attempts),
                 struggling_topics: mastery
                     .topics
                     .iter()
@@ -510,6 +502,20 @@ impl Learning {
                 .map(|(topic, (sum, n))| (topic, round2(sum / f64::from(n))))
                 .collect(),
         })
+    }
+}
+
+/// Mean score of the quiz answers among `attempts`, in percent (0 without any).
+fn average_quiz_percent(attempts: &[AttemptRow]) -> f64 {
+    let scores: Vec<f64> = attempts
+        .iter()
+        .filter(|a| a.kind == "quiz")
+        .map(|a| a.score)
+        .collect();
+    if scores.is_empty() {
+        0.0
+    } else {
+        round1(100.0 * scores.iter().sum::<f64>() / scores.len() as f64)
     }
 }
 

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::answers::{Answer, find_step};
+use super::answers::{Answer, find_step, raw};
 use super::views::{CriterionScore, ProjectScore};
 use super::{Learning, LearningError, MAX_PROJECT_BYTES, Now};
 use crate::grading::{GradeError, GradeRequest, QuestionInput};
@@ -163,10 +163,6 @@ impl Learning {
         let (lesson, step) = find_step(&catalog, &job.project_id, "mini_project")?;
         let payload: Value = serde_json::from_str(&job.payload)
             .map_err(|e| LearningError::invalid("payload", e.to_string()))?;
-        let raw = |v: &Value| {
-            serde_json::value::to_raw_value(v)
-                .map_err(|e| LearningError::invalid("payload", e.to_string()))
-        };
         let request = GradeRequest {
             question: QuestionInput {
                 kind: "mini_project".into(),

@@ -12,7 +12,7 @@
 use std::sync::Arc;
 
 use super::catalog::Step;
-use super::daily::{current_step, find_lesson, lesson_info};
+use super::daily::{current_step, done_in, find_lesson, lesson_info};
 use super::views::LessonStep;
 use super::{AUTHORED_TONE, Learning, LearningError, TONES};
 use crate::ai::{AiError, Origin};
@@ -42,7 +42,7 @@ impl Learning {
         let lesson = find_lesson(&catalog, lesson_id)?;
         let data = self.learner_data(user_id).await?;
         self.db.set_tone(user_id, &tone).await?;
-        let done = self.done_set(user_id, lesson_id).await?;
+        let done = done_in(&data, lesson_id);
         let step = current_step(&lesson, &done).cloned();
         if let Some(step) = &step {
             self.rewrite(step, &tone, user_id).await?;

@@ -89,7 +89,7 @@ pub struct LearnerData {
     /// Earned achievements with the time earned (ms), oldest first.
     pub achievements: Vec<(String, i64)>,
     /// Steps done as (lesson id, step id): explanations read, quizzes answered, code
-    /// passed, projects graded (see [`Db::done_steps`]).
+    /// passed, projects graded.
     pub done_steps: Vec<(String, String)>,
 }
 
@@ -359,26 +359,6 @@ impl Db {
         .collect::<Result<_, _>>()?)
     }
 
-    /// Steps of `lesson_id` the learner has done: explanations read, quizzes answered,
-    /// code passed, projects graded.
-    pub async fn done_steps(
-        &self,
-        user_id: &str,
-        lesson_id: &str,
-    ) -> Result<Vec<String>, StoreError> {
-        Ok(sqlx::query(
-            "SELECT DISTINCT step_id FROM attempts WHERE user_id = $1 AND lesson_id = $2 \
-             AND (kind = 'quiz' OR kind = 'project' OR correct = 1)",
-        )
-        .bind(user_id)
-        .bind(lesson_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| r.try_get("step_id"))
-        .collect::<Result<_, _>>()?)
-    }
-
     /// The learner's attempts at one step, oldest first.
     pub async fn step_attempts(
         &self,
@@ -548,30 +528,6 @@ impl Db {
         }
         tx.commit().await?;
         Ok(())
-    }
-
-    /// Issues the learner's certificate for `track_id` unless one exists; returns the
-    /// certificate (new or existing).
-    pub async fn issue_certificate(
-        &self,
-        user_id: &str,
-        track_id: &str,
-        at: i64,
-    ) -> Result<CertificateRow, StoreError> {
-        let id = uuid::Uuid::new_v4().to_string();
-        sqlx::query(
-            "INSERT INTO certificates (id, user_id, track_id, issued_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT (user_id, track_id) DO NOTHING",
-        )
-        .bind(&id)
-        .bind(user_id)
-        .bind(track_id)
-        .bind(at)
-        .execute(self.pool())
-        .await?;
-        self.certificate(user_id, track_id)
-            .await?
-            .ok_or_else(|| StoreError::Corrupt("certificate vanished after insert".into()))
     }
 
     /// The learner's certificate for `track_id`.
