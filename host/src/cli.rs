@@ -263,6 +263,45 @@ pub struct ServeArgs {
     pub content_dir: PathBuf,
     #[command(flatten)]
     pub learning: LearningArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// Connection and request limits of the HTTP server (docs/configuration.md, "HTTP limits").
+#[derive(Debug, Clone, clap::Args)]
+pub struct HttpArgs {
+    /// Longest wait for a request's head (request line and headers), in ms; also how long
+    /// an idle kept-alive connection stays open. A client slower than that is disconnected.
+    #[arg(long, env = "TESSERA_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
+    /// Longest wait for a request's whole body, in ms; slower bodies get 408.
+    #[arg(long, env = "TESSERA_BODY_READ_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_ms: u64,
+    /// Longest time from a request's head to its answer's head, in ms; past it the answer
+    /// is 503. Above the longest legitimate work (a model call through the gateway, 30 s; a
+    /// sandbox run, 5 s, after its queue); a streamed answer's body is not cut.
+    #[arg(long, env = "TESSERA_REQUEST_TIMEOUT_MS", default_value_t = 120_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: u64,
+    /// Most client connections open at once; further clients wait in the listen backlog
+    /// until one closes.
+    #[arg(long, env = "TESSERA_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Proxies (CIDR blocks or addresses, comma-separated, e.g. `10.0.0.0/8,fd00::/8`)
+    /// whose `X-Forwarded-For` names the client; from any other peer the header is ignored.
+    #[arg(long, env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// A CIDR block, or one address as its own block.
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is not a CIDR block (10.0.0.0/8) or an address"))
 }
 
 /// The learning core (docs/learning.md).

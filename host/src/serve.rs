@@ -4,14 +4,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 
 use std::path::Path;
 
 use crate::api::limits::RateLimits;
 use crate::api::{self, AppState, Services};
 use crate::auth::TokenKeys;
-use crate::cli::{DbArgs, JwtArgs, RuntimeArgs, ServeArgs};
+use crate::cli::{DbArgs, HttpArgs, JwtArgs, RuntimeArgs, ServeArgs};
 use crate::kv;
 use crate::metrics::Metrics;
 use crate::plugins::Registry;
@@ -167,6 +166,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             badge_key: Vec::new(),
             public_url: args.learning.public_url.clone(),
         },
+        http: api::guard::HttpLimits {
+            body_timeout: std::time::Duration::from_millis(args.http.body_read_timeout_ms),
+            request_timeout: std::time::Duration::from_millis(args.http.request_timeout_ms),
+            trusted_proxies: args.http.trusted_proxies.clone().into(),
+        },
     };
     let state = AppState::new(registry.clone(), services);
     if args.learning.learning_test_clock {
@@ -210,16 +214,88 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
 
     tokio::spawn(reload_on_sighup(registry.clone()));
-    // Answers are small and written at once: send them without waiting on Nagle's algorithm.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let app = api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    accept_loop(listener, api::router(state), &args.http, shutdown_signal()).await;
     tracing::info!("tessera stopped");
     Ok(())
+}
+
+/// Serves connections until `shutdown`, then lets the open ones finish their requests.
+/// HTTP/1.1 only: hyper's HTTP/1 server is the one with a deadline on a request's head
+/// (axum::serve sets none, so a client that never finishes its headers holds a connection
+/// forever); HTTP/2 is a load balancer's business. At most `max_connections` are open at
+/// once; the next client waits in the listen backlog until one closes, so a flood of idle
+/// connections cannot exhaust file descriptors and memory.
+async fn accept_loop(
+    listener: tokio::net::TcpListener,
+    app: axum::Router,
+    http: &HttpArgs,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use tower::ServiceExt;
+
+    let slots = Arc::new(tokio::sync::Semaphore::new(http.max_connections as usize));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(std::time::Duration::from_millis(
+            http.header_read_timeout_ms,
+        ));
+    tokio::pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    accept_failed(e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        // Answers are small and written at once: send them without waiting on Nagle.
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let service = hyper::service::service_fn(move |request: hyper::Request<_>| {
+            let mut request = request.map(axum::body::Body::new);
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(peer));
+            app.clone().oneshot(request)
+        });
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(%peer, error = %e, "connection ended with an error");
+            }
+            drop(slot);
+        });
+    }
+    drop(listener);
+    tracing::info!("shutting down: draining in-flight requests");
+    graceful.shutdown().await;
+}
+
+/// After a failed `accept`: a client that gave up is nothing; anything else (out of file
+/// descriptors) is logged and waited out, as axum::serve does.
+async fn accept_failed(e: std::io::Error) {
+    use std::io::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!(error = %e, "accept failed");
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
 }
 
 async fn reload_on_sighup(registry: Arc<Registry>) {
@@ -253,5 +329,4 @@ async fn shutdown_signal() {
             let _ = ctrl_c.await;
         }
     }
-    tracing::info!("shutting down: draining in-flight requests");
 }

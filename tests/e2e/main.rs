@@ -9,6 +9,7 @@ mod code_grader;
 mod content;
 mod gateway;
 mod grants;
+mod http_limits;
 mod identity;
 mod learning;
 mod lifecycle;

@@ -13,21 +13,41 @@
 //! (`crate::learning`), and errors carry the REST error's `code`, `status` and `field` in
 //! their extensions. `GET /graphql` in a browser is GraphiQL. Authentication is the same
 //! bearer token as REST.
+//!
+//! Work per request is bounded: depth and complexity limits, at most
+//! [`MAX_ROOT_MUTATIONS`] root mutation fields per operation (aliases would otherwise
+//! repeat a sandbox run or a model call at will), and each root field counts against the
+//! caller's rate limit of its class, as the REST route would.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, ResolveInfo,
+};
 use async_graphql::http::GraphiQLSource;
-use async_graphql::{Context, EmptySubscription, Enum, ErrorExtensions, ID, Json, Object, Schema};
+use async_graphql::parser::types::{
+    ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet,
+};
+use async_graphql::{
+    Context, EmptySubscription, Enum, ErrorExtensions, ID, Json, Name, Object, Positioned, Schema,
+    ServerError, ServerResult, Variables,
+};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
+use axum::{Extension as AxumExtension, Router};
 use serde_json::Value;
 
 use super::AppState;
 use super::caller::{self, Caller};
 use super::error::ApiError;
+use super::guard::ClientIp;
+use super::limits::{self, RateClass};
 use crate::auth::Permission;
+use crate::kv::RateDecision;
 use crate::learning::views::{
     ExerciseResult, LessonStep, MasteryReport, ProjectScore, QuizFeedback, ShareLink,
     StepCompletion,
@@ -44,7 +64,149 @@ pub fn schema(learning: std::sync::Arc<Learning>) -> TesseraSchema {
         // Bounded work per request: the schema is shallow, so deeper queries are abuse.
         .limit_depth(10)
         .limit_complexity(500)
+        .extension(Bounds)
         .finish()
+}
+
+/// Most root fields in one mutation operation.
+pub const MAX_ROOT_MUTATIONS: usize = 5;
+
+/// The rate class a root field counts against: the class of its REST route.
+fn rate_class(_field: &str) -> RateClass {
+    // Every operation today has a REST twin under the general limit.
+    RateClass::General
+}
+
+/// Per request: who to charge, and what was charged.
+struct Charges {
+    state: AppState,
+    caller: Option<Caller>,
+    ip: String,
+    /// Root fields charged so far, and the last decision (for the X-RateLimit headers).
+    last: Mutex<(usize, Option<RateDecision>)>,
+}
+
+impl Charges {
+    /// Counts one request of `class`; the refusal when its window is full.
+    async fn charge(&self, class: RateClass) -> Result<(), ApiError> {
+        let (key, limit) =
+            limits::key_for(&self.state.limits, class, self.caller.as_ref(), &self.ip);
+        let decision = limits::charge(&self.state, &key, limit, false).await?;
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last.0 += 1;
+        let Some(decision) = decision else {
+            return Ok(());
+        };
+        last.1 = Some(decision);
+        if decision.allowed {
+            Ok(())
+        } else {
+            Err(limits::refusal(&decision))
+        }
+    }
+}
+
+/// The schema extension enforcing [`MAX_ROOT_MUTATIONS`] and charging root fields.
+struct Bounds;
+
+impl ExtensionFactory for Bounds {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(Bounds)
+    }
+}
+
+#[async_trait::async_trait]
+impl Extension for Bounds {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        // Every mutation in the document counts, not only the one the request names: the
+        // bound must hold whichever runs.
+        let most = document
+            .operations
+            .iter()
+            .filter(|(_, op)| op.node.ty == OperationType::Mutation)
+            .map(|(_, op)| root_fields(&op.node.selection_set.node, &document.fragments))
+            .max()
+            .unwrap_or(0);
+        if most > MAX_ROOT_MUTATIONS {
+            return Err(server_error(ApiError::Refused {
+                status: axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                code: "TOO_MANY_MUTATIONS",
+                message: format!(
+                    "an operation may hold at most {MAX_ROOT_MUTATIONS} root mutation fields \
+                     (aliases included); this one holds {most}"
+                ),
+                field: Some("query"),
+            }));
+        }
+        Ok(document)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<async_graphql::Value>> {
+        if info.path_node.parent.is_none()
+            && let Some(charges) = ctx.data_opt::<Arc<Charges>>()
+        {
+            charges
+                .charge(rate_class(info.name))
+                .await
+                .map_err(server_error)?;
+        }
+        next.run(ctx, info).await
+    }
+}
+
+/// The root fields `set` selects, through fragments (each counted once however often it is
+/// spread, so a document cannot make the count itself expensive).
+fn root_fields(
+    set: &SelectionSet,
+    fragments: &HashMap<Name, Positioned<FragmentDefinition>>,
+) -> usize {
+    fn count<'a>(
+        set: &'a SelectionSet,
+        fragments: &'a HashMap<Name, Positioned<FragmentDefinition>>,
+        known: &mut HashMap<&'a str, usize>,
+    ) -> usize {
+        set.items
+            .iter()
+            .map(|item| match &item.node {
+                Selection::Field(_) => 1,
+                Selection::InlineFragment(f) => count(&f.node.selection_set.node, fragments, known),
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.node.fragment_name.node.as_str();
+                    if let Some(n) = known.get(name) {
+                        return *n;
+                    }
+                    // Marked before descending, so a cycle (invalid anyway) counts nothing.
+                    known.insert(name, 0);
+                    let n = fragments
+                        .get(name)
+                        .map_or(0, |f| count(&f.node.selection_set.node, fragments, known));
+                    known.insert(name, n);
+                    n
+                }
+            })
+            .fold(0, usize::saturating_add)
+    }
+    count(set, fragments, &mut HashMap::new())
+}
+
+/// An API error as a GraphQL error outside a resolver.
+fn server_error(e: ApiError) -> ServerError {
+    let e = gql(e);
+    let mut error = ServerError::new(e.message, None);
+    error.extensions = e.extensions;
+    error
 }
 
 /// `GET /graphql` (GraphiQL) and `POST /graphql`.
@@ -64,6 +226,7 @@ struct BaseUrl(String);
 
 async fn execute(
     State(state): State<AppState>,
+    client: Option<AxumExtension<ClientIp>>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
@@ -72,12 +235,31 @@ async fn execute(
         Ok(now) => now,
         Err(e) => return ApiError::from(e).into_response(),
     };
+    let charges = Arc::new(Charges {
+        state: state.clone(),
+        caller: caller.as_ref().ok().cloned(),
+        ip: client.map_or_else(|| "unknown".to_owned(), |c| c.0.rate_key()),
+        last: Mutex::new((0, None)),
+    });
     let request = request
         .into_inner()
         .data(Auth(caller))
         .data(now)
+        .data(charges.clone())
         .data(BaseUrl(super::learning::base_url(&headers)));
-    GraphQLResponse::from(state.graphql.execute(request).await).into_response()
+    let executed = state.graphql.execute(request).await;
+    // A request that resolved no field (it did not parse or validate) still counts once.
+    let charged = charges.last.lock().unwrap_or_else(|p| p.into_inner()).0;
+    if charged == 0
+        && let Err(e) = charges.charge(RateClass::General).await
+    {
+        return e.into_response();
+    }
+    let mut response = GraphQLResponse::from(executed).into_response();
+    if let Some(decision) = charges.last.lock().unwrap_or_else(|p| p.into_inner()).1 {
+        limits::annotate(&mut response, &decision);
+    }
+    response
 }
 
 /// An API error as a GraphQL error with the REST body's code, status and field.

@@ -4,10 +4,9 @@
 //! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds); a
 //! refusal is 429 with `Retry-After`.
 
-use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -15,6 +14,8 @@ use axum::response::{IntoResponse, Response};
 use super::AppState;
 use super::caller::{self, Caller};
 use super::error::ApiError;
+use super::guard::ClientIp;
+use crate::kv::RateDecision;
 
 /// The window every limit counts over.
 pub const WINDOW: Duration = Duration::from_secs(60);
@@ -51,57 +52,73 @@ pub enum RateClass {
     Ai,
 }
 
-fn client_ip(request: &Request) -> String {
+/// The rate-limit key of the request's client address (see [`ClientIp::rate_key`]).
+fn client_key(request: &Request) -> String {
     request
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+        .get::<ClientIp>()
+        .map_or_else(|| "unknown".to_owned(), |c| c.rate_key())
 }
 
-/// The middleware; `class` picks the limit and the key.
-pub async fn limit(
-    State((state, class)): State<(AppState, RateClass)>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    let ip = client_ip(&request);
-    // Auth routes count per address, so their token (if any) need not be checked here.
-    let caller = match class {
-        RateClass::Auth => None,
-        _ => caller::authenticate(request.headers(), &state).ok(),
-    };
-    let limits = state.limits;
-    let (key, limit) = match (class, &caller) {
+/// The key and limit `class` counts under for `caller` (or the client address `ip`).
+pub fn key_for(
+    limits: &RateLimits,
+    class: RateClass,
+    caller: Option<&Caller>,
+    ip: &str,
+) -> (String, u32) {
+    match (class, caller) {
         (RateClass::Auth, _) => (format!("auth:ip:{ip}"), limits.auth),
         (RateClass::General, Some(c)) => (format!("general:user:{}", c.user_id()), limits.general),
         (RateClass::General, None) => (format!("general:ip:{ip}"), limits.general),
         (RateClass::Ai, Some(c)) => (format!("ai:user:{}", c.user_id()), limits.ai),
         (RateClass::Ai, None) => (format!("ai:ip:{ip}"), limits.ai),
-    };
-    if let Some(caller) = caller {
-        request.extensions_mut().insert::<Caller>(caller);
     }
-    let decision = match state.kv.hit(&key, WINDOW, limit).await {
-        Ok(d) => d,
+}
+
+/// Counts one request of `class` against `key`. A store that does not answer lets the
+/// request through, logged, unless the class guards sign-in (`fail_closed`): there a
+/// limiter that cannot count must not open the door to password guessing, so the answer is
+/// 503 until the store is back.
+pub async fn charge(
+    state: &AppState,
+    key: &str,
+    limit: u32,
+    fail_closed: bool,
+) -> Result<Option<RateDecision>, ApiError> {
+    match state.kv.hit(key, WINDOW, limit).await {
+        Ok(decision) => Ok(Some(decision)),
+        Err(e) if fail_closed => {
+            tracing::error!(error = %e, "rate limiter unavailable; sign-in refused");
+            Err(ApiError::Unavailable(
+                "sign-in is paused: the rate limiter cannot be reached".into(),
+            ))
+        }
         Err(e) => {
             // Fail open: a store outage must not take the API down; readiness reports it.
             tracing::warn!(error = %e, "rate limiter unavailable; request let through");
-            return next.run(request).await;
+            Ok(None)
         }
-    };
-    let reset_secs = decision
+    }
+}
+
+/// The refusal for a window that is full.
+pub fn refusal(decision: &RateDecision) -> ApiError {
+    ApiError::TooManyRequests {
+        limit: decision.limit,
+        retry_after_secs: reset_secs(decision),
+    }
+}
+
+fn reset_secs(decision: &RateDecision) -> u64 {
+    decision
         .retry_after_ms
         .div_ceil(1000)
-        .max(if decision.allowed { 0 } else { 1 });
-    let mut response = if decision.allowed {
-        next.run(request).await
-    } else {
-        ApiError::TooManyRequests {
-            limit,
-            retry_after_secs: reset_secs,
-        }
-        .into_response()
-    };
+        .max(if decision.allowed { 0 } else { 1 })
+}
+
+/// Sets the `X-RateLimit-*` headers of `decision` on `response`.
+pub fn annotate(response: &mut Response, decision: &RateDecision) {
     let headers = response.headers_mut();
     headers.insert("x-ratelimit-limit", HeaderValue::from(decision.limit));
     headers.insert(
@@ -113,8 +130,37 @@ pub async fn limit(
         HeaderValue::from(if decision.allowed {
             WINDOW.as_secs()
         } else {
-            reset_secs
+            reset_secs(decision)
         }),
     );
+}
+
+/// The middleware; `class` picks the limit and the key.
+pub async fn limit(
+    State((state, class)): State<(AppState, RateClass)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let ip = client_key(&request);
+    // Auth routes count per address, so their token (if any) need not be checked here.
+    let caller = match class {
+        RateClass::Auth => None,
+        _ => caller::authenticate(request.headers(), &state).ok(),
+    };
+    let (key, limit) = key_for(&state.limits, class, caller.as_ref(), &ip);
+    if let Some(caller) = caller {
+        request.extensions_mut().insert::<Caller>(caller);
+    }
+    let decision = match charge(&state, &key, limit, false).await {
+        Ok(Some(d)) => d,
+        Ok(None) => return next.run(request).await,
+        Err(e) => return e.into_response(),
+    };
+    let mut response = if decision.allowed {
+        next.run(request).await
+    } else {
+        refusal(&decision).into_response()
+    };
+    annotate(&mut response, &decision);
     response
 }

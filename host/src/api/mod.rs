@@ -5,6 +5,7 @@ pub mod caller;
 pub mod error;
 pub mod grade;
 pub mod graphql;
+pub mod guard;
 pub mod health;
 pub mod idempotency;
 pub mod json;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub learning: Arc<Learning>,
     /// The GraphQL schema over `learning`.
     pub graphql: graphql::TesseraSchema,
+    /// Deadlines and trusted proxies of the HTTP layer.
+    pub http: guard::HttpLimits,
 }
 
 /// What the API is built on, besides the plugins.
@@ -79,6 +82,8 @@ pub struct Services {
     pub ai: crate::ai::AiSettings,
     /// Learning settings (the badge key is filled in from `keys`).
     pub learning: LearningSettings,
+    /// Deadlines and trusted proxies of the HTTP layer.
+    pub http: guard::HttpLimits,
 }
 
 impl AppState {
@@ -120,6 +125,7 @@ impl AppState {
             db: services.db,
             kv: services.kv,
             limits: services.limits,
+            http: services.http,
         }
     }
 
@@ -140,6 +146,20 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
+        // Outermost last: every request, routed or not, gets its client address, a
+        // deadline and a bounded body before anything reads it.
+        .layer(middleware::from_fn_with_state(
+            state.http.clone(),
+            guard::bounded_body,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.http.clone(),
+            guard::deadline,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.http.clone(),
+            guard::resolve_client,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             count_requests,
@@ -180,14 +200,15 @@ fn v1(state: &AppState) -> Router<AppState> {
     auth_routes.merge(general)
 }
 
-/// `/graphql` (per user) and the public badge pages (per address, no token needed).
+/// `/graphql` (charging each root field itself) and the public badge pages (per address,
+/// no token needed).
 fn public_routes(state: &AppState) -> Router<AppState> {
-    graphql::routes()
-        .merge(learning::public_routes())
-        .route_layer(middleware::from_fn_with_state(
+    graphql::routes().merge(
+        learning::public_routes().route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),
             limits::limit,
-        ))
+        )),
+    )
 }
 
 /// `/v1/*`: the OpenAI-compatible routes, limited per user as AI routes.

@@ -1,0 +1,273 @@
+//! What every request passes before any route sees it: the client's address (through
+//! trusted proxies only), a whole-request deadline, and a body that is bounded in size and
+//! read time, and never multipart.
+//!
+//! The body is read here, whole, under the route's limit, and handed on as bytes. Every
+//! route takes JSON of at most a few MiB, which its extractor would buffer anyway; reading
+//! it here means no extractor (async-graphql's streams its body) can read past the limit
+//! or wait on a client that trickles bytes.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
+
+use super::error::ApiError;
+use super::json::MAX_BODY_BYTES;
+
+/// Deadlines and proxies of the HTTP layer (`docs/configuration.md`, "HTTP limits").
+#[derive(Debug, Clone)]
+pub struct HttpLimits {
+    /// Longest time to receive a request's body.
+    pub body_timeout: Duration,
+    /// Longest time from a request's head to its answer's head (a streamed answer's body
+    /// is not cut).
+    pub request_timeout: Duration,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Arc<[IpNet]>,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            body_timeout: Duration::from_secs(30),
+            request_timeout: Duration::from_secs(120),
+            trusted_proxies: Arc::from([]),
+        }
+    }
+}
+
+/// The client's address as the rate limits and audit events see it: the peer, or, when
+/// the peer is a trusted proxy, the address the proxies say it forwarded for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    /// The key rate limits count under: an IPv4 address, or an IPv6 address's /64 (one
+    /// subscriber's network, which hands its host any of 2^64 addresses).
+    pub fn rate_key(self) -> String {
+        match self.0 {
+            IpAddr::V4(v4) => v4.to_string(),
+            IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+                Some(v4) => v4.to_string(),
+                None => {
+                    let net = ipnet::Ipv6Net::new(v6, 64)
+                        .map(|n| n.trunc())
+                        .unwrap_or_else(|_| unreachable!("64 is a valid IPv6 prefix length"));
+                    net.to_string()
+                }
+            },
+        }
+    }
+}
+
+/// The client's address behind `peer`: `peer` itself unless it is in `trusted`, else the
+/// right-most `X-Forwarded-For` hop that is not a trusted proxy (hops left of it were
+/// written by the client and prove nothing).
+pub fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        // A hop we cannot read was not written by a proxy we trust: stop at the last one.
+        let Some(ip) = parse_hop(hop) else {
+            break;
+        };
+        client = ip;
+        if !is_trusted(&ip) {
+            break;
+        }
+    }
+    client
+}
+
+/// One `X-Forwarded-For` entry: an address, possibly with a port (`[::1]:80`, `1.2.3.4:80`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    hop.parse::<IpAddr>()
+        .ok()
+        .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// Middleware: resolves [`ClientIp`] for everything after it.
+pub async fn resolve_client(
+    State(limits): State<HttpLimits>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(peer) = peer {
+        let ip = client_ip(peer, request.headers(), &limits.trusted_proxies);
+        request.extensions_mut().insert(ClientIp(ip));
+    }
+    next.run(request).await
+}
+
+/// Middleware: the whole-request deadline. Only the time to the answer's head counts, so
+/// a server-sent event stream is not cut.
+pub async fn deadline(State(limits): State<HttpLimits>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limits.request_timeout, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(
+                timeout_ms = limits.request_timeout.as_millis() as u64,
+                "request timed out"
+            );
+            ApiError::Unavailable(format!(
+                "the request did not finish within {} ms",
+                limits.request_timeout.as_millis()
+            ))
+            .into_response()
+        }
+    }
+}
+
+/// The largest body `path` accepts: the sandbox's (learner code and tests) or everyone
+/// else's. The one place a route's limit is decided, since this guard runs before routing.
+pub fn body_limit(path: &str) -> usize {
+    if path.starts_with("/api/v1/sandbox/") {
+        crate::sandbox::request::MAX_BODY_BYTES
+    } else {
+        MAX_BODY_BYTES
+    }
+}
+
+/// Middleware: refuses multipart bodies (no route takes files), and reads the body under
+/// the path's size limit and the body deadline before the route sees it.
+pub async fn bounded_body(
+    State(limits): State<HttpLimits>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let is_multipart = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim_start()
+                .get(..10)
+                .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"))
+        });
+    if is_multipart {
+        return ApiError::UnsupportedMediaType.into_response();
+    }
+    let limit = body_limit(request.uri().path());
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return ApiError::PayloadTooLarge(limit).into_response();
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match tokio::time::timeout(limits.body_timeout, axum::body::to_bytes(body, limit))
+        .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => {
+            let too_large = std::iter::successors(std::error::Error::source(&e), |s| s.source())
+                .any(|s| s.is::<http_body_util::LengthLimitError>());
+            return if too_large {
+                ApiError::PayloadTooLarge(limit).into_response()
+            } else {
+                ApiError::BadRequest {
+                    field: None,
+                    message: format!("the request body could not be read: {e}"),
+                }
+                .into_response()
+            };
+        }
+        Err(_) => {
+            return ApiError::Refused {
+                status: StatusCode::REQUEST_TIMEOUT,
+                code: "REQUEST_TIMEOUT",
+                message: format!(
+                    "the request body did not arrive within {} ms",
+                    limits.body_timeout.as_millis()
+                ),
+                field: None,
+            }
+            .into_response();
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn net(s: &str) -> IpNet {
+        s.parse().unwrap()
+    }
+
+    fn forwarded(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-forwarded-for", value.parse().unwrap());
+        headers
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_trusted_proxies() {
+        let proxies = [net("10.0.0.0/8"), net("fd00::/8")];
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        // An untrusted peer's header is ignored.
+        assert_eq!(
+            client_ip(ip("203.0.113.9"), &forwarded("1.2.3.4"), &proxies),
+            ip("203.0.113.9")
+        );
+        // Through two trusted proxies: the first untrusted hop from the right.
+        assert_eq!(
+            client_ip(
+                ip("10.0.0.1"),
+                &forwarded("6.6.6.6, 198.51.100.7, 10.0.0.2"),
+                &proxies
+            ),
+            ip("198.51.100.7")
+        );
+        // Garbage from the client's side stops the walk at the last trusted hop.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &forwarded("not-an-ip, 10.0.0.3"), &proxies),
+            ip("10.0.0.3")
+        );
+        // Ports and IPv6.
+        assert_eq!(
+            client_ip(ip("fd00::1"), &forwarded("[2001:db8::5]:443"), &proxies),
+            ip("2001:db8::5")
+        );
+        // A trusted peer without the header is the client.
+        assert_eq!(
+            client_ip(ip("10.0.0.1"), &HeaderMap::new(), &proxies),
+            ip("10.0.0.1")
+        );
+    }
+
+    #[test]
+    fn ipv6_clients_are_keyed_by_their_64() {
+        let key = |s: &str| ClientIp(s.parse().unwrap()).rate_key();
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_eq!(key("2001:db8:1:2::1"), "2001:db8:1:2::/64");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(key("192.0.2.1"), "192.0.2.1");
+    }
+}

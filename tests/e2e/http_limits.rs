@@ -1,0 +1,352 @@
+//! Resource exhaustion at the HTTP level: body limits on every route (GraphQL included),
+//! multipart refused, GraphQL operations bounded and charged per root field.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{Server, client_with_token, plugins_dir, repo};
+
+/// The shipped plugins the starter content needs.
+fn learning_plugins() -> Vec<PathBuf> {
+    ["quiz-grader", "lesson-engine"]
+        .iter()
+        .map(|p| plugins_dir().join(p))
+        .collect()
+}
+
+/// A server with the starter content pack and `extra` flags.
+async fn learning_server(extra: &[&str]) -> Server {
+    let content = repo().join("content");
+    let mut flags = vec!["--content-dir", content.to_str().unwrap()];
+    flags.extend_from_slice(extra);
+    Server::start_with(&learning_plugins(), &flags).await
+}
+
+/// An answer read off a raw connection.
+struct Raw {
+    status: u16,
+    head: String,
+    body: Value,
+}
+
+/// Sends `head` then each of `chunks` over a fresh connection and reads the answer, even
+/// when the server answers before everything is sent (as it does for an oversized body).
+fn raw(server: &Server, head: &str, chunks: &[&[u8]]) -> Raw {
+    let addr = server.base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let _ = stream.write_all(head.as_bytes());
+    for chunk in chunks {
+        if stream.write_all(chunk).is_err() {
+            break;
+        }
+    }
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    let reply = String::from_utf8_lossy(&reply).into_owned();
+    let (head, body) = reply.split_once("\r\n\r\n").unwrap_or((&reply, ""));
+    Raw {
+        status: head.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0),
+        head: head.to_owned(),
+        body: serde_json::from_str(body.trim())
+            .or_else(|_| serde_json::from_str(&dechunk(body)))
+            .unwrap_or(Value::Null),
+    }
+}
+
+/// The payload of a chunked body.
+fn dechunk(body: &str) -> String {
+    let mut out = String::new();
+    let mut rest = body;
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || tail.len() < size {
+            break;
+        }
+        out.push_str(&tail[..size]);
+        rest = tail[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+fn assert_error_body(raw: &Raw, code: &str) {
+    let error = &raw.body["error"];
+    assert_eq!(error["code"], code, "{}\n{}", raw.head, raw.body);
+    for key in ["message", "request_id", "timestamp"] {
+        assert!(!error[key].is_null(), "{key} missing in {}", raw.body);
+    }
+}
+
+#[tokio::test]
+async fn graphql_bodies_are_bounded_and_multipart_is_refused_everywhere() {
+    let server = Server::start(&[plugins_dir()]).await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let big = format!(
+        r#"{{"query":"{{ mastery {{ overall }} }}","variables":{{"pad":"{}"}}}}"#,
+        "x".repeat(2 << 20)
+    );
+
+    // Declared too large: refused before the body is read.
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\nauthorization: Bearer {}\r\ncontent-length: {}\r\n\r\n",
+        server.token,
+        big.len()
+    );
+    let reply = raw(&server, &head, &[big.as_bytes()]);
+    assert_eq!(reply.status, 413, "{}\n{}", reply.head, reply.body);
+    assert_error_body(&reply, "PAYLOAD_TOO_LARGE");
+
+    // Streamed without a length: cut off at the limit all the same.
+    let head = format!(
+        "POST /graphql HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\nauthorization: Bearer {}\r\ntransfer-encoding: chunked\r\n\r\n",
+        server.token
+    );
+    let chunks: Vec<Vec<u8>> = big
+        .as_bytes()
+        .chunks(64 * 1024)
+        .map(|c| {
+            let mut chunk = format!("{:x}\r\n", c.len()).into_bytes();
+            chunk.extend_from_slice(c);
+            chunk.extend_from_slice(b"\r\n");
+            chunk
+        })
+        .chain(std::iter::once(b"0\r\n\r\n".to_vec()))
+        .collect();
+    let chunks: Vec<&[u8]> = chunks.iter().map(Vec::as_slice).collect();
+    let reply = raw(&server, &head, &chunks);
+    assert_eq!(reply.status, 413, "{}\n{}", reply.head, reply.body);
+    assert_error_body(&reply, "PAYLOAD_TOO_LARGE");
+
+    // GraphQL multipart uploads (and multipart anywhere else): nothing takes files.
+    let boundary = "----tessera";
+    let form = format!(
+        "--{boundary}\r\ncontent-disposition: form-data; name=\"operations\"\r\n\r\n{{\"query\":\"{{ mastery {{ overall }} }}\"}}\r\n--{boundary}\r\ncontent-disposition: form-data; name=\"map\"\r\n\r\n{{}}\r\n--{boundary}--\r\n"
+    );
+    for path in ["/graphql", "/api/v1/grade", "/api/v1/auth/login"] {
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: multipart/form-data; boundary={boundary}\r\nauthorization: Bearer {}\r\ncontent-length: {}\r\n\r\n",
+            server.token,
+            form.len()
+        );
+        let reply = raw(&server, &head, &[form.as_bytes()]);
+        assert_eq!(reply.status, 415, "{path}: {}\n{}", reply.head, reply.body);
+        assert_error_body(&reply, "UNSUPPORTED_MEDIA_TYPE");
+    }
+
+    // A small GraphQL request still works.
+    let (status, body) = server
+        .post("/graphql", &json!({ "query": "{ __typename }" }))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"]["__typename"], "Query", "{body}");
+}
+
+/// `n` aliased copies of `field` in one operation.
+fn aliased(kind: &str, field: &str, n: usize) -> String {
+    let fields: Vec<String> = (0..n).map(|i| format!("f{i}: {field}")).collect();
+    format!("{kind} {{ {} }}", fields.join(" "))
+}
+
+#[tokio::test]
+async fn a_graphql_operation_has_few_root_mutations() {
+    let server = learning_server(&[]).await;
+    let reg = server.register("student").await;
+    let learner = client_with_token(reg["access_token"].as_str().unwrap());
+    let step = r#"completeStep(stepId: "values-and-variables.intro") { stepId }"#;
+
+    let (status, body) = server
+        .post_as(
+            &learner,
+            "/graphql",
+            &json!({ "query": aliased("mutation", step, 5) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["errors"].is_null(), "five are allowed: {body}");
+
+    // Aliases past the cap: refused whole, before any field runs.
+    let (_, body) = server
+        .post_as(
+            &learner,
+            "/graphql",
+            &json!({ "query": aliased("mutation", step, 6) }),
+        )
+        .await;
+    assert!(body["data"].is_null(), "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "TOO_MANY_MUTATIONS", "{body}");
+    assert_eq!(error["extensions"]["status"], 422, "{body}");
+    assert_eq!(error["extensions"]["field"], "query", "{body}");
+    assert!(
+        error["message"].as_str().unwrap().contains('5'),
+        "the message names the cap: {body}"
+    );
+
+    // Fragments do not hide fields from the count.
+    let spread = format!(
+        "mutation {{ ...A ...B }} fragment A on Mutation {{ {} }} fragment B on Mutation {{ ... on Mutation {{ {} }} }}",
+        (0..3)
+            .map(|i| format!("a{i}: {step}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        (0..3)
+            .map(|i| format!("b{i}: {step}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
+    let (_, body) = server
+        .post_as(&learner, "/graphql", &json!({ "query": spread }))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "TOO_MANY_MUTATIONS",
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn each_graphql_root_field_counts_against_the_rate_limit() {
+    let server = learning_server(&["--rate-limit-general", "3"]).await;
+    let reg = server.register("student").await;
+    let learner = client_with_token(reg["access_token"].as_str().unwrap());
+
+    let (status, body) = server
+        .post_as(
+            &learner,
+            "/graphql",
+            &json!({ "query": aliased("query", "mastery { overall }", 5) }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let errors = body["errors"].as_array().cloned().unwrap_or_default();
+    assert_eq!(errors.len(), 2, "3 of 5 fields fit the limit: {body}");
+    for error in &errors {
+        assert_eq!(error["extensions"]["code"], "RATE_LIMITED", "{body}");
+        assert_eq!(error["extensions"]["status"], 429, "{body}");
+    }
+
+    // The window is spent: a REST request of the same class is refused too.
+    let r = learner
+        .get(server.url("/api/v1/progress/mastery"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429);
+}
+
+/// Connects and sends `bytes`, leaving the connection open.
+fn connect_and_send(server: &Server, bytes: &[u8]) -> TcpStream {
+    let mut stream = TcpStream::connect(server.base.trim_start_matches("http://")).unwrap();
+    stream.write_all(bytes).unwrap();
+    stream
+}
+
+/// Whether the server closed `stream` (EOF or reset) rather than leaving it hanging; the
+/// read gives up after 30 s, far past any deadline the tests set.
+fn closed_by_server(stream: &mut TcpStream) -> (bool, String) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut reply = Vec::new();
+    let closed = match stream.read_to_end(&mut reply) {
+        Ok(_) => true,
+        Err(e) => e.kind() == std::io::ErrorKind::ConnectionReset,
+    };
+    (closed, String::from_utf8_lossy(&reply).into_owned())
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_dropped() {
+    let server = Server::start_with(&[plugins_dir()], &["--header-read-timeout-ms", "300"]).await;
+    let mut slow = connect_and_send(&server, b"GET /health/live HTTP/1.1\r\nhost: x\r\nx-slow: ");
+    let mut silent = connect_and_send(&server, b"");
+    let (closed, reply) = tokio::task::spawn_blocking(move || closed_by_server(&mut slow))
+        .await
+        .unwrap();
+    assert!(closed, "a half-sent head is dropped: {reply}");
+    let (closed, reply) = tokio::task::spawn_blocking(move || closed_by_server(&mut silent))
+        .await
+        .unwrap();
+    assert!(
+        closed,
+        "a connection that sends nothing is dropped: {reply}"
+    );
+    // Everyone else is served as before.
+    let (status, _) = server.get("/health/live").await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn a_body_that_trickles_in_is_refused_with_408() {
+    let server = Server::start_with(&[plugins_dir()], &["--body-read-timeout-ms", "300"]).await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let head = format!(
+        "POST /api/v1/grade HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\nauthorization: Bearer {}\r\ncontent-length: 100\r\n\r\n{{\"question\":",
+        server.token
+    );
+    let mut stream = connect_and_send(&server, head.as_bytes());
+    let (closed, reply) = tokio::task::spawn_blocking(move || closed_by_server(&mut stream))
+        .await
+        .unwrap();
+    assert!(closed, "{reply}");
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("\"REQUEST_TIMEOUT\""), "{reply}");
+}
+
+#[tokio::test]
+async fn a_request_past_the_deadline_gets_503_with_the_error_body() {
+    // fixture-loop spins until its own 500 ms deadline; the server's is shorter.
+    let server = Server::start_with(
+        &[crate::support::fixtures_dir()],
+        &["--request-timeout-ms", "100"],
+    )
+    .await;
+    let (status, body) = server.grade(crate::support::fixture_request("loop")).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE", "{body}");
+    assert!(!body["error"]["request_id"].as_str().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_connection_cap_holds_and_frees_up() {
+    let mut server = Server::start_with(
+        &[plugins_dir()],
+        &[
+            "--max-connections",
+            "2",
+            "--header-read-timeout-ms",
+            "60000",
+        ],
+    )
+    .await;
+    // The harness's kept-alive connections would count too: close them.
+    server.http = reqwest::Client::new();
+    server.anonymous = reqwest::Client::new();
+    // Two clients that never finish a request fill the cap.
+    let holders: Vec<TcpStream> = (0..2)
+        .map(|_| connect_and_send(&server, b"GET /health/live HTTP/1.1\r\n"))
+        .collect();
+    let probe = reqwest::Client::new();
+    let url = server.url("/health/live");
+    let answered = tokio::spawn(async move { probe.get(url).send().await.map(|r| r.status()) });
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert!(
+        !answered.is_finished(),
+        "a third connection was served while two held the cap: {:?}",
+        answered.await
+    );
+    drop(holders);
+    let status = tokio::time::timeout(Duration::from_secs(30), answered)
+        .await
+        .expect("served once the holders left")
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, 200);
+}
