@@ -350,3 +350,104 @@ async fn the_connection_cap_holds_and_frees_up() {
         .unwrap();
     assert_eq!(status, 200);
 }
+
+/// A Redis of the test's own on a free port, so it can be stopped without touching the
+/// shared one; killed on drop.
+struct PrivateRedis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl PrivateRedis {
+    fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        Self::start_on(port)
+    }
+
+    fn start_on(port: u16) -> PrivateRedis {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server must be installed for this test");
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateRedis {
+            child,
+            url: format!("redis://127.0.0.1:{port}"),
+        }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[tokio::test]
+async fn without_its_store_the_limiter_shuts_sign_in_and_lets_the_rest_through() {
+    let mut redis = PrivateRedis::start();
+    let server = Server::start_with(&[plugins_dir()], &["--redis-url", &redis.url]).await;
+    let reg = server.register("student").await;
+    let learner = client_with_token(reg["access_token"].as_str().unwrap());
+    let email = reg["email"].as_str().unwrap().to_owned();
+    redis.stop();
+
+    let login = json!({ "email": email, "password": crate::support::PASSWORD });
+    let r = server
+        .anonymous
+        .post(server.url("/api/v1/auth/login"))
+        .json(&login)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503, "sign-in fails closed");
+    assert!(r.headers().contains_key("retry-after"));
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE", "{body}");
+    assert!(!body["error"]["request_id"].as_str().unwrap().is_empty());
+
+    // Everything else fails open: a signed-in learner keeps learning.
+    let r = learner.get(server.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(r.status(), 200, "general routes fail open");
+
+    // Redis back on its port: sign-in recovers by itself.
+    let port: u16 = redis.url.rsplit(':').next().unwrap().parse().unwrap();
+    let _redis = PrivateRedis::start_on(port);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = server
+            .anonymous
+            .post(server.url("/api/v1/auth/login"))
+            .json(&login)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == 200 {
+            break;
+        }
+        assert_eq!(r.status(), 503);
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sign-in did not recover"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -151,7 +151,7 @@ pub async fn limit(
     if let Some(caller) = caller {
         request.extensions_mut().insert::<Caller>(caller);
     }
-    let decision = match charge(&state, &key, limit, false).await {
+    let decision = match charge(&state, &key, limit, matches!(class, RateClass::Auth)).await {
         Ok(Some(d)) => d,
         Ok(None) => return next.run(request).await,
         Err(e) => return e.into_response(),

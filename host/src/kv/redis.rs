@@ -45,7 +45,17 @@ impl RedisKv {
     /// several deployments can share one Redis.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, KvError> {
         let client = redis::Client::open(url)?;
-        let conn = ConnectionManager::new(client).await?;
+        // Every caller waits on a reconnect in progress, so it must be short. redis-rs
+        // 0.32 hands `factor` to backon as the exponent's base (after a 1 s first delay):
+        // its default (100, six retries) makes a caller wait minutes while Redis is down.
+        // Here: 1 s, then up to 1 s more, and each attempt and answer bounded.
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_factor(2)
+            .set_max_delay(1_000)
+            .set_number_of_retries(1)
+            .set_connection_timeout(Duration::from_secs(1))
+            .set_response_timeout(Duration::from_secs(2));
+        let conn = ConnectionManager::new_with_config(client, config).await?;
         Ok(Self {
             conn,
             window: Script::new(SLIDING_WINDOW),
