@@ -187,6 +187,17 @@ pub struct IdentityArgs {
     /// Requests per minute per client address on the auth routes.
     #[arg(long, env = "TESSERA_RATE_LIMIT_AUTH", default_value_t = 5)]
     pub rate_limit_auth: u32,
+    /// Sign-in attempts per minute per account (e-mail address), from any address.
+    #[arg(long, env = "TESSERA_RATE_LIMIT_LOGIN_ACCOUNT", default_value_t = 10)]
+    pub rate_limit_login_account: u32,
+    /// Password hashes (argon2id, 19 MiB each) computed at once (default: one per core).
+    #[arg(long, env = "TESSERA_PASSWORD_HASH_CONCURRENCY",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub password_hash_concurrency: Option<u32>,
+    /// Password hashes that may wait for a turn; past that, sign-in and registration get
+    /// 503 with Retry-After.
+    #[arg(long, env = "TESSERA_PASSWORD_HASH_QUEUE", default_value_t = 32)]
+    pub password_hash_queue: u32,
 }
 
 /// Plugin subcommands.

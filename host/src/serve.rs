@@ -142,6 +142,12 @@ fn ai_settings(args: &crate::cli::AiArgs) -> anyhow::Result<crate::ai::AiSetting
 /// Runs the HTTP server until SIGINT/SIGTERM, draining in-flight requests.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    crate::auth::password::bound_hashing(
+        args.identity
+            .password_hash_concurrency
+            .map_or_else(crate::auth::password::default_concurrency, |n| n as usize),
+        args.identity.password_hash_queue as usize,
+    );
     let registry = registry(&args.runtime)?;
     let data_dir = &args.runtime.data_dir;
     let identity = &args.identity;
@@ -158,6 +164,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             general: identity.rate_limit_general,
             ai: identity.rate_limit_ai,
             auth: identity.rate_limit_auth,
+            login_account: identity.rate_limit_login_account,
         },
         sandbox: args.sandbox.settings(),
         ai: ai_settings(&args.ai)?,

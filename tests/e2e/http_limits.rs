@@ -451,3 +451,155 @@ async fn without_its_store_the_limiter_shuts_sign_in_and_lets_the_rest_through()
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
+
+/// Signs in as `email` with `password`, as the client `forwarded_for` says (through the
+/// trusted proxy the test is), and returns the status.
+async fn login_from(server: &Server, forwarded_for: &str, email: &str, password: &str) -> u16 {
+    server
+        .anonymous
+        .post(server.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn sign_in_limits_count_per_forwarded_client_per_64_and_per_account() {
+    let server = Server::start_with(
+        &[plugins_dir()],
+        &[
+            "--trusted-proxies",
+            "127.0.0.1/32,::1",
+            "--rate-limit-auth",
+            "2",
+            "--rate-limit-login-account",
+            "3",
+        ],
+    )
+    .await;
+    let register = |ip: &'static str| {
+        let email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
+        let request = server
+            .anonymous
+            .post(server.url("/api/v1/auth/register"))
+            .header("x-forwarded-for", ip)
+            .json(
+                &json!({ "email": email, "password": crate::support::PASSWORD,
+                           "full_name": "Test Learner" }),
+            );
+        async move {
+            let r = request.send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let reg = register("198.51.100.200").await;
+    let victim = reg["email"].as_str().unwrap().to_owned();
+    let other = register("198.51.100.201").await["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let wrong = "Wrong-Password-123!";
+
+    // Behind the proxy, each forwarded client has its own window (a fresh address each
+    // attempt, so only the client's window fills).
+    let mut n = 0;
+    let mut attempt = |ip: &'static str| {
+        n += 1;
+        let email = format!("nobody{n}-{}", other);
+        let server = &server;
+        async move { login_from(server, ip, &email, wrong).await }
+    };
+    assert_eq!(attempt("198.51.100.1").await, 401);
+    assert_eq!(attempt("198.51.100.1").await, 401);
+    assert_eq!(attempt("198.51.100.1").await, 429);
+    assert_eq!(attempt("198.51.100.2").await, 401, "another client");
+    // A hop the client wrote itself, left of the real one, changes nothing.
+    assert_eq!(attempt("203.0.113.50, 198.51.100.1").await, 429);
+
+    // An IPv6 client is its /64: hopping addresses inside it does not reset the window.
+    assert_eq!(attempt("2001:db8:1:2::1").await, 401);
+    assert_eq!(attempt("2001:db8:1:2::2").await, 401);
+    assert_eq!(attempt("2001:db8:1:2::3").await, 429);
+    assert_eq!(attempt("2001:db8:1:3::1").await, 401);
+
+    // One account, guessed at from many addresses: its own limit stops it.
+    for (n, ip) in ["192.0.2.1", "192.0.2.2", "192.0.2.3"].iter().enumerate() {
+        assert_eq!(
+            login_from(&server, ip, &victim, wrong).await,
+            401,
+            "attempt {n}"
+        );
+    }
+    let r = server
+        .anonymous
+        .post(server.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "192.0.2.4")
+        .json(&json!({ "email": victim.to_uppercase(), "password": crate::support::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 429, "the account's window is full");
+    assert!(r.headers().contains_key("retry-after"));
+
+    // Audit events name the forwarded client.
+    let token = reg["access_token"].as_str().unwrap();
+    let export = client_with_token(token)
+        .get(server.url("/api/v1/me/export"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(export.contains("192.0.2.1"), "{export}");
+}
+
+#[tokio::test]
+async fn password_hashing_is_bounded_and_the_excess_waits_outside() {
+    let server = Server::start_with(
+        &[plugins_dir()],
+        &[
+            "--password-hash-concurrency",
+            "1",
+            "--password-hash-queue",
+            "0",
+            "--rate-limit-login-account",
+            "1000",
+        ],
+    )
+    .await;
+    let email = server.register("student").await["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let attempts = (0..12).map(|_| {
+        let http = server.anonymous.clone();
+        let url = server.url("/api/v1/auth/login");
+        let body = json!({ "email": email, "password": "Wrong-Password-123!" });
+        async move {
+            let r = http.post(url).json(&body).send().await.unwrap();
+            let status = r.status().as_u16();
+            let retry = r.headers().get("retry-after").cloned();
+            (status, retry, r.json::<Value>().await.unwrap())
+        }
+    });
+    let replies = futures::future::join_all(attempts).await;
+    let busy: Vec<_> = replies.iter().filter(|(s, ..)| *s == 503).collect();
+    assert!(
+        !busy.is_empty(),
+        "one hash at a time, none waiting: {replies:?}"
+    );
+    for (_, retry, body) in &busy {
+        assert!(retry.is_some(), "{body}");
+        assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE", "{body}");
+    }
+    assert!(
+        replies.iter().all(|(s, ..)| *s == 503 || *s == 401),
+        "{replies:?}"
+    );
+}

@@ -1,7 +1,7 @@
 //! `/api/v1/auth/*`: register, login, refresh, logout (seed 002 §3.2, seed 001 §10.1).
 
 use super::error::ErrorBody;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::post;
 use axum::{Json, Router};
@@ -86,8 +86,8 @@ pub struct RefreshBody {
     pub refresh_token: String,
 }
 
-/// The client's address, when the server knows it.
-pub struct ClientAddr(pub Option<std::net::SocketAddr>);
+/// The client's address (through trusted proxies), when the server knows it.
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
     type Rejection = std::convert::Infallible;
@@ -99,15 +99,15 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
         Ok(ClientAddr(
             parts
                 .extensions
-                .get::<ConnectInfo<std::net::SocketAddr>>()
+                .get::<super::guard::ClientIp>()
                 .map(|c| c.0),
         ))
     }
 }
 
-fn client(addr: Option<std::net::SocketAddr>, headers: &HeaderMap) -> ClientInfo {
+fn client(addr: Option<std::net::IpAddr>, headers: &HeaderMap) -> ClientInfo {
     ClientInfo {
-        ip: addr.map(|a| a.ip().to_string()),
+        ip: addr.map(|a| a.to_string()),
         user_agent: headers
             .get(header::USER_AGENT)
             .and_then(|v| v.to_str().ok())
@@ -126,7 +126,8 @@ fn client(addr: Option<std::net::SocketAddr>, headers: &HeaderMap) -> ClientInfo
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
-        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Too many passwords being hashed, or the rate limiter is unreachable; see Retry-After", body = ErrorBody)
     ))]
 pub(super) async fn register(
     State(state): State<AppState>,
@@ -165,7 +166,8 @@ pub(super) async fn register(
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
-        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)
+        (status = 429, description = "Rate limited per address or per account; see Retry-After", body = ErrorBody),
+        (status = 503, description = "Too many passwords being hashed, or the rate limiter is unreachable; see Retry-After", body = ErrorBody)
     ))]
 pub(super) async fn login(
     State(state): State<AppState>,
@@ -173,6 +175,7 @@ pub(super) async fn login(
     headers: HeaderMap,
     ValidJson(body): ValidJson<LoginBody>,
 ) -> Result<Json<LoggedIn>, ApiError> {
+    super::limits::charge_account(&state, &body.email).await?;
     let (user, tokens) = state
         .auth
         .login(&body.email, &body.password, &client(addr, &headers))

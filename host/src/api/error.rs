@@ -201,6 +201,7 @@ impl From<AuthError> for ApiError {
                 "REFRESH_TOKEN_REUSED",
                 Some("refresh_token"),
             ),
+            AuthError::Busy => ApiError::Unavailable(e.to_string()),
             AuthError::Store(_) | AuthError::Crypto(_) => ApiError::Internal(e.to_string()),
         }
     }

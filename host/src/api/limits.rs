@@ -29,6 +29,8 @@ pub struct RateLimits {
     pub ai: u32,
     /// Per client address, the auth routes.
     pub auth: u32,
+    /// Per account (e-mail address), sign-in attempts.
+    pub login_account: u32,
 }
 
 impl Default for RateLimits {
@@ -37,6 +39,7 @@ impl Default for RateLimits {
             general: 100,
             ai: 10,
             auth: 5,
+            login_account: 10,
         }
     }
 }
@@ -99,6 +102,17 @@ pub async fn charge(
             tracing::warn!(error = %e, "rate limiter unavailable; request let through");
             Ok(None)
         }
+    }
+}
+
+/// Counts a sign-in attempt against the account it names, from whatever address: a
+/// guesser spread over many addresses (or an IPv6 block) still gets only
+/// `login_account` tries a minute. Fails closed like the auth routes.
+pub async fn charge_account(state: &AppState, email: &str) -> Result<(), ApiError> {
+    let key = format!("auth:account:{}", email.trim().to_lowercase());
+    match charge(state, &key, state.limits.login_account, true).await? {
+        Some(decision) if !decision.allowed => Err(refusal(&decision)),
+        _ => Ok(()),
     }
 }
 

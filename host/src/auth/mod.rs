@@ -53,6 +53,18 @@ pub enum AuthError {
     /// Hashing or signing failed.
     #[error("{0}")]
     Crypto(String),
+    /// Too many password hashes at once; retry shortly.
+    #[error("{}", password::HashError::Busy)]
+    Busy,
+}
+
+impl From<password::HashError> for AuthError {
+    fn from(e: password::HashError) -> Self {
+        match e {
+            password::HashError::Busy => AuthError::Busy,
+            password::HashError::Failed(m) => AuthError::Crypto(m),
+        }
+    }
 }
 
 /// The tokens a sign-in or refresh hands out.
@@ -202,9 +214,7 @@ impl Auth {
             field: "password",
             message,
         })?;
-        let hash = password::hash(password.to_owned())
-            .await
-            .map_err(AuthError::Crypto)?;
+        let hash = password::hash(password.to_owned()).await?;
         self.db
             .create_user(
                 NewUser {
@@ -234,7 +244,7 @@ impl Auth {
             password.to_owned(),
             user.as_ref().map(|u| u.password_hash.clone()),
         )
-        .await;
+        .await?;
         let user = match (ok, user) {
             (true, Some(user)) => user,
             (_, user) => {

@@ -4,11 +4,15 @@
 //! configuration (Password Storage Cheat Sheet), which keeps a GPU guess about as costly as
 //! bcrypt at cost 12 (what seed 002 asked for) while a login costs tens of ms of one core
 //! here (`./dev bench auth` prints the figure). Hashing runs on the blocking pool so it
-//! never stalls the async workers.
+//! never stalls the async workers, and at most a few hashes run at once (one per core by
+//! default) with a short queue behind them: each takes 19 MiB and a core, so a burst of
+//! sign-ins must not take the whole machine. Past the queue the answer is "busy" (503).
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::Semaphore;
 
 /// Shortest password accepted, in characters.
 pub const MIN_LENGTH: usize = 12;
@@ -84,32 +88,105 @@ pub fn is_common(password: &str, email: &str) -> bool {
     COMMON.lines().any(|w| w == base) || (local.len() >= 4 && base.contains(&local))
 }
 
+/// Why a hash was not computed.
+#[derive(Debug, thiserror::Error)]
+pub enum HashError {
+    /// Too many hashes running and waiting; retry shortly.
+    #[error("too many passwords are being checked at once; retry in a moment")]
+    Busy,
+    /// argon2 or the blocking pool failed.
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+/// The bound on hashing: `running` hashes at once, `admitted` running or waiting.
+struct Gate {
+    running: Arc<Semaphore>,
+    admitted: Arc<Semaphore>,
+}
+
+static GATE: OnceLock<Gate> = OnceLock::new();
+
+/// Waiting hashes allowed when `serve` did not say.
+const DEFAULT_QUEUE: usize = 32;
+
+/// One hash per core.
+pub fn default_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Bounds hashing for the rest of the process: `concurrency` at once, `queue` waiting.
+/// Set once, before the first hash (by `serve`); later calls change nothing.
+pub fn bound_hashing(concurrency: usize, queue: usize) {
+    let _ = GATE.set(Gate::new(concurrency, queue));
+}
+
+fn gate() -> &'static Gate {
+    GATE.get_or_init(|| Gate::new(default_concurrency(), DEFAULT_QUEUE))
+}
+
+impl Gate {
+    fn new(concurrency: usize, queue: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        Self {
+            running: Arc::new(Semaphore::new(concurrency)),
+            admitted: Arc::new(Semaphore::new(concurrency + queue)),
+        }
+    }
+
+    /// Runs `work` on the blocking pool once a turn is free, or refuses at once when the
+    /// queue is full. The permits travel with the work, so a caller that gives up (a
+    /// client disconnecting) frees its turn only when the hash is really done.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HashError> {
+        let admitted = self
+            .admitted
+            .clone()
+            .try_acquire_owned()
+            .map_err(|_| HashError::Busy)?;
+        let running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| HashError::Busy)?;
+        tokio::task::spawn_blocking(move || {
+            let _turn = (admitted, running);
+            work()
+        })
+        .await
+        .map_err(|e| HashError::Failed(e.to_string()))
+    }
+}
+
 /// Hashes a password (argon2id, random salt) on the blocking pool.
-pub async fn hash(password: String) -> Result<String, String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        argon2()
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| e.to_string())
-    })
-    .await
-    .map_err(|e| e.to_string())?
+pub async fn hash(password: String) -> Result<String, HashError> {
+    gate()
+        .run(move || {
+            let salt = SaltString::generate(&mut OsRng);
+            argon2()
+                .hash_password(password.as_bytes(), &salt)
+                .map(|h| h.to_string())
+                .map_err(|e| HashError::Failed(e.to_string()))
+        })
+        .await?
 }
 
 /// Checks a password against a stored hash on the blocking pool. Given no hash (unknown
 /// user), verifies against a fixed one anyway so the answer takes as long.
-pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
-        let real = stored.is_some();
-        let text = stored.unwrap_or_else(dummy_hash);
-        let ok = PasswordHash::new(&text)
-            .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
-            .unwrap_or(false);
-        ok && real
-    })
-    .await
-    .unwrap_or(false)
+pub async fn verify(password: String, stored: Option<String>) -> Result<bool, HashError> {
+    gate()
+        .run(move || {
+            let real = stored.is_some();
+            let text = stored.unwrap_or_else(dummy_hash);
+            let ok = PasswordHash::new(&text)
+                .map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok())
+                .unwrap_or(false);
+            ok && real
+        })
+        .await
 }
 
 fn dummy_hash() -> String {
@@ -176,8 +253,43 @@ mod tests {
     async fn a_hash_verifies_only_its_password() {
         let h = hash("SecurePassword123!".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(verify("SecurePassword123!".into(), Some(h.clone())).await);
-        assert!(!verify("SecurePassword124!".into(), Some(h)).await);
-        assert!(!verify("no user has this password".into(), None).await);
+        assert!(
+            verify("SecurePassword123!".into(), Some(h.clone()))
+                .await
+                .unwrap()
+        );
+        assert!(!verify("SecurePassword124!".into(), Some(h)).await.unwrap());
+        assert!(
+            !verify("no user has this password".into(), None)
+                .await
+                .unwrap()
+        );
+    }
+
+    #[tokio::test]
+    async fn the_gate_runs_few_queues_few_and_refuses_the_rest() {
+        let gate = Arc::new(Gate::new(1, 1));
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let first = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.run(move || hold.recv().is_ok()).await }
+        });
+        while gate.running.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        // One waits for the running one...
+        let second = tokio::spawn({
+            let gate = gate.clone();
+            async move { gate.run(|| 2).await }
+        });
+        while gate.admitted.available_permits() > 0 {
+            tokio::task::yield_now().await;
+        }
+        // ...and a third is turned away at once.
+        assert!(matches!(gate.run(|| 3).await, Err(HashError::Busy)));
+        release.send(()).unwrap();
+        assert!(first.await.unwrap().unwrap());
+        assert_eq!(second.await.unwrap().unwrap(), 2);
+        assert_eq!(gate.run(|| 4).await.unwrap(), 4, "turns come back");
     }
 }
