@@ -141,6 +141,18 @@ async fn graphql_bodies_are_bounded_and_multipart_is_refused_everywhere() {
         assert_error_body(&reply, "UNSUPPORTED_MEDIA_TYPE");
     }
 
+    // The bare health check of seed 002 §8.1.
+    let r = server
+        .anonymous
+        .get(server.url("/health"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let health: Value = r.json().await.unwrap();
+    assert_eq!(health["status"], "healthy", "{health}");
+    assert_eq!(health["checks"]["database"], "up", "{health}");
+
     // A small GraphQL request still works.
     let (status, body) = server
         .post("/graphql", &json!({ "query": "{ __typename }" }))
@@ -428,6 +440,18 @@ async fn without_its_store_the_limiter_shuts_sign_in_and_lets_the_rest_through()
     let r = learner.get(server.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(r.status(), 200, "general routes fail open");
 
+    // The health checks say so, without the store's error text.
+    for path in ["/health", "/health/ready"] {
+        let r = server.anonymous.get(server.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), 503, "{path}");
+        let text = r.text().await.unwrap();
+        assert!(text.contains("\"down\""), "{path}: {text}");
+        assert!(
+            !text.contains("refused") && !text.contains("os error") && !text.contains("redis:"),
+            "{path} leaks the error: {text}"
+        );
+    }
+
     // Redis back on its port: sign-in recovers by itself.
     let port: u16 = redis.url.rsplit(':').next().unwrap().parse().unwrap();
     let _redis = PrivateRedis::start_on(port);
@@ -601,5 +625,80 @@ async fn password_hashing_is_bounded_and_the_excess_waits_outside() {
     assert!(
         replies.iter().all(|(s, ..)| *s == 503 || *s == 401),
         "{replies:?}"
+    );
+}
+
+/// Runs `sql` on the Postgres database at `url`.
+fn psql(url: &str, sql: &str) {
+    let out = std::process::Command::new("psql")
+        .args([url, "-q", "-c", sql])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn database_errors_are_not_shown_to_the_client() {
+    if !crate::support::backends().contains(&crate::support::Backend::Shared) {
+        return;
+    }
+    let server = Server::start_on(
+        crate::support::Backend::Shared,
+        &learning_plugins(),
+        &["--content-dir", repo().join("content").to_str().unwrap()],
+    )
+    .await;
+    let reg = server.register("student").await;
+    let learner = client_with_token(reg["access_token"].as_str().unwrap());
+    psql(
+        &server.database_url,
+        "ALTER TABLE profiles RENAME TO profiles_gone",
+    );
+    psql(
+        &server.database_url,
+        "ALTER TABLE lesson_progress RENAME TO lesson_progress_gone",
+    );
+
+    let r = learner
+        .get(server.url("/api/v1/me"))
+        .header("x-request-id", "leak-check-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 500);
+    let body: Value = r.json().await.unwrap();
+    let error = &body["error"];
+    assert_eq!(error["code"], "INTERNAL_ERROR", "{body}");
+    assert_eq!(error["request_id"], "leak-check-1", "{body}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("leak-check-1"),
+        "quotes the request id: {body}"
+    );
+    for secret in ["profiles", "relation", "database", "sql"] {
+        assert!(
+            !message.to_lowercase().contains(secret),
+            "`{secret}` leaked: {body}"
+        );
+    }
+
+    let (status, body) = server
+        .post_as(
+            &learner,
+            "/graphql",
+            &json!({ "query": "{ mastery { overall } }" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(error["extensions"]["code"], "INTERNAL_ERROR", "{body}");
+    let message = error["message"].as_str().unwrap().to_lowercase();
+    assert!(
+        !message.contains("lesson_progress") && !message.contains("relation"),
+        "{body}"
     );
 }

@@ -259,6 +259,27 @@ impl From<StoreError> for ApiError {
 }
 
 impl ApiError {
+    /// What the client is told. An internal failure's text (a database error, a grader's
+    /// message) says how the server is built, so the client gets only the request id to
+    /// quote; the text goes to the log under that id ([`ApiError::log`]).
+    pub(crate) fn public_message(&self) -> String {
+        match self {
+            ApiError::Internal(_) => format!(
+                "an internal error occurred; quote request id {} when reporting it",
+                request_id::current()
+            ),
+            _ => self.to_string(),
+        }
+    }
+
+    /// Logs a server-side failure with its full text (the request's span carries its id).
+    pub(crate) fn log(&self) {
+        let (status, code, _) = self.parts();
+        if status.is_server_error() {
+            tracing::error!(code, error = %self, "request failed");
+        }
+    }
+
     /// Status, stable code and details of the error body (also GraphQL's error extensions).
     pub(crate) fn parts(&self) -> (StatusCode, &'static str, Json) {
         match self {
@@ -360,13 +381,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, details) = self.parts();
-        if status.is_server_error() {
-            tracing::error!(code, error = %self, "request failed");
-        }
+        self.log();
         let body = json!({
             "error": {
                 "code": code,
-                "message": self.to_string(),
+                "message": self.public_message(),
                 "details": details,
                 "request_id": request_id::current(),
                 "timestamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),

@@ -266,9 +266,13 @@ async fn execute(
 fn gql(e: impl Into<ApiError>) -> async_graphql::Error {
     let e: ApiError = e.into();
     let (status, code, details) = e.parts();
-    async_graphql::Error::new(e.to_string()).extend_with(|_, ext| {
+    e.log();
+    async_graphql::Error::new(e.public_message()).extend_with(|_, ext| {
         ext.set("code", code);
         ext.set("status", status.as_u16());
+        if status.is_server_error() {
+            ext.set("request_id", super::request_id::current());
+        }
         if let Some(field) = details.get("field").and_then(Value::as_str) {
             ext.set("field", field);
         }

@@ -1,4 +1,6 @@
-//! Probes and metrics: `/health/live`, `/health/ready`, `/health/startup`, `/metrics`.
+//! Probes and metrics: `/health` (seed 002 §8.1's container health check),
+//! `/health/live`, `/health/ready`, `/health/startup`, `/metrics`. Probes are public, so
+//! a dependency's error text (addresses, drivers) goes to the log, not the answer.
 
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -11,6 +13,7 @@ use super::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/health", get(health))
         .route("/health/live", get(live))
         .route("/health/ready", get(ready))
         .route("/health/startup", get(startup))
@@ -48,18 +51,16 @@ pub(super) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
             Json(json!({ "status": "starting" })),
         );
     }
-    let timeout = std::time::Duration::from_secs(2);
-    let database = match tokio::time::timeout(timeout, state.db.ping()).await {
-        Ok(Ok(())) => {
+    let (database, store) = dependencies(&state).await;
+    let database = match database {
+        Ok(()) => {
             json!({ "status": "up", "backend": format!("{:?}", state.db.backend()).to_lowercase() })
         }
-        Ok(Err(e)) => json!({ "status": "down", "error": e.to_string() }),
-        Err(_) => json!({ "status": "down", "error": "no answer within 2 s" }),
+        Err(why) => json!({ "status": "down", "error": why }),
     };
-    let store = match tokio::time::timeout(timeout, state.kv.ping()).await {
-        Ok(Ok(())) => json!({ "status": "up", "backend": state.kv.kind() }),
-        Ok(Err(e)) => json!({ "status": "down", "error": e.to_string() }),
-        Err(_) => json!({ "status": "down", "error": "no answer within 2 s" }),
+    let store = match store {
+        Ok(()) => json!({ "status": "up", "backend": state.kv.kind() }),
+        Err(why) => json!({ "status": "down", "error": why }),
     };
     let dependencies_up = database["status"] == "up" && store["status"] == "up";
     let snapshot = state.registry.snapshot();
@@ -90,6 +91,54 @@ pub(super) async fn ready(State(state): State<AppState>) -> impl IntoResponse {
                     "failed": snapshot.failures,
                 }
             }
+        })),
+    )
+}
+
+/// How long a dependency may take to answer a probe.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Whether the database and the key-value store answer; when not, why, in words that
+/// reveal nothing of the deployment (the details are logged).
+async fn dependencies(state: &AppState) -> (Result<(), &'static str>, Result<(), &'static str>) {
+    let database = match tokio::time::timeout(PROBE_TIMEOUT, state.db.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health: the database does not answer");
+            Err("does not answer")
+        }
+        Err(_) => Err("no answer within 2 s"),
+    };
+    let store = match tokio::time::timeout(PROBE_TIMEOUT, state.kv.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "health: the key-value store does not answer");
+            Err("does not answer")
+        }
+        Err(_) => Err("no answer within 2 s"),
+    };
+    (database, store)
+}
+
+/// The container health check (seed 002 §8.1: `/health` every 30 s): healthy when the
+/// process serves and its database and key-value store answer.
+#[utoipa::path(get, path = "/health", tag = "health", responses(
+    (status = 200, description = "Healthy", example = json!({"status": "healthy", "version": "0.1.0", "checks": {"database": "up", "kv": "up"}})),
+    (status = 503, description = "The database or the key-value store does not answer", example = json!({"status": "unhealthy", "version": "0.1.0", "checks": {"database": "up", "kv": "down"}}))))]
+pub(super) async fn health(State(state): State<AppState>) -> impl IntoResponse {
+    let (database, store) = dependencies(&state).await;
+    let word = |r: &Result<(), &str>| if r.is_ok() { "up" } else { "down" };
+    let healthy = database.is_ok() && store.is_ok();
+    (
+        if healthy {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(json!({
+            "status": if healthy { "healthy" } else { "unhealthy" },
+            "version": env!("CARGO_PKG_VERSION"),
+            "checks": { "database": word(&database), "kv": word(&store) },
         })),
     )
 }
