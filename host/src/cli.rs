@@ -319,14 +319,15 @@ fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
 #[derive(Debug, Clone, clap::Args)]
 pub struct LearningArgs {
     /// Base URL of public links (badges), e.g. `https://learn.example.com`; default: the
-    /// scheme and `Host` the request came with.
+    /// listen address (never the request's `Host`, which the client chooses).
     #[arg(long, env = "TESSERA_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Mini-project grading workers on this replica (each grades one project at a time).
     #[arg(long, env = "TESSERA_PROJECT_WORKERS", default_value_t = 2)]
     pub project_workers: usize,
     /// Honour the `X-Tessera-Now` request header as "now" for streaks and reviews. For
-    /// tests and demos only: it lets a client move its own calendar.
+    /// tests and demos only: it lets a client move its own calendar, so `serve` refuses it
+    /// unless `--addr` is a loopback address.
     #[arg(long, env = "TESSERA_LEARNING_TEST_CLOCK")]
     pub learning_test_clock: bool,
 }

@@ -142,6 +142,13 @@ fn ai_settings(args: &crate::cli::AiArgs) -> anyhow::Result<crate::ai::AiSetting
 /// Runs the HTTP server until SIGINT/SIGTERM, draining in-flight requests.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let started = Instant::now();
+    // A client that sets "now" can fake streaks and reviews: never where others can reach.
+    anyhow::ensure!(
+        !args.learning.learning_test_clock || args.addr.ip().is_loopback(),
+        "--learning-test-clock lets any client choose \"now\"; it needs a loopback --addr \
+         (127.0.0.1 or ::1), not {}",
+        args.addr
+    );
     crate::auth::password::bound_hashing(
         args.identity
             .password_hash_concurrency
@@ -156,6 +163,20 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let kv = kv::connect(identity.redis_url.as_deref(), &identity.redis_prefix)
         .await
         .context("cannot connect to Redis (REDIS_URL)")?;
+    // Bound before anything is built on it: public links default to this address.
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    let public_url = match &args.learning.public_url {
+        Some(url) => url.clone(),
+        None => {
+            if !addr.ip().is_loopback() {
+                tracing::warn!(%addr, "no --public-url: badge links will name the listen address");
+            }
+            format!("http://{addr}")
+        }
+    };
     let services = Services {
         db,
         kv,
@@ -171,7 +192,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         learning: crate::learning::LearningSettings {
             test_clock: args.learning.learning_test_clock,
             badge_key: Vec::new(),
-            public_url: args.learning.public_url.clone(),
+            public_url: Some(public_url),
         },
         http: api::guard::HttpLimits {
             body_timeout: std::time::Duration::from_millis(args.http.body_read_timeout_ms),
@@ -188,11 +209,6 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     state
         .learning
         .spawn_project_workers(args.learning.project_workers);
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
-    let addr = listener.local_addr()?;
-
     let report = registry.reload().await;
     for failure in &report.failures {
         tracing::error!(manifest = %failure.manifest.display(), reason = %failure.reason, "plugin not loaded");

@@ -702,3 +702,113 @@ async fn database_errors_are_not_shown_to_the_client() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn badge_links_never_come_from_the_host_header() {
+    let pack = tempfile::tempdir().unwrap();
+    crate::learning::write_pack(pack.path());
+    let server = Server::start_with(
+        &learning_plugins(),
+        &["--content-dir", pack.path().to_str().unwrap()],
+    )
+    .await;
+    let reg = server.register("student").await;
+    let learner = client_with_token(reg["access_token"].as_str().unwrap());
+    let post = |path: &str, body: Value| {
+        learner
+            .post(server.url(path))
+            .header("host", "evil.example")
+            .header("x-forwarded-proto", "https")
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        post("/api/v1/steps/c.read/complete", json!({}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    for step in ["c.q1", "c.q2", "c.q3"] {
+        let r = post(
+            &format!("/api/v1/steps/{step}/quiz"),
+            json!({ "answers": { "value": true } }),
+        )
+        .await
+        .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+
+    let link: Value = post("/api/v1/tracks/quick/badge/share", json!({}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let url = link["url"].as_str().unwrap();
+    assert!(
+        url.starts_with(&format!("{}/badges/", server.base)),
+        "without --public-url the listen address: {link}"
+    );
+    let graphql: Value = post(
+        "/graphql",
+        json!({ "query": "mutation { shareBadge(trackId: \"quick\") { url } }" }),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let gql_url = graphql["data"]["shareBadge"]["url"].as_str().unwrap();
+    assert!(gql_url.starts_with(&server.base), "{graphql}");
+
+    let page = reqwest::Client::new()
+        .get(url)
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("og:title"), "{page}");
+    assert!(!page.contains("evil.example"), "{page}");
+}
+
+#[test]
+fn the_test_clock_refuses_any_address_but_loopback() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = crate::support::binary()
+        .args(["serve", "--addr", "0.0.0.0:0", "--learning-test-clock"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .arg("--plugins-dir")
+        .arg(data.path())
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("serve started with the test clock on 0.0.0.0");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(!status.success());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("--learning-test-clock") && stderr.contains("loopback"),
+        "{stderr}"
+    );
+}

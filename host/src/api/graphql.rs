@@ -221,9 +221,6 @@ async fn graphiql() -> Html<String> {
 /// Who is calling, as the resolvers see it.
 struct Auth(Result<Caller, String>);
 
-/// The links' base URL for this request.
-struct BaseUrl(String);
-
 async fn execute(
     State(state): State<AppState>,
     client: Option<AxumExtension<ClientIp>>,
@@ -245,8 +242,7 @@ async fn execute(
         .into_inner()
         .data(Auth(caller))
         .data(now)
-        .data(charges.clone())
-        .data(BaseUrl(super::learning::base_url(&headers)));
+        .data(charges.clone());
     let executed = state.graphql.execute(request).await;
     // A request that resolved no field (it did not parse or validate) still counts once.
     let charged = charges.last.lock().unwrap_or_else(|p| p.into_inner()).0;
@@ -433,9 +429,9 @@ impl Mutation {
         track_id: ID,
     ) -> async_graphql::Result<ShareLink> {
         let caller = caller(ctx, Permission::ViewCourses)?;
-        let BaseUrl(base) = ctx.data::<BaseUrl>()?;
-        learning(ctx)?
-            .share_badge(caller.user_id(), &track_id, base)
+        let learning = learning(ctx)?;
+        learning
+            .share_badge(caller.user_id(), &track_id, learning.public_url())
             .await
             .map_err(gql)
     }

@@ -294,20 +294,6 @@ pub(super) async fn submission(
     ))
 }
 
-/// The address clients reached this server at, for links.
-pub(crate) fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let scheme = headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
-        .filter(|p| *p == "https" || *p == "http")
-        .unwrap_or("http");
-    format!("{scheme}://{host}")
-}
-
 #[utoipa::path(post, path = "/api/v1/tracks/{track_id}/badge/share", tag = "learning", security(("bearer" = [])),
     params(("track_id" = String, Path, description = "A track")),
     responses(
@@ -317,14 +303,13 @@ pub(crate) fn base_url(headers: &HeaderMap) -> String {
 pub(super) async fn share(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
     Path(track_id): Path<String>,
 ) -> Result<Json<ShareLink>, ApiError> {
     caller.require(Permission::ViewCourses)?;
     Ok(Json(
         state
             .learning
-            .share_badge(caller.user_id(), &track_id, &base_url(&headers))
+            .share_badge(caller.user_id(), &track_id, state.learning.public_url())
             .await?,
     ))
 }
@@ -360,7 +345,7 @@ pub(super) async fn badge(
         )
             .into_response(),
         Ok(badge) => {
-            let page = format!("{}/badges/{token}", base_url(&headers));
+            let page = format!("{}/badges/{token}", state.learning.public_url());
             Html(badge.html(&page)).into_response()
         }
         Err(e) => {

@@ -52,8 +52,8 @@ pub struct LearningSettings {
     pub test_clock: bool,
     /// Key that signs badge links (derived from the token secret by the caller).
     pub badge_key: Vec<u8>,
-    /// Base URL of public links (`https://learn.example.com`); when absent, links are
-    /// built from the request's `Host`.
+    /// Base URL of public links (`https://learn.example.com`); `serve` falls back to its
+    /// listen address. Never the request's `Host`, which the client chooses.
     pub public_url: Option<String>,
 }
 
@@ -83,6 +83,15 @@ impl Learning {
     /// Whether `X-Tessera-Now` is honoured.
     pub fn test_clock(&self) -> bool {
         self.settings.test_clock
+    }
+
+    /// The base URL of public links (badges), without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        self.settings
+            .public_url
+            .as_deref()
+            .unwrap_or("http://localhost")
+            .trim_end_matches('/')
     }
 
     /// The content catalog.
