@@ -812,3 +812,52 @@ fn the_test_clock_refuses_any_address_but_loopback() {
         "{stderr}"
     );
 }
+
+#[tokio::test]
+async fn the_docs_and_graphiql_load_only_from_this_server_under_a_strict_policy() {
+    let server = Server::start(&[plugins_dir()]).await;
+    for (page, marker) in [("/docs", "SwaggerUIBundle"), ("/graphql", "GraphiQL")] {
+        let r = server.anonymous.get(server.url(page)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{page}");
+        let csp = r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("script-src 'self'"), "{page}: {csp}");
+        assert!(
+            !csp.contains("unsafe-eval") && !csp.contains("http"),
+            "{page}: {csp}"
+        );
+        let html = r.text().await.unwrap();
+        assert!(!html.contains("//"), "{page} names another origin: {html}");
+        assert!(
+            !html.contains("<script>"),
+            "{page} has an inline script: {html}"
+        );
+        let mut assets: Vec<&str> = html
+            .split(['"', '\''])
+            .filter(|s| s.starts_with("/assets/"))
+            .collect();
+        assets.sort_unstable();
+        assert!(assets.len() >= 2, "{page}: {html}");
+        let mut bodies = String::new();
+        for asset in assets {
+            let r = server
+                .anonymous
+                .get(server.url(asset))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200, "{asset}");
+            let kind = r.headers()["content-type"].to_str().unwrap().to_owned();
+            assert!(
+                kind.starts_with("text/javascript") || kind.starts_with("text/css"),
+                "{asset}: {kind}"
+            );
+            bodies.push_str(&r.text().await.unwrap());
+        }
+        assert!(bodies.contains(marker), "{page}'s scripts define {marker}");
+    }
+    let (status, body) = server.get("/assets/nothing-here.js").await;
+    assert_eq!(status, 404, "{body}");
+}

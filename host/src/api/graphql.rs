@@ -25,7 +25,6 @@ use std::sync::{Arc, Mutex};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, ResolveInfo,
 };
-use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::{
     ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet,
 };
@@ -36,7 +35,7 @@ use async_graphql::{
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Extension as AxumExtension, Router};
 use serde_json::Value;
@@ -214,8 +213,21 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/graphql", get(graphiql).post(execute))
 }
 
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+/// GraphiQL, bundled (see `ui`).
+async fn graphiql() -> Response {
+    use super::ui::{GRAPHIQL, REACT, REACT_DOM, page};
+    page(format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Tessera GraphiQL</title>
+<link rel="stylesheet" href="/assets/{GRAPHIQL}/graphiql.min.css">
+<link rel="stylesheet" href="/assets/tessera/graphiql.css"></head>
+<body><div id="graphiql">Loading…</div>
+<script src="/assets/{REACT}/umd/react.production.min.js"></script>
+<script src="/assets/{REACT_DOM}/umd/react-dom.production.min.js"></script>
+<script src="/assets/{GRAPHIQL}/graphiql.min.js"></script>
+<script src="/assets/tessera/graphiql-init.js"></script>
+</body></html>"#
+    ))
 }
 
 /// Who is calling, as the resolvers see it.

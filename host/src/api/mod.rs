@@ -18,6 +18,7 @@ pub mod plugins;
 pub mod request_id;
 pub mod safety;
 pub mod sandbox;
+pub mod ui;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -140,6 +141,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(health::routes())
         .merge(openapi::routes())
+        .merge(ui::routes())
         .nest("/api/v1", v1(&state))
         .merge(openai_routes(&state))
         .merge(public_routes(&state))

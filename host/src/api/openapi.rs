@@ -2,7 +2,7 @@
 //! and the request/response types, and a browsable UI at `/docs`.
 
 use axum::Json;
-use axum::response::{Html, IntoResponse};
+use axum::response::IntoResponse;
 use axum::routing::get;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -70,15 +70,16 @@ async fn document() -> impl IntoResponse {
     Json(ApiDoc::openapi())
 }
 
-/// Swagger UI from its CDN, pointed at `/openapi.json` (no assets are bundled).
-async fn ui() -> Html<&'static str> {
-    Html(
-        r##"<!doctype html>
+/// Swagger UI, bundled (see `ui`), pointed at `/openapi.json`.
+async fn ui() -> axum::response::Response {
+    let base = format!("/assets/{}", super::ui::SWAGGER_UI_DIST);
+    super::ui::page(format!(
+        r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tessera API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<link rel="stylesheet" href="{base}/swagger-ui.css"></head>
 <body><div id="ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
-<script>window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: "#ui" });</script>
-</body></html>"##,
-    )
+<script src="{base}/swagger-ui-bundle.js"></script>
+<script src="/assets/tessera/swagger-init.js"></script>
+</body></html>"#
+    ))
 }
