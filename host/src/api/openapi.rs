@@ -77,7 +77,7 @@ async fn ui() -> axum::response::Response {
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Tessera API</title>
 <link rel="stylesheet" href="{base}/swagger-ui.css"></head>
-<body><div id="ui"></div>
+<body><div id="ui" data-url="/openapi.json"></div>
 <script src="{base}/swagger-ui-bundle.js"></script>
 <script src="/assets/tessera/swagger-init.js"></script>
 </body></html>"#
