@@ -11,7 +11,7 @@ pub mod outbound;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock, Weak};
 
-use crate::plugins::manifest::{Limits, Manifest};
+use crate::plugins::manifest::{Limits, Manifest, OutboundGrant};
 use crate::runtime::error::PluginRef;
 
 /// Where a host service that lives above the runtime (the sandbox, the AI gateway)
@@ -84,8 +84,8 @@ pub struct PluginServices {
     pub limits: Limits,
     /// Values served through `wasi:config/store`.
     pub config: BTreeMap<String, String>,
-    /// Hosts reachable through outbound HTTP.
-    pub outbound_hosts: Arc<[String]>,
+    /// Hosts and ports reachable through outbound HTTP.
+    pub outbound_hosts: Arc<[OutboundGrant]>,
     /// The plugin's private key-value data.
     pub keyvalue: keyvalue::PluginKv,
     /// Serves `code-runner` runs (the sandbox), when granted.
@@ -104,7 +104,13 @@ impl PluginServices {
             },
             limits: manifest.limits.clone(),
             config: manifest.grants.config.clone(),
-            outbound_hosts: manifest.grants.outbound_hosts.clone().into(),
+            // Entries were checked when the manifest was parsed.
+            outbound_hosts: manifest
+                .grants
+                .outbound_hosts
+                .iter()
+                .filter_map(|entry| OutboundGrant::parse(entry).ok())
+                .collect(),
             keyvalue: keyvalue::PluginKv::new(&manifest.id, backends.shared_kv.get().cloned()),
             code_runner: if manifest.grants.code_runner {
                 backends.code_runner.clone()
