@@ -18,7 +18,9 @@ use super::error::{PluginError, PluginErrorKind};
 use super::limits::MemoryWatch;
 use super::loader::{LoadedPlugin, WorldPre};
 use super::output::CappedPipe;
+use super::services::logging::{LogCounts, MAX_BYTES_PER_CALL, MAX_LINES_PER_CALL};
 use super::state::PluginState;
+use crate::plugins::contract::World;
 use crate::plugins::manifest::Limits;
 
 /// Lets the runtime check a call's result against `limits.max_output_bytes`.
@@ -183,6 +185,7 @@ impl Runtime {
         let state = PluginState::new(plugin.services.clone(), limits);
         let (stdout, stderr) = (state.stdout.clone(), state.stderr.clone());
         let memory = state.limiter.watch().clone();
+        let log = state.log.clone();
         let result = match self.slots.clone().try_acquire_owned() {
             Err(_) => Err(wasmtime::Error::new(NoSlot)),
             Ok(_permit) => {
@@ -200,6 +203,7 @@ impl Runtime {
             }
         };
         let (stdout, stderr) = (Output::of(&stdout), Output::of(&stderr));
+        self.report_dropped_logs(plugin, log.counts());
         // A stream past its cap outranks whatever else happened: the crossing write
         // trapped the call, or the plugin carried on after a refused write.
         let result = if stdout.truncated() || stderr.truncated() {
@@ -217,6 +221,27 @@ impl Runtime {
             memory_limit_hit: memory.limit_hit(),
             peak_memory_bytes: memory.peak_bytes() as u64,
             elapsed: started.elapsed(),
+        }
+    }
+
+    /// Counts the log lines a call had dropped; a plugin over its allowance (not a code
+    /// runner, whose lines are all dropped by design) also gets one warning per call.
+    fn report_dropped_logs(&self, plugin: &LoadedPlugin, counts: LogCounts) {
+        if counts.dropped_lines == 0 {
+            return;
+        }
+        let silenced = plugin.manifest.world == World::CodeRunner;
+        let reason = if silenced { "code_runner" } else { "over_cap" };
+        self.metrics()
+            .record_dropped_logs(plugin.plugin_ref(), reason, counts.dropped_lines);
+        if !silenced {
+            tracing::warn!(
+                plugin = %plugin.plugin_ref(),
+                kept = counts.kept_lines,
+                dropped = counts.dropped_lines,
+                dropped_bytes = counts.dropped_bytes,
+                "plugin log lines dropped: over the per-call cap of {MAX_LINES_PER_CALL} lines and {MAX_BYTES_PER_CALL} bytes"
+            );
         }
     }
 
