@@ -46,6 +46,7 @@ async fn call_overhead(data: &Path) {
     let settings = RuntimeSettings {
         engine: EngineSettings::default(),
         cache_dir: data.join("cache"),
+        plugin_kv_memory_bytes: tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
     };
     let runtime = Runtime::new(&settings, Arc::new(Metrics::new())).unwrap();
     let plugin: Arc<LoadedPlugin> = Arc::new(
@@ -136,6 +137,7 @@ async fn python_runs(data: &Path) {
     let settings = RuntimeSettings {
         engine: EngineSettings::default(),
         cache_dir: data.join("cache"),
+        plugin_kv_memory_bytes: tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
     };
     // Cold and warm load of the sandbox alone: compile CPython (19 MB) vs cached artifact.
     let cold_cache = data.join("python-cold");
@@ -147,6 +149,8 @@ async fn python_runs(data: &Path) {
             &RuntimeSettings {
                 engine: EngineSettings::default(),
                 cache_dir: cold_cache.clone(),
+                plugin_kv_memory_bytes:
+                    tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
             },
             Arc::new(Metrics::new()),
         )
@@ -853,6 +857,7 @@ async fn safety_screen(data: &Path) {
         &RuntimeSettings {
             engine: EngineSettings::default(),
             cache_dir: data.join("cache"),
+            plugin_kv_memory_bytes: tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
         },
         Arc::new(Metrics::new()),
     )

@@ -237,6 +237,12 @@ pub struct RuntimeArgs {
     /// Ceiling for any plugin's `limits.memory_mb`.
     #[arg(long, env = "TESSERA_MAX_PLUGIN_MEMORY_MB", default_value_t = 1024)]
     pub max_plugin_memory_mb: u64,
+    /// Memory all plugins' in-process key-value buckets may hold together, in MiB (each
+    /// plugin also within its own `limits.keyvalue_max_bytes`). Unused with `--redis-url`,
+    /// where buckets live in Redis.
+    #[arg(long, env = "TESSERA_PLUGIN_KV_MEMORY_MB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub plugin_kv_memory_mb: u64,
 }
 
 /// `tessera serve` settings.

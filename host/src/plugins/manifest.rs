@@ -52,6 +52,14 @@ pub struct Limits {
     /// Cap on the size of a call's result and on each of stdout/stderr (default 1 MiB).
     #[serde(default = "Limits::default_max_output_bytes")]
     pub max_output_bytes: u64,
+    /// Most keys the plugin may keep in its `wasi:keyvalue` buckets, all buckets together
+    /// (default 10 000).
+    #[serde(default = "Limits::default_keyvalue_max_keys")]
+    pub keyvalue_max_keys: u64,
+    /// Most bytes (keys + values) the plugin may keep in its `wasi:keyvalue` buckets
+    /// (default 16 MiB).
+    #[serde(default = "Limits::default_keyvalue_max_bytes")]
+    pub keyvalue_max_bytes: u64,
 }
 
 impl Limits {
@@ -64,6 +72,12 @@ impl Limits {
     fn default_max_output_bytes() -> u64 {
         1024 * 1024
     }
+    fn default_keyvalue_max_keys() -> u64 {
+        10_000
+    }
+    fn default_keyvalue_max_bytes() -> u64 {
+        16 << 20
+    }
 }
 
 impl Default for Limits {
@@ -73,6 +87,8 @@ impl Default for Limits {
             memory_mb: Self::default_memory_mb(),
             fuel: None,
             max_output_bytes: Self::default_max_output_bytes(),
+            keyvalue_max_keys: Self::default_keyvalue_max_keys(),
+            keyvalue_max_bytes: Self::default_keyvalue_max_bytes(),
         }
     }
 }
@@ -222,6 +238,10 @@ pub struct LimitCeilings {
     pub max_memory_mb: u64,
     /// Largest `limits.timeout_ms` accepted.
     pub max_timeout_ms: u64,
+    /// Largest `limits.keyvalue_max_keys` accepted.
+    pub max_keyvalue_keys: u64,
+    /// Largest `limits.keyvalue_max_bytes` accepted.
+    pub max_keyvalue_bytes: u64,
 }
 
 impl Default for LimitCeilings {
@@ -229,6 +249,8 @@ impl Default for LimitCeilings {
         Self {
             max_memory_mb: 1024,
             max_timeout_ms: 60_000,
+            max_keyvalue_keys: 1_000_000,
+            max_keyvalue_bytes: 1 << 30,
         }
     }
 }
@@ -304,6 +326,25 @@ impl Manifest {
                 "limits.max_output_bytes",
                 "must be positive".into(),
             ));
+        }
+        for (field, value, ceiling) in [
+            (
+                "limits.keyvalue_max_keys",
+                l.keyvalue_max_keys,
+                ceilings.max_keyvalue_keys,
+            ),
+            (
+                "limits.keyvalue_max_bytes",
+                l.keyvalue_max_bytes,
+                ceilings.max_keyvalue_bytes,
+            ),
+        ] {
+            if value == 0 || value > ceiling {
+                return Err(invalid(
+                    field,
+                    format!("{value} is outside 1..={ceiling} (the host's ceiling)"),
+                ));
+            }
         }
         for entry in &self.grants.outbound_hosts {
             if let Err(why) = OutboundGrant::parse(entry) {
@@ -384,6 +425,26 @@ mod tests {
     fn memory_over_ceiling_names_the_field() {
         let err = parse(&GOOD.replace("timeout_ms = 500", "memory_mb = 99999")).unwrap_err();
         assert!(err.to_string().contains("limits.memory_mb"), "{err}");
+    }
+
+    #[test]
+    fn keyvalue_quotas_default_and_stay_under_the_ceiling() {
+        let m = parse(GOOD).unwrap();
+        assert_eq!(
+            (m.limits.keyvalue_max_keys, m.limits.keyvalue_max_bytes),
+            (10_000, 16 << 20)
+        );
+        for (line, field) in [
+            ("keyvalue_max_keys = 0", "limits.keyvalue_max_keys"),
+            ("keyvalue_max_keys = 1000001", "limits.keyvalue_max_keys"),
+            (
+                "keyvalue_max_bytes = 1073741825",
+                "limits.keyvalue_max_bytes",
+            ),
+        ] {
+            let err = parse(&GOOD.replace("timeout_ms = 500", line)).unwrap_err();
+            assert!(err.to_string().contains(field), "{line}: {err}");
+        }
     }
 
     #[test]

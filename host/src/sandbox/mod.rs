@@ -178,6 +178,7 @@ impl Sandbox {
             memory_mb: (baseline_mb + wanted.memory_mb).min(manifest.memory_mb),
             fuel: manifest.fuel,
             max_output_bytes: wanted.max_output_bytes.min(manifest.max_output_bytes),
+            ..manifest.clone()
         }
     }
 }

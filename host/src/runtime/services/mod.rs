@@ -63,6 +63,8 @@ pub struct Backends {
     /// The host's shared store (Redis), when one is configured: plugins' key-value
     /// buckets live there so every replica sees them.
     pub shared_kv: Arc<OnceLock<Arc<dyn crate::kv::Kv>>>,
+    /// What in-process buckets may hold together (without a shared store).
+    pub kv_memory: Arc<keyvalue::KvMemory>,
 }
 
 impl std::fmt::Debug for Backends {
@@ -111,7 +113,11 @@ impl PluginServices {
                 .iter()
                 .filter_map(|entry| OutboundGrant::parse(entry).ok())
                 .collect(),
-            keyvalue: keyvalue::PluginKv::new(&manifest.id, backends.shared_kv.get().cloned()),
+            keyvalue: keyvalue::PluginKv::new(
+                &manifest.id,
+                backends.shared_kv.get().cloned(),
+                backends.kv_memory.clone(),
+            ),
             code_runner: if manifest.grants.code_runner {
                 backends.code_runner.clone()
             } else {
