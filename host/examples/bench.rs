@@ -181,7 +181,7 @@ async fn python_runs(data: &Path) {
     ));
     let hi = sandbox_spec("print('hi')", 5_000);
     let run = |sandbox: Arc<Sandbox>, spec: RunSpec| async move {
-        let out = sandbox.run(&spec).await.unwrap();
+        let out = sandbox.run(&spec, None).await.unwrap();
         assert_eq!(out.status, RunStatus::Ok, "{out:?}");
         out
     };
@@ -251,7 +251,7 @@ async fn python_runs(data: &Path) {
     let mut samples = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let report = sandbox.run_tests(&exercise).await.unwrap();
+        let report = sandbox.run_tests(&exercise, None).await.unwrap();
         samples.push(t.elapsed());
         assert!(report.passed, "{report:?}");
     }
@@ -262,7 +262,7 @@ async fn python_runs(data: &Path) {
             let (sandbox, exercise) = (sandbox.clone(), exercise.clone());
             tokio::spawn(async move {
                 for _ in 0..25 {
-                    sandbox.run_tests(&exercise).await.unwrap();
+                    sandbox.run_tests(&exercise, None).await.unwrap();
                 }
             })
         })
@@ -301,7 +301,7 @@ async fn python_runs(data: &Path) {
         ),
     ] {
         let t = Instant::now();
-        let out = sandbox.run(&sandbox_spec(code, 1_000)).await.unwrap();
+        let out = sandbox.run(&sandbox_spec(code, 1_000), None).await.unwrap();
         println!(
             "  {name:<18} {:<14} {}",
             format!("{:?}", out.status),

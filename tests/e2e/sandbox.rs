@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, plugins_dir};
+use crate::support::{Server, client_with_token, plugins_dir};
 
 /// Deadline given to hostile programs, so the suite does not wait 5 s per case.
 const SHORT_MS: u64 = 1_000;
@@ -470,6 +470,91 @@ async fn a_full_queue_answers_503_with_retry_after() {
     // Room again once they finished.
     let r = run_code(&server, "print(1)").await;
     assert_eq!(r["status"], "ok");
+}
+
+/// POSTs `body` to `path` with `client`, in the background; the reply's status.
+fn post_later(
+    server: &Server,
+    client: &reqwest::Client,
+    path: &str,
+    body: &Value,
+) -> tokio::task::JoinHandle<(u16, Value)> {
+    let (client, url, body) = (client.clone(), server.url(path), body.clone());
+    tokio::spawn(async move {
+        let r = client.post(url).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    })
+}
+
+#[tokio::test]
+async fn one_learner_cannot_fill_the_pool_and_the_queue() {
+    // Room for four runs (two running, two waiting), at most two of them one learner's.
+    let server = Server::start_with(
+        &[plugins_dir()],
+        &[
+            "--sandbox-workers",
+            "2",
+            "--sandbox-queue",
+            "2",
+            "--sandbox-max-runs-per-user",
+            "2",
+        ],
+    )
+    .await;
+    let learner = |reply: Value| client_with_token(reply["access_token"].as_str().unwrap());
+    let greedy = learner(server.register("student").await);
+    let other = learner(server.register("student").await);
+
+    // The greedy learner asks for four slow runs at once: two are admitted, two refused.
+    let sleeper =
+        json!({ "code": "import time\ntime.sleep(4)\nprint('slept')", "timeout_ms": 5000 });
+    let runs: Vec<_> = (0..4)
+        .map(|_| post_later(&server, &greedy, "/api/v1/sandbox/run", &sleeper))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Another learner still gets in while the greedy one's runs are in flight.
+    let (status, r) = server
+        .post_as(
+            &other,
+            "/api/v1/sandbox/run",
+            &json!({ "code": "print('mine')" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(stdout(&r), "mine\n");
+
+    let mut statuses = Vec::new();
+    for run in runs {
+        let (status, body) = run.await.unwrap();
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "TOO_MANY_RUNS", "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("2 runs"),
+                "{body}"
+            );
+        } else {
+            assert_eq!(body["stdout"], "slept\n", "{body}");
+        }
+        statuses.push(status);
+    }
+    statuses.sort();
+    assert_eq!(statuses, [200, 200, 429, 429]);
+
+    // A test-case run that could never fit the learner's share is refused outright.
+    let (status, body) = server
+        .post_as(
+            &other,
+            "/api/v1/sandbox/run-tests",
+            &json!({ "code": "x = 1", "tests": [{ "assert": "x == 1" }, { "assert": "x == 1" }, { "assert": "x == 1" }] }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"]["field"], "tests", "{body}");
 }
 
 /// (body, expected HTTP status, field named in the error)

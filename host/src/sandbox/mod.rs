@@ -26,7 +26,7 @@ use crate::runtime::LoadedPlugin;
 use crate::runtime::bindings::v0_1_0::code_runner_world::runner::{
     RunLimits, RunRequest, TestCase,
 };
-use admission::{Admission, QueueFull};
+use admission::{Admission, Refusal};
 pub use outcome::{RunReport, RunStatus};
 pub use request::{RunSpec, SandboxLimits, TestSpec, TestsSpec};
 pub use test_cases::TestsReport;
@@ -45,6 +45,8 @@ pub struct SandboxSettings {
     pub workers: usize,
     /// Runs waiting for a worker before new ones are refused with 503.
     pub queue: usize,
+    /// Runs one user may have admitted (running and waiting) at once; past it, 429.
+    pub max_runs_per_user: usize,
 }
 
 impl Default for SandboxSettings {
@@ -55,6 +57,7 @@ impl Default for SandboxSettings {
             max_output_bytes: 64 * 1024,
             workers: default_workers(),
             queue: 64,
+            max_runs_per_user: request::MAX_TESTS,
         }
     }
 }
@@ -82,11 +85,19 @@ pub enum SandboxError {
     /// Every worker is busy and the queue is full.
     #[error("the sandbox queue is full ({0} runs waiting); retry shortly")]
     QueueFull(usize),
+    /// The caller already has their share of the pool and queue.
+    #[error(
+        "you already have {0} runs running or waiting, the most one user may have; retry when one has finished"
+    )]
+    UserBusy(usize),
 }
 
-impl From<QueueFull> for SandboxError {
-    fn from(full: QueueFull) -> Self {
-        SandboxError::QueueFull(full.0)
+impl From<Refusal> for SandboxError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::QueueFull(waiting) => SandboxError::QueueFull(waiting),
+            Refusal::UserBusy(share) => SandboxError::UserBusy(share),
+        }
     }
 }
 
@@ -101,7 +112,11 @@ impl Sandbox {
     /// A sandbox running code through the code runners in `registry`.
     pub fn new(registry: Arc<Registry>, settings: SandboxSettings) -> Self {
         Self {
-            admission: Arc::new(Admission::new(settings.workers, settings.queue)),
+            admission: Arc::new(Admission::new(
+                settings.workers,
+                settings.queue,
+                settings.max_runs_per_user,
+            )),
             registry,
             settings,
         }
@@ -112,21 +127,33 @@ impl Sandbox {
         &self.settings
     }
 
-    /// Runs `spec` once.
-    pub async fn run(&self, spec: &RunSpec) -> Result<RunReport, SandboxError> {
+    /// Runs `spec` once for `user` (none: a run not attributed to a user).
+    pub async fn run(&self, spec: &RunSpec, user: Option<&str>) -> Result<RunReport, SandboxError> {
         let runner = self.runner(&spec.language)?;
-        let ticket = self.admission.reserve(1)?;
+        let ticket = self.admission.reserve(user, 1)?;
         let _worker = ticket.worker().await;
         Ok(self.run_one(&runner, spec, &spec.stdin, None).await)
     }
 
-    /// Runs `spec`'s code once per test, in parallel, each in a fresh instance.
+    /// Runs `spec`'s code once per test for `user`, in parallel, each in a fresh instance.
     pub async fn run_tests(
         self: &Arc<Self>,
         spec: &TestsSpec,
+        user: Option<&str>,
     ) -> Result<TestsReport, SandboxError> {
         let runner = self.runner(&spec.run.language)?;
-        let ticket = Arc::new(self.admission.reserve(spec.tests.len())?);
+        let share = self.admission.per_user();
+        if user.is_some() && spec.tests.len() > share {
+            // Could never be admitted: say so once, rather than 429 forever.
+            return Err(SandboxError::Invalid {
+                field: "tests".into(),
+                message: format!(
+                    "holds {} tests; this server runs at most {share} at once for one user",
+                    spec.tests.len()
+                ),
+            });
+        }
+        let ticket = Arc::new(self.admission.reserve(user, spec.tests.len())?);
         Ok(test_cases::run_all(self, runner, ticket, spec).await)
     }
 
