@@ -13,10 +13,12 @@
 //! host saw, and every string taken from the plugin is bounded.
 
 pub mod admission;
+pub mod assertions;
 pub mod outcome;
 pub mod plugin_runs;
 pub mod request;
 pub mod test_cases;
+pub mod values;
 
 use std::sync::Arc;
 
@@ -192,6 +194,56 @@ impl Sandbox {
             .run_code(runner, &limits, &request)
             .await;
         outcome::judge(run, &spec.limits)
+    }
+
+    /// One assertion test: its expected sides first, in a fresh instance without the
+    /// program, then the program and the actual sides; the host judges the values (see
+    /// `assertions`). The caller holds a worker for both runs.
+    async fn run_assertion(
+        &self,
+        runner: &LoadedPlugin,
+        spec: &RunSpec,
+        test: &TestSpec,
+        assertion: &str,
+    ) -> (RunReport, assertions::Verdict) {
+        let plan = assertions::Plan::new(assertion);
+        let trusted = match plan.expected_side() {
+            Some(expected) => {
+                let alone = RunSpec {
+                    code: String::new(),
+                    stdin: String::new(),
+                    ..spec.clone()
+                };
+                let probe = TestSpec {
+                    assertion: Some(expected),
+                    stdin: String::new(),
+                    ..test.clone()
+                };
+                let run = self.run_one(runner, &alone, "", Some(&probe)).await;
+                let report = run
+                    .assertion
+                    .as_ref()
+                    .filter(|_| run.status == RunStatus::Ok)
+                    .and_then(|seen| assertions::Report::parse(&seen.report));
+                plan.trusted_values(report.as_ref())
+            }
+            None => None,
+        };
+        let learner = TestSpec {
+            assertion: Some(plan.learner_side(trusted.is_some())),
+            ..test.clone()
+        };
+        let run = self
+            .run_one(runner, spec, &test.stdin, Some(&learner))
+            .await;
+        let seen = run.assertion.as_ref().map(|seen| seen.report.as_str());
+        let verdict = match (run.status, seen.and_then(assertions::Report::parse)) {
+            (RunStatus::Ok, Some(report)) => plan.judge(trusted.as_deref(), &report),
+            // The program failed, exited before the check, or the runner said something
+            // that is not a value: the test fails with what it said.
+            _ => plan.failed(seen.unwrap_or_default().to_owned()),
+        };
+        (run, verdict)
     }
 
     /// The store limits of one run: the request's deadline and output cap, and memory for
