@@ -58,7 +58,12 @@ impl KvMemory {
 
     /// Gives `bytes` back.
     fn give(&self, bytes: u64) {
-        self.used.fetch_sub(bytes, Ordering::AcqRel);
+        // Never below zero: a miscount must not turn into an endless allowance.
+        let _ = self
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                Some(used.saturating_sub(bytes))
+            });
     }
 }
 
