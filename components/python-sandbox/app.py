@@ -7,9 +7,18 @@ to the instance's stdout/stderr within the caps (the host captures both; output 
 before a timeout or crash survives), evaluate a test's assertion, and describe the outcome
 in a `run-result`. The host treats that record as untrusted: user code runs in this same
 interpreter and could tamper with it.
+
+An assertion is evaluated guarded (only built-in values enter its comparisons, arithmetic
+and truth tests; the builtins it is judged by are the real ones) and its value is reported
+to the host in a comparison format made of exact built-in types (`encode`), as the test
+result's `actual`; the host, not this file, decides whether the test passed. The host
+splits `a == b` itself and evaluates a self-contained `b` in a fresh instance that never
+runs learner code, so the expected value never reaches the learner's interpreter
+(host/src/sandbox/assertions.rs, docs/sandbox.md).
 """
 
 import ast
+import builtins
 import io
 import linecache
 import os
@@ -106,24 +115,227 @@ def learner_line(tb) -> int | None:
     return line
 
 
+# What judging an assertion calls, bound while the interpreter is still the sandbox's own
+# (componentize-py snapshots it after this module loads): learner code may rebind names in
+# `builtins`, `ast` or `json`, but not these references.
+_PRISTINE_BUILTINS = dict(builtins.__dict__)
+_type, _repr, _len, _compile, _eval = type, repr, len, compile, eval
+_int_repr, _float_repr = int.__repr__, float.__repr__
+_str_translate, _str_encode = str.translate, str.encode
+_bytes_hex = bytes.hex
+_type_name = type.__dict__["__name__"].__get__
+_dict_items, _dict_clear, _dict_update = dict.items, dict.clear, dict.update
+_getattr, _setattr = getattr, setattr
+_settrace, _setprofile = sys.settrace, sys.setprofile
+_PyCF_ONLY_AST = ast.PyCF_ONLY_AST
+_AST_NODE, _AST_EXPR_CONTEXT = ast.AST, ast.expr_context
+_AST_COMPARE, _AST_BINOP, _AST_UNARYOP = ast.Compare, ast.BinOp, ast.UnaryOp
+_AST_BOOLOP, _AST_IFEXP, _AST_CALL, _AST_NAME = ast.BoolOp, ast.IfExp, ast.Call, ast.Name
+_AST_LOAD, _AST_IS, _AST_ISNOT = ast.Load, ast.Is, ast.IsNot
+_fix_locations, _copy_location = ast.fix_missing_locations, ast.copy_location
+_INF = float("inf")
+
+# The name the guard has inside an assertion, and the builtins an assertion always means
+# the real thing by, even if the program defined its own (the ones a check is judged by).
+GUARD = "__tessera_operand__"
+PROTECTED = (
+    "bool", "isinstance", "issubclass", "type", "callable", "hasattr", "getattr", "id",
+    "repr", "str", "int", "float", "complex", "bytes", "list", "tuple", "dict", "set",
+    "frozenset", "object", "len",
+)
+# Bounds on a value reported for comparison.
+MAX_DEPTH = 32
+MAX_NODES = 100_000
+MAX_REPORT = 1 << 20
+_JSON_ESCAPES = {i: "\\u%04x" % i for i in range(32)}
+_JSON_ESCAPES.update({ord('"'): '\\"', ord("\\"): "\\\\"})
+
+
+class Uncomparable(Exception):
+    """A value a check cannot compare: not made of built-in values only."""
+
+    def __init__(self, why: str, value):
+        super().__init__(why)
+        self.why = why
+        self.value = value
+
+
 def shown(value) -> str:
     try:
-        text = repr(value)
+        text = _repr(value)
     except BaseException as e:  # a learner's __repr__ may raise anything
-        text = f"<unprintable {type(value).__name__}: {type(e).__name__}>"
-    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+        text = f"<unprintable {_type_name(_type(value))}: {_type_name(_type(e))}>"
+    if _type(text) is not str:
+        text = "<unprintable>"
+    return text if _len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+
+
+def encode(value, depth=0, budget=None):
+    """`value` in the host's comparison format (docs/sandbox.md), from exact built-in types
+    only: nothing a program defines (a subclass, an `__eq__`) takes part."""
+    if budget is None:
+        budget = [MAX_NODES]
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise Uncomparable("too large to compare", value)
+    if depth > MAX_DEPTH:
+        raise Uncomparable("nested too deeply to compare", value)
+    t = _type(value)
+    if value is None or t is bool:
+        return value
+    if t is int:
+        if -(1 << 63) < value < (1 << 63):
+            return value
+        try:
+            return {"int": _int_repr(value)}
+        except ValueError:
+            raise Uncomparable("an int too long to compare", value) from None
+    if t is float:
+        if value != value:
+            return {"float": "nan"}
+        if value == _INF or value == -_INF:
+            return {"float": "inf" if value > 0 else "-inf"}
+        return value
+    if t is complex:
+        return {"complex": [encode(value.real, depth + 1, budget), encode(value.imag, depth + 1, budget)]}
+    if t is str:
+        try:
+            _str_encode(value, "utf-8")
+        except UnicodeEncodeError:
+            raise Uncomparable("a str with unpaired surrogates", value) from None
+        return value
+    if t is bytes:
+        return {"bytes": _bytes_hex(value)}
+    if t is list:
+        return [encode(v, depth + 1, budget) for v in value]
+    if t is tuple:
+        return {"tuple": [encode(v, depth + 1, budget) for v in value]}
+    if t is set or t is frozenset:
+        return {"set": [encode(v, depth + 1, budget) for v in value]}
+    if t is dict:
+        return {"dict": [[encode(k, depth + 1, budget), encode(v, depth + 1, budget)]
+                         for k, v in _dict_items(value)]}
+    raise Uncomparable(f"an object of type {_type_name(t)[:100]}", value)
+
+
+def to_json(value, out: list) -> None:
+    """JSON text of what `encode` returns, without the `json` module (a program may have
+    rebound its parts)."""
+    t = _type(value)
+    if value is None:
+        out.append("null")
+    elif t is bool:
+        out.append("true" if value else "false")
+    elif t is int:
+        out.append(_int_repr(value))
+    elif t is float:
+        out.append(_float_repr(value))
+    elif t is str:
+        out.append('"' + _str_translate(value, _JSON_ESCAPES) + '"')
+    elif t is list:
+        out.append("[")
+        for i, v in enumerate(value):
+            if i:
+                out.append(",")
+            to_json(v, out)
+        out.append("]")
+    else:  # a dict with str keys
+        out.append("{")
+        for i, (k, v) in enumerate(_dict_items(value)):
+            if i:
+                out.append(",")
+            to_json(k, out)
+            out.append(":")
+            to_json(v, out)
+        out.append("}")
+
+
+def guard(value):
+    """Lets only built-in values into an assertion's comparisons, arithmetic and truth
+    tests, so a program's `__eq__`, `__lt__`, `__add__` or `__bool__` cannot decide them."""
+    encode(value)
+    return value
+
+
+def _guarded(node):
+    """`node` with every operand of a comparison (but `is`), of arithmetic, of `not`,
+    `and`/`or` and of a conditional's test passed through the guard."""
+    def wrap(n):
+        call = _AST_CALL(func=_AST_NAME(id=GUARD, ctx=_AST_LOAD()), args=[n], keywords=[])
+        return _copy_location(call, n)
+
+    t = _type(node)
+    for field in node._fields:
+        child = _getattr(node, field, None)
+        if _type(child) is list:
+            _setattr(node, field, [_guarded(c) if isinstance(c, _AST_NODE) and not isinstance(c, _AST_EXPR_CONTEXT) else c for c in child])
+        elif isinstance(child, _AST_NODE) and not isinstance(child, _AST_EXPR_CONTEXT):
+            _setattr(node, field, _guarded(child))
+    if t is _AST_COMPARE:
+        if not all(_type(op) in (_AST_IS, _AST_ISNOT) for op in node.ops):
+            node.left = wrap(node.left)
+            node.comparators = [wrap(c) for c in node.comparators]
+    elif t is _AST_BINOP:
+        node.left, node.right = wrap(node.left), wrap(node.right)
+    elif t is _AST_UNARYOP:
+        node.operand = wrap(node.operand)
+    elif t is _AST_BOOLOP:
+        node.values = [wrap(v) for v in node.values]
+    elif t is _AST_IFEXP:
+        node.test = wrap(node.test)
+    return node
+
+
+def _restore_interpreter() -> None:
+    """Undoes what a program could do to the interpreter to steer its own judging: the
+    builtins it rebound, and tracing hooks."""
+    _settrace(None)
+    _setprofile(None)
+    live = builtins.__dict__
+    _dict_clear(live)
+    _dict_update(live, _PRISTINE_BUILTINS)
+
+
+def report(value) -> dict:
+    """What the host reads of an evaluated assertion: the value in the comparison format
+    with its repr, each item too when the value is a tuple (the host asks for several
+    expressions as one tuple)."""
+    def one(v):
+        try:
+            return {"value": encode(v), "shown": shown(v)}
+        except Uncomparable as e:
+            return {"uncomparable": e.why, "shown": shown(e.value)}
+
+    whole = one(value)
+    if _type(value) is tuple:
+        whole["items"] = [one(v) for v in value]
+    return whole
 
 
 def check_assertion(source: str, scope: dict) -> tuple[bool, str, str]:
-    """Evaluates an assertion; for `a == b`, reports both sides."""
-    tree = ast.parse(source.strip(), "<assert>", "eval")
-    body = tree.body
-    if isinstance(body, ast.Compare) and len(body.ops) == 1 and isinstance(body.ops[0], ast.Eq):
-        left = eval(compile(ast.Expression(body.left), "<assert>", "eval"), scope)
-        right = eval(compile(ast.Expression(body.comparators[0]), "<assert>", "eval"), scope)
-        return bool(left == right), shown(right), shown(left)
-    value = eval(compile(tree, "<assert>", "eval"), scope)
-    return bool(value), source.strip(), shown(value)
+    """Evaluates an assertion against the program's names, guarded; returns whether it
+    held (for the record only: the host judges) and the report as JSON."""
+    _restore_interpreter()
+    tree = _compile(source.strip(), "<assert>", "eval", _PyCF_ONLY_AST)
+    tree = _fix_locations(_guarded(tree))
+    code = _compile(tree, "<assert>", "eval")
+    checked_builtins = dict(_PRISTINE_BUILTINS)
+    checked_builtins[GUARD] = guard
+    scope["__builtins__"] = checked_builtins
+    names = {name: _PRISTINE_BUILTINS[name] for name in PROTECTED}
+    names[GUARD] = guard
+    try:
+        value = _eval(code, scope, names)
+        result = report(value)
+    except Uncomparable as e:
+        result = {"uncomparable": e.why, "shown": shown(e.value)}
+    out = []
+    to_json(result, out)
+    text = "".join(out)
+    if _len(text) > MAX_REPORT:
+        text = '{"uncomparable": "too large to compare", "shown": ""}'
+    held = "value" in result and result["value"] not in (None, False, 0, "", [], {})
+    return held, source.strip(), text
 
 
 class CodeRunner(exports.CodeRunner):

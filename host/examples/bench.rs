@@ -46,6 +46,7 @@ async fn call_overhead(data: &Path) {
     let settings = RuntimeSettings {
         engine: EngineSettings::default(),
         cache_dir: data.join("cache"),
+        plugin_kv_memory_bytes: tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
     };
     let runtime = Runtime::new(&settings, Arc::new(Metrics::new())).unwrap();
     let plugin: Arc<LoadedPlugin> = Arc::new(
@@ -136,6 +137,7 @@ async fn python_runs(data: &Path) {
     let settings = RuntimeSettings {
         engine: EngineSettings::default(),
         cache_dir: data.join("cache"),
+        plugin_kv_memory_bytes: tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
     };
     // Cold and warm load of the sandbox alone: compile CPython (19 MB) vs cached artifact.
     let cold_cache = data.join("python-cold");
@@ -147,6 +149,8 @@ async fn python_runs(data: &Path) {
             &RuntimeSettings {
                 engine: EngineSettings::default(),
                 cache_dir: cold_cache.clone(),
+                plugin_kv_memory_bytes:
+                    tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
             },
             Arc::new(Metrics::new()),
         )
@@ -177,7 +181,7 @@ async fn python_runs(data: &Path) {
     ));
     let hi = sandbox_spec("print('hi')", 5_000);
     let run = |sandbox: Arc<Sandbox>, spec: RunSpec| async move {
-        let out = sandbox.run(&spec).await.unwrap();
+        let out = sandbox.run(&spec, None).await.unwrap();
         assert_eq!(out.status, RunStatus::Ok, "{out:?}");
         out
     };
@@ -247,7 +251,7 @@ async fn python_runs(data: &Path) {
     let mut samples = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();
-        let report = sandbox.run_tests(&exercise).await.unwrap();
+        let report = sandbox.run_tests(&exercise, None).await.unwrap();
         samples.push(t.elapsed());
         assert!(report.passed, "{report:?}");
     }
@@ -258,7 +262,7 @@ async fn python_runs(data: &Path) {
             let (sandbox, exercise) = (sandbox.clone(), exercise.clone());
             tokio::spawn(async move {
                 for _ in 0..25 {
-                    sandbox.run_tests(&exercise).await.unwrap();
+                    sandbox.run_tests(&exercise, None).await.unwrap();
                 }
             })
         })
@@ -297,7 +301,7 @@ async fn python_runs(data: &Path) {
         ),
     ] {
         let t = Instant::now();
-        let out = sandbox.run(&sandbox_spec(code, 1_000)).await.unwrap();
+        let out = sandbox.run(&sandbox_spec(code, 1_000), None).await.unwrap();
         println!(
             "  {name:<18} {:<14} {}",
             format!("{:?}", out.status),
@@ -853,6 +857,7 @@ async fn safety_screen(data: &Path) {
         &RuntimeSettings {
             engine: EngineSettings::default(),
             cache_dir: data.join("cache"),
+            plugin_kv_memory_bytes: tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
         },
         Arc::new(Metrics::new()),
     )

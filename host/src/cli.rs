@@ -248,6 +248,12 @@ pub struct RuntimeArgs {
     /// Ceiling for any plugin's `limits.memory_mb`.
     #[arg(long, env = "TESSERA_MAX_PLUGIN_MEMORY_MB", default_value_t = 1024)]
     pub max_plugin_memory_mb: u64,
+    /// Memory all plugins' in-process key-value buckets may hold together, in MiB (each
+    /// plugin also within its own `limits.keyvalue_max_bytes`). Unused with `--redis-url`,
+    /// where buckets live in Redis.
+    #[arg(long, env = "TESSERA_PLUGIN_KV_MEMORY_MB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub plugin_kv_memory_mb: u64,
 }
 
 /// `tessera serve` settings.
@@ -388,6 +394,11 @@ pub struct SandboxArgs {
     /// Runs that may wait for a worker; past that, requests get 503 with Retry-After.
     #[arg(long, env = "TESSERA_SANDBOX_QUEUE", default_value_t = 64)]
     pub sandbox_queue: usize,
+    /// Runs one user may have running or waiting at once (a test-case run counts each
+    /// test); past that, their requests get 429 while other users still get in.
+    #[arg(long, env = "TESSERA_SANDBOX_MAX_RUNS_PER_USER", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub sandbox_max_runs_per_user: u64,
 }
 
 impl SandboxArgs {
@@ -401,6 +412,8 @@ impl SandboxArgs {
                 .sandbox_workers
                 .unwrap_or_else(crate::sandbox::default_workers),
             queue: self.sandbox_queue,
+            max_runs_per_user: usize::try_from(self.sandbox_max_runs_per_user)
+                .unwrap_or(usize::MAX),
         }
     }
 }

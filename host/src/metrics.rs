@@ -19,6 +19,7 @@ pub struct Metrics {
     /// Plugins that failed to load at the last (re)load.
     pub plugins_failed: IntGauge,
     http_requests: IntCounterVec,
+    plugin_log_dropped: IntCounterVec,
 }
 
 impl Metrics {
@@ -68,6 +69,14 @@ impl Metrics {
             &["route", "status"],
         )
         .expect("static metric definition");
+        let plugin_log_dropped = IntCounterVec::new(
+            Opts::new(
+                "tessera_plugin_log_lines_dropped_total",
+                "Plugin log lines dropped, by plugin and reason (over_cap: past the per-call cap; code_runner: code runners never log)",
+            ),
+            &["plugin", "reason"],
+        )
+        .expect("static metric definition");
         for collector in [
             Box::new(plugin_calls.clone()) as Box<dyn prometheus::core::Collector>,
             Box::new(plugin_errors.clone()),
@@ -75,6 +84,7 @@ impl Metrics {
             Box::new(plugins_loaded.clone()),
             Box::new(plugins_failed.clone()),
             Box::new(http_requests.clone()),
+            Box::new(plugin_log_dropped.clone()),
         ] {
             registry
                 .register(collector)
@@ -88,6 +98,7 @@ impl Metrics {
             plugins_loaded,
             plugins_failed,
             http_requests,
+            plugin_log_dropped,
         }
     }
 
@@ -110,6 +121,13 @@ impl Metrics {
                 .with_label_values(&[&plugin.id, &plugin.version, kind.label()])
                 .inc();
         }
+    }
+
+    /// Counts `lines` log lines of `plugin` dropped for `reason`.
+    pub fn record_dropped_logs(&self, plugin: &PluginRef, reason: &str, lines: u64) {
+        self.plugin_log_dropped
+            .with_label_values(&[&plugin.id, reason])
+            .inc_by(lines);
     }
 
     /// Records one HTTP response.

@@ -26,6 +26,7 @@ pub fn registry(args: &RuntimeArgs) -> anyhow::Result<Arc<Registry>> {
             max_memory_mb: args.max_plugin_memory_mb,
         },
         cache_dir: args.data_dir.join("cache"),
+        plugin_kv_memory_bytes: args.plugin_kv_memory_mb << 20,
     };
     let runtime = Runtime::new(&settings, Arc::new(Metrics::new()))?;
     Ok(Arc::new(Registry::new(runtime, args.plugins_dirs.clone())))

@@ -1,10 +1,13 @@
 //! Grants: a component importing what its manifest does not grant is refused at load time;
-//! outbound HTTP reaches only the hosts in `grants.outbound_hosts`.
+//! outbound HTTP reaches only the hosts and ports in `grants.outbound_hosts`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{Server, binary, fixtures_dir};
+use crate::support::{Server, binary, component, fixtures_dir};
 
 #[tokio::test]
 async fn an_ungranted_import_is_refused_at_load_naming_plugin_and_import() {
@@ -43,12 +46,16 @@ fn validate_reports_the_ungranted_import_and_exits_non_zero() {
     assert!(stderr.contains("tessera:platform/llm@0.1.0"), "{stderr}");
 }
 
-/// A one-shot HTTP server on 127.0.0.1 answering every request with `hello`.
-async fn hello_server() -> u16 {
+/// A one-shot HTTP server on 127.0.0.1 answering every request with `hello`; its port and
+/// a count of the connections it accepted.
+async fn hello_server() -> (u16, Arc<AtomicUsize>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
     tokio::spawn(async move {
         while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(async move {
                 let mut buf = [0u8; 4096];
                 let _ = socket.read(&mut buf).await;
@@ -60,14 +67,43 @@ async fn hello_server() -> u16 {
             });
         }
     });
-    port
+    (port, accepted)
+}
+
+fn fetch(url: String) -> serde_json::Value {
+    json!({"question": {"kind": "fetch", "prompt": url, "answer_key": {}}, "answer": {}})
+}
+
+/// A plugin folder holding the fetch fixture granted exactly `outbound_hosts`.
+fn fetch_plugin(outbound_hosts: &[String]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("plugin.toml"),
+        format!(
+            "id = \"fetch-granted\"\nversion = \"0.1.0\"\ncontract = \"0.1.0\"\n\
+             world = \"grader-plugin\"\ncomponent = {:?}\n[limits]\ntimeout_ms = 2000\n\
+             [grants]\noutbound_hosts = {:?}\n[routing]\nkinds = [\"fetch\"]\n",
+            component("fetch_grader.wasm").display().to_string(),
+            outbound_hosts,
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// The host refused the request before connecting: the plugin saw HTTP-request-denied.
+fn assert_denied(status: u16, body: &serde_json::Value) {
+    assert_eq!(status, 503, "{body}");
+    let message = body["error"]["message"].as_str().unwrap().to_lowercase();
+    assert!(message.contains("denied"), "{message}");
 }
 
 #[tokio::test]
-async fn outbound_http_reaches_allowed_hosts_only() {
-    let port = hello_server().await;
-    let server = Server::start(&[fixtures_dir()]).await;
-    let fetch = |url: String| json!({"question": {"kind": "fetch", "prompt": url, "answer_key": {}}, "answer": {}});
+async fn outbound_http_reaches_the_granted_host_and_port_only() {
+    let (port, reached) = hello_server().await;
+    let (other_port, other_reached) = hello_server().await;
+    let plugin = fetch_plugin(&[format!("127.0.0.1:{port}")]);
+    let server = Server::start(&[plugin.path().to_owned()]).await;
 
     let (status, body) = server
         .grade(fetch(format!("http://127.0.0.1:{port}/")))
@@ -77,15 +113,47 @@ async fn outbound_http_reaches_allowed_hosts_only() {
         body["feedback"].as_str().unwrap().contains("hello"),
         "{body}"
     );
+    assert_eq!(reached.load(Ordering::SeqCst), 1);
 
-    // `localhost` is not in the allow-list (only 127.0.0.1 is), so the host refuses it
-    // before connecting and the plugin sees HTTP-request-denied.
+    // `localhost` names the same machine but is not the granted host.
     let (status, body) = server
         .grade(fetch(format!("http://localhost:{port}/")))
         .await;
-    assert_eq!(status, 503, "{body}");
-    let message = body["error"]["message"].as_str().unwrap().to_lowercase();
-    assert!(message.contains("denied"), "{message}");
+    assert_denied(status, &body);
+    // The granted host on another port: refused before a connection is made.
+    let (status, body) = server
+        .grade(fetch(format!("http://127.0.0.1:{other_port}/")))
+        .await;
+    assert_denied(status, &body);
+    assert_eq!(reached.load(Ordering::SeqCst), 1);
+    assert_eq!(
+        other_reached.load(Ordering::SeqCst),
+        0,
+        "another port was reached"
+    );
+}
+
+#[tokio::test]
+async fn a_bare_host_grant_opens_its_web_ports_only_not_redis_or_postgres() {
+    // fixture-fetch grants the bare host `127.0.0.1`: ports 80 and 443 only. A listener on
+    // any other port (here standing in for Redis on 6379 or Postgres on 5432) stays shut.
+    let (port, reached) = hello_server().await;
+    let server = Server::start(&[fixtures_dir()]).await;
+    let (status, body) = server
+        .grade(fetch(format!("http://127.0.0.1:{port}/")))
+        .await;
+    assert_denied(status, &body);
+    for well_known in [6379, 5432] {
+        let (status, body) = server
+            .grade(fetch(format!("http://127.0.0.1:{well_known}/")))
+            .await;
+        assert_denied(status, &body);
+    }
+    assert_eq!(
+        reached.load(Ordering::SeqCst),
+        0,
+        "a non-web port was reached"
+    );
 }
 
 #[tokio::test]

@@ -15,6 +15,8 @@ mod learning;
 mod lifecycle;
 mod misbehaving;
 mod partner_grader;
+mod plugin_kv;
+mod plugin_logs;
 mod quiz_grader;
 mod reload;
 mod safety;

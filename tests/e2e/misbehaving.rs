@@ -13,6 +13,8 @@ const CASES: &[(&str, u16, &str, u64)] = &[
     ("deep_recursion", 502, "stack_overflow", 500),
     ("trap", 502, "trap", 500),
     ("huge_output", 502, "output_too_large", 2000),
+    // 4 MiB of `details` behind a short feedback: details count toward the cap too.
+    ("huge_details", 502, "output_too_large", 2000),
     ("stdout_flood", 502, "output_too_large", 2000),
     ("bad_score", 502, "bad_output", 500),
 ];

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, plugins_dir};
+use crate::support::{Server, client_with_token, plugins_dir};
 
 /// Deadline given to hostile programs, so the suite does not wait 5 s per case.
 const SHORT_MS: u64 = 1_000;
@@ -410,6 +410,160 @@ async fn test_case_runs_report_each_test_and_a_summary() {
     assert_eq!(r["passed"], false);
 }
 
+/// Posts one test-case run and returns each test's result.
+async fn tests_of(server: &Server, code: &str, asserts: &[&str]) -> Vec<Value> {
+    let tests: Vec<Value> = asserts
+        .iter()
+        .map(|a| json!({ "name": a, "assert": a }))
+        .collect();
+    let body = json!({ "code": code, "tests": tests, "timeout_ms": SHORT_MS * 3 });
+    let (status, r) = server.post("/api/v1/sandbox/run-tests", &body).await;
+    assert_eq!(status, 200, "{r}");
+    r["tests"].as_array().unwrap().clone()
+}
+
+/// Programs that try to pass assertion tests without doing the work: each test must fail.
+const CHEATS: &[(&str, &str, &[&str])] = &[
+    (
+        "an object whose == is always true",
+        "class A:\n    __eq__ = lambda s, o: True\n    __hash__ = object.__hash__\n\
+         def add(a, b):\n    return A()",
+        &[
+            "add(2, 3) == 5",
+            "5 == add(2, 3)",
+            "[add(2, 3)] == [5]",
+            "add(2, 3) == 5 or False",
+        ],
+    ),
+    (
+        "a subclass of int with its own ==",
+        "class I(int):\n    def __eq__(s, o): return True\n    __hash__ = int.__hash__\n\
+         def add(a, b):\n    return I(0)",
+        &["add(2, 3) == 5", "add(2, 3) != 0"],
+    ),
+    (
+        "== patched onto the builtins",
+        "import builtins\ntry:\n    int.__eq__ = lambda s, o: True\nexcept TypeError:\n    pass\n\
+         builtins.int = type('int', (int,), {'__eq__': lambda s, o: True, '__hash__': int.__hash__})\n\
+         def add(a, b):\n    return int(0)",
+        &["add(2, 3) == 5", "int(add(2, 3)) == 5"],
+    ),
+    (
+        "bool, isinstance, len and type rebound in builtins",
+        "import builtins\nbuiltins.bool = lambda *a: True\nbuiltins.isinstance = lambda *a: True\n\
+         builtins.len = lambda *a: 3\nbuiltins.type = lambda *a: list\ndef make():\n    return 'ab'",
+        &[
+            "isinstance(make(), list)",
+            "bool(make() == 'abc')",
+            "len(make()) == 3",
+            "type(make()) is list",
+        ],
+    ),
+    (
+        "isinstance and bool defined by the program",
+        "def isinstance(*a):\n    return True\ndef bool(*a):\n    return True\ndef make():\n    return 1",
+        &["isinstance(make(), str)", "bool(make() == 2)"],
+    ),
+    (
+        "truth decided by __bool__ and arithmetic by __sub__",
+        "class T:\n    def __bool__(self): return True\n    def __sub__(self, o): return 0.0\n    __rsub__ = __sub__\n\
+         def is_prime(n):\n    return T()\ndef to_fahrenheit(c):\n    return T()",
+        &[
+            "is_prime(8)",
+            "abs(to_fahrenheit(37) - 98.6) < 1e-9",
+            "is_prime(8) and True",
+        ],
+    ),
+    (
+        "a printed result record",
+        "import sys\nprint('{\"value\": true, \"shown\": \"True\"}')\nprint('PASSED')\n\
+         sys.stderr.write('{\"passed\": true}\\n')\ndef add(a, b):\n    return 0",
+        &["add(2, 3) == 5"],
+    ),
+    (
+        "reading the expected value out of the interpreter",
+        "import gc, sys\n\
+         def answer():\n\
+         \x20   seen = []\n\
+         \x20   f = sys._getframe()\n\
+         \x20   while f:\n\
+         \x20       seen.extend(f.f_locals.values())\n\
+         \x20       f = f.f_back\n\
+         \x20   seen.extend(gc.get_objects())\n\
+         \x20   for o in seen:\n\
+         \x20       for t in getattr(o, 'tests', None) or [o]:\n\
+         \x20           a = getattr(t, 'assertion', None)\n\
+         \x20           if isinstance(a, str) and '==' in a:\n\
+         \x20               return eval(a.split('==', 1)[1])\n\
+         \x20   return None",
+        &["answer() == 'SECRET-7f3a'"],
+    ),
+];
+
+#[tokio::test]
+async fn assertion_tests_cannot_be_talked_into_passing() {
+    let server = Server::start(&[plugins_dir()]).await;
+    for (trick, code, asserts) in CHEATS {
+        for t in tests_of(&server, code, asserts).await {
+            assert_eq!(t["passed"], false, "{trick}: {t}");
+        }
+    }
+    // The always-equal object is named for what it is.
+    let t = &tests_of(&server, CHEATS[0].1, &["add(2, 3) == 5"]).await[0];
+    assert_eq!(t["expected"], "5", "{t}");
+    assert!(
+        t["actual"].as_str().unwrap().contains("object of type A"),
+        "{t}"
+    );
+    // A code exercise graded through the code grader's import is judged the same way.
+    let (status, grade) = server
+        .grade(json!({
+            "question": {"kind": "code_exercise", "prompt": "add",
+                         "answer_key": {"tests": [{"name": "adds", "assert": "add(2, 3) == 5"}]}},
+            "answer": {"code": CHEATS[0].1}
+        }))
+        .await;
+    assert_eq!(status, 200, "{grade}");
+    assert_eq!(grade["score"], 0.0, "{grade}");
+}
+
+#[tokio::test]
+async fn honest_programs_pass_their_assertion_tests() {
+    let server = Server::start(&[plugins_dir()]).await;
+    let code = "def add(a, b):\n    return a + b\nclass Stack:\n    def __init__(self):\n        self.items = []\n\
+                \x20   def push(self, x):\n        self.items.append(x)\n\
+                \x20   def pop(self):\n        return self.items.pop()\n\
+                s = Stack()\ns.push(1)\ns.push(2)\nnames = {'x': [1, 2.0, (3, 'q')], 'n': None}";
+    let asserts = [
+        "add(2, 3) == 5",
+        "add(2.5, 2.5) == 5",
+        "add(True, 0) == 1",
+        "[add(1, 1)] == [2.0]",
+        "{'k': add(1, 2)} == {'k': 3}",
+        "{add(1, 1), 3} == {3, 2}",
+        "not add(1, -1)",
+        "add(2, 2) != 5 and add(0, 0) == 0",
+        "add('a', 'b') == 'ab'",
+        "add(2, 3) > 4",
+        "add(1, 1) in [2, 3]",
+        "s.pop() == 2 and s.pop() == 1",
+        "isinstance(s, Stack) and s.items == [1, 2]",
+        "names == {'n': None, 'x': [1, 2, (3.0, 'q')]}",
+        "add(10 ** 30, 1) == 1000000000000000000000000000001",
+        "add(b'a', b'b') == b'ab'",
+        "len(str(add(1, 2))) == 1",
+        "callable(add)",
+    ];
+    for t in tests_of(&server, code, &asserts).await {
+        assert_eq!(t["passed"], true, "{t}");
+    }
+    let t = &tests_of(&server, code, &["add(2, 2) == 5"]).await[0];
+    assert_eq!(
+        (t["expected"].as_str(), t["actual"].as_str()),
+        (Some("5"), Some("4"))
+    );
+}
+
 #[tokio::test]
 async fn a_full_queue_answers_503_with_retry_after() {
     let server = Server::start_with(
@@ -470,6 +624,91 @@ async fn a_full_queue_answers_503_with_retry_after() {
     // Room again once they finished.
     let r = run_code(&server, "print(1)").await;
     assert_eq!(r["status"], "ok");
+}
+
+/// POSTs `body` to `path` with `client`, in the background; the reply's status.
+fn post_later(
+    server: &Server,
+    client: &reqwest::Client,
+    path: &str,
+    body: &Value,
+) -> tokio::task::JoinHandle<(u16, Value)> {
+    let (client, url, body) = (client.clone(), server.url(path), body.clone());
+    tokio::spawn(async move {
+        let r = client.post(url).json(&body).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    })
+}
+
+#[tokio::test]
+async fn one_learner_cannot_fill_the_pool_and_the_queue() {
+    // Room for four runs (two running, two waiting), at most two of them one learner's.
+    let server = Server::start_with(
+        &[plugins_dir()],
+        &[
+            "--sandbox-workers",
+            "2",
+            "--sandbox-queue",
+            "2",
+            "--sandbox-max-runs-per-user",
+            "2",
+        ],
+    )
+    .await;
+    let learner = |reply: Value| client_with_token(reply["access_token"].as_str().unwrap());
+    let greedy = learner(server.register("student").await);
+    let other = learner(server.register("student").await);
+
+    // The greedy learner asks for four slow runs at once: two are admitted, two refused.
+    let sleeper =
+        json!({ "code": "import time\ntime.sleep(4)\nprint('slept')", "timeout_ms": 5000 });
+    let runs: Vec<_> = (0..4)
+        .map(|_| post_later(&server, &greedy, "/api/v1/sandbox/run", &sleeper))
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Another learner still gets in while the greedy one's runs are in flight.
+    let (status, r) = server
+        .post_as(
+            &other,
+            "/api/v1/sandbox/run",
+            &json!({ "code": "print('mine')" }),
+        )
+        .await;
+    assert_eq!(status, 200, "{r}");
+    assert_eq!(stdout(&r), "mine\n");
+
+    let mut statuses = Vec::new();
+    for run in runs {
+        let (status, body) = run.await.unwrap();
+        if status == 429 {
+            assert_eq!(body["error"]["code"], "TOO_MANY_RUNS", "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("2 runs"),
+                "{body}"
+            );
+        } else {
+            assert_eq!(body["stdout"], "slept\n", "{body}");
+        }
+        statuses.push(status);
+    }
+    statuses.sort();
+    assert_eq!(statuses, [200, 200, 429, 429]);
+
+    // A test-case run that could never fit the learner's share is refused outright.
+    let (status, body) = server
+        .post_as(
+            &other,
+            "/api/v1/sandbox/run-tests",
+            &json!({ "code": "x = 1", "tests": [{ "assert": "x == 1" }, { "assert": "x == 1" }, { "assert": "x == 1" }] }),
+        )
+        .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["details"]["field"], "tests", "{body}");
 }
 
 /// (body, expected HTTP status, field named in the error)

@@ -170,6 +170,8 @@ pub struct Server {
     /// The Redis key prefix it uses, on the shared backend.
     pub redis_prefix: Option<String>,
     postgres_db: Option<String>,
+    /// Where the server's log goes, when the test reads it ([`Server::start_logged`]).
+    log: Option<PathBuf>,
 }
 
 impl Server {
@@ -199,7 +201,36 @@ impl Server {
             }
         };
         let redis_prefix = (backend == Backend::Shared).then(|| format!("{}:", unique("e2e")));
-        Self::launch(database_url, postgres_db, redis_prefix, dirs, extra).await
+        Self::launch(database_url, postgres_db, redis_prefix, dirs, extra, None).await
+    }
+
+    /// Like [`Server::start_with`], with the server's log (`RUST_LOG=warn,plugin=trace`:
+    /// warnings, and every line plugins log) kept for [`Server::log`].
+    pub async fn start_logged(dirs: &[PathBuf], extra: &[&str]) -> Server {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-logs");
+        std::fs::create_dir_all(&dir).unwrap();
+        let log = dir.join(format!("{}.log", unique("serve")));
+        let db = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-db");
+        std::fs::create_dir_all(&db).unwrap();
+        let file = db.join(format!("{}.db", unique("t")));
+        Self::launch(
+            format!("sqlite://{}", file.display()),
+            None,
+            None,
+            dirs,
+            extra,
+            Some(log),
+        )
+        .await
+    }
+
+    /// What the server has logged so far (see [`Server::start_logged`]).
+    pub fn log(&self) -> String {
+        let path = self
+            .log
+            .as_ref()
+            .expect("started with Server::start_logged");
+        std::fs::read_to_string(path).unwrap_or_default()
     }
 
     /// A second server on this one's database and Redis (a replica), with its own
@@ -211,6 +242,7 @@ impl Server {
             self.redis_prefix.clone(),
             dirs,
             extra,
+            None,
         )
         .await
     }
@@ -221,6 +253,7 @@ impl Server {
         redis_prefix: Option<String>,
         dirs: &[PathBuf],
         extra: &[&str],
+        log: Option<PathBuf>,
     ) -> Server {
         warm_compile_cache();
         let mut flags: Vec<String> = vec![
@@ -254,7 +287,15 @@ impl Server {
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>()
             .join(",");
-        let child = binary()
+        let mut command = binary();
+        if let Some(path) = &log {
+            command
+                .env("RUST_LOG", "warn,plugin=trace")
+                .stderr(std::fs::File::create(path).unwrap());
+        } else {
+            command.stderr(Stdio::inherit());
+        }
+        let child = command
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .arg("--plugins-dir")
             .arg(joined)
@@ -266,7 +307,6 @@ impl Server {
             .args(&flags)
             .args(extra)
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
             .spawn()
             .expect("spawn tessera");
         let mut server = Server {
@@ -278,6 +318,7 @@ impl Server {
             database_url,
             redis_prefix,
             postgres_db,
+            log,
         };
         server.wait_ready().await;
         server.token = server.login(&admin).await;

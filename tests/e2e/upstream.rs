@@ -240,13 +240,31 @@ pub fn gateway_with(providers: &[Value], config: &[(&str, Value)]) -> tempfile::
         dir.path().join("plugin.toml"),
         format!(
             "id = \"ai-gateway\"\nversion = \"0.1.0\"\ncontract = \"0.1.0\"\nworld = \"llm-plugin\"\n\
-             component = {:?}\n[limits]\ntimeout_ms = 20000\n[grants]\noutbound_hosts = [\"127.0.0.1\"]\n\
+             component = {:?}\n[limits]\ntimeout_ms = 20000\n[grants]\noutbound_hosts = {:?}\n\
              keyvalue = true\n[grants.config]\n{values}",
             component.display().to_string(),
+            granted_hosts(providers),
         ),
     )
     .unwrap();
     dir
+}
+
+/// `host:port` of every provider's `base_url` (grants name ports: a bare host would
+/// allow only 80 and 443); at least one entry, so the grant stays on.
+fn granted_hosts(providers: &[Value]) -> Vec<String> {
+    let mut hosts: Vec<String> = providers
+        .iter()
+        .filter_map(|p| p["base_url"].as_str())
+        .filter_map(|url| url.split_once("://"))
+        .map(|(_, rest)| rest.split('/').next().unwrap_or(rest).to_owned())
+        .collect();
+    hosts.sort();
+    hosts.dedup();
+    if hosts.is_empty() {
+        hosts.push("127.0.0.1".into());
+    }
+    hosts
 }
 
 /// A gateway whose provider `local` (model `gpt-test`) is the OpenAI double at `port`.

@@ -166,6 +166,12 @@ impl From<SandboxError> for ApiError {
                 issue: format!("no sandbox for language `{language}` is installed"),
             },
             full @ SandboxError::QueueFull(_) => ApiError::Unavailable(full.to_string()),
+            busy @ SandboxError::UserBusy(_) => ApiError::Refused {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                code: "TOO_MANY_RUNS",
+                message: busy.to_string(),
+                field: None,
+            },
         }
     }
 }
@@ -394,6 +400,13 @@ impl IntoResponse for ApiError {
         let mut response = (status, axum::Json(body)).into_response();
         if matches!(self, ApiError::Unavailable(_))
             || matches!(&self, ApiError::Plugin(e) if e.kind == PluginErrorKind::Busy)
+            || matches!(
+                self,
+                ApiError::Refused {
+                    code: "TOO_MANY_RUNS",
+                    ..
+                }
+            )
         {
             response
                 .headers_mut()

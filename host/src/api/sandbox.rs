@@ -31,7 +31,7 @@ pub(super) fn routes() -> Router<AppState> {
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
-        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+        (status = 429, description = "Rate limited, or the caller already has their share of sandbox runs running or waiting (TOO_MANY_RUNS); see Retry-After", body = ErrorBody),
         (status = 503, description = "The sandbox queue is full (Retry-After)", body = ErrorBody)
     ))]
 pub(super) async fn run(
@@ -41,7 +41,9 @@ pub(super) async fn run(
 ) -> Result<Json<RunReport>, ApiError> {
     caller.require(Permission::ViewCourses)?;
     let spec = body.check_run(state.sandbox.settings())?;
-    Ok(Json(state.sandbox.run(&spec).await?))
+    Ok(Json(
+        state.sandbox.run(&spec, Some(caller.user_id())).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/sandbox/run-tests", tag = "sandbox", security(("bearer" = [])),
@@ -52,7 +54,7 @@ pub(super) async fn run(
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
-        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+        (status = 429, description = "Rate limited, or the caller already has their share of sandbox runs running or waiting (TOO_MANY_RUNS); see Retry-After", body = ErrorBody),
         (status = 503, description = "The sandbox queue is full (Retry-After)", body = ErrorBody)
     ))]
 pub(super) async fn run_tests(
@@ -62,5 +64,10 @@ pub(super) async fn run_tests(
 ) -> Result<Json<TestsReport>, ApiError> {
     caller.require(Permission::ViewCourses)?;
     let spec = body.check_tests(state.sandbox.settings())?;
-    Ok(Json(state.sandbox.run_tests(&spec).await?))
+    Ok(Json(
+        state
+            .sandbox
+            .run_tests(&spec, Some(caller.user_id()))
+            .await?,
+    ))
 }

@@ -21,15 +21,21 @@ struct Inner {
 /// Independent locks: requests for different keys rarely wait on each other.
 const SHARDS: usize = 16;
 
+/// A metered group's entries: each key's size and expiry.
+type Ledger = HashMap<String, (u64, Instant)>;
+
 /// In-process [`Kv`].
 pub struct MemoryKv {
     shards: [Mutex<Inner>; SHARDS],
+    /// Ledgers of metered groups by name.
+    ledgers: Mutex<HashMap<String, Ledger>>,
 }
 
 impl Default for MemoryKv {
     fn default() -> Self {
         Self {
             shards: std::array::from_fn(|_| Mutex::default()),
+            ledgers: Mutex::default(),
         }
     }
 }
@@ -193,6 +199,58 @@ impl Kv for MemoryKv {
         let end = start.saturating_add(count).min(keys.len());
         let next = (end < keys.len()).then_some(end as u64);
         Ok((keys[start..end].to_vec(), next))
+    }
+
+    async fn put_metered(
+        &self,
+        key: &str,
+        value: &[u8],
+        size: u64,
+        ttl: Duration,
+        meter: super::Meter<'_>,
+    ) -> Result<super::Metered, KvError> {
+        let now = Instant::now();
+        let mut ledgers = self
+            .ledgers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let ledger = ledgers.entry(meter.ledger.to_owned()).or_default();
+        ledger.retain(|_, (_, expires)| *expires > now);
+        let keys = ledger.len() as u64;
+        let bytes: u64 = ledger.values().map(|(s, _)| s).sum();
+        let (new_keys, new_bytes) = match ledger.get(key) {
+            Some((old, _)) => (keys, bytes - old + size),
+            None => (keys + 1, bytes + size),
+        };
+        if new_keys > meter.max_keys {
+            return Ok(super::Metered::TooManyKeys { keys });
+        }
+        if new_bytes > meter.max_bytes && new_bytes > bytes {
+            return Ok(super::Metered::TooManyBytes { bytes });
+        }
+        ledger.insert(key.to_owned(), (size, now + ttl));
+        let mut inner = self.lock(key);
+        inner.maybe_sweep(now);
+        inner
+            .values
+            .insert(key.to_owned(), (value.to_vec(), now + ttl));
+        Ok(super::Metered::Stored {
+            keys: new_keys,
+            bytes: new_bytes,
+        })
+    }
+
+    async fn delete_metered(&self, key: &str, ledger: &str) -> Result<(), KvError> {
+        if let Some(entries) = self
+            .ledgers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_mut(ledger)
+        {
+            entries.remove(key);
+        }
+        self.lock(key).values.remove(key);
+        Ok(())
     }
 
     async fn ping(&self) -> Result<(), KvError> {

@@ -29,6 +29,40 @@ pub struct RateDecision {
     pub retry_after_ms: u64,
 }
 
+/// A cap on a group of keys (one plugin's key-value data), kept in a ledger of their
+/// sizes under the name `ledger`, beside the keys.
+#[derive(Debug, Clone, Copy)]
+pub struct Meter<'a> {
+    /// Names the ledger (and so the group).
+    pub ledger: &'a str,
+    /// Most keys the group may hold.
+    pub max_keys: u64,
+    /// Most bytes (as the caller sizes entries) the group may hold.
+    pub max_bytes: u64,
+}
+
+/// What a metered write did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Metered {
+    /// Stored; the group's keys and bytes afterwards.
+    Stored {
+        /// Keys held.
+        keys: u64,
+        /// Bytes held.
+        bytes: u64,
+    },
+    /// Refused: a new key would pass `max_keys` (the group holds `keys`).
+    TooManyKeys {
+        /// Keys held.
+        keys: u64,
+    },
+    /// Refused: the group would grow past `max_bytes` (it holds `bytes`).
+    TooManyBytes {
+        /// Bytes held.
+        bytes: u64,
+    },
+}
+
 /// The operations the host needs.
 #[async_trait::async_trait]
 pub trait Kv: Send + Sync {
@@ -60,6 +94,23 @@ pub trait Kv: Send + Sync {
         cursor: u64,
         count: usize,
     ) -> Result<(Vec<String>, Option<u64>), KvError>;
+
+    /// Stores `value` under `key` for `ttl` as an entry of `size` bytes of the group
+    /// `meter` describes, unless that would take the group past its keys or bytes;
+    /// atomically with the ledger, so replicas writing at once cannot overshoot. A write that
+    /// does not grow the group (rewriting a key no larger) always goes through. Entries that
+    /// expired leave the ledger as they are noticed.
+    async fn put_metered(
+        &self,
+        key: &str,
+        value: &[u8],
+        size: u64,
+        ttl: Duration,
+        meter: Meter<'_>,
+    ) -> Result<Metered, KvError>;
+
+    /// Removes `key` and its entry in the ledger `ledger` (see [`Kv::put_metered`]).
+    async fn delete_metered(&self, key: &str, ledger: &str) -> Result<(), KvError>;
 
     /// Whether the store answers (for readiness).
     async fn ping(&self) -> Result<(), KvError>;

@@ -32,11 +32,58 @@ if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) 
 return v
 "#;
 
+/// KEYS[1] data key, KEYS[2] ledger hash (entry -> size, plus `#keys` and `#bytes`),
+/// KEYS[3] ledger zset (entry -> expiry ms); ARGV: value, size, ttl (ms), max keys, max
+/// bytes. Returns {0 stored | 1 too many keys | 2 too many bytes, keys, bytes}.
+const PUT_METERED: &str = r#"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local gone = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now, 'LIMIT', 0, 1000)
+for _, k in ipairs(gone) do
+  local s = redis.call('HGET', KEYS[2], k)
+  if s then
+    redis.call('HDEL', KEYS[2], k)
+    redis.call('HINCRBY', KEYS[2], '#keys', -1)
+    redis.call('HINCRBY', KEYS[2], '#bytes', -tonumber(s))
+  end
+  redis.call('ZREM', KEYS[3], k)
+end
+local keys = tonumber(redis.call('HGET', KEYS[2], '#keys') or '0')
+local bytes = tonumber(redis.call('HGET', KEYS[2], '#bytes') or '0')
+local old = redis.call('HGET', KEYS[2], KEYS[1])
+local size = tonumber(ARGV[2])
+local new_keys, new_bytes = keys, bytes + size
+if old then new_bytes = new_bytes - tonumber(old) else new_keys = keys + 1 end
+if new_keys > tonumber(ARGV[4]) then return {1, keys, bytes} end
+if new_bytes > tonumber(ARGV[5]) and new_bytes > bytes then return {2, keys, bytes} end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3])
+redis.call('HSET', KEYS[2], KEYS[1], size, '#keys', new_keys, '#bytes', new_bytes)
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), KEYS[1])
+redis.call('PEXPIRE', KEYS[2], ARGV[3])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+return {0, new_keys, new_bytes}
+"#;
+
+/// KEYS as for [`PUT_METERED`]: deletes the data key and its ledger entry.
+const DELETE_METERED: &str = r#"
+redis.call('DEL', KEYS[1])
+local s = redis.call('HGET', KEYS[2], KEYS[1])
+if s then
+  redis.call('HDEL', KEYS[2], KEYS[1])
+  redis.call('ZREM', KEYS[3], KEYS[1])
+  redis.call('HINCRBY', KEYS[2], '#keys', -1)
+  redis.call('HINCRBY', KEYS[2], '#bytes', -tonumber(s))
+end
+return 1
+"#;
+
 /// Redis-backed [`Kv`].
 pub struct RedisKv {
     conn: ConnectionManager,
     window: Script,
     incr: Script,
+    put_metered: Script,
+    delete_metered: Script,
     prefix: String,
 }
 
@@ -60,12 +107,22 @@ impl RedisKv {
             conn,
             window: Script::new(SLIDING_WINDOW),
             incr: Script::new(INCR_BY),
+            put_metered: Script::new(PUT_METERED),
+            delete_metered: Script::new(DELETE_METERED),
             prefix: prefix.to_owned(),
         })
     }
 
     fn key(&self, k: &str) -> String {
         format!("{}{k}", self.prefix)
+    }
+
+    /// The ledger's hash (sizes and totals) and sorted set (expiries).
+    fn ledger_keys(&self, ledger: &str) -> (String, String) {
+        (
+            self.key(&format!("{ledger}:sizes")),
+            self.key(&format!("{ledger}:expiry")),
+        )
     }
 }
 
@@ -152,6 +209,46 @@ impl Kv for RedisKv {
             .filter_map(|k| k.strip_prefix(&self.prefix).map(str::to_owned))
             .collect();
         Ok((keys, (next != 0).then_some(next)))
+    }
+
+    async fn put_metered(
+        &self,
+        k: &str,
+        value: &[u8],
+        size: u64,
+        ttl: Duration,
+        meter: super::Meter<'_>,
+    ) -> Result<super::Metered, KvError> {
+        let (sizes, expiry) = self.ledger_keys(meter.ledger);
+        let (verdict, keys, bytes): (i64, u64, u64) = self
+            .put_metered
+            .key(self.key(k))
+            .key(sizes)
+            .key(expiry)
+            .arg(value)
+            .arg(size)
+            .arg(ttl.as_millis().max(1) as u64)
+            .arg(meter.max_keys)
+            .arg(meter.max_bytes)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(match verdict {
+            0 => super::Metered::Stored { keys, bytes },
+            1 => super::Metered::TooManyKeys { keys },
+            _ => super::Metered::TooManyBytes { bytes },
+        })
+    }
+
+    async fn delete_metered(&self, k: &str, ledger: &str) -> Result<(), KvError> {
+        let (sizes, expiry) = self.ledger_keys(ledger);
+        let _: i64 = self
+            .delete_metered
+            .key(self.key(k))
+            .key(sizes)
+            .key(expiry)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok(())
     }
 
     async fn ping(&self) -> Result<(), KvError> {

@@ -52,6 +52,14 @@ pub struct Limits {
     /// Cap on the size of a call's result and on each of stdout/stderr (default 1 MiB).
     #[serde(default = "Limits::default_max_output_bytes")]
     pub max_output_bytes: u64,
+    /// Most keys the plugin may keep in its `wasi:keyvalue` buckets, all buckets together
+    /// (default 10 000).
+    #[serde(default = "Limits::default_keyvalue_max_keys")]
+    pub keyvalue_max_keys: u64,
+    /// Most bytes (keys + values) the plugin may keep in its `wasi:keyvalue` buckets
+    /// (default 16 MiB).
+    #[serde(default = "Limits::default_keyvalue_max_bytes")]
+    pub keyvalue_max_bytes: u64,
 }
 
 impl Limits {
@@ -64,6 +72,12 @@ impl Limits {
     fn default_max_output_bytes() -> u64 {
         1024 * 1024
     }
+    fn default_keyvalue_max_keys() -> u64 {
+        10_000
+    }
+    fn default_keyvalue_max_bytes() -> u64 {
+        16 << 20
+    }
 }
 
 impl Default for Limits {
@@ -73,6 +87,8 @@ impl Default for Limits {
             memory_mb: Self::default_memory_mb(),
             fuel: None,
             max_output_bytes: Self::default_max_output_bytes(),
+            keyvalue_max_keys: Self::default_keyvalue_max_keys(),
+            keyvalue_max_bytes: Self::default_keyvalue_max_bytes(),
         }
     }
 }
@@ -94,10 +110,82 @@ pub struct Grants {
     /// Values readable through `wasi:config/store`; granting any value grants the import.
     #[serde(default)]
     pub config: BTreeMap<String, String>,
-    /// Hosts reachable through `wasi:http/outgoing-handler` (`host` or `host:port`);
-    /// a non-empty list grants the import.
+    /// Where `wasi:http/outgoing-handler` may connect: `host:port`, or a bare `host` for
+    /// ports 80 and 443 only (see [`OutboundGrant`]); a non-empty list grants the import.
     #[serde(default)]
     pub outbound_hosts: Vec<String>,
+}
+
+/// One entry of `grants.outbound_hosts`, parsed.
+///
+/// A grant names a port because hosts run more than web servers: granting `127.0.0.1`
+/// must not open Redis on 6379 or Postgres on 5432. A bare host stands for its web ports,
+/// 80 and 443, the ports an `http://` or `https://` URL without a port uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboundGrant {
+    /// The host, lowercased; an IPv6 address without its brackets.
+    pub host: String,
+    /// The one port allowed, or `None` for 80 and 443.
+    pub port: Option<u16>,
+}
+
+/// Ports a bare host grants.
+pub const WEB_PORTS: [u16; 2] = [80, 443];
+
+impl OutboundGrant {
+    /// Parses `host`, `host:port`, `[ipv6]` or `[ipv6]:port`; the error says what is wrong.
+    pub fn parse(entry: &str) -> Result<Self, &'static str> {
+        if entry.contains("://") || entry.contains('/') {
+            return Err("has a scheme or a path");
+        }
+        if entry.is_empty()
+            || entry
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '@' || c == '*')
+        {
+            return Err("is not a host name");
+        }
+        let (host, port) = if let Some(rest) = entry.strip_prefix('[') {
+            let (host, after) = rest.split_once(']').ok_or("opens `[` without `]`")?;
+            match after {
+                "" => (host, None),
+                _ => (
+                    host,
+                    Some(after.strip_prefix(':').ok_or("has text after `]`")?),
+                ),
+            }
+        } else {
+            match entry.split_once(':') {
+                // Several colons without brackets: an IPv6 address with no port.
+                Some((_, rest)) if rest.contains(':') => (entry, None),
+                Some((host, port)) => (host, Some(port)),
+                None => (entry, None),
+            }
+        };
+        if host.is_empty() {
+            return Err("has no host");
+        }
+        let port = match port {
+            None => None,
+            Some(p) => match p.parse::<u16>() {
+                Ok(p) if p > 0 => Some(p),
+                _ => return Err("has a port that is not a number in 1..=65535"),
+            },
+        };
+        Ok(Self {
+            host: host.to_ascii_lowercase(),
+            port,
+        })
+    }
+
+    /// Whether a request to `host` (no brackets) on `port` falls under this grant.
+    pub fn allows(&self, host: &str, port: u16) -> bool {
+        self.host.eq_ignore_ascii_case(host)
+            && match self.port {
+                Some(p) => p == port,
+                None => WEB_PORTS.contains(&port),
+            }
+    }
 }
 
 /// Routing keys.
@@ -150,6 +238,10 @@ pub struct LimitCeilings {
     pub max_memory_mb: u64,
     /// Largest `limits.timeout_ms` accepted.
     pub max_timeout_ms: u64,
+    /// Largest `limits.keyvalue_max_keys` accepted.
+    pub max_keyvalue_keys: u64,
+    /// Largest `limits.keyvalue_max_bytes` accepted.
+    pub max_keyvalue_bytes: u64,
 }
 
 impl Default for LimitCeilings {
@@ -157,6 +249,8 @@ impl Default for LimitCeilings {
         Self {
             max_memory_mb: 1024,
             max_timeout_ms: 60_000,
+            max_keyvalue_keys: 1_000_000,
+            max_keyvalue_bytes: 1 << 30,
         }
     }
 }
@@ -233,11 +327,32 @@ impl Manifest {
                 "must be positive".into(),
             ));
         }
-        for host in &self.grants.outbound_hosts {
-            if host.is_empty() || host.contains('/') || host.contains("://") {
+        for (field, value, ceiling) in [
+            (
+                "limits.keyvalue_max_keys",
+                l.keyvalue_max_keys,
+                ceilings.max_keyvalue_keys,
+            ),
+            (
+                "limits.keyvalue_max_bytes",
+                l.keyvalue_max_bytes,
+                ceilings.max_keyvalue_bytes,
+            ),
+        ] {
+            if value == 0 || value > ceiling {
+                return Err(invalid(
+                    field,
+                    format!("{value} is outside 1..={ceiling} (the host's ceiling)"),
+                ));
+            }
+        }
+        for entry in &self.grants.outbound_hosts {
+            if let Err(why) = OutboundGrant::parse(entry) {
                 return Err(invalid(
                     "grants.outbound_hosts",
-                    format!("`{host}` must be `host` or `host:port`, without scheme or path"),
+                    format!(
+                        "`{entry}` {why}; write `host:port` (e.g. `api.example.com:443`), or a bare `host` for its web ports 80 and 443"
+                    ),
                 ));
             }
         }
@@ -313,6 +428,26 @@ mod tests {
     }
 
     #[test]
+    fn keyvalue_quotas_default_and_stay_under_the_ceiling() {
+        let m = parse(GOOD).unwrap();
+        assert_eq!(
+            (m.limits.keyvalue_max_keys, m.limits.keyvalue_max_bytes),
+            (10_000, 16 << 20)
+        );
+        for (line, field) in [
+            ("keyvalue_max_keys = 0", "limits.keyvalue_max_keys"),
+            ("keyvalue_max_keys = 1000001", "limits.keyvalue_max_keys"),
+            (
+                "keyvalue_max_bytes = 1073741825",
+                "limits.keyvalue_max_bytes",
+            ),
+        ] {
+            let err = parse(&GOOD.replace("timeout_ms = 500", line)).unwrap_err();
+            assert!(err.to_string().contains(field), "{line}: {err}");
+        }
+    }
+
+    #[test]
     fn unknown_world_is_refused() {
         let err = parse(&GOOD.replace("grader-plugin", "toaster-plugin")).unwrap_err();
         assert!(err.to_string().contains("toaster-plugin"), "{err}");
@@ -330,6 +465,53 @@ mod tests {
         assert!(err.to_string().contains("`id`"), "{err}");
         let err = parse(&GOOD.replace("version = \"0.1.0\"", "version = \"one\"")).unwrap_err();
         assert!(err.to_string().contains("`version`"), "{err}");
+    }
+
+    #[test]
+    fn outbound_grants_name_a_port_or_mean_the_web_ports() {
+        let g = OutboundGrant::parse("API.example.com:8443").unwrap();
+        assert_eq!((g.host.as_str(), g.port), ("api.example.com", Some(8443)));
+        assert!(g.allows("api.example.com", 8443));
+        assert!(!g.allows("api.example.com", 443));
+
+        let bare = OutboundGrant::parse("127.0.0.1").unwrap();
+        assert!(bare.allows("127.0.0.1", 80) && bare.allows("127.0.0.1", 443));
+        for port in [6379, 5432, 8080, 11434] {
+            assert!(!bare.allows("127.0.0.1", port), "port {port}");
+        }
+        assert!(!bare.allows("localhost", 80));
+
+        let v6 = OutboundGrant::parse("[::1]:11434").unwrap();
+        assert_eq!((v6.host.as_str(), v6.port), ("::1", Some(11434)));
+        assert_eq!(OutboundGrant::parse("::1").unwrap().port, None);
+        assert_eq!(OutboundGrant::parse("[::1]").unwrap().port, None);
+
+        for bad in [
+            "",
+            "host:",
+            "host:0",
+            "host:65536",
+            "host:http",
+            "[::1",
+            "[::1]x",
+            ":80",
+            "a b",
+            "*.example.com",
+            "user@host",
+        ] {
+            assert!(OutboundGrant::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn outbound_host_with_bad_port_names_the_field() {
+        let err = parse(&GOOD.replace(
+            "[routing]",
+            "[grants]\noutbound_hosts = [\"127.0.0.1:redis\"]\n[routing]",
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("grants.outbound_hosts"), "{err}");
+        assert!(err.to_string().contains("1..=65535"), "{err}");
     }
 
     #[test]

@@ -18,49 +18,41 @@ use super::error::{PluginError, PluginErrorKind};
 use super::limits::MemoryWatch;
 use super::loader::{LoadedPlugin, WorldPre};
 use super::output::CappedPipe;
+use super::services::logging::{LogCounts, MAX_BYTES_PER_CALL, MAX_LINES_PER_CALL};
 use super::state::PluginState;
+use crate::plugins::contract::World;
 use crate::plugins::manifest::Limits;
 
 /// Lets the runtime check a call's result against `limits.max_output_bytes`.
 pub trait OutputSize {
-    /// Approximate size of the value in bytes (string and list payloads).
+    /// Size of the value in bytes, as the host counts it against the output cap.
     fn output_size(&self) -> usize;
 }
 
-impl OutputSize for Vec<String> {
+/// A result is as large as its JSON encoding: every field counts, including ones added to
+/// the contract later (a grade's `details` once slipped past a hand-written count), and it
+/// is roughly what the host will hold and send on. Measured without building the text.
+impl<T: serde::Serialize> OutputSize for T {
     fn output_size(&self) -> usize {
-        self.iter().map(String::len).sum()
+        let mut counter = ByteCounter(0);
+        // Writing to a counter cannot fail; a value serde cannot encode counts as nothing
+        // here and fails later where it is used.
+        let _ = serde_json::to_writer(&mut counter, self);
+        counter.0
     }
 }
 
-impl OutputSize for Grade {
-    fn output_size(&self) -> usize {
-        self.feedback.len()
-            + self
-                .parts
-                .iter()
-                .map(|p| p.part.len() + p.feedback.len())
-                .sum::<usize>()
-    }
-}
+/// An `io::Write` that only counts.
+struct ByteCounter(usize);
 
-impl OutputSize for ContractError {
-    fn output_size(&self) -> usize {
-        match self {
-            ContractError::InvalidInput(f) => f.field.len() + f.message.len(),
-            ContractError::Unsupported(s)
-            | ContractError::Unavailable(s)
-            | ContractError::Internal(s) => s.len(),
-        }
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(buf.len());
+        Ok(buf.len())
     }
-}
 
-impl<T: OutputSize, E: OutputSize> OutputSize for Result<T, E> {
-    fn output_size(&self) -> usize {
-        match self {
-            Ok(v) => v.output_size(),
-            Err(e) => e.output_size(),
-        }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 
@@ -193,6 +185,7 @@ impl Runtime {
         let state = PluginState::new(plugin.services.clone(), limits);
         let (stdout, stderr) = (state.stdout.clone(), state.stderr.clone());
         let memory = state.limiter.watch().clone();
+        let log = state.log.clone();
         let result = match self.slots.clone().try_acquire_owned() {
             Err(_) => Err(wasmtime::Error::new(NoSlot)),
             Ok(_permit) => {
@@ -210,6 +203,7 @@ impl Runtime {
             }
         };
         let (stdout, stderr) = (Output::of(&stdout), Output::of(&stderr));
+        self.report_dropped_logs(plugin, log.counts());
         // A stream past its cap outranks whatever else happened: the crossing write
         // trapped the call, or the plugin carried on after a refused write.
         let result = if stdout.truncated() || stderr.truncated() {
@@ -227,6 +221,27 @@ impl Runtime {
             memory_limit_hit: memory.limit_hit(),
             peak_memory_bytes: memory.peak_bytes() as u64,
             elapsed: started.elapsed(),
+        }
+    }
+
+    /// Counts the log lines a call had dropped; a plugin over its allowance (not a code
+    /// runner, whose lines are all dropped by design) also gets one warning per call.
+    fn report_dropped_logs(&self, plugin: &LoadedPlugin, counts: LogCounts) {
+        if counts.dropped_lines == 0 {
+            return;
+        }
+        let silenced = plugin.manifest.world == World::CodeRunner;
+        let reason = if silenced { "code_runner" } else { "over_cap" };
+        self.metrics()
+            .record_dropped_logs(plugin.plugin_ref(), reason, counts.dropped_lines);
+        if !silenced {
+            tracing::warn!(
+                plugin = %plugin.plugin_ref(),
+                kept = counts.kept_lines,
+                dropped = counts.dropped_lines,
+                dropped_bytes = counts.dropped_bytes,
+                "plugin log lines dropped: over the per-call cap of {MAX_LINES_PER_CALL} lines and {MAX_BYTES_PER_CALL} bytes"
+            );
         }
     }
 
@@ -313,12 +328,6 @@ impl Runtime {
     }
 }
 
-impl OutputSize for Vec<ModelInfo> {
-    fn output_size(&self) -> usize {
-        self.iter().map(|m| m.id.len() + m.provider.len()).sum()
-    }
-}
-
 impl Runtime {
     /// Calls `llm.models()` on an AI-gateway plugin.
     pub async fn models(&self, plugin: &LoadedPlugin) -> Result<Vec<ModelInfo>, PluginError> {
@@ -337,26 +346,6 @@ impl Runtime {
             (store, result)
         })
         .await
-    }
-}
-
-impl OutputSize for ChatResponse {
-    fn output_size(&self) -> usize {
-        self.content.len() + self.model.len() + self.provider.len()
-    }
-}
-
-impl OutputSize for LlmError {
-    fn output_size(&self) -> usize {
-        match self {
-            LlmError::InvalidRequest(f) => f.field.len() + f.message.len(),
-            LlmError::RateLimited(_) => 8,
-            LlmError::Unavailable(s)
-            | LlmError::ProviderError(s)
-            | LlmError::BudgetExceeded(s)
-            | LlmError::SchemaMismatch(s)
-            | LlmError::Blocked(s) => s.len(),
-        }
     }
 }
 
@@ -382,18 +371,6 @@ impl Runtime {
             (store, result)
         })
         .await
-    }
-}
-
-impl OutputSize for Verdict {
-    fn output_size(&self) -> usize {
-        self.categories.iter().map(String::len).sum::<usize>()
-            + self
-                .spans
-                .iter()
-                .map(|s| s.category.len() + 8)
-                .sum::<usize>()
-            + self.response.as_ref().map_or(0, String::len)
     }
 }
 
@@ -521,46 +498,7 @@ mod lesson_engine_calls {
         TopicMastery, TrackRef,
     };
     use super::super::bindings::v0_1_0::types::Error as ContractError;
-    use super::{LoadedPlugin, OutputSize, PluginError, Runtime, WorldPre, not_a};
-
-    impl OutputSize for DailyPlan {
-        fn output_size(&self) -> usize {
-            self.reason.len()
-                + self.lesson_id.as_ref().map_or(0, String::len)
-                + self.review_ids.iter().map(String::len).sum::<usize>()
-        }
-    }
-
-    impl OutputSize for ProgressUpdate {
-        fn output_size(&self) -> usize {
-            self.last_active_date.len()
-                + self.topic_stats.topic.len()
-                + self.achievements.iter().map(String::len).sum::<usize>()
-                + 128
-        }
-    }
-
-    impl OutputSize for Vec<TopicMastery> {
-        fn output_size(&self) -> usize {
-            self.iter().map(|t| t.topic.len() + 40).sum()
-        }
-    }
-
-    impl OutputSize for CertificateReport {
-        fn output_size(&self) -> usize {
-            self.track_id.len()
-                + self.missing_lessons.iter().map(String::len).sum::<usize>()
-                + self.weak_topics.output_size()
-        }
-    }
-
-    impl OutputSize for Vec<AchievementInfo> {
-        fn output_size(&self) -> usize {
-            self.iter()
-                .map(|a| a.id.len() + a.title.len() + a.description.len())
-                .sum()
-        }
-    }
+    use super::{LoadedPlugin, PluginError, Runtime, WorldPre, not_a};
 
     /// Defines a typed call on the lesson-engine world.
     macro_rules! engine_call {

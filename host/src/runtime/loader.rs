@@ -12,6 +12,7 @@ use super::bindings::v0_1_0 as v0;
 use super::cache::CacheOutcome;
 use super::error::PluginRef;
 use super::services::PluginServices;
+use super::services::logging::{Silenced, SilencedLog};
 use super::state::PluginState;
 use crate::plugins::contract::{self, ImportVerdict, World};
 use crate::plugins::manifest::{Manifest, ManifestError};
@@ -379,7 +380,13 @@ fn build_linker(runtime: &Runtime, manifest: &Manifest) -> wasmtime::Result<Link
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     type Me = HasSelf<PluginState>;
     v0::types::add_to_linker::<_, Me>(&mut linker, |s| s)?;
-    v0::logging::add_to_linker::<_, Me>(&mut linker, |s| s)?;
+    if manifest.world == World::CodeRunner {
+        // Learner code runs in a code runner's interpreter and can reach every import the
+        // component has: its log lines would be the learner's. See `services::logging`.
+        v0::logging::add_to_linker::<_, Silenced>(&mut linker, SilencedLog::of)?;
+    } else {
+        v0::logging::add_to_linker::<_, Me>(&mut linker, |s| s)?;
+    }
     let grants = &manifest.grants;
     if grants.llm {
         v0::llm::add_to_linker::<_, Me>(&mut linker, |s| s)?;

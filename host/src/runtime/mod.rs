@@ -42,6 +42,8 @@ pub struct RuntimeSettings {
     pub engine: EngineSettings,
     /// Where compiled components are cached.
     pub cache_dir: PathBuf,
+    /// What every plugin's in-process key-value buckets may hold together, in bytes.
+    pub plugin_kv_memory_bytes: u64,
 }
 
 /// The runtime shared by every plugin.
@@ -72,7 +74,12 @@ impl Runtime {
             )),
             engine,
             metrics,
-            backends: Default::default(),
+            backends: services::Backends {
+                kv_memory: Arc::new(services::keyvalue::KvMemory::new(
+                    settings.plugin_kv_memory_bytes,
+                )),
+                ..Default::default()
+            },
             _ticker: ticker,
         }))
     }

@@ -10,6 +10,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use super::limits::CallLimiter;
 use super::output::CappedPipe;
 use super::services::PluginServices;
+use super::services::logging::LogTally;
 use super::services::outbound::OutboundPolicy;
 use crate::plugins::manifest::Limits;
 
@@ -23,6 +24,7 @@ pub struct PluginState {
     pub(crate) services: Arc<PluginServices>,
     pub(crate) stdout: CappedPipe,
     pub(crate) stderr: CappedPipe,
+    pub(crate) log: Arc<LogTally>,
 }
 
 impl PluginState {
@@ -51,6 +53,7 @@ impl PluginState {
             services,
             stdout,
             stderr,
+            log: Arc::default(),
         }
     }
 }

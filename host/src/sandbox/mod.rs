@@ -13,10 +13,12 @@
 //! host saw, and every string taken from the plugin is bounded.
 
 pub mod admission;
+pub mod assertions;
 pub mod outcome;
 pub mod plugin_runs;
 pub mod request;
 pub mod test_cases;
+pub mod values;
 
 use std::sync::Arc;
 
@@ -26,7 +28,7 @@ use crate::runtime::LoadedPlugin;
 use crate::runtime::bindings::v0_1_0::code_runner_world::runner::{
     RunLimits, RunRequest, TestCase,
 };
-use admission::{Admission, QueueFull};
+use admission::{Admission, Refusal};
 pub use outcome::{RunReport, RunStatus};
 pub use request::{RunSpec, SandboxLimits, TestSpec, TestsSpec};
 pub use test_cases::TestsReport;
@@ -45,6 +47,8 @@ pub struct SandboxSettings {
     pub workers: usize,
     /// Runs waiting for a worker before new ones are refused with 503.
     pub queue: usize,
+    /// Runs one user may have admitted (running and waiting) at once; past it, 429.
+    pub max_runs_per_user: usize,
 }
 
 impl Default for SandboxSettings {
@@ -55,6 +59,7 @@ impl Default for SandboxSettings {
             max_output_bytes: 64 * 1024,
             workers: default_workers(),
             queue: 64,
+            max_runs_per_user: request::MAX_TESTS,
         }
     }
 }
@@ -82,11 +87,19 @@ pub enum SandboxError {
     /// Every worker is busy and the queue is full.
     #[error("the sandbox queue is full ({0} runs waiting); retry shortly")]
     QueueFull(usize),
+    /// The caller already has their share of the pool and queue.
+    #[error(
+        "you already have {0} runs running or waiting, the most one user may have; retry when one has finished"
+    )]
+    UserBusy(usize),
 }
 
-impl From<QueueFull> for SandboxError {
-    fn from(full: QueueFull) -> Self {
-        SandboxError::QueueFull(full.0)
+impl From<Refusal> for SandboxError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::QueueFull(waiting) => SandboxError::QueueFull(waiting),
+            Refusal::UserBusy(share) => SandboxError::UserBusy(share),
+        }
     }
 }
 
@@ -101,7 +114,11 @@ impl Sandbox {
     /// A sandbox running code through the code runners in `registry`.
     pub fn new(registry: Arc<Registry>, settings: SandboxSettings) -> Self {
         Self {
-            admission: Arc::new(Admission::new(settings.workers, settings.queue)),
+            admission: Arc::new(Admission::new(
+                settings.workers,
+                settings.queue,
+                settings.max_runs_per_user,
+            )),
             registry,
             settings,
         }
@@ -112,21 +129,33 @@ impl Sandbox {
         &self.settings
     }
 
-    /// Runs `spec` once.
-    pub async fn run(&self, spec: &RunSpec) -> Result<RunReport, SandboxError> {
+    /// Runs `spec` once for `user` (none: a run not attributed to a user).
+    pub async fn run(&self, spec: &RunSpec, user: Option<&str>) -> Result<RunReport, SandboxError> {
         let runner = self.runner(&spec.language)?;
-        let ticket = self.admission.reserve(1)?;
+        let ticket = self.admission.reserve(user, 1)?;
         let _worker = ticket.worker().await;
         Ok(self.run_one(&runner, spec, &spec.stdin, None).await)
     }
 
-    /// Runs `spec`'s code once per test, in parallel, each in a fresh instance.
+    /// Runs `spec`'s code once per test for `user`, in parallel, each in a fresh instance.
     pub async fn run_tests(
         self: &Arc<Self>,
         spec: &TestsSpec,
+        user: Option<&str>,
     ) -> Result<TestsReport, SandboxError> {
         let runner = self.runner(&spec.run.language)?;
-        let ticket = Arc::new(self.admission.reserve(spec.tests.len())?);
+        let share = self.admission.per_user();
+        if user.is_some() && spec.tests.len() > share {
+            // Could never be admitted: say so once, rather than 429 forever.
+            return Err(SandboxError::Invalid {
+                field: "tests".into(),
+                message: format!(
+                    "holds {} tests; this server runs at most {share} at once for one user",
+                    spec.tests.len()
+                ),
+            });
+        }
+        let ticket = Arc::new(self.admission.reserve(user, spec.tests.len())?);
         Ok(test_cases::run_all(self, runner, ticket, spec).await)
     }
 
@@ -167,6 +196,56 @@ impl Sandbox {
         outcome::judge(run, &spec.limits)
     }
 
+    /// One assertion test: its expected sides first, in a fresh instance without the
+    /// program, then the program and the actual sides; the host judges the values (see
+    /// `assertions`). The caller holds a worker for both runs.
+    async fn run_assertion(
+        &self,
+        runner: &LoadedPlugin,
+        spec: &RunSpec,
+        test: &TestSpec,
+        assertion: &str,
+    ) -> (RunReport, assertions::Verdict) {
+        let plan = assertions::Plan::new(assertion);
+        let trusted = match plan.expected_side() {
+            Some(expected) => {
+                let alone = RunSpec {
+                    code: String::new(),
+                    stdin: String::new(),
+                    ..spec.clone()
+                };
+                let probe = TestSpec {
+                    assertion: Some(expected),
+                    stdin: String::new(),
+                    ..test.clone()
+                };
+                let run = self.run_one(runner, &alone, "", Some(&probe)).await;
+                let report = run
+                    .assertion
+                    .as_ref()
+                    .filter(|_| run.status == RunStatus::Ok)
+                    .and_then(|seen| assertions::Report::parse(&seen.report));
+                plan.trusted_values(report.as_ref())
+            }
+            None => None,
+        };
+        let learner = TestSpec {
+            assertion: Some(plan.learner_side(trusted.is_some())),
+            ..test.clone()
+        };
+        let run = self
+            .run_one(runner, spec, &test.stdin, Some(&learner))
+            .await;
+        let seen = run.assertion.as_ref().map(|seen| seen.report.as_str());
+        let verdict = match (run.status, seen.and_then(assertions::Report::parse)) {
+            (RunStatus::Ok, Some(report)) => plan.judge(trusted.as_deref(), &report),
+            // The program failed, exited before the check, or the runner said something
+            // that is not a value: the test fails with what it said.
+            _ => plan.failed(seen.unwrap_or_default().to_owned()),
+        };
+        (run, verdict)
+    }
+
     /// The store limits of one run: the request's deadline and output cap, and memory for
     /// learner code on top of the interpreter's measured baseline, never above the
     /// plugin's manifest.
@@ -178,6 +257,7 @@ impl Sandbox {
             memory_mb: (baseline_mb + wanted.memory_mb).min(manifest.memory_mb),
             fuel: manifest.fuel,
             max_output_bytes: wanted.max_output_bytes.min(manifest.max_output_bytes),
+            ..manifest.clone()
         }
     }
 }

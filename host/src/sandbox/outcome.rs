@@ -20,6 +20,9 @@ use crate::runtime::call::{Execution, Output};
 const MAX_ERROR_TYPE: usize = 200;
 /// Longest error message taken from a run, in bytes.
 const MAX_ERROR_MESSAGE: usize = 2_000;
+/// Longest assertion report taken from a run, in bytes (the runner keeps its own under
+/// 1 MiB; a longer one is not a report).
+const MAX_ASSERTION_REPORT: usize = 2 << 20;
 
 /// How a run ended (as Judge0, Piston and Jobe report it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -96,7 +99,7 @@ pub struct RunReport {
     pub memory_bytes: u64,
     /// Which streams were cut at the cap.
     pub truncated: Truncated,
-    /// For an assertion test: what the assertion saw (from the runner; bounded).
+    /// For an assertion test: the runner's report of the evaluated assertion (bounded).
     #[serde(skip)]
     pub assertion: Option<AssertionSeen>,
 }
@@ -121,15 +124,14 @@ impl RunReport {
     }
 }
 
-/// What the runner reported for an assertion test.
+/// What the runner reported for an assertion test: its `actual`, which a runner that
+/// evaluated the assertion fills with the value's report (`super::assertions::Report`),
+/// and otherwise with what happened instead. The runner's `passed` is not taken: the host
+/// judges the values.
 #[derive(Debug, Clone)]
 pub struct AssertionSeen {
-    /// Whether the assertion held.
-    pub passed: bool,
-    /// What it expected.
-    pub expected: String,
-    /// What it got.
-    pub actual: String,
+    /// The report, or what happened instead.
+    pub report: String,
 }
 
 fn host_error(error_type: &str, message: String) -> Option<ErrorInfo> {
@@ -262,9 +264,7 @@ pub fn judge(run: Execution<RunResult>, limits: &SandboxLimits) -> RunReport {
     let assertion = guest
         .and_then(|g| g.tests.into_iter().next())
         .map(|t| AssertionSeen {
-            passed: t.passed,
-            expected: bounded(t.expected, MAX_ERROR_MESSAGE),
-            actual: bounded(t.actual, MAX_ERROR_MESSAGE),
+            report: bounded(t.actual, MAX_ASSERTION_REPORT),
         });
     RunReport {
         status,

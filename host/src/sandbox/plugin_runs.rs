@@ -16,20 +16,21 @@ impl CodeRunnerBackend for Sandbox {
     fn run(
         self: Arc<Self>,
         request: wit::RunRequest,
+        user: Option<String>,
     ) -> Pin<Box<dyn Future<Output = wit::RunResult> + Send>> {
         Box::pin(async move {
             let plain = request.tests.is_empty();
             let body = body(request, &self.settings);
             let answer = if plain {
                 match body.check_run(&self.settings) {
-                    Ok(spec) => Sandbox::run(&self, &spec)
+                    Ok(spec) => Sandbox::run(&self, &spec, user.as_deref())
                         .await
                         .map(|r| to_wit(&r, Vec::new())),
                     Err(e) => Err(e),
                 }
             } else {
                 match body.check_tests(&self.settings) {
-                    Ok(spec) => self.run_tests(&spec).await.map(|report| {
+                    Ok(spec) => self.run_tests(&spec, user.as_deref()).await.map(|report| {
                         let tests = report
                             .tests
                             .iter()

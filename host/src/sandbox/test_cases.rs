@@ -3,10 +3,9 @@
 //!
 //! An output test passes when the run is `ok` and its stdout equals the expected text
 //! (trailing whitespace of each line and trailing blank lines ignored); the host compares,
-//! not the runner. An assertion test passes when the run is `ok` and the runner reports
-//! the expression true. Assertions are evaluated inside the learner's interpreter, so a
-//! program can defeat its own assertion tests (an object whose `==` is always true); use
-//! output tests where that matters.
+//! not the runner. An assertion test passes when the run is `ok` and the values the
+//! runner reports make the assertion hold by the host's own comparison
+//! (`super::assertions`): the runner's word that it passed counts for nothing.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,6 +13,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::task::JoinSet;
 
+use super::assertions::Verdict;
 use super::outcome::{RunReport, RunStatus, bounded};
 use super::request::{TestSpec, TestsSpec};
 use super::{Sandbox, admission::Ticket};
@@ -81,10 +81,20 @@ pub async fn run_all(
             (sandbox.clone(), runner.clone(), ticket.clone(), run.clone());
         tasks.spawn(async move {
             let _worker = ticket.worker().await;
-            let report = sandbox
-                .run_one(&runner, &run, &test.stdin, Some(&test))
-                .await;
-            (index, judge_test(test, report))
+            let judged = match &test.assertion {
+                Some(assertion) => {
+                    let (report, verdict) =
+                        sandbox.run_assertion(&runner, &run, &test, assertion).await;
+                    judge_test(test, report, Some(verdict))
+                }
+                None => {
+                    let report = sandbox
+                        .run_one(&runner, &run, &test.stdin, Some(&test))
+                        .await;
+                    judge_test(test, report, None)
+                }
+            };
+            (index, judged)
         });
     }
     let mut tests: Vec<Option<TestReport>> = (0..spec.tests.len()).map(|_| None).collect();
@@ -118,23 +128,27 @@ pub async fn run_all(
     }
 }
 
-/// Whether a test passed, and what it expected and got.
-fn judge_test(test: TestSpec, report: RunReport) -> TestReport {
-    let (passed, expected, actual) = match (&test.expected_stdout, &test.assertion) {
+/// Whether a test passed, and what it expected and got; an assertion test brings its
+/// verdict (`super::assertions`).
+fn judge_test(test: TestSpec, report: RunReport, verdict: Option<Verdict>) -> TestReport {
+    let (passed, expected, actual) = match (&test.expected_stdout, verdict) {
         (Some(expected), _) => (
             report.status == RunStatus::Ok && normalise(&report.stdout) == normalise(expected),
-            bounded(expected.clone(), MAX_SHOWN),
-            bounded(report.stdout.clone(), MAX_SHOWN),
+            expected.clone(),
+            report.stdout.clone(),
         ),
-        (None, assertion) => match &report.assertion {
-            Some(seen) => (
-                report.status == RunStatus::Ok && seen.passed,
-                seen.expected.clone(),
-                seen.actual.clone(),
-            ),
-            None => (false, assertion.clone().unwrap_or_default(), String::new()),
-        },
+        (None, Some(v)) => (
+            report.status == RunStatus::Ok && v.passed,
+            v.expected,
+            v.actual,
+        ),
+        (None, None) => (
+            false,
+            test.assertion.clone().unwrap_or_default(),
+            String::new(),
+        ),
     };
+    let (expected, actual) = (bounded(expected, MAX_SHOWN), bounded(actual, MAX_SHOWN));
     TestReport {
         name: test.name,
         passed,
@@ -149,6 +163,7 @@ fn lost(test: &TestSpec) -> TestReport {
     judge_test(
         test.clone(),
         RunReport::internal_error("the test's run was lost; see the server log"),
+        None,
     )
 }
 

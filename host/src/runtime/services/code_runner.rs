@@ -16,9 +16,14 @@ use crate::runtime::state::PluginState;
 
 /// What serves plugins' code runs.
 pub trait CodeRunnerBackend: Send + Sync {
-    /// Runs `request` to completion; every failure is a status in the result.
-    fn run(self: Arc<Self>, request: RunRequest)
-    -> Pin<Box<dyn Future<Output = RunResult> + Send>>;
+    /// Runs `request` to completion for `user` (the user the calling plugin works for,
+    /// when known: their runs count against their share of the sandbox); every failure is
+    /// a status in the result.
+    fn run(
+        self: Arc<Self>,
+        request: RunRequest,
+        user: Option<String>,
+    ) -> Pin<Box<dyn Future<Output = RunResult> + Send>>;
 }
 
 /// Where the backend is registered (see [`super::BackendSlot`]).
@@ -41,7 +46,7 @@ pub fn failed_run(message: String) -> RunResult {
 impl Host for PluginState {
     async fn run(&mut self, request: RunRequest) -> RunResult {
         match self.services.code_runner.get() {
-            Some(backend) => backend.run(request).await,
+            Some(backend) => backend.run(request, None).await,
             None => {
                 tracing::debug!(plugin = %self.services.plugin, "code run without a sandbox");
                 failed_run("no code sandbox is running on this host".into())

@@ -1,21 +1,103 @@
 //! `wasi:logging/logging`: plugin log lines become host `tracing` events tagged with the
 //! plugin's id, so they share the host's log pipeline and request ids.
+//!
+//! Two limits keep a plugin from flooding the host's logs:
+//!
+//! - every call may log at most [`MAX_LINES_PER_CALL`] lines and [`MAX_BYTES_PER_CALL`]
+//!   bytes; past either, lines are dropped and counted (not an error for the plugin), and
+//!   the call ends with one warning and `tessera_plugin_log_lines_dropped_total`;
+//! - code runners get an import that drops every line ([`Silenced`]): learner code shares
+//!   the sandbox's interpreter, and componentize-py's bindings put the world's imports a
+//!   Python `import` away, so anything the sandbox could log, learners could too.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use wasmtime::component::HasData;
 
 use crate::runtime::bindings::v0_1_0::logging::{Host, Level};
 use crate::runtime::state::PluginState;
 
-/// Longest message kept; longer ones are cut so a plugin cannot flood the logs.
+/// Longest message kept; longer ones are cut.
 const MAX_LOG_MESSAGE: usize = 8 * 1024;
+/// Longest context kept; longer ones are cut.
+const MAX_LOG_CONTEXT: usize = 256;
+/// Most lines one call may log.
+pub const MAX_LINES_PER_CALL: u64 = 100;
+/// Most bytes (message and context, after cutting) one call may log.
+pub const MAX_BYTES_PER_CALL: u64 = 64 * 1024;
+
+/// What one call logged and dropped; the call's runner reads it when the call ends, even
+/// after a timeout dropped the instance.
+#[derive(Debug, Default)]
+pub struct LogTally {
+    kept_lines: AtomicU64,
+    kept_bytes: AtomicU64,
+    dropped_lines: AtomicU64,
+    dropped_bytes: AtomicU64,
+}
+
+/// A [`LogTally`] as numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LogCounts {
+    /// Lines that reached the log.
+    pub kept_lines: u64,
+    /// Lines dropped.
+    pub dropped_lines: u64,
+    /// Bytes of the dropped lines.
+    pub dropped_bytes: u64,
+}
+
+impl LogTally {
+    /// Whether a line of `bytes` still fits the call's allowance; counts it either way.
+    fn admit(&self, bytes: u64) -> bool {
+        // One call's lines arrive one at a time (a store is never used concurrently), so
+        // reading and then adding cannot race.
+        let lines = self.kept_lines.load(Ordering::Relaxed);
+        let used = self.kept_bytes.load(Ordering::Relaxed);
+        if lines < MAX_LINES_PER_CALL && used + bytes <= MAX_BYTES_PER_CALL {
+            self.kept_lines.fetch_add(1, Ordering::Relaxed);
+            self.kept_bytes.fetch_add(bytes, Ordering::Relaxed);
+            true
+        } else {
+            self.drop_line(bytes);
+            false
+        }
+    }
+
+    fn drop_line(&self, bytes: u64) {
+        self.dropped_lines.fetch_add(1, Ordering::Relaxed);
+        self.dropped_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// The counts so far.
+    pub fn counts(&self) -> LogCounts {
+        LogCounts {
+            kept_lines: self.kept_lines.load(Ordering::Relaxed),
+            dropped_lines: self.dropped_lines.load(Ordering::Relaxed),
+            dropped_bytes: self.dropped_bytes.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary, marking the cut.
+fn cut(text: &mut String, max: usize) {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+}
 
 impl Host for PluginState {
-    async fn log(&mut self, level: Level, context: String, mut message: String) {
-        if message.len() > MAX_LOG_MESSAGE {
-            let mut cut = MAX_LOG_MESSAGE;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-            message.push('…');
+    async fn log(&mut self, level: Level, mut context: String, mut message: String) {
+        cut(&mut message, MAX_LOG_MESSAGE);
+        cut(&mut context, MAX_LOG_CONTEXT);
+        if !self.log.admit((message.len() + context.len()) as u64) {
+            return;
         }
         let plugin = &self.services.plugin.id;
         match level {
@@ -30,5 +112,59 @@ impl Host for PluginState {
     }
 }
 
+/// The logging import of code runners: linked, because the world imports it and a
+/// componentize-py component imports everything its world does, but every line is dropped
+/// and counted, never written.
+pub struct Silenced;
+
+impl HasData for Silenced {
+    type Data<'a> = SilencedLog;
+}
+
+/// [`Silenced`]'s view of a call: only its tally.
+pub struct SilencedLog(Arc<LogTally>);
+
+impl SilencedLog {
+    /// The silenced logger of the call `state` belongs to.
+    pub fn of(state: &mut PluginState) -> Self {
+        Self(state.log.clone())
+    }
+}
+
+impl Host for SilencedLog {
+    async fn log(&mut self, _level: Level, context: String, message: String) {
+        self.0.drop_line((message.len() + context.len()) as u64);
+    }
+}
+
 /// `tessera:platform/types` holds only types; linking it needs an (empty) host impl.
 impl crate::runtime::bindings::v0_1_0::types::Host for PluginState {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_past_either_cap_are_dropped_and_counted() {
+        let tally = LogTally::default();
+        for _ in 0..MAX_LINES_PER_CALL {
+            assert!(tally.admit(10));
+        }
+        assert!(!tally.admit(10), "one line over the count");
+        let counts = tally.counts();
+        assert_eq!((counts.kept_lines, counts.dropped_lines), (100, 1));
+
+        let tally = LogTally::default();
+        assert!(tally.admit(MAX_BYTES_PER_CALL - 5));
+        assert!(!tally.admit(6), "over the bytes");
+        assert!(tally.admit(5), "what still fits is kept");
+        assert_eq!(tally.counts().dropped_bytes, 6);
+    }
+
+    #[test]
+    fn long_text_is_cut_on_a_character_boundary() {
+        let mut text = "é".repeat(10);
+        cut(&mut text, 5);
+        assert_eq!(text, "éé…");
+    }
+}

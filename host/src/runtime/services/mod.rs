@@ -11,7 +11,7 @@ pub mod outbound;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock, Weak};
 
-use crate::plugins::manifest::{Limits, Manifest};
+use crate::plugins::manifest::{Limits, Manifest, OutboundGrant};
 use crate::runtime::error::PluginRef;
 
 /// Where a host service that lives above the runtime (the sandbox, the AI gateway)
@@ -63,6 +63,8 @@ pub struct Backends {
     /// The host's shared store (Redis), when one is configured: plugins' key-value
     /// buckets live there so every replica sees them.
     pub shared_kv: Arc<OnceLock<Arc<dyn crate::kv::Kv>>>,
+    /// What in-process buckets may hold together (without a shared store).
+    pub kv_memory: Arc<keyvalue::KvMemory>,
 }
 
 impl std::fmt::Debug for Backends {
@@ -84,8 +86,8 @@ pub struct PluginServices {
     pub limits: Limits,
     /// Values served through `wasi:config/store`.
     pub config: BTreeMap<String, String>,
-    /// Hosts reachable through outbound HTTP.
-    pub outbound_hosts: Arc<[String]>,
+    /// Hosts and ports reachable through outbound HTTP.
+    pub outbound_hosts: Arc<[OutboundGrant]>,
     /// The plugin's private key-value data.
     pub keyvalue: keyvalue::PluginKv,
     /// Serves `code-runner` runs (the sandbox), when granted.
@@ -104,8 +106,18 @@ impl PluginServices {
             },
             limits: manifest.limits.clone(),
             config: manifest.grants.config.clone(),
-            outbound_hosts: manifest.grants.outbound_hosts.clone().into(),
-            keyvalue: keyvalue::PluginKv::new(&manifest.id, backends.shared_kv.get().cloned()),
+            // Entries were checked when the manifest was parsed.
+            outbound_hosts: manifest
+                .grants
+                .outbound_hosts
+                .iter()
+                .filter_map(|entry| OutboundGrant::parse(entry).ok())
+                .collect(),
+            keyvalue: keyvalue::PluginKv::new(
+                &manifest.id,
+                backends.shared_kv.get().cloned(),
+                backends.kv_memory.clone(),
+            ),
             code_runner: if manifest.grants.code_runner {
                 backends.code_runner.clone()
             } else {

@@ -1,34 +1,30 @@
-//! Outbound HTTP (`wasi:http/outgoing-handler`) limited to the hosts a manifest lists in
-//! `grants.outbound_hosts`. Anything else is refused with `HTTP-request-denied` before a
-//! connection is made.
+//! Outbound HTTP (`wasi:http/outgoing-handler`) limited to the hosts and ports a manifest
+//! lists in `grants.outbound_hosts` (a bare host: ports 80 and 443). Anything else is
+//! refused with `HTTP-request-denied` before a connection is made.
 
 use std::future::Future;
 use std::sync::Arc;
 
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
+use crate::plugins::manifest::OutboundGrant;
+
 /// The allow-list of one plugin.
 pub struct OutboundPolicy {
-    allowed: Arc<[String]>,
+    allowed: Arc<[OutboundGrant]>,
 }
 
 impl OutboundPolicy {
-    /// A policy allowing `allowed` (`host` allows any port, `host:port` only that port).
-    pub fn new(allowed: Arc<[String]>) -> Self {
+    /// A policy allowing `allowed`.
+    pub fn new(allowed: Arc<[OutboundGrant]>) -> Self {
         Self { allowed }
     }
 
-    /// Whether a request to `host` on `port` may go out.
+    /// Whether a request to `host` on `port` may go out; a request whose port is unknown
+    /// (no port and a scheme other than http/https) never may.
     pub fn allows(&self, host: &str, port: Option<u16>) -> bool {
         let host = host.trim_start_matches('[').trim_end_matches(']');
-        self.allowed
-            .iter()
-            .any(|entry| match entry.rsplit_once(':') {
-                Some((h, p)) if p.parse::<u16>().is_ok() => {
-                    h.eq_ignore_ascii_case(host) && p.parse::<u16>().ok() == port
-                }
-                _ => entry.eq_ignore_ascii_case(host),
-            })
+        port.is_some_and(|port| self.allowed.iter().any(|grant| grant.allows(host, port)))
     }
 }
 
@@ -59,7 +55,7 @@ impl WasiHttpHooks for OutboundPolicy {
             _ => None,
         });
         if !self.allows(&host, port) {
-            tracing::warn!(%host, ?port, "outbound request refused: host not in grants.outbound_hosts");
+            tracing::warn!(%host, ?port, "outbound request refused: host and port not in grants.outbound_hosts");
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         _ = fut;
@@ -79,24 +75,33 @@ mod tests {
     use super::*;
 
     fn policy(hosts: &[&str]) -> OutboundPolicy {
-        OutboundPolicy::new(hosts.iter().map(|s| s.to_string()).collect())
+        OutboundPolicy::new(
+            hosts
+                .iter()
+                .map(|s| OutboundGrant::parse(s).unwrap())
+                .collect(),
+        )
     }
 
     #[test]
-    fn host_without_port_allows_every_port() {
+    fn host_without_port_allows_its_web_ports_only() {
         let p = policy(&["api.example.com"]);
         assert!(p.allows("api.example.com", Some(443)));
-        assert!(p.allows("API.example.com", Some(8080)));
+        assert!(p.allows("API.example.com", Some(80)));
+        assert!(!p.allows("api.example.com", Some(8080)));
         assert!(!p.allows("evil.example.com", Some(443)));
         assert!(!p.allows("example.com", Some(443)));
+        assert!(!p.allows("api.example.com", None));
     }
 
     #[test]
     fn host_with_port_allows_only_that_port() {
-        let p = policy(&["127.0.0.1:8080"]);
+        let p = policy(&["127.0.0.1:8080", "[::1]:11434"]);
         assert!(p.allows("127.0.0.1", Some(8080)));
         assert!(!p.allows("127.0.0.1", Some(8081)));
+        assert!(!p.allows("127.0.0.1", Some(80)));
         assert!(!p.allows("localhost", Some(8080)));
+        assert!(p.allows("[::1]", Some(11434)));
     }
 
     #[test]
