@@ -201,6 +201,10 @@ impl From<AuthError> for ApiError {
                 "REFRESH_TOKEN_REUSED",
                 Some("refresh_token"),
             ),
+            AuthError::WrongPassword => {
+                refused(StatusCode::FORBIDDEN, "INVALID_PASSWORD", Some("password"))
+            }
+            AuthError::Gone => ApiError::Unauthorized(e.to_string()),
             AuthError::Store(_) | AuthError::Crypto(_) => ApiError::Internal(e.to_string()),
         }
     }
@@ -226,6 +230,8 @@ impl From<crate::learning::LearningError> for ApiError {
                     "track" => "track_id",
                     "class" => "class_id",
                     "user" => "user_id",
+                    "invitation" => "invitation_id",
+                    "join code" => "code",
                     _ => "id",
                 }),
             ),

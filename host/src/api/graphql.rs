@@ -25,7 +25,7 @@ use axum::routing::get;
 use serde_json::Value;
 
 use super::AppState;
-use super::caller::{self, Caller};
+use super::caller::Caller;
 use super::error::ApiError;
 use crate::auth::Permission;
 use crate::learning::views::{
@@ -56,18 +56,18 @@ async fn graphiql() -> Html<String> {
     Html(GraphiQLSource::build().endpoint("/graphql").finish())
 }
 
-/// Who is calling, as the resolvers see it.
-struct Auth(Result<Caller, String>);
+/// Who is calling, as the resolvers see it (or why the token was refused).
+struct Auth(Result<Caller, ApiError>);
 
 /// The links' base URL for this request.
 struct BaseUrl(String);
 
 async fn execute(
     State(state): State<AppState>,
+    caller: Result<Caller, ApiError>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
-    let caller = caller::authenticate(&headers, &state).map_err(|e| e.to_string());
     let now = match Now::from_headers(&headers, state.learning.test_clock()) {
         Ok(now) => now,
         Err(e) => return ApiError::from(e).into_response(),
@@ -82,7 +82,10 @@ async fn execute(
 
 /// An API error as a GraphQL error with the REST body's code, status and field.
 fn gql(e: impl Into<ApiError>) -> async_graphql::Error {
-    let e: ApiError = e.into();
+    gql_of(&e.into())
+}
+
+fn gql_of(e: &ApiError) -> async_graphql::Error {
     let (status, code, details) = e.parts();
     async_graphql::Error::new(e.to_string()).extend_with(|_, ext| {
         ext.set("code", code);
@@ -96,9 +99,7 @@ fn gql(e: impl Into<ApiError>) -> async_graphql::Error {
 /// The caller with `permission`, or an UNAUTHORIZED / FORBIDDEN error.
 fn caller<'a>(ctx: &'a Context<'_>, permission: Permission) -> async_graphql::Result<&'a Caller> {
     let Auth(auth) = ctx.data::<Auth>()?;
-    let caller = auth
-        .as_ref()
-        .map_err(|m| gql(ApiError::Unauthorized(m.clone())))?;
+    let caller = auth.as_ref().map_err(gql_of)?;
     caller.require(permission).map_err(gql)?;
     Ok(caller)
 }
