@@ -65,6 +65,7 @@ fn field(body: &Value) -> &str {
 struct Person {
     id: String,
     email: String,
+    token: String,
     client: reqwest::Client,
 }
 
@@ -73,6 +74,7 @@ async fn person(server: &Server, role: &str) -> Person {
     Person {
         id: reg["user_id"].as_str().unwrap().to_owned(),
         email: reg["email"].as_str().unwrap().to_owned(),
+        token: reg["access_token"].as_str().unwrap().to_owned(),
         client: client_with_token(reg["access_token"].as_str().unwrap()),
     }
 }
@@ -456,6 +458,26 @@ async fn classes_are_capped_and_invitations_are_bounded_and_expire() {
             .await;
             assert_eq!(status, 202, "expired invitations still count: {body}");
         }
+
+        // Deleting an account frees its place.
+        let r = c
+            .client
+            .delete(server.url("/api/v1/me"))
+            .json(&json!({ "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 204);
+        let (_, listed) = get(&server, &teacher.client, "/api/v1/teacher/classes").await;
+        assert_eq!(listed[0]["member_count"], 1, "{listed}");
+        let (status, body) = post(
+            &server,
+            &d.client,
+            "/api/v1/classes/join",
+            json!({ "code": join_code }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
     }
 }
 
@@ -489,8 +511,27 @@ async fn tokens_end_with_their_session_account_and_role_on_every_replica() {
         // cached as live a moment before).
         let (status, _) = get(&two, &ada.client, "/api/v1/me").await;
         assert_eq!(status, 200);
+        let cached = || async {
+            let prefix = one.redis_prefix.as_deref()?;
+            let kv = tessera::kv::connect(Some(crate::support::REDIS), prefix)
+                .await
+                .unwrap();
+            let key = format!("live:s:{}", claim(&ada.token, "sid"));
+            let state = kv.get(&key).await.unwrap()?;
+            Some(serde_json::from_slice::<Value>(&state).unwrap()["state"].clone())
+        };
+        if backend == Backend::Shared {
+            assert_eq!(cached().await, Some(json!("live")), "not cached in Redis");
+        }
         let (status, _) = post(&one, &ada.client, "/api/v1/auth/logout", json!({})).await;
         assert_eq!(status, 204);
+        if backend == Backend::Shared {
+            assert_eq!(
+                cached().await,
+                Some(json!("ended")),
+                "logout did not publish"
+            );
+        }
         for server in [&two, &one] {
             let (status, e) = get(server, &ada.client, "/api/v1/me").await;
             assert_eq!(
@@ -619,14 +660,14 @@ async fn deleting_an_account_asks_for_the_password() {
     assert_eq!(status, 401);
 }
 
-/// The `jti` claim of a JWT.
-fn jti(token: &str) -> String {
+/// A claim of a JWT (empty when absent).
+fn claim(token: &str, name: &str) -> String {
     let payload = token.split('.').nth(1).unwrap();
     let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(payload)
         .unwrap();
     let claims: Value = serde_json::from_slice(&bytes).unwrap();
-    claims["jti"].as_str().unwrap_or_default().to_owned()
+    claims[name].as_str().unwrap_or_default().to_owned()
 }
 
 async fn screen(server: &Server, client: &reqwest::Client) -> (u16, Value) {
@@ -661,7 +702,7 @@ async fn service_tokens_live_at_most_90_days_and_can_be_revoked() {
         let (ok, out, err) = issue("90");
         assert!(ok, "{err}");
         let token = out.trim().to_owned();
-        let id = jti(&token);
+        let id = claim(&token, "jti");
         assert!(!id.is_empty(), "the token has no jti");
         let service = client_with_token(&token);
         for server in [&one, &two] {

@@ -389,7 +389,7 @@ impl Learning {
         };
         let class = class.ok_or_else(|| LearningError::NotFound {
             what: "join code",
-            id: code,
+            id: code.chars().take(32).collect(),
         })?;
         self.join(user_id, &class).await
     }
