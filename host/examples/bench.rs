@@ -817,17 +817,26 @@ fn identity(data: &Path) {
                 micros(percentile(&samples, 0.99))
             );
         }
+    });
+    session_check(data);
+}
 
-        // What every authenticated request adds: is the token's session still live?
+/// What every authenticated request adds: is the token's session still live, its role
+/// current? One task, against a session of its own: a database read (the in-process store
+/// caches nothing), or with Redis one GET (a hit; the database on a miss).
+fn session_check(data: &Path) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
         println!("session check (is the token's session live, role current), 1 task:");
+        let dir = data.join("session-check");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let pg_name = "tessera_bench_sessions";
         let mut dbs = vec![(
             "SQLite",
-            format!(
-                "sqlite://{}",
-                data.join("identity-sqlite/tessera.db").display()
-            ),
+            format!("sqlite://{}", dir.join("tessera.db").display()),
         )];
-        if pg_ok {
+        if fresh_postgres(pg_name) {
             dbs.push((
                 "Postgres",
                 format!("postgres://postgres@127.0.0.1:5432/{pg_name}"),
@@ -838,7 +847,19 @@ fn identity(data: &Path) {
             .ok();
         for (label, url) in dbs {
             let db = tessera::store::Db::connect(&url, 2).await.unwrap();
-            let user = db.user_by_email(BENCH_EMAIL).await.unwrap().unwrap();
+            db.migrate().await.unwrap();
+            let user = db
+                .create_user(
+                    tessera::store::users::NewUser {
+                        email: BENCH_EMAIL.to_owned(),
+                        password_hash: "-".to_owned(),
+                        full_name: "Bench".to_owned(),
+                        role: tessera::auth::Role::Student,
+                    },
+                    None,
+                )
+                .await
+                .unwrap();
             let session = db
                 .start_session(&user.id, 3_600_000, None, None)
                 .await
@@ -863,7 +884,7 @@ fn identity(data: &Path) {
                 }
                 samples.sort();
                 println!(
-                    "  {what:<28} p50 {}  p99 {}",
+                    "  {what:<31} p50 {}  p99 {}",
                     micros(percentile(&samples, 0.5)),
                     micros(percentile(&samples, 0.99))
                 );
@@ -1129,6 +1150,9 @@ fn main() {
     }
     if only.is_empty() || only == "identity" {
         identity(&data);
+    }
+    if only == "sessions" {
+        session_check(&data);
     }
     if only.is_empty() || only == "learning" {
         learning(&data);
