@@ -822,6 +822,79 @@ fn identity(data: &Path) {
             );
         }
     });
+    session_check(data);
+}
+
+/// What every authenticated request adds: is the token's session still live, its role
+/// current? One task, against a session of its own: a database read (the in-process store
+/// caches nothing), or with Redis one GET (a hit; the database on a miss).
+fn session_check(data: &Path) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        println!("session check (is the token's session live, role current), 1 task:");
+        let dir = data.join("session-check");
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let pg_name = "tessera_bench_sessions";
+        let mut dbs = vec![(
+            "SQLite",
+            format!("sqlite://{}", dir.join("tessera.db").display()),
+        )];
+        if fresh_postgres(pg_name) {
+            dbs.push((
+                "Postgres",
+                format!("postgres://postgres@127.0.0.1:5432/{pg_name}"),
+            ));
+        }
+        let redis = tessera::kv::connect(Some("redis://127.0.0.1:6379"), "tessera-bench:")
+            .await
+            .ok();
+        for (label, url) in dbs {
+            let db = tessera::store::Db::connect(&url, 2).await.unwrap();
+            db.migrate().await.unwrap();
+            let user = db
+                .create_user(
+                    tessera::store::users::NewUser {
+                        email: BENCH_EMAIL.to_owned(),
+                        password_hash: "-".to_owned(),
+                        full_name: "Bench".to_owned(),
+                        role: tessera::auth::Role::Student,
+                    },
+                    None,
+                )
+                .await
+                .unwrap();
+            let session = db
+                .start_session(&user.id, 3_600_000, None, None)
+                .await
+                .unwrap();
+            let keys = tessera::auth::TokenKeys::new(&[7; 32], "b", "b");
+            let token = keys
+                .issue(&user.id, &user.email, user.role, &session.session_id, 600)
+                .unwrap();
+            let claims = keys.check(&token).unwrap();
+            let mut checks = vec![(format!("{label} read"), None)];
+            if let Some(kv) = &redis {
+                checks.push((format!("Redis GET ({label} on a miss)"), Some(kv.clone())));
+            }
+            for (what, kv) in checks {
+                let live = tessera::auth::Liveness::new(db.clone(), kv);
+                let n = 5_000;
+                let mut samples = Vec::with_capacity(n);
+                for _ in 0..n {
+                    let t = Instant::now();
+                    assert!(live.check(&claims).await.unwrap().is_ok());
+                    samples.push(t.elapsed());
+                }
+                samples.sort();
+                println!(
+                    "  {what:<31} p50 {}  p99 {}",
+                    micros(percentile(&samples, 0.5)),
+                    micros(percentile(&samples, 0.99))
+                );
+            }
+        }
+    });
 }
 
 /// The safety gate on a 500-character message: the rules alone (native) and the whole
@@ -1083,6 +1156,9 @@ fn main() {
     if only.is_empty() || only == "identity" {
         identity(&data);
     }
+    if only == "sessions" {
+        session_check(&data);
+    }
     if only.is_empty() || only == "learning" {
         learning(&data);
     }
@@ -1123,15 +1199,17 @@ async fn seed_learners(url: &str, n: usize) -> Vec<String> {
                 )
                 .await
                 .expect("create learner");
-            (user.id, email)
+            // Every request checks its token's session: give each learner a real one.
+            let session = db
+                .start_session(&user.id, 7_200_000, None, None)
+                .await
+                .expect("start a learner's session");
+            (user.id, email, session.session_id)
         }));
         if pending.len() == 16 || i + 1 == n {
             for p in pending.drain(..) {
-                let (id, email) = p.await.unwrap();
-                tokens.push(
-                    keys.issue(&id, &email, Role::Student, "bench", 7200)
-                        .unwrap(),
-                );
+                let (id, email, sid) = p.await.unwrap();
+                tokens.push(keys.issue(&id, &email, Role::Student, &sid, 7200).unwrap());
             }
         }
     }

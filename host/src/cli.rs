@@ -36,21 +36,61 @@ pub enum Command {
     /// Import and list learning content packs.
     #[command(subcommand)]
     Content(ContentCommand),
-    /// Issue a service token (role `service`) for another system calling `/_internal/*`.
-    /// Prints the token; it is signed with the same key as `serve` uses.
-    ServiceToken {
-        /// The calling service's name (the token's subject).
-        #[arg(long)]
-        name: String,
-        /// Validity in days.
-        #[arg(long, default_value_t = 30)]
-        days: i64,
+    /// Issue (`--name …`), list or revoke service tokens (role `service`) for other systems
+    /// calling `/_internal/*`. Issuing prints the token, signed with the same key as
+    /// `serve` uses and recorded in the database so it can be revoked.
+    ServiceToken(ServiceTokenArgs),
+}
+
+/// `tessera service-token`: issue with `--name`, or `list` / `revoke <id>`.
+#[derive(Debug, Args)]
+pub struct ServiceTokenArgs {
+    /// `list` or `revoke`; without one, issues a token.
+    #[command(subcommand)]
+    pub command: Option<ServiceTokenCommand>,
+    /// The calling service's name (the token's subject); required to issue.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Validity in days, 1 to 90.
+    #[arg(long, default_value_t = 30)]
+    pub days: i64,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Service-token subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ServiceTokenCommand {
+    /// Lists the service tokens on record: id, name, issued, expires, active or revoked.
+    List {
         #[command(flatten)]
-        jwt: JwtArgs,
-        /// Folder holding the generated JWT key when no secret is configured.
-        #[arg(long, env = "TESSERA_DATA_DIR", default_value = "data")]
-        data_dir: PathBuf,
+        data: DataArgs,
     },
+    /// Revokes a service token by id (its `jti`, as `list` shows): refused at once by
+    /// every server sharing the database (and, with `--redis-url`, their cache).
+    Revoke {
+        /// The token's id.
+        id: String,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        kv: KvArgs,
+    },
+}
+
+/// The shared store of running servers, for commands whose changes they must see at once
+/// (role changes, disabling, revocations): the same `REDIS_URL` and prefix as `serve`.
+#[derive(Debug, Clone, Args)]
+pub struct KvArgs {
+    /// Redis of the running servers; without it a server using Redis may keep the old
+    /// state in its cache for up to a minute.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key (as given to `serve`).
+    #[arg(long, env = "TESSERA_REDIS_PREFIX", default_value = "tessera:")]
+    pub redis_prefix: String,
 }
 
 /// Content subcommands.
@@ -93,7 +133,8 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
-    /// Change an account's role.
+    /// Change an account's role. Tokens claiming the old role are refused at once
+    /// (`ROLE_CHANGED`) until the client refreshes them.
     SetRole {
         /// E-mail address.
         #[arg(long)]
@@ -103,7 +144,13 @@ pub enum UserCommand {
         role: String,
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        kv: KvArgs,
     },
+    /// Disable an account: it cannot sign in, and its tokens are refused at once.
+    Disable(AccountArgs),
+    /// Enable a disabled account again.
+    Enable(AccountArgs),
     /// Changes a user's plan tier, which picks their daily AI token budget
     /// (`--ai-daily-tokens`).
     SetTier {
@@ -116,6 +163,18 @@ pub enum UserCommand {
         #[command(flatten)]
         data: DataArgs,
     },
+}
+
+/// One account, for `tessera user disable|enable`.
+#[derive(Debug, Clone, Args)]
+pub struct AccountArgs {
+    /// E-mail address.
+    #[arg(long)]
+    pub email: String,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub kv: KvArgs,
 }
 
 /// The database.
@@ -336,6 +395,11 @@ pub struct LearningArgs {
     /// unless `--addr` is a loopback address.
     #[arg(long, env = "TESSERA_LEARNING_TEST_CLOCK")]
     pub learning_test_clock: bool,
+    /// Most members of one class (and most invitations waiting for an answer); joining a
+    /// full class is refused with 409 CLASS_FULL.
+    #[arg(long, env = "TESSERA_CLASS_MAX_MEMBERS", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub class_max_members: u32,
 }
 
 /// Prices, budgets and limits of AI requests (docs/ai-gateway.md, "Cost guard").

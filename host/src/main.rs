@@ -37,12 +37,7 @@ async fn main() -> ExitCode {
         Command::Migrate { dry_run, data } => tessera::user_cli::migrate(&data, dry_run).await,
         Command::User(cmd) => tessera::user_cli::run(cmd).await,
         Command::Content(cmd) => tessera::user_cli::content(cmd).await,
-        Command::ServiceToken {
-            name,
-            days,
-            jwt,
-            data_dir,
-        } => tessera::user_cli::service_token(&name, days, &jwt, &data_dir),
+        Command::ServiceToken(args) => tessera::user_cli::service_token(args).await,
     };
     match result {
         Ok(outcome) => outcome.into(),

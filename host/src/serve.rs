@@ -18,8 +18,10 @@ use crate::runtime::engine::EngineSettings;
 use crate::runtime::{Runtime, RuntimeSettings};
 use crate::store::Db;
 
-/// Builds the runtime and an (empty) registry from the shared flags.
+/// Builds the runtime and an (empty) registry from the shared flags; the data folder
+/// (where the compile cache goes) is made private first.
 pub fn registry(args: &RuntimeArgs) -> anyhow::Result<Arc<Registry>> {
+    private_dir(&args.data_dir)?;
     let settings = RuntimeSettings {
         engine: EngineSettings {
             max_instances: args.max_instances,
@@ -32,9 +34,38 @@ pub fn registry(args: &RuntimeArgs) -> anyhow::Result<Arc<Registry>> {
     Ok(Arc::new(Registry::new(runtime, args.plugins_dirs.clone())))
 }
 
+/// Creates the data folder (and missing parents) readable by its owner only: it holds the
+/// database, the JWT key and the compile cache. An existing folder is left as it is, with
+/// a warning when other users may enter it.
+pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    match std::fs::metadata(dir) {
+        Ok(meta) => {
+            let mode = meta.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                tracing::warn!(
+                    path = %dir.display(),
+                    mode = format!("{mode:o}"),
+                    "the data folder is open to other users; `chmod 700` it"
+                );
+            }
+            Ok(())
+        }
+        Err(_) => std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("cannot create the data folder {}", dir.display())),
+    }
+}
+
 /// Connects to the database (creating a SQLite file on first run) and applies pending
 /// migrations.
 pub async fn database(db: &DbArgs, data_dir: &Path) -> anyhow::Result<Db> {
+    if db.database_url.is_none() {
+        // The default database lives in the data folder: make it private first.
+        private_dir(data_dir)?;
+    }
     let url = db.url(data_dir);
     let db = Db::connect(&url, db.db_max_connections)
         .await
@@ -60,8 +91,27 @@ fn redact(url: &str) -> String {
     }
 }
 
+/// Refuses a key file that other users may read: whoever reads it can sign any token.
+fn check_key_file(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {}", path.display()))?
+        .permissions()
+        .mode()
+        & 0o777;
+    anyhow::ensure!(
+        mode & 0o077 == 0,
+        "{path} is readable by other users (mode {mode:o}), and it signs every access token: \
+         run `chmod 600 {path}` (and consider it leaked: delete it to generate a new one, \
+         which signs everyone out)",
+        path = path.display()
+    );
+    Ok(())
+}
+
 /// The access-token keys: the configured secret, or one generated once and kept in
-/// `<data-dir>/jwt.key` (so restarts keep everyone signed in).
+/// `<data-dir>/jwt.key` (so restarts keep everyone signed in), which must be private to
+/// its owner.
 pub fn token_keys(jwt: &JwtArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
     let secret = match &jwt.jwt_secret {
         Some(secret) => {
@@ -74,11 +124,14 @@ pub fn token_keys(jwt: &JwtArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
         None => {
             let path = data_dir.join("jwt.key");
             match std::fs::read_to_string(&path) {
-                Ok(text) => hex::decode(text.trim())
-                    .with_context(|| format!("{} is not a hex key", path.display()))?,
+                Ok(text) => {
+                    check_key_file(&path)?;
+                    hex::decode(text.trim())
+                        .with_context(|| format!("{} is not a hex key", path.display()))?
+                }
                 Err(_) => {
                     let key: [u8; 32] = rand::random();
-                    std::fs::create_dir_all(data_dir)?;
+                    private_dir(data_dir)?;
                     match write_private(&path, hex::encode(key).as_bytes()) {
                         Ok(()) => {
                             tracing::info!(path = %path.display(), "generated a JWT signing key");
@@ -86,6 +139,7 @@ pub fn token_keys(jwt: &JwtArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
                         }
                         // Another process sharing the data folder wrote it first: use theirs.
                         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                            check_key_file(&path)?;
                             hex::decode(std::fs::read_to_string(&path)?.trim())
                                 .with_context(|| format!("{} is not a hex key", path.display()))?
                         }
@@ -194,6 +248,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             test_clock: args.learning.learning_test_clock,
             badge_key: Vec::new(),
             public_url: Some(public_url),
+            class_max_members: args.learning.class_max_members,
         },
         http: api::guard::HttpLimits {
             body_timeout: std::time::Duration::from_millis(args.http.body_read_timeout_ms),

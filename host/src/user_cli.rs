@@ -2,10 +2,12 @@
 
 use anyhow::{Context, bail};
 
-use crate::auth::{Auth, Role, TokenKeys};
-use crate::cli::{DataArgs, UserCommand};
+use crate::auth::{Auth, MAX_SERVICE_TOKEN_DAYS, Role, TokenKeys};
+use crate::cli::{
+    AccountArgs, DataArgs, KvArgs, ServiceTokenArgs, ServiceTokenCommand, UserCommand,
+};
 use crate::plugin_cli::Outcome;
-use crate::store::Db;
+use crate::store::{Db, rfc3339};
 
 /// `tessera migrate [--dry-run]`.
 pub async fn migrate(data: &DataArgs, dry_run: bool) -> anyhow::Result<Outcome> {
@@ -52,6 +54,37 @@ fn password() -> anyhow::Result<String> {
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
 }
 
+/// Identity over the database of `data` (and the servers' shared store, when given),
+/// for commands that sign nothing.
+async fn auth(data: &DataArgs, kv: Option<&KvArgs>) -> anyhow::Result<(Db, Auth)> {
+    let db = crate::serve::database(&data.db, &data.data_dir).await?;
+    let store = match kv.and_then(|k| k.redis_url.as_deref().map(|url| (url, k))) {
+        Some((url, k)) => Some(
+            crate::kv::connect(Some(url), &k.redis_prefix)
+                .await
+                .context("cannot connect to Redis (--redis-url)")?,
+        ),
+        None => {
+            if kv.is_some() && db.backend() == crate::store::Backend::Postgres {
+                eprintln!(
+                    "note: no --redis-url (REDIS_URL): servers that cache sessions in Redis see this change within {} s",
+                    crate::auth::live::LIVE_TTL.as_secs()
+                );
+            }
+            None
+        }
+    };
+    // These commands sign nothing: any key will do.
+    let auth = Auth::new(db.clone(), TokenKeys::new(&[0; 32], "-", "-"), store);
+    Ok((db, auth))
+}
+
+async fn user_by_email(db: &Db, email: &str) -> anyhow::Result<crate::store::users::User> {
+    db.user_by_email(email)
+        .await?
+        .with_context(|| format!("no account with e-mail address {email}"))
+}
+
 /// `tessera user …`.
 pub async fn run(cmd: UserCommand) -> anyhow::Result<Outcome> {
     match cmd {
@@ -62,9 +95,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<Outcome> {
             data,
         } => {
             let role = role(&role_name)?;
-            let db = crate::serve::database(&data.db, &data.data_dir).await?;
-            // Creating an account signs nothing: any key will do.
-            let auth = Auth::new(db, TokenKeys::new(&[0; 32], "-", "-"));
+            let (_, auth) = self::auth(&data, None).await?;
             let name =
                 full_name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
             let user = auth
@@ -81,16 +112,19 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<Outcome> {
             email,
             role: role_name,
             data,
+            kv,
         } => {
             let role = role(&role_name)?;
-            let db = crate::serve::database(&data.db, &data.data_dir).await?;
-            let Some(user) = db.user_by_email(&email).await? else {
-                bail!("no account with e-mail address {email}");
-            };
-            db.set_role(&user.id, role, None).await?;
+            let (db, auth) = self::auth(&data, Some(&kv)).await?;
+            let user = user_by_email(&db, &email).await?;
+            auth.set_role(&user.id, role, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{} is now {role}", user.email);
             Ok(Outcome(true))
         }
+        UserCommand::Disable(account) => set_active(&account, false).await,
+        UserCommand::Enable(account) => set_active(&account, true).await,
         UserCommand::SetTier { email, tier, data } => {
             if !(1..=32).contains(&tier.len())
                 || !tier
@@ -110,28 +144,82 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<Outcome> {
     }
 }
 
-/// `tessera service-token --name … [--days N]`: prints a token with role `service`.
-pub fn service_token(
-    name: &str,
-    days: i64,
-    jwt: &crate::cli::JwtArgs,
-    data_dir: &std::path::Path,
-) -> anyhow::Result<Outcome> {
-    anyhow::ensure!(
-        !name.is_empty() && name.len() <= 64,
-        "--name must be 1 to 64 characters"
+async fn set_active(account: &AccountArgs, active: bool) -> anyhow::Result<Outcome> {
+    let (db, auth) = self::auth(&account.data, Some(&account.kv)).await?;
+    let user = user_by_email(&db, &account.email).await?;
+    auth.set_active(&user.id, active, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!(
+        "{} is {}",
+        user.email,
+        if active { "enabled" } else { "disabled" }
     );
-    anyhow::ensure!((1..=365).contains(&days), "--days must be 1 to 365");
-    let keys = crate::serve::token_keys(jwt, data_dir)?;
-    let token = keys.issue(
-        &format!("service:{name}"),
-        "",
-        Role::Service,
-        "",
-        days * 24 * 3600,
-    )?;
-    println!("{token}");
     Ok(Outcome(true))
+}
+
+/// `tessera service-token [--name … --days N | list | revoke <id>]`.
+pub async fn service_token(args: ServiceTokenArgs) -> anyhow::Result<Outcome> {
+    match args.command {
+        None => {
+            let Some(name) = args.name else {
+                bail!(
+                    "--name is required to issue a service token (or use `list` / `revoke <id>`)"
+                );
+            };
+            // Check before touching the key or the database.
+            anyhow::ensure!(
+                (1..=MAX_SERVICE_TOKEN_DAYS).contains(&args.days),
+                "--days must be 1 to {MAX_SERVICE_TOKEN_DAYS}: a service token lives at most {MAX_SERVICE_TOKEN_DAYS} days (issue a new one before it expires)"
+            );
+            let keys = crate::serve::token_keys(&args.jwt, &args.data.data_dir)?;
+            let db = crate::serve::database(&args.data.db, &args.data.data_dir).await?;
+            let auth = Auth::new(db, keys, None);
+            let (id, token) = auth
+                .issue_service_token(&name, args.days)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            eprintln!("service token {id} for {name}, valid {} days", args.days);
+            println!("{token}");
+            Ok(Outcome(true))
+        }
+        Some(ServiceTokenCommand::List { data }) => {
+            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            let tokens = db.service_tokens().await?;
+            if tokens.is_empty() {
+                println!("no service tokens on record");
+            }
+            let now = crate::store::now_ms();
+            for t in tokens {
+                let status = match t.revoked_at {
+                    Some(at) => format!("revoked {}", rfc3339(at)),
+                    None if t.expires_at <= now => "expired".to_owned(),
+                    None => "active".to_owned(),
+                };
+                println!(
+                    "{}  {}  issued {}  expires {}  {status}",
+                    t.id,
+                    t.name,
+                    rfc3339(t.created_at),
+                    rfc3339(t.expires_at)
+                );
+            }
+            Ok(Outcome(true))
+        }
+        Some(ServiceTokenCommand::Revoke { id, data, kv }) => {
+            let (_, auth) = self::auth(&data, Some(&kv)).await?;
+            match auth
+                .revoke_service_token(&id)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                Some(true) => println!("revoked service token {id}"),
+                Some(false) => println!("service token {id} was revoked already"),
+                None => bail!("no service token with id {id} (see `tessera service-token list`)"),
+            }
+            Ok(Outcome(true))
+        }
+    }
 }
 
 /// `tessera content import|list`.

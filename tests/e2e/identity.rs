@@ -388,7 +388,12 @@ async fn export_then_delete_leaves_no_row_of_the_user() {
             .await
             .unwrap();
         assert!(db.rows_naming(&user_id).await.unwrap() > 0);
-        let r = me.delete(server.url("/api/v1/me")).send().await.unwrap();
+        let r = me
+            .delete(server.url("/api/v1/me"))
+            .json(&json!({ "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 204);
         assert_eq!(
             db.rows_naming(&user_id).await.unwrap(),
@@ -476,8 +481,19 @@ async fn rate_limits_answer_429_with_headers() {
             .await
             .unwrap();
         let other = db.user_by_email(&other_email).await.unwrap().unwrap();
+        // The auth routes' window is used up: open the session in the database directly.
+        let session = db
+            .start_session(&other.id, 3_600_000, None, None)
+            .await
+            .unwrap();
         let token = keys
-            .issue(&other.id, &other.email, other.role, "s", 600)
+            .issue(
+                &other.id,
+                &other.email,
+                other.role,
+                &session.session_id,
+                600,
+            )
             .unwrap();
         let (status, _) = get(&client_with_token(&token), &server, "/api/v1/me").await;
         assert_eq!(status, 200, "another user's window is separate");
@@ -513,7 +529,40 @@ async fn idempotent_registration_replays_and_refuses_another_body() {
         assert_eq!((s1, replay1), (201, false), "{first}");
         let (s2, replay2, second) = send(body.clone(), "key-1").await;
         assert_eq!((s2, replay2), (201, true), "{second}");
-        assert_eq!(first, second, "the same answer, tokens included");
+        assert_eq!(second["user_id"], first["user_id"], "{second}");
+        assert_eq!(second["email"], first["email"], "{second}");
+        // A replay hands out no tokens: whoever holds the key and body must sign in.
+        for token in ["access_token", "refresh_token"] {
+            assert!(second.get(token).is_none(), "{token} replayed: {second}");
+        }
+        assert!(
+            second["message"].as_str().unwrap().contains("sign in"),
+            "{second}"
+        );
+        // Nor does the stored record keep them.
+        if let Some(prefix) = &server.redis_prefix {
+            let kv = tessera::kv::connect(Some(crate::support::REDIS), prefix)
+                .await
+                .unwrap();
+            let (keys, _) = kv.scan("idem:", 0, 1000).await.unwrap();
+            assert!(
+                !keys.is_empty(),
+                "no idempotency record under {prefix}idem:"
+            );
+            for key in keys {
+                let record = kv.get(&key).await.unwrap().unwrap_or_default();
+                let record: Value = serde_json::from_slice(&record).unwrap();
+                use base64::Engine;
+                let body = base64::engine::general_purpose::STANDARD
+                    .decode(record["body_b64"].as_str().unwrap_or_default())
+                    .unwrap();
+                let text = format!("{record}{}", String::from_utf8_lossy(&body));
+                for token in ["access_token", "refresh_token"] {
+                    let value = first[token].as_str().unwrap();
+                    assert!(!text.contains(value), "{token} kept in {key}");
+                }
+            }
+        }
         let mut other = body.clone();
         other["full_name"] = json!("Twice");
         let (s3, _, third) = send(other, "key-1").await;
@@ -680,6 +729,7 @@ async fn a_service_token_reaches_no_user_route() {
     let out = crate::support::binary()
         .args(["service-token", "--name", "experiments", "--days", "1"])
         .args(["--jwt-secret", JWT_SECRET])
+        .args(["--database-url", &server.database_url])
         .output()
         .unwrap();
     assert!(
@@ -727,6 +777,26 @@ async fn the_openapi_document_covers_every_route_with_examples_and_errors() {
         ("get", "/api/v1/progress/mastery"),
         ("post", "/api/v1/teacher/classes"),
         ("get", "/api/v1/teacher/classes/{class_id}/progress"),
+        ("get", "/api/v1/teacher/classes"),
+        ("get", "/api/v1/teacher/classes/{class_id}"),
+        ("post", "/api/v1/teacher/classes/{class_id}/invitations"),
+        ("post", "/api/v1/teacher/classes/{class_id}/join-code"),
+        (
+            "delete",
+            "/api/v1/teacher/classes/{class_id}/members/{user_id}",
+        ),
+        ("post", "/api/v1/classes/join"),
+        ("get", "/api/v1/me/classes"),
+        ("delete", "/api/v1/me/classes/{class_id}"),
+        ("get", "/api/v1/me/class-invitations"),
+        (
+            "post",
+            "/api/v1/me/class-invitations/{invitation_id}/accept",
+        ),
+        (
+            "post",
+            "/api/v1/me/class-invitations/{invitation_id}/decline",
+        ),
         ("post", "/api/v1/sandbox/run"),
         ("post", "/api/v1/sandbox/run-tests"),
         ("post", "/api/v1/safety/screen"),

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, backends, client_with_token, plugins_dir};
+use crate::support::{PASSWORD, Server, backends, client_with_token, plugins_dir};
 use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
 
 /// Two tracks: `py` (lessons `a` then `b`, a mini-project at the end) and `quick`
@@ -560,28 +560,34 @@ async fn run_loop(server: &Server, model: &Upstream) {
         .await;
     assert_eq!(status, 201, "{class}");
     let class_id = class["id"].as_str().unwrap();
+    // The teacher invites; the same reply whether or not the address has an account.
+    let invitations = format!("/api/v1/teacher/classes/{class_id}/invitations");
     let (status, e) = teacher
-        .post(
-            &format!("/api/v1/teacher/classes/{class_id}/students"),
-            json!({ "email": "nobody@example.com" }),
-        )
+        .post(&invitations, json!({ "email": "not an address" }))
         .await;
     assert_eq!((status, field(&e)), (422, "email"), "{e}");
     let (status, _) = teacher
+        .post(&invitations, json!({ "email": "nobody@example.com" }))
+        .await;
+    assert_eq!(status, 202);
+    let (status, invited) = teacher
+        .post(&invitations, json!({ "email": reg["email"] }))
+        .await;
+    assert_eq!(status, 202, "{invited}");
+    let (status, _) = teacher
         .get(&format!("/api/v1/progress/user/{user_id}"))
         .await;
-    assert_eq!(status, 403, "not their student yet");
-    let (status, added) = teacher
+    assert_eq!(status, 403, "not their student until the learner accepts");
+    let (status, pending) = d4.get("/api/v1/me/class-invitations").await;
+    assert_eq!(status, 200, "{pending}");
+    let invitation = pending[0]["id"].as_str().unwrap();
+    let (status, accepted) = d4
         .post(
-            &format!("/api/v1/teacher/classes/{class_id}/students"),
-            json!({ "email": reg["email"] }),
+            &format!("/api/v1/me/class-invitations/{invitation}/accept"),
+            json!({}),
         )
         .await;
-    assert_eq!(
-        (status, added["added"].as_bool()),
-        (200, Some(true)),
-        "{added}"
-    );
+    assert_eq!(status, 200, "{accepted}");
     let (status, view) = teacher
         .get(&format!("/api/v1/teacher/classes/{class_id}/progress"))
         .await;
@@ -687,6 +693,7 @@ async fn run_loop(server: &Server, model: &Upstream) {
     );
     let gone = client
         .delete(server.url("/api/v1/me"))
+        .json(&json!({ "password": PASSWORD }))
         .send()
         .await
         .unwrap();

@@ -1,6 +1,7 @@
 //! End-to-end tests: each starts the real `tessera` binary and talks to it over HTTP.
 //! Fixture components are built by `./dev test` into dist/components/.
 
+mod access;
 mod bad_input;
 mod budget;
 mod chat;

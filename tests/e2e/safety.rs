@@ -84,6 +84,8 @@ async fn only_admins_and_services_screen_and_bad_input_is_named() {
             "tutor",
             "--jwt-secret",
             crate::support::JWT_SECRET,
+            "--database-url",
+            &server.database_url,
         ])
         .output()
         .unwrap();

@@ -544,3 +544,31 @@ impl Server {
         (status, json)
     }
 }
+
+impl Server {
+    /// The flags a CLI command needs to reach this server's data: `--database-url` and,
+    /// on the shared backend, `--redis-url` and `--redis-prefix` (so its changes reach
+    /// every replica's cache at once).
+    pub fn store_flags(&self) -> Vec<String> {
+        let mut flags = vec!["--database-url".to_owned(), self.database_url.clone()];
+        if let Some(prefix) = &self.redis_prefix {
+            flags.extend([
+                "--redis-url".to_owned(),
+                REDIS.to_owned(),
+                "--redis-prefix".to_owned(),
+                prefix.clone(),
+            ]);
+        }
+        flags
+    }
+}
+
+/// Runs the `tessera` CLI with `args`: (success, stdout, stderr).
+pub fn tessera<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (bool, String, String) {
+    let out = binary().args(args).output().expect("run the tessera CLI");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

@@ -3,6 +3,7 @@
 use super::error::ErrorBody;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -10,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::AppState;
 use super::caller::Caller;
 use super::error::ApiError;
+use super::idempotency::ReplayAs;
 use super::json::ValidJson;
 use crate::auth::{ClientInfo, Role, TokenPair, UserSummary};
 
@@ -56,6 +58,31 @@ pub struct Registered {
     /// The tokens.
     #[serde(flatten)]
     pub tokens: TokenPair,
+}
+
+/// What a replay of a registration (same `Idempotency-Key`, same body) answers: the
+/// account, never tokens, which are handed out once. Sign in to get tokens.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RegisteredAgain {
+    /// The account's id.
+    pub user_id: String,
+    /// E-mail address.
+    pub email: String,
+    /// Display name.
+    pub full_name: String,
+    /// Why there are no tokens.
+    pub message: &'static str,
+}
+
+/// The 201 of a registration: the first answer, or a replay's (for the OpenAPI document).
+#[derive(Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+pub enum RegisterReply {
+    /// The first answer: the account and its tokens.
+    Created(Registered),
+    /// A replay (`Idempotent-Replayed: true`): the account without tokens.
+    Replayed(RegisteredAgain),
 }
 
 /// `POST /api/v1/auth/login`.
@@ -117,11 +144,11 @@ fn client(addr: Option<std::net::IpAddr>, headers: &HeaderMap) -> ClientInfo {
 
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth",
     request_body(content = RegisterBody, example = json!({"email": "student@example.com", "password": "SecurePassword123!", "full_name": "John Student", "user_type": "student"})),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer for 24 h")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the account (never its tokens) for 24 h")),
     responses(
-        (status = 201, description = "Account created and signed in", body = Registered,
+        (status = 201, description = "Account created and signed in; a replay (`Idempotent-Replayed: true`) answers the account without tokens (RegisteredAgain)", body = RegisterReply,
          example = json!({"user_id": "550e8400-e29b-41d4-a716-446655440000", "email": "student@example.com", "full_name": "John Student", "access_token": "eyJhbGciOiJIUzI1NiIs…", "refresh_token": "rt_…", "token_type": "bearer", "expires_in": 1800})),
-        (status = 409, description = "E-mail address taken", body = ErrorBody),
+        (status = 409, description = "E-mail address taken; or IDEMPOTENCY_IN_PROGRESS", body = ErrorBody),
         (status = 400, description = "Malformed JSON, a missing or unknown field, a wrong type", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
@@ -134,7 +161,7 @@ pub(super) async fn register(
     ClientAddr(addr): ClientAddr,
     headers: HeaderMap,
     ValidJson(body): ValidJson<RegisterBody>,
-) -> Result<(StatusCode, Json<Registered>), ApiError> {
+) -> Result<Response, ApiError> {
     let (user, tokens) = state
         .auth
         .register(
@@ -145,7 +172,13 @@ pub(super) async fn register(
             &client(addr, &headers),
         )
         .await?;
-    Ok((
+    let again = RegisteredAgain {
+        user_id: user.id.clone(),
+        email: user.email.clone(),
+        full_name: user.full_name.clone(),
+        message: "this account was created by an earlier request with the same Idempotency-Key; its tokens are not handed out again: sign in (POST /api/v1/auth/login)",
+    };
+    let mut response = (
         StatusCode::CREATED,
         Json(Registered {
             user_id: user.id,
@@ -153,7 +186,12 @@ pub(super) async fn register(
             full_name: user.full_name,
             tokens,
         }),
-    ))
+    )
+        .into_response();
+    if let Ok(body) = serde_json::to_vec(&again) {
+        response.extensions_mut().insert(ReplayAs(body));
+    }
+    Ok(response)
 }
 
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth",
@@ -206,7 +244,7 @@ pub(super) async fn refresh(
 
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", security(("bearer" = [])),
     responses(
-        (status = 204, description = "The sign-in's refresh tokens are revoked"),
+        (status = 204, description = "The sign-in ends: its refresh tokens and access tokens stop working at once"),
         (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)
     ))]
 pub(super) async fn logout(

@@ -1,14 +1,15 @@
-//! Who is calling: the bearer token checked once, and the permission guard every route
-//! uses (`caller.require(Permission::…)`), so seed 002 §6.1's matrix lives in one place
-//! (`auth::roles`).
+//! Who is calling: the bearer token checked once per request — its signature, then that
+//! its session is still live, its account active and its role current (`auth::live`) —
+//! and the permission guard every route uses (`caller.require(Permission::…)`), so seed
+//! 002 §6.1's matrix lives in one place (`auth::roles`).
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, header};
+use axum::http::{HeaderMap, StatusCode, header};
 
 use super::AppState;
 use super::error::ApiError;
-use crate::auth::{Claims, Permission, Role};
+use crate::auth::{Claims, Permission, Refusal, Role};
 
 /// An authenticated caller.
 #[derive(Debug, Clone)]
@@ -23,7 +24,7 @@ impl Caller {
         &self.claims.sub
     }
 
-    /// The caller's role.
+    /// The caller's role (checked against the account's current role).
     pub fn role(&self) -> Role {
         self.claims.user_type
     }
@@ -41,8 +42,26 @@ impl Caller {
     }
 }
 
-/// Checks the `Authorization: Bearer` header of a request.
-pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
+impl From<Refusal> for ApiError {
+    fn from(r: Refusal) -> Self {
+        let (status, code) = match r {
+            Refusal::SessionEnded => (StatusCode::UNAUTHORIZED, "SESSION_ENDED"),
+            Refusal::RoleChanged(_) => (StatusCode::UNAUTHORIZED, "ROLE_CHANGED"),
+            Refusal::ServiceRevoked => (StatusCode::UNAUTHORIZED, "SERVICE_TOKEN_REVOKED"),
+            Refusal::Disabled => (StatusCode::FORBIDDEN, "ACCOUNT_DISABLED"),
+        };
+        ApiError::Refused {
+            status,
+            code,
+            message: r.to_string(),
+            field: Some("authorization"),
+        }
+    }
+}
+
+/// Checks the `Authorization: Bearer` header of a request: the signature, then whether the
+/// token's session (or service token) is still live and its role current.
+pub async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, ApiError> {
     let value = headers
         .get(header::AUTHORIZATION)
         .ok_or_else(|| ApiError::Unauthorized("missing `Authorization: Bearer <token>`".into()))?;
@@ -63,17 +82,45 @@ pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, Api
         .keys()
         .check(token)
         .map_err(ApiError::Unauthorized)?;
-    Ok(Caller { claims })
+    match state.auth.check_live(&claims).await {
+        Ok(Ok(())) => Ok(Caller { claims }),
+        Ok(Err(refusal)) => Err(refusal.into()),
+        Err(e) => {
+            // Neither the cache nor the database answers: no way to tell a revoked token.
+            tracing::error!(error = %e, "cannot check a token's session");
+            Err(ApiError::Unavailable(
+                "cannot check the token's session right now; retry shortly".into(),
+            ))
+        }
+    }
 }
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        // The rate limiter may have checked the token already.
+        // The rate limiter authenticated the request already (session check included).
         if let Some(caller) = parts.extensions.get::<Caller>() {
             return Ok(caller.clone());
         }
-        authenticate(&parts.headers, state)
+        authenticate(&parts.headers, state).await
+    }
+}
+
+/// Counts an attempt at something guessable (a password, a join code) against `limit`
+/// per minute under `key`; 429 past it. A store outage lets the attempt through, as the
+/// general limiter does.
+pub async fn throttle(state: &AppState, key: &str, limit: u32) -> Result<(), ApiError> {
+    let window = super::limits::WINDOW;
+    match state.kv.hit(key, window, limit).await {
+        Ok(d) if !d.allowed => Err(ApiError::TooManyRequests {
+            limit,
+            retry_after_secs: d.retry_after_ms.div_ceil(1000).max(1),
+        }),
+        Ok(_) => Ok(()),
+        Err(e) => {
+            tracing::warn!(error = %e, "attempt limiter unavailable; attempt let through");
+            Ok(())
+        }
     }
 }

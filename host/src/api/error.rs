@@ -208,6 +208,10 @@ impl From<AuthError> for ApiError {
                 Some("refresh_token"),
             ),
             AuthError::Busy => ApiError::Unavailable(e.to_string()),
+            AuthError::WrongPassword => {
+                refused(StatusCode::FORBIDDEN, "INVALID_PASSWORD", Some("password"))
+            }
+            AuthError::Gone => ApiError::Unauthorized(e.to_string()),
             AuthError::Store(_) | AuthError::Crypto(_) => ApiError::Internal(e.to_string()),
         }
     }
@@ -233,6 +237,8 @@ impl From<crate::learning::LearningError> for ApiError {
                     "track" => "track_id",
                     "class" => "class_id",
                     "user" => "user_id",
+                    "invitation" => "invitation_id",
+                    "join code" => "code",
                     _ => "id",
                 }),
             ),

@@ -41,7 +41,7 @@ use axum::{Extension as AxumExtension, Router};
 use serde_json::Value;
 
 use super::AppState;
-use super::caller::{self, Caller};
+use super::caller::Caller;
 use super::error::ApiError;
 use super::guard::ClientIp;
 use super::limits::{self, RateClass};
@@ -230,16 +230,16 @@ async fn graphiql() -> Response {
     ))
 }
 
-/// Who is calling, as the resolvers see it.
-struct Auth(Result<Caller, String>);
+/// Who is calling, as the resolvers see it (or why the token was refused).
+struct Auth(Result<Caller, ApiError>);
 
 async fn execute(
     State(state): State<AppState>,
     client: Option<AxumExtension<ClientIp>>,
+    caller: Result<Caller, ApiError>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
-    let caller = caller::authenticate(&headers, &state).map_err(|e| e.to_string());
     let now = match Now::from_headers(&headers, state.learning.test_clock()) {
         Ok(now) => now,
         Err(e) => return ApiError::from(e).into_response(),
@@ -272,7 +272,10 @@ async fn execute(
 
 /// An API error as a GraphQL error with the REST body's code, status and field.
 fn gql(e: impl Into<ApiError>) -> async_graphql::Error {
-    let e: ApiError = e.into();
+    gql_of(&e.into())
+}
+
+fn gql_of(e: &ApiError) -> async_graphql::Error {
     let (status, code, details) = e.parts();
     e.log();
     async_graphql::Error::new(e.public_message()).extend_with(|_, ext| {
@@ -290,9 +293,7 @@ fn gql(e: impl Into<ApiError>) -> async_graphql::Error {
 /// The caller with `permission`, or an UNAUTHORIZED / FORBIDDEN error.
 fn caller<'a>(ctx: &'a Context<'_>, permission: Permission) -> async_graphql::Result<&'a Caller> {
     let Auth(auth) = ctx.data::<Auth>()?;
-    let caller = auth
-        .as_ref()
-        .map_err(|m| gql(ApiError::Unauthorized(m.clone())))?;
+    let caller = auth.as_ref().map_err(gql_of)?;
     caller.require(permission).map_err(gql)?;
     Ok(caller)
 }

@@ -4,6 +4,10 @@
 //! while the first is still running gets 409. Keys are scoped to the caller (user, or
 //! client address before sign-in) and the route. 5xx answers are not kept, so a retry
 //! after a server failure runs again.
+//!
+//! An answer that hands out secrets (registration's tokens) must not be kept or replayed:
+//! its handler attaches a [`ReplayAs`] body without them, which is what the record keeps
+//! and a replay answers.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::AppState;
-use super::caller;
+use super::caller::{self, Caller};
 use super::error::ApiError;
 use super::json::MAX_BODY_BYTES;
 
@@ -28,6 +32,11 @@ pub const KEEP: Duration = Duration::from_secs(24 * 3600);
 const PENDING: Duration = Duration::from_secs(60);
 /// The header.
 pub const HEADER: &str = "idempotency-key";
+
+/// The body a replay answers instead of the first answer's, for answers holding
+/// secrets. A handler inserts it into its response's extensions; the status stays.
+#[derive(Debug, Clone)]
+pub struct ReplayAs(pub Vec<u8>);
 
 #[derive(Serialize, Deserialize)]
 struct Record {
@@ -60,7 +69,11 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         return field_error("must be 1 to 255 visible ASCII characters");
     };
     let (parts, body) = request.into_parts();
-    let scope = match caller::authenticate(&parts.headers, &state) {
+    let caller = match parts.extensions.get::<Caller>() {
+        Some(c) => Ok(c.clone()),
+        None => caller::authenticate(&parts.headers, &state).await,
+    };
+    let scope = match caller {
         Ok(c) => format!("user:{}", c.user_id()),
         Err(_) => parts
             .extensions
@@ -117,6 +130,10 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
         .await;
     let (mut head, body) = response.into_parts();
     let body = to_bytes(body, usize::MAX).await.unwrap_or_default();
+    let kept = head
+        .extensions
+        .remove::<ReplayAs>()
+        .map_or_else(|| body.to_vec(), |r| r.0);
     if head.status.is_server_error() {
         let _ = kv.delete(&store_key).await;
     } else {
@@ -128,7 +145,7 @@ pub async fn idempotent(State(state): State<AppState>, request: Request, next: N
                 .get(header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned),
-            body_b64: base64::engine::general_purpose::STANDARD.encode(&body),
+            body_b64: base64::engine::general_purpose::STANDARD.encode(&kept),
         };
         if let Ok(bytes) = serde_json::to_vec(&record)
             && let Err(e) = kv.put(&store_key, &bytes, KEEP).await

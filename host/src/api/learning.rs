@@ -1,5 +1,6 @@
 //! The learning REST API (`crate::learning` does the work; GraphQL calls the same
-//! services): today's lesson, answering steps, tone, projects, badges, progress, classes.
+//! services): today's lesson, answering steps, tone, projects, badges, progress. Classes
+//! are in `api::classes`.
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -17,7 +18,7 @@ use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
 use crate::auth::Permission;
 use crate::learning::badges::BadgeError;
-use crate::learning::progress::{ClassProgress, ClassView, UserProgress};
+use crate::learning::progress::UserProgress;
 use crate::learning::views::{
     ExerciseResult, LessonStep, MasteryReport, ProjectScore, QuizFeedback, ShareLink,
     StepCompletion,
@@ -36,9 +37,6 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/tracks/{track_id}/badge/share", post(share))
         .route("/progress/user/{user_id}", get(progress))
         .route("/progress/mastery", get(mastery))
-        .route("/teacher/classes", post(create_class))
-        .route("/teacher/classes/{class_id}/students", post(add_student))
-        .route("/teacher/classes/{class_id}/progress", get(class_progress))
 }
 
 /// `POST /projects/{id}/submissions` (creates a job: `Idempotency-Key` applies).
@@ -51,7 +49,7 @@ pub(super) fn public_routes() -> Router<AppState> {
     Router::new().route("/badges/{token}", get(badge))
 }
 
-fn now(state: &AppState, headers: &HeaderMap) -> Result<Now, ApiError> {
+pub(super) fn now(state: &AppState, headers: &HeaderMap) -> Result<Now, ApiError> {
     Ok(Now::from_headers(headers, state.learning.test_clock())?)
 }
 
@@ -90,22 +88,6 @@ pub struct CompleteBody {
 pub struct ToneBody {
     /// `friendly`, `formal`, `socratic`, `concise` or `playful`.
     pub tone: String,
-}
-
-/// Body of `POST /teacher/classes`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ClassBody {
-    /// Class name, 1-200 characters.
-    pub name: String,
-}
-
-/// Body of `POST /teacher/classes/{id}/students`.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct StudentBody {
-    /// The student's e-mail address.
-    pub email: String,
 }
 
 /// `?user_id=` of `GET /progress/mastery`.
@@ -377,7 +359,7 @@ pub(super) async fn badge(
     params(("user_id" = String, Path, description = "The learner")),
     responses(
         (status = 200, description = "Seed 002 §3.6's progress", body = UserProgress),
-        (status = 403, description = "Not yourself, not your student, and not an administrator", body = ErrorBody),
+        (status = 403, description = "Not yourself, not a learner who accepted to be in your class, and not an administrator", body = ErrorBody),
         (status = 404, description = "No such user", body = ErrorBody)))]
 pub(super) async fn progress(
     State(state): State<AppState>,
@@ -408,7 +390,7 @@ async fn check_view(state: &AppState, caller: &Caller, user_id: &str) -> Result<
 }
 
 #[utoipa::path(get, path = "/api/v1/progress/mastery", tag = "learning", security(("bearer" = [])),
-    params(("user_id" = Option<String>, Query, description = "Another learner (teachers: their students)")),
+    params(("user_id" = Option<String>, Query, description = "Another learner (teachers: members of their classes)")),
     responses(
         (status = 200, description = "Mastery per topic (components/lesson-engine/README.md)", body = MasteryReport),
         (status = 403, description = "Not allowed to see that learner", body = ErrorBody)))]
@@ -423,72 +405,4 @@ pub(super) async fn mastery(
     check_view(&state, &caller, &user_id).await?;
     let now = now(&state, &headers)?;
     Ok(Json(state.learning.mastery(&user_id, now).await?))
-}
-
-#[utoipa::path(post, path = "/api/v1/teacher/classes", tag = "teacher", security(("bearer" = [])),
-    request_body(content = ClassBody, example = json!({"name": "Python, Tuesday group"})),
-    responses(
-        (status = 201, description = "The class", body = ClassView),
-        (status = 403, description = "Not a teacher", body = ErrorBody)))]
-pub(super) async fn create_class(
-    State(state): State<AppState>,
-    caller: Caller,
-    ValidJson(body): ValidJson<ClassBody>,
-) -> Result<(StatusCode, Json<ClassView>), ApiError> {
-    caller.require(Permission::ManageClasses)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(
-            state
-                .learning
-                .create_class(caller.user_id(), &body.name)
-                .await?,
-        ),
-    ))
-}
-
-#[utoipa::path(post, path = "/api/v1/teacher/classes/{class_id}/students", tag = "teacher", security(("bearer" = [])),
-    params(("class_id" = String, Path, description = "Your class")),
-    request_body(content = StudentBody, example = json!({"email": "ada@example.com"})),
-    responses(
-        (status = 200, description = "Added (`added: false` when already a member)"),
-        (status = 403, description = "Not your class", body = ErrorBody),
-        (status = 404, description = "No such class", body = ErrorBody),
-        (status = 422, description = "No user has that address", body = ErrorBody)))]
-pub(super) async fn add_student(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(class_id): Path<String>,
-    ValidJson(body): ValidJson<StudentBody>,
-) -> Result<Json<Value>, ApiError> {
-    caller.require(Permission::ManageClasses)?;
-    let all = caller.role().allows(Permission::ViewAllUsers);
-    let added = state
-        .learning
-        .add_student(caller.user_id(), all, &class_id, &body.email)
-        .await?;
-    Ok(Json(serde_json::json!({ "added": added })))
-}
-
-#[utoipa::path(get, path = "/api/v1/teacher/classes/{class_id}/progress", tag = "teacher", security(("bearer" = [])),
-    params(("class_id" = String, Path, description = "Your class")),
-    responses(
-        (status = 200, description = "Progress and mastery of every student", body = ClassProgress),
-        (status = 403, description = "Not a teacher, or not your class", body = ErrorBody),
-        (status = 404, description = "No such class", body = ErrorBody)))]
-pub(super) async fn class_progress(
-    State(state): State<AppState>,
-    caller: Caller,
-    headers: HeaderMap,
-    Path(class_id): Path<String>,
-) -> Result<Json<ClassProgress>, ApiError> {
-    caller.require(Permission::ManageClasses)?;
-    let all = caller.role().allows(Permission::ViewAllUsers);
-    let now = now(&state, &headers)?;
-    Ok(Json(
-        state
-            .learning
-            .class_progress(caller.user_id(), all, &class_id, now)
-            .await?,
-    ))
 }

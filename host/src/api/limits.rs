@@ -159,7 +159,7 @@ pub async fn limit(
     // Auth routes count per address, so their token (if any) need not be checked here.
     let caller = match class {
         RateClass::Auth => None,
-        _ => caller::authenticate(request.headers(), &state).ok(),
+        _ => caller::authenticate(request.headers(), &state).await.ok(),
     };
     let (key, limit) = key_for(&state.limits, class, caller.as_ref(), &ip);
     if let Some(caller) = caller {

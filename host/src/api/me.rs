@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value as Json_;
 
 use super::AppState;
-use super::caller::Caller;
+use super::caller::{Caller, throttle};
 use super::error::ApiError;
 use super::json::ValidJson;
 use crate::auth::{Permission, Role, check_name};
@@ -242,6 +242,8 @@ pub struct Export {
     /// project submissions, certificates.
     #[schema(value_type = Object)]
     pub learning: Json_,
+    /// The classes the caller belongs to: whose teachers see their progress.
+    pub classes: Vec<crate::learning::classes::Membership>,
 }
 
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "me", security(("bearer" = [])),
@@ -255,24 +257,62 @@ pub(super) async fn export(
     let sessions = state.db.sessions_of(&account.id).await?;
     let audit_events = state.db.audit_events_of(&account.id).await?;
     let learning = state.learning.export(&account.id).await?;
+    let classes = state.learning.my_classes(&account.id).await?;
     Ok(Json(Export {
         exported_at: rfc3339(crate::store::now_ms()),
         account,
         sessions,
         audit_events,
         learning,
+        classes,
     }))
 }
 
+/// `DELETE /api/v1/me`: the account's password, again, so a stolen token alone cannot
+/// delete an account.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteBody {
+    /// The account's current password.
+    pub password: String,
+}
+
+/// Password confirmations per account per minute (each costs an argon2 verification).
+const CONFIRMATIONS_PER_MINUTE: u32 = 5;
+
 #[utoipa::path(delete, path = "/api/v1/me", tag = "me", security(("bearer" = [])),
-    responses((status = 204, description = "Every row of the account is deleted"), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+    request_body(content = DeleteBody, example = json!({"password": "SecurePassword123!"})),
+    responses((status = 204, description = "Every row of the account is deleted; every session ends at once"),
+        (status = 400, description = "No body, or no `password` (details.field = password)", body = ErrorBody),
+        (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody),
+        (status = 403, description = "INVALID_PASSWORD (details.field = password): nothing was deleted; or the role lacks the permission", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 429, description = "Rate limited (5 password confirmations a minute); see Retry-After", body = ErrorBody)))]
 pub(super) async fn delete_me(
     State(state): State<AppState>,
     caller: Caller,
+    body: Result<ValidJson<DeleteBody>, ApiError>,
 ) -> Result<StatusCode, ApiError> {
     caller.require(Permission::EditOwnProfile)?;
-    if !state.db.delete_user(caller.user_id()).await? {
-        return Err(gone());
-    }
+    let ValidJson(body) = body.map_err(|e| match e {
+        // No JSON body at all: say what is missing, not what the content type is.
+        ApiError::UnsupportedMediaType | ApiError::BadRequest { field: None, .. } => {
+            ApiError::BadRequest {
+                field: Some("password".into()),
+                message: "password: send {\"password\": \"…\"}, the account's current password, to delete it".into(),
+            }
+        }
+        other => other,
+    })?;
+    throttle(
+        &state,
+        &format!("confirm:user:{}", caller.user_id()),
+        CONFIRMATIONS_PER_MINUTE,
+    )
+    .await?;
+    state
+        .auth
+        .delete_account(caller.user_id(), &body.password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

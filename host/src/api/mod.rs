@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod caller;
+pub mod classes;
 pub mod error;
 pub mod grade;
 pub mod graphql;
@@ -122,7 +123,11 @@ impl AppState {
             sandbox,
             registry,
             started: Arc::new(AtomicBool::new(false)),
-            auth: Arc::new(Auth::new(services.db.clone(), services.keys)),
+            auth: Arc::new(Auth::new(
+                services.db.clone(),
+                services.keys,
+                Some(services.kv.clone()),
+            )),
             db: services.db,
             kv: services.kv,
             limits: services.limits,
@@ -189,6 +194,7 @@ fn v1(state: &AppState) -> Router<AppState> {
     ));
     let general = grade::routes()
         .merge(learning::routes())
+        .merge(classes::routes())
         .merge(projects)
         .merge(plugins::routes())
         .merge(sandbox::routes())

@@ -7,7 +7,9 @@ use axum::routing::get;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{AppState, auth, error, grade, health, learning, me, openai, plugins, safety, sandbox};
+use super::{
+    AppState, auth, classes, error, grade, health, learning, me, openai, plugins, safety, sandbox,
+};
 
 /// The document.
 #[derive(OpenApi)]
@@ -24,8 +26,11 @@ use super::{AppState, auth, error, grade, health, learning, me, openai, plugins,
         grade::grade,
         learning::daily, learning::complete, learning::quiz, learning::exercise, learning::tone,
         learning::submit_project, learning::submission, learning::share, learning::badge,
-        learning::progress, learning::mastery, learning::create_class, learning::add_student,
-        learning::class_progress,
+        learning::progress, learning::mastery,
+        classes::create_class, classes::teacher_classes, classes::class_detail, classes::invite,
+        classes::rotate_code, classes::remove_member, classes::class_progress,
+        classes::join, classes::my_classes, classes::leave, classes::my_invitations,
+        classes::accept, classes::decline,
         sandbox::run, sandbox::run_tests,
         safety::screen, safety::events,
         openai::completions, openai::models, openai::usage, openai::budget,
@@ -39,7 +44,8 @@ use super::{AppState, auth, error, grade, health, learning, me, openai, plugins,
         (name = "me", description = "The caller's account, export and deletion"),
         (name = "grading", description = "Grading answers with grader plugins"),
         (name = "learning", description = "The daily loop: lessons, answers, tone, projects, badges, progress (docs/learning.md); the same over GraphQL at /graphql"),
-        (name = "teacher", description = "A teacher's classes and their progress"),
+        (name = "teacher", description = "A teacher's classes: invitations, join codes, and the progress of learners who accepted"),
+        (name = "classes", description = "A learner's classes: invitations to answer, joining by code, who sees your data, leaving"),
         (name = "sandbox", description = "Running learner Python"),
         (name = "safety", description = "The safety gate (admins and services)"),
         (name = "ai", description = "OpenAI-compatible completions through the safety gate and the AI gateway"),

@@ -1,4 +1,5 @@
-//! `POST /api/v1/safety/screen`: screen a text with the safety gate (admins and services).
+//! `POST /api/v1/safety/screen`: screen a text with the safety gate (admins and services);
+//! `GET /api/v1/admin/safety/events`: the crises it stopped (admins only).
 
 use axum::extract::State;
 use axum::routing::post;
@@ -31,15 +32,16 @@ pub struct EventsQuery {
         (status = 200, description = "Crises the safety gate stopped on AI paths, newest first (never the message)", body = Vec<crate::store::safety_events::SafetyEvent>,
          example = json!([{"id": "…", "at": "2026-11-26T09:00:00Z", "user_id": "550e8400-…", "surface": "chat-completions", "level": "crisis", "categories": ["suicide"], "source": null}])),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 403, description = "Admins and services only", body = ErrorBody),
-        (status = 422, description = "limit outside 1-500", body = ErrorBody)
+        (status = 403, description = "Administrators only (ReadSafetyEvents): not services, not teachers", body = ErrorBody),
+        (status = 422, description = "limit outside 1-500", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)
     ))]
 pub(super) async fn events(
     State(state): State<AppState>,
     caller: Caller,
     query: Result<axum::extract::Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<Vec<crate::store::safety_events::SafetyEvent>>, ApiError> {
-    caller.require(Permission::SafetyScreen)?;
+    caller.require(Permission::ReadSafetyEvents)?;
     let axum::extract::Query(query) = query.map_err(|e| ApiError::BadRequest {
         field: Some("limit".into()),
         message: format!("limit: {}", e.body_text()),

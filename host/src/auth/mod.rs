@@ -1,12 +1,16 @@
 //! Identity: registration, sign-in, refresh-token rotation, sign-out (seed 002 §3.2 and
-//! §6.1, seed 001 §10.1). Passwords in `password`, JWTs in `tokens`, roles and the
-//! permission matrix in `roles`; the HTTP side is `api::auth` and the `api::caller`
-//! extractor.
+//! §6.1, seed 001 §10.1), and everything that ends or changes what a token may do
+//! (deletion, disabling, role changes, service-token revocation). Passwords in
+//! `password`, JWTs in `tokens`, roles and the permission matrix in `roles`, the
+//! per-request check that a token's session is still live in `live`; the HTTP side is
+//! `api::auth` and the `api::caller` extractor.
 
+pub mod live;
 pub mod password;
 pub mod roles;
 pub mod tokens;
 
+pub use live::{Liveness, Refusal};
 pub use roles::{Permission, Role};
 pub use tokens::{Claims, TokenKeys};
 
@@ -20,6 +24,8 @@ use crate::store::{Db, StoreError, rfc3339};
 pub const ACCESS_TTL_SECS: i64 = 30 * 60;
 /// Refresh-token lifetime (seed 002 §6.1: 7 days).
 pub const REFRESH_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+/// Longest validity of a service token.
+pub const MAX_SERVICE_TOKEN_DAYS: i64 = 90;
 
 /// Why an identity operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -47,6 +53,12 @@ pub enum AuthError {
     /// The refresh token was used before: its whole family was revoked.
     #[error("the refresh token was already used; every token of this sign-in is revoked")]
     RefreshReused,
+    /// The password given to confirm an action is not the account's.
+    #[error("this is not the account's password")]
+    WrongPassword,
+    /// The account does not exist (any more).
+    #[error("the account no longer exists")]
+    Gone,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -121,6 +133,7 @@ pub struct ClientInfo {
 pub struct Auth {
     db: Db,
     keys: TokenKeys,
+    live: Liveness,
 }
 
 /// Longest e-mail address, in bytes (RFC 5321's path limit).
@@ -158,14 +171,24 @@ pub fn check_name(name: &str) -> Result<(), String> {
 }
 
 impl Auth {
-    /// Identity over `db`, signing with `keys`.
-    pub fn new(db: Db, keys: TokenKeys) -> Self {
-        Self { db, keys }
+    /// Identity over `db`, signing with `keys`; session state is cached in `kv` when it
+    /// is shared by replicas (see [`live`]).
+    pub fn new(db: Db, keys: TokenKeys, kv: Option<std::sync::Arc<dyn crate::kv::Kv>>) -> Self {
+        Self {
+            live: Liveness::new(db.clone(), kv),
+            db,
+            keys,
+        }
     }
 
     /// The token keys (for the extractor).
     pub fn keys(&self) -> &TokenKeys {
         &self.keys
+    }
+
+    /// Whether a signature-checked token may still be used (see [`live`]).
+    pub async fn check_live(&self, claims: &Claims) -> Result<Result<(), Refusal>, StoreError> {
+        self.live.check(claims).await
     }
 
     /// Creates an account. Self-registration may choose `student` or `teacher`; other
@@ -307,14 +330,103 @@ impl Auth {
                 }
                 self.pair(&user, next.session_id, next.token)
             }
-            Rotation::Reused { .. } => Err(AuthError::RefreshReused),
+            Rotation::Reused { session_id, .. } => {
+                self.live.ended(&[session_id]).await;
+                Err(AuthError::RefreshReused)
+            }
             Rotation::Invalid => Err(AuthError::BadRefresh),
         }
     }
 
-    /// Ends the session the caller's token was issued in.
+    /// Ends the session the caller's token was issued in: its refresh tokens and its
+    /// access tokens stop working at once, on every replica.
     pub async fn logout(&self, claims: &Claims) -> Result<(), AuthError> {
         self.db.end_session(&claims.sid, &claims.sub).await?;
+        self.live.ended(std::slice::from_ref(&claims.sid)).await;
         Ok(())
+    }
+
+    /// Deletes `user_id`'s account once `password` proves it is theirs; every session
+    /// ends at once.
+    pub async fn delete_account(&self, user_id: &str, password: &str) -> Result<(), AuthError> {
+        let user = self.db.user_by_id(user_id).await?.ok_or(AuthError::Gone)?;
+        if !password::verify(password.to_owned(), Some(user.password_hash)).await? {
+            return Err(AuthError::WrongPassword);
+        }
+        let sessions = self.db.delete_user(user_id).await?.ok_or(AuthError::Gone)?;
+        self.live.ended(&sessions).await;
+        Ok(())
+    }
+
+    /// Changes a user's role (audited); their tokens claiming the old role are refused at
+    /// once (`ROLE_CHANGED`) until refreshed. Whether the user exists.
+    pub async fn set_role(
+        &self,
+        user_id: &str,
+        role: Role,
+        actor: Option<&str>,
+    ) -> Result<bool, AuthError> {
+        let changed = self.db.set_role(user_id, role, actor).await?;
+        self.republish(user_id, changed).await
+    }
+
+    /// After a change to `user_id`'s role or status: every replica sees it on the next
+    /// request.
+    async fn republish(&self, user_id: &str, changed: bool) -> Result<bool, AuthError> {
+        self.live.user_changed(user_id).await?;
+        Ok(changed)
+    }
+
+    /// Enables or disables an account (audited); a disabled account's tokens are refused
+    /// at once. Whether the user exists.
+    pub async fn set_active(
+        &self,
+        user_id: &str,
+        active: bool,
+        actor: Option<&str>,
+    ) -> Result<bool, AuthError> {
+        let changed = self.db.set_active(user_id, active, actor).await?;
+        self.republish(user_id, changed).await
+    }
+
+    /// Issues a service token for `name` valid `days` (1 to [`MAX_SERVICE_TOKEN_DAYS`]),
+    /// recorded so it can be listed and revoked; (its id, the token).
+    pub async fn issue_service_token(
+        &self,
+        name: &str,
+        days: i64,
+    ) -> Result<(String, String), AuthError> {
+        if name.is_empty() || name.len() > 64 || name.chars().any(|c| c.is_control()) {
+            return Err(AuthError::Invalid {
+                field: "--name",
+                message: "must be 1 to 64 characters".into(),
+            });
+        }
+        if !(1..=MAX_SERVICE_TOKEN_DAYS).contains(&days) {
+            return Err(AuthError::Invalid {
+                field: "--days",
+                message: format!(
+                    "must be 1 to {MAX_SERVICE_TOKEN_DAYS} (a service token lives at most {MAX_SERVICE_TOKEN_DAYS} days; issue a new one before it expires)"
+                ),
+            });
+        }
+        let ttl = days * 24 * 3600;
+        let expires_at = crate::store::now_ms() + ttl * 1000;
+        let id = self.db.record_service_token(name, expires_at).await?;
+        let token = self
+            .keys
+            .issue_service(name, &id, ttl)
+            .map_err(|e| AuthError::Crypto(e.to_string()))?;
+        Ok((id, token))
+    }
+
+    /// Revokes the service token `id`: refused at once on every replica. `None` when no
+    /// such token is on record, else whether it was live until now.
+    pub async fn revoke_service_token(&self, id: &str) -> Result<Option<bool>, AuthError> {
+        let revoked = self.db.revoke_service_token(id).await?;
+        if revoked.is_some() {
+            self.live.service_revoked(id).await;
+        }
+        Ok(revoked)
     }
 }

@@ -17,7 +17,7 @@ pub enum Role {
     Admin,
     /// System configuration and user management.
     SuperAdmin,
-    /// Another service (token from `tessera token issue`), for `/_internal/*`.
+    /// Another service (token from `tessera service-token`), for `/_internal/*`.
     Service,
 }
 
@@ -46,14 +46,18 @@ pub enum Permission {
     SafetyScreen,
     /// `/_internal/*` endpoints.
     Internal,
-    /// Teach classes: create them, add students, see their progress (not in seed 002's
-    /// matrix; teachers and above).
+    /// Teach classes: create them, invite learners, see the progress of those who
+    /// accepted (not in seed 002's matrix; teachers and above).
     ManageClasses,
+    /// Read the safety gate's crisis events (`/api/v1/admin/safety/events`): who was
+    /// stopped, when, and why. Administrators only; services screen text but never read
+    /// other people's crises.
+    ReadSafetyEvents,
 }
 
 impl Permission {
     /// Every permission, in the seed's row order.
-    pub const ALL: [Permission; 12] = [
+    pub const ALL: [Permission; 13] = [
         Permission::ViewOwnProfile,
         Permission::EditOwnProfile,
         Permission::ViewCourses,
@@ -66,6 +70,7 @@ impl Permission {
         Permission::SafetyScreen,
         Permission::Internal,
         Permission::ManageClasses,
+        Permission::ReadSafetyEvents,
     ];
 }
 
@@ -92,7 +97,8 @@ impl Role {
             (Teacher, _) => false,
             (
                 Admin,
-                DeleteCourses | ViewAllUsers | CreateCourses | SafetyScreen | ManageClasses,
+                DeleteCourses | ViewAllUsers | CreateCourses | SafetyScreen | ManageClasses
+                | ReadSafetyEvents,
             ) => true,
             (Admin, _) => false,
             (SuperAdmin, _) => true,
@@ -149,6 +155,7 @@ mod tests {
         (SafetyScreen, [false, false, true, true]),
         (Internal, [false, false, false, false]),
         (ManageClasses, [false, true, true, true]),
+        (ReadSafetyEvents, [false, false, true, true]),
     ];
 
     #[test]

@@ -1,5 +1,6 @@
 //! Access tokens: HS256 JWTs with the claims of seed 002 §6.1 (`sub`, `email`,
-//! `user_type`, `exp`, `iat`, `iss`, `aud`) plus `sid`, the session they were issued in.
+//! `user_type`, `exp`, `iat`, `iss`, `aud`) plus `sid`, the session they were issued in, or
+//! for service tokens `jti`, the token's id on the revocation list.
 
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
@@ -26,6 +27,10 @@ pub struct Claims {
     /// Session id (empty for service tokens).
     #[serde(default)]
     pub sid: String,
+    /// Token id of a service token (`service_tokens.id`, what `tessera service-token
+    /// revoke` names); empty for user tokens, whose session is revoked instead.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub jti: String,
 }
 
 /// Signs and checks access tokens.
@@ -82,6 +87,35 @@ impl TokenKeys {
         sid: &str,
         ttl_secs: i64,
     ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.sign(sub, email, role, sid, "", ttl_secs)
+    }
+
+    /// A service token (role `service`) for `name` with the id `jti`, valid `ttl_secs`.
+    pub fn issue_service(
+        &self,
+        name: &str,
+        jti: &str,
+        ttl_secs: i64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
+        self.sign(
+            &format!("service:{name}"),
+            "",
+            Role::Service,
+            "",
+            jti,
+            ttl_secs,
+        )
+    }
+
+    fn sign(
+        &self,
+        sub: &str,
+        email: &str,
+        role: Role,
+        sid: &str,
+        jti: &str,
+        ttl_secs: i64,
+    ) -> Result<String, jsonwebtoken::errors::Error> {
         let now = chrono::Utc::now().timestamp();
         let claims = Claims {
             sub: sub.to_owned(),
@@ -92,6 +126,7 @@ impl TokenKeys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sid: sid.to_owned(),
+            jti: jti.to_owned(),
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
     }

@@ -10,11 +10,13 @@
 //!   engine's input built from stored data;
 //! - `daily`: today's lesson and step views; `answers`: quiz, explanation and code steps;
 //! - `tone`: tone switching; `projects`: mini-project grading jobs; `badges`: signed share
-//!   links and the badge page; `progress`: progress, mastery, classes.
+//!   links and the badge page; `progress`: progress, mastery, a class's progress;
+//!   `classes`: classes by consent (invitations, join codes, leaving).
 
 pub mod answers;
 pub mod badges;
 pub mod catalog;
+pub mod classes;
 pub mod clock;
 pub mod daily;
 pub mod engine;
@@ -55,6 +57,9 @@ pub struct LearningSettings {
     /// Base URL of public links (`https://learn.example.com`); `serve` falls back to its
     /// listen address. Never the request's `Host`, which the client chooses.
     pub public_url: Option<String>,
+    /// Members (and pending invitations) per class; 0 means
+    /// [`classes::DEFAULT_MAX_MEMBERS`].
+    pub class_max_members: u32,
 }
 
 /// The learning services.

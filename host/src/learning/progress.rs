@@ -15,7 +15,6 @@ use super::engine::learner_state;
 use super::views::{AchievementView, MasteryReport, TopicMasteryView};
 use super::{Learning, LearningError, Now};
 use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::LearnerState;
-use crate::store::classes::ClassRow;
 use crate::store::learning::{AttemptRow, LearnerData, LessonProgressRow};
 use crate::store::rfc3339;
 
@@ -160,30 +159,6 @@ pub struct StudentProgress {
     pub struggling_topics: Vec<String>,
 }
 
-/// A class as created.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClassView {
-    /// Class id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// The teacher.
-    pub teacher_id: String,
-    /// Created, RFC 3339.
-    pub created_at: String,
-}
-
-impl From<ClassRow> for ClassView {
-    fn from(c: ClassRow) -> Self {
-        ClassView {
-            id: c.id,
-            name: c.name,
-            teacher_id: c.teacher_id,
-            created_at: rfc3339(c.created_at),
-        }
-    }
-}
-
 impl Learning {
     /// Mastery per topic of `user_id`.
     pub async fn mastery(&self, user_id: &str, now: Now) -> Result<MasteryReport, LearningError> {
@@ -226,7 +201,7 @@ impl Learning {
     }
 
     /// Whether `viewer` may see `student`'s progress: themselves, a role that sees every
-    /// user, or a teacher of one of the student's classes.
+    /// user, or the teacher of a class the student accepted to be in (`learning::classes`).
     pub async fn may_view(
         &self,
         viewer: &str,
@@ -387,62 +362,7 @@ impl Learning {
         })
     }
 
-    /// Creates a class owned by `teacher_id`.
-    pub async fn create_class(
-        &self,
-        teacher_id: &str,
-        name: &str,
-    ) -> Result<ClassView, LearningError> {
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 200 {
-            return Err(LearningError::invalid(
-                "name",
-                "must be 1 to 200 characters",
-            ));
-        }
-        Ok(self.db.create_class(teacher_id, name).await?.into())
-    }
-
-    /// The class `class_id` if `viewer` may manage it.
-    async fn class_for(
-        &self,
-        viewer: &str,
-        sees_everyone: bool,
-        class_id: &str,
-    ) -> Result<ClassRow, LearningError> {
-        let class = self
-            .db
-            .class(class_id)
-            .await?
-            .ok_or_else(|| LearningError::not_found("class", class_id))?;
-        if class.teacher_id != viewer && !sees_everyone {
-            return Err(LearningError::Forbidden(format!(
-                "class `{class_id}` belongs to another teacher"
-            )));
-        }
-        Ok(class)
-    }
-
-    /// Adds the user with `email` to the class; whether they were new to it.
-    pub async fn add_student(
-        &self,
-        viewer: &str,
-        sees_everyone: bool,
-        class_id: &str,
-        email: &str,
-    ) -> Result<bool, LearningError> {
-        let class = self.class_for(viewer, sees_everyone, class_id).await?;
-        let user = self
-            .db
-            .user_by_email(&email.trim().to_lowercase())
-            .await?
-            .ok_or_else(|| {
-                LearningError::invalid("email", format!("no user has the address `{email}`"))
-            })?;
-        Ok(self.db.add_class_member(&class.id, &user.id).await?)
-    }
-
-    /// Progress and mastery of every student of a class.
+    /// Progress and mastery of every member of a class.
     pub async fn class_progress(
         &self,
         viewer: &str,

@@ -118,6 +118,8 @@ impl Db {
                (SELECT COUNT(*) FROM auth_sessions WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM refresh_tokens WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM safety_events WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM class_members WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM classes WHERE teacher_id = $1) + \
                (SELECT COUNT(*) FROM audit_events WHERE actor_id = $1 OR subject_id = $1) AS n",
         )
         .bind(user_id)

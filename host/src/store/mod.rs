@@ -13,6 +13,7 @@ pub mod content;
 pub mod learning;
 pub mod projects;
 pub mod safety_events;
+pub mod service_tokens;
 pub mod sessions;
 pub mod users;
 

@@ -34,9 +34,24 @@ pub enum Rotation {
     Reused {
         /// The user whose session was revoked.
         user_id: String,
+        /// The revoked session.
+        session_id: String,
     },
     /// Unknown, expired, or of a revoked session.
     Invalid,
+}
+
+/// A session as the token check needs it.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    /// The account.
+    pub user_id: String,
+    /// Whether it was signed out or revoked.
+    pub revoked: bool,
+    /// The account's role now.
+    pub role: crate::auth::Role,
+    /// Whether the account may be used.
+    pub is_active: bool,
 }
 
 fn hash(token: &str) -> String {
@@ -136,7 +151,10 @@ impl Db {
             )
             .await?;
             tx.commit().await?;
-            return Ok(Rotation::Reused { user_id });
+            return Ok(Rotation::Reused {
+                user_id,
+                session_id,
+            });
         }
         sqlx::query("UPDATE auth_sessions SET last_used_at = $1 WHERE id = $2")
             .bind(now)
@@ -179,16 +197,42 @@ impl Db {
         Ok(ended)
     }
 
-    /// Whether a session exists and is not revoked.
-    pub async fn session_active(&self, session_id: &str) -> Result<bool, StoreError> {
-        let row = sqlx::query("SELECT revoked_at FROM auth_sessions WHERE id = $1")
-            .bind(session_id)
-            .fetch_optional(&self.pool)
-            .await?;
-        Ok(match row {
-            Some(r) => r.try_get::<Option<i64>, _>("revoked_at")?.is_none(),
-            None => false,
-        })
+    /// A session with its account's role and status (one indexed read: what every
+    /// authenticated request needs when the state is not cached); `None` when the session
+    /// or the account no longer exists.
+    pub async fn session_state(&self, session_id: &str) -> Result<Option<SessionRow>, StoreError> {
+        let row = sqlx::query(
+            "SELECT s.user_id, s.revoked_at, u.role, u.is_active FROM auth_sessions s \
+             JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+        )
+        .bind(session_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let role: String = r.try_get("role")?;
+        Ok(Some(SessionRow {
+            user_id: r.try_get("user_id")?,
+            revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            role: role
+                .parse()
+                .map_err(|_| StoreError::Corrupt(format!("unknown role `{role}`")))?,
+            is_active: r.try_get::<i64, _>("is_active")? != 0,
+        }))
+    }
+
+    /// The ids of `user_id`'s sessions that are not revoked.
+    pub async fn live_sessions_of(&self, user_id: &str) -> Result<Vec<String>, StoreError> {
+        Ok(
+            sqlx::query("SELECT id FROM auth_sessions WHERE user_id = $1 AND revoked_at IS NULL")
+                .bind(user_id)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get("id"))
+                .collect::<Result<_, _>>()?,
+        )
     }
 
     /// A user's sessions, for exports: (created, last used, user agent, revoked).

@@ -14,6 +14,8 @@ pub(super) enum UserColumn {
     Role,
     /// `tier` (the AI budget's plan tier).
     Tier,
+    /// `is_active`, given as `"1"` or `"0"`.
+    Active,
 }
 
 /// A user account (seed 002 §4.1, plus role, tone, streak and time zone).
@@ -320,18 +322,24 @@ impl Db {
         let (name, event) = match column {
             UserColumn::Role => ("role", "user.role_changed"),
             UserColumn::Tier => ("tier", "user.tier_changed"),
+            UserColumn::Active if value == "1" => ("is_active", "user.enabled"),
+            UserColumn::Active => ("is_active", "user.disabled"),
         };
         let mut tx = self.pool.begin().await?;
         // `name` is one of the constants above, never input.
-        let changed = sqlx::query(&format!(
-            "UPDATE users SET {name} = $1, updated_at = $2 WHERE id = $3"
-        ))
-        .bind(value)
-        .bind(now_ms())
-        .bind(user_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected()
+        let update = format!("UPDATE users SET {name} = $1, updated_at = $2 WHERE id = $3");
+        let query = sqlx::query(&update);
+        // A flag is a BIGINT, which Postgres will not take as text.
+        let query = match column {
+            UserColumn::Active => query.bind(i64::from(value == "1")),
+            _ => query.bind(value),
+        };
+        let changed = query
+            .bind(now_ms())
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
             > 0;
         if changed {
             audit::record(
@@ -348,12 +356,27 @@ impl Db {
         Ok(changed)
     }
 
-    /// Deletes every row of the user (profile, sessions, refresh tokens, the user) and
-    /// strips them from the audit log, keeping one content-free `user.deleted` event.
-    pub async fn delete_user(&self, user_id: &str) -> Result<bool, StoreError> {
+    /// Enables or disables an account, with an audit event naming who did it; whether the
+    /// user exists.
+    pub async fn set_active(
+        &self,
+        user_id: &str,
+        active: bool,
+        actor: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let value = if active { "1" } else { "0" };
+        self.set_audited(user_id, UserColumn::Active, value, actor)
+            .await
+    }
+
+    /// Deletes every row of the user (profile, sessions, refresh tokens, class memberships
+    /// and invitations, the user) and strips them from the audit log, keeping one
+    /// content-free `user.deleted` event. The ids of the sessions it ended, or `None` when
+    /// there was no such user.
+    pub async fn delete_user(&self, user_id: &str) -> Result<Option<Vec<String>>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        let gone = delete_user_rows(&mut tx, user_id).await?;
-        if gone {
+        let sessions = delete_user_rows(&mut tx, user_id).await?;
+        if sessions.is_some() {
             audit::forget(&mut tx, user_id).await?;
             audit::record(
                 &mut tx,
@@ -366,14 +389,29 @@ impl Db {
             .await?;
         }
         tx.commit().await?;
-        Ok(gone)
+        Ok(sessions)
     }
 }
 
 async fn delete_user_rows(
     tx: &mut Transaction<'_, Any>,
     user_id: &str,
-) -> Result<bool, StoreError> {
+) -> Result<Option<Vec<String>>, StoreError> {
+    // Invitations are addressed to the e-mail, not the account: they go with it.
+    sqlx::query(
+        "DELETE FROM class_invitations WHERE email = (SELECT email FROM users WHERE id = $1)",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    // Free the places the user held in classes.
+    sqlx::query(
+        "UPDATE classes SET member_count = member_count - 1 \
+         WHERE id IN (SELECT class_id FROM class_members WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
     // Children first: a SQLite connection without foreign keys would not cascade.
     for table in [
         "safety_events",
@@ -387,21 +425,33 @@ async fn delete_user_rows(
         "lesson_progress",
         "class_members",
         "refresh_tokens",
-        "auth_sessions",
-        "profiles",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)
             .execute(&mut **tx)
             .await?;
     }
-    // A teacher's classes go with them (their students' memberships first).
-    sqlx::query(
-        "DELETE FROM class_members WHERE class_id IN (SELECT id FROM classes WHERE teacher_id = $1)",
-    )
-    .bind(user_id)
-    .execute(&mut **tx)
-    .await?;
+    // Every replica must hear which sessions ended, so their ids come back.
+    let sessions = sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1 RETURNING id")
+        .bind(user_id)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<Vec<String>, _>>()?;
+    sqlx::query("DELETE FROM profiles WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    // A teacher's classes go with them (their members and invitations first).
+    for table in ["class_members", "class_invitations"] {
+        sqlx::query(&format!(
+            "DELETE FROM {table} WHERE class_id IN (SELECT id FROM classes WHERE teacher_id = $1)"
+        ))
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
+    }
     sqlx::query("DELETE FROM classes WHERE teacher_id = $1")
         .bind(user_id)
         .execute(&mut **tx)
@@ -411,5 +461,5 @@ async fn delete_user_rows(
         .execute(&mut **tx)
         .await?
         .rows_affected();
-    Ok(deleted > 0)
+    Ok((deleted > 0).then_some(sessions))
 }

@@ -1,0 +1,231 @@
+//! Whether a signed access token still speaks for someone: its session is not signed out
+//! or revoked, its account exists and is active, and its role is the account's role now;
+//! for a service token, that its id is on record and not revoked. Checked on every
+//! authenticated request (`api::caller::authenticate`), so sign-out, deletion, disabling,
+//! role changes and revocations take effect at once instead of when the token expires.
+//!
+//! With a shared store (Redis) each session's state is cached under `live:s:<sid>` (a
+//! service token's under `live:t:<jti>`): a hit costs one GET. Whatever ends or changes a
+//! session overwrites its entry after the database commit, so every replica agrees at
+//! once; cache fills only ever add a missing entry (`SET NX`), so a fill racing an
+//! invalidation cannot bring the old state back. Live entries expire after
+//! [`LIVE_TTL`], which bounds how long a change made without reaching the store (e.g.
+//! `tessera user set-role` run without `REDIS_URL`) can go unseen.
+//!
+//! With the in-process store (one node) there is nothing to cache in: an operator's CLI
+//! writes the database file, which a cache in the server's memory would never hear of. The
+//! check is then one indexed read of the database.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{ACCESS_TTL_SECS, Claims, Role};
+use crate::kv::Kv;
+use crate::store::{Db, StoreError};
+
+/// How long a cached live state is trusted without reading the database.
+pub const LIVE_TTL: Duration = Duration::from_secs(60);
+/// How long an ended session is remembered in the cache: longer than any access token of
+/// it can live.
+const ENDED_TTL: Duration = Duration::from_secs(ACCESS_TTL_SECS as u64 + 60);
+
+/// The state of a session (or service token) as cached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SessionState {
+    /// Usable by `user` with `role`.
+    Live {
+        /// The account (or `service:<name>`).
+        user: String,
+        /// Its role now.
+        role: Role,
+    },
+    /// The account exists but is disabled.
+    Disabled {
+        /// The account.
+        user: String,
+    },
+    /// Signed out, revoked, deleted, or never existed.
+    Ended,
+}
+
+/// Why a signed token is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The session ended (sign-out, refresh-token reuse, account deletion) or never
+    /// existed.
+    #[error(
+        "this sign-in has ended (signed out, revoked, or the account was deleted); sign in again"
+    )]
+    SessionEnded,
+    /// The account is disabled.
+    #[error("this account is disabled")]
+    Disabled,
+    /// The account's role is no longer the one the token claims.
+    #[error(
+        "the account's role changed to `{0}` since this token was issued; refresh the token (POST /api/v1/auth/refresh)"
+    )]
+    RoleChanged(Role),
+    /// The service token is revoked, unknown, or has no id.
+    #[error(
+        "this service token is revoked or unknown; issue a new one with `tessera service-token`"
+    )]
+    ServiceRevoked,
+}
+
+/// Checks and invalidates token liveness.
+#[derive(Clone)]
+pub struct Liveness {
+    db: Db,
+    cache: Option<Arc<dyn Kv>>,
+}
+
+/// What a token speaks for.
+#[derive(Clone, Copy)]
+enum Subject<'a> {
+    /// A user's session (`sid`).
+    Session(&'a str),
+    /// A service token (`jti`).
+    Service(&'a str),
+}
+
+impl Subject<'_> {
+    fn key(self) -> String {
+        match self {
+            Subject::Session(sid) => format!("live:s:{sid}"),
+            Subject::Service(jti) => format!("live:t:{jti}"),
+        }
+    }
+}
+
+fn ttl(state: &SessionState) -> Duration {
+    match state {
+        SessionState::Ended => ENDED_TTL,
+        _ => LIVE_TTL,
+    }
+}
+
+impl Liveness {
+    /// Liveness over `db`, cached in `kv` when it is shared by replicas (Redis).
+    pub fn new(db: Db, kv: Option<Arc<dyn Kv>>) -> Self {
+        let cache = kv.filter(|kv| kv.kind() == "redis");
+        Self { db, cache }
+    }
+
+    /// Whether the token with these (signature-checked) claims may be used now.
+    pub async fn check(&self, claims: &Claims) -> Result<Result<(), Refusal>, StoreError> {
+        if claims.user_type == Role::Service {
+            if claims.jti.is_empty() {
+                return Ok(Err(Refusal::ServiceRevoked));
+            }
+            return Ok(match self.state(Subject::Service(&claims.jti)).await? {
+                SessionState::Live { user, .. } if user == claims.sub => Ok(()),
+                _ => Err(Refusal::ServiceRevoked),
+            });
+        }
+        if claims.sid.is_empty() {
+            return Ok(Err(Refusal::SessionEnded));
+        }
+        Ok(match self.state(Subject::Session(&claims.sid)).await? {
+            SessionState::Live { user, role } if user == claims.sub => {
+                if role == claims.user_type {
+                    Ok(())
+                } else {
+                    Err(Refusal::RoleChanged(role))
+                }
+            }
+            SessionState::Disabled { user } if user == claims.sub => Err(Refusal::Disabled),
+            _ => Err(Refusal::SessionEnded),
+        })
+    }
+
+    /// The cached state of `subject`, or the database's (then cached when absent).
+    async fn state(&self, subject: Subject<'_>) -> Result<SessionState, StoreError> {
+        let Some(kv) = &self.cache else {
+            return self.read_db(subject).await;
+        };
+        let key = subject.key();
+        match kv.get(&key).await {
+            Ok(Some(bytes)) => {
+                if let Ok(state) = serde_json::from_slice::<SessionState>(&bytes) {
+                    return Ok(state);
+                }
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "session cache unavailable; reading the database"),
+        }
+        let state = self.read_db(subject).await?;
+        if let Ok(bytes) = serde_json::to_vec(&state)
+            && let Err(e) = kv.put_new(&key, &bytes, ttl(&state)).await
+        {
+            tracing::warn!(error = %e, "could not cache a session's state");
+        }
+        Ok(state)
+    }
+
+    async fn read_db(&self, subject: Subject<'_>) -> Result<SessionState, StoreError> {
+        Ok(match subject {
+            Subject::Session(sid) => match self.db.session_state(sid).await? {
+                Some(s) if s.revoked => SessionState::Ended,
+                Some(s) if !s.is_active => SessionState::Disabled { user: s.user_id },
+                Some(s) => SessionState::Live {
+                    user: s.user_id,
+                    role: s.role,
+                },
+                None => SessionState::Ended,
+            },
+            Subject::Service(jti) => match self.db.service_token(jti).await? {
+                Some(t) if t.revoked_at.is_none() => SessionState::Live {
+                    user: format!("service:{}", t.name),
+                    role: Role::Service,
+                },
+                _ => SessionState::Ended,
+            },
+        })
+    }
+
+    /// Publishes `state` under `keys` (after the database says so), so every replica sees
+    /// it on its next request.
+    async fn publish(&self, keys: Vec<String>, state: &SessionState) {
+        let Some(kv) = &self.cache else {
+            return;
+        };
+        let Ok(bytes) = serde_json::to_vec(state) else {
+            return;
+        };
+        for key in keys {
+            if let Err(e) = kv.put(&key, &bytes, ttl(state)).await {
+                // The entry then lives out its TTL; the database already says the truth.
+                tracing::warn!(error = %e, key, "could not publish a session change");
+            }
+        }
+    }
+
+    /// Sessions `sids` have ended (sign-out, revoked family, deleted account).
+    pub async fn ended(&self, sids: &[String]) {
+        let keys = sids.iter().map(|s| Subject::Session(s).key()).collect();
+        self.publish(keys, &SessionState::Ended).await;
+    }
+
+    /// `user_id`'s role or status changed: republishes each of their live sessions' state
+    /// from the database.
+    pub async fn user_changed(&self, user_id: &str) -> Result<(), StoreError> {
+        if self.cache.is_none() {
+            return Ok(());
+        }
+        for sid in self.db.live_sessions_of(user_id).await? {
+            let state = self.read_db(Subject::Session(&sid)).await?;
+            self.publish(vec![Subject::Session(&sid).key()], &state)
+                .await;
+        }
+        Ok(())
+    }
+
+    /// The service token `jti` was revoked.
+    pub async fn service_revoked(&self, jti: &str) {
+        self.publish(vec![Subject::Service(jti).key()], &SessionState::Ended)
+            .await;
+    }
+}
