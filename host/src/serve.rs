@@ -137,6 +137,7 @@ fn ai_settings(args: &crate::cli::AiArgs) -> anyhow::Result<crate::ai::AiSetting
         )
         .map_err(|e| anyhow::anyhow!(e))?,
         max_prompt_bytes: args.ai_max_prompt_bytes,
+        max_messages: args.ai_max_messages as usize,
     })
 }
 
@@ -166,6 +167,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             test_clock: args.learning.learning_test_clock,
             badge_key: Vec::new(),
             public_url: args.learning.public_url.clone(),
+            max_queued_projects: i64::from(args.learning.max_queued_projects),
+            max_attempts_per_step: i64::from(args.learning.max_attempts_per_step),
         },
     };
     let state = AppState::new(registry.clone(), services);

@@ -1,6 +1,8 @@
 //! End-to-end tests: each starts the real `tessera` binary and talks to it over HTTP.
 //! Fixture components are built by `./dev test` into dist/components/.
 
+mod ai_cost;
+mod attempts;
 mod bad_input;
 mod budget;
 mod chat;

@@ -46,7 +46,7 @@ pub const MAX_CODE_BYTES: usize = 64 * 1024;
 pub const MAX_PROJECT_BYTES: usize = 64 * 1024;
 
 /// Operator settings of the learning core.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LearningSettings {
     /// Honour `X-Tessera-Now` (tests and demos only).
     pub test_clock: bool,
@@ -55,6 +55,23 @@ pub struct LearningSettings {
     /// Base URL of public links (`https://learn.example.com`); when absent, links are
     /// built from the request's `Host`.
     pub public_url: Option<String>,
+    /// Project submissions one learner may have waiting for grading.
+    pub max_queued_projects: i64,
+    /// Latest attempts kept per learner and step (besides the first and the first
+    /// correct one).
+    pub max_attempts_per_step: i64,
+}
+
+impl Default for LearningSettings {
+    fn default() -> Self {
+        Self {
+            test_clock: false,
+            badge_key: Vec::new(),
+            public_url: None,
+            max_queued_projects: 3,
+            max_attempts_per_step: 50,
+        }
+    }
 }
 
 /// The learning services.

@@ -10,6 +10,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use super::limits::CallLimiter;
 use super::output::CappedPipe;
 use super::services::PluginServices;
+use super::services::llm::OnBehalfOf;
 use super::services::outbound::OutboundPolicy;
 use crate::plugins::manifest::Limits;
 
@@ -23,6 +24,9 @@ pub struct PluginState {
     pub(crate) services: Arc<PluginServices>,
     pub(crate) stdout: CappedPipe,
     pub(crate) stderr: CappedPipe,
+    /// The user the call works for, when the host calls the plugin for one (served
+    /// imports such as `llm` charge that user).
+    pub(crate) on_behalf_of: Option<Arc<OnBehalfOf>>,
 }
 
 impl PluginState {
@@ -51,6 +55,7 @@ impl PluginState {
             services,
             stdout,
             stderr,
+            on_behalf_of: None,
         }
     }
 }
