@@ -1,11 +1,13 @@
 //! AI requests, from the OpenAI-compatible routes and from plugins' `llm` import alike:
-//! the safety gate screens every user message first (a crisis never reaches a model and
-//! answers with the crisis response), the cost guard (`budget`) decides whether the
-//! feature gets its models, templates or a refusal, then the AI gateway plugin completes
-//! the request and the completion is charged and recorded.
+//! the safety gate screens every message first, whatever its role, and the schema the
+//! model will be given (a crisis never reaches a model and answers with the crisis
+//! response), the cost guard (`budget`) decides whether the feature gets its models,
+//! templates or a refusal and reserves the user's tokens, then the AI gateway plugin
+//! completes the request and the reservation is settled to the real usage and recorded.
 
 pub mod budget;
 
+use std::borrow::Cow;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -14,8 +16,8 @@ use crate::plugins::Registry;
 use crate::runtime::PluginError;
 use crate::runtime::bindings::v0_1_0::llm as import;
 use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResponse, LlmError};
-use crate::runtime::bindings::v0_1_0::types::Role;
-use crate::runtime::services::llm::LlmBackend;
+use crate::runtime::bindings::v0_1_0::types::FieldError;
+use crate::runtime::services::llm::{LlmBackend, OnBehalfOf};
 use crate::safety::{self, SafetyError};
 use crate::store::{Db, ai_usage};
 
@@ -50,6 +52,7 @@ pub struct Ai {
     prices: Prices,
     budget: Arc<budget::Budget>,
     max_prompt_bytes: usize,
+    max_messages: usize,
 }
 
 /// The operator's AI settings.
@@ -61,6 +64,8 @@ pub struct AiSettings {
     pub budgets: budget::BudgetPolicy,
     /// Largest prompt accepted, bytes.
     pub max_prompt_bytes: usize,
+    /// Most messages in one request (each is screened by every safety filter).
+    pub max_messages: usize,
 }
 
 impl Default for AiSettings {
@@ -69,6 +74,7 @@ impl Default for AiSettings {
             prices: Prices::default(),
             budgets: budget::BudgetPolicy::default(),
             max_prompt_bytes: 64 * 1024,
+            max_messages: 256,
         }
     }
 }
@@ -143,6 +149,7 @@ impl Ai {
             db,
             prices: settings.prices,
             max_prompt_bytes: settings.max_prompt_bytes,
+            max_messages: settings.max_messages,
         }
     }
 
@@ -173,21 +180,35 @@ impl Ai {
         self.max_prompt_bytes
     }
 
-    /// Screens the request's user messages, applies the cost guard, then asks the
-    /// gateway.
+    /// Screens the request's messages, applies the cost guard, then asks the gateway.
     pub async fn complete(
         &self,
         request: &ChatRequest,
         origin: Origin<'_>,
     ) -> Result<Completion, AiError> {
+        check(request, self.max_messages)?;
         self.screen(request, origin).await?;
         self.complete_unscreened(request, origin).await
     }
 
-    /// Stops the request if a user message is a crisis.
+    /// Stops the request if any text it gives the model is a crisis: every message,
+    /// whatever its role (a client writes the system and assistant turns too), and the
+    /// response schema (the gateway hands it to the model). Each distinct text is
+    /// screened once; the message count is capped (`check`) and the prompt's size by
+    /// the routes, so the work is bounded.
     async fn screen(&self, request: &ChatRequest, origin: Origin<'_>) -> Result<(), AiError> {
-        for m in request.messages.iter().filter(|m| m.role == Role::User) {
-            let verdict = match safety::screen(&self.registry, &m.content, None).await {
+        let mut seen = std::collections::HashSet::new();
+        let texts = request
+            .messages
+            .iter()
+            .map(|m| m.content.as_str())
+            .chain(request.response_schema.as_deref())
+            .filter(|t| !t.trim().is_empty());
+        for text in texts {
+            if !seen.insert(text) {
+                continue;
+            }
+            let verdict = match safety::screen(&self.registry, text, None).await {
                 Ok(v) => v,
                 Err(SafetyError::NoFilter) => return Err(AiError::NoSafetyFilter),
                 Err(SafetyError::Plugin(e)) => return Err(AiError::Plugin(e)),
@@ -224,29 +245,52 @@ impl Ai {
         request: &ChatRequest,
         origin: Origin<'_>,
     ) -> Result<Completion, AiError> {
-        let degraded = match self.budget.check(origin.user_id, &request.feature).await {
-            budget::Decision::Proceed => false,
-            budget::Decision::Template => true,
-            budget::Decision::Refuse(r) => return Err(AiError::Budget(r)),
+        let (reservation, request, degraded) = match self
+            .budget
+            .admit(origin.user_id, &request.feature, &need_of(request))
+            .await
+        {
+            budget::Admission::Proceed {
+                reservation,
+                max_tokens,
+            } if max_tokens == request.max_tokens => (reservation, Cow::Borrowed(request), false),
+            budget::Admission::Proceed {
+                reservation,
+                max_tokens,
+            } => {
+                let bounded = ChatRequest {
+                    max_tokens,
+                    ..request.clone()
+                };
+                (reservation, Cow::Owned(bounded), false)
+            }
+            budget::Admission::Template => {
+                let templated = ChatRequest {
+                    model: Some(OFFLINE_MODEL.into()),
+                    ..request.clone()
+                };
+                (budget::Reservation::none(), Cow::Owned(templated), true)
+            }
+            budget::Admission::Refuse(r) => return Err(AiError::Budget(r)),
         };
-        let templated;
-        let request = if degraded {
-            templated = ChatRequest {
-                model: Some(OFFLINE_MODEL.into()),
-                ..request.clone()
-            };
-            &templated
-        } else {
-            request
-        };
-        let gateway = self.gateway()?;
         let started = std::time::Instant::now();
-        let response = self
-            .registry
-            .runtime()
-            .complete(&gateway, request)
-            .await?
-            .map_err(AiError::Llm)?;
+        let answered = match self.gateway() {
+            Ok(gateway) => match self.registry.runtime().complete(&gateway, &request).await {
+                Ok(Ok(response)) => Ok(response),
+                Ok(Err(e)) => Err(AiError::Llm(e)),
+                Err(e) => Err(AiError::Plugin(e)),
+            },
+            Err(e) => Err(e),
+        };
+        let response = match answered {
+            Ok(r) => r,
+            Err(e) => {
+                // Nothing was generated (a provider that billed a failed attempt is not
+                // told to us): the whole reservation goes back.
+                self.budget.settle(reservation, origin.user_id, 0, 0).await;
+                return Err(e);
+            }
+        };
         // A cached answer costs nothing. The offline model spends no token budget (it
         // costs nothing to run), though an operator may price it for reports.
         let cost = if response.cached {
@@ -259,15 +303,15 @@ impl Ai {
                 response.usage.output_tokens,
             )
         };
-        if !response.cached {
-            // Charged before answering, so the caller's next request sees it.
-            let tokens = if response.model == OFFLINE_MODEL {
-                0
-            } else {
-                u64::from(response.usage.input_tokens) + u64::from(response.usage.output_tokens)
-            };
-            self.budget.charge(origin.user_id, tokens, cost).await;
-        }
+        let tokens = if response.cached || response.model == OFFLINE_MODEL {
+            0
+        } else {
+            u64::from(response.usage.input_tokens) + u64::from(response.usage.output_tokens)
+        };
+        // Settled before answering, so the caller's next request sees it.
+        self.budget
+            .settle(reservation, origin.user_id, tokens, cost)
+            .await;
         self.usage.record(ai_usage::Usage {
             at: crate::store::now_ms(),
             user_hash: origin.user_id.map(ai_usage::user_hash),
@@ -281,6 +325,58 @@ impl Ai {
             cost_micro_usd: cost,
         });
         Ok(Completion { response, degraded })
+    }
+}
+
+/// Refuses what the gate and the guard cannot take: more messages than the safety gate
+/// screens (`max_messages`), or room for no output at all (nothing to reserve for).
+fn check(request: &ChatRequest, max_messages: usize) -> Result<(), AiError> {
+    let invalid = |field: &str, message: String| {
+        Err(AiError::Llm(LlmError::InvalidRequest(FieldError {
+            field: field.into(),
+            message,
+        })))
+    };
+    if request.messages.len() > max_messages {
+        return invalid(
+            "messages",
+            format!(
+                "{} messages; at most {max_messages} are accepted",
+                request.messages.len()
+            ),
+        );
+    }
+    if request.max_tokens == Some(0) {
+        return invalid("max_tokens", "must be at least 1".into());
+    }
+    Ok(())
+}
+
+/// Tokens of framing each message costs besides its text (OpenAI counts 3 or 4).
+const MESSAGE_FRAMING_TOKENS: u64 = 4;
+/// Tokens priming the reply.
+const REPLY_PRIMING_TOKENS: u64 = 3;
+/// Tokens of the gateway's instruction around a response schema in the prompt.
+const SCHEMA_INSTRUCTION_TOKENS: u64 = 128;
+/// Tokens of the gateway's repair instruction, besides the schema and the errors.
+const REPAIR_INSTRUCTION_TOKENS: u64 = 128;
+
+/// The request's size for the cost guard. Every token of a model's tokenizer is at least
+/// one byte of text, so byte counts bound the prompt's tokens from above: the guard may
+/// hold more than a call uses (the rest is given back), never less.
+fn need_of(request: &ChatRequest) -> budget::Need {
+    let schema = request.response_schema.as_ref().map(|s| s.len() as u64);
+    let prompt: u64 = request
+        .messages
+        .iter()
+        .map(|m| m.content.len() as u64 + MESSAGE_FRAMING_TOKENS)
+        .sum::<u64>()
+        + REPLY_PRIMING_TOKENS
+        + schema.map_or(0, |s| s + SCHEMA_INSTRUCTION_TOKENS);
+    budget::Need {
+        prompt_tokens: prompt,
+        max_tokens: request.max_tokens,
+        repair_tokens: schema.map(|s| s + REPAIR_INSTRUCTION_TOKENS),
     }
 }
 
@@ -338,12 +434,13 @@ impl LlmBackend for Ai {
     fn complete(
         self: Arc<Self>,
         caller: String,
+        on_behalf_of: Option<Arc<OnBehalfOf>>,
         request: import::ChatRequest,
     ) -> Pin<Box<dyn Future<Output = Result<import::ChatResponse, import::LlmError>> + Send>> {
         Box::pin(async move {
             tracing::debug!(plugin = %caller, feature = %request.feature, "llm call from a plugin");
             let origin = Origin {
-                user_id: None,
+                user_id: on_behalf_of.as_deref().map(|o| o.user_id.as_str()),
                 surface: "plugin",
                 plugin: Some(&caller),
             };
@@ -354,13 +451,24 @@ impl LlmBackend for Ai {
                 .safety
                 .iter()
                 .any(|p| p.plugin_ref().to_string() == caller);
-            let r = if is_safety_filter {
-                self.complete_unscreened(&request, origin).await
+            let done = if is_safety_filter {
+                // A safety filter confirming a verdict works for the platform, not for
+                // the learner whose message it screens: no user budget applies.
+                let unattributed = Origin {
+                    user_id: None,
+                    ..origin
+                };
+                match check(&request, self.max_messages) {
+                    Ok(()) => self.complete_unscreened(&request, unattributed).await,
+                    Err(e) => Err(e),
+                }
             } else {
                 Ai::complete(&self, &request, origin).await
+            };
+            if let (Err(AiError::Budget(refusal)), Some(on_behalf_of)) = (&done, &on_behalf_of) {
+                on_behalf_of.refused(refusal.clone());
             }
-            .map_err(to_import_error)?
-            .response;
+            let r = done.map_err(to_import_error)?.response;
             Ok(import::ChatResponse {
                 content: r.content,
                 model: r.model,

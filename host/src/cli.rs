@@ -400,6 +400,16 @@ pub struct LearningArgs {
     #[arg(long, env = "TESSERA_CLASS_MAX_MEMBERS", default_value_t = 200,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub class_max_members: u32,
+    /// Project submissions one learner may have waiting for grading (queued or being
+    /// graded); past it a submission is refused with 409 PROJECT_QUEUE_FULL.
+    #[arg(long, env = "TESSERA_MAX_QUEUED_PROJECTS", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_queued_projects: u32,
+    /// Attempts stored per learner and step: the first, the first correct one and the
+    /// latest N are kept; older ones are folded into totals (docs/learning.md).
+    #[arg(long, env = "TESSERA_MAX_ATTEMPTS_PER_STEP", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_attempts_per_step: u32,
 }
 
 /// Prices, budgets and limits of AI requests (docs/ai-gateway.md, "Cost guard").
@@ -433,6 +443,10 @@ pub struct AiArgs {
     /// Largest prompt (all messages' text) accepted by AI routes, in bytes.
     #[arg(long, env = "TESSERA_AI_MAX_PROMPT_BYTES", default_value_t = 64 * 1024)]
     pub ai_max_prompt_bytes: usize,
+    /// Most messages in one AI request (the safety gate screens each one).
+    #[arg(long, env = "TESSERA_AI_MAX_MESSAGES", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub ai_max_messages: u32,
 }
 
 /// Limits and capacity of the code sandbox (`/api/v1/sandbox/*`).

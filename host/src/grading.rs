@@ -1,5 +1,6 @@
 //! Grading: routes a submission to the grader plugin that claims its question kind and
-//! turns the plugin's answer into the API's. Used by `POST /api/v1/grade` and the CLI.
+//! turns the plugin's answer into the API's. Used by `POST /api/v1/grade`, the learning
+//! core (steps and project jobs) and the CLI.
 
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -7,6 +8,7 @@ use serde_json::value::RawValue;
 use crate::plugins::Registry;
 use crate::runtime::bindings::v0_1_0::grader::{Question, Submission};
 use crate::runtime::bindings::v0_1_0::types::Error as ContractError;
+use crate::runtime::services::llm::OnBehalfOf;
 use crate::runtime::{PluginError, PluginErrorKind};
 
 /// Longest prompt accepted, in bytes.
@@ -113,12 +115,28 @@ pub enum GradeError {
     /// The grader plugin misbehaved.
     #[error(transparent)]
     Plugin(#[from] PluginError),
+    /// The learner's AI budget refused the model call the grader needed.
+    #[error("{}", .0.message)]
+    OverBudget(crate::ai::budget::Refusal),
 }
 
-/// Grades `request` with the grader that claims its kind.
+/// Whether grading `kind` may call a model (its grader is granted `llm`): such grading is
+/// an AI request for rate limits.
+pub fn needs_model(registry: &Registry, kind: &str) -> bool {
+    registry
+        .snapshot()
+        .graders
+        .get(kind)
+        .is_some_and(|p| p.manifest.grants.llm)
+}
+
+/// Grades `request` with the grader that claims its kind, for `user_id` when a learner's
+/// request or job asks for it: the model calls a grader makes count against that
+/// learner's AI budget, and a budget refusal is the answer.
 pub async fn grade(
     registry: &Registry,
     request: GradeRequest,
+    user_id: Option<&str>,
 ) -> Result<GradeResponse, GradeError> {
     let invalid = |field: &str, message: String| GradeError::Invalid {
         field: field.to_owned(),
@@ -162,7 +180,19 @@ pub async fn grade(
         answer: request.answer.get().to_owned(),
         learner: None,
     };
-    let grade = registry.runtime().grade(&plugin, &submission).await?;
+    let on_behalf_of = user_id.map(OnBehalfOf::new);
+    let grade = registry
+        .runtime()
+        .grade(&plugin, &submission, on_behalf_of.as_ref())
+        .await;
+    // The grader may turn a refused model call into any error; the learner is told why.
+    let refusal = on_behalf_of.as_deref().and_then(OnBehalfOf::refusal);
+    let grade = match (grade, refusal) {
+        (Ok(Ok(g)), _) => Ok(g),
+        (_, Some(refusal)) => return Err(GradeError::OverBudget(refusal)),
+        (Ok(Err(e)), None) => Err(e),
+        (Err(e), None) => return Err(e.into()),
+    };
     let grader = GraderRef {
         id: plugin.manifest.id.clone(),
         version: plugin.manifest.version.clone(),

@@ -191,6 +191,7 @@ fn ai_settings(args: &crate::cli::AiArgs) -> anyhow::Result<crate::ai::AiSetting
         )
         .map_err(|e| anyhow::anyhow!(e))?,
         max_prompt_bytes: args.ai_max_prompt_bytes,
+        max_messages: args.ai_max_messages as usize,
     })
 }
 
@@ -249,6 +250,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             badge_key: Vec::new(),
             public_url: Some(public_url),
             class_max_members: args.learning.class_max_members,
+            max_queued_projects: i64::from(args.learning.max_queued_projects),
+            max_attempts_per_step: i64::from(args.learning.max_attempts_per_step),
         },
         http: api::guard::HttpLimits {
             body_timeout: std::time::Duration::from_millis(args.http.body_read_timeout_ms),

@@ -23,18 +23,23 @@ async fn a_users_daily_tokens_run_out_in_the_degradation_order() {
             &[provider("a", Wire::OpenAi, upstream.port, &["gpt-a"])],
             &[],
         );
-        // Every provider answer is 11 tokens; a free learner may spend 20 a day.
+        // A free learner may spend 30 tokens a day. A request holds its prompt's bound
+        // (here 10 bytes + 7 = 17) and an answer of at most what is left.
         let server = Server::start_on(
             backend,
             &dirs(&gateway),
-            &["--ai-daily-tokens", r#"{"free": 20, "premium": 1000}"#],
+            &["--ai-daily-tokens", r#"{"free": 30, "premium": 1000}"#],
         )
         .await;
         let learner = Learner::of(&server).await;
-        for n in 0..2 {
-            let a = learner.say("tutor", &format!("question {n}")).await;
-            assert_eq!((a.status, a.provider.as_str()), (200, "a"), "{}", a.body);
-        }
+        // The first answer is 11 tokens (7 in, 4 out).
+        let a = learner.say("tutor", "question 0").await;
+        assert_eq!((a.status, a.provider.as_str()), (200, "a"), "{}", a.body);
+        assert_eq!(a.body["usage"]["total_tokens"], 11, "{}", a.body);
+        // 19 left: the answer is clamped to the 2 tokens past the prompt's bound.
+        let a = learner.say("tutor", "question 1").await;
+        assert_eq!((a.status, a.provider.as_str()), (200, "a"), "{}", a.body);
+        assert_eq!(upstream.last()["max_tokens"], 2, "{}", upstream.last());
         // Core feature: refused with the budget's code and when it resets.
         let a = learner.say("tutor", "one more").await;
         assert_eq!(a.status, 429, "{backend:?}: {}", a.body);

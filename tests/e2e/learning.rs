@@ -92,7 +92,7 @@ pub fn write_pack(dir: &Path) {
 }
 
 /// The shipped plugins' folders by name.
-fn plugin_dirs(names: &[&str]) -> Vec<std::path::PathBuf> {
+pub fn plugin_dirs(names: &[&str]) -> Vec<std::path::PathBuf> {
     names.iter().map(|p| plugins_dir().join(p)).collect()
 }
 

@@ -2,6 +2,8 @@
 //! Fixture components are built by `./dev test` into dist/components/.
 
 mod access;
+mod ai_cost;
+mod attempts;
 mod bad_input;
 mod budget;
 mod chat;

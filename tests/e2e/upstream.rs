@@ -29,6 +29,9 @@ pub enum Behaviour {
     Answer,
     /// A well-formed completion with exactly this content.
     Say(String),
+    /// A well-formed completion with this content reporting this many tokens in and out
+    /// (a provider's answer to a long prompt).
+    SayCosting(String, u32, u32),
     /// HTTP 429, with `Retry-After` in seconds when given.
     RateLimit(Option<&'static str>),
     /// This HTTP status with an error body (503, 529 …).
@@ -79,15 +82,32 @@ async fn read_request(socket: &mut tokio::net::TcpStream) -> Option<(String, Vec
     Some((head, buf[head_end..].to_vec()))
 }
 
-/// A completion with `content` in `wire`'s format.
-fn completion(wire: Wire, model: &Value, content: &str) -> String {
+/// A completion with `content` in `wire`'s format, 7 tokens in and 4 out (fewer out when
+/// `max_tokens` is smaller).
+fn completion(wire: Wire, request: &Value, content: &str) -> String {
+    completion_costing(wire, request, content, 7, 4)
+}
+
+/// A completion with `content` in `wire`'s format reporting this usage. Like a real
+/// provider, it never reports more output than the request's `max_tokens`.
+fn completion_costing(
+    wire: Wire,
+    request: &Value,
+    content: &str,
+    input: u32,
+    output: u32,
+) -> String {
+    let model = &request["model"];
+    let output = request["max_tokens"].as_u64().map_or(output, |max| {
+        output.min(u32::try_from(max).unwrap_or(u32::MAX))
+    });
     match wire {
         Wire::OpenAi => json!({ "id": "x", "object": "chat.completion", "model": model,
             "choices": [{ "index": 0, "message": { "role": "assistant", "content": content }, "finish_reason": "stop" }],
-            "usage": { "prompt_tokens": 7, "completion_tokens": 4, "total_tokens": 11 } }),
+            "usage": { "prompt_tokens": input, "completion_tokens": output, "total_tokens": input + output } }),
         Wire::Anthropic => json!({ "id": "msg_x", "type": "message", "role": "assistant", "model": model,
             "content": [{ "type": "text", "text": content }], "stop_reason": "end_turn",
-            "usage": { "input_tokens": 7, "output_tokens": 4 } }),
+            "usage": { "input_tokens": input, "output_tokens": output } }),
     }
     .to_string()
 }
@@ -144,15 +164,14 @@ impl Upstream {
                     let (status, body) = match behaviour {
                         Behaviour::Answer => (
                             "200 OK".to_owned(),
-                            completion(
-                                wire,
-                                &request["model"],
-                                &format!("upstream says: {last_text}"),
-                            ),
+                            completion(wire, &request, &format!("upstream says: {last_text}")),
                         ),
-                        Behaviour::Say(content) => (
+                        Behaviour::Say(content) => {
+                            ("200 OK".to_owned(), completion(wire, &request, &content))
+                        }
+                        Behaviour::SayCosting(content, input, output) => (
                             "200 OK".to_owned(),
-                            completion(wire, &request["model"], &content),
+                            completion_costing(wire, &request, &content, input, output),
                         ),
                         Behaviour::RateLimit(after) => {
                             if let Some(after) = after {
@@ -168,10 +187,7 @@ impl Upstream {
                         }
                         Behaviour::Stall(wait) => {
                             tokio::time::sleep(wait).await;
-                            (
-                                "200 OK".to_owned(),
-                                completion(wire, &request["model"], "too late"),
-                            )
+                            ("200 OK".to_owned(), completion(wire, &request, "too late"))
                         }
                         Behaviour::Garbage => ("200 OK".to_owned(), "<html>not json</html>".into()),
                     };

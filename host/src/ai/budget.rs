@@ -7,10 +7,16 @@
 //!
 //! The running counters live in the shared store (Redis when configured, as the seed
 //! asks), so every replica charges the same budget; the month's counter is restored from
-//! `ai_usage_events` after a restart of an in-process store. Counting happens after a
-//! completion (its size is unknown before), so one request can overshoot a budget; the
-//! next one is refused. A failing store never stops AI requests: the guard then lets them
-//! through and logs the failure (budgets protect cost, not safety).
+//! `ai_usage_events` after a restart of an in-process store.
+//!
+//! A user's tokens are **reserved before a call**: the prompt's upper bound plus the
+//! output it may generate (`max_tokens`, clamped to what the day has left) are added to
+//! the day's counter atomically, refusing what would pass the budget, so concurrent
+//! requests on any replica cannot overspend it; after the call the reservation is settled
+//! to the tokens really used (a failed call gives everything back). The monthly spend cap
+//! is in dollars of models chosen only inside the gateway, so it is checked before and
+//! charged after a call. A failing store never stops AI requests: the guard then lets
+//! them through and logs the failure (budgets protect cost, not safety).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +48,7 @@ const DEFAULT_CLASSES: &[(&str, FeatureClass)] = &[
     ("reframe", FeatureClass::Core),
     ("chat-completions", FeatureClass::Core),
     ("safety-confirmation", FeatureClass::Core),
+    ("project-grading", FeatureClass::Core),
     ("tone", FeatureClass::Degradable),
     ("quiz-generation", FeatureClass::Degradable),
     ("lens", FeatureClass::Degradable),
@@ -49,6 +56,22 @@ const DEFAULT_CLASSES: &[(&str, FeatureClass)] = &[
     ("insights", FeatureClass::Deferrable),
     ("spectrum", FeatureClass::Deferrable),
 ];
+
+/// Features only the host's own callers use (the safety filters' confirmations, the
+/// project grader): never a client's to pick.
+const RESERVED_FEATURES: &[&str] = &["safety-confirmation", "project-grading"];
+
+impl FeatureClass {
+    /// How long the guard spares the class when budgets run short: deferrable features
+    /// pause first, degradable ones fall back to templates, core ones stop last.
+    fn spared(self) -> u8 {
+        match self {
+            FeatureClass::Deferrable => 0,
+            FeatureClass::Degradable => 1,
+            FeatureClass::Core => 2,
+        }
+    }
+}
 
 /// Spend thresholds (percent of the cap) recorded as alerts.
 pub const ALERT_PERCENTS: [i64; 4] = [50, 80, 95, 100];
@@ -111,6 +134,39 @@ impl BudgetPolicy {
             .get(feature)
             .copied()
             .unwrap_or(FeatureClass::Core)
+    }
+
+    /// The feature a request on a route serves: the route's own `route_feature`, or one
+    /// the client asked for that the route allows: a configured feature (the defaults and
+    /// `--ai-features`), not one of the host's own callers', and never of a class the
+    /// guard spares longer than the route's. The error lists what may be asked for.
+    pub fn route_feature(
+        &self,
+        route_feature: &str,
+        asked: Option<&str>,
+    ) -> Result<String, String> {
+        let Some(asked) = asked else {
+            return Ok(route_feature.to_owned());
+        };
+        let ceiling = self.class_of(route_feature).spared();
+        let allowed = |f: &str| {
+            !RESERVED_FEATURES.contains(&f)
+                && self.classes.get(f).is_some_and(|c| c.spared() <= ceiling)
+        };
+        if asked == route_feature || allowed(asked) {
+            return Ok(asked.to_owned());
+        }
+        let mut choices: Vec<&str> = self
+            .classes
+            .keys()
+            .map(String::as_str)
+            .filter(|f| allowed(f))
+            .collect();
+        choices.sort_unstable();
+        Err(format!(
+            "`{asked}` is not a feature this route serves; one of: {}",
+            choices.join(", ")
+        ))
     }
 
     /// The smallest limited daily budget of any tier, `None` when every tier is unlimited.
@@ -179,7 +235,8 @@ pub fn decide(
     let day = Refusal {
         code: "AI_BUDGET_EXCEEDED",
         message: format!(
-            "your daily AI budget of {} tokens is used up; it resets at 00:00 UTC",
+            "your daily AI budget of {} tokens is used up (or what is left is too little \
+             for this request); it resets at 00:00 UTC",
             s.user_limit
         ),
         retry_after_secs: secs_until_tomorrow(now),
@@ -240,6 +297,143 @@ pub struct BudgetReport {
     pub degraded: bool,
     /// Alerts recorded this month.
     pub alerts: Vec<crate::store::ai_budget::BudgetAlert>,
+}
+
+/// Output tokens reserved (and sent as `max_tokens`) when a request under a token budget
+/// names none: generous for a chat answer, yet a bound the budget can hold.
+pub const DEFAULT_MAX_OUTPUT: u32 = 4096;
+
+/// Reservations retried after losing a race to a concurrent one.
+const RESERVE_TRIES: usize = 4;
+
+/// The size of a request, as the guard reserves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Need {
+    /// An upper bound of the prompt's tokens (the gateway's additions included).
+    pub prompt_tokens: u64,
+    /// The output bound the request asked for.
+    pub max_tokens: Option<u32>,
+    /// For a reply that must satisfy a schema, an upper bound of the repair turn's own
+    /// tokens (its instruction and the schema again): the gateway may ask a second time
+    /// with the prompt again, the first reply quoted, the errors about it and the repair
+    /// turn, for a second reply.
+    pub repair_tokens: Option<u64>,
+}
+
+impl Need {
+    /// Whether the reply must satisfy a schema.
+    pub fn structured(&self) -> bool {
+        self.repair_tokens.is_some()
+    }
+
+    /// Output tokens counted per token of `max_tokens`: one reply, or for a structured
+    /// one two replies, the first quoted back and the errors about it.
+    fn per_output(&self) -> u64 {
+        if self.structured() { 4 } else { 1 }
+    }
+
+    /// Tokens a call of this size may use at most with `output` tokens of output per
+    /// reply.
+    pub fn tokens(&self, output: u64) -> u64 {
+        let fixed = match self.repair_tokens {
+            None => self.prompt_tokens,
+            Some(repair) => self.prompt_tokens.saturating_mul(2).saturating_add(repair),
+        };
+        fixed.saturating_add(output.saturating_mul(self.per_output()))
+    }
+
+    /// The most output per reply that fits in `available` tokens (0: none).
+    pub fn output_within(&self, available: u64) -> u64 {
+        available.saturating_sub(self.tokens(0)) / self.per_output()
+    }
+}
+
+/// How much of the user's day a request may reserve.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Fit {
+    /// No user budget applies.
+    Unlimited,
+    /// Reserve on `key`, never past `limit`, with `output` tokens of output (0: nothing
+    /// fits).
+    Within {
+        key: String,
+        limit: u64,
+        output: u64,
+    },
+}
+
+/// What the cost guard lets a request do.
+#[derive(Debug)]
+pub enum Admission {
+    /// Call the feature's models with this output bound (the request's own, or clamped
+    /// to what the user's day holds); settle `reservation` after the call.
+    Proceed {
+        /// The tokens held for the call.
+        reservation: Reservation,
+        /// The `max_tokens` to send.
+        max_tokens: Option<u32>,
+    },
+    /// Answer from the offline model's templates.
+    Template,
+    /// Refuse.
+    Refuse(Refusal),
+}
+
+impl Admission {
+    fn proceed(max_tokens: Option<u32>) -> Self {
+        Admission::Proceed {
+            reservation: Reservation::none(),
+            max_tokens,
+        }
+    }
+}
+
+/// Tokens held on a user's day for a call until [`Budget::settle`]. Dropped unsettled (a
+/// cancelled request), it gives them back in the background.
+#[derive(Debug)]
+pub struct Reservation {
+    held: Option<Held>,
+}
+
+struct Held {
+    kv: Arc<dyn Kv>,
+    key: String,
+    tokens: u64,
+}
+
+impl std::fmt::Debug for Held {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Held")
+            .field("key", &self.key)
+            .field("tokens", &self.tokens)
+            .finish()
+    }
+}
+
+impl Reservation {
+    /// Nothing held (templated answers, requests no user budget applies to).
+    pub fn none() -> Self {
+        Reservation { held: None }
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let Some(held) = self.held.take() else {
+            return;
+        };
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(async move {
+                if let Err(e) = held
+                    .kv
+                    .incr_by(&held.key, -(held.tokens as i64), DAY_COUNTER_TTL)
+                    .await
+                {
+                    tracing::error!(error = %e, "could not give back an AI token reservation");
+                }
+            });
+        }
+    }
 }
 
 /// The guard: the policy over the shared counters.
@@ -311,80 +505,172 @@ impl Budget {
             .unwrap_or(0))
     }
 
+    /// Where the budgets stand for a request of size `need`, and how much of the user's
+    /// day it may reserve.
     async fn standing(
         &self,
         user_id: Option<&str>,
+        need: &Need,
         now: chrono::DateTime<Utc>,
-    ) -> anyhow::Result<Standing> {
+    ) -> anyhow::Result<(Standing, Fit)> {
         let spent = if self.policy.monthly_cap_micro_usd.is_some() {
             self.spent(now).await?
         } else {
             0
         };
-        let (user_used, user_limit) = match (user_id, self.policy.smallest_daily_tokens()) {
-            (Some(id), Some(smallest)) => {
-                let used = self.counter(&day_key(id, now)).await?.max(0) as u64;
-                // Under every tier's budget, the tier cannot matter: skip the database
-                // (always so where only the free offline model answers).
-                if used < smallest {
-                    (used, 0)
-                } else {
-                    let tier = self
-                        .db
-                        .user_tier(id)
-                        .await?
-                        .unwrap_or_else(|| "free".into());
-                    (used, self.policy.daily_tokens_of(&tier))
-                }
-            }
-            _ => (0, 0),
+        let cap = self.policy.monthly_cap_micro_usd;
+        let (Some(id), Some(smallest)) = (user_id, self.policy.smallest_daily_tokens()) else {
+            let s = Standing {
+                spent,
+                cap,
+                ..Standing::default()
+            };
+            return Ok((s, Fit::Unlimited));
         };
-        Ok(Standing {
-            user_used,
-            user_limit,
+        let key = day_key(id, now);
+        let used = self.counter(&key).await?.max(0) as u64;
+        let wanted = need.tokens(u64::from(need.max_tokens.unwrap_or(DEFAULT_MAX_OUTPUT)));
+        // Within every tier's budget the tier cannot matter: reserving against the
+        // smallest one is safe, and the database is not asked (always so where only the
+        // free offline model answers).
+        let limit = if used.saturating_add(wanted) <= smallest {
+            smallest
+        } else {
+            let tier = self
+                .db
+                .user_tier(id)
+                .await?
+                .unwrap_or_else(|| "free".into());
+            self.policy.daily_tokens_of(&tier)
+        };
+        if limit == 0 {
+            let s = Standing {
+                user_used: used,
+                spent,
+                cap,
+                ..Standing::default()
+            };
+            return Ok((s, Fit::Unlimited));
+        }
+        let room = need.output_within(limit.saturating_sub(used));
+        let output = match need.max_tokens {
+            // A structured reply cut short is no reply: all of it fits, or nothing.
+            Some(asked) if need.structured() && room < u64::from(asked) => 0,
+            asked => room.min(u64::from(asked.unwrap_or(DEFAULT_MAX_OUTPUT))),
+        };
+        let s = Standing {
+            // Too little left for this request counts as a spent day.
+            user_used: if output == 0 { limit } else { used },
+            user_limit: limit,
             spent,
-            cap: self.policy.monthly_cap_micro_usd,
-        })
+            cap,
+        };
+        Ok((s, Fit::Within { key, limit, output }))
     }
 
-    /// What to do with a request for `feature` by `user_id`.
-    pub async fn check(&self, user_id: Option<&str>, feature: &str) -> Decision {
+    /// Admits a request for `feature` by `user_id` of the size `need`: its models (with
+    /// the user's tokens reserved and the output bound to send), the offline model's
+    /// templates, or a refusal.
+    pub async fn admit(&self, user_id: Option<&str>, feature: &str, need: &Need) -> Admission {
+        let class = self.policy.class_of(feature);
         let now = Utc::now();
-        match self.standing(user_id, now).await {
-            Ok(s) => decide(
-                self.policy.class_of(feature),
-                s,
-                self.policy.degrade_at_percent,
-                now,
-            ),
-            Err(e) => {
-                tracing::error!(error = %e, "AI budget unreadable; letting the request through");
-                Decision::Proceed
+        let mut last = Standing::default();
+        // A reservation lost to a concurrent one is retried on the new standing.
+        for _ in 0..RESERVE_TRIES {
+            let (standing, fit) = match self.standing(user_id, need, now).await {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "AI budget unreadable; letting the request through");
+                    return Admission::proceed(need.max_tokens);
+                }
+            };
+            last = standing;
+            let decision = decide(class, standing, self.policy.degrade_at_percent, now);
+            let (key, limit, output) = match (decision, fit) {
+                (Decision::Proceed, Fit::Unlimited) => return Admission::proceed(need.max_tokens),
+                (Decision::Proceed, Fit::Within { key, limit, output }) => (key, limit, output),
+                (Decision::Template, _) => return Admission::Template,
+                (Decision::Refuse(r), _) => return Admission::Refuse(r),
+            };
+            let tokens = need.tokens(output);
+            match self
+                .kv
+                .incr_within(&key, tokens as i64, limit as i64, DAY_COUNTER_TTL)
+                .await
+            {
+                Ok(Some(_)) => {
+                    return Admission::Proceed {
+                        reservation: Reservation {
+                            held: Some(Held {
+                                kv: self.kv.clone(),
+                                key,
+                                tokens,
+                            }),
+                        },
+                        max_tokens: Some(u32::try_from(output).unwrap_or(u32::MAX)),
+                    };
+                }
+                Ok(None) => continue,
+                Err(e) => {
+                    tracing::error!(error = %e, "AI budget unwritable; letting the request through");
+                    return Admission::proceed(need.max_tokens);
+                }
             }
+        }
+        // Still losing races: as far as this request knows, the day is spent.
+        let spent = Standing {
+            user_used: last.user_limit,
+            ..last
+        };
+        match decide(class, spent, self.policy.degrade_at_percent, now) {
+            Decision::Refuse(r) => Admission::Refuse(r),
+            _ => Admission::Template,
         }
     }
 
-    /// Charges a completion: tokens to the user's day, cost to the month; records the
-    /// alerts the cost crossed.
-    pub async fn charge(&self, user_id: Option<&str>, tokens: u64, cost_micro_usd: i64) {
-        if let Err(e) = self.try_charge(user_id, tokens, cost_micro_usd).await {
+    /// Settles a finished call: the user's reservation becomes the `tokens` really used
+    /// (0 for a failed call, a cached or offline answer), the cost goes to the month;
+    /// records the alerts the cost crossed.
+    pub async fn settle(
+        &self,
+        reservation: Reservation,
+        user_id: Option<&str>,
+        tokens: u64,
+        cost_micro_usd: i64,
+    ) {
+        if let Err(e) = self
+            .try_settle(reservation, user_id, tokens, cost_micro_usd)
+            .await
+        {
             tracing::error!(error = %e, "could not charge an AI completion to its budgets");
         }
     }
 
-    async fn try_charge(
+    async fn try_settle(
         &self,
+        mut reservation: Reservation,
         user_id: Option<&str>,
         tokens: u64,
         cost: i64,
     ) -> anyhow::Result<()> {
         let now = Utc::now();
-        if let Some(id) = user_id
-            && tokens > 0
-        {
-            self.kv
-                .incr_by(&day_key(id, now), tokens as i64, DAY_COUNTER_TTL)
-                .await?;
+        match reservation.held.take() {
+            Some(held) => {
+                let delta = tokens as i64 - held.tokens as i64;
+                if delta != 0 {
+                    self.kv.incr_by(&held.key, delta, DAY_COUNTER_TTL).await?;
+                }
+            }
+            // Unlimited now, but the counter decides whether the tier matters next time.
+            None => {
+                if let Some(id) = user_id
+                    && tokens > 0
+                {
+                    self.kv
+                        .incr_by(&day_key(id, now), tokens as i64, DAY_COUNTER_TTL)
+                        .await?;
+                }
+            }
         }
         let Some(cap) = self.policy.monthly_cap_micro_usd else {
             return Ok(());
@@ -514,6 +800,52 @@ mod tests {
             panic!("expected a refusal")
         };
         assert_eq!(month.retry_after_secs, 3600, "December starts in an hour");
+    }
+
+    #[test]
+    fn a_route_decides_which_features_a_client_may_ask_for() {
+        let p = BudgetPolicy::parse("{}", None, 95, Some(r#"{"homework": "core"}"#)).unwrap();
+        assert_eq!(
+            p.route_feature("chat-completions", None).unwrap(),
+            "chat-completions"
+        );
+        for f in ["tutor", "tone", "insights", "homework"] {
+            assert_eq!(p.route_feature("chat-completions", Some(f)).unwrap(), f);
+        }
+        for f in ["made-up", "safety-confirmation", "project-grading"] {
+            let e = p.route_feature("chat-completions", Some(f)).unwrap_err();
+            let (_, choices) = e.split_once("one of:").unwrap();
+            assert!(choices.contains("tutor"), "{e}");
+            assert!(!choices.contains("project-grading"), "{e}");
+            assert!(!choices.contains("safety-confirmation"), "{e}");
+        }
+        // A degradable route never lets a client pick a feature spared longer.
+        assert!(p.route_feature("tone", Some("tutor")).is_err());
+        assert_eq!(
+            p.route_feature("tone", Some("insights")).unwrap(),
+            "insights"
+        );
+    }
+
+    #[test]
+    fn a_reservation_holds_the_prompt_and_the_output_it_may_generate() {
+        let plain = Need {
+            prompt_tokens: 10,
+            max_tokens: Some(5),
+            repair_tokens: None,
+        };
+        assert_eq!(plain.tokens(5), 15);
+        assert_eq!(plain.output_within(14), 4);
+        assert_eq!(plain.output_within(10), 0);
+        // A structured reply may take a repair turn: the prompt twice, the repair turn,
+        // two replies, the first quoted back with errors about it.
+        let structured = Need {
+            repair_tokens: Some(100),
+            ..plain
+        };
+        assert_eq!(structured.tokens(5), 10 * 2 + 100 + 5 * 4);
+        assert_eq!(structured.output_within(140), 5);
+        assert_eq!(structured.output_within(120), 0);
     }
 
     #[test]

@@ -150,6 +150,7 @@ impl From<GradeError> for ApiError {
                 ApiError::Internal(format!("grader {grader} failed: {message}"))
             }
             GradeError::Plugin(p) => ApiError::Plugin(p),
+            GradeError::OverBudget(r) => ApiError::OverBudget(r),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! `POST /api/v1/grade`: grade one answer with the grader that claims its kind.
+//! `POST /api/v1/grade`: grade one answer with the grader that claims its kind, for the
+//! caller (a grader's model calls are the caller's AI requests).
 
 use super::error::ErrorBody;
 use axum::extract::State;
@@ -25,7 +26,7 @@ pub(super) fn routes() -> Router<AppState> {
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "A value breaks a rule; `details.field` names it", body = ErrorBody),
-        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody),
+        (status = 429, description = "Rate limited (kinds graded by a model count as AI requests, 10/min), or the caller's AI budget refused the model call the grader needed (AI_BUDGET_EXCEEDED, AI_SPEND_CAP_REACHED, AI_FEATURE_PAUSED); see Retry-After", body = ErrorBody),
         (status = 502, description = "The grader plugin failed (PLUGIN_FAILED)", body = ErrorBody),
         (status = 503, description = "No instance slot free (PLUGIN_BUSY)", body = ErrorBody),
         (status = 504, description = "The grader timed out (PLUGIN_TIMEOUT)", body = ErrorBody)
@@ -36,5 +37,12 @@ pub(super) async fn grade(
     ValidJson(request): ValidJson<GradeRequest>,
 ) -> Result<Json<GradeResponse>, ApiError> {
     caller.require(Permission::ViewCourses)?;
-    Ok(Json(grading::grade(&state.registry, request).await?))
+    // Grading with a model (a rubric the learner may have written) is an AI request: it
+    // counts in the AI rate window and against the learner's AI budget.
+    if grading::needs_model(&state.registry, &request.question.kind) {
+        super::limits::count_ai(&state, caller.user_id()).await?;
+    }
+    Ok(Json(
+        grading::grade(&state.registry, request, Some(caller.user_id())).await?,
+    ))
 }

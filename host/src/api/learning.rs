@@ -231,9 +231,12 @@ pub(super) async fn tone(
     request_body(content = Object, example = json!({"code": "def average(xs):\n    return sum(xs) / len(xs)", "text": "My grade book reads scores and prints the average."})),
     responses(
         (status = 202, description = "Seed 000's submitProject: queued; poll the Location", body = ProjectScore),
+        (status = 401, description = "No valid token", body = ErrorBody),
         (status = 404, description = "No such project", body = ErrorBody),
+        (status = 409, description = "PROJECT_QUEUE_FULL: the learner already has --max-queued-projects submissions waiting to be graded", body = ErrorBody),
         (status = 413, description = "Payload over 64 KiB", body = ErrorBody),
-        (status = 422, description = "Not a mini-project, or an empty payload", body = ErrorBody)))]
+        (status = 422, description = "Not a mini-project, or an empty payload", body = ErrorBody),
+        (status = 429, description = "Rate limited: a submission is graded by a model, so it counts as an AI request (10/min); see Retry-After", body = ErrorBody)))]
 pub(super) async fn submit_project(
     State(state): State<AppState>,
     caller: Caller,

@@ -188,10 +188,16 @@ fn v1(state: &AppState) -> Router<AppState> {
             (state.clone(), RateClass::Auth),
             limits::limit,
         ));
-    let projects = learning::project_routes().route_layer(middleware::from_fn_with_state(
-        state.clone(),
-        idempotency::idempotent,
-    ));
+    // A project submission is graded by a model: an AI request for the rate limit too.
+    let projects = learning::project_routes()
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            (state.clone(), RateClass::Ai),
+            limits::limit,
+        ));
     let general = grade::routes()
         .merge(learning::routes())
         .merge(classes::routes())

@@ -1,8 +1,8 @@
 //! The OpenAI-compatible front door: `POST /v1/chat/completions` (with `stream: true` as
 //! server-sent events) and `GET /v1/models`, authenticated with Tessera tokens, so any
 //! OpenAI SDK can use Tessera as its gateway. Every request passes the safety gate first:
-//! a crisis message never reaches a model; the caller gets the crisis response
-//! (`finish_reason: "content_filter"`, model `tessera-safety`).
+//! a crisis in any message (whatever its role) never reaches a model; the caller gets the
+//! crisis response (`finish_reason: "content_filter"`, model `tessera-safety`).
 
 use std::convert::Infallible;
 
@@ -151,26 +151,36 @@ fn response_schema(format: Option<&Value>) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// The feature a request is for (`X-Tessera-Feature`, default `chat-completions`):
-/// routes, budgets and cost reports are per feature.
-fn feature(headers: &axum::http::HeaderMap) -> Result<String, ApiError> {
-    let Some(value) = headers.get("x-tessera-feature") else {
-        return Ok("chat-completions".into());
-    };
-    match value.to_str() {
-        Ok(f)
+/// The feature a request is for: `chat-completions`, or the one `X-Tessera-Feature` names
+/// among those the route allows (routes, budgets and cost reports are per feature; the
+/// server, not the client, decides what a feature costs: `BudgetPolicy::route_feature`).
+fn feature(
+    headers: &axum::http::HeaderMap,
+    policy: &crate::ai::budget::BudgetPolicy,
+) -> Result<String, ApiError> {
+    let asked = match headers.get("x-tessera-feature").map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(f))
             if (1..=64).contains(&f.len())
                 && f.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') =>
         {
-            Ok(f.to_owned())
+            Some(f)
         }
-        _ => Err(invalid(
-            "X-Tessera-Feature".into(),
-            "must be 1-64 characters of a-z, 0-9 and -",
-        )),
-    }
+        Some(_) => {
+            return Err(invalid(
+                "X-Tessera-Feature".into(),
+                "must be 1-64 characters of a-z, 0-9 and -",
+            ));
+        }
+    };
+    policy
+        .route_feature(ROUTE_FEATURE, asked)
+        .map_err(|issue| invalid("X-Tessera-Feature".into(), issue))
 }
+
+/// The front door's own feature.
+const ROUTE_FEATURE: &str = "chat-completions";
 
 /// `Cache-Control: no-cache` or `no-store` asks for a fresh answer.
 fn allow_cache(headers: &axum::http::HeaderMap) -> bool {
@@ -293,8 +303,8 @@ fn answer(stream: bool, model: &str, content: &str, finish: &str, usage: (u32, u
          example = json!({"id": "chatcmpl-…", "object": "chat.completion", "created": 1764150000, "model": "tessera-offline", "choices": [{"index": 0, "message": {"role": "assistant", "content": "Let's work through it together. …"}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 5, "completion_tokens": 30, "total_tokens": 35}})),
         (status = 400, description = "Malformed JSON or a missing field", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 422, description = "Bad messages, role, model, temperature or an oversize prompt", body = ErrorBody),
-        (status = 429, description = "Rate limited (10/min per user) or over budget", body = ErrorBody),
+        (status = 422, description = "Bad messages (empty, too many, an unknown role), model, temperature, an oversize prompt, or an X-Tessera-Feature the route does not serve", body = ErrorBody),
+        (status = 429, description = "Rate limited (10/min per user), or over budget: AI_BUDGET_EXCEEDED (the user's day cannot hold the prompt and an answer), AI_SPEND_CAP_REACHED, AI_FEATURE_PAUSED; see Retry-After", body = ErrorBody),
         (status = 502, description = "The provider answered something unusable (UPSTREAM_ERROR)", body = ErrorBody),
         (status = 503, description = "No safety filter or no AI gateway installed", body = ErrorBody)
     ))]
@@ -307,7 +317,7 @@ pub(super) async fn completions(
     caller.require(Permission::AiGeneration)?;
     let messages = messages(&body, state.ai.max_prompt_bytes())?;
     let request = ChatRequest {
-        feature: feature(&headers)?,
+        feature: feature(&headers, state.ai.budget().policy())?,
         model: body.model.clone(),
         messages,
         max_tokens: body.max_tokens,

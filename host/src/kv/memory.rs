@@ -64,6 +64,34 @@ impl MemoryKv {
     }
 }
 
+impl MemoryKv {
+    /// Adds `by` to the counter under `key` unless the sum would pass `limit`; the new
+    /// value, or `None` when refused. One shard lock makes the check and the add atomic.
+    fn add(&self, key: &str, by: i64, limit: Option<i64>, ttl: Duration) -> Option<i64> {
+        let now = Instant::now();
+        let mut inner = self.lock(key);
+        inner.maybe_sweep(now);
+        let (current, expires) = match inner.values.get(key).filter(|(_, e)| *e > now) {
+            Some((bytes, expires)) => (
+                std::str::from_utf8(bytes)
+                    .ok()
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .unwrap_or(0),
+                *expires,
+            ),
+            None => (0, now + ttl),
+        };
+        let value = current.saturating_add(by);
+        if limit.is_some_and(|limit| value > limit) {
+            return None;
+        }
+        inner
+            .values
+            .insert(key.to_owned(), (value.to_string().into_bytes(), expires));
+        Some(value)
+    }
+}
+
 /// FNV-1a: a cheap, stable spread of keys over the shards.
 fn fnv(key: &str) -> usize {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -151,24 +179,17 @@ impl Kv for MemoryKv {
     }
 
     async fn incr_by(&self, key: &str, by: i64, ttl: Duration) -> Result<i64, KvError> {
-        let now = Instant::now();
-        let mut inner = self.lock(key);
-        inner.maybe_sweep(now);
-        let (value, expires) = match inner.values.get(key).filter(|(_, e)| *e > now) {
-            Some((bytes, expires)) => (
-                std::str::from_utf8(bytes)
-                    .ok()
-                    .and_then(|t| t.parse::<i64>().ok())
-                    .unwrap_or(0)
-                    .saturating_add(by),
-                *expires,
-            ),
-            None => (by, now + ttl),
-        };
-        inner
-            .values
-            .insert(key.to_owned(), (value.to_string().into_bytes(), expires));
-        Ok(value)
+        Ok(self.add(key, by, None, ttl).unwrap_or_default())
+    }
+
+    async fn incr_within(
+        &self,
+        key: &str,
+        by: i64,
+        limit: i64,
+        ttl: Duration,
+    ) -> Result<Option<i64>, KvError> {
+        Ok(self.add(key, by, Some(limit), ttl))
     }
 
     async fn scan(
@@ -259,5 +280,30 @@ impl Kv for MemoryKv {
 
     fn kind(&self) -> &'static str {
         "memory"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_bounded_increment_never_passes_its_limit() {
+        let kv = std::sync::Arc::new(MemoryKv::default());
+        let ttl = Duration::from_secs(60);
+        let adds = (0..20).map(|_| {
+            let kv = kv.clone();
+            tokio::spawn(async move { kv.incr_within("k", 7, 50, ttl).await.unwrap() })
+        });
+        let granted = futures_util::future::join_all(adds)
+            .await
+            .into_iter()
+            .filter(|r| matches!(r, Ok(Some(_))))
+            .count();
+        assert_eq!(granted, 7, "7 × 7 = 49 fits in 50, an eighth would not");
+        assert_eq!(kv.incr_by("k", 0, ttl).await.unwrap(), 49);
+        assert_eq!(kv.incr_within("k", 1, 50, ttl).await.unwrap(), Some(50));
+        // Giving back is an ordinary (negative) increment.
+        assert_eq!(kv.incr_by("k", -50, ttl).await.unwrap(), 0);
     }
 }

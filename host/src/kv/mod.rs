@@ -86,6 +86,17 @@ pub trait Kv: Send + Sync {
     /// new key expires after `ttl`, an existing one keeps its expiry.
     async fn incr_by(&self, key: &str, by: i64, ttl: Duration) -> Result<i64, KvError>;
 
+    /// Adds `by` to the integer under `key` (0 when absent) only if the sum stays at most
+    /// `limit`, atomically across every client of the store: the new value, or `None`
+    /// (nothing added) when it would pass the limit. A new key expires after `ttl`.
+    async fn incr_within(
+        &self,
+        key: &str,
+        by: i64,
+        limit: i64,
+        ttl: Duration,
+    ) -> Result<Option<i64>, KvError>;
+
     /// One page of the keys starting with `prefix`, from `cursor` (0 to start); the next
     /// cursor, or `None` at the end. Pages may be short (even empty) before the end.
     async fn scan(

@@ -77,6 +77,16 @@ end
 return 1
 "#;
 
+/// KEYS[1] counter; ARGV: increment, limit, ttl (ms) for a new key. Returns {1, new value}
+/// or {0, current value} when the increment would pass the limit.
+const INCR_WITHIN: &str = r#"
+local v = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
+if v + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return {0, v} end
+v = redis.call('INCRBY', KEYS[1], ARGV[1])
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return {1, v}
+"#;
+
 /// Redis-backed [`Kv`].
 pub struct RedisKv {
     conn: ConnectionManager,
@@ -84,6 +94,7 @@ pub struct RedisKv {
     incr: Script,
     put_metered: Script,
     delete_metered: Script,
+    incr_within: Script,
     prefix: String,
 }
 
@@ -109,6 +120,7 @@ impl RedisKv {
             incr: Script::new(INCR_BY),
             put_metered: Script::new(PUT_METERED),
             delete_metered: Script::new(DELETE_METERED),
+            incr_within: Script::new(INCR_WITHIN),
             prefix: prefix.to_owned(),
         })
     }
@@ -186,6 +198,24 @@ impl Kv for RedisKv {
             .arg(ttl.as_millis().max(1) as u64)
             .invoke_async(&mut self.conn.clone())
             .await?)
+    }
+
+    async fn incr_within(
+        &self,
+        k: &str,
+        by: i64,
+        limit: i64,
+        ttl: Duration,
+    ) -> Result<Option<i64>, KvError> {
+        let (added, value): (i64, i64) = self
+            .incr_within
+            .key(self.key(k))
+            .arg(by)
+            .arg(limit)
+            .arg(ttl.as_millis().max(1) as u64)
+            .invoke_async(&mut self.conn.clone())
+            .await?;
+        Ok((added == 1).then_some(value))
     }
 
     async fn scan(

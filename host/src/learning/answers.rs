@@ -3,9 +3,11 @@
 //! the lesson engine, and stored with its feedback in one transaction.
 //!
 //! Replays: a quiz step answered before (and not due for review) returns the stored
-//! feedback, whatever the new answer; a code submission identical to an earlier one returns
-//! that one's result. Concurrent copies of one answer are recorded once (the attempts
-//! table's unique key) and all get the stored feedback.
+//! feedback, whatever the new answer; a code submission identical to an earlier stored one
+//! returns that one's result. Concurrent copies of one answer are recorded once (the
+//! attempts table's unique key) and all get the stored feedback. A submission reads the
+//! step's latest attempt (and for code the one with the same answer), never every earlier
+//! attempt; past `--max-attempts-per-step` the store folds the oldest into totals.
 
 use std::sync::Arc;
 
@@ -72,8 +74,9 @@ impl Learning {
             ));
         }
         let data = self.learner_data(user_id).await?;
-        let attempts = self.db.step_attempts(user_id, step_id).await?;
-        let review = match attempts.last() {
+        let latest = self.db.latest_attempt(user_id, step_id).await?;
+        let attempt = next_attempt(latest.as_ref());
+        let review = match &latest {
             None => false,
             Some(last)
                 if due_since(&data, step_id, now).is_some_and(|due| last.created_at < due) =>
@@ -87,7 +90,7 @@ impl Learning {
             question: question_input(q)?,
             answer: raw(&answers)?,
         };
-        let grade = crate::grading::grade(&self.registry, request)
+        let grade = crate::grading::grade(&self.registry, request, Some(user_id))
             .await
             .map_err(|e| rename_answer_field(e, "answers"))?;
         let answer = Answer {
@@ -98,7 +101,7 @@ impl Learning {
             score: grade.score,
             correct: grade.correct,
             review,
-            attempt: attempts.len() as i64 + 1,
+            attempt,
             answer: answers.to_string(),
             duration_ms,
             now,
@@ -107,7 +110,7 @@ impl Learning {
         let result = self
             .record(&catalog, &data, answer, |r| QuizFeedback {
                 step_id: step_id.to_owned(),
-                attempt: attempts.len() as i64 + 1,
+                attempt,
                 correct: grade.correct,
                 score: grade.score,
                 feedback: grade.feedback.clone(),
@@ -136,9 +139,8 @@ impl Learning {
         let catalog = self.catalog().await?;
         let (lesson, step) = find_step(&catalog, step_id, "explanation")?;
         let data = self.learner_data(user_id).await?;
-        let attempts = self.db.step_attempts(user_id, step_id).await?;
-        if let Some(last) = attempts.last() {
-            return replay(last);
+        if let Some(last) = self.db.latest_attempt(user_id, step_id).await? {
+            return replay(&last);
         }
         let answer = Answer {
             user_id,
@@ -187,19 +189,20 @@ impl Learning {
         let catalog = self.catalog().await?;
         let (lesson, step) = find_step(&catalog, step_id, "code_exercise")?;
         let data = self.learner_data(user_id).await?;
-        let attempts = self.db.step_attempts(user_id, step_id).await?;
         let answer_json = serde_json::json!({ "code": code }).to_string();
         let hash = sha256_hex(answer_json.as_bytes());
         let due = due_since(&data, step_id, now);
         // The same code again: its stored result (unless a review fell due since).
-        if let Some(same) = attempts
-            .iter()
-            .rev()
-            .find(|a| a.answer_hash == hash && due.is_none_or(|d| a.created_at >= d))
+        if let Some(same) = self
+            .db
+            .attempt_with_hash(user_id, step_id, &hash, due)
+            .await?
         {
-            return replay(same);
+            return replay(&same);
         }
-        let passed_before = attempts.iter().any(|a| a.correct);
+        let latest = self.db.latest_attempt(user_id, step_id).await?;
+        // A passed exercise is a done step (its first passing attempt is never pruned).
+        let passed_before = data.done_steps.iter().any(|(_, s)| s == step_id);
         let review = passed_before && due.is_some();
         let practice = passed_before && !review;
         let spec = &step.row.spec;
@@ -215,10 +218,10 @@ impl Learning {
             },
             answer: raw(&serde_json::json!({ "code": code }))?,
         };
-        let grade = crate::grading::grade(&self.registry, request)
+        let grade = crate::grading::grade(&self.registry, request, Some(user_id))
             .await
             .map_err(|e| rename_answer_field(e, "code"))?;
-        let next = attempts.len() as i64 + 1;
+        let next = next_attempt(latest.as_ref());
         let result = |progress: Option<ProgressChange>, next_step_id: Option<String>| {
             exercise_result(
                 step_id,
@@ -263,13 +266,16 @@ impl Learning {
         user_id: &str,
         step_id: &str,
     ) -> Result<T, LearningError> {
-        let attempts = self.db.step_attempts(user_id, step_id).await?;
-        let last = attempts.last().ok_or_else(|| {
-            LearningError::Store(StoreError::Corrupt(
-                "an attempt clashed but none is stored".into(),
-            ))
-        })?;
-        replay(last)
+        let last = self
+            .db
+            .latest_attempt(user_id, step_id)
+            .await?
+            .ok_or_else(|| {
+                LearningError::Store(StoreError::Corrupt(
+                    "an attempt clashed but none is stored".into(),
+                ))
+            })?;
+        replay(&last)
     }
 
     /// Records a graded answer: the engine's decisions, the lesson's progress, a
@@ -369,7 +375,6 @@ impl Learning {
                 kind: kind_name(a.kind).into(),
                 attempt: a.attempt,
                 answer_hash: sha256_hex(a.answer.as_bytes()),
-                answer: a.answer,
                 score: a.score,
                 correct: a.correct,
                 review: a.review,
@@ -377,6 +382,8 @@ impl Learning {
                 feedback: feedback_json,
                 created_at: a.now.0,
             },
+            answer: a.answer,
+            keep_latest: self.settings.max_attempts_per_step,
             review: update.review.as_ref().map(review_row),
             xp: i64::from(update.xp_earned),
             streak: i64::from(update.streak_days),
@@ -449,6 +456,12 @@ fn apply(state: &mut LearnerState, update: &ProgressUpdate, completed: Option<&S
     state
         .earned_achievements
         .extend(update.achievements.iter().cloned());
+}
+
+/// The number of the next attempt after `latest`: numbers go on past pruned attempts
+/// (the stored attempts' unique key needs them to).
+pub(super) fn next_attempt(latest: Option<&AttemptRow>) -> i64 {
+    latest.map_or(1, |a| a.attempt + 1)
 }
 
 /// A stored feedback document, marked as a replay.

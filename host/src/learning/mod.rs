@@ -48,7 +48,7 @@ pub const MAX_CODE_BYTES: usize = 64 * 1024;
 pub const MAX_PROJECT_BYTES: usize = 64 * 1024;
 
 /// Operator settings of the learning core.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct LearningSettings {
     /// Honour `X-Tessera-Now` (tests and demos only).
     pub test_clock: bool,
@@ -60,6 +60,24 @@ pub struct LearningSettings {
     /// Members (and pending invitations) per class; 0 means
     /// [`classes::DEFAULT_MAX_MEMBERS`].
     pub class_max_members: u32,
+    /// Project submissions one learner may have waiting for grading.
+    pub max_queued_projects: i64,
+    /// Latest attempts kept per learner and step (besides the first and the first
+    /// correct one).
+    pub max_attempts_per_step: i64,
+}
+
+impl Default for LearningSettings {
+    fn default() -> Self {
+        Self {
+            test_clock: false,
+            badge_key: Vec::new(),
+            public_url: None,
+            class_max_members: 0,
+            max_queued_projects: 3,
+            max_attempts_per_step: 50,
+        }
+    }
 }
 
 /// The learning services.

@@ -15,7 +15,7 @@ use super::engine::learner_state;
 use super::views::{AchievementView, MasteryReport, TopicMasteryView};
 use super::{Learning, LearningError, Now};
 use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::LearnerState;
-use crate::store::learning::{AttemptRow, LearnerData, LessonProgressRow};
+use crate::store::learning::{AttemptTotals, LearnerData, LessonProgressRow};
 use crate::store::rfc3339;
 
 /// Mastery at which a topic counts as mastered.
@@ -220,7 +220,7 @@ impl Learning {
         let catalog = self.catalog().await?;
         let data = self.learner_data(user_id).await?;
         let rows = self.db.lesson_progress(user_id).await?;
-        let attempts = self.db.recent_attempts(user_id, 100_000).await?;
+        let totals = self.db.attempt_totals(user_id).await?;
         let state = learner_state(&data, &catalog, now);
         let mastery = self.mastery_of(&data, &state).await?;
         let completed: HashSet<&str> = data.completed.iter().map(String::as_str).collect();
@@ -270,16 +270,10 @@ impl Learning {
                 next_milestone: milestone,
             });
         }
-        let average_quiz_score = average_quiz_percent(&attempts);
-        let reviews: Vec<&AttemptRow> = attempts.iter().filter(|a| a.review).collect();
-        let retention_rate = (!reviews.is_empty()).then(|| {
-            round2(reviews.iter().filter(|a| a.correct).count() as f64 / reviews.len() as f64)
-        });
-        let study_ms: i64 = attempts.iter().map(study_time_ms).sum();
-        let active_days: HashSet<i64> = attempts
-            .iter()
-            .map(|a| a.created_at.div_euclid(86_400_000))
-            .collect();
+        let average_quiz_score = average_quiz_percent(&totals);
+        let retention_rate = (totals.reviews > 0)
+            .then(|| round2(totals.reviews_correct as f64 / totals.reviews as f64));
+        let study_ms = totals.study_ms;
         let mut ranked: Vec<&TopicMasteryView> = mastery.topics.iter().collect();
         ranked.sort_by(|a, b| b.mastery.total_cmp(&a.mastery));
         let strongest = ranked
@@ -351,10 +345,10 @@ impl Learning {
                 strongest_subjects: strongest,
                 improvement_areas: weak,
                 retention_rate,
-                average_session_duration: if active_days.is_empty() {
+                average_session_duration: if totals.active_days == 0 {
                     0.0
                 } else {
-                    round1(study_ms as f64 / 60_000.0 / active_days.len() as f64)
+                    round1(study_ms as f64 / 60_000.0 / totals.active_days as f64)
                 },
             },
             recommendations,
@@ -381,7 +375,7 @@ impl Learning {
             let mastery = self
                 .mastery_of(&data, &learner_state(&data, &catalog, now))
                 .await?;
-            let attempts = self.db.recent_attempts(&m.user_id, 100_000).await?;
+            let totals = self.db.attempt_totals(&m.user_id).await?;
             let with_evidence: HashSet<&str> = data
                 .topics
                 .iter()
@@ -403,7 +397,7 @@ impl Learning {
                 total_xp: data.learner.total_xp,
                 streak_days: data.learner.streak,
                 last_active_date: data.learner.last_active_date.clone(),
-                average_quiz_score: average_quiz_percent(&attempts),
+                average_quiz_score: average_quiz_percent(&totals),
                 struggling_topics: mastery
                     .topics
                     .iter()
@@ -425,28 +419,13 @@ impl Learning {
     }
 }
 
-/// Mean score of the quiz answers among `attempts`, in percent (0 without any).
-fn average_quiz_percent(attempts: &[AttemptRow]) -> f64 {
-    let scores: Vec<f64> = attempts
-        .iter()
-        .filter(|a| a.kind == "quiz")
-        .map(|a| a.score)
-        .collect();
-    if scores.is_empty() {
+/// Mean score of the learner's quiz answers, in percent (0 without any).
+fn average_quiz_percent(totals: &AttemptTotals) -> f64 {
+    if totals.quiz_answers == 0 {
         0.0
     } else {
-        round1(100.0 * scores.iter().sum::<f64>() / scores.len() as f64)
+        round1(100.0 * totals.quiz_score_sum / totals.quiz_answers as f64)
     }
-}
-
-/// Time an attempt took: reported, or the engine's expected time of its kind.
-fn study_time_ms(a: &AttemptRow) -> i64 {
-    a.duration_ms.unwrap_or(match a.kind.as_str() {
-        "explanation" => 60_000,
-        "quiz" => 30_000,
-        "code" => 300_000,
-        _ => 1_800_000,
-    })
 }
 
 fn round1(x: f64) -> f64 {
@@ -466,13 +445,12 @@ impl Learning {
         };
         let attempts: Vec<_> = self
             .db
-            .recent_attempts(user_id, i64::MAX)
+            .attempts_with_answers(user_id)
             .await?
             .into_iter()
-            .rev()
-            .map(|a| {
+            .map(|(a, answer)| {
                 json!({ "step_id": a.step_id, "lesson_id": a.lesson_id, "kind": a.kind,
-                        "attempt": a.attempt, "answer": a.answer, "score": a.score,
+                        "attempt": a.attempt, "answer": answer, "score": a.score,
                         "correct": a.correct, "review": a.review, "duration_ms": a.duration_ms,
                         "at": rfc3339(a.created_at) })
             })

@@ -3,14 +3,16 @@
 //! the queue is the `mini_project_submissions` table) grades it with the grader plugin that
 //! claims `mini_project` (the rubric grader, which asks a model through the `llm` import),
 //! records the outcome like any other step, and stores the score for
-//! `GET /api/v1/projects/submissions/{id}`.
+//! `GET /api/v1/projects/submissions/{id}`. Each learner may have only a few submissions
+//! waiting (`--max-queued-projects`), so one learner cannot fill the queue, and the
+//! grader's model calls count against the learner's AI budget.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
 
-use super::answers::{Answer, find_step, raw};
+use super::answers::{Answer, find_step, next_attempt, raw};
 use super::views::{CriterionScore, ProjectScore};
 use super::{Learning, LearningError, MAX_PROJECT_BYTES, Now};
 use crate::grading::{GradeError, GradeRequest, QuestionInput};
@@ -83,10 +85,18 @@ impl Learning {
             });
         }
         self.learner_data(user_id).await?;
+        let max = self.settings.max_queued_projects;
         let row = self
             .db
-            .queue_submission(user_id, project_id, &text, now.0)
-            .await?;
+            .queue_submission(user_id, project_id, &text, now.0, max)
+            .await?
+            .ok_or_else(|| LearningError::Conflict {
+                code: "PROJECT_QUEUE_FULL",
+                message: format!(
+                    "{max} of your project submissions are waiting to be graded; submit again \
+                     once one of them is graded"
+                ),
+            })?;
         self.jobs.notify_one();
         Ok(score_view(&row))
     }
@@ -172,9 +182,12 @@ impl Learning {
             },
             answer: raw(&payload)?,
         };
-        let grade = crate::grading::grade(&self.registry, request).await?;
+        let grade = crate::grading::grade(&self.registry, request, Some(&job.user_id)).await?;
         let data = self.learner_data(&job.user_id).await?;
-        let attempts = self.db.step_attempts(&job.user_id, &job.project_id).await?;
+        let latest = self
+            .db
+            .latest_attempt(&job.user_id, &job.project_id)
+            .await?;
         let details = grade.details.clone().unwrap_or(Value::Null);
         let criteria = details["criteria"]
             .as_array()
@@ -190,7 +203,7 @@ impl Learning {
             score: grade.score,
             correct: grade.correct,
             review: false,
-            attempt: attempts.len() as i64 + 1,
+            attempt: next_attempt(latest.as_ref()),
             answer: job.payload.clone(),
             duration_ms: None,
             now: Now(job.created_at),

@@ -2,6 +2,7 @@
 //! whatever happened to a result or a typed [`PluginError`].
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -18,6 +19,7 @@ use super::error::{PluginError, PluginErrorKind};
 use super::limits::MemoryWatch;
 use super::loader::{LoadedPlugin, WorldPre};
 use super::output::CappedPipe;
+use super::services::llm::OnBehalfOf;
 use super::services::logging::{LogCounts, MAX_BYTES_PER_CALL, MAX_LINES_PER_CALL};
 use super::state::PluginState;
 use crate::plugins::contract::World;
@@ -264,16 +266,19 @@ impl Runtime {
         .await
     }
 
-    /// Calls `grader.grade(submission)`.
+    /// Calls `grader.grade(submission)`, for `on_behalf_of` when a user's request or job
+    /// asks for it (the grader's model calls are then that user's).
     pub async fn grade(
         &self,
         plugin: &LoadedPlugin,
         submission: &Submission,
+        on_behalf_of: Option<&Arc<OnBehalfOf>>,
     ) -> Result<Result<Grade, ContractError>, PluginError> {
         let WorldPre::Grader(pre) = &plugin.pre else {
             return Err(not_a(plugin, "grader"));
         };
         self.run_call(plugin, "grade", |mut store| async move {
+            store.data_mut().on_behalf_of = on_behalf_of.cloned();
             let result = async {
                 let bindings = pre.instantiate_async(&mut store).await?;
                 bindings

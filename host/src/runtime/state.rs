@@ -10,6 +10,7 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use super::limits::CallLimiter;
 use super::output::CappedPipe;
 use super::services::PluginServices;
+use super::services::llm::OnBehalfOf;
 use super::services::logging::LogTally;
 use super::services::outbound::OutboundPolicy;
 use crate::plugins::manifest::Limits;
@@ -25,6 +26,9 @@ pub struct PluginState {
     pub(crate) stdout: CappedPipe,
     pub(crate) stderr: CappedPipe,
     pub(crate) log: Arc<LogTally>,
+    /// The user the call works for, when the host calls the plugin for one (served
+    /// imports such as `llm` charge that user).
+    pub(crate) on_behalf_of: Option<Arc<OnBehalfOf>>,
 }
 
 impl PluginState {
@@ -54,6 +58,7 @@ impl PluginState {
             stdout,
             stderr,
             log: Arc::default(),
+            on_behalf_of: None,
         }
     }
 }

@@ -2,6 +2,11 @@
 //! attempts, the review schedule, XP, achievements, topic evidence and certificates
 //! (`migrations/*/0006_learning.sql`). An outcome is written in one transaction, so a
 //! crash never leaves XP without its attempt or a streak without its day.
+//!
+//! Attempts are capped per learner and step: past the cap the oldest ones (but the first
+//! and the first correct) are folded into `attempt_rollups` and `attempt_days` in the
+//! same transaction, so totals stay exact. Answer texts are read only for the export;
+//! progress views read totals aggregated in SQL.
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -93,7 +98,8 @@ pub struct LearnerData {
     pub done_steps: Vec<(String, String)>,
 }
 
-/// One stored answer to a step.
+/// One stored answer to a step, without the answer's text (read only for the export,
+/// [`Db::attempts_with_answers`]).
 #[derive(Debug, Clone)]
 pub struct AttemptRow {
     /// Attempt id.
@@ -104,12 +110,10 @@ pub struct AttemptRow {
     pub lesson_id: String,
     /// `explanation`, `quiz`, `code` or `project`.
     pub kind: String,
-    /// Which try, from 1.
+    /// Which try, from 1; numbers go on past pruned attempts.
     pub attempt: i64,
     /// SHA-256 of the answer as submitted: an identical resubmission replays.
     pub answer_hash: String,
-    /// The answer as submitted (JSON text), for the learner's export and teachers.
-    pub answer: String,
     /// Score 0-1.
     pub score: f64,
     /// Correct.
@@ -141,6 +145,23 @@ pub struct LessonProgressRow {
     pub updated_at: i64,
 }
 
+/// A learner's answers summed over every attempt ever made, pruned ones included.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AttemptTotals {
+    /// Quiz answers.
+    pub quiz_answers: i64,
+    /// Their scores added up (0-1 each).
+    pub quiz_score_sum: f64,
+    /// Spaced-repetition reviews answered.
+    pub reviews: i64,
+    /// Of those, correct.
+    pub reviews_correct: i64,
+    /// Time spent: reported per answer, or the engine's expected time of its kind.
+    pub study_ms: i64,
+    /// UTC days with at least one answer.
+    pub active_days: i64,
+}
+
 /// An outcome to store: the attempt and everything the engine decided from it.
 #[derive(Debug, Clone)]
 pub struct OutcomeWrite {
@@ -148,6 +169,11 @@ pub struct OutcomeWrite {
     pub user_id: String,
     /// The attempt.
     pub attempt: AttemptRow,
+    /// The answer as submitted (JSON text), for the learner's export.
+    pub answer: String,
+    /// Latest attempts kept at this step besides the first and the first correct one;
+    /// older ones are folded into the totals.
+    pub keep_latest: i64,
     /// New memory state of the item.
     pub review: Option<ReviewRow>,
     /// XP earned.
@@ -190,7 +216,6 @@ fn attempt_row(r: &AnyRow) -> Result<AttemptRow, sqlx::Error> {
         kind: r.try_get("kind")?,
         attempt: r.try_get("attempt")?,
         answer_hash: r.try_get("answer_hash")?,
-        answer: r.try_get("answer")?,
         score: r.try_get("score")?,
         correct: r.try_get::<i64, _>("correct")? != 0,
         review: r.try_get::<i64, _>("review")? != 0,
@@ -247,8 +272,38 @@ const LEARNER_ROWS: &str = "\
     AS BIGINT), CAST(NULL AS BIGINT) FROM attempts WHERE user_id = $1 AND (kind = 'quiz' \
     OR kind = 'project' OR correct = 1)";
 
-const ATTEMPT_COLUMNS: &str = "id, step_id, lesson_id, kind, attempt, answer_hash, answer, score, \
+const ATTEMPT_COLUMNS: &str = "id, step_id, lesson_id, kind, attempt, answer_hash, score, \
      correct, review, duration_ms, feedback, created_at";
+
+/// An attempt's time: reported, or the lesson engine's expected time of its kind.
+const STUDY_MS: &str = "COALESCE(duration_ms, CASE kind WHEN 'explanation' THEN 60000 \
+     WHEN 'quiz' THEN 30000 WHEN 'code' THEN 300000 ELSE 1800000 END)";
+
+/// A learner's totals over stored attempts and the rollups of pruned ones, in one round
+/// trip. Sums are cast: Postgres sums BIGINTs as NUMERIC, which the Any driver cannot read.
+fn totals_query() -> String {
+    format!(
+        "SELECT CAST(SUM(quiz_answers) AS BIGINT) AS quiz_answers, \
+         CAST(SUM(quiz_score_sum) AS DOUBLE PRECISION) AS quiz_score_sum, \
+         CAST(SUM(reviews) AS BIGINT) AS reviews, \
+         CAST(SUM(reviews_correct) AS BIGINT) AS reviews_correct, \
+         CAST(SUM(study_ms) AS BIGINT) AS study_ms, \
+         (SELECT COUNT(*) FROM (SELECT created_at / 86400000 AS day FROM attempts \
+          WHERE user_id = $1 UNION SELECT day FROM attempt_days WHERE user_id = $1) d) \
+         AS active_days \
+         FROM (SELECT CASE WHEN kind = 'quiz' THEN 1 ELSE 0 END AS quiz_answers, \
+         CASE WHEN kind = 'quiz' THEN score ELSE 0.0 END AS quiz_score_sum, \
+         review AS reviews, CASE WHEN review = 1 AND correct = 1 THEN 1 ELSE 0 END \
+         AS reviews_correct, {STUDY_MS} AS study_ms FROM attempts WHERE user_id = $1 \
+         UNION ALL SELECT quiz_answers, quiz_score_sum, reviews, reviews_correct, study_ms \
+         FROM attempt_rollups WHERE user_id = $1) t"
+    )
+}
+
+/// The attempts of one learner and step that the cap prunes: after the first ($3), up to
+/// the latest N ($4 is the last one to prune), never the first correct one ($5).
+const PRUNED: &str = "FROM attempts WHERE user_id = $1 AND step_id = $2 AND attempt > $3 \
+     AND attempt <= $4 AND attempt <> $5";
 
 impl Db {
     /// The learner's row, `None` for an unknown (or deleted) user.
@@ -359,42 +414,81 @@ impl Db {
         .collect::<Result<_, _>>()?)
     }
 
-    /// The learner's attempts at one step, oldest first.
-    pub async fn step_attempts(
+    /// The learner's latest attempt at one step.
+    pub async fn latest_attempt(
         &self,
         user_id: &str,
         step_id: &str,
-    ) -> Result<Vec<AttemptRow>, StoreError> {
-        Ok(sqlx::query(&format!(
+    ) -> Result<Option<AttemptRow>, StoreError> {
+        let row = sqlx::query(&format!(
             "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 AND step_id = $2 \
-             ORDER BY attempt"
+             ORDER BY attempt DESC LIMIT 1"
         ))
         .bind(user_id)
         .bind(step_id)
-        .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(attempt_row)
-        .collect::<Result<_, _>>()?)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(attempt_row).transpose()?)
     }
 
-    /// The learner's attempts, newest first, at most `limit`.
-    pub async fn recent_attempts(
+    /// The learner's latest attempt at one step with this answer hash, made at or after
+    /// `since` (ms) when given.
+    pub async fn attempt_with_hash(
         &self,
         user_id: &str,
-        limit: i64,
-    ) -> Result<Vec<AttemptRow>, StoreError> {
-        Ok(sqlx::query(&format!(
-            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 \
-             ORDER BY created_at DESC, attempt DESC LIMIT $2"
+        step_id: &str,
+        answer_hash: &str,
+        since: Option<i64>,
+    ) -> Result<Option<AttemptRow>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE user_id = $1 AND step_id = $2 \
+             AND answer_hash = $3 AND created_at >= $4 ORDER BY attempt DESC LIMIT 1"
         ))
         .bind(user_id)
-        .bind(limit)
+        .bind(step_id)
+        .bind(answer_hash)
+        .bind(since.unwrap_or(i64::MIN))
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.as_ref().map(attempt_row).transpose()?)
+    }
+
+    /// The learner's totals over every attempt ever made (pruned ones included).
+    pub async fn attempt_totals(&self, user_id: &str) -> Result<AttemptTotals, StoreError> {
+        let r = sqlx::query(&totals_query())
+            .bind(user_id)
+            .fetch_one(self.pool())
+            .await?;
+        let int = |name: &str| -> Result<i64, sqlx::Error> {
+            Ok(r.try_get::<Option<i64>, _>(name)?.unwrap_or(0))
+        };
+        Ok(AttemptTotals {
+            quiz_answers: int("quiz_answers")?,
+            quiz_score_sum: r
+                .try_get::<Option<f64>, _>("quiz_score_sum")?
+                .unwrap_or(0.0),
+            reviews: int("reviews")?,
+            reviews_correct: int("reviews_correct")?,
+            study_ms: int("study_ms")?,
+            active_days: int("active_days")?,
+        })
+    }
+
+    /// The learner's stored attempts with their answers, oldest first (the export).
+    pub async fn attempts_with_answers(
+        &self,
+        user_id: &str,
+    ) -> Result<Vec<(AttemptRow, String)>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {ATTEMPT_COLUMNS}, answer FROM attempts WHERE user_id = $1 \
+             ORDER BY created_at, attempt"
+        ))
+        .bind(user_id)
         .fetch_all(self.pool())
         .await?
         .iter()
-        .map(attempt_row)
-        .collect::<Result<_, _>>()?)
+        .map(|r| Ok((attempt_row(r)?, r.try_get("answer")?)))
+        .collect()
     }
 
     /// Stores an outcome in one transaction. A concurrent copy of the same attempt makes
@@ -402,7 +496,8 @@ impl Db {
     pub async fn record_outcome(&self, w: &OutcomeWrite) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
         let mut tx = self.pool().begin().await?;
-        insert_attempt(&mut tx, &w.user_id, &w.attempt).await?;
+        insert_attempt(&mut tx, &w.user_id, &w.attempt, &w.answer).await?;
+        prune_attempts(&mut tx, &w.user_id, &w.attempt.step_id, w.keep_latest).await?;
         let at = w.attempt.created_at;
         if let Some(r) = &w.review {
             sqlx::query(
@@ -650,10 +745,74 @@ fn certificate_row(r: &AnyRow) -> Result<CertificateRow, sqlx::Error> {
     })
 }
 
+/// Folds the attempts of `user_id` at `step_id` past the cap into the rollups and deletes
+/// them: kept are the first, the first correct one (done steps are read from it) and the
+/// latest `keep_latest`.
+async fn prune_attempts(
+    tx: &mut Transaction<'_, Any>,
+    user_id: &str,
+    step_id: &str,
+    keep_latest: i64,
+) -> Result<(), StoreError> {
+    let r = sqlx::query(
+        "SELECT MIN(attempt) AS first, MAX(attempt) AS last, \
+         MIN(CASE WHEN correct = 1 THEN attempt END) AS first_correct \
+         FROM attempts WHERE user_id = $1 AND step_id = $2",
+    )
+    .bind(user_id)
+    .bind(step_id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let (Some(first), Some(last)) = (
+        r.try_get::<Option<i64>, _>("first")?,
+        r.try_get::<Option<i64>, _>("last")?,
+    ) else {
+        return Ok(());
+    };
+    let prune_to = last - keep_latest.max(1);
+    if prune_to <= first {
+        return Ok(());
+    }
+    let first_correct = r.try_get::<Option<i64>, _>("first_correct")?.unwrap_or(-1);
+    for sql in [
+        format!(
+            "INSERT INTO attempt_rollups (user_id, step_id, attempts, quiz_answers, \
+             quiz_score_sum, reviews, reviews_correct, study_ms) \
+             SELECT user_id, step_id, COUNT(*), SUM(CASE WHEN kind = 'quiz' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN kind = 'quiz' THEN score ELSE 0.0 END), SUM(review), \
+             SUM(CASE WHEN review = 1 AND correct = 1 THEN 1 ELSE 0 END), SUM({STUDY_MS}) \
+             {PRUNED} GROUP BY user_id, step_id \
+             ON CONFLICT (user_id, step_id) DO UPDATE SET \
+             attempts = attempt_rollups.attempts + excluded.attempts, \
+             quiz_answers = attempt_rollups.quiz_answers + excluded.quiz_answers, \
+             quiz_score_sum = attempt_rollups.quiz_score_sum + excluded.quiz_score_sum, \
+             reviews = attempt_rollups.reviews + excluded.reviews, \
+             reviews_correct = attempt_rollups.reviews_correct + excluded.reviews_correct, \
+             study_ms = attempt_rollups.study_ms + excluded.study_ms"
+        ),
+        format!(
+            "INSERT INTO attempt_days (user_id, day) SELECT DISTINCT user_id, \
+             created_at / 86400000 {PRUNED} ON CONFLICT (user_id, day) DO NOTHING"
+        ),
+        format!("DELETE {PRUNED}"),
+    ] {
+        sqlx::query(&sql)
+            .bind(user_id)
+            .bind(step_id)
+            .bind(first)
+            .bind(prune_to)
+            .bind(first_correct)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 async fn insert_attempt(
     tx: &mut Transaction<'_, Any>,
     user_id: &str,
     a: &AttemptRow,
+    answer: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO attempts (id, user_id, step_id, lesson_id, kind, attempt, answer_hash, \
@@ -667,7 +826,7 @@ async fn insert_attempt(
     .bind(&a.kind)
     .bind(a.attempt)
     .bind(&a.answer_hash)
-    .bind(&a.answer)
+    .bind(answer)
     .bind(a.score)
     .bind(i64::from(a.correct))
     .bind(i64::from(a.review))

@@ -6,7 +6,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::{Db, StoreError, now_ms};
+use super::{Backend, Db, StoreError, now_ms};
 
 /// A submission.
 #[derive(Debug, Clone)]
@@ -55,17 +55,40 @@ const COLUMNS: &str =
     "id, user_id, project_id, payload, score, status, result, error, tries, created_at, graded_at";
 
 impl Db {
-    /// Queues a submission made at `at` (ms; the learner's "now"); returns it as queued
-    /// (a worker may have claimed it by the time this returns).
+    /// Queues a submission made at `at` (ms; the learner's "now") unless the learner
+    /// already has `max_waiting` submissions queued or being graded (`None`); returns it
+    /// as queued (a worker may have claimed it by the time this returns). Atomic across
+    /// replicas: on Postgres the learner's row is locked for the count and the insert,
+    /// and SQLite has one writer.
     pub async fn queue_submission(
         &self,
         user_id: &str,
         project_id: &str,
         payload: &str,
         at: i64,
-    ) -> Result<SubmissionRow, StoreError> {
+        max_waiting: i64,
+    ) -> Result<Option<SubmissionRow>, StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = at;
+        let _turn = self.write_turn().await;
+        let mut tx = self.pool().begin().await?;
+        if self.backend() == Backend::Postgres {
+            sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let waiting: i64 = sqlx::query(
+            "SELECT COUNT(*) AS n FROM mini_project_submissions WHERE user_id = $1 \
+             AND (status = 'queued' OR status = 'grading')",
+        )
+        .bind(user_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        if waiting >= max_waiting {
+            return Ok(None);
+        }
         sqlx::query(
             "INSERT INTO mini_project_submissions (id, user_id, project_id, payload, status, \
              tries, created_at, updated_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5)",
@@ -75,9 +98,10 @@ impl Db {
         .bind(project_id)
         .bind(payload)
         .bind(now)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
-        Ok(SubmissionRow {
+        tx.commit().await?;
+        Ok(Some(SubmissionRow {
             id,
             user_id: user_id.to_owned(),
             project_id: project_id.to_owned(),
@@ -89,7 +113,7 @@ impl Db {
             tries: 0,
             created_at: now,
             graded_at: None,
-        })
+        }))
     }
 
     /// A submission by id.

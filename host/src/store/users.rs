@@ -416,6 +416,8 @@ async fn delete_user_rows(
     for table in [
         "safety_events",
         "attempts",
+        "attempt_rollups",
+        "attempt_days",
         "xp_events",
         "achievements",
         "review_schedule",

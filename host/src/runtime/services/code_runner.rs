@@ -46,7 +46,11 @@ pub fn failed_run(message: String) -> RunResult {
 impl Host for PluginState {
     async fn run(&mut self, request: RunRequest) -> RunResult {
         match self.services.code_runner.get() {
-            Some(backend) => backend.run(request, None).await,
+            Some(backend) => {
+                // A grader's runs count against the learner it grades for.
+                let user = self.on_behalf_of.as_ref().map(|o| o.user_id.clone());
+                backend.run(request, user).await
+            }
             None => {
                 tracing::debug!(plugin = %self.services.plugin, "code run without a sandbox");
                 failed_run("no code sandbox is running on this host".into())

@@ -3,20 +3,59 @@
 //! by letting a plugin reach a provider itself. The gateway lives above the runtime, so it
 //! registers itself as the [`LlmBackend`] when the server starts; until then (or in CLI
 //! commands) the import answers `unavailable`, which plugins must handle anyway.
+//!
+//! A call the host makes for a user (a grade, a project job) carries that user in its
+//! store ([`OnBehalfOf`]), so the completions the plugin asks for count against the
+//! user's budget: host-side context, the WIT contract is unchanged.
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use crate::runtime::bindings::v0_1_0::llm::{ChatRequest, ChatResponse, Host, LlmError, ModelInfo};
 use crate::runtime::state::PluginState;
 
+/// The user a plugin call works for, set by whoever calls the plugin for them.
+#[derive(Debug)]
+pub struct OnBehalfOf {
+    /// The user's id.
+    pub user_id: String,
+    /// The budget refusal one of the call's completions met, if any: the plugin only
+    /// sees `budget-exceeded(…)` and may turn it into anything, so the host keeps the
+    /// refusal to answer the user with it (429 and when to retry).
+    refusal: Mutex<Option<crate::ai::budget::Refusal>>,
+}
+
+impl OnBehalfOf {
+    /// A call for `user_id`.
+    pub fn new(user_id: &str) -> Arc<Self> {
+        Arc::new(OnBehalfOf {
+            user_id: user_id.to_owned(),
+            refusal: Mutex::new(None),
+        })
+    }
+
+    /// Notes that the user's budget refused a completion.
+    pub fn refused(&self, refusal: crate::ai::budget::Refusal) {
+        *self.refusal.lock().unwrap_or_else(|e| e.into_inner()) = Some(refusal);
+    }
+
+    /// The budget refusal a completion of the call met, if any.
+    pub fn refusal(&self) -> Option<crate::ai::budget::Refusal> {
+        self.refusal
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
 /// What serves plugins' completions.
 pub trait LlmBackend: Send + Sync {
-    /// Completes `request` for the plugin named `caller`.
+    /// Completes `request` for the plugin named `caller`, working for `on_behalf_of`.
     fn complete(
         self: Arc<Self>,
         caller: String,
+        on_behalf_of: Option<Arc<OnBehalfOf>>,
         request: ChatRequest,
     ) -> Pin<Box<dyn Future<Output = Result<ChatResponse, LlmError>> + Send>>;
 
@@ -39,7 +78,11 @@ impl Host for PluginState {
         match self.services.llm.get() {
             Some(backend) => {
                 backend
-                    .complete(self.services.plugin.to_string(), request)
+                    .complete(
+                        self.services.plugin.to_string(),
+                        self.on_behalf_of.clone(),
+                        request,
+                    )
                     .await
             }
             None => {
