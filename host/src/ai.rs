@@ -10,6 +10,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use crate::plugins::Registry;
 use crate::runtime::PluginError;
 use crate::runtime::bindings::v0_1_0::llm as import;
@@ -186,13 +188,18 @@ impl Ai {
 
     /// Stops the request if a user message is a crisis.
     async fn screen(&self, request: &ChatRequest, origin: Origin<'_>) -> Result<(), AiError> {
+        // Counted once per request at its worst level (a re-sent history is one event).
+        let metrics = self.registry.runtime().metrics();
+        let mut concern = false;
         for m in request.messages.iter().filter(|m| m.role == Role::User) {
             let verdict = match safety::screen(&self.registry, &m.content, None).await {
                 Ok(v) => v,
                 Err(SafetyError::NoFilter) => return Err(AiError::NoSafetyFilter),
                 Err(SafetyError::Plugin(e)) => return Err(AiError::Plugin(e)),
             };
+            concern |= verdict.level == "concern";
             if verdict.level == "crisis" {
+                metrics.record_safety("crisis", origin.surface);
                 // The event is logged without the message; a failed write must not let
                 // the message through, so it is only reported.
                 if let Err(e) = self
@@ -213,6 +220,9 @@ impl Ai {
                 ));
             }
         }
+        if concern {
+            metrics.record_safety("concern", origin.surface);
+        }
         Ok(())
     }
 
@@ -224,10 +234,29 @@ impl Ai {
         request: &ChatRequest,
         origin: Origin<'_>,
     ) -> Result<Completion, AiError> {
+        // The trace span of a model call covers the cost guard (its reads of the budget
+        // counters and the database) as well as the gateway call.
+        let span = tracing::info_span!("model.call", feature = %request.feature,
+            model = tracing::field::Empty, outcome = tracing::field::Empty);
+        self.guarded_call(request, origin).instrument(span).await
+    }
+
+    async fn guarded_call(
+        &self,
+        request: &ChatRequest,
+        origin: Origin<'_>,
+    ) -> Result<Completion, AiError> {
         let degraded = match self.budget.check(origin.user_id, &request.feature).await {
             budget::Decision::Proceed => false,
             budget::Decision::Template => true,
-            budget::Decision::Refuse(r) => return Err(AiError::Budget(r)),
+            budget::Decision::Refuse(r) => {
+                self.registry
+                    .runtime()
+                    .metrics()
+                    .record_budget_refusal(r.code);
+                tracing::Span::current().record("outcome", r.code);
+                return Err(AiError::Budget(r));
+            }
         };
         let templated;
         let request = if degraded {
@@ -241,12 +270,24 @@ impl Ai {
         };
         let gateway = self.gateway()?;
         let started = std::time::Instant::now();
-        let response = self
-            .registry
-            .runtime()
-            .complete(&gateway, request)
-            .await?
-            .map_err(AiError::Llm)?;
+        let called = self.registry.runtime().complete(&gateway, request).await;
+        let (model, outcome) = match &called {
+            Ok(Ok(r)) if r.cached => (r.model.as_str(), "cached"),
+            Ok(Ok(r)) if degraded => (r.model.as_str(), "templated"),
+            Ok(Ok(r)) => (r.model.as_str(), "ok"),
+            Ok(Err(e)) => ("none", llm_error_label(e)),
+            Err(_) => ("none", "plugin_error"),
+        };
+        let span = tracing::Span::current();
+        span.record("model", model);
+        span.record("outcome", outcome);
+        self.registry.runtime().metrics().record_model_call(
+            model,
+            &request.feature,
+            outcome,
+            started.elapsed(),
+        );
+        let response = called?.map_err(AiError::Llm)?;
         // A cached answer costs nothing. The offline model spends no token budget (it
         // costs nothing to run), though an operator may price it for reports.
         let cost = if response.cached {
@@ -267,6 +308,12 @@ impl Ai {
                 u64::from(response.usage.input_tokens) + u64::from(response.usage.output_tokens)
             };
             self.budget.charge(origin.user_id, tokens, cost).await;
+            self.registry.runtime().metrics().record_ai_usage(
+                &request.feature,
+                response.usage.input_tokens,
+                response.usage.output_tokens,
+                cost,
+            );
         }
         self.usage.record(ai_usage::Usage {
             at: crate::store::now_ms(),
@@ -281,6 +328,19 @@ impl Ai {
             cost_micro_usd: cost,
         });
         Ok(Completion { response, degraded })
+    }
+}
+
+/// A gateway error's kind, for metrics and spans.
+fn llm_error_label(e: &LlmError) -> &'static str {
+    match e {
+        LlmError::InvalidRequest(_) => "invalid_request",
+        LlmError::Unavailable(_) => "unavailable",
+        LlmError::ProviderError(_) => "provider_error",
+        LlmError::RateLimited(_) => "rate_limited",
+        LlmError::BudgetExceeded(_) => "budget_exceeded",
+        LlmError::SchemaMismatch(_) => "schema_mismatch",
+        LlmError::Blocked(_) => "blocked",
     }
 }
 

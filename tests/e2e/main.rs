@@ -13,6 +13,7 @@ mod identity;
 mod learning;
 mod lifecycle;
 mod misbehaving;
+mod operations;
 mod partner_grader;
 mod quiz_grader;
 mod reload;

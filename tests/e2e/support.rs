@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -129,6 +130,14 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 
+/// A fresh SQLite file for one server.
+fn embedded_url() -> String {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-db");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{}.db", unique("t")));
+    format!("sqlite://{}", file.display())
+}
+
 /// Creates an empty Postgres database for one server and returns its URL.
 fn fresh_postgres() -> (String, String) {
     let name = unique("tessera_e2e");
@@ -154,6 +163,16 @@ fn fresh_postgres() -> (String, String) {
     (format!("{POSTGRES}/{name}"), name)
 }
 
+/// What a test watches a server by: extra environment (log format, trace batching) and,
+/// when `capture_stderr`, its log lines kept for [`Server::log_lines`].
+#[derive(Debug, Default, Clone)]
+pub struct Watch {
+    /// Environment variables for the server process.
+    pub env: Vec<(&'static str, String)>,
+    /// Keep stderr instead of passing it through.
+    pub capture_stderr: bool,
+}
+
 /// A running `tessera serve`, killed on drop.
 pub struct Server {
     child: Child,
@@ -170,6 +189,7 @@ pub struct Server {
     /// The Redis key prefix it uses, on the shared backend.
     pub redis_prefix: Option<String>,
     postgres_db: Option<String>,
+    logs: Option<Arc<Mutex<Vec<String>>>>,
 }
 
 impl Server {
@@ -186,20 +206,33 @@ impl Server {
     /// Starts the binary on `backend`, creates a super admin with the CLI, signs in, and
     /// waits until it is ready. Rate limits are lifted unless `extra` sets them.
     pub async fn start_on(backend: Backend, dirs: &[PathBuf], extra: &[&str]) -> Server {
+        Self::start_watched(backend, dirs, extra, &Watch::default()).await
+    }
+
+    /// Like [`Server::start_on`], watched as `watch` says.
+    pub async fn start_watched(
+        backend: Backend,
+        dirs: &[PathBuf],
+        extra: &[&str],
+        watch: &Watch,
+    ) -> Server {
         let (database_url, postgres_db) = match backend {
-            Backend::Embedded => {
-                let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-db");
-                std::fs::create_dir_all(&dir).unwrap();
-                let file = dir.join(format!("{}.db", unique("t")));
-                (format!("sqlite://{}", file.display()), None)
-            }
+            Backend::Embedded => (embedded_url(), None),
             Backend::Shared => {
                 let (url, name) = fresh_postgres();
                 (url, Some(name))
             }
         };
         let redis_prefix = (backend == Backend::Shared).then(|| format!("{}:", unique("e2e")));
-        Self::launch(database_url, postgres_db, redis_prefix, dirs, extra).await
+        Self::launch(database_url, postgres_db, redis_prefix, dirs, extra, watch).await
+    }
+
+    /// The log lines the server wrote so far (with `Watch::capture_stderr`).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.logs
+            .as_ref()
+            .map(|l| l.lock().unwrap().clone())
+            .unwrap_or_default()
     }
 
     /// A second server on this one's database and Redis (a replica), with its own
@@ -211,6 +244,7 @@ impl Server {
             self.redis_prefix.clone(),
             dirs,
             extra,
+            &Watch::default(),
         )
         .await
     }
@@ -221,6 +255,7 @@ impl Server {
         redis_prefix: Option<String>,
         dirs: &[PathBuf],
         extra: &[&str],
+        watch: &Watch,
     ) -> Server {
         warm_compile_cache();
         let mut flags: Vec<String> = vec![
@@ -254,7 +289,7 @@ impl Server {
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>()
             .join(",");
-        let child = binary()
+        let mut child = binary()
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .arg("--plugins-dir")
             .arg(joined)
@@ -265,10 +300,27 @@ impl Server {
             })
             .args(&flags)
             .args(extra)
+            .envs(watch.env.iter().map(|(k, v)| (*k, v)))
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(if watch.capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("spawn tessera");
+        let logs = child.stderr.take().map(|stderr| {
+            let lines = Arc::new(Mutex::new(Vec::new()));
+            let sink = lines.clone();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                for line in std::io::BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    sink.lock().unwrap().push(line);
+                }
+            });
+            lines
+        });
         let mut server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
@@ -278,6 +330,7 @@ impl Server {
             database_url,
             redis_prefix,
             postgres_db,
+            logs,
         };
         server.wait_ready().await;
         server.token = server.login(&admin).await;

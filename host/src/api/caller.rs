@@ -71,9 +71,11 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // The rate limiter may have checked the token already.
-        if let Some(caller) = parts.extensions.get::<Caller>() {
-            return Ok(caller.clone());
-        }
-        authenticate(&parts.headers, state)
+        let caller = match parts.extensions.get::<Caller>() {
+            Some(caller) => caller.clone(),
+            None => authenticate(&parts.headers, state)?,
+        };
+        super::request_id::note_user(caller.user_id());
+        Ok(caller)
     }
 }

@@ -51,6 +51,17 @@ pub enum RateClass {
     Ai,
 }
 
+impl RateClass {
+    /// The class as metrics name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RateClass::Auth => "auth",
+            RateClass::General => "general",
+            RateClass::Ai => "ai",
+        }
+    }
+}
+
 fn client_ip(request: &Request) -> String {
     request
         .extensions()
@@ -96,6 +107,11 @@ pub async fn limit(
     let mut response = if decision.allowed {
         next.run(request).await
     } else {
+        state
+            .registry
+            .runtime()
+            .metrics()
+            .record_rate_limited(class.label());
         ApiError::TooManyRequests {
             limit,
             retry_after_secs: reset_secs,

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use tracing::Instrument;
 
 use wasmtime::{Store, Trap};
 
@@ -62,6 +63,12 @@ impl<T: OutputSize, E: OutputSize> OutputSize for Result<T, E> {
             Err(e) => e.output_size(),
         }
     }
+}
+
+/// The trace span of one plugin call (host imports it makes, such as a model call, nest
+/// inside it).
+fn call_span(plugin: &LoadedPlugin, function: &str) -> tracing::Span {
+    tracing::info_span!("plugin.call", plugin = %plugin.plugin_ref(), function)
 }
 
 /// How much of a plugin's stderr is quoted in a trap message.
@@ -136,7 +143,10 @@ impl Runtime {
         Fut: Future<Output = (Store<PluginState>, wasmtime::Result<R>)>,
     {
         let limits = &plugin.services.limits;
-        let run = self.execute(plugin, limits, body).await;
+        let run = self
+            .execute(plugin, limits, body)
+            .instrument(call_span(plugin, function))
+            .await;
         log_output(plugin, "stdout", &run.stdout.bytes);
         log_output(plugin, "stderr", &run.stderr.bytes);
         let cap = limits.max_output_bytes;
@@ -295,6 +305,7 @@ impl Runtime {
                     .await;
                     (store, result)
                 })
+                .instrument(call_span(plugin, "run"))
                 .await
             }
             _ => Execution {

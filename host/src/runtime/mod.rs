@@ -71,8 +71,11 @@ impl Runtime {
                 settings.engine.max_instances as usize,
             )),
             engine,
+            backends: services::Backends {
+                metrics: metrics.clone(),
+                ..Default::default()
+            },
             metrics,
-            backends: Default::default(),
             _ticker: ticker,
         }))
     }

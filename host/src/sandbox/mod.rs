@@ -164,7 +164,10 @@ impl Sandbox {
             .runtime()
             .run_code(runner, &limits, &request)
             .await;
-        outcome::judge(run, &spec.limits)
+        let report = outcome::judge(run, &spec.limits);
+        let metrics = self.registry.runtime().metrics();
+        metrics.record_sandbox_run(report.status.label());
+        report
     }
 
     /// The store limits of one run: the request's deadline and output cap, and memory for

@@ -63,6 +63,8 @@ pub struct Backends {
     /// The host's shared store (Redis), when one is configured: plugins' key-value
     /// buckets live there so every replica sees them.
     pub shared_kv: Arc<OnceLock<Arc<dyn crate::kv::Kv>>>,
+    /// The host's metrics, which AI-gateway plugins report breaker transitions into.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl std::fmt::Debug for Backends {
@@ -92,6 +94,9 @@ pub struct PluginServices {
     pub code_runner: code_runner::CodeRunnerSlot,
     /// Serves `llm` completions (the AI gateway), when granted.
     pub llm: llm::LlmSlot,
+    /// For AI-gateway plugins only: where their breaker transitions are counted
+    /// (`logging::BREAKER_TRANSITION_CONTEXT`).
+    pub breaker_metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl PluginServices {
@@ -116,6 +121,8 @@ impl PluginServices {
             } else {
                 Default::default()
             },
+            breaker_metrics: (manifest.world == crate::plugins::contract::World::Llm)
+                .then(|| backends.metrics.clone()),
         }
     }
 }
