@@ -74,6 +74,10 @@ const PROVOKED: &[(&str, &[(&str, &str)])] = &[
         &[("level", "concern"), ("surface", "chat-completions")],
     ),
     (
+        "tessera_safety_escalations_total",
+        &[("level", "crisis"), ("surface", "screen")],
+    ),
+    (
         "tessera_ai_breaker_transitions_total",
         &[("provider", "b"), ("from", "closed"), ("to", "open")],
     ),
@@ -169,6 +173,16 @@ async fn metrics_move_for_rate_limits_budgets_safety_breakers_and_the_sandbox() 
         let other = Learner::of(&server).await;
         let a = other.say("tutor", "i want to end my life").await;
         assert_eq!(a.status, 200, "{backend:?}: {}", a.body);
+
+        // The screening route counts its escalations too.
+        let (status, verdict) = server
+            .post(
+                "/api/v1/safety/screen",
+                &json!({ "text": "i want to end my life" }),
+            )
+            .await;
+        assert_eq!(status, 200, "{verdict}");
+        assert_eq!(verdict["level"], "crisis");
 
         // Provider b fails twice: its breaker opens.
         for n in 0..2 {
@@ -446,6 +460,15 @@ async fn json_access_logs_carry_the_hashed_user_route_status_and_duration() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let graphql_id = format!("log-graphql-{}", uuid::Uuid::new_v4().simple());
+    let r = learner
+        .post(server.url("/graphql"))
+        .header("x-request-id", &graphql_id)
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
     let anonymous_id = format!("log-anon-{}", uuid::Uuid::new_v4().simple());
     let r = server
         .anonymous
@@ -487,6 +510,14 @@ async fn json_access_logs_carry_the_hashed_user_route_status_and_duration() {
     );
     let text = line.to_string();
     assert!(!text.contains(&user_id) && !text.contains(&email), "{text}");
+
+    let line = access(&graphql_id);
+    assert_eq!(line["fields"]["route"], "/graphql");
+    assert_eq!(
+        line["fields"]["user_hash"],
+        tessera::store::ai_usage::user_hash(&user_id),
+        "{line}"
+    );
 
     let line = access(&anonymous_id);
     assert_eq!(line["fields"]["status"], 401);

@@ -63,6 +63,7 @@ pub fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Caller, Api
         .keys()
         .check(token)
         .map_err(ApiError::Unauthorized)?;
+    super::request_id::note_user(&claims.sub);
     Ok(Caller { claims })
 }
 
@@ -71,11 +72,9 @@ impl FromRequestParts<AppState> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         // The rate limiter may have checked the token already.
-        let caller = match parts.extensions.get::<Caller>() {
-            Some(caller) => caller.clone(),
-            None => authenticate(&parts.headers, state)?,
-        };
-        super::request_id::note_user(caller.user_id());
-        Ok(caller)
+        if let Some(caller) = parts.extensions.get::<Caller>() {
+            return Ok(caller.clone());
+        }
+        authenticate(&parts.headers, state)
     }
 }
