@@ -12,6 +12,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use tracing::Instrument;
+
 use crate::plugins::Registry;
 use crate::runtime::PluginError;
 use crate::runtime::bindings::v0_1_0::llm as import;
@@ -197,6 +199,9 @@ impl Ai {
     /// screened once; the message count is capped (`check`) and the prompt's size by
     /// the routes, so the work is bounded.
     async fn screen(&self, request: &ChatRequest, origin: Origin<'_>) -> Result<(), AiError> {
+        // Counted once per request at its worst level (a re-sent history is one event).
+        let metrics = self.registry.runtime().metrics();
+        let mut concern = false;
         let mut seen = std::collections::HashSet::new();
         let texts = request
             .messages
@@ -213,7 +218,9 @@ impl Ai {
                 Err(SafetyError::NoFilter) => return Err(AiError::NoSafetyFilter),
                 Err(SafetyError::Plugin(e)) => return Err(AiError::Plugin(e)),
             };
+            concern |= verdict.level == "concern";
             if verdict.level == "crisis" {
+                metrics.record_safety("crisis", origin.surface);
                 // The event is logged without the message; a failed write must not let
                 // the message through, so it is only reported.
                 if let Err(e) = self
@@ -234,6 +241,9 @@ impl Ai {
                 ));
             }
         }
+        if concern {
+            metrics.record_safety("concern", origin.surface);
+        }
         Ok(())
     }
 
@@ -241,6 +251,18 @@ impl Ai {
     /// were screened, or that come from the safety filters themselves (model
     /// confirmation), which would otherwise screen their own question forever.
     async fn complete_unscreened(
+        &self,
+        request: &ChatRequest,
+        origin: Origin<'_>,
+    ) -> Result<Completion, AiError> {
+        // The trace span of a model call covers the cost guard (its reads of the budget
+        // counters and the database) as well as the gateway call.
+        let span = tracing::info_span!("model.call", feature = %request.feature,
+            model = tracing::field::Empty, outcome = tracing::field::Empty);
+        self.guarded_call(request, origin).instrument(span).await
+    }
+
+    async fn guarded_call(
         &self,
         request: &ChatRequest,
         origin: Origin<'_>,
@@ -271,7 +293,14 @@ impl Ai {
                 };
                 (budget::Reservation::none(), Cow::Owned(templated), true)
             }
-            budget::Admission::Refuse(r) => return Err(AiError::Budget(r)),
+            budget::Admission::Refuse(r) => {
+                self.registry
+                    .runtime()
+                    .metrics()
+                    .record_budget_refusal(r.code);
+                tracing::Span::current().record("outcome", r.code);
+                return Err(AiError::Budget(r));
+            }
         };
         let started = std::time::Instant::now();
         let answered = match self.gateway() {
@@ -282,6 +311,22 @@ impl Ai {
             },
             Err(e) => Err(e),
         };
+        let (model, outcome) = match &answered {
+            Ok(r) if r.cached => (r.model.as_str(), "cached"),
+            Ok(r) if degraded => (r.model.as_str(), "templated"),
+            Ok(r) => (r.model.as_str(), "ok"),
+            Err(AiError::Llm(e)) => ("none", llm_error_label(e)),
+            Err(_) => ("none", "plugin_error"),
+        };
+        let span = tracing::Span::current();
+        span.record("model", model);
+        span.record("outcome", outcome);
+        self.registry.runtime().metrics().record_model_call(
+            model,
+            &request.feature,
+            outcome,
+            started.elapsed(),
+        );
         let response = match answered {
             Ok(r) => r,
             Err(e) => {
@@ -312,6 +357,14 @@ impl Ai {
         self.budget
             .settle(reservation, origin.user_id, tokens, cost)
             .await;
+        if !response.cached {
+            self.registry.runtime().metrics().record_ai_usage(
+                &request.feature,
+                response.usage.input_tokens,
+                response.usage.output_tokens,
+                cost,
+            );
+        }
         self.usage.record(ai_usage::Usage {
             at: crate::store::now_ms(),
             user_hash: origin.user_id.map(ai_usage::user_hash),
@@ -325,6 +378,19 @@ impl Ai {
             cost_micro_usd: cost,
         });
         Ok(Completion { response, degraded })
+    }
+}
+
+/// A gateway error's kind, for metrics and spans.
+fn llm_error_label(e: &LlmError) -> &'static str {
+    match e {
+        LlmError::InvalidRequest(_) => "invalid_request",
+        LlmError::Unavailable(_) => "unavailable",
+        LlmError::ProviderError(_) => "provider_error",
+        LlmError::RateLimited(_) => "rate_limited",
+        LlmError::BudgetExceeded(_) => "budget_exceeded",
+        LlmError::SchemaMismatch(_) => "schema_mismatch",
+        LlmError::Blocked(_) => "blocked",
     }
 }
 

@@ -325,6 +325,10 @@ pub struct ServeArgs {
     /// and report the broken ones in /health/ready).
     #[arg(long, env = "TESSERA_STRICT")]
     pub strict: bool,
+    /// OpenTelemetry collector to send trace spans to over OTLP/HTTP (protobuf), e.g.
+    /// `http://127.0.0.1:4318` (spans go to `<endpoint>/v1/traces`). Off when unset.
+    #[arg(long, env = "TESSERA_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
     #[command(flatten)]
     pub runtime: RuntimeArgs,
     #[command(flatten)]

@@ -33,4 +33,5 @@ pub mod safety;
 pub mod sandbox;
 pub mod serve;
 pub mod store;
+pub mod telemetry;
 pub mod user_cli;

@@ -6,20 +6,6 @@ use clap::Parser;
 use tessera::cli::{Cli, Command};
 use tessera::plugin_cli::Outcome;
 
-fn init_logging() {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new("info,wasmtime=warn,cranelift=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    if std::env::var("TESSERA_LOG_FORMAT").is_ok_and(|f| f == "json") {
-        builder.json().init();
-    } else {
-        builder.compact().init();
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = match tessera::config_file::args() {
@@ -30,7 +16,19 @@ async fn main() -> ExitCode {
         }
     };
     let cli = Cli::parse_from(args);
-    init_logging();
+    let json = std::env::var("TESSERA_LOG_FORMAT").is_ok_and(|f| f == "json");
+    let otlp = match &cli.command {
+        Command::Serve(args) => args.otlp_endpoint.clone(),
+        _ => None,
+    };
+    // Kept to the end of `main`: dropping it flushes the last trace spans.
+    let _telemetry = match tessera::telemetry::init(json, otlp.as_deref()) {
+        Ok(t) => t,
+        Err(error) => {
+            eprintln!("error: cannot set up logging and traces: {error:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let result: anyhow::Result<Outcome> = match cli.command {
         Command::Serve(args) => tessera::serve::serve(*args).await.map(Into::into),
         Command::Plugin(cmd) => tessera::plugin_cli::run(cmd).await,

@@ -17,6 +17,7 @@ mod identity;
 mod learning;
 mod lifecycle;
 mod misbehaving;
+mod operations;
 mod partner_grader;
 mod plugin_kv;
 mod plugin_logs;

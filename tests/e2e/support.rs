@@ -3,6 +3,7 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -129,6 +130,14 @@ fn unique(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 
+/// A fresh SQLite file for one server.
+fn embedded_url() -> String {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-db");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join(format!("{}.db", unique("t")));
+    format!("sqlite://{}", file.display())
+}
+
 /// Creates an empty Postgres database for one server and returns its URL.
 fn fresh_postgres() -> (String, String) {
     let name = unique("tessera_e2e");
@@ -154,6 +163,16 @@ fn fresh_postgres() -> (String, String) {
     (format!("{POSTGRES}/{name}"), name)
 }
 
+/// What a test watches a server by: extra environment (log format, trace batching) and,
+/// when `capture_stderr`, its log lines kept for [`Server::log_lines`].
+#[derive(Debug, Default, Clone)]
+pub struct Watch {
+    /// Environment variables for the server process.
+    pub env: Vec<(&'static str, String)>,
+    /// Keep stderr instead of passing it through.
+    pub capture_stderr: bool,
+}
+
 /// A running `tessera serve`, killed on drop.
 pub struct Server {
     child: Child,
@@ -170,8 +189,7 @@ pub struct Server {
     /// The Redis key prefix it uses, on the shared backend.
     pub redis_prefix: Option<String>,
     postgres_db: Option<String>,
-    /// Where the server's log goes, when the test reads it ([`Server::start_logged`]).
-    log: Option<PathBuf>,
+    logs: Option<Arc<Mutex<Vec<String>>>>,
 }
 
 impl Server {
@@ -188,49 +206,48 @@ impl Server {
     /// Starts the binary on `backend`, creates a super admin with the CLI, signs in, and
     /// waits until it is ready. Rate limits are lifted unless `extra` sets them.
     pub async fn start_on(backend: Backend, dirs: &[PathBuf], extra: &[&str]) -> Server {
+        Self::start_watched(backend, dirs, extra, &Watch::default()).await
+    }
+
+    /// Like [`Server::start_on`], watched as `watch` says.
+    pub async fn start_watched(
+        backend: Backend,
+        dirs: &[PathBuf],
+        extra: &[&str],
+        watch: &Watch,
+    ) -> Server {
         let (database_url, postgres_db) = match backend {
-            Backend::Embedded => {
-                let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-db");
-                std::fs::create_dir_all(&dir).unwrap();
-                let file = dir.join(format!("{}.db", unique("t")));
-                (format!("sqlite://{}", file.display()), None)
-            }
+            Backend::Embedded => (embedded_url(), None),
             Backend::Shared => {
                 let (url, name) = fresh_postgres();
                 (url, Some(name))
             }
         };
         let redis_prefix = (backend == Backend::Shared).then(|| format!("{}:", unique("e2e")));
-        Self::launch(database_url, postgres_db, redis_prefix, dirs, extra, None).await
+        Self::launch(database_url, postgres_db, redis_prefix, dirs, extra, watch).await
     }
 
-    /// Like [`Server::start_with`], with the server's log (`RUST_LOG=warn,plugin=trace`:
-    /// warnings, and every line plugins log) kept for [`Server::log`].
-    pub async fn start_logged(dirs: &[PathBuf], extra: &[&str]) -> Server {
-        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-logs");
-        std::fs::create_dir_all(&dir).unwrap();
-        let log = dir.join(format!("{}.log", unique("serve")));
-        let db = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("e2e-db");
-        std::fs::create_dir_all(&db).unwrap();
-        let file = db.join(format!("{}.db", unique("t")));
-        Self::launch(
-            format!("sqlite://{}", file.display()),
-            None,
-            None,
-            dirs,
-            extra,
-            Some(log),
-        )
-        .await
-    }
-
-    /// What the server has logged so far (see [`Server::start_logged`]).
-    pub fn log(&self) -> String {
-        let path = self
-            .log
+    /// The log lines the server wrote so far (with `Watch::capture_stderr`).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.logs
             .as_ref()
-            .expect("started with Server::start_logged");
-        std::fs::read_to_string(path).unwrap_or_default()
+            .map(|l| l.lock().unwrap().clone())
+            .unwrap_or_default()
+    }
+
+    /// Like [`Server::start_with`], keeping the server's log (`RUST_LOG=warn,plugin=trace`:
+    /// warnings, and every line plugins log) for [`Server::log`].
+    pub async fn start_logged(dirs: &[PathBuf], extra: &[&str]) -> Server {
+        let watch = Watch {
+            env: vec![("RUST_LOG", "warn,plugin=trace".into())],
+            capture_stderr: true,
+        };
+        Self::start_watched(Backend::Embedded, dirs, extra, &watch).await
+    }
+
+    /// What the server has logged so far, as one text (see [`Server::start_logged`]).
+    pub fn log(&self) -> String {
+        self.log_lines().join("\n")
     }
 
     /// A second server on this one's database and Redis (a replica), with its own
@@ -242,7 +259,7 @@ impl Server {
             self.redis_prefix.clone(),
             dirs,
             extra,
-            None,
+            &Watch::default(),
         )
         .await
     }
@@ -253,7 +270,7 @@ impl Server {
         redis_prefix: Option<String>,
         dirs: &[PathBuf],
         extra: &[&str],
-        log: Option<PathBuf>,
+        watch: &Watch,
     ) -> Server {
         warm_compile_cache();
         let mut flags: Vec<String> = vec![
@@ -287,15 +304,7 @@ impl Server {
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>()
             .join(",");
-        let mut command = binary();
-        if let Some(path) = &log {
-            command
-                .env("RUST_LOG", "warn,plugin=trace")
-                .stderr(std::fs::File::create(path).unwrap());
-        } else {
-            command.stderr(Stdio::inherit());
-        }
-        let child = command
+        let mut child = binary()
             .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
             .arg("--plugins-dir")
             .arg(joined)
@@ -306,9 +315,27 @@ impl Server {
             })
             .args(&flags)
             .args(extra)
+            .envs(watch.env.iter().map(|(k, v)| (*k, v)))
             .stdout(Stdio::null())
+            .stderr(if watch.capture_stderr {
+                Stdio::piped()
+            } else {
+                Stdio::inherit()
+            })
             .spawn()
             .expect("spawn tessera");
+        let logs = child.stderr.take().map(|stderr| {
+            let lines = Arc::new(Mutex::new(Vec::new()));
+            let sink = lines.clone();
+            std::thread::spawn(move || {
+                use std::io::BufRead;
+                for line in std::io::BufReader::new(stderr).lines() {
+                    let Ok(line) = line else { break };
+                    sink.lock().unwrap().push(line);
+                }
+            });
+            lines
+        });
         let mut server = Server {
             child,
             base: format!("http://127.0.0.1:{port}"),
@@ -318,7 +345,7 @@ impl Server {
             database_url,
             redis_prefix,
             postgres_db,
-            log,
+            logs,
         };
         server.wait_ready().await;
         server.token = server.login(&admin).await;

@@ -15,6 +15,9 @@ use crate::providers::{self, Provider, Reply, Turn};
 use crate::retry::{self, Failure, Next};
 use crate::schema::{self, Schema};
 
+/// The `wasi:logging` context of a circuit-breaker transition; the host turns such lines
+/// into its `tessera_ai_breaker_transitions_total` counter.
+pub const BREAKER_TRANSITION_CONTEXT: &str = "breaker-transition";
 /// `wasi:keyvalue` bucket of the circuit breakers (key: provider name).
 pub const BREAKER_BUCKET: &str = "breakers";
 /// `wasi:keyvalue` bucket of the response cache (key: [`cache::key`]).
@@ -572,10 +575,17 @@ fn breaker_store<S: Services>(
         return;
     }
     if let Some(t) = breaker::transition(old, new, &config.breaker) {
+        // The host counts these lines (docs/ai-gateway.md, "Breaker transitions"): the
+        // context and the leading `provider= from= to=` fields are a contract.
         services.log(
             Level::Warn,
-            "breaker",
-            &format!("provider `{}`: {t}", provider.name),
+            BREAKER_TRANSITION_CONTEXT,
+            &format!(
+                "provider={} from={} to={}: {t}",
+                provider.name,
+                old.name(),
+                new.name()
+            ),
         );
     }
     if let Err(e) = services.kv_set(BREAKER_BUCKET, &provider.name, new.to_json().as_bytes()) {
@@ -990,7 +1000,7 @@ mod tests {
         assert_eq!(err, Error::RateLimited(1000));
         assert_eq!(fake.hits(OPENAI), 3);
         // 429 does not trip the breaker.
-        assert!(!fake.logged("breaker", "open"));
+        assert!(!fake.logged(BREAKER_TRANSITION_CONTEXT, "open"));
     }
 
     #[test]
@@ -1040,8 +1050,8 @@ mod tests {
             );
         }
         assert!(fake.logged(
-            "breaker",
-            "provider `openai`: closed → open after 2 consecutive failures"
+            BREAKER_TRANSITION_CONTEXT,
+            "provider=openai from=closed to=open: closed → open after 2 consecutive failures"
         ));
         assert_eq!(fake.hits(OPENAI), 2);
         // Open: no request is sent to openai.
@@ -1064,14 +1074,17 @@ mod tests {
             run(&mut fake, &cfg, &request("x", "hi")).unwrap().provider,
             "openai"
         );
-        assert!(fake.logged("breaker", "open → half-open"));
+        assert!(fake.logged(
+            BREAKER_TRANSITION_CONTEXT,
+            "provider=openai from=open to=half-open: open → half-open"
+        ));
         assert_eq!(
             run(&mut fake, &cfg, &request("x", "hi")).unwrap().provider,
             "openai"
         );
         assert!(fake.logged(
-            "breaker",
-            "half-open → closed after 2 consecutive successes"
+            BREAKER_TRANSITION_CONTEXT,
+            "provider=openai from=half-open to=closed: half-open → closed after 2"
         ));
         let stored = fake.kv[&("breakers".to_owned(), "openai".to_owned())].clone();
         assert_eq!(
@@ -1101,7 +1114,10 @@ mod tests {
         fake.now += 60_000;
         run(&mut fake, &cfg, &request("x", "hi")).unwrap_err();
         assert_eq!(fake.hits(OPENAI), 3);
-        assert!(fake.logged("breaker", "half-open → open: the probe failed"));
+        assert!(fake.logged(
+            BREAKER_TRANSITION_CONTEXT,
+            "half-open → open: the probe failed"
+        ));
     }
 
     #[test]

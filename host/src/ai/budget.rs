@@ -698,6 +698,15 @@ impl Budget {
         Ok(())
     }
 
+    /// The month's spend and the cap, micro-dollars, for the metrics gauges; `None`
+    /// without a cap (no counter is kept then).
+    pub async fn spend_and_cap(&self) -> anyhow::Result<Option<(i64, i64)>> {
+        let Some(cap) = self.policy.monthly_cap_micro_usd else {
+            return Ok(None);
+        };
+        Ok(Some((self.spent(Utc::now()).await?, cap)))
+    }
+
     /// The month's standing and alerts.
     pub async fn report(&self) -> anyhow::Result<BudgetReport> {
         let now = Utc::now();

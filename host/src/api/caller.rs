@@ -83,7 +83,10 @@ pub async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Calle
         .check(token)
         .map_err(ApiError::Unauthorized)?;
     match state.auth.check_live(&claims).await {
-        Ok(Ok(())) => Ok(Caller { claims }),
+        Ok(Ok(())) => {
+            super::request_id::note_user(&claims.sub);
+            Ok(Caller { claims })
+        }
         Ok(Err(refusal)) => Err(refusal.into()),
         Err(e) => {
             // Neither the cache nor the database answers: no way to tell a revoked token.
@@ -113,10 +116,7 @@ impl FromRequestParts<AppState> for Caller {
 pub async fn throttle(state: &AppState, key: &str, limit: u32) -> Result<(), ApiError> {
     let window = super::limits::WINDOW;
     match state.kv.hit(key, window, limit).await {
-        Ok(d) if !d.allowed => Err(ApiError::TooManyRequests {
-            limit,
-            retry_after_secs: d.retry_after_ms.div_ceil(1000).max(1),
-        }),
+        Ok(d) if !d.allowed => Err(super::limits::refusal(state, "attempts", &d)),
         Ok(_) => Ok(()),
         Err(e) => {
             tracing::warn!(error = %e, "attempt limiter unavailable; attempt let through");

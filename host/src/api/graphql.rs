@@ -100,7 +100,7 @@ impl Charges {
         if decision.allowed {
             Ok(())
         } else {
-            Err(limits::refusal(&decision))
+            Err(limits::refusal(&self.state, class.label(), &decision))
         }
     }
 }

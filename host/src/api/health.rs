@@ -146,8 +146,16 @@ pub(super) async fn health(State(state): State<AppState>) -> impl IntoResponse {
 /// Prometheus text exposition.
 #[utoipa::path(get, path = "/metrics", tag = "health", responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub(super) async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let metrics = state.registry.runtime().metrics();
+    // The spend is read from the shared counter at each scrape, so every replica reports
+    // the platform's figure, not its own share.
+    match state.ai.budget().spend_and_cap().await {
+        Ok(Some((spent, cap))) => metrics.set_ai_spend(spent, Some(cap)),
+        Ok(None) => metrics.set_ai_spend(0, None),
+        Err(e) => tracing::warn!(error = %e, "AI spend unreadable for the metrics"),
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.registry.runtime().metrics().render(),
+        metrics.render(),
     )
 }

@@ -55,6 +55,17 @@ pub enum RateClass {
     Ai,
 }
 
+impl RateClass {
+    /// The class as metrics name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            RateClass::Auth => "auth",
+            RateClass::General => "general",
+            RateClass::Ai => "ai",
+        }
+    }
+}
+
 /// The rate-limit key of the request's client address (see [`ClientIp::rate_key`]).
 fn client_key(request: &Request) -> String {
     request
@@ -111,13 +122,19 @@ pub async fn charge(
 pub async fn charge_account(state: &AppState, email: &str) -> Result<(), ApiError> {
     let key = format!("auth:account:{}", email.trim().to_lowercase());
     match charge(state, &key, state.limits.login_account, true).await? {
-        Some(decision) if !decision.allowed => Err(refusal(&decision)),
+        Some(decision) if !decision.allowed => Err(refusal(state, "login_account", &decision)),
         _ => Ok(()),
     }
 }
 
-/// The refusal for a window that is full.
-pub fn refusal(decision: &RateDecision) -> ApiError {
+/// The refusal for a window that is full, counted in the metrics under `class` (a
+/// [`RateClass::label`] or the name of a narrower limit).
+pub fn refusal(state: &AppState, class: &'static str, decision: &RateDecision) -> ApiError {
+    state
+        .registry
+        .runtime()
+        .metrics()
+        .record_rate_limited(class);
     ApiError::TooManyRequests {
         limit: decision.limit,
         retry_after_secs: reset_secs(decision),
@@ -173,7 +190,7 @@ pub async fn limit(
     let mut response = if decision.allowed {
         next.run(request).await
     } else {
-        refusal(&decision).into_response()
+        refusal(&state, class.label(), &decision).into_response()
     };
     annotate(&mut response, &decision);
     response
@@ -190,10 +207,7 @@ fn ai_key(user_id: &str) -> String {
 pub async fn count_ai(state: &AppState, user_id: &str) -> Result<(), ApiError> {
     let limit = state.limits.ai;
     match state.kv.hit(&ai_key(user_id), WINDOW, limit).await {
-        Ok(d) if !d.allowed => Err(ApiError::TooManyRequests {
-            limit,
-            retry_after_secs: d.retry_after_ms.div_ceil(1000).max(1),
-        }),
+        Ok(d) if !d.allowed => Err(refusal(state, RateClass::Ai.label(), &d)),
         Ok(_) => Ok(()),
         Err(e) => {
             // As the middleware does for AI routes: a store outage must not stop them.

@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 
@@ -241,16 +241,32 @@ async fn method_not_allowed() -> ApiError {
     ApiError::MethodNotAllowed
 }
 
+/// Counts and times every response by matched route, records the status on the request's
+/// span, and writes the access-log line (target `tessera::access`): request id, route,
+/// method, status, duration and the caller's hashed id, never the raw id or e-mail.
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let started = std::time::Instant::now();
+    let route = request_id::route(&request);
+    let method = request.method().clone();
     let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    tracing::Span::current().record("status", status);
     state
         .registry
         .runtime()
         .metrics()
-        .record_http(&route, response.status().as_u16());
+        .record_http(&route, method.as_str(), status, elapsed);
+    let user_hash = request_id::user().map(|id| crate::store::ai_usage::user_hash(&id));
+    tracing::info!(
+        target: "tessera::access",
+        request_id = %request_id::current(),
+        user_hash = user_hash.as_deref(),
+        %route,
+        %method,
+        status,
+        duration_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
     response
 }

@@ -1,7 +1,11 @@
 //! Request ids: taken from `X-Request-Id` when the client sends a sane one, generated
-//! otherwise, echoed on the response, attached to log lines and error bodies.
+//! otherwise, echoed on the response, attached to log lines, error bodies and the request's
+//! trace span. The same scope carries the caller's user id once a handler has
+//! authenticated it, for the access log.
 
-use axum::extract::Request;
+use std::sync::OnceLock;
+
+use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
@@ -10,13 +14,30 @@ use tracing::Instrument;
 /// The header carrying the id.
 pub const HEADER: &str = "x-request-id";
 
+/// What the request's task knows about it.
+struct Context {
+    id: String,
+    user: OnceLock<String>,
+}
+
 tokio::task_local! {
-    static REQUEST_ID: String;
+    static CONTEXT: Context;
 }
 
 /// The id of the request being handled, or `""` outside one.
 pub fn current() -> String {
-    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+    CONTEXT.try_with(|c| c.id.clone()).unwrap_or_default()
+}
+
+/// Notes the authenticated caller of the request being handled (the first one noted
+/// stays); outside a request it does nothing.
+pub fn note_user(user_id: &str) {
+    let _ = CONTEXT.try_with(|c| c.user.set(user_id.to_owned()));
+}
+
+/// The caller noted for the request being handled.
+pub fn user() -> Option<String> {
+    CONTEXT.try_with(|c| c.user.get().cloned()).ok().flatten()
 }
 
 /// A fresh id: a random per-process prefix and a counter. Unique across replicas without a
@@ -42,7 +63,17 @@ fn acceptable(id: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
-/// Middleware: assigns the id and runs the rest of the stack inside its scope.
+/// The matched route's template (`/api/v1/steps/{step_id}/quiz`), or `unmatched`. The
+/// router has matched before its layers run, so every layer can name the route.
+pub fn route(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned())
+}
+
+/// Middleware: assigns the id and runs the rest of the stack inside its scope and its
+/// span: the trace's root, named `METHOD route`; `count_requests` records the status.
 pub async fn middleware(request: Request, next: Next) -> Response {
     let id = request
         .headers()
@@ -51,9 +82,23 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         .filter(|v| acceptable(v))
         .map(str::to_owned)
         .unwrap_or_else(generate);
-    let span = tracing::info_span!("request", request_id = %id, method = %request.method(), path = %request.uri().path());
-    let mut response = REQUEST_ID
-        .scope(id.clone(), next.run(request).instrument(span))
+    let route = route(&request);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %request.method(),
+        path = %request.uri().path(),
+        route = %route,
+        status = tracing::field::Empty,
+        otel.name = %format_args!("{} {route}", request.method()),
+        otel.kind = "server",
+    );
+    let context = Context {
+        id: id.clone(),
+        user: OnceLock::new(),
+    };
+    let mut response = CONTEXT
+        .scope(context, next.run(request).instrument(span))
         .await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(HEADER, value);

@@ -102,7 +102,11 @@ pub(super) async fn screen(
     }
     let region = body.region.map(|r| r.to_ascii_uppercase());
     match safety::screen(&state.registry, &body.text, region.as_deref()).await {
-        Ok(verdict) => Ok(Json(verdict)),
+        Ok(verdict) => {
+            let metrics = state.registry.runtime().metrics();
+            metrics.record_safety(verdict.level, "screen");
+            Ok(Json(verdict))
+        }
         Err(SafetyError::NoFilter) => Err(ApiError::Unavailable(SafetyError::NoFilter.to_string())),
         Err(SafetyError::Plugin(e)) => Err(ApiError::Plugin(e)),
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use tracing::Instrument;
 
 use wasmtime::{Store, Trap};
 
@@ -56,6 +57,12 @@ impl std::io::Write for ByteCounter {
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
     }
+}
+
+/// The trace span of one plugin call (host imports it makes, such as a model call, nest
+/// inside it).
+fn call_span(plugin: &LoadedPlugin, function: &str) -> tracing::Span {
+    tracing::info_span!("plugin.call", plugin = %plugin.plugin_ref(), function)
 }
 
 /// How much of a plugin's stderr is quoted in a trap message.
@@ -130,7 +137,10 @@ impl Runtime {
         Fut: Future<Output = (Store<PluginState>, wasmtime::Result<R>)>,
     {
         let limits = &plugin.services.limits;
-        let run = self.execute(plugin, limits, body).await;
+        let run = self
+            .execute(plugin, limits, body)
+            .instrument(call_span(plugin, function))
+            .await;
         log_output(plugin, "stdout", &run.stdout.bytes);
         log_output(plugin, "stderr", &run.stderr.bytes);
         let cap = limits.max_output_bytes;
@@ -315,6 +325,7 @@ impl Runtime {
                     .await;
                     (store, result)
                 })
+                .instrument(call_span(plugin, "run"))
                 .await
             }
             _ => Execution {

@@ -73,13 +73,14 @@ impl Runtime {
                 settings.engine.max_instances as usize,
             )),
             engine,
-            metrics,
             backends: services::Backends {
+                metrics: metrics.clone(),
                 kv_memory: Arc::new(services::keyvalue::KvMemory::new(
                     settings.plugin_kv_memory_bytes,
                 )),
                 ..Default::default()
             },
+            metrics,
             _ticker: ticker,
         }))
     }

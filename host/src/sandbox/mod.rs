@@ -193,7 +193,10 @@ impl Sandbox {
             .runtime()
             .run_code(runner, &limits, &request)
             .await;
-        outcome::judge(run, &spec.limits)
+        let report = outcome::judge(run, &spec.limits);
+        let metrics = self.registry.runtime().metrics();
+        metrics.record_sandbox_run(report.status.label());
+        report
     }
 
     /// One assertion test: its expected sides first, in a fresh instance without the

@@ -137,7 +137,11 @@ impl Db {
                 });
             }
         }
-        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        // Statements are traced (`sqlx::query` at TRACE), which `telemetry` turns into
+        // database spans when traces are on; slow ones are warnings.
+        let options = AnyConnectOptions::from_str(&url)?
+            .log_statements(log::LevelFilter::Trace)
+            .log_slow_statements(log::LevelFilter::Warn, Duration::from_secs(1));
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))

@@ -18,6 +18,31 @@ use wasmtime::component::HasData;
 use crate::runtime::bindings::v0_1_0::logging::{Host, Level};
 use crate::runtime::state::PluginState;
 
+/// The context under which an AI-gateway plugin reports a circuit-breaker transition,
+/// as `provider=<name> from=<state> to=<state>: <human text>` (docs/ai-gateway.md). The
+/// breaker lives inside the gateway component; this log line is its one channel to the
+/// host's `tessera_ai_breaker_transitions_total`, so the plugin contract stays as it is.
+pub const BREAKER_TRANSITION_CONTEXT: &str = "breaker-transition";
+
+/// The breaker states a transition may name (anything else is not counted).
+const BREAKER_STATES: [&str; 3] = ["closed", "open", "half-open"];
+
+/// `(provider, from, to)` of a transition line, if it is one.
+fn breaker_transition(message: &str) -> Option<(&str, &str, &str)> {
+    let mut fields = message.split([' ', ':']).filter(|f| !f.is_empty());
+    let mut field = |key: &str| fields.next()?.strip_prefix(key);
+    let provider = field("provider=")?;
+    let from = field("from=")?;
+    let to = field("to=")?;
+    let valid_provider = !provider.is_empty()
+        && provider.len() <= 64
+        && provider
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b));
+    (valid_provider && BREAKER_STATES.contains(&from) && BREAKER_STATES.contains(&to))
+        .then_some((provider, from, to))
+}
+
 /// Longest message kept; longer ones are cut.
 const MAX_LOG_MESSAGE: usize = 8 * 1024;
 /// Longest context kept; longer ones are cut.
@@ -96,6 +121,14 @@ impl Host for PluginState {
     async fn log(&mut self, level: Level, mut context: String, mut message: String) {
         cut(&mut message, MAX_LOG_MESSAGE);
         cut(&mut context, MAX_LOG_CONTEXT);
+        // Counted before the per-call cap, so a transition is never lost to it (only
+        // AI-gateway plugins hold `breaker_metrics`).
+        if context == BREAKER_TRANSITION_CONTEXT
+            && let Some(metrics) = &self.services.breaker_metrics
+            && let Some((provider, from, to)) = breaker_transition(&message)
+        {
+            metrics.record_breaker_transition(provider, from, to);
+        }
         if !self.log.admit((message.len() + context.len()) as u64) {
             return;
         }
@@ -166,5 +199,26 @@ mod tests {
         let mut text = "é".repeat(10);
         cut(&mut text, 5);
         assert_eq!(text, "éé…");
+    }
+
+    #[test]
+    fn transition_lines_are_read_strictly() {
+        assert_eq!(
+            breaker_transition("provider=openai from=closed to=open: closed → open after 5"),
+            Some(("openai", "closed", "open"))
+        );
+        assert_eq!(
+            breaker_transition("provider=a from=half-open to=closed"),
+            Some(("a", "half-open", "closed"))
+        );
+        for bad in [
+            "provider `openai`: closed → open",
+            "provider=a from=closed to=exploded",
+            "provider= from=closed to=open",
+            "provider=a{b} from=closed to=open",
+            "from=closed provider=a to=open",
+        ] {
+            assert_eq!(breaker_transition(bad), None, "{bad}");
+        }
     }
 }

@@ -65,6 +65,8 @@ pub struct Backends {
     pub shared_kv: Arc<OnceLock<Arc<dyn crate::kv::Kv>>>,
     /// What in-process buckets may hold together (without a shared store).
     pub kv_memory: Arc<keyvalue::KvMemory>,
+    /// The host's metrics, which AI-gateway plugins report breaker transitions into.
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl std::fmt::Debug for Backends {
@@ -94,6 +96,9 @@ pub struct PluginServices {
     pub code_runner: code_runner::CodeRunnerSlot,
     /// Serves `llm` completions (the AI gateway), when granted.
     pub llm: llm::LlmSlot,
+    /// For AI-gateway plugins only: where their breaker transitions are counted
+    /// (`logging::BREAKER_TRANSITION_CONTEXT`).
+    pub breaker_metrics: Option<Arc<crate::metrics::Metrics>>,
 }
 
 impl PluginServices {
@@ -128,6 +133,8 @@ impl PluginServices {
             } else {
                 Default::default()
             },
+            breaker_metrics: (manifest.world == crate::plugins::contract::World::Llm)
+                .then(|| backends.metrics.clone()),
         }
     }
 }
