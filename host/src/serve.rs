@@ -140,9 +140,10 @@ fn ai_settings(args: &crate::cli::AiArgs) -> anyhow::Result<crate::ai::AiSetting
     })
 }
 
-/// Runs the HTTP server until SIGINT/SIGTERM, draining in-flight requests.
-pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
+/// The API's state from the flags: database migrated, content imported, plugins not
+/// loaded yet (`state.registry.reload()`). `serve` runs on it; tests and fuzz targets
+/// build the real router with it.
+pub async fn app_state(args: &ServeArgs) -> anyhow::Result<AppState> {
     let registry = registry(&args.runtime)?;
     let data_dir = &args.runtime.data_dir;
     let identity = &args.identity;
@@ -168,7 +169,14 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             public_url: args.learning.public_url.clone(),
         },
     };
-    let state = AppState::new(registry.clone(), services);
+    Ok(AppState::new(registry, services))
+}
+
+/// Runs the HTTP server until SIGINT/SIGTERM, draining in-flight requests.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let state = app_state(&args).await?;
+    let registry = state.registry.clone();
     if args.learning.learning_test_clock {
         tracing::warn!(
             "--learning-test-clock: clients may set \"now\" with X-Tessera-Now; never use this in production"
