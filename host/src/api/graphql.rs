@@ -62,10 +62,33 @@ struct Auth(Result<Caller, String>);
 /// The links' base URL for this request.
 struct BaseUrl(String);
 
+/// async-graphql's refusals of a request it cannot read, in the API's error body (its own
+/// are plain text).
+struct Rejection(ApiError);
+
+impl From<async_graphql::ParseRequestError> for Rejection {
+    fn from(e: async_graphql::ParseRequestError) -> Self {
+        use async_graphql::ParseRequestError as P;
+        Rejection(match e {
+            P::PayloadTooLarge => ApiError::PayloadTooLarge(super::json::MAX_BODY_BYTES),
+            e => ApiError::BadRequest {
+                field: None,
+                message: format!("not a GraphQL request: {e}"),
+            },
+        })
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
 async fn execute(
     State(state): State<AppState>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLRequest<Rejection>,
 ) -> Response {
     let caller = caller::authenticate(&headers, &state).map_err(|e| e.to_string());
     let now = match Now::from_headers(&headers, state.learning.test_clock()) {

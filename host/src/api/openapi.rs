@@ -213,8 +213,9 @@ fn graphql_get() {}
 #[utoipa::path(post, path = "/graphql", tag = "graphql", security((), ("bearer" = [])),
     request_body(content = GraphqlRequest, example = json!({"query": "{ mastery { topics { topic mastery } } }"})),
     responses(
-        (status = 200, description = "The result; an operation's errors are in `errors`, each with the REST error's `code`, `status` and `field` in `extensions`", body = GraphqlResponse),
-        (status = 400, description = "Not a GraphQL request", body = ErrorBody)))]
+        (status = 200, description = "The result; an operation's errors are in `errors`, each with the REST error's `code`, `status` and `field` in `extensions`",
+         content((GraphqlResponse = "application/graphql-response+json"), (GraphqlResponse = "application/json"))),
+        (status = 400, description = "Not a GraphQL request (malformed JSON, no `query`)", body = ErrorBody)))]
 #[allow(dead_code)]
 fn graphql_post() {}
 
