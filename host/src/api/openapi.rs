@@ -72,9 +72,9 @@ impl Modify for BearerAuth {
 
 /// The error answers an operation can get from the layers every route shares (the
 /// extractors, the rate limiter, the body limit), added where the handler's annotation
-/// does not list them: 401 and 403 on bearer routes, 400/413/415/422 where a body is read,
-/// 404 where the path names something, 429 and 503 on every rate-limited route (all but
-/// the probes and the documents).
+/// does not list them: 401 and 403 on bearer routes, 400/413/415 where a body is read, 422
+/// where a body or a parameter is, 404 where the path names something, 429 and 503 on
+/// every rate-limited route (all but the probes and the documents).
 struct CommonAnswers;
 
 /// Tags of operations outside the rate limiter (they answer whatever the store does).
@@ -146,14 +146,19 @@ impl Modify for CommonAnswers {
                 let bearer = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let tags = op.tags.clone().unwrap_or_default();
                 let limited = !tags.iter().any(|t| UNLIMITED_TAGS.contains(&t.as_str()));
-                let has_path_param = item_params
+                let params: Vec<_> = item_params
                     .iter()
                     .chain(op.parameters.iter().flatten())
-                    .any(|p| p.parameter_in == ParameterIn::Path);
+                    .map(|p| &p.parameter_in)
+                    .collect();
+                let has_path_param = params.contains(&&ParameterIn::Path);
                 if op.request_body.is_some() {
                     add("400", "BadRequest");
                     add("413", "PayloadTooLarge");
                     add("415", "UnsupportedMediaType");
+                }
+                // Any value read may be refused (a NUL character in a query parameter too).
+                if op.request_body.is_some() || !params.is_empty() {
                     add("422", "Unprocessable");
                 }
                 if bearer {
