@@ -124,7 +124,10 @@ def schemathesis(base, token, label, args, exclude=None, include=None):
     if include:
         cmd += ["--include-name-regex", include]
     print(f"==> schemathesis as {label}", flush=True)
-    return subprocess.run(cmd).returncode == 0
+    # Its state (earlier failures, replayed first) lives outside the clone.
+    state = os.path.expanduser("~/.cache/tessera/schemathesis-state")
+    os.makedirs(state, exist_ok=True)
+    return subprocess.run(cmd, cwd=state).returncode == 0
 
 
 def main():
