@@ -45,8 +45,12 @@ async fn start() -> (Router, String) {
     let work = std::env::temp_dir().join(format!("tessera-fuzz-graphql-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&work);
     // The compile cache outlives the run, so later runs start in a second.
-    let data = std::env::var("TESSERA_FUZZ_DATA_DIR")
-        .unwrap_or_else(|_| std::env::temp_dir().join("tessera-fuzz-data").display().to_string());
+    let data = std::env::var("TESSERA_FUZZ_DATA_DIR").unwrap_or_else(|_| {
+        std::env::temp_dir()
+            .join("tessera-fuzz-data")
+            .display()
+            .to_string()
+    });
     let p = |s: &str| repo.join(s).display().to_string();
     let cli = tessera::cli::Cli::try_parse_from([
         "tessera",
@@ -73,10 +77,22 @@ async fn start() -> (Router, String) {
         unreachable!("parsed `serve`")
     };
     std::fs::create_dir_all(&work).expect("a work folder");
-    let state = tessera::serve::app_state(&args).await.expect("the API state");
+    let state = tessera::serve::app_state(&args)
+        .await
+        .expect("the API state");
     let report = state.registry.reload().await;
-    assert!(report.failures.is_empty(), "plugins failed to load: {:?}", report.failures.iter().map(|f| &f.reason).collect::<Vec<_>>());
-    state.started.store(true, std::sync::atomic::Ordering::Release);
+    assert!(
+        report.failures.is_empty(),
+        "plugins failed to load: {:?}",
+        report
+            .failures
+            .iter()
+            .map(|f| &f.reason)
+            .collect::<Vec<_>>()
+    );
+    state
+        .started
+        .store(true, std::sync::atomic::Ordering::Release);
     let router = tessera::api::router(state);
     let body = json!({"email": "fuzz@example.com", "password": "Correct-Horse-7-Battery", "full_name": "Fuzz"});
     let response = router
@@ -89,13 +105,24 @@ async fn start() -> (Router, String) {
         )
         .await
         .expect("an answer");
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.expect("a body");
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .expect("a body");
     let registered: Value = serde_json::from_slice(&bytes).expect("JSON");
-    let token = registered["access_token"].as_str().expect("an access token").to_owned();
+    let token = registered["access_token"]
+        .as_str()
+        .expect("an access token")
+        .to_owned();
     (router, token)
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(
+    // Start-up (migrations, content import, compiling the plugins on a cold cache) runs
+    // before the inputs, outside libFuzzer's per-input timeout.
+    init: {
+        target();
+    },
+    |data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
@@ -121,4 +148,5 @@ fuzz_target!(|data: &[u8]| {
         status
     });
     assert!(status.as_u16() < 500, "POST /graphql answered {status}");
-});
+    }
+);

@@ -21,7 +21,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let errors = schema.validate(&instance);
     // The quick check and the full one agree.
-    assert_eq!(schema.is_valid(&instance), errors.is_empty(), "is_valid disagrees with validate: {errors:?}");
+    assert_eq!(
+        schema.is_valid(&instance),
+        errors.is_empty(),
+        "is_valid disagrees with validate: {errors:?}"
+    );
     let asserting = Schema::compile(schema.value().clone())
         .expect("a compiled schema compiles again")
         .asserting_formats();

@@ -11,7 +11,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    if let Ok(manifest) = Manifest::parse(text, Path::new("plugin.toml"), LimitCeilings::default()) {
+    if let Ok(manifest) = Manifest::parse(text, Path::new("plugin.toml"), LimitCeilings::default())
+    {
         // What was accepted resolves to a component path without panicking.
         let _ = manifest.component_path(Path::new("/plugins/x"));
     }
