@@ -195,22 +195,10 @@ fn ai_settings(args: &crate::cli::AiArgs) -> anyhow::Result<crate::ai::AiSetting
     })
 }
 
-/// Runs the HTTP server until SIGINT/SIGTERM, draining in-flight requests.
-pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let started = Instant::now();
-    // A client that sets "now" can fake streaks and reviews: never where others can reach.
-    anyhow::ensure!(
-        !args.learning.learning_test_clock || args.addr.ip().is_loopback(),
-        "--learning-test-clock lets any client choose \"now\"; it needs a loopback --addr \
-         (127.0.0.1 or ::1), not {}",
-        args.addr
-    );
-    crate::auth::password::bound_hashing(
-        args.identity
-            .password_hash_concurrency
-            .map_or_else(crate::auth::password::default_concurrency, |n| n as usize),
-        args.identity.password_hash_queue as usize,
-    );
+/// The API's state from the flags: database migrated, content imported, plugins not
+/// loaded yet (`state.registry.reload()`). Public links start with `public_url`. `serve`
+/// runs on it; tests and fuzz targets build the real router with it.
+pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<AppState> {
     let registry = registry(&args.runtime)?;
     let data_dir = &args.runtime.data_dir;
     let identity = &args.identity;
@@ -219,20 +207,6 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let kv = kv::connect(identity.redis_url.as_deref(), &identity.redis_prefix)
         .await
         .context("cannot connect to Redis (REDIS_URL)")?;
-    // Bound before anything is built on it: public links default to this address.
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
-    let addr = listener.local_addr()?;
-    let public_url = match &args.learning.public_url {
-        Some(url) => url.clone(),
-        None => {
-            if !addr.ip().is_loopback() {
-                tracing::warn!(%addr, "no --public-url: badge links will name the listen address");
-            }
-            format!("http://{addr}")
-        }
-    };
     let services = Services {
         db,
         kv,
@@ -259,7 +233,41 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             trusted_proxies: args.http.trusted_proxies.clone().into(),
         },
     };
-    let state = AppState::new(registry.clone(), services);
+    Ok(AppState::new(registry, services))
+}
+
+/// Runs the HTTP server until SIGINT/SIGTERM, draining in-flight requests.
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    // A client that sets "now" can fake streaks and reviews: never where others can reach.
+    anyhow::ensure!(
+        !args.learning.learning_test_clock || args.addr.ip().is_loopback(),
+        "--learning-test-clock lets any client choose \"now\"; it needs a loopback --addr \
+         (127.0.0.1 or ::1), not {}",
+        args.addr
+    );
+    crate::auth::password::bound_hashing(
+        args.identity
+            .password_hash_concurrency
+            .map_or_else(crate::auth::password::default_concurrency, |n| n as usize),
+        args.identity.password_hash_queue as usize,
+    );
+    // Bound before anything is built on it: public links default to this address.
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    let public_url = match &args.learning.public_url {
+        Some(url) => url.clone(),
+        None => {
+            if !addr.ip().is_loopback() {
+                tracing::warn!(%addr, "no --public-url: badge links will name the listen address");
+            }
+            format!("http://{addr}")
+        }
+    };
+    let state = app_state(&args, public_url).await?;
+    let registry = state.registry.clone();
     if args.learning.learning_test_clock {
         tracing::warn!(
             "--learning-test-clock: clients may set \"now\" with X-Tessera-Now; never use this in production"

@@ -313,8 +313,14 @@ impl Compiler {
         v: &Value,
         at: &str,
     ) -> Result<(), String> {
+        // Draft 2020-12 allows a count written with a zero fraction (`2.0`).
         let count = || {
             v.as_u64()
+                .or_else(|| {
+                    v.as_f64()
+                        .filter(|f| *f >= 0.0 && f.fract() == 0.0 && *f <= u64::MAX as f64)
+                        .map(|f| f as u64)
+                })
                 .ok_or_else(|| format!("{at}: must be a non-negative integer"))
         };
         let number = || v.as_f64().ok_or_else(|| format!("{at}: must be a number"));
@@ -903,7 +909,8 @@ impl<'s> Check<'s> {
                 }
                 if let Some(m) = k.multiple_of {
                     let q = x / m;
-                    if (q - q.round()).abs() > 1e-9 {
+                    // An overflowing quotient (1e308 / 0.123) is no whole number.
+                    if !q.is_finite() || (q - q.round()).abs() > 1e-9 {
                         fail!("must be a multiple of {m}");
                     }
                 }
@@ -1128,6 +1135,22 @@ mod tests {
 
     fn schema(v: Value) -> Schema {
         Schema::compile(v).unwrap()
+    }
+
+    #[test]
+    fn counts_may_be_written_with_a_zero_fraction() {
+        let s = schema(json!({"maxItems": 2.0, "minLength": 1.0}));
+        assert!(s.is_valid(&json!([1, 2])));
+        assert!(!s.is_valid(&json!([1, 2, 3])));
+        assert!(!s.is_valid(&json!("")));
+        assert!(Schema::compile(json!({"maxItems": 2.5})).is_err());
+        assert!(Schema::compile(json!({"maxItems": -1.0})).is_err());
+    }
+
+    #[test]
+    fn an_overflowing_multiple_of_quotient_is_not_a_multiple() {
+        let s = schema(json!({"type": "integer", "multipleOf": 0.123456789}));
+        assert!(!s.is_valid(&json!(1e308)));
     }
 
     fn quiz() -> Schema {

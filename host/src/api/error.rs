@@ -208,6 +208,7 @@ impl From<AuthError> for ApiError {
                 "REFRESH_TOKEN_REUSED",
                 Some("refresh_token"),
             ),
+            AuthError::Store(s) if s.is_unstorable_text() => unstorable_text(),
             AuthError::Busy => ApiError::Unavailable(e.to_string()),
             AuthError::WrongPassword => {
                 refused(StatusCode::FORBIDDEN, "INVALID_PASSWORD", Some("password"))
@@ -267,7 +268,21 @@ impl From<crate::learning::LearningError> for ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        if e.is_unstorable_text() {
+            return unstorable_text();
+        }
         ApiError::Internal(e.to_string())
+    }
+}
+
+/// Text the database cannot hold (Postgres refuses NUL characters; SQLite keeps them):
+/// bad input on every backend rather than a 500 on one.
+fn unstorable_text() -> ApiError {
+    ApiError::Refused {
+        status: StatusCode::UNPROCESSABLE_ENTITY,
+        code: "VALIDATION_ERROR",
+        message: "text may not contain the NUL character (U+0000)".into(),
+        field: None,
     }
 }
 

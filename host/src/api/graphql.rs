@@ -233,12 +233,35 @@ async fn graphiql() -> Response {
 /// Who is calling, as the resolvers see it (or why the token was refused).
 struct Auth(Result<Caller, ApiError>);
 
+/// async-graphql's refusals of a request it cannot read, in the API's error body (its own
+/// are plain text).
+struct Rejection(ApiError);
+
+impl From<async_graphql::ParseRequestError> for Rejection {
+    fn from(e: async_graphql::ParseRequestError) -> Self {
+        use async_graphql::ParseRequestError as P;
+        Rejection(match e {
+            P::PayloadTooLarge => ApiError::PayloadTooLarge(super::json::MAX_BODY_BYTES),
+            e => ApiError::BadRequest {
+                field: None,
+                message: format!("not a GraphQL request: {e}"),
+            },
+        })
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        self.0.into_response()
+    }
+}
+
 async fn execute(
     State(state): State<AppState>,
     client: Option<AxumExtension<ClientIp>>,
     caller: Result<Caller, ApiError>,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    request: GraphQLRequest<Rejection>,
 ) -> Response {
     let now = match Now::from_headers(&headers, state.learning.test_clock()) {
         Ok(now) => now,

@@ -396,7 +396,8 @@ async fn check_view(state: &AppState, caller: &Caller, user_id: &str) -> Result<
     params(("user_id" = Option<String>, Query, description = "Another learner (teachers: members of their classes)")),
     responses(
         (status = 200, description = "Mastery per topic (components/lesson-engine/README.md)", body = MasteryReport),
-        (status = 403, description = "Not allowed to see that learner", body = ErrorBody)))]
+        (status = 403, description = "Not allowed to see that learner", body = ErrorBody),
+        (status = 404, description = "No such learner (`details.field`: `user_id`)", body = ErrorBody)))]
 pub(super) async fn mastery(
     State(state): State<AppState>,
     caller: Caller,

@@ -1,15 +1,22 @@
 //! The OpenAPI 3.1 document (`/openapi.json`), generated from the handlers' annotations
 //! and the request/response types, and a browsable UI at `/docs`.
+//!
+//! Every route of the router is in the document (a test compares them), and every
+//! operation lists the error answers the shared layers can give it ([`CommonAnswers`]),
+//! so clients and schemathesis (`./dev check api`, docs/testing.md) can rely on it.
 
 use axum::Json;
 use axum::response::IntoResponse;
 use axum::routing::get;
+use utoipa::openapi::path::ParameterIn;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
     AppState, auth, classes, error, grade, health, learning, me, openai, plugins, safety, sandbox,
 };
+use error::ErrorBody;
 
 /// The document.
 #[derive(OpenApi)]
@@ -36,9 +43,10 @@ use super::{
         openai::completions, openai::models, openai::usage, openai::budget,
         plugins::list, plugins::reload,
         health::health, health::live, health::ready, health::startup, health::metrics,
+        graphql_get, graphql_post, openapi_json, docs_ui, assets,
     ),
-    components(schemas(error::ErrorBody, error::ErrorDetail)),
-    modifiers(&BearerAuth),
+    components(schemas(error::ErrorBody, error::ErrorDetail, GraphqlRequest, GraphqlResponse)),
+    modifiers(&BearerAuth, &CommonAnswers),
     tags(
         (name = "auth", description = "Accounts and tokens (seed 002 §3.2)"),
         (name = "me", description = "The caller's account, export and deletion"),
@@ -51,6 +59,8 @@ use super::{
         (name = "ai", description = "OpenAI-compatible completions through the safety gate and the AI gateway"),
         (name = "operators", description = "Plugins (super_admin)"),
         (name = "health", description = "Probes and metrics"),
+        (name = "graphql", description = "Seed 000's operations over GraphQL (docs/learning.md)"),
+        (name = "docs", description = "This document and its browsable UI"),
     )
 )]
 pub struct ApiDoc;
@@ -65,6 +75,181 @@ impl Modify for BearerAuth {
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
     }
 }
+
+/// The error answers an operation can get from the layers every route shares (the
+/// extractors, the rate limiter, the body limit), added where the handler's annotation
+/// does not list them: 401 and 403 on bearer routes, 400/413/415 where a body is read, 422
+/// where a body or a parameter is, 404 where the path names something, 429 and 503 on
+/// every rate-limited route (all but the probes and the documents).
+struct CommonAnswers;
+
+/// Tags of operations outside the rate limiter (they answer whatever the store does).
+const UNLIMITED_TAGS: [&str; 2] = ["health", "docs"];
+
+impl Modify for CommonAnswers {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let answers: [(&str, &str); 9] = [
+            (
+                "BadRequest",
+                "Malformed JSON, a missing or unknown field, or a wrong type",
+            ),
+            ("Unauthorized", "Missing, expired or invalid bearer token"),
+            ("Forbidden", "The caller's role lacks the permission"),
+            (
+                "NotFound",
+                "Nothing of that id (`details.field` names the path parameter)",
+            ),
+            ("PayloadTooLarge", "The body is over the size limit"),
+            ("UnsupportedMediaType", "The body is not application/json"),
+            (
+                "Unprocessable",
+                "A value breaks a rule; `details.field` names it",
+            ),
+            (
+                "TooManyRequests",
+                "Rate limited; see Retry-After and X-RateLimit-*",
+            ),
+            (
+                "Unavailable",
+                "A service it needs (database, store, plugin) is unavailable; retry later",
+            ),
+        ];
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for (name, description) in answers {
+            components.responses.insert(
+                name.to_owned(),
+                RefOr::T(
+                    ResponseBuilder::new()
+                        .description(description)
+                        .content(
+                            "application/json",
+                            Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                        )
+                        .build(),
+                ),
+            );
+        }
+        for item in openapi.paths.paths.values_mut() {
+            let item_params = item.parameters.clone().unwrap_or_default();
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let mut add = |status: &str, name: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| {
+                            RefOr::Ref(Ref::new(format!("#/components/responses/{name}")))
+                        });
+                };
+                let bearer = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let tags = op.tags.clone().unwrap_or_default();
+                let limited = !tags.iter().any(|t| UNLIMITED_TAGS.contains(&t.as_str()));
+                let params: Vec<_> = item_params
+                    .iter()
+                    .chain(op.parameters.iter().flatten())
+                    .map(|p| &p.parameter_in)
+                    .collect();
+                let has_path_param = params.contains(&&ParameterIn::Path);
+                if op.request_body.is_some() {
+                    add("400", "BadRequest");
+                    add("413", "PayloadTooLarge");
+                    add("415", "UnsupportedMediaType");
+                }
+                // Any value read may be refused (a NUL character in a query parameter too).
+                if op.request_body.is_some() || !params.is_empty() {
+                    add("422", "Unprocessable");
+                }
+                if bearer {
+                    add("401", "Unauthorized");
+                    add("403", "Forbidden");
+                }
+                if has_path_param {
+                    add("404", "NotFound");
+                }
+                if limited {
+                    add("429", "TooManyRequests");
+                    add("503", "Unavailable");
+                }
+            }
+        }
+    }
+}
+
+/// `POST /graphql`'s body (the GraphQL-over-HTTP request).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the wire format; async-graphql parses it
+struct GraphqlRequest {
+    /// The GraphQL document.
+    query: String,
+    /// Which operation of the document to run, when it has several.
+    #[schema(nullable)]
+    operation_name: Option<String>,
+    /// Values of the operation's variables.
+    #[schema(value_type = Option<Object>, nullable)]
+    variables: Option<serde_json::Value>,
+}
+
+/// `POST /graphql`'s answer: `data`, and `errors` whose `extensions` carry the REST
+/// error's `code`, `status` and `field`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // documents the wire format; async-graphql writes it
+struct GraphqlResponse {
+    /// The result (absent when the request could not run).
+    #[schema(value_type = Option<Object>)]
+    data: Option<serde_json::Value>,
+    /// What went wrong.
+    #[schema(value_type = Option<Vec<Object>>)]
+    errors: Option<Vec<serde_json::Value>>,
+}
+
+// The routes below are served by other modules (GraphQL, this document); these bodiless
+// functions only carry their annotations into the document.
+
+/// GraphiQL, the in-browser GraphQL IDE, pointed at `/graphql`.
+#[utoipa::path(get, path = "/graphql", tag = "graphql",
+    responses((status = 200, description = "GraphiQL (HTML)", content_type = "text/html", body = String)))]
+#[allow(dead_code)]
+fn graphql_get() {}
+
+/// Runs a GraphQL operation of seed 000's schema. Authentication is the REST bearer token;
+/// an operation's errors come in `errors` with a 200.
+#[utoipa::path(post, path = "/graphql", tag = "graphql", security((), ("bearer" = [])),
+    request_body(content = GraphqlRequest, example = json!({"query": "{ mastery { topics { topic mastery } } }"})),
+    responses(
+        (status = 200, description = "The result; an operation's errors are in `errors`, each with the REST error's `code`, `status` and `field` in `extensions`",
+         content((GraphqlResponse = "application/graphql-response+json"), (GraphqlResponse = "application/json"))),
+        (status = 400, description = "Not a GraphQL request (malformed JSON, no `query`)", body = ErrorBody)))]
+#[allow(dead_code)]
+fn graphql_post() {}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "docs",
+    responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)))]
+#[allow(dead_code)]
+fn openapi_json() {}
+
+/// Swagger UI over this document.
+#[utoipa::path(get, path = "/docs", tag = "docs",
+    responses((status = 200, description = "Swagger UI (HTML)", content_type = "text/html", body = String)))]
+#[allow(dead_code)]
+fn docs_ui() {}
+
+/// The pages' bundled assets (Swagger UI, GraphiQL), served from the binary.
+#[utoipa::path(get, path = "/assets/{path}", tag = "docs",
+    params(("path" = String, Path, description = "`<package>@<version>/<file>`, e.g. `swagger-ui-dist@5.35.0/swagger-ui.css`")),
+    responses(
+        (status = 200, description = "The file, cached for a year (the path names its version)"),
+        (status = 404, description = "No such asset", body = ErrorBody)))]
+#[allow(dead_code)]
+fn assets() {}
 
 pub(super) fn routes() -> axum::Router<AppState> {
     axum::Router::new()
@@ -88,4 +273,168 @@ async fn ui() -> axum::response::Response {
 <script src="/assets/tessera/swagger-init.js"></script>
 </body></html>"#
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use axum::body::Body;
+    use axum::http::{Method, Request, StatusCode};
+    use clap::Parser;
+    use tower::ServiceExt;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    /// The real router over an empty SQLite database, no plugins and no content.
+    async fn router(dir: &std::path::Path) -> axum::Router {
+        let d = |name: &str| dir.join(name).display().to_string();
+        let cli = Cli::try_parse_from([
+            "tessera",
+            "serve",
+            "--data-dir",
+            &d("data"),
+            "--plugins-dir",
+            &d("no-plugins"),
+            "--content-dir",
+            &d("no-content"),
+            "--database-url",
+            &format!("sqlite://{}?mode=rwc", d("tessera.db")),
+            // Probing every route many times must not be rate limited.
+            "--rate-limit-general",
+            "100000",
+            "--rate-limit-ai",
+            "100000",
+            "--rate-limit-auth",
+            "100000",
+        ])
+        .expect("serve flags");
+        let Command::Serve(args) = cli.command else {
+            unreachable!("parsed `serve`")
+        };
+        let state = crate::serve::app_state(&args, "http://localhost".into())
+            .await
+            .expect("the API state");
+        crate::api::router(state)
+    }
+
+    /// The router's paths, read from its `Debug` output (axum has no other way to list
+    /// them): every `RouteId(n): "/path"` before the fallback router.
+    fn router_paths(router: &axum::Router) -> BTreeSet<String> {
+        let text = format!("{router:?}");
+        let routes = text.split("fallback_router").next().unwrap_or_default();
+        routes
+            .split("RouteId(")
+            .skip(1)
+            .filter_map(|part| {
+                let (id, rest) = part.split_once("): \"")?;
+                id.bytes().all(|b| b.is_ascii_digit()).then_some(())?;
+                let path = rest.split('"').next()?;
+                path.starts_with('/').then(|| path.to_owned())
+            })
+            .collect()
+    }
+
+    /// A concrete path for a route: each `{param}` (or `{*rest}`) becomes `x`.
+    fn concrete(path: &str) -> String {
+        path.split('/')
+            .map(|s| if s.starts_with('{') { "x" } else { s })
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    fn documented(doc: &utoipa::openapi::OpenApi) -> BTreeSet<(String, String)> {
+        let mut ops = BTreeSet::new();
+        for (path, item) in &doc.paths.paths {
+            for (method, op) in [
+                ("GET", &item.get),
+                ("POST", &item.post),
+                ("PUT", &item.put),
+                ("PATCH", &item.patch),
+                ("DELETE", &item.delete),
+            ] {
+                if op.is_some() {
+                    ops.insert((method.to_owned(), path.clone()));
+                }
+            }
+        }
+        ops
+    }
+
+    /// Every method the router answers on every path it has is an operation of the
+    /// document, and every operation of the document is a route: a route added without
+    /// its annotation (or an annotation naming a path that does not exist) fails here.
+    #[tokio::test]
+    async fn the_document_describes_every_route_and_nothing_else() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let router = router(dir.path()).await;
+        let paths = router_paths(&router);
+        assert!(
+            paths.contains("/api/v1/me") && paths.contains("/graphql"),
+            "could not read the router's paths from its Debug output: {paths:?}"
+        );
+        let mut routed = BTreeSet::new();
+        for path in &paths {
+            for method in [
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ] {
+                let request = Request::builder()
+                    .method(method.clone())
+                    .uri(concrete(path))
+                    .body(Body::empty())
+                    .expect("a request");
+                let status = router
+                    .clone()
+                    .oneshot(request)
+                    .await
+                    .expect("the router answers")
+                    .status();
+                if status != StatusCode::METHOD_NOT_ALLOWED {
+                    // OpenAPI has no catch-all parameter: `{*path}` is documented `{path}`.
+                    routed.insert((method.to_string(), path.replace("{*", "{")));
+                }
+            }
+        }
+        let doc = documented(&ApiDoc::openapi());
+        let undocumented: Vec<_> = routed.difference(&doc).collect();
+        let unrouted: Vec<_> = doc.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty() && unrouted.is_empty(),
+            "routes missing from the OpenAPI document (add `#[utoipa::path]` and list them in \
+             `ApiDoc`): {undocumented:?}\ndocumented operations the router does not have: {unrouted:?}"
+        );
+    }
+
+    /// Each operation lists the answers the shared layers can give it.
+    #[test]
+    fn every_operation_lists_its_error_answers() {
+        let doc = ApiDoc::openapi();
+        let me = doc.paths.paths["/api/v1/me/profile"]
+            .patch
+            .as_ref()
+            .expect("PATCH /api/v1/me/profile");
+        for status in ["400", "401", "403", "413", "415", "422", "429", "503"] {
+            assert!(
+                me.responses.responses.contains_key(status),
+                "PATCH /api/v1/me/profile lacks {status}"
+            );
+        }
+        let step = doc.paths.paths["/api/v1/steps/{step_id}/quiz"]
+            .post
+            .as_ref()
+            .expect("POST /api/v1/steps/{step_id}/quiz");
+        for status in ["401", "404", "429"] {
+            assert!(
+                step.responses.responses.contains_key(status),
+                "quiz lacks {status}"
+            );
+        }
+        let live = doc.paths.paths["/health/live"].get.as_ref().expect("live");
+        assert!(!live.responses.responses.contains_key("429"));
+    }
 }

@@ -60,6 +60,14 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database refused a value it cannot hold as text (Postgres: a NUL
+    /// character, SQLSTATE 22021 in text or 22P05 in JSON): the input's fault, not the
+    /// server's.
+    pub fn is_unstorable_text(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(db))
+            if matches!(db.code().as_deref(), Some("22021" | "22P05")))
+    }
+
     /// Maps a unique-constraint violation to [`StoreError::Conflict`] on `what`.
     pub fn unique(e: sqlx::Error, what: &'static str) -> StoreError {
         match &e {
