@@ -346,3 +346,48 @@ async fn a_learner_cannot_queue_project_grading_without_end() {
         assert_eq!(r.status(), 202, "{backend:?}");
     }
 }
+
+#[tokio::test]
+async fn a_project_submitted_over_graphql_is_an_ai_request_for_the_rate_limit() {
+    let pack = tempfile::tempdir().unwrap();
+    crate::learning::write_pack(pack.path());
+    let plugin_dirs = crate::learning::plugin_dirs(&[
+        "quiz-grader",
+        "lesson-engine",
+        "project-grader",
+        "safety-filter",
+        "ai-gateway",
+    ]);
+    let server = Server::start_with(
+        &plugin_dirs,
+        &[
+            "--content-dir",
+            pack.path().to_str().unwrap(),
+            "--rate-limit-ai",
+            "1",
+        ],
+    )
+    .await;
+    let reg = server.register("student").await;
+    let client = client_with_token(reg["access_token"].as_str().unwrap());
+    let submit = || async {
+        let r = client
+            .post(server.url("/graphql"))
+            .json(&json!({ "query": "mutation { submitProject(projectId: \"b.project\", payload: {text: \"My grade book.\"}) { status } }" }))
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()
+    };
+    let first = submit().await;
+    assert_eq!(
+        first["data"]["submitProject"]["status"], "queued",
+        "{first}"
+    );
+    // The AI window (1 a minute here) is full; the general one (lifted) is not.
+    let second = submit().await;
+    assert_eq!(
+        second["errors"][0]["extensions"]["code"], "RATE_LIMITED",
+        "{second}"
+    );
+}

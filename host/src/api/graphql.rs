@@ -70,10 +70,14 @@ pub fn schema(learning: std::sync::Arc<Learning>) -> TesseraSchema {
 /// Most root fields in one mutation operation.
 pub const MAX_ROOT_MUTATIONS: usize = 5;
 
-/// The rate class a root field counts against: the class of its REST route.
-fn rate_class(_field: &str) -> RateClass {
-    // Every operation today has a REST twin under the general limit.
-    RateClass::General
+/// The rate classes a root field counts against: those of its REST twin. A project
+/// submission is graded by a model, so it is an AI request as well as a general one, as
+/// `POST /api/v1/projects/{id}/submissions` is.
+fn rate_classes(field: &str) -> &'static [RateClass] {
+    match field {
+        "submitProject" => &[RateClass::General, RateClass::Ai],
+        _ => &[RateClass::General],
+    }
 }
 
 /// Per request: who to charge, and what was charged.
@@ -156,10 +160,9 @@ impl Extension for Bounds {
         if info.path_node.parent.is_none()
             && let Some(charges) = ctx.data_opt::<Arc<Charges>>()
         {
-            charges
-                .charge(rate_class(info.name))
-                .await
-                .map_err(server_error)?;
+            for class in rate_classes(info.name) {
+                charges.charge(*class).await.map_err(server_error)?;
+            }
         }
         next.run(ctx, info).await
     }
