@@ -235,6 +235,12 @@ pub struct IdentityArgs {
     /// Prefix of every Redis key, so several deployments can share one Redis.
     #[arg(long, env = "TESSERA_REDIS_PREFIX", default_value = "tessera:")]
     pub redis_prefix: String,
+    /// Without Redis: the most the in-process store (rate-limit windows, idempotency
+    /// records, session and budget counters) may hold, in MiB. Past it, new entries are
+    /// refused until old ones expire: sign-in answers 503, other routes go on unlimited.
+    #[arg(long, env = "TESSERA_MEMORY_STORE_MB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub memory_store_mb: u64,
     #[command(flatten)]
     pub jwt: JwtArgs,
     /// Requests per minute per user on general routes.

@@ -204,9 +204,13 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
     let identity = &args.identity;
     let db = database(&identity.db, data_dir).await?;
     crate::content::import_at_start(&db, &args.content_dir).await;
-    let kv = kv::connect(identity.redis_url.as_deref(), &identity.redis_prefix)
-        .await
-        .context("cannot connect to Redis (REDIS_URL)")?;
+    let kv = kv::open(
+        identity.redis_url.as_deref(),
+        &identity.redis_prefix,
+        identity.memory_store_mb * 1024 * 1024,
+    )
+    .await
+    .context("cannot connect to Redis (REDIS_URL)")?;
     let services = Services {
         db,
         kv,

@@ -11,11 +11,20 @@ use super::{Kv, KvError, RateDecision};
 /// Entries are swept once this many writes have happened since the last sweep.
 const SWEEP_EVERY: u32 = 4096;
 
+/// What the store may hold by default (`--memory-store-mb`).
+pub const DEFAULT_MAX_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Bytes one rate-limit hit takes (its timestamp), for the store's accounting.
+const HIT_BYTES: u64 = std::mem::size_of::<Instant>() as u64;
+
 #[derive(Default)]
 struct Inner {
     windows: HashMap<String, VecDeque<Instant>>,
     values: HashMap<String, (Vec<u8>, Instant)>,
     writes: u32,
+    /// Keys, values and hits held, bytes (what the cap counts; the maps' own overhead
+    /// is not counted).
+    bytes: u64,
 }
 
 /// Independent locks: requests for different keys rarely wait on each other.
@@ -24,28 +33,33 @@ const SHARDS: usize = 16;
 /// A metered group's entries: each key's size and expiry.
 type Ledger = HashMap<String, (u64, Instant)>;
 
-/// In-process [`Kv`].
+/// In-process [`Kv`], holding at most a set number of bytes: past it, writes that would
+/// grow it fail with [`KvError::Full`] (expired entries are swept first), so clients
+/// choosing keys (addresses, idempotency keys) cannot grow the process without end.
 pub struct MemoryKv {
     shards: [Mutex<Inner>; SHARDS],
     /// Ledgers of metered groups by name.
     ledgers: Mutex<HashMap<String, Ledger>>,
+    /// Each shard's share of the cap.
+    shard_max_bytes: u64,
 }
 
 impl Default for MemoryKv {
     fn default() -> Self {
-        Self {
-            shards: std::array::from_fn(|_| Mutex::default()),
-            ledgers: Mutex::default(),
-        }
+        Self::with_max_bytes(DEFAULT_MAX_BYTES)
     }
 }
 
 impl Inner {
     fn maybe_sweep(&mut self, now: Instant) {
         self.writes += 1;
-        if self.writes < SWEEP_EVERY {
-            return;
+        if self.writes >= SWEEP_EVERY {
+            self.sweep(now);
         }
+    }
+
+    /// Drops expired values and empty windows, and counts what is left.
+    fn sweep(&mut self, now: Instant) {
         self.writes = 0;
         self.values.retain(|_, (_, expires)| *expires > now);
         // A window whose newest hit is older than any window we use (1 h) is empty.
@@ -53,10 +67,70 @@ impl Inner {
             hits.back()
                 .is_some_and(|t| now.duration_since(*t) < Duration::from_secs(3600))
         });
+        self.bytes = self
+            .values
+            .iter()
+            .map(|(k, (v, _))| (k.len() + v.len()) as u64)
+            .chain(
+                self.windows
+                    .iter()
+                    .map(|(k, hits)| k.len() as u64 + HIT_BYTES * hits.len() as u64),
+            )
+            .sum();
+    }
+
+    /// Makes room for `growth` more bytes under `max` (sweeping once if needed).
+    fn room(&mut self, growth: u64, max: u64, now: Instant) -> Result<(), KvError> {
+        if self.bytes + growth <= max {
+            return Ok(());
+        }
+        self.sweep(now);
+        if self.bytes + growth <= max {
+            Ok(())
+        } else {
+            Err(KvError::Full)
+        }
+    }
+
+    /// Stores a value, within `max` bytes when it grows the shard.
+    fn set(
+        &mut self,
+        key: &str,
+        value: Vec<u8>,
+        expires: Instant,
+        max: u64,
+        now: Instant,
+    ) -> Result<(), KvError> {
+        let old = self
+            .values
+            .get(key)
+            .map_or(0, |(v, _)| (key.len() + v.len()) as u64);
+        let new = (key.len() + value.len()) as u64;
+        if new > old {
+            self.room(new - old, max, now)?;
+        }
+        self.values.insert(key.to_owned(), (value, expires));
+        self.bytes = (self.bytes + new).saturating_sub(old);
+        Ok(())
+    }
+
+    fn unset(&mut self, key: &str) {
+        if let Some((v, _)) = self.values.remove(key) {
+            self.bytes = self.bytes.saturating_sub((key.len() + v.len()) as u64);
+        }
     }
 }
 
 impl MemoryKv {
+    /// A store holding at most `max_bytes` of keys and values.
+    pub fn with_max_bytes(max_bytes: u64) -> Self {
+        Self {
+            shards: std::array::from_fn(|_| Mutex::default()),
+            ledgers: Mutex::default(),
+            shard_max_bytes: (max_bytes / SHARDS as u64).max(1),
+        }
+    }
+
     fn lock(&self, key: &str) -> std::sync::MutexGuard<'_, Inner> {
         self.shards[fnv(key) % SHARDS]
             .lock()
@@ -67,7 +141,13 @@ impl MemoryKv {
 impl MemoryKv {
     /// Adds `by` to the counter under `key` unless the sum would pass `limit`; the new
     /// value, or `None` when refused. One shard lock makes the check and the add atomic.
-    fn add(&self, key: &str, by: i64, limit: Option<i64>, ttl: Duration) -> Option<i64> {
+    fn add(
+        &self,
+        key: &str,
+        by: i64,
+        limit: Option<i64>,
+        ttl: Duration,
+    ) -> Result<Option<i64>, KvError> {
         let now = Instant::now();
         let mut inner = self.lock(key);
         inner.maybe_sweep(now);
@@ -83,12 +163,11 @@ impl MemoryKv {
         };
         let value = current.saturating_add(by);
         if limit.is_some_and(|limit| value > limit) {
-            return None;
+            return Ok(None);
         }
-        inner
-            .values
-            .insert(key.to_owned(), (value.to_string().into_bytes(), expires));
-        Some(value)
+        let max = self.shard_max_bytes;
+        inner.set(key, value.to_string().into_bytes(), expires, max, now)?;
+        Ok(Some(value))
     }
 }
 
@@ -106,23 +185,26 @@ fn fnv(key: &str) -> usize {
 impl Kv for MemoryKv {
     async fn hit(&self, key: &str, window: Duration, limit: u32) -> Result<RateDecision, KvError> {
         let now = Instant::now();
+        let max = self.shard_max_bytes;
         let mut inner = self.lock(key);
         inner.maybe_sweep(now);
-        if !inner.windows.contains_key(key) {
-            inner.windows.insert(key.to_owned(), VecDeque::new());
-        }
-        let Some(hits) = inner.windows.get_mut(key) else {
-            unreachable!("inserted above")
+        let (used, oldest, freed) = match inner.windows.get_mut(key) {
+            Some(hits) => {
+                let before = hits.len();
+                while hits
+                    .front()
+                    .is_some_and(|t| now.duration_since(*t) >= window)
+                {
+                    hits.pop_front();
+                }
+                let freed = HIT_BYTES * (before - hits.len()) as u64;
+                (hits.len() as u32, hits.front().copied(), freed)
+            }
+            None => (0, None, 0),
         };
-        while hits
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= window)
-        {
-            hits.pop_front();
-        }
-        let used = hits.len() as u32;
+        inner.bytes = inner.bytes.saturating_sub(freed);
         if used >= limit {
-            let oldest = hits.front().copied().unwrap_or(now);
+            let oldest = oldest.unwrap_or(now);
             let wait = window.saturating_sub(now.duration_since(oldest));
             return Ok(RateDecision {
                 allowed: false,
@@ -131,7 +213,15 @@ impl Kv for MemoryKv {
                 retry_after_ms: wait.as_millis() as u64,
             });
         }
-        hits.push_back(now);
+        let new_key = !inner.windows.contains_key(key);
+        let growth = HIT_BYTES + if new_key { key.len() as u64 } else { 0 };
+        inner.room(growth, max, now)?;
+        inner
+            .windows
+            .entry(key.to_owned())
+            .or_default()
+            .push_back(now);
+        inner.bytes += growth;
         Ok(RateDecision {
             allowed: true,
             limit,
@@ -157,9 +247,7 @@ impl Kv for MemoryKv {
         if inner.values.get(key).is_some_and(|(_, e)| *e > now) {
             return Ok(false);
         }
-        inner
-            .values
-            .insert(key.to_owned(), (value.to_vec(), now + ttl));
+        inner.set(key, value.to_vec(), now + ttl, self.shard_max_bytes, now)?;
         Ok(true)
     }
 
@@ -167,19 +255,16 @@ impl Kv for MemoryKv {
         let now = Instant::now();
         let mut inner = self.lock(key);
         inner.maybe_sweep(now);
-        inner
-            .values
-            .insert(key.to_owned(), (value.to_vec(), now + ttl));
-        Ok(())
+        inner.set(key, value.to_vec(), now + ttl, self.shard_max_bytes, now)
     }
 
     async fn delete(&self, key: &str) -> Result<(), KvError> {
-        self.lock(key).values.remove(key);
+        self.lock(key).unset(key);
         Ok(())
     }
 
     async fn incr_by(&self, key: &str, by: i64, ttl: Duration) -> Result<i64, KvError> {
-        Ok(self.add(key, by, None, ttl).unwrap_or_default())
+        Ok(self.add(key, by, None, ttl)?.unwrap_or_default())
     }
 
     async fn incr_within(
@@ -189,7 +274,7 @@ impl Kv for MemoryKv {
         limit: i64,
         ttl: Duration,
     ) -> Result<Option<i64>, KvError> {
-        Ok(self.add(key, by, Some(limit), ttl))
+        self.add(key, by, Some(limit), ttl)
     }
 
     async fn scan(
@@ -249,12 +334,10 @@ impl Kv for MemoryKv {
         if new_bytes > meter.max_bytes && new_bytes > bytes {
             return Ok(super::Metered::TooManyBytes { bytes });
         }
-        ledger.insert(key.to_owned(), (size, now + ttl));
         let mut inner = self.lock(key);
         inner.maybe_sweep(now);
-        inner
-            .values
-            .insert(key.to_owned(), (value.to_vec(), now + ttl));
+        inner.set(key, value.to_vec(), now + ttl, self.shard_max_bytes, now)?;
+        ledger.insert(key.to_owned(), (size, now + ttl));
         Ok(super::Metered::Stored {
             keys: new_keys,
             bytes: new_bytes,
@@ -270,7 +353,7 @@ impl Kv for MemoryKv {
         {
             entries.remove(key);
         }
-        self.lock(key).values.remove(key);
+        self.lock(key).unset(key);
         Ok(())
     }
 
@@ -286,6 +369,8 @@ impl Kv for MemoryKv {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const WINDOW: Duration = Duration::from_secs(60);
 
     #[tokio::test]
     async fn a_bounded_increment_never_passes_its_limit() {
@@ -305,5 +390,47 @@ mod tests {
         assert_eq!(kv.incr_within("k", 1, 50, ttl).await.unwrap(), Some(50));
         // Giving back is an ordinary (negative) increment.
         assert_eq!(kv.incr_by("k", -50, ttl).await.unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn the_store_refuses_new_entries_past_its_cap_and_frees_what_expires() {
+        // 16 shards of 1 KiB each.
+        let kv = MemoryKv::with_max_bytes(16 * 1024);
+        let ttl = Duration::from_millis(200);
+        let mut stored = 0;
+        let mut refused = 0;
+        for n in 0..200 {
+            match kv.put(&format!("idem:{n}"), &[7u8; 200], ttl).await {
+                Ok(()) => stored += 1,
+                Err(KvError::Full) => refused += 1,
+                Err(e) => panic!("{e}"),
+            }
+        }
+        assert!(
+            stored > 0 && refused > 0,
+            "stored {stored}, refused {refused}"
+        );
+        assert!(
+            stored * 200 <= 16 * 1024,
+            "held past the cap: {stored} values"
+        );
+        // Windows count too, and a full shard refuses new addresses.
+        let mut limited = 0;
+        for n in 0..2000 {
+            if kv
+                .hit(&format!("auth:ip:10.0.{}.{}", n / 256, n % 256), WINDOW, 5)
+                .await
+                .is_err()
+            {
+                limited += 1;
+            }
+        }
+        assert!(limited > 0, "windows grew without bound");
+        // Deleting and overwriting with less never fails; expiry makes room again.
+        kv.delete("idem:0").await.unwrap();
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        kv.put("idem:new", &[1u8; 200], ttl)
+            .await
+            .expect("room after expiry");
     }
 }

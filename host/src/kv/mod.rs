@@ -14,6 +14,10 @@ pub enum KvError {
     /// Redis could not be reached or answered with an error.
     #[error("redis: {0}")]
     Redis(#[from] ::redis::RedisError),
+    /// The in-process store holds its most (`--memory-store-mb`); nothing new fits until
+    /// entries expire.
+    #[error("the in-process store is full (--memory-store-mb); use Redis for more")]
+    Full,
 }
 
 /// One rate-limit decision.
@@ -130,11 +134,20 @@ pub trait Kv: Send + Sync {
     fn kind(&self) -> &'static str;
 }
 
-/// The store for `url` (`redis://…`, keys under `prefix`), or the in-process one when
-/// `None`.
+/// The store for `url` (`redis://…`, keys under `prefix`), or the in-process one (with
+/// its default cap) when `None`.
 pub async fn connect(url: Option<&str>, prefix: &str) -> Result<Arc<dyn Kv>, KvError> {
+    open(url, prefix, memory::DEFAULT_MAX_BYTES).await
+}
+
+/// Like [`connect`], the in-process store holding at most `memory_max_bytes`.
+pub async fn open(
+    url: Option<&str>,
+    prefix: &str,
+    memory_max_bytes: u64,
+) -> Result<Arc<dyn Kv>, KvError> {
     Ok(match url {
         Some(url) => Arc::new(redis::RedisKv::connect(url, prefix).await?),
-        None => Arc::new(memory::MemoryKv::default()),
+        None => Arc::new(memory::MemoryKv::with_max_bytes(memory_max_bytes)),
     })
 }
