@@ -277,9 +277,6 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "--learning-test-clock: clients may set \"now\" with X-Tessera-Now; never use this in production"
         );
     }
-    state
-        .learning
-        .spawn_project_workers(args.learning.project_workers);
     let report = registry.reload().await;
     for failure in &report.failures {
         tracing::error!(manifest = %failure.manifest.display(), reason = %failure.reason, "plugin not loaded");
@@ -296,6 +293,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 .join("; ")
         );
     }
+    // Only once the graders are loaded: jobs left queued by a crash are claimed at once,
+    // and a worker that found no grader would fail them for good.
+    state
+        .learning
+        .spawn_project_workers(args.learning.project_workers);
     state
         .started
         .store(true, std::sync::atomic::Ordering::Release);
