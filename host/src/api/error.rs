@@ -214,6 +214,7 @@ impl From<AuthError> for ApiError {
                 refused(StatusCode::FORBIDDEN, "INVALID_PASSWORD", Some("password"))
             }
             AuthError::Gone => ApiError::Unauthorized(e.to_string()),
+            AuthError::Store(s) if s.is_unavailable() => database_unavailable(s),
             AuthError::Store(_) | AuthError::Crypto(_) => ApiError::Internal(e.to_string()),
         }
     }
@@ -271,8 +272,18 @@ impl From<StoreError> for ApiError {
         if e.is_unstorable_text() {
             return unstorable_text();
         }
+        if e.is_unavailable() {
+            return database_unavailable(&e);
+        }
         ApiError::Internal(e.to_string())
     }
+}
+
+/// The database is down or restarting: 503 with `Retry-After`, the cause in the log only
+/// (it names hosts and ports).
+fn database_unavailable(e: &StoreError) -> ApiError {
+    tracing::warn!(error = %e, "database unavailable");
+    ApiError::Unavailable("the database is unavailable; retry in a few seconds".into())
 }
 
 /// Text the database cannot hold (Postgres refuses NUL characters; SQLite keeps them):

@@ -334,9 +334,10 @@ pub(super) async fn badge(
             Html(badge.html(&page)).into_response()
         }
         Err(e) => {
-            let status = match e {
+            let status = match &e {
                 BadgeError::Invalid => StatusCode::FORBIDDEN,
                 BadgeError::Gone => StatusCode::GONE,
+                BadgeError::Store(s) if s.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
                 BadgeError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             if status.is_server_error() {

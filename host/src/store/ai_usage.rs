@@ -121,8 +121,10 @@ impl Db {
 
 /// Writes usage events off the request path: completions hand their event to a channel
 /// and a background task writes them in batches (one transaction per batch), so a burst of
-/// completions costs one database write, not one each. Events still in the channel when
-/// the process dies are lost; usage is accounting, not state a request depends on.
+/// completions costs one database write, not one each. While the database is down (a
+/// restart) a batch is retried every second for up to a minute, events queueing behind it.
+/// Events still in the channel when the process dies are lost; usage is accounting, not
+/// state a request depends on.
 #[derive(Clone)]
 pub struct UsageRecorder {
     tx: tokio::sync::mpsc::Sender<Usage>,
@@ -133,6 +135,8 @@ pub struct UsageRecorder {
 const QUEUE: usize = 8192;
 /// Most events written in one transaction.
 const BATCH: usize = 512;
+/// Seconds a batch waits for a database that is down before it is dropped.
+const OUTAGE_RETRIES: u32 = 60;
 
 impl UsageRecorder {
     /// Starts the writer task for `db`.
@@ -149,8 +153,20 @@ impl UsageRecorder {
                         Err(_) => break,
                     }
                 }
-                if let Err(e) = writer.record_ai_usage(&batch).await {
-                    tracing::error!(error = %e, events = batch.len(), "could not record AI usage");
+                let mut tries = 0;
+                loop {
+                    match writer.record_ai_usage(&batch).await {
+                        Ok(()) => break,
+                        Err(e) if e.is_unavailable() && tries < OUTAGE_RETRIES => {
+                            tries += 1;
+                            tracing::warn!(error = %e, events = batch.len(), "AI usage waits for the database");
+                            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, events = batch.len(), "could not record AI usage");
+                            break;
+                        }
+                    }
                 }
                 batch.clear();
             }

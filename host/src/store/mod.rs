@@ -60,6 +60,32 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database is unreachable or refusing work for now (a restart, a dropped
+    /// connection, a full pool, SQLite's writer lock held too long): the request may be
+    /// retried, so the API answers 503 with `Retry-After` rather than 500. Postgres says so
+    /// with SQLSTATE class 08 (connection exception), 57P01-57P03 (shut down, crash
+    /// recovery, not accepting connections yet) and 53300 (too many connections).
+    pub fn is_unavailable(&self) -> bool {
+        let StoreError::Database(e) = self else {
+            return false;
+        };
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed => true,
+            sqlx::Error::Database(db) => db.code().is_some_and(|code| {
+                code.starts_with("08")
+                    || matches!(&*code, "57P01" | "57P02" | "57P03" | "53300")
+                    // SQLite: SQLITE_BUSY and SQLITE_LOCKED with their extended codes.
+                    || sqlite_busy(&code)
+            }),
+            _ => false,
+        }
+    }
+
     /// Whether the database refused a value it cannot hold as text (Postgres: a NUL
     /// character, SQLSTATE 22021 in text or 22P05 in JSON): the input's fault, not the
     /// server's.
@@ -75,6 +101,13 @@ impl StoreError {
             _ => StoreError::Database(e),
         }
     }
+}
+
+/// SQLite's primary result codes SQLITE_BUSY (5) and SQLITE_LOCKED (6), which sqlx reports
+/// as the extended code's number (e.g. 517 = SQLITE_BUSY_SNAPSHOT): the low byte is the
+/// primary code.
+fn sqlite_busy(code: &str) -> bool {
+    code.parse::<u32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6))
 }
 
 /// A pending or applied migration, for `tessera migrate`.
