@@ -420,6 +420,13 @@ pub struct LearningArgs {
     #[arg(long, env = "TESSERA_MAX_ATTEMPTS_PER_STEP", default_value_t = 50,
           value_parser = clap::value_parser!(u32).range(1..=100_000))]
     pub max_attempts_per_step: u32,
+    /// How long a grading worker's claim on a project job lasts without renewal. A live
+    /// worker renews it every third of this, however long grading takes; a worker that
+    /// died (a crash, `kill -9`, a lost machine) stops renewing, and another worker, on
+    /// any replica, takes the job over once the claim has run out.
+    #[arg(long, env = "TESSERA_PROJECT_LEASE_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub project_lease_secs: u64,
 }
 
 /// Prices, budgets and limits of AI requests (docs/ai-gateway.md, "Cost guard").

@@ -230,6 +230,9 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
             class_max_members: args.learning.class_max_members,
             max_queued_projects: i64::from(args.learning.max_queued_projects),
             max_attempts_per_step: i64::from(args.learning.max_attempts_per_step),
+            project_lease_ms: i64::try_from(args.learning.project_lease_secs)
+                .unwrap_or(i64::MAX / 1000)
+                * 1000,
         },
         http: api::guard::HttpLimits {
             body_timeout: std::time::Duration::from_millis(args.http.body_read_timeout_ms),

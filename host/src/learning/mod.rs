@@ -65,6 +65,8 @@ pub struct LearningSettings {
     /// Latest attempts kept per learner and step (besides the first and the first
     /// correct one).
     pub max_attempts_per_step: i64,
+    /// How long a grading worker's claim on a project job lasts unrenewed, ms.
+    pub project_lease_ms: i64,
 }
 
 impl Default for LearningSettings {
@@ -76,6 +78,7 @@ impl Default for LearningSettings {
             class_max_members: 0,
             max_queued_projects: 3,
             max_attempts_per_step: 50,
+            project_lease_ms: 30_000,
         }
     }
 }

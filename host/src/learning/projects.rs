@@ -20,9 +20,6 @@ use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::StepKind;
 use crate::store::projects::SubmissionRow;
 use crate::store::rfc3339;
 
-/// How long a worker holds a job before another may take it: the grader's 30 s limit
-/// plus room for the outcome's write.
-const LEASE_MS: i64 = 90_000;
 /// Grading tries before a job fails (only a grader that is unavailable is retried).
 const MAX_TRIES: i64 = 3;
 /// How often an idle worker looks for jobs queued by other replicas.
@@ -124,7 +121,11 @@ impl Learning {
             let this = self.clone();
             tokio::spawn(async move {
                 loop {
-                    match this.db.claim_submission(LEASE_MS).await {
+                    match this
+                        .db
+                        .claim_submission(this.settings.project_lease_ms)
+                        .await
+                    {
                         Ok(Some(job)) => this.grade_job(job).await,
                         Ok(None) => {
                             let _ = tokio::time::timeout(POLL, this.jobs.notified()).await;
@@ -139,16 +140,46 @@ impl Learning {
         }
     }
 
+    /// Grades `job`, renewing its lease every third of the lease while the grader works,
+    /// then stores the outcome under the claim (a claim lost meanwhile stores nothing: the
+    /// worker that took the job over stores its own).
     async fn grade_job(&self, job: SubmissionRow) {
-        let outcome = self.grade_submission(&job).await;
+        let lease = self.settings.project_lease_ms;
+        let Some(mut held) = job.lease_until else {
+            tracing::error!(submission = %job.id, "claimed a project job without a lease");
+            return;
+        };
+        let every = Duration::from_millis(u64::try_from(lease / 3).unwrap_or(1).max(1));
+        let mut renew = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        let mut ours = true;
+        let grading = self.grade_submission(&job);
+        tokio::pin!(grading);
+        let outcome = loop {
+            tokio::select! {
+                outcome = &mut grading => break outcome,
+                _ = renew.tick(), if ours => {
+                    let until = crate::store::now_ms() + lease;
+                    match self.db.renew_submission(&job.id, held, until).await {
+                        Ok(true) => held = until,
+                        Ok(false) => {
+                            tracing::warn!(submission = %job.id, "project job taken over by another worker");
+                            ours = false;
+                        }
+                        // Keep grading: the next renewal may get through before the
+                        // lease runs out.
+                        Err(e) => tracing::warn!(submission = %job.id, error = %e, "cannot renew a project job's lease"),
+                    }
+                }
+            }
+        };
         let stored = match outcome {
             Ok(result) => {
                 let score = result.score.unwrap_or(0.0);
                 match serde_json::to_string(&result) {
-                    Ok(json) => self.db.finish_submission(&job.id, score, &json).await,
+                    Ok(json) => self.db.finish_submission(&job.id, held, score, &json).await,
                     Err(e) => {
                         self.db
-                            .fail_submission(&job.id, &e.to_string(), false)
+                            .fail_submission(&job.id, held, &e.to_string(), false)
                             .await
                     }
                 }
@@ -158,13 +189,19 @@ impl Learning {
                     && job.tries < MAX_TRIES;
                 tracing::warn!(submission = %job.id, error = %e, retry, "project grading failed");
                 self.db
-                    .fail_submission(&job.id, &e.to_string(), retry)
+                    .fail_submission(&job.id, held, &e.to_string(), retry)
                     .await
             }
         };
-        if let Err(e) = stored {
+        match stored {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(submission = %job.id, "project job taken over; its outcome is the other worker's")
+            }
             // The lease runs out and another worker grades the job again.
-            tracing::error!(submission = %job.id, error = %e, "cannot store a project grade");
+            Err(e) => {
+                tracing::error!(submission = %job.id, error = %e, "cannot store a project grade")
+            }
         }
     }
 

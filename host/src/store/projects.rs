@@ -1,7 +1,9 @@
 //! Mini-project submissions (seed 000 §5), which are also the queue of grading jobs: a
 //! submission is `queued`, a worker on any replica claims it (`grading`, with a lease), and
-//! it ends `graded` or `failed`. A worker that dies mid-job leaves a lease that runs out, so
-//! another worker takes the job again; nothing accepted is lost.
+//! it ends `graded` or `failed`. The worker renews its lease while it grades; one that dies
+//! mid-job stops renewing, the lease runs out, and another worker takes the job again, so
+//! nothing accepted is lost. The lease's end time is also the claim's fence: a worker
+//! whose lease was taken over can neither renew it nor store its outcome.
 
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -33,6 +35,8 @@ pub struct SubmissionRow {
     pub created_at: i64,
     /// Graded, ms.
     pub graded_at: Option<i64>,
+    /// While `grading`: when the worker's claim runs out, ms (also the claim's fence).
+    pub lease_until: Option<i64>,
 }
 
 fn submission_row(r: &AnyRow) -> Result<SubmissionRow, sqlx::Error> {
@@ -48,11 +52,12 @@ fn submission_row(r: &AnyRow) -> Result<SubmissionRow, sqlx::Error> {
         tries: r.try_get("tries")?,
         created_at: r.try_get("created_at")?,
         graded_at: r.try_get("graded_at")?,
+        lease_until: r.try_get("lease_until")?,
     })
 }
 
-const COLUMNS: &str =
-    "id, user_id, project_id, payload, score, status, result, error, tries, created_at, graded_at";
+const COLUMNS: &str = "id, user_id, project_id, payload, score, status, result, error, tries, \
+                       created_at, graded_at, lease_until";
 
 impl Db {
     /// Queues a submission made at `at` (ms; the learner's "now") unless the learner
@@ -113,6 +118,7 @@ impl Db {
             tries: 0,
             created_at: now,
             graded_at: None,
+            lease_until: None,
         }))
     }
 
@@ -167,45 +173,76 @@ impl Db {
         Ok(None)
     }
 
-    /// Records a finished grading.
+    /// Extends the claim on job `id` held until `held` to `until`; `false` when the claim
+    /// is no longer this worker's (it ran out and another worker took the job).
+    pub async fn renew_submission(
+        &self,
+        id: &str,
+        held: i64,
+        until: i64,
+    ) -> Result<bool, StoreError> {
+        let renewed = sqlx::query(
+            "UPDATE mini_project_submissions SET lease_until = $3 \
+             WHERE id = $1 AND status = 'grading' AND lease_until = $2",
+        )
+        .bind(id)
+        .bind(held)
+        .bind(until)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        Ok(renewed == 1)
+    }
+
+    /// Records a finished grading by the worker whose claim ends at `held`; `false` (and
+    /// nothing written) when the claim was taken over.
     pub async fn finish_submission(
         &self,
         id: &str,
+        held: i64,
         score: f64,
         result: &str,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let now = now_ms();
-        sqlx::query(
-            "UPDATE mini_project_submissions SET status = 'graded', score = $2, result = $3, \
-             error = NULL, lease_until = NULL, graded_at = $4, updated_at = $4 WHERE id = $1",
+        let done = sqlx::query(
+            "UPDATE mini_project_submissions SET status = 'graded', score = $3, result = $4, \
+             error = NULL, lease_until = NULL, graded_at = $5, updated_at = $5 \
+             WHERE id = $1 AND status = 'grading' AND lease_until = $2",
         )
         .bind(id)
+        .bind(held)
         .bind(score)
         .bind(result)
         .bind(now)
         .execute(self.pool())
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(done == 1)
     }
 
-    /// Records a failed grading: back to the queue while `retry`, else `failed`.
+    /// Records a failed grading by the worker whose claim ends at `held`: back to the
+    /// queue while `retry`, else `failed`; `false` (and nothing written) when the claim was
+    /// taken over.
     pub async fn fail_submission(
         &self,
         id: &str,
+        held: i64,
         error: &str,
         retry: bool,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE mini_project_submissions SET status = $2, error = $3, lease_until = NULL, \
-             updated_at = $4 WHERE id = $1",
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE mini_project_submissions SET status = $3, error = $4, lease_until = NULL, \
+             updated_at = $5 WHERE id = $1 AND status = 'grading' AND lease_until = $2",
         )
         .bind(id)
+        .bind(held)
         .bind(if retry { "queued" } else { "failed" })
         .bind(error)
         .bind(now_ms())
         .execute(self.pool())
-        .await?;
-        Ok(())
+        .await?
+        .rows_affected();
+        Ok(done == 1)
     }
 }
 
