@@ -14,6 +14,10 @@ pub enum KvError {
     /// Redis could not be reached or answered with an error.
     #[error("redis: {0}")]
     Redis(#[from] ::redis::RedisError),
+    /// Redis could not be reached moments ago; calls fail at once for a short while
+    /// rather than each waiting on the reconnect.
+    #[error("redis is unreachable (calls fail fast for a moment after a failed connection)")]
+    Unreachable,
     /// The in-process store holds its most (`--memory-store-mb`); nothing new fits until
     /// entries expire.
     #[error("the in-process store is full (--memory-store-mb); use Redis for more")]

@@ -1,7 +1,8 @@
 //! The Redis store, shared by every replica. Rate-limit windows are sorted sets of
 //! request timestamps trimmed and counted atomically by one Lua script (a sliding log).
 
-use std::time::Duration;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Script};
@@ -96,7 +97,17 @@ pub struct RedisKv {
     delete_metered: Script,
     incr_within: Script,
     prefix: String,
+    /// Until when (ms on [`RedisKv::clock`]) calls fail at once: set when Redis could not
+    /// be reached.
+    down_until_ms: AtomicU64,
+    clock: Instant,
 }
+
+/// After Redis could not be reached, calls fail at once for this long instead of each
+/// waiting on the reconnect (1-2 s): a request makes several Redis calls (session cache,
+/// rate limit), and waiting on each would turn an outage's quick 503s and fail-open
+/// answers into requests of many seconds. The first call after it tries Redis again.
+const FAIL_FAST: Duration = Duration::from_millis(500);
 
 impl RedisKv {
     /// Connects (and reconnects on failure) to `url`; every key starts with `prefix`, so
@@ -122,7 +133,35 @@ impl RedisKv {
             delete_metered: Script::new(DELETE_METERED),
             incr_within: Script::new(INCR_WITHIN),
             prefix: prefix.to_owned(),
+            down_until_ms: AtomicU64::new(0),
+            clock: Instant::now(),
         })
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.clock.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// The connection, unless Redis was found unreachable in the last [`FAIL_FAST`].
+    fn conn(&self) -> Result<ConnectionManager, KvError> {
+        if self.now_ms() < self.down_until_ms.load(Ordering::Relaxed) {
+            return Err(KvError::Unreachable);
+        }
+        Ok(self.conn.clone())
+    }
+
+    /// `e` as a [`KvError`]; a connection failure makes calls fail fast for a while.
+    fn failed(&self, e: ::redis::RedisError) -> KvError {
+        if e.is_io_error()
+            || e.is_connection_refusal()
+            || e.is_connection_dropped()
+            || e.is_timeout()
+            || e.is_unrecoverable_error()
+        {
+            let until = self.now_ms() + FAIL_FAST.as_millis() as u64;
+            self.down_until_ms.store(until, Ordering::Relaxed);
+        }
+        KvError::Redis(e)
     }
 
     fn key(&self, k: &str) -> String {
@@ -150,8 +189,9 @@ impl Kv for RedisKv {
             .arg(window.as_millis() as i64)
             .arg(limit)
             .arg(member)
-            .invoke_async(&mut self.conn.clone())
-            .await?;
+            .invoke_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.failed(e))?;
         Ok(RateDecision {
             allowed: allowed == 1,
             limit,
@@ -161,7 +201,11 @@ impl Kv for RedisKv {
     }
 
     async fn get(&self, k: &str) -> Result<Option<Vec<u8>>, KvError> {
-        Ok(self.conn.clone().get(self.key(k)).await?)
+        Ok(self
+            .conn()?
+            .get(self.key(k))
+            .await
+            .map_err(|e| self.failed(e))?)
     }
 
     async fn put_new(&self, k: &str, value: &[u8], ttl: Duration) -> Result<bool, KvError> {
@@ -171,22 +215,27 @@ impl Kv for RedisKv {
             .arg("NX")
             .arg("PX")
             .arg(ttl.as_millis() as u64)
-            .query_async(&mut self.conn.clone())
-            .await?;
+            .query_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.failed(e))?;
         Ok(set.is_some())
     }
 
     async fn put(&self, k: &str, value: &[u8], ttl: Duration) -> Result<(), KvError> {
         let _: () = self
-            .conn
-            .clone()
+            .conn()?
             .pset_ex(self.key(k), value, ttl.as_millis() as u64)
-            .await?;
+            .await
+            .map_err(|e| self.failed(e))?;
         Ok(())
     }
 
     async fn delete(&self, k: &str) -> Result<(), KvError> {
-        let _: () = self.conn.clone().del(self.key(k)).await?;
+        let _: () = self
+            .conn()?
+            .del(self.key(k))
+            .await
+            .map_err(|e| self.failed(e))?;
         Ok(())
     }
 
@@ -196,8 +245,9 @@ impl Kv for RedisKv {
             .key(self.key(k))
             .arg(by)
             .arg(ttl.as_millis().max(1) as u64)
-            .invoke_async(&mut self.conn.clone())
-            .await?)
+            .invoke_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.failed(e))?)
     }
 
     async fn incr_within(
@@ -213,8 +263,9 @@ impl Kv for RedisKv {
             .arg(by)
             .arg(limit)
             .arg(ttl.as_millis().max(1) as u64)
-            .invoke_async(&mut self.conn.clone())
-            .await?;
+            .invoke_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.failed(e))?;
         Ok((added == 1).then_some(value))
     }
 
@@ -232,8 +283,9 @@ impl Kv for RedisKv {
             .arg(pattern)
             .arg("COUNT")
             .arg(count)
-            .query_async(&mut self.conn.clone())
-            .await?;
+            .query_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.failed(e))?;
         let keys = keys
             .into_iter()
             .filter_map(|k| k.strip_prefix(&self.prefix).map(str::to_owned))
@@ -260,8 +312,9 @@ impl Kv for RedisKv {
             .arg(ttl.as_millis().max(1) as u64)
             .arg(meter.max_keys)
             .arg(meter.max_bytes)
-            .invoke_async(&mut self.conn.clone())
-            .await?;
+            .invoke_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.failed(e))?;
         Ok(match verdict {
             0 => super::Metered::Stored { keys, bytes },
             1 => super::Metered::TooManyKeys { keys },
@@ -276,15 +329,20 @@ impl Kv for RedisKv {
             .key(self.key(k))
             .key(sizes)
             .key(expiry)
-            .invoke_async(&mut self.conn.clone())
-            .await?;
+            .invoke_async(&mut self.conn()?)
+            .await
+            .map_err(|e| self.failed(e))?;
         Ok(())
     }
 
+    /// Always asks Redis, even while calls fail fast, so readiness sees it come back (and
+    /// lets calls through again at once).
     async fn ping(&self) -> Result<(), KvError> {
         let _: String = redis::cmd("PING")
             .query_async(&mut self.conn.clone())
-            .await?;
+            .await
+            .map_err(|e| self.failed(e))?;
+        self.down_until_ms.store(0, Ordering::Relaxed);
         Ok(())
     }
 
