@@ -60,7 +60,7 @@ const DAY_MS: i64 = 86_400_000;
 impl Db {
     /// Records completions, all in one transaction.
     pub async fn record_ai_usage(&self, events: &[Usage]) -> Result<(), StoreError> {
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for u in events {
             sqlx::query(
                 "INSERT INTO ai_usage_events (id, at, user_hash, feature, provider, model, \

@@ -79,7 +79,7 @@ impl Db {
         ip: Option<&str>,
         details: serde_json::Value,
     ) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         record(&mut tx, kind, actor, subject, ip, details).await?;
         tx.commit().await?;
         Ok(())

@@ -204,7 +204,7 @@ impl Db {
         user_id: &str,
         max_members: i64,
     ) -> Result<Joined, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let added = sqlx::query(
             "INSERT INTO class_members (class_id, user_id, added_at) VALUES ($1, $2, $3) \
              ON CONFLICT (class_id, user_id) DO NOTHING",
@@ -239,7 +239,7 @@ impl Db {
 
     /// Removes `user_id` from the class; whether they were a member.
     pub async fn leave_class(&self, class_id: &str, user_id: &str) -> Result<bool, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let removed = sqlx::query("DELETE FROM class_members WHERE class_id = $1 AND user_id = $2")
             .bind(class_id)
             .bind(user_id)
@@ -315,7 +315,7 @@ impl Db {
         expires_at: i64,
         max_pending: i64,
     ) -> Result<Option<InvitationRow>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // Take the class row first so concurrent invitations to one class count in turn.
         sqlx::query("UPDATE classes SET member_count = member_count WHERE id = $1")
             .bind(class_id)

@@ -105,7 +105,7 @@ impl Db {
         if stored.as_deref() == Some(pack.checksum.as_str()) {
             return Ok(Imported::Unchanged);
         }
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         for table in [
             "steps",
             "lessons",

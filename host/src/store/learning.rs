@@ -495,7 +495,7 @@ impl Db {
     /// this fail with [`StoreError::Conflict`]`("attempt")` and writes nothing.
     pub async fn record_outcome(&self, w: &OutcomeWrite) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         insert_attempt(&mut tx, &w.user_id, &w.attempt, &w.answer).await?;
         prune_attempts(&mut tx, &w.user_id, &w.attempt.step_id, w.keep_latest).await?;
         let at = w.attempt.created_at;

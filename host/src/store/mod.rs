@@ -218,6 +218,17 @@ impl Db {
         self.backend
     }
 
+    /// Begins a transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`, waiting on the busy timeout): a plain `BEGIN` that reads and
+    /// then writes fails at once with `SQLITE_BUSY` when another connection wrote since
+    /// its read, which the busy timeout cannot cure.
+    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
     /// Waits for this process's turn to write on SQLite (nothing to wait for on Postgres).
     pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match self.backend {

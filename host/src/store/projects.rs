@@ -76,7 +76,7 @@ impl Db {
         let id = uuid::Uuid::new_v4().to_string();
         let now = at;
         let _turn = self.write_turn().await;
-        let mut tx = self.pool().begin().await?;
+        let mut tx = self.begin_write().await?;
         if self.backend() == Backend::Postgres {
             sqlx::query("SELECT id FROM users WHERE id = $1 FOR UPDATE")
                 .bind(user_id)
@@ -258,5 +258,76 @@ impl Db {
         .iter()
         .map(submission_row)
         .collect::<Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+    use crate::store::users::NewUser;
+
+    /// A learner's submission is counted and inserted in one transaction while workers
+    /// claim jobs with single updates. On SQLite a transaction that reads before it
+    /// writes used to fail at once with SQLITE_BUSY whenever a claim committed in
+    /// between (the busy timeout does not apply), so submissions got a 503 at random.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn queueing_on_sqlite_survives_workers_claiming_at_the_same_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
+        let db = Db::connect(&url, 8).await.unwrap();
+        db.migrate().await.unwrap();
+        let mut learners = Vec::new();
+        for n in 0..8 {
+            let new = NewUser {
+                email: format!("learner{n}@example.com"),
+                password_hash: "not-a-hash".into(),
+                full_name: format!("Learner {n}"),
+                role: Role::Student,
+            };
+            learners.push(db.create_user(new, None).await.unwrap().id);
+        }
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let claimers: Vec<_> = (0..2)
+            .map(|_| {
+                let (db, done) = (db.clone(), done.clone());
+                tokio::spawn(async move {
+                    let mut claimed = 0;
+                    while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                        if db.claim_submission(60_000).await.unwrap().is_some() {
+                            claimed += 1;
+                        } else {
+                            tokio::task::yield_now().await;
+                        }
+                    }
+                    claimed
+                })
+            })
+            .collect();
+        let submissions = learners.iter().flat_map(|user| {
+            (0..25).map(|n| {
+                let db = db.clone();
+                let user = user.clone();
+                async move {
+                    db.queue_submission(&user, "p", &format!("take {n}"), now_ms(), 1000)
+                        .await
+                }
+            })
+        });
+        let results = futures::future::join_all(submissions).await;
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut claimed = 0;
+        for claimer in claimers {
+            claimed += claimer.await.unwrap();
+        }
+        let failed: Vec<_> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+        assert!(
+            failed.is_empty(),
+            "{} of 200 failed: {:?}",
+            failed.len(),
+            failed.first()
+        );
+        assert!(results.iter().all(|r| matches!(r, Ok(Some(_)))));
+        assert!(claimed > 0, "the workers never ran beside the submissions");
     }
 }

@@ -40,7 +40,7 @@ impl Db {
         expires_at: i64,
     ) -> Result<String, StoreError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO service_tokens (id, name, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
@@ -92,7 +92,7 @@ impl Db {
     /// Revokes the service token `id`; `None` when there is no such token, else whether it
     /// was live until now.
     pub async fn revoke_service_token(&self, id: &str) -> Result<Option<bool>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let revoked = sqlx::query(
             "UPDATE service_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
         )

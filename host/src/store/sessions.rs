@@ -77,7 +77,7 @@ impl Db {
     ) -> Result<IssuedRefresh, StoreError> {
         let now = now_ms();
         let session_id = uuid::Uuid::new_v4().to_string();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO auth_sessions (id, user_id, created_at, last_used_at, user_agent, ip) \
              VALUES ($1, $2, $3, $3, $4, $5)",
@@ -106,7 +106,7 @@ impl Db {
     /// Uses up `token` and issues its successor, or revokes its family on reuse.
     pub async fn rotate_refresh(&self, token: &str, ttl_ms: i64) -> Result<Rotation, StoreError> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             "SELECT t.id, t.session_id, t.user_id, t.expires_at, t.used_at, s.revoked_at \
              FROM refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id \
@@ -170,7 +170,7 @@ impl Db {
     /// session.
     pub async fn end_session(&self, session_id: &str, user_id: &str) -> Result<bool, StoreError> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let ended = sqlx::query(
             "UPDATE auth_sessions SET revoked_at = $1, revoke_reason = 'signed out' \
              WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",

@@ -171,7 +171,7 @@ impl Db {
             created_at: now,
             updated_at: now,
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO users (id, email, password_hash, full_name, role, tone, streak, timezone, \
              is_active, is_verified, created_at, updated_at) \
@@ -260,7 +260,7 @@ impl Db {
         patch: &ProfilePatch,
     ) -> Result<(), StoreError> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // COALESCE keeps a column when its parameter is NULL (field not in the patch).
         sqlx::query(
             "UPDATE users SET full_name = COALESCE($1, full_name), tone = COALESCE($2, tone), \
@@ -325,7 +325,7 @@ impl Db {
             UserColumn::Active if value == "1" => ("is_active", "user.enabled"),
             UserColumn::Active => ("is_active", "user.disabled"),
         };
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         // `name` is one of the constants above, never input.
         let update = format!("UPDATE users SET {name} = $1, updated_at = $2 WHERE id = $3");
         let query = sqlx::query(&update);
@@ -374,7 +374,7 @@ impl Db {
     /// content-free `user.deleted` event. The ids of the sessions it ended, or `None` when
     /// there was no such user.
     pub async fn delete_user(&self, user_id: &str) -> Result<Option<Vec<String>>, StoreError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.begin_write().await?;
         let sessions = delete_user_rows(&mut tx, user_id).await?;
         if sessions.is_some() {
             audit::forget(&mut tx, user_id).await?;
