@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::gateway::Learner;
+use crate::learning::rubric_reply;
 use crate::support::{Server, backends, client_with_token, plugins_dir};
 use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
 
@@ -176,15 +177,6 @@ async fn concurrent_requests_never_spend_more_than_the_daily_budget() {
             "{backend:?}: only {spent} of 60 tokens could be spent"
         );
     }
-}
-
-/// A rubric grade as the model would send it: works 6/6, clear 2/4.
-fn rubric_reply() -> String {
-    json!({ "criteria": [
-        { "id": "works", "points": 6, "feedback": "Prints the right average." },
-        { "id": "clear", "points": 2, "feedback": "Name `x` says little." } ],
-        "summary": "A working grade book; clearer names would help." })
-    .to_string()
 }
 
 /// `POST /api/v1/grade` of a mini-project against a rubric the learner wrote.

@@ -167,7 +167,7 @@ fn field(body: &Value) -> &str {
 }
 
 /// A rubric grade as the model would send it: works 6/6, clear 2/4.
-fn rubric_reply() -> String {
+pub fn rubric_reply() -> String {
     json!({ "criteria": [
         { "id": "works", "points": 6, "feedback": "Prints the right average." },
         { "id": "clear", "points": 2, "feedback": "Name `x` says little." } ],

@@ -6,6 +6,7 @@ mod ai_cost;
 mod attempts;
 mod bad_input;
 mod budget;
+mod chaos;
 mod chat;
 mod cli;
 mod code_grader;

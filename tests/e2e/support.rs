@@ -76,7 +76,8 @@ fn warm_compile_cache() {
     });
 }
 
-fn free_port() -> u16 {
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -126,7 +127,8 @@ pub fn backends() -> Vec<Backend> {
     }
 }
 
-fn unique(prefix: &str) -> String {
+/// `prefix_<random hex>`.
+pub fn unique(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 
@@ -136,6 +138,41 @@ fn embedded_url() -> String {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join(format!("{}.db", unique("t")));
     format!("sqlite://{}", file.display())
+}
+
+/// An empty database on the machine's Postgres, dropped with this value.
+pub struct FreshDatabase {
+    /// Its URL.
+    pub url: String,
+    name: String,
+}
+
+/// Creates an empty database on the machine's Postgres.
+pub fn fresh_postgres_database() -> FreshDatabase {
+    let (url, name) = fresh_postgres();
+    FreshDatabase { url, name }
+}
+
+impl Drop for FreshDatabase {
+    fn drop(&mut self) {
+        drop_postgres(&self.name);
+    }
+}
+
+fn drop_postgres(name: &str) {
+    let _ = Command::new("psql")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-q",
+            "-c",
+        ])
+        .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .output();
 }
 
 /// Creates an empty Postgres database for one server and returns its URL.
@@ -188,6 +225,8 @@ pub struct Server {
     pub database_url: String,
     /// The Redis key prefix it uses, on the shared backend.
     pub redis_prefix: Option<String>,
+    /// The Redis it uses, on the shared backend.
+    pub redis_url: Option<String>,
     postgres_db: Option<String>,
     logs: Option<Arc<Mutex<Vec<String>>>>,
 }
@@ -223,8 +262,28 @@ impl Server {
                 (url, Some(name))
             }
         };
-        let redis_prefix = (backend == Backend::Shared).then(|| format!("{}:", unique("e2e")));
-        Self::launch(database_url, postgres_db, redis_prefix, dirs, extra, watch).await
+        let redis = (backend == Backend::Shared).then(|| REDIS.to_owned());
+        Self::launch(database_url, postgres_db, redis, dirs, extra, watch).await
+    }
+
+    /// Starts the binary on the database at `database_url` (one the test runs itself, such
+    /// as a private Postgres it restarts) and, when given, the Redis at `redis_url` under
+    /// a fresh key prefix. The database is not dropped afterwards.
+    pub async fn start_at(
+        database_url: &str,
+        redis_url: Option<&str>,
+        dirs: &[PathBuf],
+        extra: &[&str],
+    ) -> Server {
+        Self::launch(
+            database_url.to_owned(),
+            None,
+            redis_url.map(str::to_owned),
+            dirs,
+            extra,
+            &Watch::default(),
+        )
+        .await
     }
 
     /// The log lines the server wrote so far (with `Watch::capture_stderr`).
@@ -253,9 +312,10 @@ impl Server {
     /// A second server on this one's database and Redis (a replica), with its own
     /// plugin folders and flags. It does not drop the shared database.
     pub async fn replica(&self, dirs: &[PathBuf], extra: &[&str]) -> Server {
-        Self::launch(
+        Self::launch_with_prefix(
             self.database_url.clone(),
             None,
+            self.redis_url.clone(),
             self.redis_prefix.clone(),
             dirs,
             extra,
@@ -267,6 +327,28 @@ impl Server {
     async fn launch(
         database_url: String,
         postgres_db: Option<String>,
+        redis_url: Option<String>,
+        dirs: &[PathBuf],
+        extra: &[&str],
+        watch: &Watch,
+    ) -> Server {
+        let prefix = redis_url.as_ref().map(|_| format!("{}:", unique("e2e")));
+        Self::launch_with_prefix(
+            database_url,
+            postgres_db,
+            redis_url,
+            prefix,
+            dirs,
+            extra,
+            watch,
+        )
+        .await
+    }
+
+    async fn launch_with_prefix(
+        database_url: String,
+        postgres_db: Option<String>,
+        redis_url: Option<String>,
         redis_prefix: Option<String>,
         dirs: &[PathBuf],
         extra: &[&str],
@@ -279,10 +361,10 @@ impl Server {
             "--jwt-secret".into(),
             JWT_SECRET.into(),
         ];
-        if let Some(prefix) = &redis_prefix {
+        if let (Some(url), Some(prefix)) = (&redis_url, &redis_prefix) {
             flags.extend([
                 "--redis-url".into(),
-                REDIS.into(),
+                url.clone(),
                 "--redis-prefix".into(),
                 prefix.clone(),
             ]);
@@ -344,6 +426,7 @@ impl Server {
             token: String::new(),
             database_url,
             redis_prefix,
+            redis_url,
             postgres_db,
             logs,
         };
@@ -432,6 +515,12 @@ impl Server {
         assert!(ok, "kill -TERM failed");
     }
 
+    /// Kills the process with SIGKILL (no shutdown, no flushing) and reaps it.
+    pub fn kill_9(&mut self) {
+        self.child.kill().expect("kill -9 tessera");
+        let _ = self.child.wait();
+    }
+
     /// Waits for the process to exit.
     pub fn wait_exit(&mut self) -> std::process::ExitStatus {
         self.child.wait().unwrap()
@@ -473,19 +562,7 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
         if let Some(name) = &self.postgres_db {
-            let _ = Command::new("psql")
-                .args([
-                    "-h",
-                    "127.0.0.1",
-                    "-U",
-                    "postgres",
-                    "-d",
-                    "postgres",
-                    "-q",
-                    "-c",
-                ])
-                .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-                .output();
+            drop_postgres(name);
         }
     }
 }
@@ -578,10 +655,10 @@ impl Server {
     /// every replica's cache at once).
     pub fn store_flags(&self) -> Vec<String> {
         let mut flags = vec!["--database-url".to_owned(), self.database_url.clone()];
-        if let Some(prefix) = &self.redis_prefix {
+        if let (Some(url), Some(prefix)) = (&self.redis_url, &self.redis_prefix) {
             flags.extend([
                 "--redis-url".to_owned(),
-                REDIS.to_owned(),
+                url.clone(),
                 "--redis-prefix".to_owned(),
                 prefix.clone(),
             ]);

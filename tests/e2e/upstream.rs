@@ -38,6 +38,8 @@ pub enum Behaviour {
     Fail(u16),
     /// Waits this long before answering (a stalled provider).
     Stall(Duration),
+    /// A well-formed completion with this content after this wait (a slow model).
+    SayAfter(Duration, String),
     /// HTTP 200 with a body that is not JSON.
     Garbage,
 }
@@ -188,6 +190,10 @@ impl Upstream {
                         Behaviour::Stall(wait) => {
                             tokio::time::sleep(wait).await;
                             ("200 OK".to_owned(), completion(wire, &request, "too late"))
+                        }
+                        Behaviour::SayAfter(wait, content) => {
+                            tokio::time::sleep(wait).await;
+                            ("200 OK".to_owned(), completion(wire, &request, &content))
                         }
                         Behaviour::Garbage => ("200 OK".to_owned(), "<html>not json</html>".into()),
                     };
