@@ -779,6 +779,20 @@ async fn reading_safety_events_needs_its_own_permission() {
 
 /// Starts `tessera serve` on a fresh data folder with no secret configured; `Ok` once it
 /// answers, `Err(stderr)` when it exits first.
+fn ready(port: u16) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+    let mut reply = String::new();
+    stream
+        .write_all(b"GET /health/ready HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        .is_ok()
+        && stream.read_to_string(&mut reply).is_ok()
+        && reply.split(' ').nth(1) == Some("200")
+}
+
 fn serve_on(data: &std::path::Path) -> Result<std::process::Child, String> {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -806,7 +820,9 @@ fn serve_on(data: &std::path::Path) -> Result<std::process::Child, String> {
             std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
             return Err(format!("{status}: {err}"));
         }
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        // Ready, not merely listening: the port is bound before the key is read, so a
+        // bare connect would succeed in the moment before a bad key stops the server.
+        if ready(port) {
             return Ok(child);
         }
         assert!(Instant::now() < deadline, "tessera did not start");
