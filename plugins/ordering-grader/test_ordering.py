@@ -163,7 +163,7 @@ class Validation(unittest.TestCase):
         hidden = '{"order": ' + '["]]]]]]]]]]",' * 20 + "[" * 20 + "]" * 40 + "}"
         self.assertInvalid("answer", run, None, raw_answer=hidden, contains="nested more than")
 
-    def test_large_payloads_are_checked_quickly(self):
+    def test_large_payloads_are_refused_without_a_quadratic_scan(self):
         import time
         payloads = [
             '{"order": ["' + '\\"' * 400000 + '"]}',
@@ -176,7 +176,9 @@ class Validation(unittest.TestCase):
             started = time.perf_counter()
             with self.assertRaises(Invalid):
                 run(None, raw_answer=payload)
-            self.assertLess(time.perf_counter() - started, 0.25, payload[:40])
+            # Not a speed assertion (the checks are linear; a quadratic scan of these
+            # payloads would take hours): a bound that only a hang can break.
+            self.assertLess(time.perf_counter() - started, 10, payload[:40])
 
 
 class Kinds(unittest.TestCase):
