@@ -360,6 +360,8 @@ fn serve_with(data: &Path, plugin_dirs: &str, extra: &[&str]) -> Served {
             "1000000000",
             "--rate-limit-auth",
             "1000000",
+            "--rate-limit-login-account",
+            "1000000",
             "--rate-limit-ai",
             "1000000000",
         ])
