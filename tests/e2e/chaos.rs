@@ -69,6 +69,53 @@ struct Learner {
 
 /// Registers learners and has each answer the quiz steps of [`quiz_answers`] until
 /// `stop`, or until the server stops answering.
+/// `learner_load` tasks against one server, sharing what they had acknowledged.
+struct Writers {
+    stop: Arc<AtomicBool>,
+    learners: Arc<Mutex<Vec<Learner>>>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Writers {
+    fn start(server: &Server, n: usize) -> Writers {
+        let stop = Arc::new(AtomicBool::new(false));
+        let learners = Arc::new(Mutex::new(Vec::new()));
+        let tasks = (0..n)
+            .map(|_| {
+                tokio::spawn(learner_load(
+                    server.base.clone(),
+                    stop.clone(),
+                    learners.clone(),
+                ))
+            })
+            .collect();
+        Writers {
+            stop,
+            learners,
+            tasks,
+        }
+    }
+
+    /// Quiz answers acknowledged so far, all learners together.
+    fn answers(&self) -> usize {
+        self.learners
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|l| l.acked.len())
+            .sum()
+    }
+
+    /// Stops the writers and returns every learner with what was acknowledged to them.
+    async fn stop(self) -> Vec<Learner> {
+        self.stop.store(true, Ordering::Relaxed);
+        for task in self.tasks {
+            task.await.unwrap();
+        }
+        self.learners.lock().unwrap().clone()
+    }
+}
+
 async fn learner_load(base: String, stop: Arc<AtomicBool>, learners: Arc<Mutex<Vec<Learner>>>) {
     let anonymous = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
@@ -183,39 +230,16 @@ async fn a_server_killed_mid_write_loses_no_acknowledged_write() {
     let (dirs, extra) = learning_server_args(pack.path());
     for backend in backends() {
         let mut server = Server::start_on(backend, &dirs, &strs(&extra)).await;
-        let stop = Arc::new(AtomicBool::new(false));
-        let learners = Arc::new(Mutex::new(Vec::new()));
-        let writers: Vec<_> = (0..6)
-            .map(|_| {
-                tokio::spawn(learner_load(
-                    server.base.clone(),
-                    stop.clone(),
-                    learners.clone(),
-                ))
-            })
-            .collect();
+        let writers = Writers::start(&server, 6);
         // Kill once writes are flowing, while they still are.
         let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let answers: usize = learners
-                .lock()
-                .unwrap()
-                .iter()
-                .map(|l: &Learner| l.acked.len())
-                .sum();
-            if answers >= 40 {
-                break;
-            }
+        while writers.answers() < 40 {
             assert!(Instant::now() < deadline, "the load never got going");
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         server.kill_9();
-        stop.store(true, Ordering::Relaxed);
-        for w in writers {
-            w.await.unwrap();
-        }
+        let learners = writers.stop().await;
         let restarted = server.replica(&dirs, &strs(&extra)).await;
-        let learners = learners.lock().unwrap().clone();
         assert_nothing_lost(&restarted, &learners).await;
     }
 }
@@ -661,17 +685,7 @@ async fn postgres_restarting_under_load_means_503s_then_recovery_with_nothing_lo
     let (dirs, extra) = learning_server_args(pack.path());
     let server = Server::start_at(&pg.url(), None, &dirs, &strs(&extra)).await;
     // Writers whose acknowledged writes are checked afterwards, beside the outage load.
-    let stop = Arc::new(AtomicBool::new(false));
-    let learners = Arc::new(Mutex::new(Vec::new()));
-    let writers: Vec<_> = (0..2)
-        .map(|_| {
-            tokio::spawn(learner_load(
-                server.base.clone(),
-                stop.clone(),
-                learners.clone(),
-            ))
-        })
-        .collect();
+    let writers = Writers::start(&server, 2);
     let seen = under_load(&server, async || {
         pg.crash();
         // Longer than the pool's 5 s wait for a connection, so requests give up.
@@ -686,10 +700,7 @@ async fn postgres_restarting_under_load_means_503s_then_recovery_with_nothing_lo
         pg.start_again();
     })
     .await;
-    stop.store(true, Ordering::Relaxed);
-    for w in writers {
-        w.await.unwrap();
-    }
+    let learners = writers.stop().await;
     assert!(seen.broken.is_empty(), "{:#?}", seen.broken);
     assert!(
         seen.statuses.get(&503).copied().unwrap_or(0) > 0,
@@ -697,7 +708,6 @@ async fn postgres_restarting_under_load_means_503s_then_recovery_with_nothing_lo
         seen.statuses
     );
     assert!(seen.after_restart > 0);
-    let learners = learners.lock().unwrap().clone();
     assert_nothing_lost(&server, &learners).await;
 }
 
