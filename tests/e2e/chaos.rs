@@ -395,6 +395,20 @@ struct Seen {
     after_restart: usize,
 }
 
+impl Seen {
+    /// Every answer kept the outage contract, some saw the outage (503), and requests
+    /// succeeded again after the store came back.
+    fn assert_outage_then_recovery(&self) {
+        assert!(self.broken.is_empty(), "{:#?}", self.broken);
+        assert!(
+            self.statuses.get(&503).copied().unwrap_or(0) > 0,
+            "no request saw the outage: {:?}",
+            self.statuses
+        );
+        assert!(self.after_restart > 0);
+    }
+}
+
 /// Checks one answer against the outage contract and tallies it.
 async fn observe(seen: &Mutex<Seen>, what: &str, sent: Result<reqwest::Response, reqwest::Error>) {
     let r = match sent {
@@ -701,13 +715,7 @@ async fn postgres_restarting_under_load_means_503s_then_recovery_with_nothing_lo
     })
     .await;
     let learners = writers.stop().await;
-    assert!(seen.broken.is_empty(), "{:#?}", seen.broken);
-    assert!(
-        seen.statuses.get(&503).copied().unwrap_or(0) > 0,
-        "no request saw the outage: {:?}",
-        seen.statuses
-    );
-    assert!(seen.after_restart > 0);
+    seen.assert_outage_then_recovery();
     assert_nothing_lost(&server, &learners).await;
 }
 
@@ -789,12 +797,6 @@ async fn redis_restarting_under_load_means_503s_then_recovery() {
         redis.start_again();
     })
     .await;
-    assert!(seen.broken.is_empty(), "{:#?}", seen.broken);
     // Sign-in fails closed without its rate limiter; reading and answering go on.
-    assert!(
-        seen.statuses.get(&503).copied().unwrap_or(0) > 0,
-        "no request saw the outage: {:?}",
-        seen.statuses
-    );
-    assert!(seen.after_restart > 0);
+    seen.assert_outage_then_recovery();
 }

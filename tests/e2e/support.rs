@@ -159,8 +159,9 @@ impl Drop for FreshDatabase {
     }
 }
 
-fn drop_postgres(name: &str) {
-    let _ = Command::new("psql")
+/// Runs one statement on the machine's Postgres (database `postgres`) with `psql`.
+fn psql(sql: &str) -> std::io::Result<std::process::Output> {
+    Command::new("psql")
         .args([
             "-h",
             "127.0.0.1",
@@ -171,27 +172,18 @@ fn drop_postgres(name: &str) {
             "-q",
             "-c",
         ])
-        .arg(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .output();
+        .arg(sql)
+        .output()
+}
+
+fn drop_postgres(name: &str) {
+    let _ = psql(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
 }
 
 /// Creates an empty Postgres database for one server and returns its URL.
 fn fresh_postgres() -> (String, String) {
     let name = unique("tessera_e2e");
-    let out = Command::new("psql")
-        .args([
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-q",
-            "-c",
-        ])
-        .arg(format!("CREATE DATABASE {name}"))
-        .output()
-        .expect("run psql");
+    let out = psql(&format!("CREATE DATABASE {name}")).expect("run psql");
     assert!(
         out.status.success(),
         "cannot create a Postgres database: {}",
