@@ -10,10 +10,11 @@ use serde_json::Value;
 
 /// The repository root.
 pub fn repo() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_owned()
+    // At run time, not compile time: builds share one target directory (~/.cache/tessera), so
+    // the test binary may have been built in another clone of the repository, since deleted.
+    let manifest =
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+    Path::new(&manifest).parent().unwrap().to_owned()
 }
 
 /// The shipped plugins folder.

@@ -21,7 +21,11 @@ fn suite_dir() -> Option<PathBuf> {
     if let Some(dir) = std::env::var_os("JSON_SCHEMA_TEST_SUITE") {
         return Some(PathBuf::from(dir));
     }
-    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // At run time, not compile time: builds share one target directory (~/.cache/tessera), so
+    // this binary may have been built in another clone of the repository, since deleted.
+    let manifest =
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+    let repo = Path::new(&manifest).join("../..");
     repo.ancestors()
         .map(|a| a.join("../shared/reference/json-schema-test-suite/draft2020-12"))
         .find(|p| p.is_dir())

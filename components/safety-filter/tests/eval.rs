@@ -15,7 +15,11 @@ fn label(s: &str) -> Level {
 
 #[test]
 fn recall_and_false_positives_on_the_labelled_set() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/safety/eval.jsonl");
+    // At run time, not compile time: builds share one target directory (~/.cache/tessera), so
+    // this binary may have been built in another clone of the repository, since deleted.
+    let manifest =
+        std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
+    let path = std::path::Path::new(&manifest).join("../../tests/safety/eval.jsonl");
     let text = std::fs::read_to_string(path).expect("read the evaluation set");
     let mut rows = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
