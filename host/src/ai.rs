@@ -15,10 +15,9 @@ use std::sync::Arc;
 use tracing::Instrument;
 
 use crate::plugins::Registry;
+use crate::plugins::contract::llm::{ChatRequest, ChatResponse, LlmError, ModelInfo};
+use crate::plugins::contract::types::FieldError;
 use crate::runtime::PluginError;
-use crate::runtime::bindings::v0_1_0::llm as import;
-use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResponse, LlmError};
-use crate::runtime::bindings::v0_1_0::types::FieldError;
 use crate::runtime::services::llm::{LlmBackend, OnBehalfOf};
 use crate::safety::{self, SafetyError};
 use crate::store::{Db, ai_usage};
@@ -165,9 +164,7 @@ impl Ai {
     }
 
     /// The models the gateway serves.
-    pub async fn models(
-        &self,
-    ) -> Result<Vec<crate::runtime::bindings::v0_1_0::llm_world::gateway::ModelInfo>, AiError> {
+    pub async fn models(&self) -> Result<Vec<ModelInfo>, AiError> {
         let gateway = self.gateway()?;
         Ok(self.registry.runtime().models(&gateway).await?)
     }
@@ -446,49 +443,21 @@ fn need_of(request: &ChatRequest) -> budget::Need {
     }
 }
 
-/// The import's request as the gateway's (same fields, the two bindings' types).
-fn to_gateway(r: import::ChatRequest) -> ChatRequest {
-    ChatRequest {
-        feature: r.feature,
-        model: r.model,
-        messages: r.messages,
-        max_tokens: r.max_tokens,
-        temperature: r.temperature,
-        response_schema: r.response_schema,
-        allow_cache: r.allow_cache,
-    }
-}
-
-fn to_import_error(e: AiError) -> import::LlmError {
+/// How a failed completion looks to the plugin that asked for it.
+fn to_import_error(e: AiError) -> LlmError {
     match e {
-        AiError::Blocked(response) => import::LlmError::Blocked(response),
-        AiError::Llm(e) => match e {
-            LlmError::InvalidRequest(f) => import::LlmError::InvalidRequest(f),
-            LlmError::Unavailable(m) => import::LlmError::Unavailable(m),
-            LlmError::ProviderError(m) => import::LlmError::ProviderError(m),
-            LlmError::RateLimited(ms) => import::LlmError::RateLimited(ms),
-            LlmError::BudgetExceeded(m) => import::LlmError::BudgetExceeded(m),
-            LlmError::SchemaMismatch(m) => import::LlmError::SchemaMismatch(m),
-            LlmError::Blocked(m) => import::LlmError::Blocked(m),
-        },
-        AiError::Budget(r) => {
-            import::LlmError::BudgetExceeded(format!("{}: {}", r.code, r.message))
-        }
-        other => import::LlmError::Unavailable(other.to_string()),
+        AiError::Blocked(response) => LlmError::Blocked(response),
+        AiError::Llm(e) => e,
+        AiError::Budget(r) => LlmError::BudgetExceeded(format!("{}: {}", r.code, r.message)),
+        other => LlmError::Unavailable(other.to_string()),
     }
 }
 
 impl LlmBackend for Ai {
-    fn models(self: Arc<Self>) -> Pin<Box<dyn Future<Output = Vec<import::ModelInfo>> + Send>> {
+    fn models(self: Arc<Self>) -> Pin<Box<dyn Future<Output = Vec<ModelInfo>> + Send>> {
         Box::pin(async move {
             match Ai::models(&self).await {
-                Ok(list) => list
-                    .into_iter()
-                    .map(|m| import::ModelInfo {
-                        id: m.id,
-                        provider: m.provider,
-                    })
-                    .collect(),
+                Ok(list) => list,
                 Err(e) => {
                     tracing::warn!(error = %e, "the gateway could not list its models");
                     Vec::new()
@@ -501,8 +470,8 @@ impl LlmBackend for Ai {
         self: Arc<Self>,
         caller: String,
         on_behalf_of: Option<Arc<OnBehalfOf>>,
-        request: import::ChatRequest,
-    ) -> Pin<Box<dyn Future<Output = Result<import::ChatResponse, import::LlmError>> + Send>> {
+        request: ChatRequest,
+    ) -> Pin<Box<dyn Future<Output = Result<ChatResponse, LlmError>> + Send>> {
         Box::pin(async move {
             tracing::debug!(plugin = %caller, feature = %request.feature, "llm call from a plugin");
             let origin = Origin {
@@ -510,7 +479,6 @@ impl LlmBackend for Ai {
                 surface: "plugin",
                 plugin: Some(&caller),
             };
-            let request = to_gateway(request);
             let is_safety_filter = self
                 .registry
                 .snapshot()
@@ -534,17 +502,7 @@ impl LlmBackend for Ai {
             if let (Err(AiError::Budget(refusal)), Some(on_behalf_of)) = (&done, &on_behalf_of) {
                 on_behalf_of.refused(refusal.clone());
             }
-            let r = done.map_err(to_import_error)?.response;
-            Ok(import::ChatResponse {
-                content: r.content,
-                model: r.model,
-                provider: r.provider,
-                usage: import::Usage {
-                    input_tokens: r.usage.input_tokens,
-                    output_tokens: r.usage.output_tokens,
-                },
-                cached: r.cached,
-            })
+            Ok(done.map_err(to_import_error)?.response)
         })
     }
 }

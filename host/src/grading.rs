@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::plugins::Registry;
-use crate::runtime::bindings::v0_1_0::grader::{Question, Submission};
-use crate::runtime::bindings::v0_1_0::types::Error as ContractError;
+use crate::plugins::contract::grader::{Question, Submission};
+use crate::plugins::contract::types::Error as ContractError;
 use crate::runtime::services::llm::OnBehalfOf;
 use crate::runtime::{PluginError, PluginErrorKind};
 

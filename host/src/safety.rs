@@ -5,8 +5,8 @@
 use serde::Serialize;
 
 use crate::plugins::Registry;
+use crate::plugins::contract::safety::{Level, Verdict};
 use crate::runtime::PluginError;
-use crate::runtime::bindings::v0_1_0::safety_world::safety::{Level, Verdict};
 
 /// Longest text screened, in bytes.
 pub const MAX_TEXT_BYTES: usize = 32 * 1024;

@@ -37,6 +37,6 @@ fi
 scratch="$(mktemp -d)"
 trap 'rm -rf "$scratch" "$out.tmp"' EXIT
 cp "$here/app.py" "$here/ordering.py" "$scratch/"
-"$componentize_py" -d "$repo/wit" -d "$here/wit" -w "$world" \
+"$componentize_py" -d "$repo/wit/0.1.0" -d "$here/wit" -w "$world" \
     componentize app -i "$subset" -p "$scratch" -o "$out.tmp"
 mv "$out.tmp" "$out"

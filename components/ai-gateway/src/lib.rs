@@ -24,7 +24,7 @@ pub mod schema;
 #[cfg(target_arch = "wasm32")]
 mod bindings {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/0.1.0",
         world: "tessera:platform/llm-plugin@0.1.0",
         generate_all,
     });

@@ -86,7 +86,7 @@ mod component {
     use crate::runner as plain;
 
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/0.1.0",
         world: "tessera:platform/grader-plugin@0.1.0",
         generate_all,
     });

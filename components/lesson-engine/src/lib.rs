@@ -24,7 +24,7 @@ mod component {
     use crate::{achievements, engine, fsrs, model, streak};
 
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/0.1.0",
         world: "tessera:platform/lesson-engine-plugin@0.1.0",
         generate_all,
     });

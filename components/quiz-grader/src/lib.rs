@@ -34,7 +34,7 @@ mod component {
     use super::{KINDS, grade_kind};
 
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/0.1.0",
         world: "tessera:platform/grader-plugin@0.1.0",
         generate_all,
     });

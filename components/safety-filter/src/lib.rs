@@ -150,7 +150,7 @@ fn screen_with(input: &str, prefilter: bool) -> Screened {
 #[cfg(target_arch = "wasm32")]
 mod component {
     wit_bindgen::generate!({
-        path: "../../wit",
+        path: "../../wit/0.1.0",
         world: "tessera:platform/safety-plugin@0.1.0",
         generate_all,
     });

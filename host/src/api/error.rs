@@ -96,7 +96,7 @@ pub enum ApiError {
 impl From<crate::ai::AiError> for ApiError {
     fn from(e: crate::ai::AiError) -> Self {
         use crate::ai::AiError;
-        use crate::runtime::bindings::v0_1_0::llm_world::gateway::LlmError;
+        use crate::plugins::contract::llm::LlmError;
         let refused = |status: StatusCode, code: &'static str, message: String| ApiError::Refused {
             status,
             code,

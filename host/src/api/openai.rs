@@ -20,8 +20,8 @@ use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
 use crate::ai::{AiError, Origin};
 use crate::auth::Permission;
-use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, LlmError};
-use crate::runtime::bindings::v0_1_0::types::{Message, Role};
+use crate::plugins::contract::llm::{ChatRequest, LlmError};
+use crate::plugins::contract::types::{Message, Role};
 
 /// The model name a crisis answer carries.
 pub const SAFETY_MODEL: &str = "tessera-safety";

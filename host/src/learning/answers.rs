@@ -22,7 +22,7 @@ use super::views::{
 };
 use super::{Learning, LearningError, MAX_CODE_BYTES, Now, sha256_hex};
 use crate::grading::{GradeError, GradeRequest, GradeResponse, QuestionInput};
-use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::{
+use crate::plugins::contract::lesson_engine::{
     LearnerState, ProgressUpdate, StepKind, StepOutcome, StreakChange,
 };
 use crate::store::StoreError;

@@ -8,12 +8,12 @@ use std::sync::Arc;
 use super::catalog::Catalog;
 use super::clock::utc_offset_minutes;
 use super::{Learning, LearningError, Now};
-use crate::runtime::LoadedPlugin;
-use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::{
+use crate::plugins::contract::lesson_engine::{
     AchievementInfo, CertificateReport, DailyPlan, LearnerState, LessonRef, LessonStep,
     ProgressUpdate, ReviewState, StepKind, StepOutcome, TopicMastery, TopicStats, TrackRef,
 };
-use crate::runtime::bindings::v0_1_0::types::{Error as ContractError, LearnerContext};
+use crate::plugins::contract::types::{Error as ContractError, LearnerContext};
+use crate::runtime::LoadedPlugin;
 use crate::store::learning::{LearnerData, ReviewRow, TopicStatsRow};
 
 /// The lesson engine's input for `data` at `now`. Lessons no longer in the catalog are

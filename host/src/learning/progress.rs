@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use super::engine::learner_state;
 use super::views::{AchievementView, MasteryReport, TopicMasteryView};
 use super::{Learning, LearningError, Now};
-use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::LearnerState;
+use crate::plugins::contract::lesson_engine::LearnerState;
 use crate::store::learning::{AttemptTotals, LearnerData, LessonProgressRow};
 use crate::store::rfc3339;
 

@@ -16,7 +16,7 @@ use super::answers::{Answer, find_step, next_attempt, raw};
 use super::views::{CriterionScore, ProjectScore};
 use super::{Learning, LearningError, MAX_PROJECT_BYTES, Now};
 use crate::grading::{GradeError, GradeRequest, QuestionInput};
-use crate::runtime::bindings::v0_1_0::lesson_engine_world::engine::StepKind;
+use crate::plugins::contract::lesson_engine::StepKind;
 use crate::store::projects::SubmissionRow;
 use crate::store::rfc3339;
 

@@ -16,8 +16,8 @@ use super::daily::{current_step, done_in, find_lesson, lesson_info};
 use super::views::LessonStep;
 use super::{AUTHORED_TONE, Learning, LearningError, TONES};
 use crate::ai::{AiError, Origin};
-use crate::runtime::bindings::v0_1_0::llm_world::gateway::ChatRequest;
-use crate::runtime::bindings::v0_1_0::types::{Message, Role};
+use crate::plugins::contract::llm::ChatRequest;
+use crate::plugins::contract::types::{Message, Role};
 
 /// Most generated tokens of one rewrite.
 const MAX_REWRITE_TOKENS: u32 = 2048;

@@ -5,6 +5,16 @@
 //! a new version is added beside it and the host dispatches on the version a plugin
 //! declares, the way Zed's extension host keeps one binding module per released WIT.
 
+// The contract's values as the host's own types, one module per WIT interface. Host code
+// uses these; the generated bindings stay inside `runtime::bindings`, which converts at the
+// boundary (one adapter per contract version).
+pub mod code_runner;
+pub mod grader;
+pub mod lesson_engine;
+pub mod llm;
+pub mod safety;
+pub mod types;
+
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -14,8 +24,42 @@ use super::manifest::Grants;
 /// The WIT package name every first-class plugin builds against.
 pub const PACKAGE: &str = "tessera:platform";
 
-/// Contract versions this host can load, newest first.
+/// Contract versions this host can load, newest first (the strings of [`Version::ALL`]).
 pub const SUPPORTED_CONTRACTS: &[&str] = &["0.1.0"];
+
+/// A contract version this host serves. Each has its frozen WIT in `wit/<version>/` and its
+/// bindings and adapter in `runtime::bindings`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Version {
+    /// `tessera:platform@0.1.0`.
+    V0_1_0,
+}
+
+impl Version {
+    /// Every version served, newest first.
+    pub const ALL: [Version; 1] = [Version::V0_1_0];
+
+    /// The version a manifest's `contract = "…"` names, if this host serves it.
+    pub fn parse(text: &str) -> Option<Version> {
+        Version::ALL.into_iter().find(|v| v.as_str() == text)
+    }
+
+    /// The version as written in WIT and manifests, e.g. `0.1.0`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Version::V0_1_0 => "0.1.0",
+        }
+    }
+
+    /// Whether a plugin of `world` built against this version can be served. Worlds marked
+    /// `@unstable` in the version's WIT are declared but not yet served: no host code calls
+    /// them, so nothing could check that a plugin implements them correctly.
+    pub fn serves(self, world: World) -> bool {
+        match self {
+            Version::V0_1_0 => !matches!(world, World::Agent | World::Triage | World::Assigner),
+        }
+    }
+}
 
 /// A capability world of the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -137,7 +181,7 @@ pub fn export_name(world: World, contract: &str) -> String {
 
 /// Whether this host can serve a plugin built against `contract`.
 pub fn is_supported(contract: &str) -> bool {
-    SUPPORTED_CONTRACTS.contains(&contract)
+    Version::parse(contract).is_some()
 }
 
 /// Splits `ns:pkg/iface@ver` into (`ns:pkg/iface`, `ver`).
@@ -242,6 +286,74 @@ pub fn check_import(world: World, contract: &str, grants: &Grants, import: &str)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn supported_contracts_list_every_version_newest_first() {
+        let listed: Vec<&str> = Version::ALL.iter().map(|v| v.as_str()).collect();
+        assert_eq!(listed, SUPPORTED_CONTRACTS);
+        assert_eq!(Version::parse("0.1.0"), Some(Version::V0_1_0));
+        assert_eq!(Version::parse("9.0.0"), None);
+    }
+
+    /// `sha256sum`'s output over every file of `dir`, sorted by path, hashed again: what
+    /// the recipe in `wit/DIGESTS` computes with the shell.
+    fn folder_digest(dir: &std::path::Path) -> String {
+        use sha2::{Digest, Sha256};
+        fn walk(dir: &std::path::Path, prefix: &str, out: &mut Vec<(String, std::path::PathBuf)>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let entry = entry.unwrap();
+                let name = format!("{prefix}/{}", entry.file_name().to_string_lossy());
+                if entry.file_type().unwrap().is_dir() {
+                    walk(&entry.path(), &name, out);
+                } else {
+                    out.push((name, entry.path()));
+                }
+            }
+        }
+        let mut files = Vec::new();
+        walk(dir, ".", &mut files);
+        files.sort();
+        let mut listing = String::new();
+        for (name, path) in files {
+            let bytes = std::fs::read(path).unwrap();
+            listing.push_str(&format!(
+                "{}  {name}\n",
+                hex::encode(Sha256::digest(&bytes))
+            ));
+        }
+        hex::encode(Sha256::digest(listing.as_bytes()))
+    }
+
+    #[test]
+    fn released_contract_versions_are_frozen() {
+        let wit = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wit");
+        let recorded = std::fs::read_to_string(wit.join("DIGESTS")).unwrap();
+        let recorded: std::collections::BTreeMap<&str, &str> = recorded
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .filter_map(|l| l.split_once(' '))
+            .collect();
+        for version in Version::ALL {
+            let v = version.as_str();
+            let expected = recorded
+                .get(v)
+                .unwrap_or_else(|| panic!("wit/DIGESTS has no digest for served version {v}"));
+            assert_eq!(
+                folder_digest(&wit.join(v)),
+                *expected,
+                "wit/{v} changed, but a released contract version never changes: put the \
+                 change in the next version (docs/runtime.md, \"Contract versions\")"
+            );
+        }
+    }
+
+    #[test]
+    fn unstable_worlds_are_not_served() {
+        assert!(Version::V0_1_0.serves(World::Grader));
+        for world in [World::Agent, World::Triage, World::Assigner] {
+            assert!(!Version::V0_1_0.serves(world), "{world}");
+        }
+    }
 
     #[test]
     fn base_wasi_is_always_allowed() {

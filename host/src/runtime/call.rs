@@ -1,8 +1,8 @@
-//! One plugin call: a fresh store and instance, the plugin's limits, and the mapping of
-//! whatever happened to a result or a typed [`PluginError`].
+//! Execution under limits: one plugin call in a fresh store and instance, the plugin's
+//! limits, and the mapping of whatever happened to a result or a typed [`PluginError`].
+//! What each world's calls look like is in `runtime::worlds`.
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,16 +11,10 @@ use tracing::Instrument;
 use wasmtime::{Store, Trap};
 
 use super::Runtime;
-use super::bindings::v0_1_0::code_runner_world::runner::{RunRequest, RunResult};
-use super::bindings::v0_1_0::grader::{GradeOutcome as Grade, Submission};
-use super::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResponse, LlmError, ModelInfo};
-use super::bindings::v0_1_0::safety_world::safety::{ScreenContext, Verdict};
-use super::bindings::v0_1_0::types::Error as ContractError;
 use super::error::{PluginError, PluginErrorKind};
 use super::limits::MemoryWatch;
-use super::loader::{LoadedPlugin, WorldPre};
+use super::loader::LoadedPlugin;
 use super::output::CappedPipe;
-use super::services::llm::OnBehalfOf;
 use super::services::logging::{LogCounts, MAX_BYTES_PER_CALL, MAX_LINES_PER_CALL};
 use super::state::PluginState;
 use crate::plugins::contract::World;
@@ -61,7 +55,7 @@ impl std::io::Write for ByteCounter {
 
 /// The trace span of one plugin call (host imports it makes, such as a model call, nest
 /// inside it).
-fn call_span(plugin: &LoadedPlugin, function: &str) -> tracing::Span {
+pub(super) fn call_span(plugin: &LoadedPlugin, function: &str) -> tracing::Span {
     tracing::info_span!("plugin.call", plugin = %plugin.plugin_ref(), function)
 }
 
@@ -167,7 +161,7 @@ impl Runtime {
     }
 
     /// Counts a finished call in the plugin's metrics.
-    fn record(
+    pub(super) fn record(
         &self,
         plugin: &LoadedPlugin,
         function: &str,
@@ -256,179 +250,6 @@ impl Runtime {
             );
         }
     }
-
-    /// Calls `grader.kinds()`.
-    pub async fn grader_kinds(&self, plugin: &LoadedPlugin) -> Result<Vec<String>, PluginError> {
-        let WorldPre::Grader(pre) = &plugin.pre else {
-            return Err(not_a(plugin, "grader"));
-        };
-        self.run_call(plugin, "kinds", |mut store| async move {
-            let result = async {
-                let bindings = pre.instantiate_async(&mut store).await?;
-                bindings
-                    .tessera_platform_grader()
-                    .call_kinds(&mut store)
-                    .await
-            }
-            .await;
-            (store, result)
-        })
-        .await
-    }
-
-    /// Calls `grader.grade(submission)`, for `on_behalf_of` when a user's request or job
-    /// asks for it (the grader's model calls are then that user's).
-    pub async fn grade(
-        &self,
-        plugin: &LoadedPlugin,
-        submission: &Submission,
-        on_behalf_of: Option<&Arc<OnBehalfOf>>,
-    ) -> Result<Result<Grade, ContractError>, PluginError> {
-        let WorldPre::Grader(pre) = &plugin.pre else {
-            return Err(not_a(plugin, "grader"));
-        };
-        self.run_call(plugin, "grade", |mut store| async move {
-            store.data_mut().on_behalf_of = on_behalf_of.cloned();
-            let result = async {
-                let bindings = pre.instantiate_async(&mut store).await?;
-                bindings
-                    .tessera_platform_grader()
-                    .call_grade(&mut store, submission)
-                    .await
-            }
-            .await;
-            (store, result)
-        })
-        .await
-    }
-}
-
-impl Runtime {
-    /// Calls `code-runner.run(request)` under `limits`, returning everything the run left
-    /// behind; the sandbox (`crate::sandbox`) judges it. Metrics are recorded here.
-    pub async fn run_code(
-        &self,
-        plugin: &LoadedPlugin,
-        limits: &Limits,
-        request: &RunRequest,
-    ) -> Execution<RunResult> {
-        let run = match &plugin.pre {
-            WorldPre::CodeRunner(pre) => {
-                self.execute(plugin, limits, |mut store| async move {
-                    let result = async {
-                        let bindings = pre.instantiate_async(&mut store).await?;
-                        bindings
-                            .tessera_platform_code_runner()
-                            .call_run(&mut store, request)
-                            .await
-                    }
-                    .await;
-                    (store, result)
-                })
-                .instrument(call_span(plugin, "run"))
-                .await
-            }
-            _ => Execution {
-                result: Err(not_a(plugin, "code runner").kind),
-                stdout: Output::default(),
-                stderr: Output::default(),
-                memory_limit_hit: false,
-                peak_memory_bytes: 0,
-                elapsed: Duration::ZERO,
-            },
-        };
-        // A learner's timeout or memory bomb is counted under its kind, but not logged as a
-        // plugin failure: the sandbox reports it as the run's status.
-        self.record(plugin, "run", run.elapsed, run.result.as_ref().err());
-        run
-    }
-}
-
-impl Runtime {
-    /// Calls `llm.models()` on an AI-gateway plugin.
-    pub async fn models(&self, plugin: &LoadedPlugin) -> Result<Vec<ModelInfo>, PluginError> {
-        let WorldPre::Llm(pre) = &plugin.pre else {
-            return Err(not_a(plugin, "AI gateway"));
-        };
-        self.run_call(plugin, "models", |mut store| async move {
-            let result = async {
-                let bindings = pre.instantiate_async(&mut store).await?;
-                bindings
-                    .tessera_platform_llm()
-                    .call_models(&mut store)
-                    .await
-            }
-            .await;
-            (store, result)
-        })
-        .await
-    }
-}
-
-impl Runtime {
-    /// Calls `llm.complete(request)` on an AI-gateway plugin.
-    pub async fn complete(
-        &self,
-        plugin: &LoadedPlugin,
-        request: &ChatRequest,
-    ) -> Result<Result<ChatResponse, LlmError>, PluginError> {
-        let WorldPre::Llm(pre) = &plugin.pre else {
-            return Err(not_a(plugin, "AI gateway"));
-        };
-        self.run_call(plugin, "complete", |mut store| async move {
-            let result = async {
-                let bindings = pre.instantiate_async(&mut store).await?;
-                bindings
-                    .tessera_platform_llm()
-                    .call_complete(&mut store, request)
-                    .await
-            }
-            .await;
-            (store, result)
-        })
-        .await
-    }
-}
-
-impl Runtime {
-    /// Calls `safety.screen(text, context)`; `region` picks the hotline of a crisis answer.
-    pub async fn screen(
-        &self,
-        plugin: &LoadedPlugin,
-        text: &str,
-        region: Option<&str>,
-    ) -> Result<Verdict, PluginError> {
-        let WorldPre::Safety(pre) = &plugin.pre else {
-            return Err(not_a(plugin, "safety filter"));
-        };
-        let context = ScreenContext {
-            surface: "api".into(),
-            region: region.map(str::to_owned),
-            locale: "en".into(),
-        };
-        self.run_call(plugin, "screen", |mut store| async move {
-            let result = async {
-                let bindings = pre.instantiate_async(&mut store).await?;
-                bindings
-                    .tessera_platform_safety()
-                    .call_screen(&mut store, text, &context)
-                    .await
-            }
-            .await;
-            (store, result)
-        })
-        .await
-    }
-}
-
-fn not_a(plugin: &LoadedPlugin, what: &str) -> PluginError {
-    PluginError {
-        plugin: plugin.plugin_ref().clone(),
-        kind: PluginErrorKind::NoSuchFunction(format!(
-            "{what} (the plugin's world is {})",
-            plugin.manifest.world
-        )),
-    }
 }
 
 /// The outer deadline cut the call off.
@@ -503,72 +324,5 @@ fn log_output(plugin: &LoadedPlugin, stream: &str, bytes: &[u8]) {
     if !bytes.is_empty() {
         let shown = &bytes[..bytes.len().min(4096)];
         tracing::debug!(plugin = %plugin.plugin_ref(), stream, bytes = bytes.len(), "{}", String::from_utf8_lossy(shown));
-    }
-}
-
-mod lesson_engine_calls {
-    //! Typed calls into the lesson engine (`tessera:platform/lesson-engine`).
-
-    use super::super::bindings::v0_1_0::lesson_engine_world::engine::{
-        AchievementInfo, CertificateReport, DailyPlan, LearnerState, ProgressUpdate, StepOutcome,
-        TopicMastery, TrackRef,
-    };
-    use super::super::bindings::v0_1_0::types::Error as ContractError;
-    use super::{LoadedPlugin, PluginError, Runtime, WorldPre, not_a};
-
-    /// Defines a typed call on the lesson-engine world.
-    macro_rules! engine_call {
-        ($(#[$doc:meta])* $name:ident, $function:literal, $call:ident, ($($arg:ident: $ty:ty),*) -> $out:ty) => {
-            $(#[$doc])*
-            pub async fn $name(
-                &self,
-                plugin: &LoadedPlugin,
-                $($arg: $ty),*
-            ) -> Result<$out, PluginError> {
-                let WorldPre::LessonEngine(pre) = &plugin.pre else {
-                    return Err(not_a(plugin, "lesson engine"));
-                };
-                self.run_call(plugin, $function, |mut store| async move {
-                    let result = async {
-                        let bindings = pre.instantiate_async(&mut store).await?;
-                        bindings
-                            .tessera_platform_lesson_engine()
-                            .$call(&mut store, $($arg),*)
-                            .await
-                    }
-                    .await;
-                    (store, result)
-                })
-                .await
-            }
-        };
-    }
-
-    impl Runtime {
-        engine_call!(
-            /// `lesson-engine.plan-day(state)`.
-            plan_day, "plan-day", call_plan_day,
-            (state: &LearnerState) -> Result<DailyPlan, ContractError>
-        );
-        engine_call!(
-            /// `lesson-engine.record-outcome(state, outcome)`.
-            record_outcome, "record-outcome", call_record_outcome,
-            (state: &LearnerState, outcome: &StepOutcome) -> Result<ProgressUpdate, ContractError>
-        );
-        engine_call!(
-            /// `lesson-engine.mastery(state)`.
-            mastery, "mastery", call_mastery,
-            (state: &LearnerState) -> Result<Vec<TopicMastery>, ContractError>
-        );
-        engine_call!(
-            /// `lesson-engine.certificate-status(state, track)`.
-            certificate_status, "certificate-status", call_certificate_status,
-            (state: &LearnerState, track: &TrackRef) -> Result<CertificateReport, ContractError>
-        );
-        engine_call!(
-            /// `lesson-engine.achievement-catalog()`.
-            achievement_catalog, "achievement-catalog", call_achievement_catalog,
-            () -> Vec<AchievementInfo>
-        );
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
+use wasmtime::component::{Component, HasSelf, Linker};
 
 use super::Runtime;
 use super::bindings::v0_1_0 as v0;
@@ -14,10 +14,9 @@ use super::error::PluginRef;
 use super::services::PluginServices;
 use super::services::logging::{Silenced, SilencedLog};
 use super::state::PluginState;
-use crate::plugins::contract::{self, ImportVerdict, World};
+use super::worlds::{self, WorldPre};
+use crate::plugins::contract::{self, ImportVerdict, Version, World};
 use crate::plugins::manifest::{Manifest, ManifestError};
-use v0::code_runner_world::runner::{RunLimits, RunRequest, RunStatus};
-use v0::safety_world::safety::Level as SafetyLevel;
 
 /// A plugin ready to be called.
 pub struct LoadedPlugin {
@@ -29,7 +28,7 @@ pub struct LoadedPlugin {
     pub fingerprint: String,
     /// Services shared by its calls.
     pub services: Arc<PluginServices>,
-    /// The linked, not yet instantiated, component.
+    /// The linked, not yet instantiated, component, typed by its world and contract version.
     pub pre: WorldPre,
     /// The imports the component declares (for listings).
     pub imports: Vec<String>,
@@ -38,36 +37,6 @@ pub struct LoadedPlugin {
     /// Linear memory the component needs before doing any work, in bytes, measured by the
     /// smoke call at load (a code runner's interpreter baseline); 0 when not measured.
     pub baseline_memory_bytes: u64,
-}
-
-/// The typed pre-instance for the plugin's world.
-pub enum WorldPre {
-    /// A grader.
-    Grader(v0::GraderPluginPre<PluginState>),
-    /// A code runner (sandbox).
-    CodeRunner(v0::code_runner_world::CodeRunnerPluginPre<PluginState>),
-    /// A safety filter.
-    Safety(v0::safety_world::SafetyPluginPre<PluginState>),
-    /// An AI gateway (`llm`).
-    Llm(v0::llm_world::LlmPluginPre<PluginState>),
-    /// A lesson engine.
-    LessonEngine(v0::lesson_engine_world::LessonEnginePluginPre<PluginState>),
-    /// A world the host has no typed entry point for yet: callable through `dynamic`.
-    Untyped(InstancePre<PluginState>),
-}
-
-impl WorldPre {
-    /// The untyped pre-instance, for dynamic calls.
-    pub fn instance_pre(&self) -> &InstancePre<PluginState> {
-        match self {
-            WorldPre::Grader(pre) => pre.instance_pre(),
-            WorldPre::CodeRunner(pre) => pre.instance_pre(),
-            WorldPre::Safety(pre) => pre.instance_pre(),
-            WorldPre::Llm(pre) => pre.instance_pre(),
-            WorldPre::LessonEngine(pre) => pre.instance_pre(),
-            WorldPre::Untyped(pre) => pre,
-        }
-    }
 }
 
 impl LoadedPlugin {
@@ -94,6 +63,19 @@ pub enum LoadError {
         contract: String,
         /// What the host serves.
         supported: String,
+    },
+    /// The manifest names a world its contract version marks unstable (declared, not yet
+    /// served by any host).
+    #[error(
+        "plugin {plugin}: world `{world}` is unstable in tessera:platform@{contract}: this host does not serve it yet (see wit/README.md)"
+    )]
+    UnstableWorld {
+        /// The plugin.
+        plugin: String,
+        /// The world.
+        world: World,
+        /// The contract version.
+        contract: String,
     },
     /// The component file is missing or unreadable.
     #[error("plugin {plugin}: cannot read component {path}: {reason}")]
@@ -151,6 +133,7 @@ impl LoadError {
         match self {
             LoadError::Manifest(_) => None,
             LoadError::UnsupportedContract { plugin, .. }
+            | LoadError::UnstableWorld { plugin, .. }
             | LoadError::MissingComponent { plugin, .. }
             | LoadError::NotAComponent { plugin, .. }
             | LoadError::WrongWorld { plugin, .. }
@@ -209,11 +192,18 @@ impl Runtime {
         fingerprint: String,
     ) -> Result<LoadedPlugin, LoadError> {
         let id = manifest.id.clone();
-        if !contract::is_supported(&manifest.contract) {
+        let Some(version) = Version::parse(&manifest.contract) else {
             return Err(LoadError::UnsupportedContract {
                 plugin: id,
                 contract: manifest.contract.clone(),
                 supported: contract::SUPPORTED_CONTRACTS.join(", "),
+            });
+        };
+        if !version.serves(manifest.world) {
+            return Err(LoadError::UnstableWorld {
+                plugin: id,
+                world: manifest.world,
+                contract: manifest.contract.clone(),
             });
         }
         let not_component = |reason: String| LoadError::NotAComponent {
@@ -252,30 +242,13 @@ impl Runtime {
                 plugin: id.clone(),
                 reason: format!("cannot link: {e:#}"),
             })?;
-        let mismatch = |e: wasmtime::Error| LoadError::WrongWorld {
-            plugin: id.clone(),
-            world: manifest.world,
-            found: format!("does not match its types: {e:#}"),
-        };
-        let pre = match manifest.world {
-            World::Grader => {
-                WorldPre::Grader(v0::GraderPluginPre::new(instance_pre).map_err(mismatch)?)
+        let pre = WorldPre::new(manifest.world, version, instance_pre).map_err(|e| {
+            LoadError::WrongWorld {
+                plugin: id.clone(),
+                world: manifest.world,
+                found: format!("does not match its types: {e:#}"),
             }
-            World::CodeRunner => WorldPre::CodeRunner(
-                v0::code_runner_world::CodeRunnerPluginPre::new(instance_pre).map_err(mismatch)?,
-            ),
-            World::Safety => WorldPre::Safety(
-                v0::safety_world::SafetyPluginPre::new(instance_pre).map_err(mismatch)?,
-            ),
-            World::Llm => {
-                WorldPre::Llm(v0::llm_world::LlmPluginPre::new(instance_pre).map_err(mismatch)?)
-            }
-            World::LessonEngine => WorldPre::LessonEngine(
-                v0::lesson_engine_world::LessonEnginePluginPre::new(instance_pre)
-                    .map_err(mismatch)?,
-            ),
-            _ => WorldPre::Untyped(instance_pre),
-        };
+        })?;
         let mut plugin = LoadedPlugin {
             services: Arc::new(PluginServices::from_manifest(&manifest, &self.backends)),
             manifest,
@@ -286,7 +259,13 @@ impl Runtime {
             cache: cache_outcome,
             baseline_memory_bytes: 0,
         };
-        plugin.baseline_memory_bytes = smoke_call(self, &plugin).await?;
+        plugin.baseline_memory_bytes =
+            worlds::smoke_call(self, &plugin)
+                .await
+                .map_err(|reason| LoadError::Link {
+                    plugin: plugin.manifest.id.clone(),
+                    reason,
+                })?;
         Ok(plugin)
     }
 }
@@ -404,110 +383,4 @@ fn build_linker(runtime: &Runtime, manifest: &Manifest) -> wasmtime::Result<Link
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
     }
     Ok(linker)
-}
-
-/// Calls the plugin once before it is offered to anyone: a grader must list the kinds its
-/// manifest claims; a code runner must run an empty program of each language it claims
-/// cleanly. Returns the peak memory of that call (a runner's baseline), or 0.
-async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<u64, LoadError> {
-    let link_err = |reason: String| LoadError::Link {
-        plugin: plugin.manifest.id.clone(),
-        reason,
-    };
-    match plugin.pre {
-        WorldPre::Grader(_) => {
-            let kinds = runtime
-                .grader_kinds(plugin)
-                .await
-                .map_err(|e| link_err(format!("smoke call kinds() failed: {}", e.kind)))?;
-            let missing: Vec<&String> = plugin
-                .manifest
-                .routing
-                .kinds
-                .iter()
-                .filter(|k| !kinds.contains(k))
-                .collect();
-            if !missing.is_empty() {
-                return Err(link_err(format!(
-                    "routing.kinds claims {missing:?}, but the component's kinds() returns {kinds:?}"
-                )));
-            }
-            Ok(0)
-        }
-        WorldPre::CodeRunner(_) => {
-            let mut baseline = 0;
-            for language in &plugin.manifest.routing.languages {
-                let request = empty_program(language);
-                let run = runtime
-                    .run_code(plugin, &plugin.services.limits, &request)
-                    .await;
-                match run.result {
-                    Ok(result) if result.status == RunStatus::Ok => {}
-                    Ok(result) => {
-                        return Err(link_err(format!(
-                            "smoke run of an empty {language} program ended with {:?}: {}",
-                            result.status,
-                            String::from_utf8_lossy(&run.stderr.bytes).trim()
-                        )));
-                    }
-                    Err(kind) => {
-                        return Err(link_err(format!(
-                            "smoke run of an empty {language} program failed: {kind}"
-                        )));
-                    }
-                }
-                baseline = baseline.max(run.peak_memory_bytes);
-            }
-            Ok(baseline)
-        }
-        WorldPre::Safety(_) => {
-            // A filter that cannot tell a crisis from a greeting must not guard anything.
-            let calm = runtime
-                .screen(plugin, "hello, how do loops work?", None)
-                .await;
-            let crisis = runtime.screen(plugin, "I want to kill myself", None).await;
-            match (calm, crisis) {
-                (Ok(calm), Ok(crisis))
-                    if calm.level == SafetyLevel::None && crisis.level == SafetyLevel::Crisis =>
-                {
-                    Ok(0)
-                }
-                (Ok(calm), Ok(crisis)) => Err(link_err(format!(
-                    "smoke screen: a greeting was {:?} and a crisis was {:?}",
-                    calm.level, crisis.level
-                ))),
-                (Err(e), _) | (_, Err(e)) => {
-                    Err(link_err(format!("smoke call screen() failed: {}", e.kind)))
-                }
-            }
-        }
-        WorldPre::LessonEngine(_) => {
-            // An engine that cannot list its achievements cannot award them either.
-            runtime
-                .achievement_catalog(plugin)
-                .await
-                .map(|_| 0)
-                .map_err(|e| {
-                    link_err(format!(
-                        "smoke call achievement-catalog() failed: {}",
-                        e.kind
-                    ))
-                })
-        }
-        WorldPre::Llm(_) | WorldPre::Untyped(_) => Ok(0),
-    }
-}
-
-fn empty_program(language: &str) -> RunRequest {
-    RunRequest {
-        language: language.to_owned(),
-        code: String::new(),
-        stdin: String::new(),
-        tests: Vec::new(),
-        limits: RunLimits {
-            timeout_ms: None,
-            memory_mb: None,
-            max_output_bytes: None,
-        },
-    }
 }

@@ -4,8 +4,11 @@
 //! - `engine`: the engine and its epoch ticker;
 //! - `cache`: compiled artifacts on disk;
 //! - `loader`: checks a component against its manifest and links it (`InstancePre`);
-//! - `call`: one call in a fresh store, with deadline, memory cap, output cap, and the
-//!   mapping of every failure to a typed [`PluginError`];
+//! - `bindings`: the generated WIT bindings, one module per contract version, and the
+//!   adapter between each and the host's own types (`crate::plugins::contract`);
+//! - `worlds`: one file per world: its pre-instance per version, typed calls, smoke call;
+//! - `call`: execution under limits: one call in a fresh store, with deadline, memory cap,
+//!   output cap, and the mapping of every failure to a typed [`PluginError`];
 //! - `output`: stdout/stderr captured up to the output cap;
 //! - `dynamic`: calling any exported function with JSON input (for `tessera plugin call`);
 //! - `services`: the host services plugins import.
@@ -21,6 +24,7 @@ pub mod loader;
 pub mod output;
 pub mod services;
 pub mod state;
+pub mod worlds;
 
 use std::path::PathBuf;
 use std::sync::Arc;

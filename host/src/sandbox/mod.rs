@@ -23,11 +23,9 @@ pub mod values;
 use std::sync::Arc;
 
 use crate::plugins::Registry;
+use crate::plugins::contract::code_runner::{RunLimits, RunRequest, TestCase};
 use crate::plugins::manifest::Limits;
 use crate::runtime::LoadedPlugin;
-use crate::runtime::bindings::v0_1_0::code_runner_world::runner::{
-    RunLimits, RunRequest, TestCase,
-};
 use admission::{Admission, Refusal};
 pub use outcome::{RunReport, RunStatus};
 pub use request::{RunSpec, SandboxLimits, TestSpec, TestsSpec};

@@ -10,10 +10,10 @@
 use serde::Serialize;
 
 use super::request::SandboxLimits;
-use crate::runtime::PluginErrorKind;
-use crate::runtime::bindings::v0_1_0::code_runner_world::runner::{
+use crate::plugins::contract::code_runner::{
     RunError as GuestError, RunResult, RunStatus as GuestStatus,
 };
+use crate::runtime::PluginErrorKind;
 use crate::runtime::call::{Execution, Output};
 
 /// Longest error type taken from a run, in bytes.

@@ -9,15 +9,15 @@ use std::sync::Arc;
 use super::outcome::{ErrorInfo, RunReport, RunStatus};
 use super::request::{RunBody, TestBody};
 use super::{Sandbox, SandboxError, SandboxSettings};
-use crate::runtime::bindings::v0_1_0::code_runner as wit;
+use crate::plugins::contract::code_runner as contract;
 use crate::runtime::services::code_runner::{CodeRunnerBackend, failed_run};
 
 impl CodeRunnerBackend for Sandbox {
     fn run(
         self: Arc<Self>,
-        request: wit::RunRequest,
+        request: contract::RunRequest,
         user: Option<String>,
-    ) -> Pin<Box<dyn Future<Output = wit::RunResult> + Send>> {
+    ) -> Pin<Box<dyn Future<Output = contract::RunResult> + Send>> {
         Box::pin(async move {
             let plain = request.tests.is_empty();
             let body = body(request, &self.settings);
@@ -34,7 +34,7 @@ impl CodeRunnerBackend for Sandbox {
                         let tests = report
                             .tests
                             .iter()
-                            .map(|t| wit::TestResult {
+                            .map(|t| contract::TestResult {
                                 name: t.name.clone(),
                                 status: status(t.run.status),
                                 passed: t.passed,
@@ -70,7 +70,7 @@ impl CodeRunnerBackend for Sandbox {
 
 /// The request as an API body; limits above the operator's maximums are lowered to them
 /// (a plugin asking for too much gets the most there is, not an error).
-fn body(request: wit::RunRequest, settings: &SandboxSettings) -> RunBody {
+fn body(request: contract::RunRequest, settings: &SandboxSettings) -> RunBody {
     let cap = |v: Option<u32>, max: u64| v.map(|v| u64::from(v).clamp(1, max));
     RunBody {
         code: request.code,
@@ -94,8 +94,8 @@ fn body(request: wit::RunRequest, settings: &SandboxSettings) -> RunBody {
     }
 }
 
-fn to_wit(report: &RunReport, tests: Vec<wit::TestResult>) -> wit::RunResult {
-    wit::RunResult {
+fn to_wit(report: &RunReport, tests: Vec<contract::TestResult>) -> contract::RunResult {
+    contract::RunResult {
         status: status(report.status),
         stdout: report.stdout.clone(),
         stderr: report.stderr.clone(),
@@ -107,20 +107,20 @@ fn to_wit(report: &RunReport, tests: Vec<wit::TestResult>) -> wit::RunResult {
     }
 }
 
-fn status(status: RunStatus) -> wit::RunStatus {
+fn status(status: RunStatus) -> contract::RunStatus {
     match status {
-        RunStatus::Ok => wit::RunStatus::Ok,
-        RunStatus::RuntimeError => wit::RunStatus::RuntimeError,
-        RunStatus::SyntaxError => wit::RunStatus::SyntaxError,
-        RunStatus::Timeout => wit::RunStatus::Timeout,
-        RunStatus::MemoryLimit => wit::RunStatus::MemoryLimit,
-        RunStatus::OutputLimit => wit::RunStatus::OutputLimit,
-        RunStatus::InternalError => wit::RunStatus::InternalError,
+        RunStatus::Ok => contract::RunStatus::Ok,
+        RunStatus::RuntimeError => contract::RunStatus::RuntimeError,
+        RunStatus::SyntaxError => contract::RunStatus::SyntaxError,
+        RunStatus::Timeout => contract::RunStatus::Timeout,
+        RunStatus::MemoryLimit => contract::RunStatus::MemoryLimit,
+        RunStatus::OutputLimit => contract::RunStatus::OutputLimit,
+        RunStatus::InternalError => contract::RunStatus::InternalError,
     }
 }
 
-fn error(e: &ErrorInfo) -> wit::RunError {
-    wit::RunError {
+fn error(e: &ErrorInfo) -> contract::RunError {
+    contract::RunError {
         error_type: e.error_type.clone(),
         message: e.message.clone(),
         line: e.line,

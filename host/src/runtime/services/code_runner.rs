@@ -11,7 +11,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::runtime::bindings::v0_1_0::code_runner::{Host, RunRequest, RunResult, RunStatus};
+use crate::plugins::contract::code_runner::{RunRequest, RunResult, RunStatus};
+use crate::runtime::bindings::{Convert, v0_1_0::code_runner as wit};
 use crate::runtime::state::PluginState;
 
 /// What serves plugins' code runs.
@@ -43,9 +44,10 @@ pub fn failed_run(message: String) -> RunResult {
     }
 }
 
-impl Host for PluginState {
-    async fn run(&mut self, request: RunRequest) -> RunResult {
-        match self.services.code_runner.get() {
+impl wit::Host for PluginState {
+    async fn run(&mut self, request: wit::RunRequest) -> wit::RunResult {
+        let request: RunRequest = request.convert();
+        let result = match self.services.code_runner.get() {
             Some(backend) => {
                 // A grader's runs count against the learner it grades for.
                 let user = self.on_behalf_of.as_ref().map(|o| o.user_id.clone());
@@ -55,6 +57,7 @@ impl Host for PluginState {
                 tracing::debug!(plugin = %self.services.plugin, "code run without a sandbox");
                 failed_run("no code sandbox is running on this host".into())
             }
-        }
+        };
+        result.convert()
     }
 }

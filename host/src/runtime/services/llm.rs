@@ -12,7 +12,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
-use crate::runtime::bindings::v0_1_0::llm::{ChatRequest, ChatResponse, Host, LlmError, ModelInfo};
+use crate::plugins::contract::llm::{ChatRequest, ChatResponse, LlmError, ModelInfo};
+use crate::runtime::bindings::{Convert, v0_1_0::llm as wit};
 use crate::runtime::state::PluginState;
 
 /// The user a plugin call works for, set by whoever calls the plugin for them.
@@ -66,31 +67,35 @@ pub trait LlmBackend: Send + Sync {
 /// Where the backend is registered (see [`super::BackendSlot`]).
 pub type LlmSlot = super::BackendSlot<dyn LlmBackend>;
 
-impl Host for PluginState {
-    async fn models(&mut self) -> Vec<ModelInfo> {
+impl wit::Host for PluginState {
+    async fn models(&mut self) -> Vec<wit::ModelInfo> {
         match self.services.llm.get() {
-            Some(backend) => backend.models().await,
+            Some(backend) => backend.models().await.convert(),
             None => Vec::new(),
         }
     }
 
-    async fn complete(&mut self, request: ChatRequest) -> Result<ChatResponse, LlmError> {
-        match self.services.llm.get() {
-            Some(backend) => {
-                backend
-                    .complete(
-                        self.services.plugin.to_string(),
-                        self.on_behalf_of.clone(),
-                        request,
-                    )
-                    .await
-            }
-            None => {
-                tracing::debug!(plugin = %self.services.plugin, feature = %request.feature, "llm call without a gateway");
-                Err(LlmError::Unavailable(
-                    "no AI gateway is running on this host".into(),
-                ))
-            }
-        }
+    async fn complete(
+        &mut self,
+        request: wit::ChatRequest,
+    ) -> Result<wit::ChatResponse, wit::LlmError> {
+        complete(self, request.convert()).await.convert()
     }
+}
+
+/// A plugin's completion, in the host's types.
+async fn complete(state: &mut PluginState, request: ChatRequest) -> Result<ChatResponse, LlmError> {
+    let Some(backend) = state.services.llm.get() else {
+        tracing::debug!(plugin = %state.services.plugin, feature = %request.feature, "llm call without a gateway");
+        return Err(LlmError::Unavailable(
+            "no AI gateway is running on this host".into(),
+        ));
+    };
+    backend
+        .complete(
+            state.services.plugin.to_string(),
+            state.on_behalf_of.clone(),
+            request,
+        )
+        .await
 }
