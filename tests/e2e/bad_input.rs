@@ -34,7 +34,9 @@ fn broken_plugins(dir: &Path) -> Vec<(&'static str, &'static str)> {
     // Missing component file.
     plugin(dir, "missing-file", "grader-plugin", "nowhere.wasm");
     // The quiz grader declared as another world.
-    plugin(dir, "wrong-world", "agent-plugin", &quiz);
+    plugin(dir, "wrong-world", "safety-plugin", &quiz);
+    // A world the contract declares unstable (no host serves it yet).
+    plugin(dir, "unstable-world", "agent-plugin", &quiz);
     // A truncated component.
     let bytes = std::fs::read(&quiz).unwrap();
     std::fs::write(dir.join("truncated.wasm"), &bytes[..bytes.len() / 3]).unwrap();
@@ -55,7 +57,14 @@ fn broken_plugins(dir: &Path) -> Vec<(&'static str, &'static str)> {
     vec![
         ("malformed/plugin.toml", "version"),
         ("missing-file", "cannot read component"),
-        ("wrong-world", "agent-plugin"),
+        (
+            "wrong-world",
+            "exports tessera:platform/grader@0.1.0 instead of tessera:platform/safety@0.1.0",
+        ),
+        (
+            "unstable-world",
+            "world `agent-plugin` is unstable in tessera:platform@0.1.0",
+        ),
         ("truncated", "not a WebAssembly component"),
         ("not-wasm", "magic bytes"),
         ("core-module", "core WebAssembly module"),
