@@ -19,7 +19,7 @@ use crate::runtime::PluginError;
 use crate::runtime::bindings::v0_1_0::llm as import;
 use crate::runtime::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResponse, LlmError};
 use crate::runtime::bindings::v0_1_0::types::FieldError;
-use crate::runtime::services::llm::{LlmBackend, OnBehalfOf};
+use crate::runtime::capabilities::llm::{LlmBackend, OnBehalfOf};
 use crate::safety::{self, SafetyError};
 use crate::store::{Db, ai_usage};
 

@@ -10,9 +10,9 @@ use wasmtime::component::{Component, HasSelf, InstancePre, Linker};
 use super::Runtime;
 use super::bindings::v0_1_0 as v0;
 use super::cache::CacheOutcome;
+use super::capabilities::PluginServices;
+use super::capabilities::logging::{Silenced, SilencedLog};
 use super::error::PluginRef;
-use super::services::PluginServices;
-use super::services::logging::{Silenced, SilencedLog};
 use super::state::PluginState;
 use crate::plugins::contract::{self, ImportVerdict, World};
 use crate::plugins::manifest::{Manifest, ManifestError};
@@ -382,7 +382,7 @@ fn build_linker(runtime: &Runtime, manifest: &Manifest) -> wasmtime::Result<Link
     v0::types::add_to_linker::<_, Me>(&mut linker, |s| s)?;
     if manifest.world == World::CodeRunner {
         // Learner code runs in a code runner's interpreter and can reach every import the
-        // component has: its log lines would be the learner's. See `services::logging`.
+        // component has: its log lines would be the learner's. See `capabilities::logging`.
         v0::logging::add_to_linker::<_, Silenced>(&mut linker, SilencedLog::of)?;
     } else {
         v0::logging::add_to_linker::<_, Me>(&mut linker, |s| s)?;

@@ -6,7 +6,7 @@ pub mod config;
 pub mod keyvalue;
 pub mod llm;
 pub mod logging;
-pub mod outbound;
+pub mod outbound_http;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock, Weak};
