@@ -1,8 +1,13 @@
-//! Host services plugins import (Spin calls these "factors"): each is linked only for
-//! plugins whose manifest grants it. One module per service.
+//! The capabilities a plugin can import (Spin calls these "factors"), one module each:
+//! `llm`, `code_runner`, `keyvalue`, `config`, `outbound_http` and `logging`. A module owns
+//! everything about its capability: the manifest grant that turns it on, the interfaces it
+//! serves, the worlds allowed it, its linker glue and its per-plugin state. [`CAPABILITIES`]
+//! lists them; [`grants`] checks a component's imports against that table and the loader
+//! links a plugin by walking it, so a new capability is a new module and a row.
 
 pub mod code_runner;
 pub mod config;
+pub mod grants;
 pub mod keyvalue;
 pub mod llm;
 pub mod logging;
@@ -11,8 +16,104 @@ pub mod outbound_http;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock, Weak};
 
-use crate::plugins::manifest::{Limits, Manifest, OutboundGrant};
+use wasmtime::component::{HasSelf, Linker};
+
+use crate::plugins::contract::World;
+use crate::plugins::manifest::{Grants, Limits, Manifest, OutboundGrant};
+use crate::runtime::bindings::v0_1_0;
 use crate::runtime::error::PluginRef;
+use crate::runtime::state::PluginState;
+
+/// Every capability, in the order the linker adds them.
+pub static CAPABILITIES: [&Capability; 6] = [
+    &logging::CAPABILITY,
+    &llm::CAPABILITY,
+    &code_runner::CAPABILITY,
+    &keyvalue::CAPABILITY,
+    &config::CAPABILITY,
+    &outbound_http::CAPABILITY,
+];
+
+/// One capability: who may import it, and how it is linked.
+pub struct Capability {
+    /// Its name, e.g. `code-runner`.
+    pub name: &'static str,
+    /// The interfaces it serves, unversioned, e.g. `tessera:platform/llm`.
+    pub imports: &'static [&'static str],
+    /// The worlds that may import it (a plugin of one still needs the grant).
+    pub worlds: &'static [World],
+    /// How a manifest grants it.
+    pub grant: Grant,
+    /// Adds its host functions to a plugin's linker, from the bindings of the plugin's
+    /// contract version (the manifest's `contract`), for the plugin's world.
+    pub link: fn(&mut Linker<PluginState>, &str, World) -> wasmtime::Result<()>,
+}
+
+/// How a manifest grants a capability.
+pub enum Grant {
+    /// No grant needed: every plugin of an allowed world has it.
+    Always,
+    /// A manifest field grants it.
+    Field {
+        /// What to add to `plugin.toml`, as a refusal tells the author, e.g.
+        /// `grants.llm = true`.
+        text: &'static str,
+        /// Whether the grants hold it.
+        granted: fn(&Grants) -> bool,
+    },
+}
+
+impl Capability {
+    /// Whether a plugin of `world` may import it at all, grant aside.
+    pub fn in_world(&self, world: World) -> bool {
+        self.worlds.contains(&world)
+    }
+
+    /// Whether `grants` grant it.
+    pub fn granted(&self, grants: &Grants) -> bool {
+        match self.grant {
+            Grant::Always => true,
+            Grant::Field { granted, .. } => granted(grants),
+        }
+    }
+}
+
+/// Links what every plugin gets whatever its world and grants: the base WASI interfaces
+/// (`grants::BASE_IMPORTS`; sockets included but unusable, the WASI context grants no
+/// network) and the contract's `types`.
+pub fn link_base(linker: &mut Linker<PluginState>, contract: &str) -> wasmtime::Result<()> {
+    wasmtime_wasi::p2::add_to_linker_async(linker)?;
+    match contract {
+        "0.1.0" => v0_1_0::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
+        other => Err(unsupported_contract("types", other)),
+    }
+}
+
+/// `tessera:platform/types` holds only types; linking it needs an (empty) host impl.
+impl v0_1_0::types::Host for PluginState {}
+
+/// Links the capabilities a plugin of `world` built against `contract` is granted by
+/// `grants`, and nothing else.
+pub fn link_granted(
+    linker: &mut Linker<PluginState>,
+    contract: &str,
+    world: World,
+    grants: &Grants,
+) -> wasmtime::Result<()> {
+    for capability in CAPABILITIES {
+        if capability.in_world(world) && capability.granted(grants) {
+            (capability.link)(linker, contract, world)?;
+        }
+    }
+    Ok(())
+}
+
+/// Why a capability cannot be linked for `contract`: the loader refuses plugins of
+/// versions outside `SUPPORTED_CONTRACTS` first, so this shows only when a version is
+/// added there before every capability has its bindings.
+fn unsupported_contract(capability: &str, contract: &str) -> wasmtime::Error {
+    wasmtime::format_err!("the host has no `{capability}` bindings for tessera:platform@{contract}")
+}
 
 /// Where a host service that lives above the runtime (the sandbox, the AI gateway)
 /// registers itself once the server starts; shared by the runtime and every plugin granted
@@ -41,6 +142,16 @@ impl<T: ?Sized> BackendSlot<T> {
     pub fn get(&self) -> Option<Arc<T>> {
         self.0.get().and_then(Weak::upgrade)
     }
+
+    /// What a plugin gets: this slot when it is `granted` the capability, else an empty
+    /// slot that never holds a backend.
+    pub fn for_plugin(&self, granted: bool) -> Self {
+        if granted {
+            self.clone()
+        } else {
+            Self::default()
+        }
+    }
 }
 
 impl<T: ?Sized> std::fmt::Debug for BackendSlot<T> {
@@ -53,7 +164,7 @@ impl<T: ?Sized> std::fmt::Debug for BackendSlot<T> {
     }
 }
 
-/// The runtime's slots, one per service served from above it.
+/// The runtime's slots, one per capability served from above it.
 #[derive(Clone, Default)]
 pub struct Backends {
     /// The sandbox.
@@ -79,7 +190,8 @@ impl std::fmt::Debug for Backends {
     }
 }
 
-/// Per-plugin state shared by all of the plugin's calls.
+/// Per-plugin state shared by all of the plugin's calls: who it is, its limits, and each
+/// capability's state (built by the capability's module).
 #[derive(Debug)]
 pub struct PluginServices {
     /// Who the plugin is, for logs and errors.
@@ -102,7 +214,7 @@ pub struct PluginServices {
 }
 
 impl PluginServices {
-    /// The services granted by `manifest`; `backends` are the runtime's slots.
+    /// The state of the plugin `manifest` describes; `backends` are the runtime's slots.
     pub fn from_manifest(manifest: &Manifest, backends: &Backends) -> Self {
         Self {
             plugin: PluginRef {
@@ -110,31 +222,40 @@ impl PluginServices {
                 version: manifest.version.clone(),
             },
             limits: manifest.limits.clone(),
-            config: manifest.grants.config.clone(),
-            // Entries were checked when the manifest was parsed.
-            outbound_hosts: manifest
-                .grants
-                .outbound_hosts
-                .iter()
-                .filter_map(|entry| OutboundGrant::parse(entry).ok())
-                .collect(),
-            keyvalue: keyvalue::PluginKv::new(
-                &manifest.id,
-                backends.shared_kv.get().cloned(),
-                backends.kv_memory.clone(),
-            ),
-            code_runner: if manifest.grants.code_runner {
-                backends.code_runner.clone()
-            } else {
-                Default::default()
-            },
-            llm: if manifest.grants.llm {
-                backends.llm.clone()
-            } else {
-                Default::default()
-            },
-            breaker_metrics: (manifest.world == crate::plugins::contract::World::Llm)
-                .then(|| backends.metrics.clone()),
+            config: config::plugin_state(manifest),
+            outbound_hosts: outbound_http::plugin_state(manifest),
+            keyvalue: keyvalue::plugin_state(manifest, backends),
+            code_runner: code_runner::plugin_state(manifest, backends),
+            llm: llm::plugin_state(manifest, backends),
+            breaker_metrics: logging::plugin_state(manifest, backends),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugins::contract::SUPPORTED_CONTRACTS;
+
+    /// A supported contract version missing a capability's bindings, or two capabilities
+    /// defining the same function, would refuse every plugin of the world at load.
+    #[test]
+    fn every_supported_contract_links_every_capability_of_every_world() {
+        let engine = wasmtime::Engine::default();
+        let everything = Grants {
+            llm: true,
+            code_runner: true,
+            keyvalue: true,
+            config: [("key".to_owned(), "value".to_owned())].into(),
+            outbound_hosts: vec!["example.com".into()],
+        };
+        for contract in SUPPORTED_CONTRACTS {
+            for world in World::ALL {
+                let mut linker = Linker::new(&engine);
+                link_base(&mut linker, contract)
+                    .and_then(|()| link_granted(&mut linker, contract, world, &everything))
+                    .unwrap_or_else(|e| panic!("{world} at {contract}: {e:#}"));
+            }
         }
     }
 }
