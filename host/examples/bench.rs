@@ -46,7 +46,7 @@ async fn call_overhead(data: &Path) {
     let settings = RuntimeSettings {
         engine: EngineSettings::default(),
         cache_dir: data.join("cache"),
-        plugin_kv_memory_bytes: tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
+        plugin_kv_memory_bytes: tessera::runtime::capabilities::keyvalue::DEFAULT_KV_MEMORY_BYTES,
     };
     let runtime = Runtime::new(&settings, Arc::new(Metrics::new())).unwrap();
     let plugin: Arc<LoadedPlugin> = Arc::new(
@@ -137,7 +137,7 @@ async fn python_runs(data: &Path) {
     let settings = RuntimeSettings {
         engine: EngineSettings::default(),
         cache_dir: data.join("cache"),
-        plugin_kv_memory_bytes: tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
+        plugin_kv_memory_bytes: tessera::runtime::capabilities::keyvalue::DEFAULT_KV_MEMORY_BYTES,
     };
     // Cold and warm load of the sandbox alone: compile CPython (19 MB) vs cached artifact.
     let cold_cache = data.join("python-cold");
@@ -150,7 +150,7 @@ async fn python_runs(data: &Path) {
                 engine: EngineSettings::default(),
                 cache_dir: cold_cache.clone(),
                 plugin_kv_memory_bytes:
-                    tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
+                    tessera::runtime::capabilities::keyvalue::DEFAULT_KV_MEMORY_BYTES,
             },
             Arc::new(Metrics::new()),
         )
@@ -932,7 +932,8 @@ async fn safety_screen(data: &Path) {
         &RuntimeSettings {
             engine: EngineSettings::default(),
             cache_dir: data.join("cache"),
-            plugin_kv_memory_bytes: tessera::runtime::services::keyvalue::DEFAULT_KV_MEMORY_BYTES,
+            plugin_kv_memory_bytes:
+                tessera::runtime::capabilities::keyvalue::DEFAULT_KV_MEMORY_BYTES,
         },
         Arc::new(Metrics::new()),
     )

@@ -18,7 +18,7 @@ use crate::plugins::Registry;
 use crate::plugins::contract::llm::{ChatRequest, ChatResponse, LlmError, ModelInfo};
 use crate::plugins::contract::types::FieldError;
 use crate::runtime::PluginError;
-use crate::runtime::services::llm::{LlmBackend, OnBehalfOf};
+use crate::runtime::capabilities::llm::{LlmBackend, OnBehalfOf};
 use crate::safety::{self, SafetyError};
 use crate::store::{Db, ai_usage};
 

@@ -8,7 +8,7 @@ use serde_json::value::RawValue;
 use crate::plugins::Registry;
 use crate::plugins::contract::grader::{Question, Submission};
 use crate::plugins::contract::types::Error as ContractError;
-use crate::runtime::services::llm::OnBehalfOf;
+use crate::runtime::capabilities::llm::OnBehalfOf;
 use crate::runtime::{PluginError, PluginErrorKind};
 
 /// Longest prompt accepted, in bytes.

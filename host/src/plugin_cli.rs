@@ -8,6 +8,7 @@ use crate::cli::{PluginCommand, RuntimeArgs};
 use crate::plugins::contract::{self, World};
 use crate::plugins::registry::MANIFEST_FILE;
 use crate::runtime::LoadedPlugin;
+use crate::runtime::capabilities::grants::{self, ImportVerdict};
 
 /// Exit status of a command that ran: success, or a reported failure.
 pub struct Outcome(pub bool);
@@ -162,16 +163,16 @@ fn validate_component(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome
         outbound_hosts: vec!["any".into()],
     };
     for (name, _) in ty.imports(engine) {
-        let needs = match contract::check_import(
+        let needs = match grants::check_import(
             world,
             &version,
             &crate::plugins::manifest::Grants::default(),
             name,
         ) {
-            contract::ImportVerdict::Allowed => "always granted".to_owned(),
-            contract::ImportVerdict::NotGranted(grant) => format!("needs {grant}"),
-            _ => match contract::check_import(world, &version, &everything, name) {
-                contract::ImportVerdict::Allowed => "needs a grant".to_owned(),
+            ImportVerdict::Allowed => "always granted".to_owned(),
+            ImportVerdict::NotGranted(grant) => format!("needs {grant}"),
+            _ => match grants::check_import(world, &version, &everything, name) {
+                ImportVerdict::Allowed => "needs a grant".to_owned(),
                 _ => {
                     ok = false;
                     "NOT AVAILABLE to this world: the plugin would be refused".to_owned()

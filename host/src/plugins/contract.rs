@@ -1,5 +1,6 @@
-//! The `tessera:platform` contract: which versions this host serves, which worlds exist,
-//! and which imports each world may use under which grant.
+//! The `tessera:platform` contract: which versions this host serves and which worlds
+//! exist. Which imports a world may use, under which grant, is each capability's to say
+//! (`runtime::capabilities`).
 //!
 //! A released contract version is frozen (its WIT and its host bindings never change);
 //! a new version is added beside it and the host dispatches on the version a plugin
@@ -18,8 +19,6 @@ pub mod types;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-
-use super::manifest::Grants;
 
 /// The WIT package name every first-class plugin builds against.
 pub const PACKAGE: &str = "tessera:platform";
@@ -91,21 +90,6 @@ pub enum World {
     LessonEngine,
 }
 
-/// A host service a plugin can be granted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Service {
-    /// `tessera:platform/code-runner`
-    CodeRunner,
-    /// `tessera:platform/llm`
-    Llm,
-    /// `wasi:keyvalue/store`
-    KeyValue,
-    /// `wasi:config/store`
-    Config,
-    /// `wasi:http/outgoing-handler` (+ `wasi:http/types`)
-    OutboundHttp,
-}
-
 impl World {
     /// Every world, for listings and messages.
     pub const ALL: [World; 8] = [
@@ -147,19 +131,6 @@ impl World {
         }
     }
 
-    /// The host services the world may import (each still needs its grant).
-    pub fn services(self) -> &'static [Service] {
-        use Service::*;
-        match self {
-            World::Grader | World::Agent | World::Triage => {
-                &[CodeRunner, Llm, KeyValue, Config, OutboundHttp]
-            }
-            World::CodeRunner | World::Assigner | World::LessonEngine => &[Config],
-            World::Safety => &[Llm, Config],
-            World::Llm => &[KeyValue, Config, OutboundHttp],
-        }
-    }
-
     /// Finds the world exporting `interface` (unversioned name such as `grader`).
     pub fn by_export(interface: &str) -> Option<World> {
         World::ALL
@@ -189,97 +160,6 @@ pub fn split_version(name: &str) -> (&str, Option<&str>) {
     match name.split_once('@') {
         Some((n, v)) => (n, Some(v)),
         None => (name, None),
-    }
-}
-
-/// WASI interfaces every plugin gets: what a language's standard library needs to start
-/// (environment, clocks, random, stdio, exit, a filesystem with nothing opened).
-///
-/// `wasi:sockets` is linked but inert: language runtimes whose libc references sockets
-/// (CPython built by componentize-py imports all seven interfaces) must be able to load,
-/// but the WASI context grants no address and no name lookup, so every socket operation
-/// fails with access-denied. Network access is outbound HTTP through the allow-list only.
-const BASE_IMPORTS: &[&str] = &[
-    "wasi:cli/environment",
-    "wasi:cli/exit",
-    "wasi:cli/stdin",
-    "wasi:cli/stdout",
-    "wasi:cli/stderr",
-    "wasi:cli/terminal-input",
-    "wasi:cli/terminal-output",
-    "wasi:cli/terminal-stdin",
-    "wasi:cli/terminal-stdout",
-    "wasi:cli/terminal-stderr",
-    "wasi:io/error",
-    "wasi:io/poll",
-    "wasi:io/streams",
-    "wasi:clocks/monotonic-clock",
-    "wasi:clocks/wall-clock",
-    "wasi:random/random",
-    "wasi:random/insecure",
-    "wasi:random/insecure-seed",
-    "wasi:filesystem/types",
-    "wasi:filesystem/preopens",
-    "wasi:logging/logging",
-    "tessera:platform/types",
-    "wasi:sockets/network",
-    "wasi:sockets/instance-network",
-    "wasi:sockets/tcp",
-    "wasi:sockets/tcp-create-socket",
-    "wasi:sockets/udp",
-    "wasi:sockets/udp-create-socket",
-    "wasi:sockets/ip-name-lookup",
-];
-
-/// Why an import is refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ImportVerdict {
-    /// The import is linked.
-    Allowed,
-    /// A grantable service the manifest did not grant; names the grant to add.
-    NotGranted(&'static str),
-    /// Not available to this world at all.
-    NotInWorld,
-    /// A `tessera:platform` import of another contract version.
-    WrongContract,
-}
-
-/// Decides whether a plugin of `world` built against `contract` with `grants` may import
-/// `import` (a fully qualified, possibly versioned, interface name).
-pub fn check_import(world: World, contract: &str, grants: &Grants, import: &str) -> ImportVerdict {
-    let (name, version) = split_version(import);
-    if name.starts_with("tessera:platform/") && version.is_some_and(|v| v != contract) {
-        return ImportVerdict::WrongContract;
-    }
-    if BASE_IMPORTS.contains(&name) {
-        return ImportVerdict::Allowed;
-    }
-    let (service, granted, grant_name) = match name {
-        "tessera:platform/code-runner" => (
-            Service::CodeRunner,
-            grants.code_runner,
-            "grants.code_runner = true",
-        ),
-        "tessera:platform/llm" => (Service::Llm, grants.llm, "grants.llm = true"),
-        "wasi:keyvalue/store" => (Service::KeyValue, grants.keyvalue, "grants.keyvalue = true"),
-        "wasi:config/store" => (
-            Service::Config,
-            !grants.config.is_empty(),
-            "a value in [grants.config]",
-        ),
-        "wasi:http/outgoing-handler" | "wasi:http/types" => (
-            Service::OutboundHttp,
-            !grants.outbound_hosts.is_empty(),
-            "a host in grants.outbound_hosts",
-        ),
-        _ => return ImportVerdict::NotInWorld,
-    };
-    if !world.services().contains(&service) {
-        ImportVerdict::NotInWorld
-    } else if granted {
-        ImportVerdict::Allowed
-    } else {
-        ImportVerdict::NotGranted(grant_name)
     }
 }
 
@@ -353,79 +233,5 @@ mod tests {
         for world in [World::Agent, World::Triage, World::Assigner] {
             assert!(!Version::V0_1_0.serves(world), "{world}");
         }
-    }
-
-    #[test]
-    fn base_wasi_is_always_allowed() {
-        let g = Grants::default();
-        for name in ["wasi:cli/environment@0.2.0", "wasi:io/streams@0.2.6"] {
-            assert_eq!(
-                check_import(World::Grader, "0.1.0", &g, name),
-                ImportVerdict::Allowed
-            );
-        }
-    }
-
-    #[test]
-    fn services_need_their_grant() {
-        let mut g = Grants::default();
-        let llm = "tessera:platform/llm@0.1.0";
-        assert_eq!(
-            check_import(World::Grader, "0.1.0", &g, llm),
-            ImportVerdict::NotGranted("grants.llm = true")
-        );
-        g.llm = true;
-        assert_eq!(
-            check_import(World::Grader, "0.1.0", &g, llm),
-            ImportVerdict::Allowed
-        );
-        // A world that has no llm import never gets it, granted or not.
-        assert_eq!(
-            check_import(World::Assigner, "0.1.0", &g, llm),
-            ImportVerdict::NotInWorld
-        );
-    }
-
-    #[test]
-    fn unknown_interfaces_are_refused_and_sockets_link_inert() {
-        let g = Grants {
-            outbound_hosts: vec!["example.com".into()],
-            ..Grants::default()
-        };
-        assert_eq!(
-            check_import(World::Grader, "0.1.0", &g, "acme:evil/backdoor"),
-            ImportVerdict::NotInWorld
-        );
-        // Linked so CPython loads; the WASI context refuses every address.
-        assert_eq!(
-            check_import(
-                World::CodeRunner,
-                "0.1.0",
-                &Grants::default(),
-                "wasi:sockets/tcp@0.2.9"
-            ),
-            ImportVerdict::Allowed
-        );
-        assert_eq!(
-            check_import(
-                World::Grader,
-                "0.1.0",
-                &g,
-                "wasi:http/outgoing-handler@0.2.0"
-            ),
-            ImportVerdict::Allowed
-        );
-    }
-
-    #[test]
-    fn platform_imports_must_match_the_contract() {
-        let g = Grants {
-            llm: true,
-            ..Grants::default()
-        };
-        assert_eq!(
-            check_import(World::Grader, "0.1.0", &g, "tessera:platform/llm@0.2.0"),
-            ImportVerdict::WrongContract
-        );
     }
 }

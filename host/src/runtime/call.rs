@@ -11,11 +11,11 @@ use tracing::Instrument;
 use wasmtime::{Store, Trap};
 
 use super::Runtime;
+use super::capabilities::logging::{LogCounts, MAX_BYTES_PER_CALL, MAX_LINES_PER_CALL};
 use super::error::{PluginError, PluginErrorKind};
 use super::limits::MemoryWatch;
 use super::loader::LoadedPlugin;
 use super::output::CappedPipe;
-use super::services::logging::{LogCounts, MAX_BYTES_PER_CALL, MAX_LINES_PER_CALL};
 use super::state::PluginState;
 use crate::plugins::contract::World;
 use crate::plugins::manifest::Limits;

@@ -5,17 +5,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wasmtime::component::types::ComponentItem;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 
 use super::Runtime;
-use super::bindings::v0_1_0 as v0;
 use super::cache::CacheOutcome;
+use super::capabilities::grants::{self, ImportVerdict};
+use super::capabilities::{self, PluginServices};
 use super::error::PluginRef;
-use super::services::PluginServices;
-use super::services::logging::{Silenced, SilencedLog};
 use super::state::PluginState;
 use super::worlds::{self, WorldPre};
-use crate::plugins::contract::{self, ImportVerdict, Version, World};
+use crate::plugins::contract::{self, Version, World};
 use crate::plugins::manifest::{Manifest, ManifestError};
 
 /// A plugin ready to be called.
@@ -320,7 +319,7 @@ fn check_world_and_imports(
                 reason: "is not an interface; plugins may import only WIT interfaces".into(),
             });
         }
-        let reason = match contract::check_import(
+        let reason = match grants::check_import(
             manifest.world,
             &manifest.contract,
             &manifest.grants,
@@ -351,36 +350,16 @@ fn check_world_and_imports(
     Ok(imports)
 }
 
-/// A linker offering the base WASI interfaces plus exactly the granted services.
+/// A linker offering the base WASI interfaces plus exactly the capabilities the plugin's
+/// world allows and its manifest grants.
 fn build_linker(runtime: &Runtime, manifest: &Manifest) -> wasmtime::Result<Linker<PluginState>> {
     let mut linker = Linker::<PluginState>::new(runtime.engine());
-    // The base set; sockets are linked too but unusable: the import check refuses them and
-    // the WASI context grants no network.
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    type Me = HasSelf<PluginState>;
-    v0::types::add_to_linker::<_, Me>(&mut linker, |s| s)?;
-    if manifest.world == World::CodeRunner {
-        // Learner code runs in a code runner's interpreter and can reach every import the
-        // component has: its log lines would be the learner's. See `services::logging`.
-        v0::logging::add_to_linker::<_, Silenced>(&mut linker, SilencedLog::of)?;
-    } else {
-        v0::logging::add_to_linker::<_, Me>(&mut linker, |s| s)?;
-    }
-    let grants = &manifest.grants;
-    if grants.llm {
-        v0::llm::add_to_linker::<_, Me>(&mut linker, |s| s)?;
-    }
-    if grants.code_runner {
-        v0::code_runner::add_to_linker::<_, Me>(&mut linker, |s| s)?;
-    }
-    if grants.keyvalue {
-        v0::keyvalue_store::add_to_linker::<_, Me>(&mut linker, |s| s)?;
-    }
-    if !grants.config.is_empty() {
-        v0::config_store::add_to_linker::<_, Me>(&mut linker, |s| s)?;
-    }
-    if !grants.outbound_hosts.is_empty() {
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    }
+    capabilities::link_base(&mut linker, &manifest.contract)?;
+    capabilities::link_granted(
+        &mut linker,
+        &manifest.contract,
+        manifest.world,
+        &manifest.grants,
+    )?;
     Ok(linker)
 }

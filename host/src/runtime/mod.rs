@@ -11,18 +11,19 @@
 //!   output cap, and the mapping of every failure to a typed [`PluginError`];
 //! - `output`: stdout/stderr captured up to the output cap;
 //! - `dynamic`: calling any exported function with JSON input (for `tessera plugin call`);
-//! - `services`: the host services plugins import.
+//! - `capabilities`: the host services plugins import, one module per capability, and the
+//!   check of a component's imports against its grants.
 
 pub mod bindings;
 pub mod cache;
 pub mod call;
+pub mod capabilities;
 pub mod dynamic;
 pub mod engine;
 pub mod error;
 pub mod limits;
 pub mod loader;
 pub mod output;
-pub mod services;
 pub mod state;
 pub mod worlds;
 
@@ -57,7 +58,7 @@ pub struct Runtime {
     ceilings: LimitCeilings,
     slots: Arc<tokio::sync::Semaphore>,
     metrics: Arc<Metrics>,
-    backends: services::Backends,
+    backends: capabilities::Backends,
     _ticker: EpochTicker,
 }
 
@@ -77,9 +78,9 @@ impl Runtime {
                 settings.engine.max_instances as usize,
             )),
             engine,
-            backends: services::Backends {
+            backends: capabilities::Backends {
                 metrics: metrics.clone(),
-                kv_memory: Arc::new(services::keyvalue::KvMemory::new(
+                kv_memory: Arc::new(capabilities::keyvalue::KvMemory::new(
                     settings.plugin_kv_memory_bytes,
                 )),
                 ..Default::default()
@@ -105,7 +106,7 @@ impl Runtime {
     }
 
     /// Registers what serves plugins' `llm` imports (the AI gateway behind the safety gate).
-    pub fn set_llm(&self, backend: std::sync::Weak<dyn services::llm::LlmBackend>) {
+    pub fn set_llm(&self, backend: std::sync::Weak<dyn capabilities::llm::LlmBackend>) {
         self.backends.llm.set(backend);
     }
 
@@ -118,7 +119,7 @@ impl Runtime {
     /// Registers what serves plugins' `code-runner` imports (the sandbox).
     pub fn set_code_runner(
         &self,
-        backend: std::sync::Weak<dyn services::code_runner::CodeRunnerBackend>,
+        backend: std::sync::Weak<dyn capabilities::code_runner::CodeRunnerBackend>,
     ) {
         self.backends.code_runner.set(backend);
     }

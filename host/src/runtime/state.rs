@@ -7,12 +7,12 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
+use super::capabilities::PluginServices;
+use super::capabilities::llm::OnBehalfOf;
+use super::capabilities::logging::LogTally;
+use super::capabilities::outbound_http::OutboundPolicy;
 use super::limits::CallLimiter;
 use super::output::CappedPipe;
-use super::services::PluginServices;
-use super::services::llm::OnBehalfOf;
-use super::services::logging::LogTally;
-use super::services::outbound::OutboundPolicy;
 use crate::plugins::manifest::Limits;
 
 /// The data of one call's store.

@@ -10,7 +10,7 @@ use super::outcome::{ErrorInfo, RunReport, RunStatus};
 use super::request::{RunBody, TestBody};
 use super::{Sandbox, SandboxError, SandboxSettings};
 use crate::plugins::contract::code_runner as contract;
-use crate::runtime::services::code_runner::{CodeRunnerBackend, failed_run};
+use crate::runtime::capabilities::code_runner::{CodeRunnerBackend, failed_run};
 
 impl CodeRunnerBackend for Sandbox {
     fn run(

@@ -12,7 +12,7 @@ wasmtime::component::bindgen!({
     with: {
         "wasi:io": wasmtime_wasi::p2::bindings::io,
         "wasi:http": wasmtime_wasi_http::p2::bindings::http,
-        "wasi:keyvalue/store.bucket": crate::runtime::services::keyvalue::BucketHandle,
+        "wasi:keyvalue/store.bucket": crate::runtime::capabilities::keyvalue::BucketHandle,
     },
     additional_derives: [serde::Serialize, serde::Deserialize],
 });
@@ -25,7 +25,7 @@ pub use exports::tessera::platform::grader;
 
 /// The `code-runner-plugin` world (the sandbox). Its imports are the same interfaces
 /// as above, so they are reused; only the exported `code-runner` gets its own types,
-/// distinct from the `code-runner` a grader imports (see `services::code_runner`).
+/// distinct from the `code-runner` a grader imports (see `capabilities::code_runner`).
 pub mod code_runner_world {
     wasmtime::component::bindgen!({
         path: "../wit/0.1.0",

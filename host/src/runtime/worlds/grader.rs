@@ -9,7 +9,7 @@ use crate::plugins::contract::Version;
 use crate::plugins::contract::grader::{GradeOutcome, Submission};
 use crate::plugins::contract::types::Error as ContractError;
 use crate::runtime::bindings::{Convert, v0_1_0};
-use crate::runtime::services::llm::OnBehalfOf;
+use crate::runtime::capabilities::llm::OnBehalfOf;
 use crate::runtime::{LoadedPlugin, PluginError, Runtime, state::PluginState};
 
 /// A grader's pre-instance, per contract version.

@@ -5,9 +5,43 @@
 use std::future::Future;
 use std::sync::Arc;
 
+use wasmtime::component::Linker;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
-use crate::plugins::manifest::OutboundGrant;
+use super::{Capability, Grant};
+use crate::plugins::contract::World;
+use crate::plugins::manifest::{Manifest, OutboundGrant};
+use crate::runtime::state::PluginState;
+
+/// `wasi:http/outgoing-handler` (and the `wasi:http/types` it needs), for the worlds that
+/// may call out: graders, agents, triage, and AI gateways (model providers).
+pub const CAPABILITY: Capability = Capability {
+    name: "outbound-http",
+    imports: &["wasi:http/outgoing-handler", "wasi:http/types"],
+    worlds: &[World::Grader, World::Agent, World::Triage, World::Llm],
+    grant: Grant::Field {
+        text: "a host in grants.outbound_hosts",
+        granted: |grants| !grants.outbound_hosts.is_empty(),
+    },
+    link,
+};
+
+/// `wasi:http` 0.2 comes from wasmtime-wasi-http, not from the contract's bindings, so
+/// every contract version links the same functions.
+fn link(linker: &mut Linker<PluginState>, _: &str, _: World) -> wasmtime::Result<()> {
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
+}
+
+/// The hosts and ports the plugin may reach.
+pub fn plugin_state(manifest: &Manifest) -> Arc<[OutboundGrant]> {
+    // Entries were checked when the manifest was parsed.
+    manifest
+        .grants
+        .outbound_hosts
+        .iter()
+        .filter_map(|entry| OutboundGrant::parse(entry).ok())
+        .collect()
+}
 
 /// The allow-list of one plugin.
 pub struct OutboundPolicy {

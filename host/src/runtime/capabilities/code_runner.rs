@@ -11,9 +11,42 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use wasmtime::component::{HasSelf, Linker};
+
+use super::{Backends, Capability, Grant};
+use crate::plugins::contract::World;
 use crate::plugins::contract::code_runner::{RunRequest, RunResult, RunStatus};
-use crate::runtime::bindings::{Convert, v0_1_0::code_runner as wit};
+use crate::plugins::manifest::Manifest;
+use crate::runtime::bindings::{Convert, v0_1_0, v0_1_0::code_runner as wit};
 use crate::runtime::state::PluginState;
+
+/// `tessera:platform/code-runner`, for the worlds that judge or explain code: graders,
+/// agents and triage.
+pub const CAPABILITY: Capability = Capability {
+    name: "code-runner",
+    imports: &["tessera:platform/code-runner"],
+    worlds: &[World::Grader, World::Agent, World::Triage],
+    grant: Grant::Field {
+        text: "grants.code_runner = true",
+        granted: |grants| grants.code_runner,
+    },
+    link,
+};
+
+fn link(linker: &mut Linker<PluginState>, contract: &str, _: World) -> wasmtime::Result<()> {
+    match contract {
+        "0.1.0" => v0_1_0::code_runner::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
+        other => Err(super::unsupported_contract(CAPABILITY.name, other)),
+    }
+}
+
+/// The plugin's way to the sandbox: the runtime's slot when granted, an empty one (every
+/// run `internal-error`) otherwise.
+pub fn plugin_state(manifest: &Manifest, backends: &Backends) -> CodeRunnerSlot {
+    backends
+        .code_runner
+        .for_plugin(CAPABILITY.granted(&manifest.grants))
+}
 
 /// What serves plugins' code runs.
 pub trait CodeRunnerBackend: Send + Sync {

@@ -13,10 +13,46 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use wasmtime::component::HasData;
+use wasmtime::component::{HasData, HasSelf, Linker};
 
-use crate::runtime::bindings::v0_1_0::logging::{Host, Level};
+use super::{Backends, Capability, Grant};
+use crate::plugins::contract::World;
+use crate::plugins::manifest::Manifest;
+use crate::runtime::bindings::v0_1_0::{
+    self,
+    logging::{Host, Level},
+};
 use crate::runtime::state::PluginState;
+
+/// `wasi:logging/logging`, for every world and without a grant: every world imports it,
+/// and a line a plugin logs costs the host little (capped per call, see below).
+pub const CAPABILITY: Capability = Capability {
+    name: "logging",
+    imports: &["wasi:logging/logging"],
+    worlds: &World::ALL,
+    grant: Grant::Always,
+    link,
+};
+
+fn link(linker: &mut Linker<PluginState>, contract: &str, world: World) -> wasmtime::Result<()> {
+    match contract {
+        // Learner code runs in a code runner's interpreter and can reach every import the
+        // component has: its log lines would be the learner's.
+        "0.1.0" if world == World::CodeRunner => {
+            v0_1_0::logging::add_to_linker::<_, Silenced>(linker, SilencedLog::of)
+        }
+        "0.1.0" => v0_1_0::logging::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
+        other => Err(super::unsupported_contract(CAPABILITY.name, other)),
+    }
+}
+
+/// For AI-gateway plugins only: where their breaker transitions are counted.
+pub fn plugin_state(
+    manifest: &Manifest,
+    backends: &Backends,
+) -> Option<Arc<crate::metrics::Metrics>> {
+    (manifest.world == World::Llm).then(|| backends.metrics.clone())
+}
 
 /// The context under which an AI-gateway plugin reports a circuit-breaker transition,
 /// as `provider=<name> from=<state> to=<state>: <human text>` (docs/ai-gateway.md). The
@@ -169,9 +205,6 @@ impl Host for SilencedLog {
         self.0.drop_line((message.len() + context.len()) as u64);
     }
 }
-
-/// `tessera:platform/types` holds only types; linking it needs an (empty) host impl.
-impl crate::runtime::bindings::v0_1_0::types::Host for PluginState {}
 
 #[cfg(test)]
 mod tests {

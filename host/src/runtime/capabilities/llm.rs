@@ -12,9 +12,42 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 
+use wasmtime::component::{HasSelf, Linker};
+
+use super::{Backends, Capability, Grant};
+use crate::plugins::contract::World;
 use crate::plugins::contract::llm::{ChatRequest, ChatResponse, LlmError, ModelInfo};
-use crate::runtime::bindings::{Convert, v0_1_0::llm as wit};
+use crate::plugins::manifest::Manifest;
+use crate::runtime::bindings::{Convert, v0_1_0, v0_1_0::llm as wit};
 use crate::runtime::state::PluginState;
+
+/// `tessera:platform/llm`, for the worlds that reason in words: graders, agents, triage,
+/// and safety filters (a model's second opinion).
+pub const CAPABILITY: Capability = Capability {
+    name: "llm",
+    imports: &["tessera:platform/llm"],
+    worlds: &[World::Grader, World::Agent, World::Triage, World::Safety],
+    grant: Grant::Field {
+        text: "grants.llm = true",
+        granted: |grants| grants.llm,
+    },
+    link,
+};
+
+fn link(linker: &mut Linker<PluginState>, contract: &str, _: World) -> wasmtime::Result<()> {
+    match contract {
+        "0.1.0" => v0_1_0::llm::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
+        other => Err(super::unsupported_contract(CAPABILITY.name, other)),
+    }
+}
+
+/// The plugin's way to the gateway: the runtime's slot when granted, an empty one (every
+/// completion `unavailable`) otherwise.
+pub fn plugin_state(manifest: &Manifest, backends: &Backends) -> LlmSlot {
+    backends
+        .llm
+        .for_plugin(CAPABILITY.granted(&manifest.grants))
+}
 
 /// The user a plugin call works for, set by whoever calls the plugin for them.
 #[derive(Debug)]

@@ -14,12 +14,46 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use wasmtime::component::Resource;
+use wasmtime::component::{HasSelf, Linker, Resource};
 
+use super::{Backends, Capability, Grant};
 use crate::kv::{Kv, Meter, Metered};
-use crate::plugins::manifest::Limits;
-use crate::runtime::bindings::v0_1_0::keyvalue_store::{Error, Host, HostBucket, KeyResponse};
+use crate::plugins::contract::World;
+use crate::plugins::manifest::{Limits, Manifest};
+use crate::runtime::bindings::v0_1_0::{
+    self,
+    keyvalue_store::{Error, Host, HostBucket, KeyResponse},
+};
 use crate::runtime::state::PluginState;
+
+/// `wasi:keyvalue/store`, for the worlds that keep state across calls: graders, agents,
+/// triage, and AI gateways (breakers and the response cache).
+pub const CAPABILITY: Capability = Capability {
+    name: "keyvalue",
+    imports: &["wasi:keyvalue/store"],
+    worlds: &[World::Grader, World::Agent, World::Triage, World::Llm],
+    grant: Grant::Field {
+        text: "grants.keyvalue = true",
+        granted: |grants| grants.keyvalue,
+    },
+    link,
+};
+
+fn link(linker: &mut Linker<PluginState>, contract: &str, _: World) -> wasmtime::Result<()> {
+    match contract {
+        "0.1.0" => v0_1_0::keyvalue_store::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
+        other => Err(super::unsupported_contract(CAPABILITY.name, other)),
+    }
+}
+
+/// The plugin's buckets: in the shared store when the host has one, else in process.
+pub fn plugin_state(manifest: &Manifest, backends: &Backends) -> PluginKv {
+    PluginKv::new(
+        &manifest.id,
+        backends.shared_kv.get().cloned(),
+        backends.kv_memory.clone(),
+    )
+}
 
 /// Largest value accepted, in bytes.
 pub const MAX_VALUE_BYTES: usize = 1 << 20;
