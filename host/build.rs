@@ -51,6 +51,9 @@ const PACKAGES: &[Package] = &[
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    // `sqlx::migrate!` embeds the files it found when the crate was compiled; a migration
+    // added later would be missed until something else rebuilt the crate (sqlx's advice).
+    println!("cargo:rerun-if-changed=../migrations");
     println!("cargo:rerun-if-env-changed=TESSERA_UI_CACHE");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("ui");
     let cache = std::env::var_os("TESSERA_UI_CACHE")

@@ -26,5 +26,6 @@ mod quiz_grader;
 mod reload;
 mod safety;
 mod sandbox;
+mod schema;
 mod support;
 mod upstream;

@@ -114,10 +114,9 @@ pub const REDIS: &str = "redis://127.0.0.1:6379";
 /// CI=true, where their absence fails the test loudly); otherwise the embedded one, with a
 /// note on stderr that the shared variant was skipped.
 pub fn backends() -> Vec<Backend> {
-    let pg = std::net::TcpStream::connect("127.0.0.1:5432").is_ok();
+    let pg = postgres_reachable();
     let redis = std::net::TcpStream::connect("127.0.0.1:6379").is_ok();
     if ci() {
-        assert!(pg, "CI=true: Postgres must be reachable on 127.0.0.1:5432");
         assert!(redis, "CI=true: Redis must be reachable on 127.0.0.1:6379");
     }
     if pg && redis {
@@ -126,6 +125,16 @@ pub fn backends() -> Vec<Backend> {
         eprintln!("NOTE: Postgres/Redis not reachable: running the embedded backend only");
         vec![Backend::Embedded]
     }
+}
+
+/// Whether Postgres answers on 127.0.0.1:5432 (always under CI=true, where its absence
+/// fails the test loudly).
+pub fn postgres_reachable() -> bool {
+    let pg = std::net::TcpStream::connect("127.0.0.1:5432").is_ok();
+    if ci() {
+        assert!(pg, "CI=true: Postgres must be reachable on 127.0.0.1:5432");
+    }
+    pg
 }
 
 /// `prefix_<random hex>`.

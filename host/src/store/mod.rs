@@ -11,6 +11,7 @@ pub mod audit;
 pub mod classes;
 pub mod content;
 pub mod learning;
+mod migrations;
 pub mod projects;
 pub mod safety_events;
 pub mod service_tokens;
@@ -22,13 +23,8 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::migrate::{Migrate, Migrator};
+use sqlx::migrate::Migrate;
 use sqlx::{AnyPool, ConnectOptions, Executor};
-
-/// Migrations for Postgres, embedded at build time.
-static POSTGRES: Migrator = sqlx::migrate!("../migrations/postgres");
-/// Migrations for SQLite, embedded at build time.
-static SQLITE: Migrator = sqlx::migrate!("../migrations/sqlite");
 
 /// Which database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -237,17 +233,13 @@ impl Db {
         }
     }
 
-    fn migrator(&self) -> &'static Migrator {
-        match self.backend {
-            Backend::Postgres => &POSTGRES,
-            Backend::Sqlite => &SQLITE,
-        }
-    }
-
     /// Applies every pending migration; returns the ones applied.
     pub async fn migrate(&self) -> Result<Vec<MigrationInfo>, StoreError> {
         let pending = self.pending_migrations().await?;
-        self.migrator().run(&self.pool).await?;
+        migrations::migrator(self.backend)
+            .await?
+            .run(&self.pool)
+            .await?;
         Ok(pending)
     }
 
@@ -261,8 +253,8 @@ impl Db {
             .into_iter()
             .map(|m| m.version)
             .collect();
-        Ok(self
-            .migrator()
+        Ok(migrations::migrator(self.backend)
+            .await?
             .iter()
             .filter(|m| m.migration_type.is_up_migration() && !applied.contains(&m.version))
             .map(|m| MigrationInfo {
