@@ -6,14 +6,14 @@
 //! permission; deleting an account asks for the password; the data folder and the JWT key
 //! file are private.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::support::{
     Backend, JWT_SECRET, PASSWORD, Server, backends, binary, client_with_token, create_user,
-    plugins_dir, repo, tessera,
+    eventually_blocking, plugins_dir, repo, tessera,
 };
 
 async fn start(backend: Backend, extra: &[&str]) -> Server {
@@ -813,20 +813,24 @@ fn serve_on(data: &std::path::Path) -> Result<std::process::Child, String> {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    let exited = eventually_blocking("tessera to start or stop", Duration::from_secs(60), || {
         if let Some(status) = child.try_wait().unwrap() {
-            let mut err = String::new();
-            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
-            return Err(format!("{status}: {err}"));
+            return Ok(Some(status));
         }
         // Ready, not merely listening: the port is bound before the key is read, so a
         // bare connect would succeed in the moment before a bad key stops the server.
         if ready(port) {
-            return Ok(child);
+            return Ok(None);
         }
-        assert!(Instant::now() < deadline, "tessera did not start");
-        std::thread::sleep(Duration::from_millis(50));
+        Err("neither ready nor exited")
+    });
+    match exited {
+        None => Ok(child),
+        Some(status) => {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            Err(format!("{status}: {err}"))
+        }
     }
 }
 

@@ -21,7 +21,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::learning::{plugin_dirs, rubric_reply, write_pack};
-use crate::support::{PASSWORD, Server, backends, ci, client_with_token, free_port, unique};
+use crate::support::{
+    PASSWORD, Server, backends, ci, client_with_token, eventually, eventually_blocking, free_port,
+    unique,
+};
 use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
 
 /// The plugins and content every chaos server runs with.
@@ -232,11 +235,15 @@ async fn a_server_killed_mid_write_loses_no_acknowledged_write() {
         let mut server = Server::start_on(backend, &dirs, &strs(&extra)).await;
         let writers = Writers::start(&server, 6);
         // Kill once writes are flowing, while they still are.
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while writers.answers() < 40 {
-            assert!(Instant::now() < deadline, "the load never got going");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        eventually(
+            "40 acknowledged answers",
+            Duration::from_secs(60),
+            async || match writers.answers() {
+                n if n >= 40 => Ok(()),
+                n => Err(n),
+            },
+        )
+        .await;
         server.kill_9();
         let learners = writers.stop().await;
         let restarted = server.replica(&dirs, &strs(&extra)).await;
@@ -281,22 +288,26 @@ async fn submit_project(server: &Server, token: &str) -> String {
 
 async fn wait_graded(server: &Server, token: &str, id: &str) -> Value {
     let client = client_with_token(token);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let body: Value = client
-            .get(server.url(&format!("/api/v1/projects/submissions/{id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if body["status"] == "graded" || body["status"] == "failed" {
-            return body;
-        }
-        assert!(Instant::now() < deadline, "never graded: {body}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    eventually(
+        "the job to be graded",
+        Duration::from_secs(60),
+        async || {
+            let body: Value = client
+                .get(server.url(&format!("/api/v1/projects/submissions/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if body["status"] == "graded" || body["status"] == "failed" {
+                Ok(body)
+            } else {
+                Err(body)
+            }
+        },
+    )
+    .await
 }
 
 #[tokio::test]
@@ -326,11 +337,15 @@ async fn a_grading_job_cut_off_by_kill_9_is_graded_after_the_restart() {
         let first_job = submit_project(&server, &first_token).await;
         let second_job = submit_project(&server, &second_token).await;
         let hits = model.hits();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while model.hits() == hits {
-            assert!(Instant::now() < deadline, "grading never reached the model");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        eventually(
+            "grading to reach the model",
+            Duration::from_secs(30),
+            async || match model.hits() {
+                n if n == hits => Err(n),
+                _ => Ok(()),
+            },
+        )
+        .await;
         server.kill_9();
 
         model.set(Behaviour::Say(rubric_reply()));
@@ -393,15 +408,22 @@ struct Seen {
     last_failure: Option<Instant>,
     /// Successful answers after `recovering` was set.
     after_restart: usize,
+    /// Successful answers since the last failure (all of them, before any failure).
+    since_failure: usize,
 }
 
 impl Seen {
+    /// 503s seen so far.
+    fn refused(&self) -> usize {
+        self.statuses.get(&503).copied().unwrap_or(0)
+    }
+
     /// Every answer kept the outage contract, some saw the outage (503), and requests
     /// succeeded again after the store came back.
     fn assert_outage_then_recovery(&self) {
         assert!(self.broken.is_empty(), "{:#?}", self.broken);
         assert!(
-            self.statuses.get(&503).copied().unwrap_or(0) > 0,
+            self.refused() > 0,
             "no request saw the outage: {:?}",
             self.statuses
         );
@@ -425,9 +447,11 @@ async fn observe(seen: &Mutex<Seen>, what: &str, sent: Result<reqwest::Response,
     *seen.statuses.entry(status).or_default() += 1;
     if status < 300 {
         seen.after_restart += 1;
+        seen.since_failure += 1;
         return;
     }
     seen.last_failure = Some(Instant::now());
+    seen.since_failure = 0;
     let error = &body["error"];
     let well_formed = status == 503
         && error["code"] == "SERVICE_UNAVAILABLE"
@@ -474,9 +498,31 @@ async fn outage_load(
     }
 }
 
+/// Successes in a row that make a server recovered: three of each request of the outage
+/// load, for each of its three learners.
+const RECOVERED: usize = 27;
+
+/// Waits until the outage load has had more than `before` requests refused with 503.
+async fn until_refused(seen: &Mutex<Seen>, before: usize) {
+    eventually(
+        "the load to see the outage",
+        Duration::from_secs(60),
+        async || {
+            let seen = seen.lock().unwrap();
+            if seen.refused() > before {
+                Ok(())
+            } else {
+                Err(format!("{:?}", seen.statuses))
+            }
+        },
+    )
+    .await;
+}
+
 /// Runs the outage load against `server` while `outage` takes a store down and brings it
-/// back; returns what the clients saw, once every kind of request works again.
-async fn under_load(server: &Server, outage: impl AsyncFnOnce()) -> Seen {
+/// back (it is given what the clients see, to wait on); returns what the clients saw,
+/// once every kind of request works again.
+async fn under_load(server: &Server, outage: impl AsyncFnOnce(&Mutex<Seen>)) -> Seen {
     let seen = Arc::new(Mutex::new(Seen::default()));
     let stop = Arc::new(AtomicBool::new(false));
     let mut load = Vec::new();
@@ -499,27 +545,25 @@ async fn under_load(server: &Server, outage: impl AsyncFnOnce()) -> Seen {
             seen.clone(),
         )));
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    outage().await;
-    let back = Instant::now();
-    // Recovered: a second of load with no failure at all.
-    let deadline = back + Duration::from_secs(60);
-    loop {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        let quiet_since = seen
-            .lock()
-            .unwrap()
-            .last_failure
-            .map_or(Duration::MAX, |t| t.elapsed());
-        if quiet_since > Duration::from_secs(1) {
-            break;
+    let in_a_row = async || {
+        let seen = seen.lock().unwrap();
+        if seen.since_failure >= RECOVERED {
+            Ok(())
+        } else {
+            Err(format!("{seen:?}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "not recovered 60 s after the store came back: {:?}",
-            seen.lock().unwrap()
-        );
-    }
+    };
+    // The load is going: every kind of request has worked.
+    eventually("the load to get going", Duration::from_secs(60), in_a_row).await;
+    outage(&seen).await;
+    let back = Instant::now();
+    // Recovered: every kind of request works again, many times in a row.
+    eventually(
+        "recovery after the store came back",
+        Duration::from_secs(60),
+        in_a_row,
+    )
+    .await;
     stop.store(true, Ordering::Relaxed);
     for task in load {
         task.await.unwrap();
@@ -700,10 +744,11 @@ async fn postgres_restarting_under_load_means_503s_then_recovery_with_nothing_lo
     let server = Server::start_at(&pg.url(), None, &dirs, &strs(&extra)).await;
     // Writers whose acknowledged writes are checked afterwards, beside the outage load.
     let writers = Writers::start(&server, 2);
-    let seen = under_load(&server, async || {
+    let seen = under_load(&server, async |seen| {
+        let before = seen.lock().unwrap().refused();
         pg.crash();
-        // Longer than the pool's 5 s wait for a connection, so requests give up.
-        tokio::time::sleep(Duration::from_secs(6)).await;
+        // Requests give up (after the pool's 5 s wait for a connection at most).
+        until_refused(seen, before).await;
         let ready = server
             .anonymous
             .get(server.url("/health/ready"))
@@ -756,11 +801,9 @@ impl PrivateRedis {
             .spawn()
             .expect("spawn redis-server");
         self.child = Some(child);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        eventually_blocking("redis-server to listen", Duration::from_secs(20), || {
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).map(drop)
+        });
     }
 
     /// SIGKILL: what it held is gone, as after a crash.
@@ -791,9 +834,11 @@ async fn redis_restarting_under_load_means_503s_then_recovery() {
     let (dirs, extra) = learning_server_args(pack.path());
     let db = crate::support::fresh_postgres_database();
     let server = Server::start_at(&db.url, Some(&redis.url()), &dirs, &strs(&extra)).await;
-    let seen = under_load(&server, async || {
+    let seen = under_load(&server, async |seen| {
+        let before = seen.lock().unwrap().refused();
         redis.crash();
-        tokio::time::sleep(Duration::from_secs(3)).await;
+        // Sign-in, which cannot count its attempts, is refused.
+        until_refused(seen, before).await;
         redis.start_again();
     })
     .await;

@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, client_with_token, plugins_dir};
+use crate::support::{Server, client_with_token, eventually, plugins_dir};
 
 /// How many times the AI gateway's `complete` ran, from `/metrics`.
 async fn gateway_calls(server: &Server) -> u64 {
@@ -214,15 +214,17 @@ async fn usage_is_recorded_and_priced_by_day_feature_and_model() {
                 + 4 * r["usage"]["completion_tokens"].as_u64().unwrap();
         }
         // Usage is written off the request path: wait for both events.
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        let (status, report) = loop {
+        let within = std::time::Duration::from_secs(10);
+        let report = eventually("both usage events", within, async || {
             let (status, report) = server.get("/api/v1/admin/ai/usage?days=1").await;
-            if report[0]["requests"] == 2 || std::time::Instant::now() > deadline {
-                break (status, report);
+            assert_eq!(status, 200, "{backend:?}: {report}");
+            if report[0]["requests"] == 2 {
+                Ok(report)
+            } else {
+                Err(report)
             }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        };
-        assert_eq!(status, 200, "{backend:?}: {report}");
+        })
+        .await;
         let line = &report[0];
         assert_eq!(line["feature"], "chat-completions");
         assert_eq!(line["model"], "tessera-offline");

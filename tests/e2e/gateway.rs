@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{Backend, Server, backends, client_with_token, plugins_dir};
+use crate::support::{Backend, Server, backends, client_with_token, eventually, plugins_dir};
 use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
 
 /// One chat answer: status, `x-tessera-*` headers, body.
@@ -90,6 +90,10 @@ impl Learner {
         .await
     }
 }
+
+/// How long a test waits for a breaker to half-open or a cache entry to expire: far
+/// past the `open_ms` and `cache_ttl_ms` the tests set, so only a broken timer reaches it.
+const WAIT: Duration = Duration::from_secs(30);
 
 fn safety() -> std::path::PathBuf {
     plugins_dir().join("safety-filter")
@@ -244,10 +248,19 @@ async fn the_circuit_breaker_opens_half_opens_and_closes() {
             2,
             "{backend:?}: an open circuit let a call through"
         );
-        // half-open after open_ms: a probe goes through; two successes close it.
-        tokio::time::sleep(Duration::from_millis(700)).await;
+        // half-open after open_ms: a probe goes through; two successes close it. Until
+        // then every question goes to `b` without reaching `a`.
         primary.set(Behaviour::Answer);
-        assert_eq!(ask(4).await, "a");
+        let mut n = 100;
+        eventually("the circuit to half-open", WAIT, async || {
+            n += 1;
+            match ask(n).await.as_str() {
+                "a" => Ok(()),
+                other => Err(other.to_owned()),
+            }
+        })
+        .await;
+        assert_eq!(primary.hits(), 3, "{backend:?}: one probe, no more");
         assert_eq!(ask(5).await, "a");
         assert_eq!(primary.hits(), 4);
         // closed again: one failure is not enough to open it.
@@ -262,9 +275,16 @@ async fn the_circuit_breaker_opens_half_opens_and_closes() {
             "{backend:?}: two failures should have opened it"
         );
         // half-open probe fails: open again at once.
-        tokio::time::sleep(Duration::from_millis(700)).await;
-        assert_eq!(ask(9).await, "b");
-        assert_eq!(primary.hits(), 7);
+        let mut n = 200;
+        eventually("a probe of the half-open circuit", WAIT, async || {
+            n += 1;
+            assert_eq!(ask(n).await, "b", "{backend:?}: a failing probe falls back");
+            match primary.hits() {
+                7 => Ok(()),
+                hits => Err(format!("{hits} calls to a")),
+            }
+        })
+        .await;
         assert_eq!(ask(10).await, "b");
         assert_eq!(
             primary.hits(),
@@ -347,11 +367,17 @@ async fn identical_requests_are_answered_from_the_cache_until_it_expires() {
             .await;
         learner.ask("tutor", body("explain recursion"), true).await;
         assert_eq!(upstream.hits(), 3);
-        // Expired entries are not served.
-        tokio::time::sleep(Duration::from_millis(1700)).await;
-        let c = learner.ask("tutor", body("explain recursion"), false).await;
-        assert_eq!(c.cache, "miss", "{backend:?}");
-        assert_eq!(upstream.hits(), 4);
+        // Expired entries are not served: once cache_ttl_ms has passed, the same request
+        // goes to the provider again (until then it is a hit, costing no call).
+        eventually("the cached answer to expire", WAIT, async || {
+            let c = learner.ask("tutor", body("explain recursion"), false).await;
+            match c.cache.as_str() {
+                "miss" => Ok(()),
+                other => Err(format!("{other}, {} provider calls", upstream.hits())),
+            }
+        })
+        .await;
+        assert_eq!(upstream.hits(), 4, "{backend:?}");
         // Cache hits are recorded as such and cost nothing.
         let usage = server.get("/api/v1/admin/ai/usage?days=1").await.1;
         let requests: i64 = usage

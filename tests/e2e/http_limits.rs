@@ -8,7 +8,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, client_with_token, plugins_dir, repo};
+use crate::support::{
+    Server, client_with_token, eventually, eventually_blocking, plugins_dir, repo,
+};
 
 /// The shipped plugins the starter content needs.
 fn learning_plugins() -> Vec<PathBuf> {
@@ -345,10 +347,14 @@ async fn the_connection_cap_holds_and_frees_up() {
     let holders: Vec<TcpStream> = (0..2)
         .map(|_| connect_and_send(&server, b"GET /health/live HTTP/1.1\r\n"))
         .collect();
+    let port: u16 = server.base.rsplit(':').next().unwrap().parse().unwrap();
+    backlog_reaches(port, 0, "the server to take both holders").await;
     let probe = reqwest::Client::new();
     let url = server.url("/health/live");
     let answered = tokio::spawn(async move { probe.get(url).send().await.map(|r| r.status()) });
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // The cap holds: the third connection waits in the listen backlog, untaken. (A server
+    // without the cap takes it at once, and it never shows there.)
+    backlog_reaches(port, 1, "a third connection left waiting").await;
     assert!(
         !answered.is_finished(),
         "a third connection was served while two held the cap: {:?}",
@@ -361,6 +367,34 @@ async fn the_connection_cap_holds_and_frees_up() {
         .unwrap()
         .unwrap();
     assert_eq!(status, 200);
+}
+
+/// Connections waiting to be taken (accepted) by the server listening on 127.0.0.1:`port`:
+/// for a listening socket Linux reports its accept queue as `rx_queue` in /proc/net/tcp.
+fn accept_backlog(port: u16) -> u32 {
+    let table = std::fs::read_to_string("/proc/net/tcp").expect("read /proc/net/tcp");
+    let local = format!("0100007F:{port:04X}");
+    table
+        .lines()
+        .skip(1)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.len() > 4 && f[1] == local && f[3] == "0A")
+        .and_then(|f| f[4].split_once(':').map(|(_, rx)| rx.to_owned()))
+        .and_then(|rx| u32::from_str_radix(&rx, 16).ok())
+        .unwrap_or_else(|| panic!("nothing listens on 127.0.0.1:{port}"))
+}
+
+/// Waits until `n` connections wait in the backlog of the server on 127.0.0.1:`port`.
+async fn backlog_reaches(port: u16, n: u32, what: &str) {
+    eventually(
+        what,
+        Duration::from_secs(30),
+        async || match accept_backlog(port) {
+            waiting if waiting == n => Ok(()),
+            waiting => Err(format!("{waiting} connections waiting")),
+        },
+    )
+    .await;
 }
 
 /// A Redis of the test's own on a free port, so it can be stopped without touching the
@@ -387,14 +421,9 @@ impl PrivateRedis {
             .stdout(std::process::Stdio::null())
             .spawn()
             .expect("redis-server must be installed for this test");
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "redis-server did not start"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        eventually_blocking("redis-server to listen", Duration::from_secs(10), || {
+            TcpStream::connect(("127.0.0.1", port)).map(drop)
+        });
         PrivateRedis {
             child,
             url: format!("redis://127.0.0.1:{port}"),
@@ -455,8 +484,7 @@ async fn without_its_store_the_limiter_shuts_sign_in_and_lets_the_rest_through()
     // Redis back on its port: sign-in recovers by itself.
     let port: u16 = redis.url.rsplit(':').next().unwrap().parse().unwrap();
     let _redis = PrivateRedis::start_on(port);
-    let deadline = std::time::Instant::now() + Duration::from_secs(30);
-    loop {
+    eventually("sign-in to recover", Duration::from_secs(30), async || {
         let r = server
             .anonymous
             .post(server.url("/api/v1/auth/login"))
@@ -464,16 +492,13 @@ async fn without_its_store_the_limiter_shuts_sign_in_and_lets_the_rest_through()
             .send()
             .await
             .unwrap();
-        if r.status() == 200 {
-            break;
+        match r.status().as_u16() {
+            200 => Ok(()),
+            503 => Err(503),
+            other => panic!("sign-in answered {other} while its store came back"),
         }
-        assert_eq!(r.status(), 503);
-        assert!(
-            std::time::Instant::now() < deadline,
-            "sign-in did not recover"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    })
+    .await;
 }
 
 /// Signs in as `email` with `password`, as the client `forwarded_for` says (through the
@@ -788,16 +813,14 @@ fn the_test_clock_refuses_any_address_but_loopback() {
         .stdout(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if std::time::Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("serve started with the test clock on 0.0.0.0");
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    let exited = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        eventually_blocking("serve to refuse to start", Duration::from_secs(60), || {
+            child.try_wait().unwrap().ok_or("still running")
+        })
+    }));
+    let Ok(status) = exited else {
+        let _ = child.kill();
+        panic!("serve started with the test clock on 0.0.0.0");
     };
     assert!(!status.success());
     let mut stderr = String::new();

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use crate::support::{Server, fixture_request, fixtures_dir, plugins_dir};
+use crate::gateway::Learner;
+use crate::support::{Server, eventually, plugins_dir};
+use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
 
 #[tokio::test]
 async fn a_restart_loads_compiled_components_from_the_cache() {
@@ -41,23 +43,40 @@ async fn a_restart_loads_compiled_components_from_the_cache() {
 
 #[tokio::test]
 async fn sigterm_drains_the_request_in_flight() {
-    let mut server = Server::start(&[fixtures_dir()]).await;
-    let http = server.http.clone();
-    let url = server.url("/api/v1/grade");
-    // fixture-loop runs until its 500 ms deadline.
-    let in_flight = tokio::spawn(async move {
-        http.post(url)
-            .json(&fixture_request("loop"))
-            .send()
-            .await
-            .map(|r| r.status().as_u16())
-    });
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // A model that takes a second to answer holds the request open; once the model has it,
+    // the request is in flight inside the server.
+    let model = Upstream::start(Behaviour::SayAfter(
+        Duration::from_secs(1),
+        "drained".into(),
+    ))
+    .await;
+    let gateway = gateway_with(
+        &[provider("slow", Wire::OpenAi, model.port, &["gpt-slow"])],
+        &[],
+    );
+    let mut server = Server::start(&[
+        plugins_dir().join("safety-filter"),
+        gateway.path().to_owned(),
+    ])
+    .await;
+    let learner = Learner::of(&server).await;
+    let in_flight = tokio::spawn(async move { learner.say("tutor", "hold on").await });
+    eventually(
+        "the request to reach the model",
+        Duration::from_secs(30),
+        async || match model.hits() {
+            0 => Err("no call yet"),
+            _ => Ok(()),
+        },
+    )
+    .await;
     server.terminate();
+    let answer = in_flight.await.unwrap();
     assert_eq!(
-        in_flight.await.unwrap().unwrap(),
-        504,
-        "the request in flight was answered"
+        (answer.status, answer.content()),
+        (200, "drained"),
+        "the request in flight was not answered: {}",
+        answer.body
     );
     let status = server.wait_exit();
     assert!(status.success(), "exited with {status}");

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as AnyValue;
@@ -15,7 +15,9 @@ use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
 use crate::gateway::Learner;
-use crate::support::{Server, Watch, backends, client_with_token, fixtures_dir, plugins_dir};
+use crate::support::{
+    Server, Watch, backends, client_with_token, eventually, fixtures_dir, plugins_dir,
+};
 use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider, read_request};
 
 /// The samples of one scrape, by series (`name{label="value",…}` as exposed).
@@ -365,8 +367,7 @@ async fn a_request_is_traced_through_plugin_model_and_database() {
             "model.call",
             "plugin.call",
         ];
-        let deadline = Instant::now() + Duration::from_secs(30);
-        let (spans, root) = loop {
+        let (spans, root) = eventually("a complete trace", Duration::from_secs(30), async || {
             let spans = received.0.lock().unwrap().clone();
             let root = spans
                 .iter()
@@ -380,18 +381,17 @@ async fn a_request_is_traced_through_plugin_model_and_database() {
                     && in_trace.clone().any(|s| s.name == "db.query")
             });
             if complete {
-                break (spans, root.unwrap());
+                return Ok((spans, root.unwrap()));
             }
-            assert!(
-                Instant::now() < deadline,
+            Err(format!(
                 "{backend:?}: no complete trace for {request_id}; got {:?}",
                 spans
                     .iter()
                     .map(|s| ancestry(&spans, s))
                     .collect::<Vec<_>>()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        };
+            ))
+        })
+        .await;
         assert_eq!(root.name, "POST /api/v1/grade");
         assert_eq!(attribute(&root, "route").as_deref(), Some("/api/v1/grade"));
         assert_eq!(attribute(&root, "status").as_deref(), Some("200"));
@@ -485,22 +485,18 @@ async fn json_access_logs_carry_the_hashed_user_route_status_and_duration() {
         .unwrap();
     assert_eq!(r.status(), 401);
 
-    let access = |id: &str| -> Value {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
+    let access = async |id: &str| -> Value {
+        eventually("the access line", Duration::from_secs(10), async || {
             let found = server.log_lines().iter().find_map(|line| {
                 let v: Value = serde_json::from_str(line)
                     .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
                 (v["target"] == "tessera::access" && v["fields"]["request_id"] == id).then_some(v)
             });
-            if let Some(v) = found {
-                return v;
-            }
-            assert!(Instant::now() < deadline, "no access line for {id}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            found.ok_or_else(|| format!("no access line for {id}"))
+        })
+        .await
     };
-    let line = access(&request_id);
+    let line = access(&request_id).await;
     let fields = &line["fields"];
     assert_eq!(fields["route"], "/api/v1/progress/mastery", "{line}");
     assert_eq!(fields["method"], "GET");
@@ -517,7 +513,7 @@ async fn json_access_logs_carry_the_hashed_user_route_status_and_duration() {
     let text = line.to_string();
     assert!(!text.contains(&user_id) && !text.contains(&email), "{text}");
 
-    let line = access(&graphql_id);
+    let line = access(&graphql_id).await;
     assert_eq!(line["fields"]["route"], "/graphql");
     assert_eq!(
         line["fields"]["user_hash"],
@@ -525,7 +521,7 @@ async fn json_access_logs_carry_the_hashed_user_route_status_and_duration() {
         "{line}"
     );
 
-    let line = access(&anonymous_id);
+    let line = access(&anonymous_id).await;
     assert_eq!(line["fields"]["status"], 401);
     assert_eq!(line["fields"]["user_hash"], Value::Null, "{line}");
     // No line anywhere names the learner.

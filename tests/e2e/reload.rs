@@ -2,9 +2,22 @@
 //! version.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
 
-use crate::support::{Server, healthy_request, plugins_dir};
+use tokio::task::JoinHandle;
+
+use crate::support::{Server, eventually, healthy_request, plugins_dir};
+
+/// Whether every worker has reached a point (`count` of them did), for [`eventually`]. A
+/// worker that stopped early failed a call: waiting ends, and awaiting it reports why.
+fn all_of(count: &AtomicUsize, workers: &[JoinHandle<Vec<String>>]) -> Result<(), String> {
+    match count.load(Ordering::SeqCst) {
+        _ if workers.iter().any(JoinHandle::is_finished) => Ok(()),
+        n if n >= workers.len() => Ok(()),
+        n => Err(format!("{n} of {} workers", workers.len())),
+    }
+}
 
 fn copy_quiz_plugin(to: &std::path::Path, version: &str) {
     let dir = to.join("quiz-grader");
@@ -30,12 +43,16 @@ async fn reload_under_load_loses_no_call_and_mixes_no_versions() {
     copy_quiz_plugin(tmp.path(), "0.1.0");
     let server = Server::start(&[tmp.path().to_owned()]).await;
 
+    const WORKERS: usize = 8;
     let stop = Arc::new(AtomicBool::new(false));
-    let workers: Vec<_> = (0..8)
+    // Workers that had an answer, and workers that had one from the new version.
+    let answered = Arc::new(AtomicUsize::new(0));
+    let upgraded = Arc::new(AtomicUsize::new(0));
+    let workers: Vec<_> = (0..WORKERS)
         .map(|_| {
             let http = server.http.clone();
             let url = server.url("/api/v1/grade");
-            let stop = stop.clone();
+            let (stop, answered, upgraded) = (stop.clone(), answered.clone(), upgraded.clone());
             tokio::spawn(async move {
                 let mut versions = Vec::new();
                 while !stop.load(Ordering::Relaxed) {
@@ -48,14 +65,27 @@ async fn reload_under_load_loses_no_call_and_mixes_no_versions() {
                     assert_eq!(r.status(), 200, "a call failed during reload");
                     let body: serde_json::Value = r.json().await.unwrap();
                     assert_eq!(body["score"], 1.0);
-                    versions.push(body["grader"]["version"].as_str().unwrap().to_owned());
+                    let version = body["grader"]["version"].as_str().unwrap().to_owned();
+                    if versions.is_empty() {
+                        answered.fetch_add(1, Ordering::SeqCst);
+                    }
+                    if version == "0.2.0" && !versions.iter().any(|v| v == "0.2.0") {
+                        upgraded.fetch_add(1, Ordering::SeqCst);
+                    }
+                    versions.push(version);
                 }
                 versions
             })
         })
         .collect();
 
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // Reload once every worker has calls going, and stop once every one has seen the
+    // new version, so each worker's calls straddle the swap.
+    let within = Duration::from_secs(60);
+    eventually("every worker's first answer", within, async || {
+        all_of(&answered, &workers)
+    })
+    .await;
     copy_quiz_plugin(tmp.path(), "0.2.0");
     let (status, report) = server
         .post("/api/v1/plugins/reload", &serde_json::json!({}))
@@ -66,7 +96,10 @@ async fn reload_under_load_loses_no_call_and_mixes_no_versions() {
         serde_json::json!(["quiz-grader"]),
         "{report}"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    eventually("every worker to be answered by 0.2.0", within, async || {
+        all_of(&upgraded, &workers)
+    })
+    .await;
     stop.store(true, Ordering::Relaxed);
 
     for worker in workers {

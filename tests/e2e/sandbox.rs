@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, client_with_token, plugins_dir};
+use crate::support::{Server, client_with_token, eventually, plugins_dir};
 
 /// Deadline given to hostile programs, so the suite does not wait 5 s per case.
 const SHORT_MS: u64 = 1_000;
@@ -571,73 +571,53 @@ async fn a_full_queue_answers_503_with_retry_after() {
         &["--sandbox-workers", "1", "--sandbox-queue", "1"],
     )
     .await;
+    // Three runs that each hold their place for 3 s, against room for two (one running,
+    // one waiting): whichever arrives last finds the queue full, in any arrival order.
     let sleeper = json!({ "code": "import time\ntime.sleep(30)", "timeout_ms": 3000 });
-    let (a, b) = (sleeper.clone(), sleeper.clone());
-    let first = tokio::spawn({
-        let url = server.url("/api/v1/sandbox/run");
-        let http = server.http.clone();
-        async move {
-            http.post(url)
-                .json(&a)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
+    let runs: Vec<_> = (0..3)
+        .map(|_| post_later(&server, &server.http, "/api/v1/sandbox/run", &sleeper))
+        .collect();
+    let mut statuses = Vec::new();
+    for run in runs {
+        let (status, retry_after, body) = run.await.unwrap();
+        if status == 503 {
+            assert_eq!(retry_after.as_deref(), Some("1"), "{body}");
+            assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE", "{body}");
+            assert!(
+                body["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("queue is full"),
+                "{body}"
+            );
         }
-    });
-    let second = tokio::spawn({
-        let url = server.url("/api/v1/sandbox/run");
-        let http = server.http.clone();
-        async move {
-            http.post(url)
-                .json(&b)
-                .send()
-                .await
-                .unwrap()
-                .status()
-                .as_u16()
-        }
-    });
-    // Both admitted (one running, one waiting) before the third arrives.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    let third = server
-        .http
-        .post(server.url("/api/v1/sandbox/run"))
-        .json(&json!({ "code": "print(1)" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(third.status().as_u16(), 503);
-    assert_eq!(third.headers()["retry-after"], "1");
-    let body: Value = third.json().await.unwrap();
-    assert_eq!(body["error"]["code"], "SERVICE_UNAVAILABLE", "{body}");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("queue is full"),
-        "{body}"
-    );
-    assert_eq!(first.await.unwrap(), 200);
-    assert_eq!(second.await.unwrap(), 200);
+        statuses.push(status);
+    }
+    statuses.sort();
+    assert_eq!(statuses, [200, 200, 503]);
     // Room again once they finished.
     let r = run_code(&server, "print(1)").await;
     assert_eq!(r["status"], "ok");
 }
 
-/// POSTs `body` to `path` with `client`, in the background; the reply's status.
+/// POSTs `body` to `path` with `client`, in the background; the reply's status,
+/// `Retry-After` and body.
 fn post_later(
     server: &Server,
     client: &reqwest::Client,
     path: &str,
     body: &Value,
-) -> tokio::task::JoinHandle<(u16, Value)> {
+) -> tokio::task::JoinHandle<(u16, Option<String>, Value)> {
     let (client, url, body) = (client.clone(), server.url(path), body.clone());
     tokio::spawn(async move {
         let r = client.post(url).json(&body).send().await.unwrap();
         let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        let retry_after = r
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        (status, retry_after, r.json().await.unwrap_or(Value::Null))
     })
 }
 
@@ -663,10 +643,27 @@ async fn one_learner_cannot_fill_the_pool_and_the_queue() {
     // The greedy learner asks for four slow runs at once: two are admitted, two refused.
     let sleeper =
         json!({ "code": "import time\ntime.sleep(4)\nprint('slept')", "timeout_ms": 5000 });
-    let runs: Vec<_> = (0..4)
+    let mut runs: Vec<_> = (0..4)
         .map(|_| post_later(&server, &greedy, "/api/v1/sandbox/run", &sleeper))
         .collect();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // A refusal comes back at once and means two runs were admitted then: once one has
+    // come back, the greedy learner's share is taken.
+    let mut replies = Vec::new();
+    let first_back = eventually(
+        "a refusal of the greedy learner",
+        Duration::from_secs(30),
+        async || {
+            runs.iter()
+                .position(tokio::task::JoinHandle::is_finished)
+                .ok_or("all four still waiting")
+        },
+    )
+    .await;
+    replies.push(runs.remove(first_back).await.unwrap());
+    assert_eq!(
+        replies[0].0, 429,
+        "the first to come back is refused: {replies:?}"
+    );
 
     // Another learner still gets in while the greedy one's runs are in flight.
     let (status, r) = server
@@ -679,9 +676,11 @@ async fn one_learner_cannot_fill_the_pool_and_the_queue() {
     assert_eq!(status, 200, "{r}");
     assert_eq!(stdout(&r), "mine\n");
 
-    let mut statuses = Vec::new();
     for run in runs {
-        let (status, body) = run.await.unwrap();
+        replies.push(run.await.unwrap());
+    }
+    let mut statuses = Vec::new();
+    for (status, _, body) in replies {
         if status == 429 {
             assert_eq!(body["error"]["code"], "TOO_MANY_RUNS", "{body}");
             assert!(

@@ -1,5 +1,6 @@
 //! Starting the binary, waiting for readiness, and talking to it.
 
+use std::fmt::Debug;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -492,19 +493,22 @@ impl Server {
     }
 
     async fn wait_ready(&mut self) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        loop {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("tessera exited before becoming ready: {status}");
-            }
-            if let Ok(r) = self.http.get(self.url("/health/ready")).send().await
-                && r.status().is_success()
-            {
-                return;
-            }
-            assert!(Instant::now() < deadline, "tessera did not become ready");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let url = self.url("/health/ready");
+        eventually(
+            "tessera to become ready",
+            Duration::from_secs(120),
+            async || {
+                if let Ok(Some(status)) = self.child.try_wait() {
+                    panic!("tessera exited before becoming ready: {status}");
+                }
+                match self.http.get(&url).send().await {
+                    Ok(r) if r.status().is_success() => Ok(()),
+                    Ok(r) => Err(format!("/health/ready: {}", r.status())),
+                    Err(e) => Err(e.to_string()),
+                }
+            },
+        )
+        .await;
     }
 
     /// Sends SIGTERM.
@@ -677,4 +681,74 @@ pub fn tessera<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> (bool, String, String) 
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The first and the longest pause between two looks of [`eventually`]: short at first, so
+/// a fast condition costs little, longer later, so a slow one does not flood the server.
+const FIRST_PAUSE: Duration = Duration::from_millis(10);
+const LONGEST_PAUSE: Duration = Duration::from_millis(200);
+
+/// One wait of [`eventually`]: what for, until when, and the next pause.
+struct Wait<'a> {
+    what: &'a str,
+    within: Duration,
+    deadline: Instant,
+    pause: Duration,
+}
+
+impl<'a> Wait<'a> {
+    fn new(what: &'a str, within: Duration) -> Self {
+        Wait {
+            what,
+            within,
+            deadline: Instant::now() + within,
+            pause: FIRST_PAUSE,
+        }
+    }
+
+    /// The pause before the next look; past the deadline, the test fails with `last`.
+    fn next(&mut self, last: impl Debug) -> Duration {
+        assert!(
+            Instant::now() < self.deadline,
+            "waited {:?} for {}; last seen: {last:?}",
+            self.within,
+            self.what
+        );
+        let pause = self.pause;
+        self.pause = (pause * 2).min(LONGEST_PAUSE);
+        pause
+    }
+}
+
+/// Waits for a condition instead of sleeping a fixed time: runs `look` until it returns
+/// `Ok`, and returns that value. `Err` carries what was seen instead; if `within` passes
+/// first, the test fails naming `what` it waited for and the last thing seen.
+pub async fn eventually<T, E: Debug>(
+    what: &str,
+    within: Duration,
+    mut look: impl AsyncFnMut() -> Result<T, E>,
+) -> T {
+    let mut wait = Wait::new(what, within);
+    loop {
+        match look().await {
+            Ok(value) => return value,
+            Err(seen) => tokio::time::sleep(wait.next(seen)).await,
+        }
+    }
+}
+
+/// [`eventually`] for a look that blocks (a child process, a socket) outside an async
+/// test.
+pub fn eventually_blocking<T, E: Debug>(
+    what: &str,
+    within: Duration,
+    mut look: impl FnMut() -> Result<T, E>,
+) -> T {
+    let mut wait = Wait::new(what, within);
+    loop {
+        match look() {
+            Ok(value) => return value,
+            Err(seen) => std::thread::sleep(wait.next(seen)),
+        }
+    }
 }

@@ -490,3 +490,166 @@ pub struct ErrorDetail {
     /// RFC 3339.
     pub timestamp: String,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What a client receives for `error`: status, headers and the parsed body.
+    async fn answer(error: ApiError) -> (StatusCode, axum::http::HeaderMap, Json) {
+        let response = error.into_response();
+        let (parts, body) = response.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+        (
+            parts.status,
+            parts.headers,
+            serde_json::from_slice(&bytes).unwrap(),
+        )
+    }
+
+    #[tokio::test]
+    async fn a_validation_error_names_the_field_in_the_seed_body() {
+        let (status, _, body) = answer(ApiError::Validation {
+            field: "password".into(),
+            issue: "must contain a digit".into(),
+        })
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let error = &body["error"];
+        assert_eq!(error["code"], "VALIDATION_ERROR");
+        assert_eq!(error["message"], "password: must contain a digit");
+        assert_eq!(
+            error["details"],
+            json!({ "field": "password", "issue": "must contain a digit" })
+        );
+        // Seed 002 §9.1: every body carries a request id (empty outside a request) and a
+        // millisecond RFC 3339 timestamp.
+        assert!(error["request_id"].is_string(), "{body}");
+        let timestamp = error["timestamp"].as_str().unwrap();
+        assert!(
+            chrono::DateTime::parse_from_rfc3339(timestamp).is_ok() && timestamp.ends_with('Z'),
+            "{timestamp}"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_internal_error_hides_its_text_from_the_client() {
+        let (status, _, body) = answer(ApiError::Internal(
+            "connection to db.internal:5432 refused".into(),
+        ))
+        .await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(!message.contains("db.internal"), "{message}");
+        assert!(message.contains("request id"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn refusals_to_retry_say_when() {
+        let (status, headers, _) = answer(ApiError::Unavailable("down".into())).await;
+        assert_eq!(
+            (status, &headers[header::RETRY_AFTER]),
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                &HeaderValue::from_static("1")
+            )
+        );
+        let (status, headers, body) = answer(ApiError::TooManyRequests {
+            limit: 5,
+            retry_after_secs: 42,
+        })
+        .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(headers[header::RETRY_AFTER], "42");
+        assert_eq!(body["error"]["code"], "RATE_LIMITED");
+        assert_eq!(
+            body["error"]["details"],
+            json!({ "limit_per_minute": 5, "retry_after_seconds": 42 })
+        );
+        // A full queue and one's own busy share are both retried after a second.
+        for busy in [SandboxError::QueueFull(3), SandboxError::UserBusy(2)] {
+            let (status, headers, _) = answer(busy.into()).await;
+            assert!(status == 503 || status == 429, "{status}");
+            assert_eq!(headers[header::RETRY_AFTER], "1", "{status}");
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unauthorized_answer_asks_for_a_bearer_token() {
+        let (status, headers, body) = answer(ApiError::Unauthorized("token expired".into())).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(headers[header::WWW_AUTHENTICATE], "Bearer");
+        assert_eq!(body["error"]["details"]["field"], "authorization");
+    }
+
+    #[test]
+    fn auth_failures_map_to_their_status_code_and_field() {
+        let parts = |e: AuthError| {
+            let (status, code, details) = ApiError::from(e).parts();
+            (status.as_u16(), code, details["field"].clone())
+        };
+        assert_eq!(
+            parts(AuthError::EmailTaken),
+            (409, "CONFLICT", json!("email"))
+        );
+        assert_eq!(
+            parts(AuthError::BadCredentials),
+            (401, "INVALID_CREDENTIALS", Json::Null)
+        );
+        assert_eq!(
+            parts(AuthError::Disabled),
+            (403, "ACCOUNT_DISABLED", Json::Null)
+        );
+        assert_eq!(
+            parts(AuthError::RefreshReused),
+            (401, "REFRESH_TOKEN_REUSED", json!("refresh_token"))
+        );
+        assert_eq!(
+            parts(AuthError::WrongPassword),
+            (403, "INVALID_PASSWORD", json!("password"))
+        );
+        assert_eq!(
+            parts(AuthError::Store(StoreError::Database(
+                sqlx::Error::PoolTimedOut
+            ))),
+            (503, "SERVICE_UNAVAILABLE", Json::Null)
+        );
+    }
+
+    #[test]
+    fn a_learning_not_found_names_the_id_field_of_what_is_missing() {
+        use crate::learning::LearningError;
+        for (what, field) in [
+            ("step", "step_id"),
+            ("lesson", "lesson_id"),
+            ("join code", "code"),
+            ("badge", "id"),
+        ] {
+            let e = ApiError::from(LearningError::NotFound {
+                what,
+                id: "x.y".into(),
+            });
+            let (status, code, details) = e.parts();
+            assert_eq!((status, code), (StatusCode::NOT_FOUND, "NOT_FOUND"));
+            assert_eq!(details["field"], field, "{what}");
+            assert_eq!(e.to_string(), format!("no {what} `x.y`"));
+        }
+    }
+
+    #[test]
+    fn a_database_outage_is_a_503_without_the_cause() {
+        let e = ApiError::from(StoreError::Database(sqlx::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "db.internal:5432",
+        ))));
+        assert_eq!(e.parts().0, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(
+            !e.public_message().contains("db.internal"),
+            "{}",
+            e.public_message()
+        );
+        // A row that cannot be read back is the server's fault.
+        let corrupt = ApiError::from(StoreError::Corrupt("role".into()));
+        assert_eq!(corrupt.parts().0, StatusCode::INTERNAL_SERVER_ERROR);
+    }
+}

@@ -88,3 +88,117 @@ fn missing_field(message: &str) -> Option<&str> {
     let rest = message.strip_prefix("missing field `")?;
     rest.split('`').next()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::StatusCode;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)] // read by serde only
+    struct Signup {
+        email: String,
+        age: u32,
+        address: Address,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)] // read by serde only
+    struct Address {
+        city: String,
+    }
+
+    /// The extractor's verdict on `body` sent as `content_type`.
+    async fn extract(content_type: Option<&str>, body: &str) -> Result<Signup, ApiError> {
+        let mut request = axum::http::Request::builder().method("POST").uri("/");
+        if let Some(content_type) = content_type {
+            request = request.header(header::CONTENT_TYPE, content_type);
+        }
+        let request = request
+            .body(axum::body::Body::from(body.to_owned()))
+            .unwrap();
+        ValidJson::<Signup>::from_request(request, &())
+            .await
+            .map(|j| j.0)
+    }
+
+    /// The `field` and message of a 400.
+    fn bad_request(result: Result<Signup, ApiError>) -> (Option<String>, String) {
+        match result {
+            Err(e @ ApiError::BadRequest { .. }) => {
+                assert_eq!(e.parts().0, StatusCode::BAD_REQUEST);
+                let ApiError::BadRequest { field, message } = e else {
+                    unreachable!()
+                };
+                (field, message)
+            }
+            other => panic!("not a 400: {other:?}"),
+        }
+    }
+
+    const GOOD: &str = r#"{"email": "a@example.com", "age": 30, "address": {"city": "Lyon"}}"#;
+
+    #[tokio::test]
+    async fn a_good_body_is_accepted_with_any_json_media_type() {
+        for content_type in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "application/merge-patch+json",
+            "Application/JSON",
+        ] {
+            let signup = extract(Some(content_type), GOOD).await;
+            assert!(signup.is_ok(), "{content_type}: {signup:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_that_is_not_json_is_refused_with_415() {
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+        ] {
+            let e = extract(content_type, GOOD).await.unwrap_err();
+            assert!(
+                matches!(e, ApiError::UnsupportedMediaType),
+                "{content_type:?}: {e:?}"
+            );
+            assert_eq!(e.parts().2["field"], "content-type");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_missing_nested_field_is_named_by_its_own_path() {
+        let (field, message) = bad_request(
+            extract(
+                Some("application/json"),
+                r#"{"email": "a@example.com", "age": 1, "address": {}}"#,
+            )
+            .await,
+        );
+        assert_eq!(field.as_deref(), Some("address.city"));
+        assert!(message.contains("missing field `city`"), "{message}");
+        let (field, _) = bad_request(extract(Some("application/json"), r#"{"age": 1}"#).await);
+        assert_eq!(field.as_deref(), Some("email"));
+    }
+
+    #[tokio::test]
+    async fn a_value_of_the_wrong_type_is_named_with_its_path() {
+        let (field, message) = bad_request(
+            extract(
+                Some("application/json"),
+                r#"{"email": "a@example.com", "age": "thirty", "address": {"city": "Lyon"}}"#,
+            )
+            .await,
+        );
+        assert_eq!(field.as_deref(), Some("age"));
+        assert!(message.starts_with("age: invalid type"), "{message}");
+    }
+
+    #[tokio::test]
+    async fn malformed_json_says_so() {
+        let (_, message) = bad_request(extract(Some("application/json"), r#"{"email": "#).await);
+        assert!(message.starts_with("malformed JSON"), "{message}");
+    }
+}

@@ -216,3 +216,58 @@ pub async fn count_ai(state: &AppState, user_id: &str) -> Result<(), ApiError> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decision(allowed: bool, remaining: u32, retry_after_ms: u64) -> RateDecision {
+        RateDecision {
+            allowed,
+            limit: 5,
+            remaining,
+            retry_after_ms,
+        }
+    }
+
+    fn headers(decision: &RateDecision) -> [String; 3] {
+        let mut response = Response::default();
+        annotate(&mut response, decision);
+        [
+            "x-ratelimit-limit",
+            "x-ratelimit-remaining",
+            "x-ratelimit-reset",
+        ]
+        .map(|h| response.headers()[h].to_str().unwrap().to_owned())
+    }
+
+    #[test]
+    fn an_allowed_request_is_told_its_room_and_the_window() {
+        assert_eq!(headers(&decision(true, 3, 0)), ["5", "3", "60"]);
+    }
+
+    #[test]
+    fn a_refused_request_is_told_the_whole_seconds_until_a_slot_frees() {
+        assert_eq!(headers(&decision(false, 0, 1_200)), ["5", "0", "2"]);
+        // Never "retry in 0 s" when refused.
+        assert_eq!(reset_secs(&decision(false, 0, 0)), 1);
+        assert_eq!(reset_secs(&decision(true, 4, 0)), 0);
+    }
+
+    #[test]
+    fn sign_in_counts_per_address_and_the_rest_per_user_when_known() {
+        let limits = RateLimits::default();
+        assert_eq!(
+            key_for(&limits, RateClass::Auth, None, "203.0.113.9"),
+            ("auth:ip:203.0.113.9".to_owned(), 5)
+        );
+        assert_eq!(
+            key_for(&limits, RateClass::General, None, "203.0.113.9"),
+            ("general:ip:203.0.113.9".to_owned(), 100)
+        );
+        assert_eq!(
+            key_for(&limits, RateClass::Ai, None, "::1"),
+            ("ai:ip:::1".to_owned(), 10)
+        );
+    }
+}

@@ -316,3 +316,85 @@ pub(super) async fn delete_me(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `PATCH /me/profile`'s verdict on `body`.
+    fn check(body: serde_json::Value) -> Result<ProfilePatch, ApiError> {
+        serde_json::from_value::<ProfileBody>(body).unwrap().check()
+    }
+
+    /// The field a refused patch names.
+    fn refused_field(body: serde_json::Value) -> String {
+        match check(body) {
+            Err(ApiError::Validation { field, .. }) => field,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_absent_field_is_left_alone_and_null_clears_it() {
+        let patch =
+            check(serde_json::json!({ "bio": null, "full_name": "  Ada Lovelace " })).unwrap();
+        assert_eq!(patch.bio, Some(None), "null clears");
+        assert_eq!(patch.avatar_url, None, "absent stays");
+        assert_eq!(patch.full_name.as_deref(), Some("Ada Lovelace"), "trimmed");
+    }
+
+    #[test]
+    fn each_bad_value_is_refused_naming_its_field() {
+        for (body, field) in [
+            (serde_json::json!({ "full_name": "   " }), "full_name"),
+            (serde_json::json!({ "tone": "sarcastic" }), "tone"),
+            (
+                serde_json::json!({ "learning_style": "osmosis" }),
+                "learning_style",
+            ),
+            (
+                serde_json::json!({ "timezone": "Mars/Olympus" }),
+                "timezone",
+            ),
+            (serde_json::json!({ "language": "x" }), "language"),
+            (serde_json::json!({ "language": "en_GB" }), "language"),
+            (serde_json::json!({ "bio": "b".repeat(MAX_BIO + 1) }), "bio"),
+            (
+                serde_json::json!({ "avatar_url": "javascript:alert(1)" }),
+                "avatar_url",
+            ),
+            (
+                serde_json::json!({ "privacy_settings": [1, 2] }),
+                "privacy_settings",
+            ),
+            (
+                serde_json::json!({ "notification_preferences": { "x": "y".repeat(MAX_PREFS) } }),
+                "notification_preferences",
+            ),
+        ] {
+            assert_eq!(refused_field(body.clone()), field, "{body}");
+        }
+    }
+
+    #[test]
+    fn good_values_of_every_field_pass() {
+        let patch = check(serde_json::json!({
+            "tone": "socratic", "timezone": "Europe/Paris", "language": "pt-BR",
+            "learning_style": "visual", "avatar_url": "https://example.com/a.png",
+            "bio": "b".repeat(MAX_BIO), "privacy_settings": { "public": false }
+        }))
+        .unwrap();
+        assert_eq!(patch.timezone.as_deref(), Some("Europe/Paris"));
+        assert_eq!(
+            patch.privacy_settings,
+            Some(serde_json::json!({ "public": false }))
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_is_refused() {
+        let e = serde_json::from_value::<ProfileBody>(serde_json::json!({ "role": "admin" }))
+            .unwrap_err();
+        assert!(e.to_string().contains("unknown field `role`"), "{e}");
+    }
+}

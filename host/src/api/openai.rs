@@ -384,3 +384,121 @@ pub(super) async fn models(
         "data": models.iter().map(|m| json!({ "id": m.id, "object": "model", "created": 0, "owned_by": m.provider })).collect::<Vec<_>>(),
     })))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field a refused request names.
+    fn field_of<T: std::fmt::Debug>(result: Result<T, ApiError>) -> String {
+        match result {
+            Err(ApiError::Validation { field, .. }) => field,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    fn body(value: Value) -> ChatBody {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn a_response_format_asks_for_a_schema_or_nothing() {
+        assert_eq!(response_schema(None).unwrap(), None);
+        assert_eq!(
+            response_schema(Some(&json!({ "type": "text" }))).unwrap(),
+            None
+        );
+        assert_eq!(
+            response_schema(Some(&json!({ "type": "json_object" })))
+                .unwrap()
+                .as_deref(),
+            Some(r#"{"type":"object"}"#)
+        );
+        let schema = json!({ "type": "json_schema", "json_schema": { "name": "n",
+                             "schema": { "type": "integer" } } });
+        assert_eq!(
+            response_schema(Some(&schema)).unwrap().as_deref(),
+            Some(r#"{"type":"integer"}"#)
+        );
+        assert_eq!(
+            field_of(response_schema(Some(
+                &json!({ "type": "json_schema", "json_schema": {} })
+            ))),
+            "response_format.json_schema.schema"
+        );
+        assert_eq!(
+            field_of(response_schema(Some(&json!({ "type": "xml" })))),
+            "response_format.type"
+        );
+    }
+
+    #[test]
+    fn message_content_is_text_or_the_text_parts_joined() {
+        let parts = json!([{ "type": "text", "text": "one" }, { "type": "image_url", "image_url": {} },
+                           { "type": "text", "text": "two" }]);
+        assert_eq!(text_of(0, &parts).unwrap(), "one\ntwo");
+        assert_eq!(text_of(0, &json!("plain")).unwrap(), "plain");
+        assert_eq!(field_of(text_of(3, &json!(7))), "messages[3].content");
+    }
+
+    #[test]
+    fn a_conversation_is_refused_at_the_message_that_breaks_it() {
+        let ok = body(
+            json!({ "messages": [{ "role": "developer", "content": "be brief" },
+                                           { "role": "user", "content": "hi" }] }),
+        );
+        let messages = messages(&ok, 1000).unwrap();
+        assert_eq!(
+            messages
+                .iter()
+                .map(|m| m.content.as_str())
+                .collect::<Vec<_>>(),
+            ["be brief", "hi"]
+        );
+        assert_eq!(
+            field_of(messages_of(json!({ "messages": [] }), 1000)),
+            "messages"
+        );
+        assert_eq!(
+            field_of(messages_of(
+                json!({ "messages": [{ "role": "user", "content": "a" }, { "role": "tool", "content": "b" }] }),
+                1000
+            )),
+            "messages[1].role"
+        );
+        assert_eq!(
+            field_of(messages_of(
+                json!({ "messages": [{ "role": "user", "content": "12345" }] }),
+                4
+            )),
+            "messages"
+        );
+        assert_eq!(
+            field_of(messages_of(
+                json!({ "messages": [{ "role": "user", "content": "a" }], "temperature": 2.5 }),
+                1000
+            )),
+            "temperature"
+        );
+    }
+
+    fn messages_of(value: Value, max: usize) -> Result<Vec<Message>, ApiError> {
+        messages(&body(value), max)
+    }
+
+    #[test]
+    fn no_cache_or_no_store_asks_for_a_fresh_answer() {
+        let mut headers = axum::http::HeaderMap::new();
+        assert!(allow_cache(&headers));
+        headers.append(
+            axum::http::header::CACHE_CONTROL,
+            "max-age=0".parse().unwrap(),
+        );
+        assert!(allow_cache(&headers));
+        headers.append(
+            axum::http::header::CACHE_CONTROL,
+            "no-store".parse().unwrap(),
+        );
+        assert!(!allow_cache(&headers));
+    }
+}

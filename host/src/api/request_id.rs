@@ -105,3 +105,72 @@ pub async fn middleware(request: Request, next: Next) -> Response {
     }
     response
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    /// A router echoing the request id and noted user its handler sees.
+    fn app() -> axum::Router {
+        axum::Router::new()
+            .route(
+                "/steps/{id}",
+                axum::routing::get(|| async {
+                    let before = user();
+                    note_user("u-1");
+                    note_user("u-2");
+                    format!("{}|{:?}|{:?}", current(), before, user())
+                }),
+            )
+            .layer(axum::middleware::from_fn(middleware))
+    }
+
+    async fn call(id: Option<&str>) -> (String, String) {
+        let mut request = axum::http::Request::get("/steps/a.q1");
+        if let Some(id) = id {
+            request = request.header(HEADER, id);
+        }
+        let response = app()
+            .oneshot(request.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let echoed = response.headers()[HEADER].to_str().unwrap().to_owned();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        (echoed, String::from_utf8(bytes.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn a_sane_client_id_is_kept_echoed_and_seen_by_the_handler() {
+        let (echoed, seen) = call(Some("trace-42:a.b_c")).await;
+        assert_eq!(echoed, "trace-42:a.b_c");
+        // The first user noted stays; none before.
+        assert_eq!(seen, r#"trace-42:a.b_c|None|Some("u-1")"#);
+    }
+
+    #[tokio::test]
+    async fn an_unusable_client_id_is_replaced_by_a_fresh_one() {
+        let long = "x".repeat(129);
+        for bad in ["has space", "semi;colon", long.as_str()] {
+            let (echoed, seen) = call(Some(bad)).await;
+            assert!(
+                echoed.starts_with("req_") && echoed != bad,
+                "{bad}: {echoed}"
+            );
+            assert!(seen.starts_with(&format!("{echoed}|")), "{seen}");
+        }
+        let (first, _) = call(None).await;
+        let (second, _) = call(None).await;
+        assert_ne!(first, second, "each request gets its own id");
+    }
+
+    #[test]
+    fn outside_a_request_there_is_no_id_and_no_user() {
+        note_user("nobody");
+        assert_eq!(current(), "");
+        assert_eq!(user(), None);
+    }
+}

@@ -113,3 +113,106 @@ pub async fn import_at_start(db: &Db, root: &Path) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::pack::tests::Fixture;
+    use crate::store::content::Imported;
+    use crate::store::testing;
+
+    fn imported(report: &Report) -> Imported {
+        match &report.outcome {
+            Ok(outcome) => *outcome,
+            Err(e) => panic!("not imported: {e}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn an_import_is_new_then_unchanged_then_an_update() {
+        let (db, _db_dir) = testing::sqlite().await;
+        let fixture = Fixture::new();
+        let first = import(&db, fixture.dir.path(), false).await;
+        assert_eq!(imported(&first), Imported::New);
+        assert_eq!(first.pack, Some(("demo".into(), "1.0.0".into())));
+        assert_eq!(first.size, (2, 4), "lessons and steps");
+        let again = import(&db, fixture.dir.path(), false).await;
+        assert_eq!(imported(&again), Imported::Unchanged);
+        fixture.write("lessons/a/intro.md", "A value is a piece of data.");
+        let edited = import(&db, fixture.dir.path(), false).await;
+        assert_eq!(imported(&edited), Imported::Updated);
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_checks_and_stores_nothing() {
+        let (db, _db_dir) = testing::sqlite().await;
+        let fixture = Fixture::new();
+        let report = import(&db, fixture.dir.path(), true).await;
+        assert!(report.outcome.is_ok(), "{:?}", report.outcome);
+        assert_eq!(db.pack_checksum("demo").await.unwrap(), None);
+        assert!(db.content_packs().await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_pack_using_another_packs_ids_is_refused_naming_the_owner() {
+        let (db, _db_dir) = testing::sqlite().await;
+        let first = Fixture::new();
+        imported(&import(&db, first.dir.path(), false).await);
+        let second = Fixture::new();
+        second.edit("pack.json", |p| p["id"] = serde_json::json!("other"));
+        let report = import(&db, second.dir.path(), false).await;
+        let Err(ImportError::Clashes(clashes)) = &report.outcome else {
+            panic!("imported over another pack: {:?}", report.outcome);
+        };
+        let lesson = clashes
+            .iter()
+            .find(|c| c.what == "lesson" && c.id == "a")
+            .expect("lesson `a` clashes");
+        assert_eq!(lesson.owner, "demo");
+        let message = report.outcome.unwrap_err().to_string();
+        assert!(
+            message.contains("lesson `a` belongs to pack `demo`"),
+            "{message}"
+        );
+        assert_eq!(
+            db.pack_checksum("other").await.unwrap(),
+            None,
+            "nothing stored"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_broken_pack_is_refused_with_every_problem_and_no_name() {
+        let (db, _db_dir) = testing::sqlite().await;
+        let fixture = Fixture::new();
+        fixture.edit("lessons/a.json", |l| l["steps"] = serde_json::json!([]));
+        let report = import(&db, fixture.dir.path(), false).await;
+        assert_eq!(report.pack, None);
+        let Err(ImportError::Invalid(problems)) = &report.outcome else {
+            panic!("a lesson without steps was imported: {:?}", report.outcome);
+        };
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        let message = report.outcome.unwrap_err().to_string();
+        assert!(
+            message.starts_with("1 problem(s):\n  lessons/a.json: steps: "),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn pack_folders_are_the_root_itself_or_its_packs_in_name_order() {
+        let root = tempfile::tempdir().unwrap();
+        for name in ["zeta", "alpha", "not-a-pack"] {
+            std::fs::create_dir(root.path().join(name)).unwrap();
+        }
+        std::fs::write(root.path().join("zeta/pack.json"), "{}").unwrap();
+        std::fs::write(root.path().join("alpha/pack.json"), "{}").unwrap();
+        let found = pack_dirs(root.path()).unwrap();
+        assert_eq!(found, [root.path().join("alpha"), root.path().join("zeta")]);
+        assert_eq!(
+            pack_dirs(&root.path().join("zeta")).unwrap(),
+            [root.path().join("zeta")]
+        );
+        assert!(pack_dirs(&root.path().join("missing")).is_err());
+    }
+}

@@ -696,3 +696,409 @@ fn check_test(r: &mut Reader<'_>, path: &Path, field: &str, test: &Value) {
         _ => r.problem(path, format!("{field}.expected_stdout"), "must be a string"),
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A pack folder: one track, course and module holding lessons `a` (an explanation
+    /// and a quiz) and `b` (a code exercise and a mini-project, after `a`). The import
+    /// and store tests use it too.
+    pub(crate) struct Fixture {
+        pub(crate) dir: tempfile::TempDir,
+    }
+
+    impl Fixture {
+        pub(crate) fn new() -> Fixture {
+            let fixture = Fixture {
+                dir: tempfile::tempdir().unwrap(),
+            };
+            fixture.write_json(
+                "pack.json",
+                &json!({ "id": "demo", "version": "1.0.0", "title": "Demo",
+                    "tracks": [{ "id": "t", "title": "T", "courses": [{ "id": "c", "title": "C",
+                        "modules": [{ "id": "m", "title": "M", "lessons": ["a", "b"] }] }] }] }),
+            );
+            fixture.write_json(
+                "lessons/a.json",
+                &json!({ "id": "a", "title": "A", "topic": "python.values", "steps": [
+                    { "kind": "explanation", "id": "a.intro", "text_file": "a/intro.md" },
+                    { "kind": "quiz", "id": "a.q1", "question": { "kind": "true_false",
+                      "prompt": "Is 1 an int?", "answer_key": { "value": true } } }
+                ] }),
+            );
+            fixture.write_json(
+                "lessons/b.json",
+                &json!({ "id": "b", "title": "B", "topic": "python.loops", "prerequisites": ["a"],
+                    "steps": [
+                    { "kind": "code_exercise", "id": "b.code", "prompt_file": "b/task.md",
+                      "tests": [{ "name": "prints", "expected_stdout": "1\n" },
+                                { "name": "adds", "assert": "add(1, 1) == 2" }] },
+                    { "kind": "mini_project", "id": "b.project", "prompt_file": "b/brief.md",
+                      "rubric": [{ "id": "works", "criterion": "It works", "points": 3 }] }
+                ] }),
+            );
+            fixture.write("lessons/a/intro.md", "# Values\nA value is data.");
+            fixture.write("lessons/b/task.md", "Print 1.");
+            fixture.write("lessons/b/brief.md", "Build a grade book.");
+            fixture
+        }
+
+        pub(crate) fn write(&self, relative: &str, text: &str) {
+            let path = self.dir.path().join(relative);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+
+        fn write_json(&self, relative: &str, value: &Value) {
+            self.write(relative, &value.to_string());
+        }
+
+        /// Rewrites a JSON file with `change` applied.
+        pub(crate) fn edit(&self, relative: &str, change: impl FnOnce(&mut Value)) {
+            let path = self.dir.path().join(relative);
+            let mut value: Value =
+                serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            change(&mut value);
+            self.write_json(relative, &value);
+        }
+
+        pub(crate) fn load(&self) -> Result<Pack, Vec<PackProblem>> {
+            load(self.dir.path())
+        }
+
+        /// The problems of a pack that must be refused.
+        fn problems(&self) -> Vec<PackProblem> {
+            match self.load() {
+                Ok(_) => panic!("the pack was accepted"),
+                Err(problems) => problems,
+            }
+        }
+    }
+
+    /// Whether `problems` holds one in `file` at `field` whose message contains `text`.
+    fn names(problems: &[PackProblem], file: &str, field: &str, text: &str) -> bool {
+        problems
+            .iter()
+            .any(|p| p.file == Path::new(file) && p.field == field && p.message.contains(text))
+    }
+
+    #[test]
+    fn a_good_pack_loads_with_its_texts_defaults_and_order() {
+        let pack = Fixture::new().load().unwrap();
+        assert_eq!(pack.file.id, "demo");
+        let ids: Vec<&str> = pack.step_ids().collect();
+        assert_eq!(ids, ["a.intro", "a.q1", "b.code", "b.project"]);
+        let (a, b) = (&pack.lessons[0], &pack.lessons[1]);
+        assert_eq!((a.module_id.as_str(), a.position, b.position), ("m", 0, 1));
+        assert_eq!(b.prerequisites, ["a"]);
+        assert_eq!(a.steps[0].body, "# Values\nA value is data.");
+        // A quiz is titled by its prompt; XP defaults per kind.
+        assert_eq!(a.steps[1].title, "Is 1 an int?");
+        let xp: Vec<u32> = pack
+            .lessons
+            .iter()
+            .flat_map(|l| l.steps.iter().map(|s| s.xp))
+            .collect();
+        assert_eq!(xp, [0, 10, 20, 50]);
+    }
+
+    #[test]
+    fn the_checksum_changes_with_any_file_and_only_then() {
+        let fixture = Fixture::new();
+        let first = fixture.load().unwrap().checksum;
+        assert_eq!(
+            fixture.load().unwrap().checksum,
+            first,
+            "same files, same sum"
+        );
+        fixture.write("lessons/b/brief.md", "Build a better grade book.");
+        assert_ne!(
+            fixture.load().unwrap().checksum,
+            first,
+            "a Markdown text changed"
+        );
+    }
+
+    #[test]
+    fn a_folder_without_pack_json_is_refused_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let problems = load(dir.path()).unwrap_err();
+        assert!(
+            names(&problems, "pack.json", "-", "cannot read"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_field_in_pack_json_is_refused_at_its_path() {
+        let fixture = Fixture::new();
+        fixture.edit("pack.json", |p| p["tracks"][0]["colour"] = json!("red"));
+        let problems = fixture.problems();
+        assert!(
+            problems.iter().any(|p| p.file == Path::new("pack.json")
+                && p.field.starts_with("tracks[0]")
+                && p.message.contains("unknown field `colour`")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn malformed_ids_and_ids_used_twice_are_refused_with_their_field() {
+        let fixture = Fixture::new();
+        fixture.edit("pack.json", |p| {
+            p["id"] = json!("Demo Pack");
+            p["tracks"][0]["courses"][0]["id"] = json!("t");
+        });
+        let problems = fixture.problems();
+        assert!(names(&problems, "pack.json", "id", "a-z"), "{problems:?}");
+        assert!(
+            names(
+                &problems,
+                "pack.json",
+                "tracks[0].courses[0].id",
+                "used twice"
+            ),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_step_id_used_twice_is_refused_in_the_later_lesson() {
+        let fixture = Fixture::new();
+        fixture.edit("lessons/b.json", |l| l["steps"][1]["id"] = json!("a.q1"));
+        let problems = fixture.problems();
+        assert!(
+            names(
+                &problems,
+                "lessons/b.json",
+                "steps[1].id",
+                "`a.q1` is used twice"
+            ),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_lesson_whose_id_is_not_its_file_name_is_refused() {
+        let fixture = Fixture::new();
+        fixture.edit("lessons/a.json", |l| l["id"] = json!("alpha"));
+        let problems = fixture.problems();
+        assert!(
+            names(
+                &problems,
+                "lessons/a.json",
+                "id",
+                "must match the file name `a`"
+            ),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_lesson_file_is_refused_where_pack_json_names_it() {
+        let fixture = Fixture::new();
+        fixture.edit("pack.json", |p| {
+            let lessons = &mut p["tracks"][0]["courses"][0]["modules"][0]["lessons"];
+            lessons.as_array_mut().unwrap().push(json!("c"));
+        });
+        let problems = fixture.problems();
+        assert!(
+            names(
+                &problems,
+                "pack.json",
+                "tracks[0].courses[0].modules[0].lessons[2]",
+                "lessons/c.json"
+            ),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_text_file_outside_the_pack_is_refused_unread() {
+        let fixture = Fixture::new();
+        fixture.edit("lessons/a.json", |l| {
+            l["steps"][0]["text_file"] = json!("../../../etc/passwd")
+        });
+        let problems = fixture.problems();
+        assert!(
+            names(
+                &problems,
+                "lessons/a.json",
+                "steps[0].text_file",
+                "must stay inside the pack"
+            ),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_file_over_the_size_limit_is_refused_by_name() {
+        let fixture = Fixture::new();
+        let big = "x".repeat(usize::try_from(MAX_FILE_BYTES).unwrap() + 1);
+        fixture.write("lessons/b/task.md", &big);
+        let problems = fixture.problems();
+        assert!(
+            names(&problems, "lessons/b/task.md", "-", "bytes; at most"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_step_of_an_unknown_kind_is_refused_at_the_step() {
+        let fixture = Fixture::new();
+        fixture.edit("lessons/a.json", |l| l["steps"][0]["kind"] = json!("video"));
+        let problems = fixture.problems();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.file == Path::new("lessons/a.json")
+                    && p.field.starts_with("steps[0]")
+                    && p.message.contains("video")),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_quiz_without_an_answer_key_or_with_odd_options_is_refused() {
+        let fixture = Fixture::new();
+        fixture.edit("lessons/a.json", |l| {
+            let q = &mut l["steps"][1]["question"];
+            q.as_object_mut().unwrap().remove("answer_key");
+            q["options"] = json!(["yes", 2]);
+            q["prompt"] = json!("   ");
+        });
+        let problems = fixture.problems();
+        for (field, text) in [
+            ("steps[1].question.answer_key", "an object is required"),
+            ("steps[1].question.options", "list of strings"),
+            ("steps[1].question.prompt", "non-empty string"),
+        ] {
+            assert!(
+                names(&problems, "lessons/a.json", field, text),
+                "{field}: {problems:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn code_exercise_tests_must_be_one_kind_of_test_and_named() {
+        let fixture = Fixture::new();
+        fixture.edit("lessons/b.json", |l| {
+            l["steps"][0]["tests"] = json!([
+                { "name": "both", "expected_stdout": "1", "assert": "True" },
+                { "name": "neither" },
+                { "expected_stdout": "1", "stdin": 5 }
+            ])
+        });
+        let problems = fixture.problems();
+        let file = "lessons/b.json";
+        assert!(
+            names(&problems, file, "steps[0].tests[0]", "one or the other"),
+            "{problems:?}"
+        );
+        assert!(
+            names(
+                &problems,
+                file,
+                "steps[0].tests[1]",
+                "needs `expected_stdout`"
+            ),
+            "{problems:?}"
+        );
+        assert!(
+            names(&problems, file, "steps[0].tests[2].name", "non-empty"),
+            "{problems:?}"
+        );
+        assert!(
+            names(
+                &problems,
+                file,
+                "steps[0].tests[2].stdin",
+                "must be a string"
+            ),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_code_exercise_needs_a_test_and_a_project_a_sound_rubric() {
+        let fixture = Fixture::new();
+        fixture.edit("lessons/b.json", |l| {
+            l["steps"][0]["tests"] = json!([]);
+            l["steps"][1]["rubric"] = json!([
+                { "id": "works", "criterion": "It works", "points": 0 },
+                { "id": "works", "criterion": "It still works", "points": 1 }
+            ]);
+        });
+        let problems = fixture.problems();
+        let file = "lessons/b.json";
+        assert!(
+            names(&problems, file, "steps[0].tests", "at least one test"),
+            "{problems:?}"
+        );
+        assert!(
+            names(&problems, file, "steps[1].rubric[0].points", "at least 1"),
+            "{problems:?}"
+        );
+        assert!(
+            names(&problems, file, "steps[1].rubric[1].id", "used twice"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn prerequisites_must_be_earlier_lessons_of_the_pack() {
+        let fixture = Fixture::new();
+        fixture.edit("lessons/a.json", |l| {
+            l["prerequisites"] = json!(["b", "zeta"])
+        });
+        let problems = fixture.problems();
+        let file = "lessons/a.json";
+        assert!(
+            names(&problems, file, "prerequisites[0]", "comes later"),
+            "{problems:?}"
+        );
+        assert!(
+            names(
+                &problems,
+                file,
+                "prerequisites[1]",
+                "not a lesson of this pack"
+            ),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let fixture = Fixture::new();
+        fixture.edit("lessons/a.json", |l| {
+            l["title"] = json!("");
+            l["topic"] = json!(" ");
+        });
+        std::fs::remove_file(fixture.dir.path().join("lessons/b/task.md")).unwrap();
+        let problems = fixture.problems();
+        assert!(
+            names(&problems, "lessons/a.json", "title", "must not be empty"),
+            "{problems:?}"
+        );
+        assert!(
+            names(&problems, "lessons/a.json", "topic", "must not be empty"),
+            "{problems:?}"
+        );
+        assert!(
+            names(
+                &problems,
+                "lessons/b.json",
+                "steps[0].prompt_file",
+                "cannot read"
+            ),
+            "{problems:?}"
+        );
+        // And the text of a problem says where it is.
+        let shown = problems[0].to_string();
+        assert!(shown.starts_with("lessons/a.json: title: "), "{shown}");
+    }
+}

@@ -441,3 +441,80 @@ pub struct StepRow {
     /// Kind-specific spec (question, tests, rubric).
     pub spec: serde_json::Value,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::content::pack::tests::Fixture;
+    use crate::store::content::Imported;
+    use crate::store::testing;
+
+    #[tokio::test]
+    async fn an_imported_pack_reads_back_in_order_with_its_counts() {
+        let (db, _dir) = testing::sqlite().await;
+        let pack = Fixture::new().load().unwrap();
+        assert_eq!(db.import_pack(&pack).await.unwrap(), Imported::New);
+        let rows = db.content_rows().await.unwrap();
+        assert_eq!(rows.tracks[0].id, "t");
+        assert_eq!(
+            (
+                rows.courses[0].track_id.as_str(),
+                rows.modules[0].course_id.as_str()
+            ),
+            ("t", "c")
+        );
+        let lessons: Vec<(&str, &str)> = rows
+            .lessons
+            .iter()
+            .map(|l| (l.id.as_str(), l.module_id.as_str()))
+            .collect();
+        assert_eq!(lessons, [("a", "m"), ("b", "m")]);
+        assert_eq!(rows.lessons[1].prerequisites, ["a"]);
+        let steps: Vec<(&str, &str, i64)> = rows
+            .steps
+            .iter()
+            .map(|s| (s.id.as_str(), s.lesson_id.as_str(), s.xp))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                ("a.intro", "a", 0),
+                ("a.q1", "a", 10),
+                ("b.code", "b", 20),
+                ("b.project", "b", 50)
+            ]
+        );
+        assert_eq!(rows.steps[0].body, "# Values\nA value is data.");
+        let packs = db.content_packs().await.unwrap();
+        assert_eq!(packs.len(), 1);
+        assert_eq!(
+            (packs[0].id.as_str(), packs[0].lessons, packs[0].steps),
+            ("demo", 2, 4)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_new_version_replaces_the_old_rows_and_the_stamp() {
+        let (db, _dir) = testing::sqlite().await;
+        let fixture = Fixture::new();
+        db.import_pack(&fixture.load().unwrap()).await.unwrap();
+        let stamp = db.content_stamp().await.unwrap();
+        assert!(stamp.starts_with("demo:"), "{stamp}");
+        // Version 2 drops lesson `b`.
+        fixture.edit("pack.json", |p| {
+            p["version"] = serde_json::json!("2.0.0");
+            p["tracks"][0]["courses"][0]["modules"][0]["lessons"] = serde_json::json!(["a"]);
+        });
+        let smaller = fixture.load().unwrap();
+        assert_eq!(db.import_pack(&smaller).await.unwrap(), Imported::Updated);
+        assert_eq!(db.import_pack(&smaller).await.unwrap(), Imported::Unchanged);
+        let rows = db.content_rows().await.unwrap();
+        assert_eq!(rows.lessons.len(), 1);
+        assert!(
+            rows.steps.iter().all(|s| s.lesson_id == "a"),
+            "{:?}",
+            rows.steps
+        );
+        assert_ne!(db.content_stamp().await.unwrap(), stamp);
+        assert_eq!(db.content_packs().await.unwrap()[0].version, "2.0.0");
+    }
+}

@@ -270,3 +270,118 @@ impl Db {
         Ok(())
     }
 }
+
+/// A migrated SQLite database in a temporary folder, for the store's unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::Db;
+
+    /// The database and the folder holding it (the file goes with the folder).
+    pub(crate) async fn sqlite() -> (Db, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
+        let db = Db::connect(&url, 4).await.unwrap();
+        db.migrate().await.unwrap();
+        (db, dir)
+    }
+
+    /// A new account of `role` with this e-mail address; its id.
+    pub(crate) async fn user(db: &Db, email: &str, role: crate::auth::Role) -> String {
+        let new = super::users::NewUser {
+            email: email.to_owned(),
+            password_hash: "not-a-hash".into(),
+            full_name: "Test User".into(),
+            role,
+        };
+        db.create_user(new, None).await.unwrap().id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_url_of_another_database_is_refused_by_name() {
+        let Err(e) = Db::connect("mysql://localhost/tessera", 1).await else {
+            panic!("connected to mysql");
+        };
+        assert!(matches!(e, StoreError::UnsupportedUrl(_)), "{e}");
+        let message = e.to_string();
+        assert!(
+            message.contains("mysql://localhost/tessera") && message.contains("postgres://"),
+            "{message}"
+        );
+    }
+
+    #[tokio::test]
+    async fn migrating_twice_applies_nothing_the_second_time() {
+        let dir = tempfile::tempdir().unwrap();
+        // The folder of a SQLite file is created when missing.
+        let url = format!("sqlite://{}", dir.path().join("new/tessera.db").display());
+        let db = Db::connect(&url, 2).await.unwrap();
+        assert_eq!(db.backend(), Backend::Sqlite);
+        let pending = db.pending_migrations().await.unwrap();
+        assert!(!pending.is_empty());
+        let applied = db.migrate().await.unwrap();
+        assert_eq!(
+            applied.iter().map(|m| m.version).collect::<Vec<_>>(),
+            pending.iter().map(|m| m.version).collect::<Vec<_>>()
+        );
+        assert!(db.pending_migrations().await.unwrap().is_empty());
+        assert!(db.migrate().await.unwrap().is_empty());
+        db.ping().await.unwrap();
+    }
+
+    #[test]
+    fn sqlite_busy_and_locked_are_recognised_in_their_extended_codes() {
+        for busy in ["5", "6", "261", "517", "262"] {
+            assert!(sqlite_busy(busy), "{busy}");
+        }
+        // A constraint (19, 2067 unique) or a Postgres code is not contention.
+        for other in ["19", "2067", "1", "23505", "not a number"] {
+            assert!(!sqlite_busy(other), "{other}");
+        }
+    }
+
+    #[test]
+    fn a_lost_connection_is_unavailable_and_a_missing_row_is_not() {
+        let unavailable = |e: sqlx::Error| StoreError::Database(e).is_unavailable();
+        assert!(unavailable(sqlx::Error::PoolTimedOut));
+        assert!(unavailable(sqlx::Error::Io(std::io::Error::from(
+            std::io::ErrorKind::ConnectionRefused
+        ))));
+        assert!(!unavailable(sqlx::Error::RowNotFound));
+        assert!(!StoreError::Conflict("email").is_unavailable());
+        assert!(!StoreError::Corrupt("x".into()).is_unavailable());
+    }
+
+    #[tokio::test]
+    async fn a_unique_violation_becomes_a_conflict_naming_the_value() {
+        let (db, _dir) = testing::sqlite().await;
+        sqlx::query("CREATE TABLE t (v TEXT UNIQUE)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let insert = || sqlx::query("INSERT INTO t (v) VALUES ('x')").execute(db.pool());
+        insert().await.unwrap();
+        let e = StoreError::unique(insert().await.unwrap_err(), "the value");
+        assert!(matches!(e, StoreError::Conflict("the value")), "{e}");
+        assert_eq!(e.to_string(), "the value is already taken");
+        // Any other failure stays a database error.
+        let other = sqlx::query("SELECT * FROM missing")
+            .execute(db.pool())
+            .await
+            .unwrap_err();
+        assert!(matches!(
+            StoreError::unique(other, "v"),
+            StoreError::Database(_)
+        ));
+    }
+
+    #[test]
+    fn stored_times_read_as_rfc3339_in_utc() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(1_757_500_200_999), "2025-09-10T10:30:00Z");
+    }
+}

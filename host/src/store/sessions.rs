@@ -304,3 +304,90 @@ async fn revoke(
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::Role;
+    use crate::store::testing;
+
+    const DAY_MS: i64 = 86_400_000;
+
+    #[tokio::test]
+    async fn a_refresh_token_works_once_and_its_reuse_revokes_the_family() {
+        let (db, _dir) = testing::sqlite().await;
+        let id = testing::user(&db, "ed@example.com", Role::Student).await;
+        let first = db.start_session(&id, DAY_MS, None, None).await.unwrap();
+        assert!(first.token.starts_with("rt_"), "{}", first.token);
+        let Rotation::Rotated { user_id, next } =
+            db.rotate_refresh(&first.token, DAY_MS).await.unwrap()
+        else {
+            panic!("a fresh token did not rotate");
+        };
+        assert_eq!(
+            (user_id.as_str(), next.session_id.as_str()),
+            (id.as_str(), first.session_id.as_str())
+        );
+        assert_ne!(next.token, first.token);
+        // The used token again: it leaked, so the whole session goes.
+        let reused = db.rotate_refresh(&first.token, DAY_MS).await.unwrap();
+        assert!(
+            matches!(&reused, Rotation::Reused { session_id, .. } if *session_id == first.session_id),
+            "{reused:?}"
+        );
+        assert!(matches!(
+            db.rotate_refresh(&next.token, DAY_MS).await.unwrap(),
+            Rotation::Invalid
+        ));
+        let state = db.session_state(&first.session_id).await.unwrap().unwrap();
+        assert!(state.revoked);
+        assert!(db.live_sessions_of(&id).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn expired_and_unknown_tokens_are_invalid() {
+        let (db, _dir) = testing::sqlite().await;
+        let id = testing::user(&db, "fay@example.com", Role::Student).await;
+        let expired = db.start_session(&id, -1, None, None).await.unwrap();
+        assert!(matches!(
+            db.rotate_refresh(&expired.token, DAY_MS).await.unwrap(),
+            Rotation::Invalid
+        ));
+        assert!(matches!(
+            db.rotate_refresh("rt_made_up", DAY_MS).await.unwrap(),
+            Rotation::Invalid
+        ));
+    }
+
+    #[tokio::test]
+    async fn signing_out_ends_only_ones_own_live_session() {
+        let (db, _dir) = testing::sqlite().await;
+        let id = testing::user(&db, "gus@example.com", Role::Teacher).await;
+        let other = testing::user(&db, "hal@example.com", Role::Student).await;
+        let session = db
+            .start_session(&id, DAY_MS, Some("browser"), Some("10.0.0.1"))
+            .await
+            .unwrap();
+        assert!(
+            !db.end_session(&session.session_id, &other).await.unwrap(),
+            "not theirs"
+        );
+        let state = db
+            .session_state(&session.session_id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (state.role, state.revoked, state.is_active),
+            (Role::Teacher, false, true)
+        );
+        assert!(db.end_session(&session.session_id, &id).await.unwrap());
+        assert!(
+            !db.end_session(&session.session_id, &id).await.unwrap(),
+            "already ended"
+        );
+        let exported = db.sessions_of(&id).await.unwrap();
+        assert_eq!(exported[0]["revoke_reason"], "signed out");
+        assert_eq!(exported[0]["user_agent"], "browser");
+    }
+}

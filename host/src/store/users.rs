@@ -465,3 +465,125 @@ async fn delete_user_rows(
         .rows_affected();
     Ok((deleted > 0).then_some(sessions))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing;
+
+    #[tokio::test]
+    async fn e_mail_addresses_are_one_account_whatever_their_case() {
+        let (db, _dir) = testing::sqlite().await;
+        let id = testing::user(&db, "Ada@Example.com", Role::Student).await;
+        let found = db.user_by_email("ADA@example.COM").await.unwrap().unwrap();
+        assert_eq!(
+            (found.id.as_str(), found.email.as_str()),
+            (id.as_str(), "ada@example.com")
+        );
+        let again = NewUser {
+            email: "ada@EXAMPLE.com".into(),
+            password_hash: "x".into(),
+            full_name: "Another Ada".into(),
+            role: Role::Teacher,
+        };
+        let e = db.create_user(again, None).await.unwrap_err();
+        assert!(matches!(e, StoreError::Conflict("email")), "{e}");
+        assert_eq!(
+            db.user_by_email("nobody@example.com")
+                .await
+                .unwrap()
+                .map(|u| u.id),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn a_profile_patch_changes_only_what_it_names_and_null_clears() {
+        let (db, _dir) = testing::sqlite().await;
+        let id = testing::user(&db, "bo@example.com", Role::Student).await;
+        let set = ProfilePatch {
+            tone: Some("socratic".into()),
+            bio: Some(Some("Likes loops.".into())),
+            avatar_url: Some(Some("https://example.com/bo.png".into())),
+            notification_preferences: Some(serde_json::json!({ "email": false })),
+            ..ProfilePatch::default()
+        };
+        db.update_profile(&id, &set).await.unwrap();
+        let clear = ProfilePatch {
+            bio: Some(None),
+            language: Some("pt-BR".into()),
+            ..ProfilePatch::default()
+        };
+        db.update_profile(&id, &clear).await.unwrap();
+        let (user, profile) = db.user_with_profile(&id).await.unwrap().unwrap();
+        let profile = profile.unwrap();
+        assert_eq!(
+            (user.tone.as_str(), user.full_name.as_str()),
+            ("socratic", "Test User")
+        );
+        assert_eq!(profile.bio, None, "null cleared the bio");
+        assert_eq!(
+            profile.avatar_url.as_deref(),
+            Some("https://example.com/bo.png")
+        );
+        assert_eq!(profile.language, "pt-BR");
+        assert_eq!(
+            profile.notification_preferences,
+            serde_json::json!({ "email": false })
+        );
+    }
+
+    #[tokio::test]
+    async fn role_and_status_changes_are_audited_and_unknown_users_say_so() {
+        let (db, _dir) = testing::sqlite().await;
+        let admin = testing::user(&db, "admin@example.com", Role::Admin).await;
+        let id = testing::user(&db, "cy@example.com", Role::Student).await;
+        assert!(db.set_role(&id, Role::Teacher, Some(&admin)).await.unwrap());
+        assert!(db.set_active(&id, false, Some(&admin)).await.unwrap());
+        assert!(
+            !db.set_role("no-such-user", Role::Admin, Some(&admin))
+                .await
+                .unwrap()
+        );
+        let user = db.user_by_id(&id).await.unwrap().unwrap();
+        assert_eq!(user.role, Role::Teacher);
+        assert!(!user.is_active);
+        // Events within one millisecond have no order: compare them sorted.
+        let mut kinds: Vec<String> = db
+            .audit_events_of(&id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect();
+        kinds.sort();
+        assert_eq!(
+            kinds,
+            ["user.disabled", "user.registered", "user.role_changed"]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_deleted_user_leaves_no_row_naming_them_and_their_sessions_end() {
+        let (db, _dir) = testing::sqlite().await;
+        let id = testing::user(&db, "di@example.com", Role::Student).await;
+        let session = db
+            .start_session(&id, 60_000, Some("test"), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            db.delete_user(&id).await.unwrap(),
+            Some(vec![session.session_id])
+        );
+        assert_eq!(db.rows_naming(&id).await.unwrap(), 0);
+        assert!(db.user_by_email("di@example.com").await.unwrap().is_none());
+        // What happened stays in the log under the pseudonym, without details.
+        let kept = db.audit_events_of(&audit::pseudonym(&id)).await.unwrap();
+        assert!(kept.iter().any(|e| e.kind == "user.deleted"), "{kept:?}");
+        assert!(
+            kept.iter().all(|e| e.details == serde_json::json!({})),
+            "{kept:?}"
+        );
+        assert_eq!(db.delete_user(&id).await.unwrap(), None, "already gone");
+    }
+}
