@@ -215,10 +215,10 @@ pub struct JwtArgs {
     /// generated once and kept in <data-dir>/jwt.key).
     #[arg(long, env = "TESSERA_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
-    /// `iss` of access tokens (seed 002 §6.1).
+    /// `iss` of access tokens (docs/requirements.md#r-002-6.1).
     #[arg(long, env = "TESSERA_JWT_ISSUER", default_value = "lyoapp-backend")]
     pub jwt_issuer: String,
-    /// `aud` of access tokens (seed 002 §6.1).
+    /// `aud` of access tokens (docs/requirements.md#r-002-6.1).
     #[arg(long, env = "TESSERA_JWT_AUDIENCE", default_value = "lyoapp-users")]
     pub jwt_audience: String,
 }

@@ -2,8 +2,8 @@
 //! Postgres and Redis restarted under load. What a user would notice is asserted: every
 //! acknowledged write is there after the restart and nothing is half-written; a grading
 //! job cut off is graded by the next server; while a store is down each request fails
-//! with 503 and seed 002's error body (never a 500 or a dropped connection), and the
-//! server recovers by itself once the store is back.
+//! with 503 and the error body of docs/requirements.md#r-002-9.1 (never a 500 or a dropped
+//! connection), and the server recovers by itself once the store is back.
 //!
 //! Postgres and Redis are restarted as private instances the test starts itself (its own
 //! `initdb` cluster and `redis-server`, on ports of their own), so the machine's servers,

@@ -143,7 +143,7 @@ async fn graphql_bodies_are_bounded_and_multipart_is_refused_everywhere() {
         assert_error_body(&reply, "UNSUPPORTED_MEDIA_TYPE");
     }
 
-    // The bare health check of seed 002 §8.1.
+    // The bare health check of docs/requirements.md#r-002-8.1.
     let r = server
         .anonymous
         .get(server.url("/health"))

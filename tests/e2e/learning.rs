@@ -510,7 +510,7 @@ async fn run_loop(server: &Server, model: &Upstream) {
         assert_eq!(r.status(), 403, "{forged}");
     }
 
-    // Progress (seed 002 §3.6) and mastery.
+    // Progress (docs/requirements.md#r-002-3.6) and mastery.
     let (status, progress) = d4.get(&format!("/api/v1/progress/user/{user_id}")).await;
     assert_eq!(status, 200, "{progress}");
     let overall = &progress["overall_progress"];
@@ -607,7 +607,7 @@ async fn run_loop(server: &Server, model: &Upstream) {
         .await;
     assert_eq!(status, 404);
 
-    // GraphQL: seed 000's operations on the same services.
+    // GraphQL: the operations of docs/requirements.md#r-000-4 on the same services.
     let q = d4
         .graphql(
             "query($u: ID!) { getDailyLesson(userId: $u) { mode tone streakDays lesson { id } step { id kind } } }",

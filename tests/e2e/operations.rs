@@ -530,9 +530,9 @@ async fn json_access_logs_carry_the_hashed_user_route_status_and_duration() {
     }
 }
 
-/// The alert rules load and pass their unit tests (seed 000 §8's latency and error alerts,
-/// seed 001's spend thresholds). promtool comes from Debian's `prometheus` package, which
-/// `./dev test` installs when it can; CI must have it.
+/// The alert rules load and pass their unit tests (the latency and error alerts of
+/// docs/requirements.md#r-000-8, the spend thresholds of #r-001-13.2). promtool comes from Debian's
+/// `prometheus` package, which `./dev test` installs when it can; CI must have it.
 #[test]
 fn the_alert_rules_pass_promtool() {
     let dir = crate::support::repo().join("deploy/prometheus");

@@ -358,7 +358,8 @@ mod tests {
         let letter = value["correct_answer"].as_str().unwrap();
         let i = (letter.as_bytes()[0] - b'A') as usize;
         let option = value["options"][i].as_str().unwrap();
-        // Seed 002's lettered options ("B) Chlorophyll") when the schema's pattern wants them.
+        // Lettered options ("B) Chlorophyll", docs/requirements.md#r-002-3.3) when the schema's
+        // pattern wants them.
         let mut lettered = schema.clone();
         lettered["properties"]["options"]["items"]["pattern"] = json!("^[A-D]\\) .+$");
         let value = answer("quiz-generation", &[("user", LISTS)], &lettered);

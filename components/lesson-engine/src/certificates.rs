@@ -1,4 +1,4 @@
-//! Certificate eligibility per track (seed 000: certificates per track).
+//! Certificate eligibility per track (docs/requirements.md#r-000-4: certificates per track).
 //!
 //! A learner is eligible for a track's certificate when **every lesson of the track is
 //! completed** and **every topic of the track has mastery ≥ 0.7** as of `now-ms`. The

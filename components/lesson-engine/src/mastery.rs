@@ -1,5 +1,5 @@
-//! Mastery per topic (seed 003 FR-026: a weighted formula; FR-016: code quality counts;
-//! FR-027: consistency).
+//! Mastery per topic (docs/requirements.md#r-003-fr-026: a weighted formula; FR-016: code quality
+//! counts; FR-027: consistency).
 //!
 //! Components, each 0..1:
 //!

@@ -1,5 +1,5 @@
-//! Stage (b) of the gate (seed 001 §11.3): optional model confirmation of ambiguous
-//! verdicts. A `concern` (distress without a stated risk) is the ambiguous case: the
+//! Stage (b) of the gate (docs/requirements.md#r-001-11.3): optional model confirmation of
+//! ambiguous verdicts. A `concern` (distress without a stated risk) is the ambiguous case: the
 //! deterministic pass cannot tell "I can't cope anymore" said about homework from the same
 //! words said by someone at risk. When the plugin's config turns it on
 //! (`model_confirmation = "on"`), the filter asks a model through the `llm` import, and

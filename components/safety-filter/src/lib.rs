@@ -1,5 +1,5 @@
-//! The first-party safety gate (seed 001 §11.3), deterministic stage: normalise the text
-//! (`normalise`), match crisis and distress patterns (`patterns`) unless negated ("I would
+//! The first-party safety gate (docs/requirements.md#r-001-11.3), deterministic stage: normalise
+//! the text (`normalise`), match crisis and distress patterns (`patterns`) unless negated ("I would
 //! never …") or part of an idiom ("this homework is killing me", "kill the process"), and
 //! answer a crisis with a response carrying the region's hotline (`responses`, from the
 //! plugin's config). The rules are plain Rust, unit-tested natively and measured on the

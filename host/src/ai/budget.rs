@@ -1,5 +1,5 @@
-//! The cost guard (seed 001 §13.2, §12.2): each user's daily token budget by plan tier,
-//! the platform's monthly spend cap with alerts at 50/80/95/100 %, and the degradation
+//! The cost guard (docs/requirements.md#r-001-13.2, #r-001-12.2): each user's daily token budget by
+//! plan tier, the platform's monthly spend cap with alerts at 50/80/95/100 %, and the degradation
 //! order when either runs short: degradable features (tone rewrites, quiz generation …)
 //! are answered from templates by the offline model first, deferrable ones (insights)
 //! pause, core ones (tutor, reframe, chat) keep their models until nothing is left, then
@@ -39,7 +39,7 @@ pub enum FeatureClass {
     Deferrable,
 }
 
-/// The defaults, after seed 001 §12.2: Lens generation degrades first (here: tone
+/// The defaults, after docs/requirements.md#r-001-12.2: Lens generation degrades first (here: tone
 /// rewrites, quiz and summary generation), Turn and Mirror stay (tutor, reframe, chat),
 /// Spectrum insights pause. Unlisted features are core.
 const DEFAULT_CLASSES: &[(&str, FeatureClass)] = &[

@@ -1,4 +1,5 @@
-//! `/api/v1/auth/*`: register, login, refresh, logout (seed 002 §3.2, seed 001 §10.1).
+//! `/api/v1/auth/*`: register, login, refresh, logout (docs/requirements.md#r-002-3.2,
+//! #r-001-10.1).
 
 use super::error::ErrorBody;
 use axum::extract::State;
@@ -33,7 +34,7 @@ pub(super) fn register_route() -> Router<AppState> {
 pub struct RegisterBody {
     /// E-mail address.
     pub email: String,
-    /// Password (seed 002 §6.2's rules).
+    /// Password (the rules of docs/requirements.md#r-002-6.2).
     pub password: String,
     /// Display name.
     pub full_name: String,

@@ -1,4 +1,4 @@
-//! The one error type of the HTTP API, rendered as seed 002 §9.1's body:
+//! The one error type of the HTTP API, rendered as the body of docs/requirements.md#r-002-9.1:
 //! `{"error":{"code","message","details","request_id","timestamp"}}`.
 
 use axum::http::{HeaderValue, StatusCode, header};
@@ -465,7 +465,8 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The body of every error answer (seed 002 §9.1), as the OpenAPI document shows it.
+/// The body of every error answer (docs/requirements.md#r-002-9.1), as the OpenAPI document shows
+/// it.
 #[derive(utoipa::ToSchema)]
 #[schema(example = json!({"error": {"code": "VALIDATION_ERROR", "message": "password: must contain a digit",
     "details": {"field": "password", "issue": "must contain a digit"},

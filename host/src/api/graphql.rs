@@ -1,4 +1,4 @@
-//! `/graphql`: seed 000 §4's contract, exactly —
+//! `/graphql`: the contract of docs/requirements.md#r-000-4, exactly —
 //!
 //! ```graphql
 //! query getDailyLesson(userId: ID!): LessonStep!
@@ -332,7 +332,7 @@ fn now(ctx: &Context<'_>) -> async_graphql::Result<Now> {
     Ok(*ctx.data::<Now>()?)
 }
 
-/// A lesson tone (seed 000).
+/// A lesson tone (docs/requirements.md#r-000-4).
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 pub enum Tone {
     /// Warm and encouraging (the authored text).

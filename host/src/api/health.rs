@@ -1,4 +1,4 @@
-//! Probes and metrics: `/health` (seed 002 §8.1's container health check),
+//! Probes and metrics: `/health` (the container health check of docs/requirements.md#r-002-8.1),
 //! `/health/live`, `/health/ready`, `/health/startup`, `/metrics`. Probes are public, so
 //! a dependency's error text (addresses, drivers) goes to the log, not the answer.
 
@@ -120,8 +120,8 @@ async fn dependencies(state: &AppState) -> (Result<(), &'static str>, Result<(),
     (database, store)
 }
 
-/// The container health check (seed 002 §8.1: `/health` every 30 s): healthy when the
-/// process serves and its database and key-value store answer.
+/// The container health check (docs/requirements.md#r-002-8.1: `/health` every 30 s): healthy when
+/// the process serves and its database and key-value store answer.
 #[utoipa::path(get, path = "/health", tag = "health", responses(
     (status = 200, description = "Healthy", example = json!({"status": "healthy", "version": "0.1.0", "checks": {"database": "up", "kv": "up"}})),
     (status = 503, description = "The database or the key-value store does not answer", example = json!({"status": "unhealthy", "version": "0.1.0", "checks": {"database": "up", "kv": "down"}}))))]

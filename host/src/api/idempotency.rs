@@ -1,5 +1,5 @@
-//! `Idempotency-Key` on creating POSTs (seed 001): the first answer to a key is kept for
-//! 24 h; a replay with the same key and the same body gets that answer again (with
+//! `Idempotency-Key` on creating POSTs (docs/requirements.md#r-001-12.2): the first answer to a key
+//! is kept for 24 h; a replay with the same key and the same body gets that answer again (with
 //! `Idempotent-Replayed: true`), the same key with another body gets 422, and a replay
 //! while the first is still running gets 409. Keys are scoped to the caller (user, or
 //! client address before sign-in) and the route. 5xx answers are not kept, so a retry

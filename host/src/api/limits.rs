@@ -1,4 +1,4 @@
-//! Rate limits (seed 002 §6.3): per user on general routes (100/min) and AI routes
+//! Rate limits (docs/requirements.md#r-002-6.3): per user on general routes (100/min) and AI routes
 //! (10/min), per client address on the auth routes (5/min), as sliding windows in the
 //! key-value store (Redis when configured, so every replica shares them). Answers carry
 //! `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` (seconds); a

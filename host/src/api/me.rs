@@ -1,5 +1,5 @@
-//! `/api/v1/me`: the caller's account, profile, export and deletion (seed 001 §10.1 and
-//! §11.2, seed 002 §4.1 and §12.1).
+//! `/api/v1/me`: the caller's account, profile, export and deletion
+//! (docs/requirements.md#r-001-10.1, #r-001-11.2, #r-002-4.1, #r-002-12.1).
 
 use super::error::ErrorBody;
 use axum::extract::State;
@@ -24,7 +24,7 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/me/export", get(export))
 }
 
-/// Learning styles (seed 002 §4.1).
+/// Learning styles (docs/requirements.md#r-002-4.1).
 pub const LEARNING_STYLES: &[&str] = &["visual", "auditory", "reading", "kinesthetic"];
 /// Longest bio, in characters.
 const MAX_BIO: usize = 2_000;
@@ -227,7 +227,7 @@ pub(super) async fn update_profile(
     Ok(Json(current(&state, &caller).await?))
 }
 
-/// Everything stored about the caller (seed 001 §11.2, seed 002 §12.1).
+/// Everything stored about the caller (docs/requirements.md#r-001-11.2, #r-002-12.1).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Export {
     /// When, RFC 3339.

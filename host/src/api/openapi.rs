@@ -219,8 +219,8 @@ struct GraphqlResponse {
 #[allow(dead_code)]
 fn graphql_get() {}
 
-/// Runs a GraphQL operation of seed 000's schema. Authentication is the REST bearer token;
-/// an operation's errors come in `errors` with a 200.
+/// Runs a GraphQL operation of seed 000's schema (docs/requirements.md#r-000-4). Authentication is
+/// the REST bearer token; an operation's errors come in `errors` with a 200.
 #[utoipa::path(post, path = "/graphql", tag = "graphql", security((), ("bearer" = [])),
     request_body(content = GraphqlRequest, example = json!({"query": "{ mastery { topics { topic mastery } } }"})),
     responses(

@@ -1,6 +1,6 @@
-//! Identity: registration, sign-in, refresh-token rotation, sign-out (seed 002 §3.2 and
-//! §6.1, seed 001 §10.1), and everything that ends or changes what a token may do
-//! (deletion, disabling, role changes, service-token revocation). Passwords in
+//! Identity: registration, sign-in, refresh-token rotation, sign-out
+//! (docs/requirements.md#r-002-3.2, #r-002-6.1, #r-001-10.1), and everything that ends or changes
+//! what a token may do (deletion, disabling, role changes, service-token revocation). Passwords in
 //! `password`, JWTs in `tokens`, roles and the permission matrix in `roles`, the
 //! per-request check that a token's session is still live in `live`; the HTTP side is
 //! `api::auth` and the `api::caller` extractor.
@@ -20,9 +20,9 @@ use crate::store::sessions::Rotation;
 use crate::store::users::{NewUser, User};
 use crate::store::{Db, StoreError, rfc3339};
 
-/// Access-token lifetime (seed 002 §6.1: 30 minutes).
+/// Access-token lifetime (docs/requirements.md#r-002-6.1: 30 minutes).
 pub const ACCESS_TTL_SECS: i64 = 30 * 60;
-/// Refresh-token lifetime (seed 002 §6.1: 7 days).
+/// Refresh-token lifetime (docs/requirements.md#r-002-6.1: 7 days).
 pub const REFRESH_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Longest validity of a service token.
 pub const MAX_SERVICE_TOKEN_DAYS: i64 = 90;
@@ -92,7 +92,7 @@ pub struct TokenPair {
     pub expires_in: i64,
 }
 
-/// A user as the auth endpoints show them (seed 002 §3.2).
+/// A user as the auth endpoints show them (docs/requirements.md#r-002-3.2).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct UserSummary {
     /// UUID.

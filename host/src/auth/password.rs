@@ -1,12 +1,13 @@
-//! Passwords: seed 002 §6.2's rules (with a common-password check) and argon2id hashing.
+//! Passwords: the rules of docs/requirements.md#r-002-6.2 (with a common-password check) and
+//! argon2id hashing.
 //!
 //! Parameters: argon2id, 19 MiB of memory, 2 passes, 1 lane: OWASP's recommended minimum
-//! configuration (Password Storage Cheat Sheet), which keeps a GPU guess about as costly as
-//! bcrypt at cost 12 (what seed 002 asked for) while a login costs tens of ms of one core
-//! here (`./dev bench auth` prints the figure). Hashing runs on the blocking pool so it
-//! never stalls the async workers, and at most a few hashes run at once (one per core by
-//! default) with a short queue behind them: each takes 19 MiB and a core, so a burst of
-//! sign-ins must not take the whole machine. Past the queue the answer is "busy" (503).
+//! configuration (Password Storage Cheat Sheet), which keeps a GPU guess about as costly as bcrypt
+//! at cost 12 (what seed 002 asked for: docs/requirements.md#r-002-6.2) while a login costs tens of
+//! ms of one core here (`./dev bench auth` prints the figure). Hashing runs on the blocking pool so
+//! it never stalls the async workers, and at most a few hashes run at once (one per core by
+//! default) with a short queue behind them: each takes 19 MiB and a core, so a burst of sign-ins
+//! must not take the whole machine. Past the queue the answer is "busy" (503).
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};

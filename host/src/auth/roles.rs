@@ -1,4 +1,4 @@
-//! Roles and seed 002 §6.1's permission matrix, in one table.
+//! Roles and the permission matrix of docs/requirements.md#r-002-6.1, in one table.
 
 use std::fmt;
 use std::str::FromStr;
@@ -21,7 +21,8 @@ pub enum Role {
     Service,
 }
 
-/// What a caller may do (the rows of seed 002 §6.1's matrix, plus internal calls).
+/// What a caller may do (the rows of the matrix in docs/requirements.md#r-002-6.1, plus internal
+/// calls).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Permission {
     /// View own profile.
@@ -47,7 +48,7 @@ pub enum Permission {
     /// `/_internal/*` endpoints.
     Internal,
     /// Teach classes: create them, invite learners, see the progress of those who
-    /// accepted (not in seed 002's matrix; teachers and above).
+    /// accepted (not in the matrix of docs/requirements.md#r-002-6.1; teachers and above).
     ManageClasses,
     /// Read the safety gate's crisis events (`/api/v1/admin/safety/events`): who was
     /// stopped, when, and why. Administrators only; services screen text but never read
@@ -84,7 +85,8 @@ impl Role {
         Role::Service,
     ];
 
-    /// Whether this role holds `permission` (seed 002 §6.1; service only `Internal`).
+    /// Whether this role holds `permission` (docs/requirements.md#r-002-6.1; service only
+    /// `Internal`).
     pub fn allows(self, permission: Permission) -> bool {
         use Permission::*;
         use Role::*;
@@ -141,7 +143,8 @@ mod tests {
     use super::Permission::*;
     use super::*;
 
-    /// Seed 002 §6.1, row by row: (permission, student, teacher, admin, super_admin).
+    /// docs/requirements.md#r-002-6.1, row by row: (permission, student, teacher, admin,
+    /// super_admin).
     const MATRIX: &[(Permission, [bool; 4])] = &[
         (ViewOwnProfile, [true, true, true, true]),
         (EditOwnProfile, [true, true, true, true]),

@@ -1,4 +1,4 @@
-//! Access tokens: HS256 JWTs with the claims of seed 002 §6.1 (`sub`, `email`,
+//! Access tokens: HS256 JWTs with the claims of docs/requirements.md#r-002-6.1 (`sub`, `email`,
 //! `user_type`, `exp`, `iat`, `iss`, `aud`) plus `sid`, the session they were issued in, or
 //! for service tokens `jti`, the token's id on the revocation list.
 

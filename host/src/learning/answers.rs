@@ -56,7 +56,7 @@ fn raced(e: &LearningError) -> bool {
 }
 
 impl Learning {
-    /// Seed 000's `submitQuiz`: grades `answers` to quiz step `step_id`.
+    /// `submitQuiz` (docs/requirements.md#r-000-4): grades `answers` to quiz step `step_id`.
     pub async fn submit_quiz(
         &self,
         user_id: &str,

@@ -1,4 +1,4 @@
-//! Badges (seed 000's `shareBadge` → `ShareLink`): a learner who holds a track's
+//! Badges (`shareBadge` → `ShareLink`, docs/requirements.md#r-000-4): a learner who holds a track's
 //! certificate gets a public link `/badges/{token}`. The token carries the certificate,
 //! learner and track ids, signed with HMAC-SHA256 under a key derived from the server's
 //! token secret, so anyone can open it and nobody can forge or alter one. The page is HTML
@@ -87,7 +87,7 @@ fn decode(key: &[u8], token: &str) -> Result<Claims, BadgeError> {
 }
 
 impl Learning {
-    /// Seed 000's `shareBadge`: a signed public link to the learner's badge for
+    /// `shareBadge` (docs/requirements.md#r-000-4): a signed public link to the learner's badge for
     /// `track_id`. 409 `CERTIFICATE_NOT_EARNED` (with what is missing) before the
     /// certificate is earned.
     pub async fn share_badge(

@@ -21,8 +21,8 @@ impl Learning {
             .ok_or_else(|| LearningError::not_found("user", user_id))
     }
 
-    /// Seed 000's `getDailyLesson`: the step to do now in today's lesson, and the reviews
-    /// due.
+    /// `getDailyLesson` (docs/requirements.md#r-000-4): the step to do now in today's lesson, and
+    /// the reviews due.
     pub async fn daily_lesson(&self, user_id: &str, now: Now) -> Result<LessonStep, LearningError> {
         let catalog = self.catalog().await?;
         let data = self.learner_data(user_id).await?;

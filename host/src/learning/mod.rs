@@ -1,8 +1,8 @@
-//! The learning core (seed 000's daily loop, seed 002's progress, seed 003's mastery): the
-//! host keeps the data and serves it; every decision is a component's. The lesson engine
-//! plugin plans the day and turns each outcome into reviews, XP, streak, mastery,
-//! achievements and certificate eligibility; grader plugins grade quiz answers, code and
-//! projects; the AI gateway rewrites texts in a tone.
+//! The learning core (the daily loop of docs/requirements.md#r-000-4, progress of #r-002-3.6,
+//! mastery of #r-003-fr-026): the host keeps the data and serves it; every decision is a
+//! component's. The lesson engine plugin plans the day and turns each outcome into reviews, XP,
+//! streak, mastery, achievements and certificate eligibility; grader plugins grade quiz answers,
+//! code and projects; the AI gateway rewrites texts in a tone.
 //!
 //! REST (`api::learning`) and GraphQL (`api::graphql`) both call [`Learning`].
 //!
@@ -35,7 +35,7 @@ use crate::store::Db;
 pub use clock::Now;
 pub use error::LearningError;
 
-/// Tones a learner may choose (seed 000). `friendly` is the authored text.
+/// Tones a learner may choose (docs/requirements.md#r-000-4). `friendly` is the authored text.
 pub const TONES: [&str; 5] = ["friendly", "formal", "socratic", "concise", "playful"];
 
 /// The tone content packs are written in: no rewrite needed.

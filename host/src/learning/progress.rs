@@ -1,5 +1,5 @@
-//! Progress views: a learner's progress in seed 002 §3.6's shape, mastery per topic (the
-//! lesson engine's formula, seed 003 FR-026), and a teacher's view of a class.
+//! Progress views: a learner's progress in the shape of docs/requirements.md#r-002-3.6, mastery per
+//! topic (the lesson engine's formula, #r-003-fr-026), and a teacher's view of a class.
 //!
 //! Figures the seed lists that Tessera has no data for are derived or left out, never
 //! invented: study time is the time clients report per answer, or the lesson engine's
@@ -23,7 +23,7 @@ const MASTERED: f64 = 0.8;
 /// Mastery under which a topic with evidence needs help.
 const STRUGGLING: f64 = 0.5;
 
-/// Seed 002 §3.6's user progress.
+/// The user progress of docs/requirements.md#r-002-3.6.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct UserProgress {
     /// The learner.
@@ -211,7 +211,7 @@ impl Learning {
         Ok(viewer == student || sees_everyone || self.db.teaches(viewer, student).await?)
     }
 
-    /// Seed 002 §3.6's progress of `user_id`.
+    /// The progress of `user_id` (docs/requirements.md#r-002-3.6).
     pub async fn user_progress(
         &self,
         user_id: &str,

@@ -1,11 +1,11 @@
-//! Mini-projects (seed 000's `submitProject` → `ProjectScore`), graded asynchronously: a
-//! submission is stored as a queued job and answered with its id; a worker (on any replica:
-//! the queue is the `mini_project_submissions` table) grades it with the grader plugin that
-//! claims `mini_project` (the rubric grader, which asks a model through the `llm` import),
+//! Mini-projects (`submitProject` → `ProjectScore`, docs/requirements.md#r-000-4), graded
+//! asynchronously: a submission is stored as a queued job and answered with its id; a worker (on
+//! any replica: the queue is the `mini_project_submissions` table) grades it with the grader plugin
+//! that claims `mini_project` (the rubric grader, which asks a model through the `llm` import),
 //! records the outcome like any other step, and stores the score for
-//! `GET /api/v1/projects/submissions/{id}`. Each learner may have only a few submissions
-//! waiting (`--max-queued-projects`), so one learner cannot fill the queue, and the
-//! grader's model calls count against the learner's AI budget.
+//! `GET /api/v1/projects/submissions/{id}`. Each learner may have only a few submissions waiting
+//! (`--max-queued-projects`), so one learner cannot fill the queue, and the grader's model calls
+//! count against the learner's AI budget.
 
 use std::sync::Arc;
 use std::time::Duration;

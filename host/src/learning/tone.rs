@@ -1,5 +1,5 @@
-//! Tone switching (seed 000's `switchTone`): the learner's tone is stored, and step texts
-//! are rewritten in it through the `llm` path (safety gate, budgets, the AI gateway with
+//! Tone switching (`switchTone`, docs/requirements.md#r-000-4): the learner's tone is stored, and
+//! step texts are rewritten in it through the `llm` path (safety gate, budgets, the AI gateway with
 //! feature `tone`), cached per step and tone in `step_tone_variants` for every learner.
 //!
 //! Decisions: packs are written in the `friendly` tone, so `friendly` shows the authored
@@ -23,8 +23,8 @@ use crate::plugins::contract::types::{Message, Role};
 const MAX_REWRITE_TOKENS: u32 = 2048;
 
 impl Learning {
-    /// Seed 000's `switchTone`: sets the learner's tone and returns the learner's current
-    /// step of `lesson_id` in it.
+    /// `switchTone` (docs/requirements.md#r-000-4): sets the learner's tone and returns the
+    /// learner's current step of `lesson_id` in it.
     pub async fn switch_tone(
         self: &Arc<Self>,
         user_id: &str,

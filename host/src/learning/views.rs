@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::catalog::RubricCriterion;
 use crate::grading::PartFeedback;
 
-/// Seed 000's `LessonStep`: where the learner is today.
+/// `LessonStep` (docs/requirements.md#r-000-4): where the learner is today.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, SimpleObject)]
 pub struct LessonStep {
     /// `lesson` (a step of a lesson to do), `review` (no lesson left; a review item is
@@ -172,7 +172,7 @@ pub struct CertificateView {
     pub issued_at: String,
 }
 
-/// Seed 000's `QuizFeedback`.
+/// `QuizFeedback` (docs/requirements.md#r-000-4).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, SimpleObject)]
 pub struct QuizFeedback {
     /// The step.
@@ -244,7 +244,8 @@ pub struct StepCompletion {
     pub next_step_id: Option<String>,
 }
 
-/// Seed 000's `ProjectScore`: a mini-project submission and, once graded, its score.
+/// `ProjectScore` (docs/requirements.md#r-000-4): a mini-project submission and, once graded, its
+/// score.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, SimpleObject)]
 pub struct ProjectScore {
     /// Submission (job) id; poll `GET /api/v1/projects/submissions/{id}`.
@@ -288,7 +289,7 @@ pub struct CriterionScore {
     pub feedback: String,
 }
 
-/// Seed 000's `ShareLink`: a public, signed link to a learner's badge.
+/// `ShareLink` (docs/requirements.md#r-000-4): a public, signed link to a learner's badge.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, SimpleObject)]
 pub struct ShareLink {
     /// The badge page (HTML with OpenGraph tags).

@@ -1,5 +1,5 @@
-//! Mini-project submissions (seed 000 §5), which are also the queue of grading jobs: a
-//! submission is `queued`, a worker on any replica claims it (`grading`, with a lease), and
+//! Mini-project submissions (docs/requirements.md#r-000-5), which are also the queue of grading
+//! jobs: a submission is `queued`, a worker on any replica claims it (`grading`, with a lease), and
 //! it ends `graded` or `failed`. The worker renews its lease while it grades; one that dies
 //! mid-job stops renewing, the lease runs out, and another worker takes the job again, so
 //! nothing accepted is lost. The lease's end time is also the claim's fence: a worker

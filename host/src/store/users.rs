@@ -18,7 +18,7 @@ pub(super) enum UserColumn {
     Active,
 }
 
-/// A user account (seed 002 §4.1, plus role, tone, streak and time zone).
+/// A user account (docs/requirements.md#r-002-4.1, plus role, tone, streak and time zone).
 #[derive(Debug, Clone, Serialize)]
 pub struct User {
     /// UUID.
@@ -30,7 +30,7 @@ pub struct User {
     pub password_hash: String,
     /// Display name.
     pub full_name: String,
-    /// Role (what seed 002 calls `user_type`).
+    /// Role (what seed 002 calls `user_type`, docs/requirements.md#r-002-4.1).
     pub role: Role,
     /// Preferred lesson tone.
     pub tone: String,
@@ -48,7 +48,7 @@ pub struct User {
     pub updated_at: i64,
 }
 
-/// A user's profile (seed 002 §4.1 `UserProfile`).
+/// A user's profile (`UserProfile` of docs/requirements.md#r-002-4.1).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Profile {
     /// Free text about the learner.

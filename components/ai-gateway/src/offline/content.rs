@@ -989,7 +989,7 @@ fn answer_value(slot: &Slot<'_>, question: &Question) -> Option<Value> {
 }
 
 /// Option `j` as its schema's `pattern` wants it: as written, or lettered like seed 002's
-/// "B) Chlorophyll" when the pattern asks for a letter.
+/// "B) Chlorophyll" (docs/requirements.md#r-002-3.3) when the pattern asks for a letter.
 fn option_text(slot: &Slot<'_>, j: usize, option: &str) -> Option<Value> {
     let Some(p) = slot.schema.get("pattern").and_then(Value::as_str) else {
         return string(option);

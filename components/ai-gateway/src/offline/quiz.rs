@@ -1,5 +1,5 @@
-//! Quizzes built from the lesson text (seed 002 §5.3: multiple_choice | true_false |
-//! short_answer, with explanations). Without a model the only trustworthy source of
+//! Quizzes built from the lesson text (docs/requirements.md#r-002-5.3: multiple_choice |
+//! true_false | short_answer, with explanations). Without a model the only trustworthy source of
 //! questions is the lesson itself, so every question is one of its sentences: a key term
 //! blanked out (multiple choice, short answer) or the sentence stated true or with a term
 //! swapped for another of the lesson's terms (true/false). Explanations quote the
@@ -24,7 +24,7 @@ impl Kind {
     /// Every kind, in the order a mixed quiz rotates through them.
     pub(crate) const ALL: [Kind; 3] = [Kind::MultipleChoice, Kind::TrueFalse, Kind::ShortAnswer];
 
-    /// The kind's name as seed 002 spells it.
+    /// The kind's name as seed 002 spells it (docs/requirements.md#r-002-5.3).
     pub(crate) fn name(self) -> &'static str {
         match self {
             Kind::MultipleChoice => "multiple_choice",

@@ -1,5 +1,5 @@
-//! Template reframes (seed 001's Turn: another way to look at a thought, plus one small
-//! action). The thought is quoted back so the reframe is about what the person wrote.
+//! Template reframes (Turn, docs/requirements.md#r-001-10.2: another way to look at a thought, plus
+//! one small action). The thought is quoted back so the reframe is about what the person wrote.
 //! The safety gate screens messages before the gateway, so crisis content never gets here.
 
 use super::text;

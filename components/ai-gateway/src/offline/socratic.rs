@@ -1,6 +1,7 @@
-//! Socratic questions from templates (seed 002's study sessions: the tutor asks rather
-//! than tells). The learner's topic fills a template chosen by a hash of the conversation,
-//! so a conversation always gets the same question and different ones get varied ones.
+//! Socratic questions from templates (study sessions, docs/requirements.md#r-002-3.3: the tutor
+//! asks rather than tells). The learner's topic fills a template chosen by a hash of the
+//! conversation, so a conversation always gets the same question and different ones get varied
+//! ones.
 
 use super::text::{self, fnv};
 

@@ -552,7 +552,7 @@ fn clause_topic(clause: &str) -> Option<String> {
 }
 
 /// A count of questions the conversation asks for ("5 questions", "questionCount": 5),
-/// 1 to 20 (seed 002 §5.3's bounds).
+/// 1 to 20 (the bounds of docs/requirements.md#r-002-5.3).
 pub(crate) fn requested_count(texts: &[&str]) -> Option<usize> {
     const KEYS: &[&str] = &[
         "questioncount",

@@ -1,5 +1,5 @@
-//! Rule-based tone rewrites (seed 000's tone switching: friendly, formal, socratic,
-//! concise, playful). Without a model the rewrite can only change the surface: word and
+//! Rule-based tone rewrites (tone switching, docs/requirements.md#r-000-4: friendly, formal,
+//! socratic, concise, playful). Without a model the rewrite can only change the surface: word and
 //! phrase tables, punctuation, an opener, sentence selection. The meaning stays the
 //! learner's text; nothing is invented beyond an opener.
 
@@ -17,7 +17,7 @@ pub(crate) enum Tone {
 }
 
 impl Tone {
-    /// Every tone, in seed 000's order.
+    /// Every tone, in the order of docs/requirements.md#r-000-4.
     #[cfg(test)]
     pub(crate) const ALL: [Tone; 5] = [
         Tone::Friendly,
