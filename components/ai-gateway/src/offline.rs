@@ -21,7 +21,7 @@
 //! generic generator ([`schema_fill`]) walks the schema and asks [`content`] for
 //! meaningful values by property name (a quiz's `questions[i].options`, a rewrite's
 //! `text`, a tutor's `questions`). A `null` schema counts as none. Values are checked with
-//! the gateway's own validator ([`crate::schema`]), so both agree.
+//! the gateway's own validator (the `json-schema` crate), so both agree.
 //!
 //! `safety-confirmation` answers are never a confirmation: enums take their "unsure"
 //! value (`concern` for a `level`), booleans are false (except ones named like `unsure`),
