@@ -10,11 +10,11 @@
 use crate::breaker::{self, Admission, Outcome};
 use crate::cache;
 use crate::config::Config;
-use crate::offline;
 use crate::providers::{self, Provider, Reply, Turn};
 use crate::retry::{self, Failure, Next};
 use crate::structured;
 use json_schema::Schema;
+use offline_model as offline;
 
 /// The `wasi:logging` context of a circuit-breaker transition; the host turns such lines
 /// into its `tessera_ai_breaker_transitions_total` counter.

@@ -16,7 +16,6 @@ pub mod breaker;
 pub mod cache;
 pub mod config;
 pub mod gateway;
-pub mod offline;
 pub mod providers;
 pub mod retry;
 pub mod routes;
@@ -138,7 +137,7 @@ mod component {
                     })
                 })
                 .chain(std::iter::once(ModelInfo {
-                    id: super::offline::MODEL.into(),
+                    id: offline_model::MODEL.into(),
                     provider: super::gateway::OFFLINE_PROVIDER.into(),
                 }))
                 .collect()

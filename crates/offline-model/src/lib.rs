@@ -1,6 +1,6 @@
-//! `tessera-offline`: the deterministic model the gateway answers with when no provider is
-//! configured (the embedded default), so every AI feature works without a network or a
-//! key. It writes from templates, rules and the conversation itself, never at random: the
+//! `tessera-offline`: the deterministic model the AI gateway (`components/ai-gateway`)
+//! answers with when no provider is configured (the embedded default), so every AI feature
+//! works without a network or a key. It writes from templates, rules and the conversation itself, never at random: the
 //! same request always gets the same answer (choices use an FNV hash of the input), which
 //! keeps tests and the response cache honest. Responses say which model made them (the
 //! gateway reports `model: "tessera-offline"`, and free-form answers name it where it
