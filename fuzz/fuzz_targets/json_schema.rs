@@ -1,10 +1,10 @@
-//! The AI gateway's JSON-Schema validator: a schema and an instance (the input split at
-//! the first line `---`), compiled and validated. Any input gets a schema error or a
+//! The JSON-Schema validator (crate `json-schema`, the AI gateway's): a schema and an
+//! instance (the input split at the first line `---`), compiled and validated. Any input gets a schema error or a
 //! list of validation errors, never a panic; checking is bounded (libFuzzer's `-timeout`
 //! catches a schema that makes it run away).
 #![no_main]
 
-use ai_gateway::schema::Schema;
+use json_schema::Schema;
 use libfuzzer_sys::fuzz_target;
 use serde_json::Value;
 

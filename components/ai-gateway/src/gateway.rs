@@ -10,10 +10,11 @@
 use crate::breaker::{self, Admission, Outcome};
 use crate::cache;
 use crate::config::Config;
-use crate::offline;
 use crate::providers::{self, Provider, Reply, Turn};
 use crate::retry::{self, Failure, Next};
-use crate::schema::{self, Schema};
+use crate::structured;
+use json_schema::Schema;
+use offline_model as offline;
 
 /// The `wasi:logging` context of a circuit-breaker transition; the host turns such lines
 /// into its `tessera_ai_breaker_transitions_total` counter.
@@ -291,7 +292,7 @@ pub fn complete<S: Services>(
                                 errors.join("; ")
                             ),
                         );
-                        let prompt = schema::repair_prompt(&errors, schema.value());
+                        let prompt = structured::repair_prompt(&errors, schema.value());
                         let mut repair = turns.clone();
                         repair.push(("assistant", reply.content.as_str()));
                         repair.push(("user", prompt.as_str()));
@@ -388,7 +389,7 @@ fn final_error(failures: &[ModelFailure]) -> Error {
 
 /// The reply's bare JSON if it satisfies the schema, else the errors.
 fn check(schema: &Schema, content: &str) -> Result<String, Vec<String>> {
-    let (json, value) = schema::extract_json(content).map_err(|e| vec![e])?;
+    let (json, value) = structured::extract_json(content).map_err(|e| vec![e])?;
     let errors = schema.validate(&value);
     if errors.is_empty() {
         Ok(json)

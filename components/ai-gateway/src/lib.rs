@@ -2,23 +2,24 @@
 //! of its feature's route in order (or the one model it names): each is asked over
 //! `wasi:http` with retries and backoff, behind a circuit breaker per provider shared
 //! through `wasi:keyvalue`; identical requests may be served from a response cache; replies
-//! are checked against the request's JSON Schema with one repair attempt; the offline
-//! model answers when no provider is configured or closes a route as its last resort.
+//! are checked against the request's JSON Schema (crate `json-schema`) with one repair
+//! attempt; the offline model (crate `offline-model`) answers when no provider is
+//! configured or closes a route as its last resort.
 //!
 //! Layout: pure modules, unit-tested natively — [`config`] (the settings), [`providers`]
-//! (wire formats), [`routes`], [`retry`], [`breaker`], [`cache`], [`schema`], [`offline`]
-//! — and [`gateway`], the request flow over a small trait of host services; the wasm32
-//! glue (`component`, `http`) implements that trait over WASI and exports the interface.
+//! (wire formats), [`routes`], [`retry`], [`breaker`], [`cache`], [`structured`] (JSON out
+//! of a reply, the repair turn) — and [`gateway`], the request flow over a small trait of
+//! host services; the wasm32 glue (`component`, `http`) implements that trait over WASI and
+//! exports the interface.
 
 pub mod breaker;
 pub mod cache;
 pub mod config;
 pub mod gateway;
-pub mod offline;
 pub mod providers;
 pub mod retry;
 pub mod routes;
-pub mod schema;
+pub mod structured;
 
 /// The WIT bindings: built only for wasm32, where the imports exist.
 #[cfg(target_arch = "wasm32")]
@@ -136,7 +137,7 @@ mod component {
                     })
                 })
                 .chain(std::iter::once(ModelInfo {
-                    id: super::offline::MODEL.into(),
+                    id: offline_model::MODEL.into(),
                     provider: super::gateway::OFFLINE_PROVIDER.into(),
                 }))
                 .collect()

@@ -7,8 +7,8 @@
 //! just that model, no fallbacks. `tessera-offline` never fails, so it may only close a
 //! route.
 
-use crate::offline;
 use crate::providers::{self, Provider};
+use offline_model as offline;
 
 /// The route table, validated against the providers.
 #[derive(Debug, Clone, Default, PartialEq)]

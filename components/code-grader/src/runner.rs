@@ -41,39 +41,9 @@ pub struct RunRequest {
     pub limits: RunLimits,
 }
 
-/// How a run ended (`run-status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RunStatus {
-    /// Exited normally.
-    Ok,
-    /// An uncaught exception or a non-zero exit.
-    RuntimeError,
-    /// Did not parse.
-    SyntaxError,
-    /// Past its deadline.
-    Timeout,
-    /// Past its memory budget.
-    MemoryLimit,
-    /// Past its output cap.
-    OutputLimit,
-    /// The sandbox failed (or could not run it): not the learner's fault.
-    InternalError,
-}
-
-impl RunStatus {
-    /// The status as the sandbox API spells it.
-    pub fn label(self) -> &'static str {
-        match self {
-            RunStatus::Ok => "ok",
-            RunStatus::RuntimeError => "runtime_error",
-            RunStatus::SyntaxError => "syntax_error",
-            RunStatus::Timeout => "timeout",
-            RunStatus::MemoryLimit => "memory_limit",
-            RunStatus::OutputLimit => "output_limit",
-            RunStatus::InternalError => "internal_error",
-        }
-    }
-}
+/// How a run ended (`run-status`): the one enum the host's sandbox uses too
+/// (`crates/run-status`).
+pub use run_status::RunStatus;
 
 /// The error a run raised (`run-error`).
 #[derive(Debug, Clone, PartialEq, Eq)]

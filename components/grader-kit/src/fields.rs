@@ -2,6 +2,7 @@
 //! (`question.answer_key.rubric[1].points`): a missing field, a wrong type, an unknown field.
 //! `null` counts as absent.
 
+use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use crate::outcome::{Invalid, invalid};
@@ -23,6 +24,22 @@ pub fn parse_object(json: &str, path: &str, example: &str) -> Result<Fields, Inv
     let value: Value =
         serde_json::from_str(json).map_err(|e| invalid(path, format!("is not valid JSON: {e}")))?;
     Fields::new(value, path, example)
+}
+
+/// Parses `json` (the text at `field`) as `T`, naming `field` (and the inner field serde
+/// reports, for a missing or unknown one) on failure; the message is serde's.
+pub fn deserialize<T: DeserializeOwned>(json: &str, field: &str) -> Result<T, Invalid> {
+    serde_json::from_str(json).map_err(|e| {
+        let message = e.to_string();
+        // serde names a missing or unknown field in backticks: point at it.
+        let inner = message.split('`').nth(1).filter(|_| {
+            message.starts_with("missing field") || message.starts_with("unknown field")
+        });
+        match inner {
+            Some(name) => invalid(&format!("{field}.{name}"), message.clone()),
+            None => invalid(field, message.clone()),
+        }
+    })
 }
 
 /// The fields of one object, taken one at a time; [`Fields::finish`] refuses the rest.
@@ -275,6 +292,24 @@ mod tests {
             ("answer.o", "must be an object, not an array")
         );
         assert_eq!(f.opt_object("none").unwrap(), None);
+    }
+
+    #[test]
+    fn deserialize_names_the_field_serde_reports() {
+        #[derive(serde::Deserialize, Debug)]
+        #[serde(deny_unknown_fields)]
+        struct Key {
+            #[allow(dead_code)]
+            correct: bool,
+        }
+        let e = deserialize::<Key>("{}", "question.answer_key").unwrap_err();
+        assert_eq!(e.field, "question.answer_key.correct");
+        assert!(e.message.starts_with("missing field `correct`"), "{e:?}");
+        let e = deserialize::<Key>(r#"{"correct": true, "x": 1}"#, "answer").unwrap_err();
+        assert_eq!(e.field, "answer.x");
+        let e = deserialize::<Key>(r#"{"correct": 1}"#, "answer").unwrap_err();
+        assert_eq!(e.field, "answer");
+        assert!(deserialize::<Key>(r#"{"correct": true}"#, "answer").is_ok());
     }
 
     #[test]

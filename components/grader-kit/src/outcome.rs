@@ -14,8 +14,21 @@ pub struct Outcome {
     pub feedback: String,
     /// One entry per part (test, criterion), in the answer key's order.
     pub parts: Vec<Part>,
-    /// Kind-specific results as a JSON object (`grade-outcome.details`).
+    /// Kind-specific results as a JSON object (`grade-outcome.details`); `null` for none.
     pub details: Value,
+}
+
+impl Outcome {
+    /// A right-or-wrong outcome without parts or details: score 1.0 or 0.0.
+    pub fn all_or_nothing(correct: bool, feedback: String) -> Self {
+        Self {
+            score: if correct { 1.0 } else { 0.0 },
+            correct,
+            feedback,
+            parts: Vec::new(),
+            details: Value::Null,
+        }
+    }
 }
 
 /// Feedback on one part of an answer.

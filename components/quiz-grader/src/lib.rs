@@ -5,9 +5,14 @@
 
 pub mod multiple_choice;
 pub mod numeric;
-pub mod outcome;
 pub mod short_answer;
 pub mod true_false;
+
+// The input readers and outcome types every grader shares (components/grader-kit).
+pub use grader_kit::{fields, outcome};
+
+/// The result of grading one kind.
+pub type Graded = Result<outcome::Outcome, outcome::Invalid>;
 
 /// The kinds this grader serves.
 pub const KINDS: [&str; 4] = ["multiple_choice", "true_false", "short_answer", "numeric"];
@@ -18,7 +23,7 @@ pub fn grade_kind(
     options: &[String],
     answer_key: &str,
     answer: &str,
-) -> Option<outcome::Graded> {
+) -> Option<Graded> {
     Some(match kind {
         "multiple_choice" => multiple_choice::grade(options, answer_key, answer),
         "true_false" => true_false::grade(answer_key, answer),
@@ -73,7 +78,7 @@ mod component {
                             feedback: p.feedback,
                         })
                         .collect(),
-                    details: None,
+                    details: (!o.details.is_null()).then(|| o.details.to_string()),
                 }),
             }
         }

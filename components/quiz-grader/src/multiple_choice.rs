@@ -6,7 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Deserialize;
 
-use crate::outcome::{Graded, Outcome, Part, invalid, parse, percent};
+use serde_json::Value;
+
+use crate::Graded;
+use crate::fields::deserialize as parse;
+use crate::outcome::{Outcome, Part, invalid};
 
 #[derive(Deserialize)]
 struct AnswerKey {
@@ -137,7 +141,13 @@ pub fn grade(options: &[String], answer_key: &str, answer: &str) -> Graded {
         correct: all_right,
         feedback,
         parts,
+        details: Value::Null,
     })
+}
+
+/// A score as a percentage, for feedback text.
+fn percent(score: f64) -> String {
+    format!("{:.0}%", score * 100.0)
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::outcome::{Graded, Invalid, Outcome, invalid, parse};
+use crate::Graded;
+use crate::fields::deserialize as parse;
+use crate::outcome::{Invalid, Outcome, invalid};
 
 #[derive(Deserialize)]
 struct AnswerKey {

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::outcome::{Graded, Outcome, invalid, parse};
+use crate::Graded;
+use crate::fields::deserialize as parse;
+use crate::outcome::{Outcome, invalid};
 
 /// Longest answer accepted, in characters.
 pub const MAX_ANSWER_CHARS: usize = 10_000;

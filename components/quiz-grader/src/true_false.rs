@@ -3,7 +3,9 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::outcome::{Graded, Outcome, invalid, parse};
+use crate::Graded;
+use crate::fields::deserialize as parse;
+use crate::outcome::{Outcome, invalid};
 
 #[derive(Deserialize)]
 struct AnswerKey {

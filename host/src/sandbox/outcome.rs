@@ -24,40 +24,9 @@ const MAX_ERROR_MESSAGE: usize = 2_000;
 /// 1 MiB; a longer one is not a report).
 const MAX_ASSERTION_REPORT: usize = 2 << 20;
 
-/// How a run ended (as Judge0, Piston and Jobe report it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum RunStatus {
-    /// Ran to the end (exit code 0).
-    Ok,
-    /// Raised an uncaught exception or exited non-zero.
-    RuntimeError,
-    /// Did not parse.
-    SyntaxError,
-    /// Passed its deadline.
-    Timeout,
-    /// Needed more memory than it was given.
-    MemoryLimit,
-    /// Wrote more than its output cap.
-    OutputLimit,
-    /// The sandbox failed; not the learner's fault.
-    InternalError,
-}
-
-impl RunStatus {
-    /// The status as the API spells it.
-    pub fn label(self) -> &'static str {
-        match self {
-            RunStatus::Ok => "ok",
-            RunStatus::RuntimeError => "runtime_error",
-            RunStatus::SyntaxError => "syntax_error",
-            RunStatus::Timeout => "timeout",
-            RunStatus::MemoryLimit => "memory_limit",
-            RunStatus::OutputLimit => "output_limit",
-            RunStatus::InternalError => "internal_error",
-        }
-    }
-}
+/// How a run ended: the one enum the code grader uses too (`crates/run-status`), with its
+/// serde and OpenAPI forms (`ok`, `runtime_error`, …).
+pub use run_status::RunStatus;
 
 /// The error a run raised.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize, utoipa::ToSchema)]

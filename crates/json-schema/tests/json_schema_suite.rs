@@ -1,4 +1,4 @@
-//! The gateway's JSON-Schema validator against the official JSON-Schema-Test-Suite
+//! The JSON-Schema validator (the AI gateway's) against the official JSON-Schema-Test-Suite
 //! (draft 2020-12, `../shared/reference/json-schema-test-suite/` beside the repository).
 //!
 //! Every case runs. The cases the validator gets wrong are exactly the ones listed in
@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use ai_gateway::schema::Schema;
+use json_schema::Schema;
 use serde_json::Value;
 
 const SKIPS: &str = include_str!("json_schema_suite_skips.txt");

@@ -6,7 +6,7 @@
 //! node first asks a [`Content`] for a meaningful value (a quiz question for `question`, a
 //! rewrite for `text`), keeping it only if it validates; otherwise it builds a value from
 //! the constraints alone. Values are checked with the gateway's own validator
-//! ([`crate::schema`], with `format` asserted), so what is kept is what the gateway
+//! (the `json-schema` crate, with `format` asserted), so what is kept is what the gateway
 //! accepts; a schema the gateway refuses (it never passes one on) leaves them unchecked.
 //!
 //! Nothing here panics or runs away: recursion through `$ref` is detected (recursive nodes
@@ -20,7 +20,7 @@ use std::rc::Rc;
 use serde_json::{Map, Number, Value};
 
 use super::text::fnv;
-use crate::schema::{Schema, Subschema, json_eq, resolve_ref};
+use json_schema::{Schema, Subschema, json_eq, resolve_ref};
 
 /// Deepest schema nesting generated; deeper nodes get minimal values.
 const MAX_DEPTH: usize = 32;

@@ -1,6 +1,6 @@
 //! Strings for a schema's `pattern`: the gateway validates replies with `regex-lite`, so
 //! an offline answer must match it. Checking uses the gateway's own compiled patterns
-//! ([`crate::schema`]); writing a matching string uses a small sampler for the common
+//! (the `json-schema` crate); writing a matching string uses a small sampler for the common
 //! subset (literals, classes, `\d \w \s .`, groups with alternation, quantifiers).
 //! Patterns outside it (look-around, back-references, Unicode classes) get `None` and the
 //! caller falls back.
@@ -8,7 +8,7 @@
 /// Whether `s` matches `pattern` (unanchored, as JSON Schema says); `true` for a pattern
 /// that does not compile (not enforced here: the gateway refuses such a schema anyway).
 pub(crate) fn is_match(pattern: &str, s: &str) -> bool {
-    crate::schema::regex(pattern).map_or(true, |re| re.is_match(s))
+    json_schema::regex(pattern).map_or(true, |re| re.is_match(s))
 }
 
 /// A string matching `pattern`, taking each unbounded or ranged repetition `extra` times

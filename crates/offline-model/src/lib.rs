@@ -1,6 +1,6 @@
-//! `tessera-offline`: the deterministic model the gateway answers with when no provider is
-//! configured (the embedded default), so every AI feature works without a network or a
-//! key. It writes from templates, rules and the conversation itself, never at random: the
+//! `tessera-offline`: the deterministic model the AI gateway (`components/ai-gateway`)
+//! answers with when no provider is configured (the embedded default), so every AI feature
+//! works without a network or a key. It writes from templates, rules and the conversation itself, never at random: the
 //! same request always gets the same answer (choices use an FNV hash of the input), which
 //! keeps tests and the response cache honest. Responses say which model made them (the
 //! gateway reports `model: "tessera-offline"`, and free-form answers name it where it
@@ -21,7 +21,7 @@
 //! generic generator ([`schema_fill`]) walks the schema and asks [`content`] for
 //! meaningful values by property name (a quiz's `questions[i].options`, a rewrite's
 //! `text`, a tutor's `questions`). A `null` schema counts as none. Values are checked with
-//! the gateway's own validator ([`crate::schema`]), so both agree.
+//! the gateway's own validator (the `json-schema` crate), so both agree.
 //!
 //! `safety-confirmation` answers are never a confirmation: enums take their "unsure"
 //! value (`concern` for a `level`), booleans are false (except ones named like `unsure`),
