@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use tessera::cli::plugin::Outcome;
 use tessera::cli::{Cli, Command};
-use tessera::plugin_cli::Outcome;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let args = match tessera::config_file::args() {
+    let args = match tessera::cli::config::args() {
         Ok(args) => args,
         Err(error) => {
             eprintln!("error: {error:#}");
@@ -30,12 +30,12 @@ async fn main() -> ExitCode {
         }
     };
     let result: anyhow::Result<Outcome> = match cli.command {
-        Command::Serve(args) => tessera::serve::serve(*args).await.map(Into::into),
-        Command::Plugin(cmd) => tessera::plugin_cli::run(cmd).await,
-        Command::Migrate { dry_run, data } => tessera::user_cli::migrate(&data, dry_run).await,
-        Command::User(cmd) => tessera::user_cli::run(cmd).await,
-        Command::Content(cmd) => tessera::user_cli::content(cmd).await,
-        Command::ServiceToken(args) => tessera::user_cli::service_token(args).await,
+        Command::Serve(args) => tessera::cli::serve::serve(*args).await.map(Into::into),
+        Command::Plugin(cmd) => tessera::cli::plugin::run(cmd).await,
+        Command::Migrate { dry_run, data } => tessera::cli::user::migrate(&data, dry_run).await,
+        Command::User(cmd) => tessera::cli::user::run(cmd).await,
+        Command::Content(cmd) => tessera::cli::user::content(cmd).await,
+        Command::ServiceToken(args) => tessera::cli::user::service_token(args).await,
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -313,7 +313,7 @@ mod tests {
         let Command::Serve(args) = cli.command else {
             unreachable!("parsed `serve`")
         };
-        let state = crate::serve::app_state(&args, "http://localhost".into())
+        let state = crate::cli::serve::app_state(&args, "http://localhost".into())
             .await
             .expect("the API state");
         crate::api::router(state)

@@ -2,11 +2,11 @@
 
 use anyhow::{Context, bail};
 
+use super::plugin::Outcome;
 use crate::auth::{Auth, MAX_SERVICE_TOKEN_DAYS, Role, TokenKeys};
 use crate::cli::{
     AccountArgs, DataArgs, KvArgs, ServiceTokenArgs, ServiceTokenCommand, UserCommand,
 };
-use crate::plugin_cli::Outcome;
 use crate::store::{Db, rfc3339};
 
 /// `tessera migrate [--dry-run]`.
@@ -57,7 +57,7 @@ fn password() -> anyhow::Result<String> {
 /// Identity over the database of `data` (and the servers' shared store, when given),
 /// for commands that sign nothing.
 async fn auth(data: &DataArgs, kv: Option<&KvArgs>) -> anyhow::Result<(Db, Auth)> {
-    let db = crate::serve::database(&data.db, &data.data_dir).await?;
+    let db = super::serve::database(&data.db, &data.data_dir).await?;
     let store = match kv.and_then(|k| k.redis_url.as_deref().map(|url| (url, k))) {
         Some((url, k)) => Some(
             crate::kv::connect(Some(url), &k.redis_prefix)
@@ -133,7 +133,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<Outcome> {
             {
                 bail!("--tier: `{tier}` must be 1-32 characters of a-z, 0-9, _ and -");
             }
-            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            let db = super::serve::database(&data.db, &data.data_dir).await?;
             let Some(user) = db.user_by_email(&email).await? else {
                 bail!("no account with e-mail address {email}");
             };
@@ -172,8 +172,8 @@ pub async fn service_token(args: ServiceTokenArgs) -> anyhow::Result<Outcome> {
                 (1..=MAX_SERVICE_TOKEN_DAYS).contains(&args.days),
                 "--days must be 1 to {MAX_SERVICE_TOKEN_DAYS}: a service token lives at most {MAX_SERVICE_TOKEN_DAYS} days (issue a new one before it expires)"
             );
-            let keys = crate::serve::token_keys(&args.jwt, &args.data.data_dir)?;
-            let db = crate::serve::database(&args.data.db, &args.data.data_dir).await?;
+            let keys = super::serve::token_keys(&args.jwt, &args.data.data_dir)?;
+            let db = super::serve::database(&args.data.db, &args.data.data_dir).await?;
             let auth = Auth::new(db, keys, None);
             let (id, token) = auth
                 .issue_service_token(&name, args.days)
@@ -184,7 +184,7 @@ pub async fn service_token(args: ServiceTokenArgs) -> anyhow::Result<Outcome> {
             Ok(Outcome(true))
         }
         Some(ServiceTokenCommand::List { data }) => {
-            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            let db = super::serve::database(&data.db, &data.data_dir).await?;
             let tokens = db.service_tokens().await?;
             if tokens.is_empty() {
                 println!("no service tokens on record");
@@ -232,7 +232,7 @@ pub async fn content(cmd: crate::cli::ContentCommand) -> anyhow::Result<Outcome>
             dry_run,
             data,
         } => {
-            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            let db = super::serve::database(&data.db, &data.data_dir).await?;
             let mut ok = true;
             for root in dirs {
                 let packs = crate::content::pack_dirs(&root)
@@ -271,7 +271,7 @@ pub async fn content(cmd: crate::cli::ContentCommand) -> anyhow::Result<Outcome>
             Ok(Outcome(ok))
         }
         ContentCommand::List { data } => {
-            let db = crate::serve::database(&data.db, &data.data_dir).await?;
+            let db = super::serve::database(&data.db, &data.data_dir).await?;
             let packs = db.content_packs().await?;
             if packs.is_empty() {
                 println!("no content packs imported");

@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+pub mod config;
+pub mod plugin;
+pub mod serve;
+pub mod user;
+
 /// Tessera: a host for sandboxed WebAssembly learning capabilities.
 #[derive(Debug, Parser)]
 #[command(name = "tessera", version, about)]

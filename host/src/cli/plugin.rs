@@ -39,7 +39,7 @@ pub async fn run(cmd: PluginCommand) -> anyhow::Result<Outcome> {
 }
 
 async fn list(args: &RuntimeArgs) -> anyhow::Result<Outcome> {
-    let registry = crate::serve::registry(args)?;
+    let registry = super::serve::registry(args)?;
     let report = registry.reload().await;
     let snapshot = registry.snapshot();
     println!(
@@ -94,7 +94,7 @@ fn describe(p: &LoadedPlugin, functions: &[String]) {
 }
 
 async fn validate(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome> {
-    let registry = crate::serve::registry(args)?;
+    let registry = super::serve::registry(args)?;
     let manifest: PathBuf = if path.is_dir() {
         path.join(MANIFEST_FILE)
     } else if path.extension().is_some_and(|e| e == "wasm") {
@@ -117,7 +117,7 @@ async fn validate(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome> {
 /// A bare component has no manifest: report which world and contract it implements, what it
 /// imports and which grants a manifest would need.
 fn validate_component(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome> {
-    let registry = crate::serve::registry(args)?;
+    let registry = super::serve::registry(args)?;
     let runtime = registry.runtime();
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let component = match runtime.cache().load(runtime.engine(), &bytes) {
@@ -194,7 +194,7 @@ async fn call(
 ) -> anyhow::Result<Outcome> {
     let input: serde_json::Value =
         serde_json::from_str(input).context("--input is not valid JSON")?;
-    let registry = crate::serve::registry(args)?;
+    let registry = super::serve::registry(args)?;
     let report = registry.reload().await;
     let snapshot = registry.snapshot();
     let Some(plugin) = snapshot.plugins.get(id) else {
