@@ -1,182 +1,255 @@
-//! `tessera serve` and the pieces the other commands share.
+//! `tessera serve`: its flags, and the HTTP server over every plugin.
 
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use clap::Args;
 
-use std::path::Path;
-
+use super::shared::{DbArgs, JwtArgs, RuntimeArgs, database, registry, token_keys};
 use crate::api::limits::RateLimits;
 use crate::api::{self, AppState, Services};
-use crate::auth::TokenKeys;
-use crate::cli::{DbArgs, HttpArgs, JwtArgs, RuntimeArgs, ServeArgs};
 use crate::kv;
-use crate::metrics::Metrics;
 use crate::plugins::Registry;
-use crate::runtime::engine::EngineSettings;
-use crate::runtime::{Runtime, RuntimeSettings};
-use crate::store::Db;
 
-/// Builds the runtime and an (empty) registry from the shared flags; the data folder
-/// (where the compile cache goes) is made private first.
-pub fn registry(args: &RuntimeArgs) -> anyhow::Result<Arc<Registry>> {
-    private_dir(&args.data_dir)?;
-    let settings = RuntimeSettings {
-        engine: EngineSettings {
-            max_instances: args.max_instances,
-            max_memory_mb: args.max_plugin_memory_mb,
-        },
-        cache_dir: args.data_dir.join("cache"),
-        plugin_kv_memory_bytes: args.plugin_kv_memory_mb << 20,
-    };
-    let runtime = Runtime::new(&settings, Arc::new(Metrics::new()))?;
-    Ok(Arc::new(Registry::new(runtime, args.plugins_dirs.clone())))
+/// `tessera serve` settings.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "TESSERA_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Refuse to start when any plugin fails to load (default: start with the healthy ones
+    /// and report the broken ones in /health/ready).
+    #[arg(long, env = "TESSERA_STRICT")]
+    pub strict: bool,
+    /// OpenTelemetry collector to send trace spans to over OTLP/HTTP (protobuf), e.g.
+    /// `http://127.0.0.1:4318` (spans go to `<endpoint>/v1/traces`). Off when unset.
+    #[arg(long, env = "TESSERA_OTLP_ENDPOINT")]
+    pub otlp_endpoint: Option<String>,
+    #[command(flatten)]
+    pub runtime: RuntimeArgs,
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+    #[command(flatten)]
+    pub sandbox: SandboxArgs,
+    #[command(flatten)]
+    pub ai: AiArgs,
+    /// Content packs imported at start-up (a pack folder or a folder of packs); a missing
+    /// folder is skipped. Unchanged packs are not written again.
+    #[arg(long, env = "TESSERA_CONTENT_DIR", default_value = "content")]
+    pub content_dir: PathBuf,
+    #[command(flatten)]
+    pub learning: LearningArgs,
+    #[command(flatten)]
+    pub http: HttpArgs,
 }
 
-/// Creates the data folder (and missing parents) readable by its owner only: it holds the
-/// database, the JWT key and the compile cache. An existing folder is left as it is, with
-/// a warning when other users may enter it.
-pub fn private_dir(dir: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    match std::fs::metadata(dir) {
-        Ok(meta) => {
-            let mode = meta.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                tracing::warn!(
-                    path = %dir.display(),
-                    mode = format!("{mode:o}"),
-                    "the data folder is open to other users; `chmod 700` it"
-                );
-            }
-            Ok(())
+/// Identity, shared state and rate limits of `tessera serve`.
+#[derive(Debug, Clone, Args)]
+pub struct IdentityArgs {
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Redis URL for rate-limit windows, idempotency records and caches shared by replicas
+    /// (default: in-process, for one node).
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis key, so several deployments can share one Redis.
+    #[arg(long, env = "TESSERA_REDIS_PREFIX", default_value = "tessera:")]
+    pub redis_prefix: String,
+    /// Without Redis: the most the in-process store (rate-limit windows, idempotency
+    /// records, session and budget counters) may hold, in MiB. Past it, new entries are
+    /// refused until old ones expire: sign-in answers 503, other routes go on unlimited.
+    #[arg(long, env = "TESSERA_MEMORY_STORE_MB", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub memory_store_mb: u64,
+    #[command(flatten)]
+    pub jwt: JwtArgs,
+    /// Requests per minute per user on general routes.
+    #[arg(long, env = "TESSERA_RATE_LIMIT_GENERAL", default_value_t = 100)]
+    pub rate_limit_general: u32,
+    /// Requests per minute per user on AI routes.
+    #[arg(long, env = "TESSERA_RATE_LIMIT_AI", default_value_t = 10)]
+    pub rate_limit_ai: u32,
+    /// Requests per minute per client address on the auth routes.
+    #[arg(long, env = "TESSERA_RATE_LIMIT_AUTH", default_value_t = 5)]
+    pub rate_limit_auth: u32,
+    /// Sign-in attempts per minute per account (e-mail address), from any address.
+    #[arg(long, env = "TESSERA_RATE_LIMIT_LOGIN_ACCOUNT", default_value_t = 10)]
+    pub rate_limit_login_account: u32,
+    /// Password hashes (argon2id, 19 MiB each) computed at once (default: one per core).
+    #[arg(long, env = "TESSERA_PASSWORD_HASH_CONCURRENCY",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub password_hash_concurrency: Option<u32>,
+    /// Password hashes that may wait for a turn; past that, sign-in and registration get
+    /// 503 with Retry-After.
+    #[arg(long, env = "TESSERA_PASSWORD_HASH_QUEUE", default_value_t = 32)]
+    pub password_hash_queue: u32,
+}
+
+/// Connection and request limits of the HTTP server (docs/configuration.md, "HTTP limits").
+#[derive(Debug, Clone, clap::Args)]
+pub struct HttpArgs {
+    /// Longest wait for a request's head (request line and headers), in ms; also how long
+    /// an idle kept-alive connection stays open. A client slower than that is disconnected.
+    #[arg(long, env = "TESSERA_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_read_timeout_ms: u64,
+    /// Longest wait for a request's whole body, in ms; slower bodies get 408.
+    #[arg(long, env = "TESSERA_BODY_READ_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub body_read_timeout_ms: u64,
+    /// Longest time from a request's head to its answer's head, in ms; past it the answer
+    /// is 503. Above the longest legitimate work (a model call through the gateway, 30 s; a
+    /// sandbox run, 5 s, after its queue); a streamed answer's body is not cut.
+    #[arg(long, env = "TESSERA_REQUEST_TIMEOUT_MS", default_value_t = 120_000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_ms: u64,
+    /// Most client connections open at once; further clients wait in the listen backlog
+    /// until one closes.
+    #[arg(long, env = "TESSERA_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Proxies (CIDR blocks or addresses, comma-separated, e.g. `10.0.0.0/8,fd00::/8`)
+    /// whose `X-Forwarded-For` names the client; from any other peer the header is ignored.
+    #[arg(long, env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// A CIDR block, or one address as its own block.
+fn parse_net(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is not a CIDR block (10.0.0.0/8) or an address"))
+}
+
+/// The learning core (docs/learning.md).
+#[derive(Debug, Clone, clap::Args)]
+pub struct LearningArgs {
+    /// Base URL of public links (badges), e.g. `https://learn.example.com`; default: the
+    /// listen address (never the request's `Host`, which the client chooses).
+    #[arg(long, env = "TESSERA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Mini-project grading workers on this replica (each grades one project at a time).
+    #[arg(long, env = "TESSERA_PROJECT_WORKERS", default_value_t = 2)]
+    pub project_workers: usize,
+    /// Honour the `X-Tessera-Now` request header as "now" for streaks and reviews. For
+    /// tests and demos only: it lets a client move its own calendar, so `serve` refuses it
+    /// unless `--addr` is a loopback address.
+    #[arg(long, env = "TESSERA_LEARNING_TEST_CLOCK")]
+    pub learning_test_clock: bool,
+    /// Most members of one class (and most invitations waiting for an answer); joining a
+    /// full class is refused with 409 CLASS_FULL.
+    #[arg(long, env = "TESSERA_CLASS_MAX_MEMBERS", default_value_t = 200,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub class_max_members: u32,
+    /// Project submissions one learner may have waiting for grading (queued or being
+    /// graded); past it a submission is refused with 409 PROJECT_QUEUE_FULL.
+    #[arg(long, env = "TESSERA_MAX_QUEUED_PROJECTS", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_queued_projects: u32,
+    /// Attempts stored per learner and step: the first, the first correct one and the
+    /// latest N are kept; older ones are folded into totals (docs/learning.md).
+    #[arg(long, env = "TESSERA_MAX_ATTEMPTS_PER_STEP", default_value_t = 50,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub max_attempts_per_step: u32,
+    /// How long a grading worker's claim on a project job lasts without renewal. A live
+    /// worker renews it every third of this, however long grading takes; a worker that
+    /// died (a crash, `kill -9`, a lost machine) stops renewing, and another worker, on
+    /// any replica, takes the job over once the claim has run out.
+    #[arg(long, env = "TESSERA_PROJECT_LEASE_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub project_lease_secs: u64,
+}
+
+/// Prices, budgets and limits of AI requests (docs/ai-gateway.md, "Cost guard").
+#[derive(Debug, Clone, clap::Args)]
+pub struct AiArgs {
+    /// Model prices for the AI cost report and the spend cap, JSON: {"model": {"input":
+    /// 0.15, "output": 0.6}} in US dollars per million tokens (unlisted models cost 0).
+    #[arg(long, env = "TESSERA_AI_PRICES")]
+    pub ai_prices: Option<String>,
+    /// Daily token budget of each user by plan tier (`users.tier`), JSON {"free": 50000,
+    /// "premium": 500000}; a tier not listed gets `free`'s budget; 0 means unlimited.
+    #[arg(
+        long,
+        env = "TESSERA_AI_DAILY_TOKENS",
+        default_value = r#"{"free": 50000, "premium": 500000}"#
+    )]
+    pub ai_daily_tokens: String,
+    /// Global monthly AI spend cap in US dollars (priced by --ai-prices); none: no cap.
+    /// Alerts are recorded at 50, 80, 95 and 100 %.
+    #[arg(long, env = "TESSERA_AI_MONTHLY_CAP_USD")]
+    pub ai_monthly_cap_usd: Option<f64>,
+    /// Share of the monthly cap (percent) past which degradable features are answered
+    /// from templates and deferrable ones pause.
+    #[arg(long, env = "TESSERA_AI_DEGRADE_AT_PERCENT", default_value_t = 95,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub ai_degrade_at_percent: u8,
+    /// Feature classes for degradation, JSON {"feature": "core" | "degradable" |
+    /// "deferrable"}, merged over the defaults (docs/ai-gateway.md).
+    #[arg(long, env = "TESSERA_AI_FEATURES")]
+    pub ai_features: Option<String>,
+    /// Largest prompt (all messages' text) accepted by AI routes, in bytes.
+    #[arg(long, env = "TESSERA_AI_MAX_PROMPT_BYTES", default_value_t = 64 * 1024)]
+    pub ai_max_prompt_bytes: usize,
+    /// Most messages in one AI request (the safety gate screens each one).
+    #[arg(long, env = "TESSERA_AI_MAX_MESSAGES", default_value_t = 256,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub ai_max_messages: u32,
+}
+
+/// Limits and capacity of the code sandbox (`/api/v1/sandbox/*`).
+#[derive(Debug, Clone, Args)]
+pub struct SandboxArgs {
+    /// Largest (and default) wall-clock deadline of one sandbox run, in ms.
+    #[arg(long, env = "TESSERA_SANDBOX_MAX_TIMEOUT_MS", default_value_t = 5_000)]
+    pub sandbox_max_timeout_ms: u64,
+    /// Largest (and default) memory of one run for learner code, in MiB, on top of the
+    /// interpreter's own baseline.
+    #[arg(long, env = "TESSERA_SANDBOX_MAX_MEMORY_MB", default_value_t = 50)]
+    pub sandbox_max_memory_mb: u64,
+    /// Largest (and default) cap on each of a run's stdout and stderr, in bytes.
+    #[arg(
+        long,
+        env = "TESSERA_SANDBOX_MAX_OUTPUT_BYTES",
+        default_value_t = 65_536
+    )]
+    pub sandbox_max_output_bytes: u64,
+    /// Runs executing at once (default: two per core).
+    #[arg(long, env = "TESSERA_SANDBOX_WORKERS")]
+    pub sandbox_workers: Option<usize>,
+    /// Runs that may wait for a worker; past that, requests get 503 with Retry-After.
+    #[arg(long, env = "TESSERA_SANDBOX_QUEUE", default_value_t = 64)]
+    pub sandbox_queue: usize,
+    /// Runs one user may have running or waiting at once (a test-case run counts each
+    /// test); past that, their requests get 429 while other users still get in.
+    #[arg(long, env = "TESSERA_SANDBOX_MAX_RUNS_PER_USER", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub sandbox_max_runs_per_user: u64,
+}
+
+impl SandboxArgs {
+    /// The sandbox settings these flags describe.
+    pub fn settings(&self) -> crate::sandbox::SandboxSettings {
+        crate::sandbox::SandboxSettings {
+            max_timeout_ms: self.sandbox_max_timeout_ms,
+            max_memory_mb: self.sandbox_max_memory_mb,
+            max_output_bytes: self.sandbox_max_output_bytes,
+            workers: self
+                .sandbox_workers
+                .unwrap_or_else(crate::sandbox::default_workers),
+            queue: self.sandbox_queue,
+            max_runs_per_user: usize::try_from(self.sandbox_max_runs_per_user)
+                .unwrap_or(usize::MAX),
         }
-        Err(_) => std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .with_context(|| format!("cannot create the data folder {}", dir.display())),
     }
-}
-
-/// Connects to the database (creating a SQLite file on first run) and applies pending
-/// migrations.
-pub async fn database(db: &DbArgs, data_dir: &Path) -> anyhow::Result<Db> {
-    if db.database_url.is_none() {
-        // The default database lives in the data folder: make it private first.
-        private_dir(data_dir)?;
-    }
-    let url = db.url(data_dir);
-    let db = Db::connect(&url, db.db_max_connections)
-        .await
-        .with_context(|| format!("cannot open the database {}", redact(&url)))?;
-    let applied = db.migrate().await.context("cannot migrate the database")?;
-    for m in &applied {
-        tracing::info!(version = m.version, description = %m.description, "migration applied");
-    }
-    Ok(db)
-}
-
-/// A URL with its password hidden, for messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.find('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                None => url.to_owned(),
-            }
-        }
-        _ => url.to_owned(),
-    }
-}
-
-/// Refuses a key file that other users may read: whoever reads it can sign any token.
-fn check_key_file(path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path)
-        .with_context(|| format!("cannot read {}", path.display()))?
-        .permissions()
-        .mode()
-        & 0o777;
-    anyhow::ensure!(
-        mode & 0o077 == 0,
-        "{path} is readable by other users (mode {mode:o}), and it signs every access token: \
-         run `chmod 600 {path}` (and consider it leaked: delete it to generate a new one, \
-         which signs everyone out)",
-        path = path.display()
-    );
-    Ok(())
-}
-
-/// The access-token keys: the configured secret, or one generated once and kept in
-/// `<data-dir>/jwt.key` (so restarts keep everyone signed in), which must be private to
-/// its owner.
-pub fn token_keys(jwt: &JwtArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
-    let secret = match &jwt.jwt_secret {
-        Some(secret) => {
-            anyhow::ensure!(
-                secret.len() >= 32,
-                "TESSERA_JWT_SECRET must be at least 32 bytes (seed 002 §6.1 asks for 256 bits)"
-            );
-            secret.as_bytes().to_vec()
-        }
-        None => {
-            let path = data_dir.join("jwt.key");
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    check_key_file(&path)?;
-                    hex::decode(text.trim())
-                        .with_context(|| format!("{} is not a hex key", path.display()))?
-                }
-                Err(_) => {
-                    let key: [u8; 32] = rand::random();
-                    private_dir(data_dir)?;
-                    match write_private(&path, hex::encode(key).as_bytes()) {
-                        Ok(()) => {
-                            tracing::info!(path = %path.display(), "generated a JWT signing key");
-                            key.to_vec()
-                        }
-                        // Another process sharing the data folder wrote it first: use theirs.
-                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                            check_key_file(&path)?;
-                            hex::decode(std::fs::read_to_string(&path)?.trim())
-                                .with_context(|| format!("{} is not a hex key", path.display()))?
-                        }
-                        Err(e) => {
-                            return Err(e)
-                                .with_context(|| format!("cannot write {}", path.display()));
-                        }
-                    }
-                }
-            }
-        }
-    };
-    Ok(TokenKeys::new(&secret, &jwt.jwt_issuer, &jwt.jwt_audience))
-}
-
-/// Writes `bytes` to `path` (mode 0600) only if it does not exist, atomically: the bytes
-/// go to a temporary file that is then hard-linked into place, so a process racing us sees
-/// either no file or the whole key (`AlreadyExists` when it won).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let temp = path.with_extension(format!("tmp{}", std::process::id()));
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&temp)?;
-    file.write_all(bytes)?;
-    file.sync_all()?;
-    let linked = std::fs::hard_link(&temp, path);
-    let _ = std::fs::remove_file(&temp);
-    linked
 }
 
 /// Prices, budgets and limits of AI requests from the flags.
-fn ai_settings(args: &crate::cli::AiArgs) -> anyhow::Result<crate::ai::AiSettings> {
+fn ai_settings(args: &AiArgs) -> anyhow::Result<crate::ai::AiSettings> {
     Ok(crate::ai::AiSettings {
         prices: match &args.ai_prices {
             Some(json) => crate::ai::parse_prices(json)
