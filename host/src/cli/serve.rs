@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::Args;
 
 use super::shared::{DbArgs, JwtArgs, RuntimeArgs, database, registry, token_keys};
-use crate::api::limits::RateLimits;
+use crate::api::rate_limit::RateLimits;
 use crate::api::{self, AppState, Services};
 use crate::kv;
 use crate::plugins::Registry;
@@ -288,7 +288,7 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
         db,
         kv,
         keys: token_keys(&identity.jwt, data_dir)?,
-        limits: RateLimits {
+        rate_limits: RateLimits {
             general: identity.rate_limit_general,
             ai: identity.rate_limit_ai,
             auth: identity.rate_limit_auth,
