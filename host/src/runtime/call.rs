@@ -17,8 +17,8 @@ use super::bindings::v0_1_0::llm_world::gateway::{ChatRequest, ChatResponse, Llm
 use super::bindings::v0_1_0::safety_world::safety::{ScreenContext, Verdict};
 use super::bindings::v0_1_0::types::Error as ContractError;
 use super::error::{PluginError, PluginErrorKind};
-use super::limits::MemoryWatch;
 use super::loader::{LoadedPlugin, WorldPre};
+use super::memory_limiter::MemoryWatch;
 use super::output::CappedPipe;
 use super::services::llm::OnBehalfOf;
 use super::services::logging::{LogCounts, MAX_BYTES_PER_CALL, MAX_LINES_PER_CALL};

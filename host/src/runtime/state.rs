@@ -7,7 +7,7 @@ use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use super::limits::CallLimiter;
+use super::memory_limiter::CallLimiter;
 use super::output::CappedPipe;
 use super::services::PluginServices;
 use super::services::llm::OnBehalfOf;
