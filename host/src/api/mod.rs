@@ -1,5 +1,6 @@
 //! The HTTP API: one module per product area, one error type, one router.
 
+pub mod ai_reports;
 pub mod auth;
 pub mod caller;
 pub mod classes;
@@ -206,7 +207,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(sandbox::routes())
         .merge(me::routes())
         .merge(safety::routes())
-        .merge(openai::admin_routes())
+        .merge(ai_reports::admin_routes())
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),
             rate_limit::limit,
