@@ -77,7 +77,7 @@ async fn start() -> (Router, String) {
         unreachable!("parsed `serve`")
     };
     std::fs::create_dir_all(&work).expect("a work folder");
-    let state = tessera::serve::app_state(&args, "http://localhost".into())
+    let state = tessera::cli::serve::app_state(&args, "http://localhost".into())
         .await
         .expect("the API state");
     let report = state.registry.reload().await;

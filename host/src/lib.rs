@@ -14,24 +14,21 @@
 //! - [`auth`]: passwords, tokens, roles and the permission matrix;
 //! - [`ai`]: AI requests: the safety gate, then the AI gateway plugin;
 //! - [`api`]: the HTTP API;
-//! - [`serve`]: putting it together for `tessera serve`.
+//! - [`cli`]: the `tessera` command: `serve` puts it all together; `plugin`, `user`,
+//!   `content`, `migrate` and `service-token` are the operator commands.
 
 pub mod ai;
 pub mod api;
 pub mod auth;
 pub mod cli;
-pub mod config_file;
 pub mod content;
 pub mod grading;
 pub mod kv;
 pub mod learning;
 pub mod metrics;
-pub mod plugin_cli;
 pub mod plugins;
 pub mod runtime;
 pub mod safety;
 pub mod sandbox;
-pub mod serve;
 pub mod store;
 pub mod telemetry;
-pub mod user_cli;

@@ -214,7 +214,7 @@ pub(super) async fn login(
     headers: HeaderMap,
     ValidJson(body): ValidJson<LoginBody>,
 ) -> Result<Json<LoggedIn>, ApiError> {
-    super::limits::charge_account(&state, &body.email).await?;
+    super::rate_limit::charge_account(&state, &body.email).await?;
     let (user, tokens) = state
         .auth
         .login(&body.email, &body.password, &client(addr, &headers))

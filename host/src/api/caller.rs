@@ -114,9 +114,9 @@ impl FromRequestParts<AppState> for Caller {
 /// per minute under `key`; 429 past it. A store outage lets the attempt through, as the
 /// general limiter does.
 pub async fn throttle(state: &AppState, key: &str, limit: u32) -> Result<(), ApiError> {
-    let window = super::limits::WINDOW;
+    let window = super::rate_limit::WINDOW;
     match state.kv.hit(key, window, limit).await {
-        Ok(d) if !d.allowed => Err(super::limits::refusal(state, "attempts", &d)),
+        Ok(d) if !d.allowed => Err(super::rate_limit::refusal(state, "attempts", &d)),
         Ok(_) => Ok(()),
         Err(e) => {
             tracing::warn!(error = %e, "attempt limiter unavailable; attempt let through");

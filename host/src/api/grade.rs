@@ -40,7 +40,7 @@ pub(super) async fn grade(
     // Grading with a model (a rubric the learner may have written) is an AI request: it
     // counts in the AI rate window and against the learner's AI budget.
     if grading::needs_model(&state.registry, &request.question.kind) {
-        super::limits::count_ai(&state, caller.user_id()).await?;
+        super::rate_limit::count_ai(&state, caller.user_id()).await?;
     }
     Ok(Json(
         grading::grade(&state.registry, request, Some(caller.user_id())).await?,

@@ -44,7 +44,7 @@ use super::AppState;
 use super::caller::Caller;
 use super::error::ApiError;
 use super::guard::ClientIp;
-use super::limits::{self, RateClass};
+use super::rate_limit::{self, RateClass};
 use crate::auth::Permission;
 use crate::kv::RateDecision;
 use crate::learning::views::{
@@ -92,9 +92,13 @@ struct Charges {
 impl Charges {
     /// Counts one request of `class`; the refusal when its window is full.
     async fn charge(&self, class: RateClass) -> Result<(), ApiError> {
-        let (key, limit) =
-            limits::key_for(&self.state.limits, class, self.caller.as_ref(), &self.ip);
-        let decision = limits::charge(&self.state, &key, limit, false).await?;
+        let (key, limit) = rate_limit::key_for(
+            &self.state.rate_limits,
+            class,
+            self.caller.as_ref(),
+            &self.ip,
+        );
+        let decision = rate_limit::charge(&self.state, &key, limit, false).await?;
         let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
         last.0 += 1;
         let Some(decision) = decision else {
@@ -104,7 +108,7 @@ impl Charges {
         if decision.allowed {
             Ok(())
         } else {
-            Err(limits::refusal(&self.state, class.label(), &decision))
+            Err(rate_limit::refusal(&self.state, class.label(), &decision))
         }
     }
 }
@@ -291,7 +295,7 @@ async fn execute(
     }
     let mut response = GraphQLResponse::from(executed).into_response();
     if let Some(decision) = charges.last.lock().unwrap_or_else(|p| p.into_inner()).1 {
-        limits::annotate(&mut response, &decision);
+        rate_limit::annotate(&mut response, &decision);
     }
     response
 }

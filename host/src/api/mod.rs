@@ -1,5 +1,6 @@
 //! The HTTP API: one module per product area, one error type, one router.
 
+pub mod ai_reports;
 pub mod auth;
 pub mod caller;
 pub mod classes;
@@ -11,11 +12,11 @@ pub mod health;
 pub mod idempotency;
 pub mod json;
 pub mod learning;
-pub mod limits;
 pub mod me;
 pub mod openai;
 pub mod openapi;
 pub mod plugins;
+pub mod rate_limit;
 pub mod request_id;
 pub mod safety;
 pub mod sandbox;
@@ -39,7 +40,7 @@ use crate::runtime::capabilities::llm::LlmBackend;
 use crate::sandbox::{Sandbox, SandboxSettings};
 use crate::store::Db;
 use error::ApiError;
-use limits::{RateClass, RateLimits};
+use rate_limit::{RateClass, RateLimits};
 
 /// State shared by every handler.
 #[derive(Clone)]
@@ -59,7 +60,7 @@ pub struct AppState {
     /// Identity.
     pub auth: Arc<Auth>,
     /// Requests per minute per class of route.
-    pub limits: RateLimits,
+    pub rate_limits: RateLimits,
     /// Lessons, answers, progress (REST and GraphQL).
     pub learning: Arc<Learning>,
     /// The GraphQL schema over `learning`.
@@ -76,8 +77,8 @@ pub struct Services {
     pub kv: Arc<dyn Kv>,
     /// Token signing keys.
     pub keys: TokenKeys,
-    /// Rate limits.
-    pub limits: RateLimits,
+    /// Requests per minute per class of route.
+    pub rate_limits: RateLimits,
     /// Sandbox settings.
     pub sandbox: SandboxSettings,
     /// Model prices for the AI cost report.
@@ -130,7 +131,7 @@ impl AppState {
             )),
             db: services.db,
             kv: services.kv,
-            limits: services.limits,
+            rate_limits: services.rate_limits,
             http: services.http,
         }
     }
@@ -186,7 +187,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(register)
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::Auth),
-            limits::limit,
+            rate_limit::limit,
         ));
     // A project submission is graded by a model: an AI request for the rate limit too.
     let projects = learning::project_routes()
@@ -196,7 +197,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         ))
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::Ai),
-            limits::limit,
+            rate_limit::limit,
         ));
     let general = grade::routes()
         .merge(learning::routes())
@@ -206,10 +207,10 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(sandbox::routes())
         .merge(me::routes())
         .merge(safety::routes())
-        .merge(openai::admin_routes())
+        .merge(ai_reports::admin_routes())
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),
-            limits::limit,
+            rate_limit::limit,
         ));
     auth_routes.merge(general)
 }
@@ -220,7 +221,7 @@ fn public_routes(state: &AppState) -> Router<AppState> {
     graphql::routes().merge(
         learning::public_routes().route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),
-            limits::limit,
+            rate_limit::limit,
         )),
     )
 }
@@ -229,7 +230,7 @@ fn public_routes(state: &AppState) -> Router<AppState> {
 fn openai_routes(state: &AppState) -> Router<AppState> {
     openai::routes().route_layer(middleware::from_fn_with_state(
         (state.clone(), RateClass::Ai),
-        limits::limit,
+        rate_limit::limit,
     ))
 }
 

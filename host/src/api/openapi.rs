@@ -14,7 +14,8 @@ use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    AppState, auth, classes, error, grade, health, learning, me, openai, plugins, safety, sandbox,
+    AppState, ai_reports, auth, classes, error, grade, health, learning, me, openai, plugins,
+    safety, sandbox,
 };
 use error::ErrorBody;
 
@@ -40,7 +41,7 @@ use error::ErrorBody;
         classes::accept, classes::decline,
         sandbox::run, sandbox::run_tests,
         safety::screen, safety::events,
-        openai::completions, openai::models, openai::usage, openai::budget,
+        openai::completions, openai::models, ai_reports::usage, ai_reports::budget,
         plugins::list, plugins::reload,
         health::health, health::live, health::ready, health::startup, health::metrics,
         graphql_get, graphql_post, openapi_json, docs_ui, assets,
@@ -313,7 +314,7 @@ mod tests {
         let Command::Serve(args) = cli.command else {
             unreachable!("parsed `serve`")
         };
-        let state = crate::serve::app_state(&args, "http://localhost".into())
+        let state = crate::cli::serve::app_state(&args, "http://localhost".into())
             .await
             .expect("the API state");
         crate::api::router(state)

@@ -11,7 +11,7 @@ use super::capabilities::PluginServices;
 use super::capabilities::llm::OnBehalfOf;
 use super::capabilities::logging::LogTally;
 use super::capabilities::outbound_http::OutboundPolicy;
-use super::limits::CallLimiter;
+use super::memory_limiter::CallLimiter;
 use super::output::CappedPipe;
 use crate::plugins::manifest::Limits;
 

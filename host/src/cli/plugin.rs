@@ -3,26 +3,41 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use clap::Subcommand;
 
-use crate::cli::{PluginCommand, RuntimeArgs};
+use super::Outcome;
+use super::shared::{RuntimeArgs, registry};
 use crate::plugins::contract::{self, World};
 use crate::plugins::registry::MANIFEST_FILE;
 use crate::runtime::LoadedPlugin;
 use crate::runtime::capabilities::grants::{self, ImportVerdict};
 
-/// Exit status of a command that ran: success, or a reported failure.
-pub struct Outcome(pub bool);
-
-impl From<Outcome> for std::process::ExitCode {
-    fn from(o: Outcome) -> Self {
-        if o.0 { Self::SUCCESS } else { Self::FAILURE }
-    }
-}
-
-impl From<()> for Outcome {
-    fn from(_: ()) -> Self {
-        Outcome(true)
-    }
+/// Plugin subcommands.
+#[derive(Debug, Subcommand)]
+pub enum PluginCommand {
+    /// List the plugins in the plugin folders and whether each loads.
+    List(RuntimeArgs),
+    /// Check a plugin folder (with plugin.toml), a plugin.toml, or a bare .wasm component.
+    /// Exits non-zero with the reason when it would not load.
+    Validate {
+        /// Folder, manifest or component to check.
+        path: PathBuf,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+    /// Call one function of a plugin with JSON input and print the JSON result.
+    Call {
+        /// Plugin id.
+        id: String,
+        /// Function of the plugin's world interface, e.g. `grade` or `kinds`.
+        function: String,
+        /// Input as JSON: an object keyed by parameter name (or the bare value for a
+        /// one-parameter function).
+        #[arg(long, default_value = "{}")]
+        input: String,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
 }
 
 /// Runs a plugin subcommand.
@@ -40,7 +55,7 @@ pub async fn run(cmd: PluginCommand) -> anyhow::Result<Outcome> {
 }
 
 async fn list(args: &RuntimeArgs) -> anyhow::Result<Outcome> {
-    let registry = crate::serve::registry(args)?;
+    let registry = registry(args)?;
     let report = registry.reload().await;
     let snapshot = registry.snapshot();
     println!(
@@ -95,7 +110,7 @@ fn describe(p: &LoadedPlugin, functions: &[String]) {
 }
 
 async fn validate(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome> {
-    let registry = crate::serve::registry(args)?;
+    let registry = registry(args)?;
     let manifest: PathBuf = if path.is_dir() {
         path.join(MANIFEST_FILE)
     } else if path.extension().is_some_and(|e| e == "wasm") {
@@ -118,7 +133,7 @@ async fn validate(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome> {
 /// A bare component has no manifest: report which world and contract it implements, what it
 /// imports and which grants a manifest would need.
 fn validate_component(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome> {
-    let registry = crate::serve::registry(args)?;
+    let registry = registry(args)?;
     let runtime = registry.runtime();
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     let component = match runtime.cache().load(runtime.engine(), &bytes) {
@@ -195,7 +210,7 @@ async fn call(
 ) -> anyhow::Result<Outcome> {
     let input: serde_json::Value =
         serde_json::from_str(input).context("--input is not valid JSON")?;
-    let registry = crate::serve::registry(args)?;
+    let registry = registry(args)?;
     let report = registry.reload().await;
     let snapshot = registry.snapshot();
     let Some(plugin) = snapshot.plugins.get(id) else {

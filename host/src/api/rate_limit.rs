@@ -121,7 +121,7 @@ pub async fn charge(
 /// `login_account` tries a minute. Fails closed like the auth routes.
 pub async fn charge_account(state: &AppState, email: &str) -> Result<(), ApiError> {
     let key = format!("auth:account:{}", email.trim().to_lowercase());
-    match charge(state, &key, state.limits.login_account, true).await? {
+    match charge(state, &key, state.rate_limits.login_account, true).await? {
         Some(decision) if !decision.allowed => Err(refusal(state, "login_account", &decision)),
         _ => Ok(()),
     }
@@ -178,7 +178,7 @@ pub async fn limit(
         RateClass::Auth => None,
         _ => caller::authenticate(request.headers(), &state).await.ok(),
     };
-    let (key, limit) = key_for(&state.limits, class, caller.as_ref(), &ip);
+    let (key, limit) = key_for(&state.rate_limits, class, caller.as_ref(), &ip);
     if let Some(caller) = caller {
         request.extensions_mut().insert::<Caller>(caller);
     }
@@ -205,7 +205,7 @@ fn ai_key(user_id: &str) -> String {
 /// general until one turns out to need a model (grading a kind whose grader asks one):
 /// the same 429 the AI routes give once the window is full.
 pub async fn count_ai(state: &AppState, user_id: &str) -> Result<(), ApiError> {
-    let limit = state.limits.ai;
+    let limit = state.rate_limits.ai;
     match state.kv.hit(&ai_key(user_id), WINDOW, limit).await {
         Ok(d) if !d.allowed => Err(refusal(state, RateClass::Ai.label(), &d)),
         Ok(_) => Ok(()),

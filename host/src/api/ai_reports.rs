@@ -1,0 +1,78 @@
+//! The admins' AI reports: `GET /api/v1/admin/ai/usage` (cost by day, feature and model)
+//! and `GET /api/v1/admin/ai/budget` (the month's spend against the cap). The
+//! OpenAI-compatible surface itself is `openai.rs`.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use super::AppState;
+use super::caller::Caller;
+use super::error::{ApiError, ErrorBody};
+use crate::auth::Permission;
+
+/// `?days=` of the usage report.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct UsageQuery {
+    /// Days back, today included (1-366, default 30).
+    pub days: Option<i64>,
+}
+
+/// `GET /api/v1/admin/ai/usage` and `…/budget` (mounted under `/api/v1` with the admin
+/// routes).
+pub(super) fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/ai/usage", get(usage))
+        .route("/admin/ai/budget", get(budget))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/ai/budget", tag = "ai", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The month's AI spend against the cap, whether degradation is on, and the alerts recorded (50/80/95/100 %)", body = crate::ai::budget::BudgetReport,
+         example = json!({"month": "2026-11", "spent_usd": 41.2, "cap_usd": 50.0, "percent": 82.4, "degraded": false, "alerts": [{"month": "2026-11", "percent": 50, "at": "2026-11-12T09:14:03Z", "spent_usd": 25.01, "cap_usd": 50.0}, {"month": "2026-11", "percent": 80, "at": "2026-11-24T17:40:51Z", "spent_usd": 40.02, "cap_usd": 50.0}]})),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Admins only", body = ErrorBody)
+    ))]
+pub(super) async fn budget(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<crate::ai::budget::BudgetReport>, ApiError> {
+    caller.require(Permission::ViewAllUsers)?;
+    state
+        .ai
+        .budget()
+        .report()
+        .await
+        .map(Json)
+        .map_err(|e| ApiError::Internal(format!("budget report: {e}")))
+}
+
+#[utoipa::path(get, path = "/api/v1/admin/ai/usage", tag = "ai", security(("bearer" = [])),
+    params(UsageQuery),
+    responses(
+        (status = 200, description = "Cost by UTC day, feature and model, newest first", body = Vec<crate::store::ai_usage::UsageLine>,
+         example = json!([{"day": "2026-11-26", "feature": "chat-completions", "model": "tessera-offline", "requests": 42, "input_tokens": 900, "output_tokens": 1200, "cost_usd": 0.0}])),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Admins only", body = ErrorBody),
+        (status = 422, description = "days outside 1-366", body = ErrorBody)
+    ))]
+pub(super) async fn usage(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<axum::extract::Query<UsageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Vec<crate::store::ai_usage::UsageLine>>, ApiError> {
+    caller.require(Permission::ViewAllUsers)?;
+    let axum::extract::Query(query) = query.map_err(|e| ApiError::BadRequest {
+        field: Some("days".into()),
+        message: format!("days: {}", e.body_text()),
+    })?;
+    let days = query.days.unwrap_or(30);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::Validation {
+            field: "days".into(),
+            issue: "must be between 1 and 366".into(),
+        });
+    }
+    Ok(Json(state.db.ai_usage_report(days).await?))
+}
