@@ -218,9 +218,9 @@ impl Ai {
                 Err(SafetyError::NoFilter) => return Err(AiError::NoSafetyFilter),
                 Err(SafetyError::Plugin(e)) => return Err(AiError::Plugin(e)),
             };
-            concern |= verdict.level == "concern";
-            if verdict.level == "crisis" {
-                metrics.record_safety("crisis", origin.surface);
+            concern |= verdict.level == safety::Level::Concern;
+            if verdict.level == safety::Level::Crisis {
+                metrics.record_safety(safety::Level::Crisis.as_str(), origin.surface);
                 // The event is logged without the message; a failed write must not let
                 // the message through, so it is only reported.
                 if let Err(e) = self
@@ -242,7 +242,7 @@ impl Ai {
             }
         }
         if concern {
-            metrics.record_safety("concern", origin.surface);
+            metrics.record_safety(safety::Level::Concern.as_str(), origin.surface);
         }
         Ok(())
     }

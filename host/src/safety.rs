@@ -6,16 +6,42 @@ use serde::Serialize;
 
 use crate::plugins::Registry;
 use crate::runtime::PluginError;
-use crate::runtime::bindings::v0_1_0::safety_world::safety::{Level, Verdict};
+use crate::runtime::bindings::v0_1_0::safety_world::safety::{Level as WitLevel, Verdict};
+use crate::store::codec::text_enum;
 
 /// Longest text screened, in bytes.
 pub const MAX_TEXT_BYTES: usize = 32 * 1024;
+
+text_enum! {
+    /// How serious a text is, from least to most (ordered so the strictest verdict is the
+    /// largest): in verdicts, safety events and metrics labels.
+    #[derive(PartialOrd, Ord)]
+    pub enum Level as "safety level" {
+        /// Nothing found.
+        None = "none",
+        /// Worth a look; the text goes through.
+        Concern = "concern",
+        /// The text is stopped and a crisis message shown instead.
+        Crisis = "crisis",
+    }
+}
+
+impl From<WitLevel> for Level {
+    fn from(level: WitLevel) -> Self {
+        match level {
+            WitLevel::None => Level::None,
+            WitLevel::Concern => Level::Concern,
+            WitLevel::Crisis => Level::Crisis,
+        }
+    }
+}
 
 /// A verdict as the API shows it.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Screening {
     /// `none`, `concern` or `crisis`.
-    pub level: &'static str,
+    #[schema(value_type = String)]
+    pub level: Level,
     /// Categories found, e.g. `suicide`, `self-harm`, `harm-to-others`, `abuse`, `distress`.
     pub categories: Vec<String>,
     /// Where, as byte offsets into the text.
@@ -57,14 +83,6 @@ pub enum SafetyError {
     Plugin(#[from] PluginError),
 }
 
-fn rank(level: Level) -> u8 {
-    match level {
-        Level::None => 0,
-        Level::Concern => 1,
-        Level::Crisis => 2,
-    }
-}
-
 /// Screens `text` with every safety filter.
 pub async fn screen(
     registry: &Registry,
@@ -81,8 +99,9 @@ pub async fn screen(
     }
     let worst = verdicts
         .iter()
-        .max_by_key(|v| rank(v.level))
-        .map_or(Level::None, |v| v.level);
+        .map(|v| Level::from(v.level))
+        .max()
+        .unwrap_or(Level::None);
     let mut categories: Vec<String> = Vec::new();
     let mut spans = Vec::new();
     for v in &verdicts {
@@ -104,18 +123,14 @@ pub async fn screen(
     }
     let response = verdicts
         .iter()
-        .filter(|v| v.level == Level::Crisis)
+        .filter(|v| Level::from(v.level) == Level::Crisis)
         .find_map(|v| v.response.clone())
         .map(|message| CrisisResponse {
             message,
             region: region.map(str::to_owned),
         });
     Ok(Screening {
-        level: match worst {
-            Level::None => "none",
-            Level::Concern => "concern",
-            Level::Crisis => "crisis",
-        },
+        level: worst,
         categories,
         spans,
         response,

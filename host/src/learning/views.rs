@@ -5,7 +5,7 @@ use async_graphql::{Json, SimpleObject};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::catalog::RubricCriterion;
+use crate::content::spec::RubricCriterion;
 use crate::grading::PartFeedback;
 
 /// Seed 000's `LessonStep`: where the learner is today.

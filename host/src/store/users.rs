@@ -6,6 +6,7 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Db, StoreError, audit, now_ms};
 use crate::auth::Role;
+use crate::learning::Tone;
 
 /// A user column changed by an administrator (audited).
 #[derive(Debug, Clone, Copy)]
@@ -33,7 +34,7 @@ pub struct User {
     /// Role (what seed 002 calls `user_type`).
     pub role: Role,
     /// Preferred lesson tone.
-    pub tone: String,
+    pub tone: Tone,
     /// Current streak in days.
     pub streak: i64,
     /// IANA time zone name.
@@ -92,7 +93,7 @@ pub struct ProfilePatch {
     /// New display name.
     pub full_name: Option<String>,
     /// New tone.
-    pub tone: Option<String>,
+    pub tone: Option<Tone>,
     /// New time zone.
     pub timezone: Option<String>,
     /// New bio (`Some(None)` clears it).
@@ -113,15 +114,12 @@ const USER_COLUMNS: &str = "id, email, password_hash, full_name, role, tone, str
                             is_active, is_verified, created_at, updated_at";
 
 fn user_from(row: &AnyRow) -> Result<User, StoreError> {
-    let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         password_hash: row.try_get("password_hash")?,
         full_name: row.try_get("full_name")?,
-        role: role
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("unknown role `{role}`")))?,
+        role: row.try_get("role")?,
         tone: row.try_get("tone")?,
         streak: row.try_get("streak")?,
         timezone: row.try_get("timezone")?,
@@ -163,7 +161,7 @@ impl Db {
             password_hash: new.password_hash,
             full_name: new.full_name,
             role: new.role,
-            tone: "friendly".into(),
+            tone: Tone::Friendly,
             streak: 0,
             timezone: "UTC".into(),
             is_active: true,
@@ -181,8 +179,8 @@ impl Db {
         .bind(&user.email)
         .bind(&user.password_hash)
         .bind(&user.full_name)
-        .bind(user.role.as_str())
-        .bind(&user.tone)
+        .bind(user.role)
+        .bind(user.tone)
         .bind(&user.timezone)
         .bind(now)
         .execute(&mut *tx)
@@ -267,7 +265,7 @@ impl Db {
              timezone = COALESCE($3, timezone), updated_at = $4 WHERE id = $5",
         )
         .bind(patch.full_name.clone())
-        .bind(patch.tone.clone())
+        .bind(patch.tone)
         .bind(patch.timezone.clone())
         .bind(now)
         .bind(user_id)
