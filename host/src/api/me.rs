@@ -155,7 +155,7 @@ fn check_prefs(field: &str, value: &Option<Json_>) -> Result<(), ApiError> {
 impl ProfileBody {
     fn check(self) -> Result<ProfilePatch, ApiError> {
         if let Some(name) = &self.full_name {
-            check_name(name).map_err(|m| invalid("full_name", m))?;
+            check_name(name).map_err(|m| invalid("full_name", m.to_string()))?;
         }
         let tone = self
             .tone

@@ -8,15 +8,15 @@ use super::{Db, StoreError, audit, now_ms};
 use crate::auth::Role;
 use crate::learning::Tone;
 
-/// A user column changed by an administrator (audited).
+/// A change of a user column by an administrator (audited).
 #[derive(Debug, Clone, Copy)]
-pub(super) enum UserColumn {
+pub(super) enum UserChange<'a> {
     /// `role`.
-    Role,
+    Role(Role),
     /// `tier` (the AI budget's plan tier).
-    Tier,
-    /// `is_active`, given as `"1"` or `"0"`.
-    Active,
+    Tier(&'a str),
+    /// `is_active`.
+    Active(bool),
 }
 
 /// A user account (seed 002 §4.1, plus role, tone, streak and time zone).
@@ -304,7 +304,7 @@ impl Db {
         role: Role,
         actor: Option<&str>,
     ) -> Result<bool, StoreError> {
-        self.set_audited(user_id, UserColumn::Role, role.as_str(), actor)
+        self.set_audited(user_id, UserChange::Role(role), actor)
             .await
     }
 
@@ -313,23 +313,23 @@ impl Db {
     pub(super) async fn set_audited(
         &self,
         user_id: &str,
-        column: UserColumn,
-        value: &str,
+        change: UserChange<'_>,
         actor: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let (name, event) = match column {
-            UserColumn::Role => ("role", "user.role_changed"),
-            UserColumn::Tier => ("tier", "user.tier_changed"),
-            UserColumn::Active if value == "1" => ("is_active", "user.enabled"),
-            UserColumn::Active => ("is_active", "user.disabled"),
+        // `value` is what the audit event records (a flag as `"1"` or `"0"`).
+        let (name, event, value) = match change {
+            UserChange::Role(role) => ("role", "user.role_changed", role.as_str()),
+            UserChange::Tier(tier) => ("tier", "user.tier_changed", tier),
+            UserChange::Active(true) => ("is_active", "user.enabled", "1"),
+            UserChange::Active(false) => ("is_active", "user.disabled", "0"),
         };
         let mut tx = self.begin_write().await?;
         // `name` is one of the constants above, never input.
         let update = format!("UPDATE users SET {name} = $1, updated_at = $2 WHERE id = $3");
         let query = sqlx::query(&update);
         // A flag is a BIGINT, which Postgres will not take as text.
-        let query = match column {
-            UserColumn::Active => query.bind(i64::from(value == "1")),
+        let query = match change {
+            UserChange::Active(active) => query.bind(i64::from(active)),
             _ => query.bind(value),
         };
         let changed = query
@@ -362,8 +362,7 @@ impl Db {
         active: bool,
         actor: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let value = if active { "1" } else { "0" };
-        self.set_audited(user_id, UserColumn::Active, value, actor)
+        self.set_audited(user_id, UserChange::Active(active), actor)
             .await
     }
 
