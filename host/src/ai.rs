@@ -102,12 +102,23 @@ pub struct ModelPrice {
     pub output: f64,
 }
 
+/// Why the operator's price table is refused.
+#[derive(Debug, thiserror::Error)]
+pub enum PriceError {
+    /// Not a model → prices object.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// A model's price is negative or not a number.
+    #[error("{0}: prices must be non-negative numbers")]
+    Negative(String),
+}
+
 /// Parses the operator's price table (`TESSERA_AI_PRICES`).
-pub fn parse_prices(json: &str) -> Result<Prices, String> {
-    let prices: Prices = serde_json::from_str(json).map_err(|e| e.to_string())?;
+pub fn parse_prices(json: &str) -> Result<Prices, PriceError> {
+    let prices: Prices = serde_json::from_str(json)?;
     for (model, p) in &prices {
         if !(p.input >= 0.0 && p.output >= 0.0 && p.input.is_finite() && p.output.is_finite()) {
-            return Err(format!("{model}: prices must be non-negative numbers"));
+            return Err(PriceError::Negative(model.clone()));
         }
     }
     Ok(prices)
@@ -215,9 +226,9 @@ impl Ai {
                 Err(SafetyError::NoFilter) => return Err(AiError::NoSafetyFilter),
                 Err(SafetyError::Plugin(e)) => return Err(AiError::Plugin(e)),
             };
-            concern |= verdict.level == "concern";
-            if verdict.level == "crisis" {
-                metrics.record_safety("crisis", origin.surface);
+            concern |= verdict.level == safety::Level::Concern;
+            if verdict.level == safety::Level::Crisis {
+                metrics.record_safety(safety::Level::Crisis.as_str(), origin.surface);
                 // The event is logged without the message; a failed write must not let
                 // the message through, so it is only reported.
                 if let Err(e) = self
@@ -239,7 +250,7 @@ impl Ai {
             }
         }
         if concern {
-            metrics.record_safety("concern", origin.surface);
+            metrics.record_safety(safety::Level::Concern.as_str(), origin.surface);
         }
         Ok(())
     }

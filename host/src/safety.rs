@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use crate::plugins::Registry;
-use crate::plugins::contract::safety::{Level, Verdict};
+pub use crate::plugins::contract::safety::Level;
+use crate::plugins::contract::safety::Verdict;
 use crate::runtime::PluginError;
 
 /// Longest text screened, in bytes.
@@ -15,7 +16,8 @@ pub const MAX_TEXT_BYTES: usize = 32 * 1024;
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Screening {
     /// `none`, `concern` or `crisis`.
-    pub level: &'static str,
+    #[schema(value_type = String)]
+    pub level: Level,
     /// Categories found, e.g. `suicide`, `self-harm`, `harm-to-others`, `abuse`, `distress`.
     pub categories: Vec<String>,
     /// Where, as byte offsets into the text.
@@ -57,14 +59,6 @@ pub enum SafetyError {
     Plugin(#[from] PluginError),
 }
 
-fn rank(level: Level) -> u8 {
-    match level {
-        Level::None => 0,
-        Level::Concern => 1,
-        Level::Crisis => 2,
-    }
-}
-
 /// Screens `text` with every safety filter.
 pub async fn screen(
     registry: &Registry,
@@ -81,8 +75,9 @@ pub async fn screen(
     }
     let worst = verdicts
         .iter()
-        .max_by_key(|v| rank(v.level))
-        .map_or(Level::None, |v| v.level);
+        .map(|v| v.level)
+        .max()
+        .unwrap_or(Level::None);
     let mut categories: Vec<String> = Vec::new();
     let mut spans = Vec::new();
     for v in &verdicts {
@@ -111,11 +106,7 @@ pub async fn screen(
             region: region.map(str::to_owned),
         });
     Ok(Screening {
-        level: match worst {
-            Level::None => "none",
-            Level::Concern => "concern",
-            Level::Crisis => "crisis",
-        },
+        level: worst,
         categories,
         spans,
         response,

@@ -99,6 +99,37 @@ impl Default for BudgetPolicy {
     }
 }
 
+/// Why the operator's budget flags are refused; each message names the flag.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// `--ai-daily-tokens` is not a tier → tokens object.
+    #[error("--ai-daily-tokens: expected {{\"tier\": tokens, …}}: {0}")]
+    DailyTokens(serde_json::Error),
+    /// `--ai-monthly-cap-usd` is negative or not a number.
+    #[error("--ai-monthly-cap-usd: must be a non-negative number")]
+    MonthlyCap,
+    /// `--ai-features` is not a feature → class object.
+    #[error("--ai-features: expected {{\"feature\": \"core\"|\"degradable\"|\"deferrable\"}}: {0}")]
+    Features(serde_json::Error),
+}
+
+/// A feature a client asked for that the route does not serve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{asked}` is not a feature this route serves; one of: {}", .choices.join(", "))]
+pub struct FeatureNotServed {
+    /// The feature asked for.
+    pub asked: String,
+    /// What the client may ask for instead, sorted.
+    pub choices: Vec<String>,
+}
+
+/// The message, for callers that put it in an API error as text.
+impl From<FeatureNotServed> for String {
+    fn from(e: FeatureNotServed) -> String {
+        e.to_string()
+    }
+}
+
 impl BudgetPolicy {
     /// The policy from the flags' values; errors name the flag.
     pub fn parse(
@@ -106,23 +137,21 @@ impl BudgetPolicy {
         monthly_cap_usd: Option<f64>,
         degrade_at_percent: u8,
         features: Option<&str>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, PolicyError> {
         let mut policy = Self {
-            daily_tokens: serde_json::from_str(daily_tokens)
-                .map_err(|e| format!("--ai-daily-tokens: expected {{\"tier\": tokens, …}}: {e}"))?,
+            daily_tokens: serde_json::from_str(daily_tokens).map_err(PolicyError::DailyTokens)?,
             degrade_at_percent,
             ..Self::default()
         };
         if let Some(cap) = monthly_cap_usd {
             if !(cap.is_finite() && cap >= 0.0) {
-                return Err("--ai-monthly-cap-usd: must be a non-negative number".into());
+                return Err(PolicyError::MonthlyCap);
             }
             policy.monthly_cap_micro_usd = Some((cap * 1e6).round() as i64);
         }
         if let Some(json) = features {
-            let extra: HashMap<String, FeatureClass> = serde_json::from_str(json).map_err(|e| {
-                format!("--ai-features: expected {{\"feature\": \"core\"|\"degradable\"|\"deferrable\"}}: {e}")
-            })?;
+            let extra: HashMap<String, FeatureClass> =
+                serde_json::from_str(json).map_err(PolicyError::Features)?;
             policy.classes.extend(extra);
         }
         Ok(policy)
@@ -144,7 +173,7 @@ impl BudgetPolicy {
         &self,
         route_feature: &str,
         asked: Option<&str>,
-    ) -> Result<String, String> {
+    ) -> Result<String, FeatureNotServed> {
         let Some(asked) = asked else {
             return Ok(route_feature.to_owned());
         };
@@ -156,17 +185,17 @@ impl BudgetPolicy {
         if asked == route_feature || allowed(asked) {
             return Ok(asked.to_owned());
         }
-        let mut choices: Vec<&str> = self
+        let mut choices: Vec<String> = self
             .classes
             .keys()
-            .map(String::as_str)
             .filter(|f| allowed(f))
+            .cloned()
             .collect();
         choices.sort_unstable();
-        Err(format!(
-            "`{asked}` is not a feature this route serves; one of: {}",
-            choices.join(", ")
-        ))
+        Err(FeatureNotServed {
+            asked: asked.to_owned(),
+            choices,
+        })
     }
 
     /// The smallest limited daily budget of any tier, `None` when every tier is unlimited.
@@ -823,10 +852,16 @@ mod tests {
         }
         for f in ["made-up", "safety-confirmation", "project-grading"] {
             let e = p.route_feature("chat-completions", Some(f)).unwrap_err();
-            let (_, choices) = e.split_once("one of:").unwrap();
-            assert!(choices.contains("tutor"), "{e}");
-            assert!(!choices.contains("project-grading"), "{e}");
-            assert!(!choices.contains("safety-confirmation"), "{e}");
+            assert!(
+                e.to_string().starts_with(&format!(
+                    "`{f}` is not a feature this route serves; one of: "
+                )),
+                "{e}"
+            );
+            let offered = |c: &str| e.choices.iter().any(|o| o == c);
+            assert!(offered("tutor"), "{e}");
+            assert!(!offered("project-grading"), "{e}");
+            assert!(!offered("safety-confirmation"), "{e}");
         }
         // A degradable route never lets a client pick a feature spared longer.
         assert!(p.route_feature("tone", Some("tutor")).is_err());
@@ -878,20 +913,18 @@ mod tests {
         assert_eq!(p.class_of("x"), Deferrable);
         assert_eq!(p.class_of("quiz-generation"), Degradable);
         assert_eq!(p.class_of("never-heard-of"), Core);
-        assert!(
-            BudgetPolicy::parse("[]", None, 95, None)
+        let refused = |daily: &str, cap: Option<f64>, features: Option<&str>| {
+            BudgetPolicy::parse(daily, cap, 95, features)
                 .unwrap_err()
-                .contains("--ai-daily-tokens")
+                .to_string()
+        };
+        assert!(refused("[]", None, None).starts_with("--ai-daily-tokens: expected {\"tier\""));
+        assert_eq!(
+            refused("{}", Some(-1.0), None),
+            "--ai-monthly-cap-usd: must be a non-negative number"
         );
         assert!(
-            BudgetPolicy::parse("{}", Some(-1.0), 95, None)
-                .unwrap_err()
-                .contains("--ai-monthly-cap-usd")
-        );
-        assert!(
-            BudgetPolicy::parse("{}", None, 95, Some(r#"{"a": "vip"}"#))
-                .unwrap_err()
-                .contains("--ai-features")
+            refused("{}", None, Some(r#"{"a": "vip"}"#)).starts_with("--ai-features: expected")
         );
     }
 }

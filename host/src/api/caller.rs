@@ -81,7 +81,7 @@ pub async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Calle
         .auth
         .keys()
         .check(token)
-        .map_err(ApiError::Unauthorized)?;
+        .map_err(|e| ApiError::Unauthorized(e.to_string()))?;
     match state.auth.check_live(&claims).await {
         Ok(Ok(())) => {
             super::request_id::note_user(&claims.sub);

@@ -29,7 +29,7 @@ use async_graphql::parser::types::{
     ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{
-    Context, EmptySubscription, Enum, ErrorExtensions, ID, Json, Name, Object, Positioned, Schema,
+    Context, EmptySubscription, ErrorExtensions, ID, Json, Name, Object, Positioned, Schema,
     ServerError, ServerResult, Variables,
 };
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
@@ -51,7 +51,7 @@ use crate::learning::views::{
     ExerciseResult, LessonStep, MasteryReport, ProjectScore, QuizFeedback, ShareLink,
     StepCompletion,
 };
-use crate::learning::{Learning, Now};
+use crate::learning::{Learning, Now, Tone};
 
 /// The schema type.
 pub type TesseraSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -336,33 +336,6 @@ fn now(ctx: &Context<'_>) -> async_graphql::Result<Now> {
     Ok(*ctx.data::<Now>()?)
 }
 
-/// A lesson tone (docs/requirements.md#r-000-4).
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-pub enum Tone {
-    /// Warm and encouraging (the authored text).
-    Friendly,
-    /// Precise and neutral.
-    Formal,
-    /// Teaching by questions.
-    Socratic,
-    /// Short.
-    Concise,
-    /// Light and fun.
-    Playful,
-}
-
-impl Tone {
-    fn name(self) -> &'static str {
-        match self {
-            Tone::Friendly => "friendly",
-            Tone::Formal => "formal",
-            Tone::Socratic => "socratic",
-            Tone::Concise => "concise",
-            Tone::Playful => "playful",
-        }
-    }
-}
-
 /// Queries.
 pub struct Query;
 
@@ -446,7 +419,7 @@ impl Mutation {
     ) -> async_graphql::Result<LessonStep> {
         let caller = caller(ctx, Permission::ViewCourses)?;
         learning(ctx)?
-            .switch_tone(caller.user_id(), &lesson_id, tone.name())
+            .switch_tone(caller.user_id(), &lesson_id, tone.as_str())
             .await
             .map_err(gql)
     }

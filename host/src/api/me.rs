@@ -64,7 +64,7 @@ fn me_of(user: User, profile: Option<Profile>) -> Me {
         email: user.email,
         full_name: user.full_name,
         user_type: user.role,
-        tone: user.tone,
+        tone: user.tone.as_str().into(),
         streak: user.streak,
         timezone: user.timezone,
         is_verified: user.is_verified,
@@ -155,9 +155,14 @@ fn check_prefs(field: &str, value: &Option<Json_>) -> Result<(), ApiError> {
 impl ProfileBody {
     fn check(self) -> Result<ProfilePatch, ApiError> {
         if let Some(name) = &self.full_name {
-            check_name(name).map_err(|m| invalid("full_name", m))?;
+            check_name(name).map_err(|m| invalid("full_name", m.to_string()))?;
         }
-        one_of("tone", &self.tone, &crate::learning::TONES)?;
+        let tone = self
+            .tone
+            .as_deref()
+            .map(str::parse::<crate::learning::Tone>)
+            .transpose()
+            .map_err(|e| invalid("tone", format!("must be one of {}", e.choices)))?;
         one_of("learning_style", &self.learning_style, LEARNING_STYLES)?;
         if let Some(tz) = &self.timezone
             && !check_timezone(tz)
@@ -196,7 +201,7 @@ impl ProfileBody {
         check_prefs("privacy_settings", &self.privacy_settings)?;
         Ok(ProfilePatch {
             full_name: self.full_name.map(|n| n.trim().to_owned()),
-            tone: self.tone,
+            tone,
             timezone: self.timezone,
             bio: self.bio,
             avatar_url: self.avatar_url,

@@ -104,7 +104,7 @@ pub(super) async fn screen(
     match safety::screen(&state.registry, &body.text, region.as_deref()).await {
         Ok(verdict) => {
             let metrics = state.registry.runtime().metrics();
-            metrics.record_safety(verdict.level, "screen");
+            metrics.record_safety(verdict.level.as_str(), "screen");
             Ok(Json(verdict))
         }
         Err(SafetyError::NoFilter) => Err(ApiError::Unavailable(SafetyError::NoFilter.to_string())),

@@ -141,8 +141,23 @@ const MAX_EMAIL: usize = 254;
 /// Longest display name, in characters.
 const MAX_NAME: usize = 255;
 
+/// Why an e-mail address or a display name is refused; the message is what the client
+/// is told about the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum FieldError {
+    /// Not shaped like an e-mail address.
+    #[error("must be an e-mail address like name@example.com")]
+    NotAnEmail,
+    /// A name that is empty or too long.
+    #[error("must be 1 to {MAX_NAME} characters")]
+    NameLength,
+    /// A name with control characters.
+    #[error("must not contain control characters")]
+    ControlCharacters,
+}
+
 /// Checks an e-mail address's shape (the part a server can check without sending mail).
-pub fn check_email(email: &str) -> Result<(), String> {
+pub fn check_email(email: &str) -> Result<(), FieldError> {
     let ok = email.len() <= MAX_EMAIL
         && !email.chars().any(|c| c.is_whitespace() || c.is_control())
         && email.rsplit_once('@').is_some_and(|(local, domain)| {
@@ -154,18 +169,18 @@ pub fn check_email(email: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("must be an e-mail address like name@example.com".into())
+        Err(FieldError::NotAnEmail)
     }
 }
 
 /// Checks a display name.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub fn check_name(name: &str) -> Result<(), FieldError> {
     let trimmed = name.trim();
     if trimmed.is_empty() || trimmed.chars().count() > MAX_NAME {
-        return Err(format!("must be 1 to {MAX_NAME} characters"));
+        return Err(FieldError::NameLength);
     }
     if trimmed.chars().any(|c| c.is_control()) {
-        return Err("must not contain control characters".into());
+        return Err(FieldError::ControlCharacters);
     }
     Ok(())
 }
@@ -202,8 +217,8 @@ impl Auth {
         client: &ClientInfo,
     ) -> Result<(User, TokenPair), AuthError> {
         let invalid = |field, message| AuthError::Invalid { field, message };
-        check_email(email).map_err(|m| invalid("email", m))?;
-        check_name(full_name).map_err(|m| invalid("full_name", m))?;
+        check_email(email).map_err(|m| invalid("email", m.to_string()))?;
+        check_name(full_name).map_err(|m| invalid("full_name", m.to_string()))?;
         if !matches!(role, Role::Student | Role::Teacher) {
             return Err(invalid(
                 "user_type",
@@ -211,7 +226,7 @@ impl Auth {
                     .into(),
             ));
         }
-        password::check_rules(password, email).map_err(|m| invalid("password", m))?;
+        password::check_rules(password, email).map_err(|m| invalid("password", m.to_string()))?;
         let user = self
             .create(email, password, full_name, role, client.ip.as_deref())
             .await?;
@@ -229,13 +244,13 @@ impl Auth {
         role: Role,
         ip: Option<&str>,
     ) -> Result<User, AuthError> {
-        check_email(email).map_err(|message| AuthError::Invalid {
+        check_email(email).map_err(|e| AuthError::Invalid {
             field: "email",
-            message,
+            message: e.to_string(),
         })?;
-        password::check_rules(password, email).map_err(|message| AuthError::Invalid {
+        password::check_rules(password, email).map_err(|e| AuthError::Invalid {
             field: "password",
-            message,
+            message: e.to_string(),
         })?;
         let hash = password::hash(password.to_owned()).await?;
         self.db

@@ -35,28 +35,54 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
+/// The password rule a password breaks; the message is what the client is told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordRule {
+    /// Fewer than [`MIN_LENGTH`] characters.
+    #[error("must be at least {MIN_LENGTH} characters")]
+    TooShort,
+    /// More than [`MAX_LENGTH`] bytes.
+    #[error("must be at most {MAX_LENGTH} bytes")]
+    TooLong,
+    /// No uppercase letter.
+    #[error("must contain an uppercase letter")]
+    Uppercase,
+    /// No lowercase letter.
+    #[error("must contain a lowercase letter")]
+    Lowercase,
+    /// No digit.
+    #[error("must contain a digit")]
+    Digit,
+    /// No character other than letters and digits.
+    #[error("must contain a special character")]
+    Special,
+    /// A common password, or one built from the e-mail address.
+    #[error("is too common or too close to the e-mail address")]
+    Common,
+}
+
 /// Why a password is refused (each names the rule).
-pub fn check_rules(password: &str, email: &str) -> Result<(), String> {
+pub fn check_rules(password: &str, email: &str) -> Result<(), PasswordRule> {
     if password.chars().count() < MIN_LENGTH {
-        return Err(format!("must be at least {MIN_LENGTH} characters"));
+        return Err(PasswordRule::TooShort);
     }
     if password.len() > MAX_LENGTH {
-        return Err(format!("must be at most {MAX_LENGTH} bytes"));
+        return Err(PasswordRule::TooLong);
     }
     if !password.chars().any(char::is_uppercase) {
-        return Err("must contain an uppercase letter".into());
+        return Err(PasswordRule::Uppercase);
     }
     if !password.chars().any(char::is_lowercase) {
-        return Err("must contain a lowercase letter".into());
+        return Err(PasswordRule::Lowercase);
     }
     if !password.chars().any(|c| c.is_ascii_digit()) {
-        return Err("must contain a digit".into());
+        return Err(PasswordRule::Digit);
     }
     if !password.chars().any(|c| !c.is_alphanumeric()) {
-        return Err("must contain a special character".into());
+        return Err(PasswordRule::Special);
     }
     if is_common(password, email) {
-        return Err("is too common or too close to the e-mail address".into());
+        return Err(PasswordRule::Common);
     }
     Ok(())
 }
@@ -212,26 +238,20 @@ mod tests {
     fn the_rules_of_seed_002_name_what_is_missing() {
         let email = "ada@example.com";
         assert!(check_rules("SecurePassword123!", email).is_ok());
-        assert!(check_rules("Short1!a", email).unwrap_err().contains("12"));
-        assert!(
-            check_rules("securepassword123!", email)
-                .unwrap_err()
-                .contains("uppercase")
+        let refused = |p: &str| check_rules(p, email).unwrap_err().to_string();
+        assert_eq!(refused("Short1!a"), "must be at least 12 characters");
+        assert_eq!(
+            refused("securepassword123!"),
+            "must contain an uppercase letter"
         );
-        assert!(
-            check_rules("SECUREPASSWORD123!", email)
-                .unwrap_err()
-                .contains("lowercase")
+        assert_eq!(
+            refused("SECUREPASSWORD123!"),
+            "must contain a lowercase letter"
         );
-        assert!(
-            check_rules("SecurePassword!!!", email)
-                .unwrap_err()
-                .contains("digit")
-        );
-        assert!(
-            check_rules("SecurePassword123", email)
-                .unwrap_err()
-                .contains("special")
+        assert_eq!(refused("SecurePassword!!!"), "must contain a digit");
+        assert_eq!(
+            refused("SecurePassword123"),
+            "must contain a special character"
         );
     }
 
@@ -244,7 +264,7 @@ mod tests {
             "Qwertyuiop1!",
             "Iloveyou12345!",
         ] {
-            assert!(check_rules(p, email).unwrap_err().contains("common"), "{p}");
+            assert_eq!(check_rules(p, email), Err(PasswordRule::Common), "{p}");
         }
         assert!(check_rules("Lovelace1815!x", "lovelace@example.com").is_err());
         assert!(check_rules("Correct-Horse-7-Battery", email).is_ok());

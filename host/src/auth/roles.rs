@@ -1,24 +1,21 @@
 //! Roles and the permission matrix of docs/requirements.md#r-002-6.1, in one table.
 
-use std::fmt;
-use std::str::FromStr;
-
-use serde::{Deserialize, Serialize};
-
-/// A caller's role. `Service` is for machine callers of `/_internal/*` only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Basic learning access.
-    Student,
-    /// Content creation and student management.
-    Teacher,
-    /// Full system access.
-    Admin,
-    /// System configuration and user management.
-    SuperAdmin,
-    /// Another service (token from `tessera service-token`), for `/_internal/*`.
-    Service,
+crate::store::codec::text_enum! {
+    // The doc comment is the OpenAPI schema's description.
+    /// A caller's role. `Service` is for machine callers of `/_internal/*` only.
+    #[derive(utoipa::ToSchema)]
+    pub enum Role as "role" {
+        /// Basic learning access.
+        Student = "student",
+        /// Content creation and student management.
+        Teacher = "teacher",
+        /// Full system access.
+        Admin = "admin",
+        /// System configuration and user management.
+        SuperAdmin = "super_admin",
+        /// Another service (token from `tessera service-token`), for `/_internal/*`.
+        Service = "service",
+    }
 }
 
 /// What a caller may do (the rows of the matrix in docs/requirements.md#r-002-6.1, plus internal
@@ -76,15 +73,6 @@ impl Permission {
 }
 
 impl Role {
-    /// Every role.
-    pub const ALL: [Role; 5] = [
-        Role::Student,
-        Role::Teacher,
-        Role::Admin,
-        Role::SuperAdmin,
-        Role::Service,
-    ];
-
     /// Whether this role holds `permission` (docs/requirements.md#r-002-6.1; service only
     /// `Internal`).
     pub fn allows(self, permission: Permission) -> bool {
@@ -105,36 +93,6 @@ impl Role {
             (Admin, _) => false,
             (SuperAdmin, _) => true,
         }
-    }
-
-    /// The role's name as stored and sent.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Student => "student",
-            Role::Teacher => "teacher",
-            Role::Admin => "admin",
-            Role::SuperAdmin => "super_admin",
-            Role::Service => "service",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| {
-                format!("unknown role `{s}` (student, teacher, admin, super_admin, service)")
-            })
     }
 }
 

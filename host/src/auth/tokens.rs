@@ -132,21 +132,34 @@ impl TokenKeys {
     }
 
     /// The claims of a valid token; `Err` says why not (expired, bad signature …).
-    pub fn check(&self, token: &str) -> Result<Claims, String> {
+    pub fn check(&self, token: &str) -> Result<Claims, TokenError> {
+        use jsonwebtoken::errors::ErrorKind;
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
             .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => "the token has expired".into(),
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                    "the token's signature is invalid".into()
-                }
-                jsonwebtoken::errors::ErrorKind::InvalidIssuer
-                | jsonwebtoken::errors::ErrorKind::InvalidAudience => {
-                    "the token was issued for another service".into()
-                }
-                _ => "the token is malformed".into(),
+                ErrorKind::ExpiredSignature => TokenError::Expired,
+                ErrorKind::InvalidSignature => TokenError::Signature,
+                ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => TokenError::OtherService,
+                _ => TokenError::Malformed,
             })
     }
+}
+
+/// Why a bearer token is refused; the message is the 401's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// Past its `exp`.
+    #[error("the token has expired")]
+    Expired,
+    /// Not signed with this deployment's key.
+    #[error("the token's signature is invalid")]
+    Signature,
+    /// Another issuer or audience.
+    #[error("the token was issued for another service")]
+    OtherService,
+    /// Not a JWT of the expected shape.
+    #[error("the token is malformed")]
+    Malformed,
 }
 
 #[cfg(test)]
@@ -169,12 +182,15 @@ mod tests {
 
         let other = TokenKeys::new(&[7; 32], "someone-else", "lyoapp-users");
         let t2 = other.issue("u1", "a@b.c", Role::Admin, "s1", 60).unwrap();
-        assert!(keys.check(&t2).unwrap_err().contains("another service"));
+        assert_eq!(keys.check(&t2).unwrap_err(), TokenError::OtherService);
 
         let wrong_key = TokenKeys::new(&[8; 32], "lyoapp-backend", "lyoapp-users");
-        assert!(wrong_key.check(&t).unwrap_err().contains("signature"));
+        assert_eq!(wrong_key.check(&t).unwrap_err(), TokenError::Signature);
 
         let expired = keys.issue("u1", "a@b.c", Role::Student, "s1", -60).unwrap();
-        assert!(keys.check(&expired).unwrap_err().contains("expired"));
+        assert_eq!(
+            keys.check(&expired).unwrap_err().to_string(),
+            "the token has expired"
+        );
     }
 }

@@ -4,6 +4,7 @@
 //! import is all or nothing and idempotent (an unchanged pack is not written again).
 
 pub mod pack;
+pub mod spec;
 
 use std::path::{Path, PathBuf};
 

@@ -10,6 +10,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use super::spec::{CodeSpec, ProjectSpec, Question, QuizSpec, RubricCriterion, StepKind, StepSpec};
+
 /// Largest file a pack may hold (a lesson's JSON or a Markdown text).
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
 
@@ -166,36 +168,26 @@ pub enum StepFile {
     },
 }
 
-/// One rubric criterion.
-#[derive(Debug, Clone, Deserialize, serde::Serialize)]
-#[serde(deny_unknown_fields)]
-pub struct RubricCriterion {
-    /// Id within the rubric.
-    pub id: String,
-    /// What is judged.
-    pub criterion: String,
-    /// Points for full marks.
-    pub points: u32,
-    /// What full marks look like.
-    #[serde(default)]
-    pub description: String,
-}
-
-/// A step ready to store: kind, text and the kind's data as JSON.
+/// A step ready to store: text and the kind's data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
     /// Id.
     pub id: String,
-    /// `explanation`, `quiz`, `code_exercise` or `mini_project`.
-    pub kind: &'static str,
     /// Title.
     pub title: String,
     /// Markdown: the explanation, the task or the brief (empty for a quiz).
     pub body: String,
     /// XP it can earn.
     pub xp: u32,
-    /// The kind's data: `{question, explanation}`, `{starter_code, tests}` or `{rubric}`.
-    pub spec: Value,
+    /// The kind's data.
+    pub spec: StepSpec,
+}
+
+impl Step {
+    /// The step's kind.
+    pub fn kind(&self) -> StepKind {
+        self.spec.kind()
+    }
 }
 
 /// A lesson ready to store.
@@ -517,10 +509,9 @@ fn lesson_of(
             } => Step {
                 body: r.text(&text_file, path, &at("text_file")),
                 id,
-                kind: "explanation",
                 title,
                 xp: 0,
-                spec: Value::Object(Default::default()),
+                spec: StepSpec::Explanation,
             },
             StepFile::Quiz {
                 id,
@@ -528,19 +519,19 @@ fn lesson_of(
                 question,
                 explanation,
             } => {
-                check_question(r, path, &at("question"), &question);
+                let Some(question) = check_question(r, path, &at("question"), question) else {
+                    // The problem is reported; the pack is not stored.
+                    continue;
+                };
                 Step {
                     id,
-                    kind: "quiz",
-                    title: question["prompt"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .chars()
-                        .take(120)
-                        .collect(),
+                    title: question.prompt.chars().take(120).collect(),
                     body: String::new(),
                     xp: xp.unwrap_or(10),
-                    spec: serde_json::json!({ "question": question, "explanation": explanation }),
+                    spec: StepSpec::Quiz(QuizSpec {
+                        question,
+                        explanation,
+                    }),
                 }
             }
             StepFile::CodeExercise {
@@ -560,11 +551,14 @@ fn lesson_of(
                 Step {
                     body: r.text(&prompt_file, path, &at("prompt_file")),
                     id,
-                    kind: "code_exercise",
                     title: String::new(),
                     xp: xp.unwrap_or(20),
-                    spec: serde_json::json!({ "language": "python", "starter_code": starter_code,
-                                              "solution": solution, "tests": tests }),
+                    spec: StepSpec::CodeExercise(CodeSpec {
+                        language: "python".into(),
+                        starter_code,
+                        solution,
+                        tests,
+                    }),
                 }
             }
             StepFile::MiniProject {
@@ -600,10 +594,9 @@ fn lesson_of(
                 Step {
                     body: r.text(&prompt_file, path, &at("prompt_file")),
                     id,
-                    kind: "mini_project",
                     title: String::new(),
                     xp: xp.unwrap_or(50),
-                    spec: serde_json::json!({ "rubric": rubric }),
+                    spec: StepSpec::MiniProject(ProjectSpec { rubric }),
                 }
             }
         });
@@ -622,12 +615,13 @@ fn lesson_of(
 }
 
 /// A question's shape as the grade API takes it; what each kind's key must hold is the
-/// grader's business (it checks at grading time).
-fn check_question(r: &mut Reader<'_>, path: &Path, field: &str, q: &Value) {
+/// grader's business (it checks at grading time). The question when it has that shape.
+fn check_question(r: &mut Reader<'_>, path: &Path, field: &str, q: Value) -> Option<Question> {
     if !q.is_object() {
         r.problem(path, field, "must be an object");
-        return;
+        return None;
     }
+    let before = r.problems.len();
     if !non_empty(&q["kind"]) {
         r.problem(
             path,
@@ -654,6 +648,13 @@ fn check_question(r: &mut Reader<'_>, path: &Path, field: &str, q: &Value) {
             "must be a list of strings",
         ),
     }
+    if r.problems.len() > before {
+        return None;
+    }
+    // The checks above are what the type needs, so this only fails on a host bug.
+    serde_json::from_value(q)
+        .map_err(|e| r.problem(path, field, e.to_string()))
+        .ok()
 }
 
 /// Whether `v` is a string with more than white space.

@@ -21,12 +21,15 @@ use super::views::{
     AchievementView, CertificateView, ExerciseResult, ProgressChange, QuizFeedback, StepCompletion,
 };
 use super::{Learning, LearningError, MAX_CODE_BYTES, Now, sha256_hex};
+use crate::content::spec;
 use crate::grading::{GradeError, GradeRequest, GradeResponse, QuestionInput};
 use crate::plugins::contract::lesson_engine::{
     LearnerState, ProgressUpdate, StepKind, StepOutcome, StreakChange,
 };
 use crate::store::StoreError;
-use crate::store::learning::{AttemptRow, LearnerData, LessonProgressRow, OutcomeWrite};
+use crate::store::learning::{
+    AttemptKind, AttemptRow, LearnerData, LessonProgressRow, LessonStatus, OutcomeWrite,
+};
 use crate::store::rfc3339;
 
 /// One answer to record.
@@ -66,7 +69,12 @@ impl Learning {
         now: Now,
     ) -> Result<QuizFeedback, LearningError> {
         let catalog = self.catalog().await?;
-        let (lesson, step) = find_step(&catalog, step_id, "quiz")?;
+        let (lesson, step) = find_step(&catalog, step_id, spec::StepKind::Quiz)?;
+        let quiz = step
+            .row
+            .spec
+            .as_quiz()
+            .ok_or_else(|| wrong_kind(step_id, &step, spec::StepKind::Quiz))?;
         if !answers.is_object() {
             return Err(LearningError::invalid(
                 "answers",
@@ -85,9 +93,8 @@ impl Learning {
             }
             Some(last) => return replay(last),
         };
-        let q = &step.row.spec["question"];
         let request = GradeRequest {
-            question: question_input(q)?,
+            question: question_input(&quiz.question)?,
             answer: raw(&answers)?,
         };
         let grade = crate::grading::grade(&self.registry, request, Some(user_id))
@@ -106,7 +113,7 @@ impl Learning {
             duration_ms,
             now,
         };
-        let explanation = step.row.spec["explanation"].as_str().map(str::to_owned);
+        let explanation = Some(quiz.explanation.clone());
         let result = self
             .record(&catalog, &data, answer, |r| QuizFeedback {
                 step_id: step_id.to_owned(),
@@ -137,7 +144,7 @@ impl Learning {
         now: Now,
     ) -> Result<StepCompletion, LearningError> {
         let catalog = self.catalog().await?;
-        let (lesson, step) = find_step(&catalog, step_id, "explanation")?;
+        let (lesson, step) = find_step(&catalog, step_id, spec::StepKind::Explanation)?;
         let data = self.learner_data(user_id).await?;
         if let Some(last) = self.db.latest_attempt(user_id, step_id).await? {
             return replay(&last);
@@ -187,7 +194,12 @@ impl Learning {
             });
         }
         let catalog = self.catalog().await?;
-        let (lesson, step) = find_step(&catalog, step_id, "code_exercise")?;
+        let (lesson, step) = find_step(&catalog, step_id, spec::StepKind::CodeExercise)?;
+        let exercise = step
+            .row
+            .spec
+            .as_code()
+            .ok_or_else(|| wrong_kind(step_id, &step, spec::StepKind::CodeExercise))?;
         let data = self.learner_data(user_id).await?;
         let answer_json = serde_json::json!({ "code": code }).to_string();
         let hash = sha256_hex(answer_json.as_bytes());
@@ -205,15 +217,14 @@ impl Learning {
         let passed_before = data.done_steps.iter().any(|(_, s)| s == step_id);
         let review = passed_before && due.is_some();
         let practice = passed_before && !review;
-        let spec = &step.row.spec;
         let request = GradeRequest {
             question: QuestionInput {
                 kind: "code_exercise".into(),
                 prompt: step.row.body.clone(),
                 options: Vec::new(),
                 answer_key: raw(&serde_json::json!({
-                    "language": spec["language"].as_str().unwrap_or("python"),
-                    "tests": spec["tests"],
+                    "language": exercise.language,
+                    "tests": exercise.tests,
                 }))?,
             },
             answer: raw(&serde_json::json!({ "code": code }))?,
@@ -372,7 +383,7 @@ impl Learning {
                 id: uuid::Uuid::new_v4().to_string(),
                 step_id: a.step.row.id.clone(),
                 lesson_id: lesson_id.clone(),
-                kind: kind_name(a.kind).into(),
+                kind: attempt_kind(a.kind),
                 attempt: a.attempt,
                 answer_hash: sha256_hex(a.answer.as_bytes()),
                 score: a.score,
@@ -394,7 +405,11 @@ impl Learning {
             lesson: (!a.review).then(|| LessonProgressRow {
                 lesson_id: lesson_id.clone(),
                 step: next_position as i64,
-                status: if all_done { "completed" } else { "in_progress" }.into(),
+                status: if all_done {
+                    LessonStatus::Completed
+                } else {
+                    LessonStatus::InProgress
+                },
                 started_at: a.now.0,
                 completed_at: all_done.then_some(a.now.0),
                 updated_at: a.now.0,
@@ -512,43 +527,36 @@ fn due_since(data: &LearnerData, step_id: &str, now: Now) -> Option<i64> {
 pub(super) fn find_step(
     catalog: &Catalog,
     step_id: &str,
-    kind: &str,
+    kind: spec::StepKind,
 ) -> Result<(Arc<Lesson>, Arc<Step>), LearningError> {
     let (lesson, step) = catalog
         .step(step_id)
         .ok_or_else(|| LearningError::not_found("step", step_id))?;
-    if step.row.kind != kind {
-        return Err(LearningError::invalid(
-            "step_id",
-            format!(
-                "step `{step_id}` is a {} step, not a {kind} step; answer it at {}",
-                step.row.kind,
-                match step.row.kind.as_str() {
-                    "quiz" => "POST /api/v1/steps/{id}/quiz",
-                    "explanation" => "POST /api/v1/steps/{id}/complete",
-                    "code_exercise" => "POST /api/v1/exercises/{id}/submit",
-                    _ => "POST /api/v1/projects/{id}/submissions",
-                }
-            ),
-        ));
+    if step.row.kind() != kind {
+        return Err(wrong_kind(step_id, step, kind));
     }
     Ok((lesson.clone(), step.clone()))
 }
 
+/// The 422 for answering `step` as a step of `kind`.
+pub(super) fn wrong_kind(step_id: &str, step: &Step, kind: spec::StepKind) -> LearningError {
+    let actual = step.row.kind();
+    LearningError::invalid(
+        "step_id",
+        format!(
+            "step `{step_id}` is a {actual} step, not a {kind} step; answer it at {}",
+            actual.answer_route()
+        ),
+    )
+}
+
 /// The grader's question from a stored quiz question.
-fn question_input(q: &Value) -> Result<QuestionInput, LearningError> {
+fn question_input(q: &spec::Question) -> Result<QuestionInput, LearningError> {
     Ok(QuestionInput {
-        kind: q["kind"].as_str().unwrap_or_default().to_owned(),
-        prompt: q["prompt"].as_str().unwrap_or_default().to_owned(),
-        options: q["options"]
-            .as_array()
-            .map(|o| {
-                o.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default(),
-        answer_key: raw(&q["answer_key"])?,
+        kind: q.kind.clone(),
+        prompt: q.prompt.clone(),
+        options: q.options.clone().unwrap_or_default(),
+        answer_key: raw(&q.answer_key)?,
     })
 }
 
@@ -601,12 +609,13 @@ fn exercise_result(
     }
 }
 
-fn kind_name(kind: StepKind) -> &'static str {
+/// The stored kind of an attempt at a step the engine sees as `kind`.
+fn attempt_kind(kind: StepKind) -> AttemptKind {
     match kind {
-        StepKind::Explanation => "explanation",
-        StepKind::Quiz => "quiz",
-        StepKind::Code => "code",
-        StepKind::Project => "project",
+        StepKind::Explanation => AttemptKind::Explanation,
+        StepKind::Quiz => AttemptKind::Quiz,
+        StepKind::Code => AttemptKind::Code,
+        StepKind::Project => AttemptKind::Project,
     }
 }
 

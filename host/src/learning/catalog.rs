@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
-use serde::Deserialize;
 
 use crate::store::content::{CourseRow, LessonRow, ModuleRow, StepRow, TrackRow};
 use crate::store::{Db, StoreError};
@@ -45,21 +44,6 @@ pub struct Step {
     pub row: StepRow,
     /// Its position in the lesson, from 0.
     pub position: usize,
-}
-
-/// One rubric criterion of a mini-project.
-#[derive(
-    Debug, Clone, Deserialize, serde::Serialize, utoipa::ToSchema, async_graphql::SimpleObject,
-)]
-pub struct RubricCriterion {
-    /// Criterion id.
-    pub id: String,
-    /// What is judged.
-    pub criterion: String,
-    /// Points it is worth.
-    pub points: u32,
-    /// What earns the points.
-    pub description: String,
 }
 
 /// All content, in order.

@@ -301,7 +301,8 @@ impl Learning {
     ) -> Result<InvitationSent, LearningError> {
         let class = self.class_for(viewer, sees_everyone, class_id).await?;
         let email = email.trim().to_lowercase();
-        crate::auth::check_email(&email).map_err(|m| LearningError::invalid("email", m))?;
+        crate::auth::check_email(&email)
+            .map_err(|m| LearningError::invalid("email", m.to_string()))?;
         let cap = self.class_cap();
         let expires = now.0 + INVITATION_DAYS * 24 * 3600 * 1000;
         let invitation = self

@@ -5,11 +5,11 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::catalog::{Catalog, Lesson, RubricCriterion, Step};
+use super::catalog::{Catalog, Lesson, Step};
 use super::engine::learner_state;
 use super::views::{LessonInfo, LessonStep, QuestionView, ReviewItem, StepView};
-use super::{AUTHORED_TONE, Learning, LearningError, Now};
-use crate::store::learning::LearnerData;
+use super::{AUTHORED_TONE, Learning, LearningError, Now, Tone};
+use crate::store::learning::{LearnerData, LessonStatus};
 use crate::store::rfc3339;
 
 impl Learning {
@@ -38,7 +38,7 @@ impl Learning {
                     step_id: id.clone(),
                     lesson_id: lesson.row.id.clone(),
                     topic: lesson.row.topic.clone(),
-                    kind: step.row.kind.clone(),
+                    kind: step.row.kind().as_str().into(),
                     due_at: rfc3339(due),
                 })
             })
@@ -66,7 +66,7 @@ impl Learning {
         };
         let step = match (&lesson, step) {
             (Some((lesson, done)), Some(step)) => Some(
-                self.step_view(lesson, &step, done, &data.learner.tone)
+                self.step_view(lesson, &step, done, data.learner.tone)
                     .await?,
             ),
             _ => None,
@@ -80,7 +80,7 @@ impl Learning {
             step,
             reviews,
             reason: plan.reason,
-            tone: data.learner.tone.clone(),
+            tone: data.learner.tone.as_str().into(),
             streak_days: i64::from(state.streak_days),
             total_xp: data.learner.total_xp,
         })
@@ -92,7 +92,7 @@ impl Learning {
         lesson: &Lesson,
         step: &Step,
         done: &HashSet<String>,
-        tone: &str,
+        tone: Tone,
     ) -> Result<StepView, LearningError> {
         let s = &step.row;
         let mut body = s.body.clone();
@@ -104,39 +104,26 @@ impl Learning {
                 tone_applied = true;
             }
         }
-        let question = (s.kind == "quiz").then(|| {
-            let q = &s.spec["question"];
-            QuestionView {
-                kind: q["kind"].as_str().unwrap_or_default().to_owned(),
-                prompt: q["prompt"].as_str().unwrap_or_default().to_owned(),
-                options: q["options"]
-                    .as_array()
-                    .map(|o| {
-                        o.iter()
-                            .filter_map(|v| v.as_str().map(str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            }
+        let question = s.spec.as_quiz().map(|quiz| QuestionView {
+            kind: quiz.question.kind.clone(),
+            prompt: quiz.question.prompt.clone(),
+            options: quiz.question.options.clone().unwrap_or_default(),
         });
-        let rubric = (s.kind == "mini_project").then(|| {
-            serde_json::from_value::<Vec<RubricCriterion>>(s.spec["rubric"].clone())
-                .unwrap_or_default()
-        });
+        let rubric = s.spec.as_project().map(|p| p.rubric.clone());
         Ok(StepView {
             id: s.id.clone(),
             lesson_id: lesson.row.id.clone(),
             position: step.position as i64,
-            kind: s.kind.clone(),
+            kind: s.kind().as_str().into(),
             title: s.title.clone(),
             body,
             tone_applied,
             xp: s.xp,
             question,
-            starter_code: s.spec["starter_code"].as_str().map(str::to_owned),
+            starter_code: s.spec.as_code().map(|c| c.starter_code.clone()),
             rubric,
             done: done.contains(&s.id),
-            submit_to: submit_route(&s.kind, &s.id),
+            submit_to: Some(s.kind().answer_path(&s.id)),
         })
     }
 }
@@ -148,17 +135,6 @@ pub(super) fn done_in(data: &LearnerData, lesson_id: &str) -> HashSet<String> {
         .filter(|(lesson, _)| lesson == lesson_id)
         .map(|(_, step)| step.clone())
         .collect()
-}
-
-/// The REST route that answers a step of `kind`.
-fn submit_route(kind: &str, id: &str) -> Option<String> {
-    match kind {
-        "explanation" => Some(format!("/api/v1/steps/{id}/complete")),
-        "quiz" => Some(format!("/api/v1/steps/{id}/quiz")),
-        "code_exercise" => Some(format!("/api/v1/exercises/{id}/submit")),
-        "mini_project" => Some(format!("/api/v1/projects/{id}/submissions")),
-        _ => None,
-    }
 }
 
 /// The first step of `lesson` not done; the last step when all are (a completed lesson
@@ -195,12 +171,13 @@ pub(super) fn lesson_info(lesson: &Lesson, done: &HashSet<String>, completed: bo
         step_count: lesson.steps.len() as i64,
         completed_steps,
         status: if completed {
-            "completed"
+            LessonStatus::Completed
         } else if completed_steps > 0 {
-            "in_progress"
+            LessonStatus::InProgress
         } else {
-            "not_started"
+            LessonStatus::NotStarted
         }
+        .as_str()
         .into(),
     }
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::catalog::Catalog;
 use super::clock::utc_offset_minutes;
 use super::{Learning, LearningError, Now};
+use crate::content::spec::StepKind as ContentKind;
 use crate::plugins::contract::lesson_engine::{
     AchievementInfo, CertificateReport, DailyPlan, LearnerState, LessonRef, LessonStep,
     ProgressUpdate, ReviewState, StepKind, StepOutcome, TopicMastery, TopicStats, TrackRef,
@@ -30,7 +31,7 @@ pub fn learner_state(data: &LearnerData, catalog: &Catalog, now: Now) -> Learner
             learner_id: l.user_id.clone(),
             locale: "en".into(),
             timezone: l.timezone.clone(),
-            tone: Some(l.tone.clone()),
+            tone: Some(l.tone.as_str().into()),
         },
         now_ms: now.0,
         utc_offset_minutes: utc_offset_minutes(&l.timezone, now.0),
@@ -59,7 +60,7 @@ pub fn learner_state(data: &LearnerData, catalog: &Catalog, now: Now) -> Learner
                     .iter()
                     .map(|s| LessonStep {
                         step_id: s.row.id.clone(),
-                        kind: step_kind(&s.row.kind),
+                        kind: step_kind(s.row.kind()),
                         done: done.contains(&(lesson.row.id.as_str(), s.row.id.as_str())),
                     })
                     .collect(),
@@ -76,12 +77,12 @@ pub fn learner_state(data: &LearnerData, catalog: &Catalog, now: Now) -> Learner
 }
 
 /// The engine's kind of a content step kind.
-pub fn step_kind(kind: &str) -> StepKind {
+pub fn step_kind(kind: ContentKind) -> StepKind {
     match kind {
-        "quiz" => StepKind::Quiz,
-        "code_exercise" => StepKind::Code,
-        "mini_project" => StepKind::Project,
-        _ => StepKind::Explanation,
+        ContentKind::Explanation => StepKind::Explanation,
+        ContentKind::Quiz => StepKind::Quiz,
+        ContentKind::CodeExercise => StepKind::Code,
+        ContentKind::MiniProject => StepKind::Project,
     }
 }
 

@@ -35,11 +35,26 @@ use crate::store::Db;
 pub use clock::Now;
 pub use error::LearningError;
 
-/// Tones a learner may choose (docs/requirements.md#r-000-4). `friendly` is the authored text.
-pub const TONES: [&str; 5] = ["friendly", "formal", "socratic", "concise", "playful"];
+crate::store::codec::text_enum! {
+    // Stored in `users.tone`; the doc comment is the GraphQL enum's description.
+    /// A lesson tone (docs/requirements.md#r-000-4).
+    #[derive(async_graphql::Enum)]
+    pub enum Tone as "tone" {
+        /// Warm and encouraging (the authored text).
+        Friendly = "friendly",
+        /// Precise and neutral.
+        Formal = "formal",
+        /// Teaching by questions.
+        Socratic = "socratic",
+        /// Short.
+        Concise = "concise",
+        /// Light and fun.
+        Playful = "playful",
+    }
+}
 
 /// The tone content packs are written in: no rewrite needed.
-pub const AUTHORED_TONE: &str = "friendly";
+pub const AUTHORED_TONE: Tone = Tone::Friendly;
 
 /// Largest code submission, bytes.
 pub const MAX_CODE_BYTES: usize = 64 * 1024;

@@ -12,12 +12,13 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use super::answers::{Answer, find_step, next_attempt, raw};
+use super::answers::{Answer, find_step, next_attempt, raw, wrong_kind};
 use super::views::{CriterionScore, ProjectScore};
 use super::{Learning, LearningError, MAX_PROJECT_BYTES, Now};
+use crate::content::spec::StepKind as ContentKind;
 use crate::grading::{GradeError, GradeRequest, QuestionInput};
 use crate::plugins::contract::lesson_engine::StepKind;
-use crate::store::projects::SubmissionRow;
+use crate::store::projects::{SubmissionRow, SubmissionStatus};
 use crate::store::rfc3339;
 
 /// Grading tries before a job fails (only a grader that is unavailable is retried).
@@ -35,7 +36,7 @@ impl Learning {
         now: Now,
     ) -> Result<ProjectScore, LearningError> {
         let catalog = self.catalog().await?;
-        find_step(&catalog, project_id, "mini_project")?;
+        find_step(&catalog, project_id, ContentKind::MiniProject)?;
         let Value::Object(fields) = &payload else {
             return Err(LearningError::invalid(
                 "payload",
@@ -207,7 +208,12 @@ impl Learning {
 
     async fn grade_submission(&self, job: &SubmissionRow) -> Result<ProjectScore, LearningError> {
         let catalog = self.catalog().await?;
-        let (lesson, step) = find_step(&catalog, &job.project_id, "mini_project")?;
+        let (lesson, step) = find_step(&catalog, &job.project_id, ContentKind::MiniProject)?;
+        let project = step
+            .row
+            .spec
+            .as_project()
+            .ok_or_else(|| wrong_kind(&job.project_id, &step, ContentKind::MiniProject))?;
         let payload: Value = serde_json::from_str(&job.payload)
             .map_err(|e| LearningError::invalid("payload", e.to_string()))?;
         let request = GradeRequest {
@@ -215,7 +221,7 @@ impl Learning {
                 kind: "mini_project".into(),
                 prompt: step.row.body.clone(),
                 options: Vec::new(),
-                answer_key: raw(&serde_json::json!({ "rubric": step.row.spec["rubric"] }))?,
+                answer_key: raw(&serde_json::json!({ "rubric": project.rubric }))?,
             },
             answer: raw(&payload)?,
         };
@@ -225,12 +231,18 @@ impl Learning {
             .db
             .latest_attempt(&job.user_id, &job.project_id)
             .await?;
-        let details = grade.details.clone().unwrap_or(Value::Null);
-        let criteria = details["criteria"]
-            .as_array()
-            .map(|c| c.iter().map(criterion).collect())
+        // Details of another shape show no criteria (the score and feedback still count).
+        let details: RubricDetails = grade
+            .details
+            .clone()
+            .and_then(|d| serde_json::from_value(d).ok())
             .unwrap_or_default();
-        let needs_review = details["needs_review"].as_bool().unwrap_or(false);
+        let needs_review = details.needs_review;
+        let criteria = details
+            .criteria
+            .into_iter()
+            .map(CriterionScore::from)
+            .collect();
         // The grade is recorded at the time the learner submitted.
         let answer = Answer {
             user_id: &job.user_id,
@@ -249,7 +261,7 @@ impl Learning {
         self.record(&catalog, &data, answer, |r| ProjectScore {
             submission_id: job.id.clone(),
             project_id: job.project_id.clone(),
-            status: "graded".into(),
+            status: SubmissionStatus::Graded.as_str().into(),
             score: Some(grade.score),
             passed: Some(grade.correct),
             feedback: Some(grade.feedback.clone()),
@@ -264,20 +276,42 @@ impl Learning {
     }
 }
 
-fn criterion(c: &Value) -> CriterionScore {
-    let text = |k: &str| c[k].as_str().unwrap_or_default().to_owned();
-    CriterionScore {
-        id: text("id"),
-        criterion: text("criterion"),
-        points: c["points"].as_f64().unwrap_or(0.0),
-        max_points: c["max_points"].as_f64().unwrap_or(0.0),
-        feedback: text("feedback"),
+/// What the rubric grader reports beside the score (docs/grading.md).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct RubricDetails {
+    /// The score per criterion.
+    criteria: Vec<CriterionDetail>,
+    /// Whether a teacher should look at it.
+    needs_review: bool,
+}
+
+/// One criterion's score as a grader reports it: a field it leaves out shows empty.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct CriterionDetail {
+    id: String,
+    criterion: String,
+    points: f64,
+    max_points: f64,
+    feedback: String,
+}
+
+impl From<CriterionDetail> for CriterionScore {
+    fn from(c: CriterionDetail) -> Self {
+        CriterionScore {
+            id: c.id,
+            criterion: c.criterion,
+            points: c.points,
+            max_points: c.max_points,
+            feedback: c.feedback,
+        }
     }
 }
 
 /// A stored submission as the API shows it.
 fn score_view(row: &SubmissionRow) -> ProjectScore {
-    if row.status == "graded"
+    if row.status == SubmissionStatus::Graded
         && let Some(stored) = row
             .result
             .as_deref()
@@ -288,7 +322,7 @@ fn score_view(row: &SubmissionRow) -> ProjectScore {
     ProjectScore {
         submission_id: row.id.clone(),
         project_id: row.project_id.clone(),
-        status: row.status.clone(),
+        status: row.status.as_str().into(),
         score: row.score,
         passed: None,
         feedback: None,
@@ -296,7 +330,10 @@ fn score_view(row: &SubmissionRow) -> ProjectScore {
         needs_review: false,
         submitted_at: rfc3339(row.created_at),
         graded_at: row.graded_at.map(rfc3339),
-        error: row.error.clone().filter(|_| row.status == "failed"),
+        error: row
+            .error
+            .clone()
+            .filter(|_| row.status == SubmissionStatus::Failed),
         progress: None,
     }
 }

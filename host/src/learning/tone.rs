@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::catalog::Step;
 use super::daily::{current_step, done_in, find_lesson, lesson_info};
 use super::views::LessonStep;
-use super::{AUTHORED_TONE, Learning, LearningError, TONES};
+use super::{AUTHORED_TONE, Learning, LearningError, Tone};
 use crate::ai::{AiError, Origin};
 use crate::plugins::contract::llm::ChatRequest;
 use crate::plugins::contract::types::{Message, Role};
@@ -32,20 +32,22 @@ impl Learning {
         tone: &str,
     ) -> Result<LessonStep, LearningError> {
         let tone = tone.trim().to_ascii_lowercase();
-        if !TONES.contains(&tone.as_str()) {
-            return Err(LearningError::invalid(
-                "tone",
-                format!("`{tone}` is not a tone; use one of {}", TONES.join(", ")),
-            ));
-        }
+        let tone: Tone = tone
+            .parse()
+            .map_err(|e: crate::store::codec::UnknownName| {
+                LearningError::invalid(
+                    "tone",
+                    format!("`{tone}` is not a tone; use one of {}", e.choices),
+                )
+            })?;
         let catalog = self.catalog().await?;
         let lesson = find_lesson(&catalog, lesson_id)?;
         let data = self.learner_data(user_id).await?;
-        self.db.set_tone(user_id, &tone).await?;
+        self.db.set_tone(user_id, tone).await?;
         let done = done_in(&data, lesson_id);
         let step = current_step(&lesson, &done).cloned();
         if let Some(step) = &step {
-            self.rewrite(step, &tone, user_id).await?;
+            self.rewrite(step, tone, user_id).await?;
             let rest: Vec<Arc<Step>> = lesson
                 .steps
                 .iter()
@@ -53,10 +55,10 @@ impl Learning {
                 .cloned()
                 .collect();
             let this = self.clone();
-            let (tone, user) = (tone.clone(), user_id.to_owned());
+            let user = user_id.to_owned();
             tokio::spawn(async move {
                 for s in rest {
-                    if let Err(e) = this.rewrite(&s, &tone, &user).await {
+                    if let Err(e) = this.rewrite(&s, tone, &user).await {
                         tracing::warn!(step = %s.row.id, %tone, error = %e, "background tone rewrite failed");
                         break;
                     }
@@ -64,7 +66,7 @@ impl Learning {
             });
         }
         let view = match &step {
-            Some(step) => Some(self.step_view(&lesson, step, &done, &tone).await?),
+            Some(step) => Some(self.step_view(&lesson, step, &done, tone).await?),
             None => None,
         };
         let completed = data.completed.contains(&lesson.row.id);
@@ -74,14 +76,14 @@ impl Learning {
             step: view,
             reviews: Vec::new(),
             reason: format!("Lesson `{}` in the {tone} tone.", lesson.row.title),
-            tone,
+            tone: tone.as_str().into(),
             streak_days: data.learner.streak,
             total_xp: data.learner.total_xp,
         })
     }
 
     /// Rewrites `step`'s text in `tone` unless stored already (or nothing to rewrite).
-    async fn rewrite(&self, step: &Step, tone: &str, user_id: &str) -> Result<(), LearningError> {
+    async fn rewrite(&self, step: &Step, tone: Tone, user_id: &str) -> Result<(), LearningError> {
         let body = &step.row.body;
         if tone == AUTHORED_TONE || body.trim().is_empty() {
             return Ok(());

@@ -5,7 +5,7 @@ use async_graphql::{Json, SimpleObject};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::catalog::RubricCriterion;
+use crate::content::spec::RubricCriterion;
 use crate::grading::PartFeedback;
 
 /// `LessonStep` (docs/requirements.md#r-000-4): where the learner is today.

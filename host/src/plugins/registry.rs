@@ -141,11 +141,11 @@ impl Registry {
             match loaded {
                 Ok(plugin) => {
                     let id = plugin.manifest.id.clone();
-                    if let Err(reason) = admit(&mut next, plugin.clone()) {
+                    if let Err(clash) = admit(&mut next, plugin.clone()) {
                         failures.push(LoadFailure {
                             manifest: path,
                             plugin: Some(id),
-                            reason,
+                            reason: clash.to_string(),
                         });
                         continue;
                     }
@@ -202,14 +202,35 @@ impl Registry {
     }
 }
 
+/// Why a loaded plugin cannot join the others; the message is its load failure's reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+enum Clash {
+    /// Another manifest uses the id.
+    #[error("plugin id `{id}` is already used by {}", .other.display())]
+    Id { id: String, other: PathBuf },
+    /// A second AI gateway.
+    #[error("an AI gateway is already installed: plugin `{0}`")]
+    Gateway(String),
+    /// A second lesson engine.
+    #[error("a lesson engine is already installed: plugin `{0}`")]
+    LessonEngine(String),
+    /// A question kind or language another plugin claims.
+    #[error("{what} `{claim}` is already claimed by plugin `{other}`")]
+    Claim {
+        what: &'static str,
+        claim: String,
+        other: String,
+    },
+}
+
 /// Adds `plugin` to `next`, refusing duplicate ids and kinds or languages claimed twice.
-fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), String> {
+fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), Clash> {
     let id = &plugin.manifest.id;
     if let Some(other) = next.plugins.get(id) {
-        return Err(format!(
-            "plugin id `{id}` is already used by {}",
-            other.manifest_path.display()
-        ));
+        return Err(Clash::Id {
+            id: id.clone(),
+            other: other.manifest_path.clone(),
+        });
     }
     let (table, claims, what) = match plugin.manifest.world {
         World::Grader => (
@@ -224,10 +245,7 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), String> {
         ),
         World::Llm => {
             if let Some(other) = &next.llm {
-                return Err(format!(
-                    "an AI gateway is already installed: plugin `{}`",
-                    other.manifest.id
-                ));
+                return Err(Clash::Gateway(other.manifest.id.clone()));
             }
             next.llm = Some(plugin.clone());
             next.plugins.insert(id.clone(), plugin);
@@ -235,10 +253,7 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), String> {
         }
         World::LessonEngine => {
             if let Some(other) = &next.lesson_engine {
-                return Err(format!(
-                    "a lesson engine is already installed: plugin `{}`",
-                    other.manifest.id
-                ));
+                return Err(Clash::LessonEngine(other.manifest.id.clone()));
             }
             next.lesson_engine = Some(plugin.clone());
             next.plugins.insert(id.clone(), plugin);
@@ -258,10 +273,11 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), String> {
         .iter()
         .find_map(|c| table.get(c).map(|other| (c, other)))
     {
-        return Err(format!(
-            "{what} `{claim}` is already claimed by plugin `{}`",
-            other.manifest.id
-        ));
+        return Err(Clash::Claim {
+            what,
+            claim: claim.clone(),
+            other: other.manifest.id.clone(),
+        });
     }
     for claim in claims {
         table.insert(claim.clone(), plugin.clone());

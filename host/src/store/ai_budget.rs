@@ -39,7 +39,7 @@ impl Db {
         tier: &str,
         actor: Option<&str>,
     ) -> Result<bool, StoreError> {
-        self.set_audited(user_id, super::users::UserColumn::Tier, tier, actor)
+        self.set_audited(user_id, super::users::UserChange::Tier(tier), actor)
             .await
     }
 

@@ -4,6 +4,7 @@ use sqlx::Row;
 
 use super::{Db, StoreError, now_ms};
 use crate::content::pack::Pack;
+use crate::content::spec::{StepKind, StepSpec};
 
 /// What an import did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,6 +193,10 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             for (si, s) in l.steps.iter().enumerate() {
+                let spec = s
+                    .spec
+                    .to_json()
+                    .map_err(|e| StoreError::Corrupt(format!("step `{}`: {e}", s.id)))?;
                 sqlx::query(
                     "INSERT INTO steps (id, pack_id, lesson_id, position, kind, title, body, xp, spec) \
                      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -200,11 +205,11 @@ impl Db {
                 .bind(&p.id)
                 .bind(&l.id)
                 .bind(si as i64)
-                .bind(s.kind)
+                .bind(s.kind())
                 .bind(&s.title)
                 .bind(&s.body)
                 .bind(i64::from(s.xp))
-                .bind(s.spec.to_string())
+                .bind(spec)
                 .execute(&mut *tx)
                 .await?;
             }
@@ -332,15 +337,18 @@ impl Db {
         .await?
         .iter()
         .map(|r| {
+            let kind: StepKind = r.try_get("kind")?;
             let spec: String = r.try_get("spec")?;
             Ok(StepRow {
                 id: r.try_get("id")?,
                 lesson_id: r.try_get("lesson_id")?,
-                kind: r.try_get("kind")?,
                 title: r.try_get("title")?,
                 body: r.try_get("body")?,
                 xp: r.try_get("xp")?,
-                spec: serde_json::from_str(&spec).unwrap_or_default(),
+                spec: StepSpec::parse(kind, &spec).map_err(|e| sqlx::Error::ColumnDecode {
+                    index: "spec".into(),
+                    source: Box::new(e),
+                })?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
@@ -430,16 +438,21 @@ pub struct StepRow {
     pub id: String,
     /// Its lesson.
     pub lesson_id: String,
-    /// `explanation`, `quiz`, `code_exercise` or `mini_project`.
-    pub kind: String,
     /// Title.
     pub title: String,
     /// Markdown text.
     pub body: String,
     /// XP.
     pub xp: i64,
-    /// Kind-specific spec (question, tests, rubric).
-    pub spec: serde_json::Value,
+    /// The kind's data (question, tests, rubric), which also says the kind.
+    pub spec: StepSpec,
+}
+
+impl StepRow {
+    /// The step's kind.
+    pub fn kind(&self) -> StepKind {
+        self.spec.kind()
+    }
 }
 
 #[cfg(test)]

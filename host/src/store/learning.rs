@@ -11,6 +11,37 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
+use super::codec::text_enum;
+use crate::learning::Tone;
+
+text_enum! {
+    /// What kind of answer an attempt was (the lesson engine's step kinds; the `kind`
+    /// column of `attempts`).
+    pub enum AttemptKind as "attempt kind" {
+        /// An explanation read.
+        Explanation = "explanation",
+        /// A quiz answer.
+        Quiz = "quiz",
+        /// Code submitted for an exercise.
+        Code = "code",
+        /// A mini-project graded.
+        Project = "project",
+    }
+}
+
+text_enum! {
+    /// How far a learner is in a lesson (`lesson_progress.status`; `not_started` is never
+    /// stored: it is a lesson without a row).
+    pub enum LessonStatus as "lesson status" {
+        /// No step done.
+        NotStarted = "not_started",
+        /// Some steps done.
+        InProgress = "in_progress",
+        /// Every step done once.
+        Completed = "completed",
+    }
+}
+
 use super::{Db, StoreError};
 
 /// The learner's row and totals, as the lesson engine needs them.
@@ -21,7 +52,7 @@ pub struct LearnerRow {
     /// Display name (certificates, badges).
     pub full_name: String,
     /// Preferred lesson tone.
-    pub tone: String,
+    pub tone: Tone,
     /// IANA time zone.
     pub timezone: String,
     /// Current streak in days.
@@ -108,8 +139,8 @@ pub struct AttemptRow {
     pub step_id: String,
     /// Lesson id.
     pub lesson_id: String,
-    /// `explanation`, `quiz`, `code` or `project`.
-    pub kind: String,
+    /// What was answered.
+    pub kind: AttemptKind,
     /// Which try, from 1; numbers go on past pruned attempts.
     pub attempt: i64,
     /// SHA-256 of the answer as submitted: an identical resubmission replays.
@@ -136,7 +167,7 @@ pub struct LessonProgressRow {
     /// Position of the next step to do.
     pub step: i64,
     /// `in_progress` or `completed`.
-    pub status: String,
+    pub status: LessonStatus,
     /// Started, ms.
     pub started_at: i64,
     /// Completed, ms.
@@ -341,7 +372,12 @@ impl Db {
                     learner = Some(LearnerRow {
                         user_id: user_id.to_owned(),
                         full_name: s1,
-                        tone: text("s2")?.unwrap_or_default(),
+                        tone: text("s2")?.unwrap_or_default().parse().map_err(|e| {
+                            sqlx::Error::ColumnDecode {
+                                index: "tone".into(),
+                                source: Box::new(e),
+                            }
+                        })?,
                         timezone: text("s3")?.unwrap_or_default(),
                         last_active_date: text("s4")?,
                         last_freeze_date: text("s5")?,
@@ -602,7 +638,7 @@ impl Db {
             .bind(&w.user_id)
             .bind(&p.lesson_id)
             .bind(p.step)
-            .bind(&p.status)
+            .bind(p.status)
             .bind(p.started_at)
             .bind(p.completed_at)
             .bind(p.updated_at)
@@ -667,7 +703,7 @@ impl Db {
     }
 
     /// Sets the learner's preferred tone.
-    pub async fn set_tone(&self, user_id: &str, tone: &str) -> Result<(), StoreError> {
+    pub async fn set_tone(&self, user_id: &str, tone: Tone) -> Result<(), StoreError> {
         sqlx::query("UPDATE users SET tone = $2, updated_at = $3 WHERE id = $1")
             .bind(user_id)
             .bind(tone)
@@ -681,7 +717,7 @@ impl Db {
     pub async fn tone_variant(
         &self,
         step_id: &str,
-        tone: &str,
+        tone: Tone,
         source_hash: &str,
     ) -> Result<Option<String>, StoreError> {
         let row = sqlx::query(
@@ -700,7 +736,7 @@ impl Db {
     pub async fn store_tone_variant(
         &self,
         step_id: &str,
-        tone: &str,
+        tone: Tone,
         source_hash: &str,
         body: &str,
         model: &str,
@@ -823,7 +859,7 @@ async fn insert_attempt(
     .bind(user_id)
     .bind(&a.step_id)
     .bind(&a.lesson_id)
-    .bind(&a.kind)
+    .bind(a.kind)
     .bind(a.attempt)
     .bind(&a.answer_hash)
     .bind(answer)

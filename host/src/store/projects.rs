@@ -8,7 +8,22 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::codec::text_enum;
 use super::{Backend, Db, StoreError, now_ms};
+
+text_enum! {
+    /// Where a submission is in grading (the `status` column).
+    pub enum SubmissionStatus as "submission status" {
+        /// Waiting for a worker.
+        Queued = "queued",
+        /// A worker holds it (with a lease).
+        Grading = "grading",
+        /// Scored.
+        Graded = "graded",
+        /// Grading failed for good.
+        Failed = "failed",
+    }
+}
 
 /// A submission.
 #[derive(Debug, Clone)]
@@ -23,8 +38,8 @@ pub struct SubmissionRow {
     pub payload: String,
     /// Score 0-1 once graded.
     pub score: Option<f64>,
-    /// `queued`, `grading`, `graded` or `failed`.
-    pub status: String,
+    /// Where it is in grading.
+    pub status: SubmissionStatus,
     /// The grade, JSON, once graded.
     pub result: Option<String>,
     /// Why grading failed.
@@ -112,7 +127,7 @@ impl Db {
             project_id: project_id.to_owned(),
             payload: payload.to_owned(),
             score: None,
-            status: "queued".into(),
+            status: SubmissionStatus::Queued,
             result: None,
             error: None,
             tries: 0,
@@ -236,7 +251,11 @@ impl Db {
         )
         .bind(id)
         .bind(held)
-        .bind(if retry { "queued" } else { "failed" })
+        .bind(if retry {
+            SubmissionStatus::Queued
+        } else {
+            SubmissionStatus::Failed
+        })
         .bind(error)
         .bind(now_ms())
         .execute(self.pool())

@@ -4,6 +4,7 @@ use serde::Serialize;
 use sqlx::Row;
 
 use super::{Db, StoreError, now_ms, rfc3339};
+use crate::safety::Level;
 
 /// One stored event.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -17,7 +18,8 @@ pub struct SafetyEvent {
     /// Where: `chat-completions`, or `plugin` for a plugin's `llm` call.
     pub surface: String,
     /// `crisis`.
-    pub level: String,
+    #[schema(value_type = String)]
+    pub level: Level,
     /// Categories found.
     pub categories: Vec<String>,
     /// The plugin that made the call, for plugin calls.
@@ -30,7 +32,7 @@ impl Db {
         &self,
         user_id: Option<&str>,
         surface: &str,
-        level: &str,
+        level: Level,
         categories: &[String],
         source: Option<&str>,
     ) -> Result<(), StoreError> {

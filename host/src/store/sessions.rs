@@ -211,13 +211,10 @@ impl Db {
         let Some(r) = row else {
             return Ok(None);
         };
-        let role: String = r.try_get("role")?;
         Ok(Some(SessionRow {
             user_id: r.try_get("user_id")?,
             revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-            role: role
-                .parse()
-                .map_err(|_| StoreError::Corrupt(format!("unknown role `{role}`")))?,
+            role: r.try_get("role")?,
             is_active: r.try_get::<i64, _>("is_active")? != 0,
         }))
     }

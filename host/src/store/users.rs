@@ -6,16 +6,17 @@ use sqlx::{Any, Row, Transaction};
 
 use super::{Db, StoreError, audit, now_ms};
 use crate::auth::Role;
+use crate::learning::Tone;
 
-/// A user column changed by an administrator (audited).
+/// A change of a user column by an administrator (audited).
 #[derive(Debug, Clone, Copy)]
-pub(super) enum UserColumn {
+pub(super) enum UserChange<'a> {
     /// `role`.
-    Role,
+    Role(Role),
     /// `tier` (the AI budget's plan tier).
-    Tier,
-    /// `is_active`, given as `"1"` or `"0"`.
-    Active,
+    Tier(&'a str),
+    /// `is_active`.
+    Active(bool),
 }
 
 /// A user account (docs/requirements.md#r-002-4.1, plus role, tone, streak and time zone).
@@ -33,7 +34,7 @@ pub struct User {
     /// Role (what seed 002 calls `user_type`, docs/requirements.md#r-002-4.1).
     pub role: Role,
     /// Preferred lesson tone.
-    pub tone: String,
+    pub tone: Tone,
     /// Current streak in days.
     pub streak: i64,
     /// IANA time zone name.
@@ -92,7 +93,7 @@ pub struct ProfilePatch {
     /// New display name.
     pub full_name: Option<String>,
     /// New tone.
-    pub tone: Option<String>,
+    pub tone: Option<Tone>,
     /// New time zone.
     pub timezone: Option<String>,
     /// New bio (`Some(None)` clears it).
@@ -113,15 +114,12 @@ const USER_COLUMNS: &str = "id, email, password_hash, full_name, role, tone, str
                             is_active, is_verified, created_at, updated_at";
 
 fn user_from(row: &AnyRow) -> Result<User, StoreError> {
-    let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,
         email: row.try_get("email")?,
         password_hash: row.try_get("password_hash")?,
         full_name: row.try_get("full_name")?,
-        role: role
-            .parse()
-            .map_err(|_| StoreError::Corrupt(format!("unknown role `{role}`")))?,
+        role: row.try_get("role")?,
         tone: row.try_get("tone")?,
         streak: row.try_get("streak")?,
         timezone: row.try_get("timezone")?,
@@ -163,7 +161,7 @@ impl Db {
             password_hash: new.password_hash,
             full_name: new.full_name,
             role: new.role,
-            tone: "friendly".into(),
+            tone: Tone::Friendly,
             streak: 0,
             timezone: "UTC".into(),
             is_active: true,
@@ -181,8 +179,8 @@ impl Db {
         .bind(&user.email)
         .bind(&user.password_hash)
         .bind(&user.full_name)
-        .bind(user.role.as_str())
-        .bind(&user.tone)
+        .bind(user.role)
+        .bind(user.tone)
         .bind(&user.timezone)
         .bind(now)
         .execute(&mut *tx)
@@ -267,7 +265,7 @@ impl Db {
              timezone = COALESCE($3, timezone), updated_at = $4 WHERE id = $5",
         )
         .bind(patch.full_name.clone())
-        .bind(patch.tone.clone())
+        .bind(patch.tone)
         .bind(patch.timezone.clone())
         .bind(now)
         .bind(user_id)
@@ -306,7 +304,7 @@ impl Db {
         role: Role,
         actor: Option<&str>,
     ) -> Result<bool, StoreError> {
-        self.set_audited(user_id, UserColumn::Role, role.as_str(), actor)
+        self.set_audited(user_id, UserChange::Role(role), actor)
             .await
     }
 
@@ -315,23 +313,23 @@ impl Db {
     pub(super) async fn set_audited(
         &self,
         user_id: &str,
-        column: UserColumn,
-        value: &str,
+        change: UserChange<'_>,
         actor: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let (name, event) = match column {
-            UserColumn::Role => ("role", "user.role_changed"),
-            UserColumn::Tier => ("tier", "user.tier_changed"),
-            UserColumn::Active if value == "1" => ("is_active", "user.enabled"),
-            UserColumn::Active => ("is_active", "user.disabled"),
+        // `value` is what the audit event records (a flag as `"1"` or `"0"`).
+        let (name, event, value) = match change {
+            UserChange::Role(role) => ("role", "user.role_changed", role.as_str()),
+            UserChange::Tier(tier) => ("tier", "user.tier_changed", tier),
+            UserChange::Active(true) => ("is_active", "user.enabled", "1"),
+            UserChange::Active(false) => ("is_active", "user.disabled", "0"),
         };
         let mut tx = self.begin_write().await?;
         // `name` is one of the constants above, never input.
         let update = format!("UPDATE users SET {name} = $1, updated_at = $2 WHERE id = $3");
         let query = sqlx::query(&update);
         // A flag is a BIGINT, which Postgres will not take as text.
-        let query = match column {
-            UserColumn::Active => query.bind(i64::from(value == "1")),
+        let query = match change {
+            UserChange::Active(active) => query.bind(i64::from(active)),
             _ => query.bind(value),
         };
         let changed = query
@@ -364,8 +362,7 @@ impl Db {
         active: bool,
         actor: Option<&str>,
     ) -> Result<bool, StoreError> {
-        let value = if active { "1" } else { "0" };
-        self.set_audited(user_id, UserColumn::Active, value, actor)
+        self.set_audited(user_id, UserChange::Active(active), actor)
             .await
     }
 
@@ -502,7 +499,7 @@ mod tests {
         let (db, _dir) = testing::sqlite().await;
         let id = testing::user(&db, "bo@example.com", Role::Student).await;
         let set = ProfilePatch {
-            tone: Some("socratic".into()),
+            tone: Some(Tone::Socratic),
             bio: Some(Some("Likes loops.".into())),
             avatar_url: Some(Some("https://example.com/bo.png".into())),
             notification_preferences: Some(serde_json::json!({ "email": false })),

@@ -2,15 +2,19 @@
 
 use serde::{Deserialize, Serialize};
 
-/// How serious the text is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Level {
-    /// Nothing of concern.
-    None,
-    /// Worth noting (e.g. distress without risk); the request proceeds.
-    Concern,
-    /// Risk of harm; the request stops and the crisis response is shown.
-    Crisis,
+crate::store::codec::text_enum! {
+    /// How serious a text is, from least to most (ordered so the strictest verdict is the
+    /// largest): in verdicts, safety events and metrics labels. The one safety level of the
+    /// host: the API, the store and the contract's adapter all use it.
+    #[derive(PartialOrd, Ord)]
+    pub enum Level as "safety level" {
+        /// Nothing of concern.
+        None = "none",
+        /// Worth noting (e.g. distress without risk); the request proceeds.
+        Concern = "concern",
+        /// Risk of harm; the request stops and the crisis response is shown.
+        Crisis = "crisis",
+    }
 }
 
 /// A matched piece of the input.
