@@ -36,7 +36,7 @@ impl CodeRunnerBackend for Sandbox {
                             .iter()
                             .map(|t| contract::TestResult {
                                 name: t.name.clone(),
-                                status: status(t.run.status),
+                                status: t.run.status,
                                 passed: t.passed,
                                 expected: t.expected.clone(),
                                 actual: t.actual.clone(),
@@ -96,7 +96,7 @@ fn body(request: contract::RunRequest, settings: &SandboxSettings) -> RunBody {
 
 fn to_wit(report: &RunReport, tests: Vec<contract::TestResult>) -> contract::RunResult {
     contract::RunResult {
-        status: status(report.status),
+        status: report.status,
         stdout: report.stdout.clone(),
         stderr: report.stderr.clone(),
         exit_code: report.exit_code.unwrap_or(-1),
@@ -104,18 +104,6 @@ fn to_wit(report: &RunReport, tests: Vec<contract::TestResult>) -> contract::Run
         stdout_truncated: report.truncated.stdout,
         stderr_truncated: report.truncated.stderr,
         tests,
-    }
-}
-
-fn status(status: RunStatus) -> contract::RunStatus {
-    match status {
-        RunStatus::Ok => contract::RunStatus::Ok,
-        RunStatus::RuntimeError => contract::RunStatus::RuntimeError,
-        RunStatus::SyntaxError => contract::RunStatus::SyntaxError,
-        RunStatus::Timeout => contract::RunStatus::Timeout,
-        RunStatus::MemoryLimit => contract::RunStatus::MemoryLimit,
-        RunStatus::OutputLimit => contract::RunStatus::OutputLimit,
-        RunStatus::InternalError => contract::RunStatus::InternalError,
     }
 }
 

@@ -46,24 +46,8 @@ pub struct RunRequest {
     pub limits: RunLimits,
 }
 
-/// How a run ended (modelled on Judge0, Piston and Jobe).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum RunStatus {
-    /// Exited normally.
-    Ok,
-    /// Raised an uncaught exception or exited non-zero.
-    RuntimeError,
-    /// Did not compile/parse.
-    SyntaxError,
-    /// Exceeded its wall-clock deadline.
-    Timeout,
-    /// Exceeded its memory budget.
-    MemoryLimit,
-    /// Wrote more than its output cap.
-    OutputLimit,
-    /// The sandbox itself failed; not the learner's fault.
-    InternalError,
-}
+/// How a run ended: the one status shared by the contract, the sandbox and the code grader.
+pub use run_status::RunStatus;
 
 /// The error a run raised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
