@@ -412,6 +412,17 @@ mod tests {
     }
 
     /// Each operation lists the answers the shared layers can give it.
+    /// Enums declared with `store::codec::text_enum!` are documented with the names the API
+    /// sends, not their Rust variant names.
+    #[test]
+    fn named_enums_are_documented_as_sent() {
+        let doc = ApiDoc::openapi();
+        let schemas = &doc.components.as_ref().expect("components").schemas;
+        let role = serde_json::to_value(&schemas["Role"]).expect("Role schema as JSON");
+        let names: Vec<&str> = crate::auth::Role::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(role["enum"], serde_json::json!(names), "{role}");
+    }
+
     #[test]
     fn every_operation_lists_its_error_answers() {
         let doc = ApiDoc::openapi();

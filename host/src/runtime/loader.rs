@@ -231,7 +231,7 @@ impl Runtime {
                 .map_err(|e| not_component(format!("{e:#}")))?;
 
         let imports = check_world_and_imports(self, &manifest, &component)?;
-        let linker = build_linker(self, &manifest).map_err(|e| LoadError::Link {
+        let linker = build_linker(self, &manifest, version).map_err(|e| LoadError::Link {
             plugin: id.clone(),
             reason: format!("cannot build linker: {e:#}"),
         })?;
@@ -352,14 +352,13 @@ fn check_world_and_imports(
 
 /// A linker offering the base WASI interfaces plus exactly the capabilities the plugin's
 /// world allows and its manifest grants.
-fn build_linker(runtime: &Runtime, manifest: &Manifest) -> wasmtime::Result<Linker<PluginState>> {
+fn build_linker(
+    runtime: &Runtime,
+    manifest: &Manifest,
+    version: Version,
+) -> wasmtime::Result<Linker<PluginState>> {
     let mut linker = Linker::<PluginState>::new(runtime.engine());
-    capabilities::link_base(&mut linker, &manifest.contract)?;
-    capabilities::link_granted(
-        &mut linker,
-        &manifest.contract,
-        manifest.world,
-        &manifest.grants,
-    )?;
+    capabilities::link_base(&mut linker, version)?;
+    capabilities::link_granted(&mut linker, version, manifest.world, &manifest.grants)?;
     Ok(linker)
 }

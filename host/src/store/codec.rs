@@ -46,12 +46,15 @@ impl UnknownName {
 ///
 /// The enum gets `ALL` (declaration order), `as_str`, `Display`, `FromStr` (error
 /// [`UnknownName`] naming `what`), serde and sqlx (`Any`) as its names. Extra derives go
-/// on the enum as attributes.
+/// on the enum as attributes. A name is taken as a token tree, not a `literal` fragment:
+/// a fragment reaches derive macros wrapped in an invisible group, and utoipa then ignores
+/// the `serde(rename)` it sits in (the OpenAPI document listed `Student` while the API
+/// answered `student`).
 macro_rules! text_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident as $what:literal {
-            $( $(#[$vmeta:meta])* $variant:ident = $text:literal ),+ $(,)?
+            $( $(#[$vmeta:meta])* $variant:ident = $text:tt ),+ $(,)?
         }
     ) => {
         $(#[$meta])*

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use wasmtime::component::{HasSelf, Linker};
 
 use super::{Backends, Capability, Grant};
-use crate::plugins::contract::World;
 use crate::plugins::contract::code_runner::{RunRequest, RunResult, RunStatus};
+use crate::plugins::contract::{Version, World};
 use crate::plugins::manifest::Manifest;
 use crate::runtime::bindings::{Convert, v0_1_0, v0_1_0::code_runner as wit};
 use crate::runtime::state::PluginState;
@@ -33,10 +33,11 @@ pub const CAPABILITY: Capability = Capability {
     link,
 };
 
-fn link(linker: &mut Linker<PluginState>, contract: &str, _: World) -> wasmtime::Result<()> {
+fn link(linker: &mut Linker<PluginState>, contract: Version, _: World) -> wasmtime::Result<()> {
     match contract {
-        "0.1.0" => v0_1_0::code_runner::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
-        other => Err(super::unsupported_contract(CAPABILITY.name, other)),
+        Version::V0_1_0 => {
+            v0_1_0::code_runner::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)
+        }
     }
 }
 

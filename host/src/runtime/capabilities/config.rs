@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use wasmtime::component::{HasSelf, Linker};
 
 use super::{Capability, Grant};
-use crate::plugins::contract::World;
+use crate::plugins::contract::{Version, World};
 use crate::plugins::manifest::Manifest;
 use crate::runtime::bindings::v0_1_0::{
     self,
@@ -26,10 +26,11 @@ pub const CAPABILITY: Capability = Capability {
     link,
 };
 
-fn link(linker: &mut Linker<PluginState>, contract: &str, _: World) -> wasmtime::Result<()> {
+fn link(linker: &mut Linker<PluginState>, contract: Version, _: World) -> wasmtime::Result<()> {
     match contract {
-        "0.1.0" => v0_1_0::config_store::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
-        other => Err(super::unsupported_contract(CAPABILITY.name, other)),
+        Version::V0_1_0 => {
+            v0_1_0::config_store::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use wasmtime::component::{HasSelf, Linker, Resource};
 
 use super::{Backends, Capability, Grant};
 use crate::kv::{Kv, Meter, Metered};
-use crate::plugins::contract::World;
+use crate::plugins::contract::{Version, World};
 use crate::plugins::manifest::{Limits, Manifest};
 use crate::runtime::bindings::v0_1_0::{
     self,
@@ -39,10 +39,11 @@ pub const CAPABILITY: Capability = Capability {
     link,
 };
 
-fn link(linker: &mut Linker<PluginState>, contract: &str, _: World) -> wasmtime::Result<()> {
+fn link(linker: &mut Linker<PluginState>, contract: Version, _: World) -> wasmtime::Result<()> {
     match contract {
-        "0.1.0" => v0_1_0::keyvalue_store::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
-        other => Err(super::unsupported_contract(CAPABILITY.name, other)),
+        Version::V0_1_0 => {
+            v0_1_0::keyvalue_store::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)
+        }
     }
 }
 

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use wasmtime::component::{HasData, HasSelf, Linker};
 
 use super::{Backends, Capability, Grant};
-use crate::plugins::contract::World;
+use crate::plugins::contract::{Version, World};
 use crate::plugins::manifest::Manifest;
 use crate::runtime::bindings::v0_1_0::{
     self,
@@ -34,15 +34,14 @@ pub const CAPABILITY: Capability = Capability {
     link,
 };
 
-fn link(linker: &mut Linker<PluginState>, contract: &str, world: World) -> wasmtime::Result<()> {
+fn link(linker: &mut Linker<PluginState>, contract: Version, world: World) -> wasmtime::Result<()> {
     match contract {
         // Learner code runs in a code runner's interpreter and can reach every import the
         // component has: its log lines would be the learner's.
-        "0.1.0" if world == World::CodeRunner => {
+        Version::V0_1_0 if world == World::CodeRunner => {
             v0_1_0::logging::add_to_linker::<_, Silenced>(linker, SilencedLog::of)
         }
-        "0.1.0" => v0_1_0::logging::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
-        other => Err(super::unsupported_contract(CAPABILITY.name, other)),
+        Version::V0_1_0 => v0_1_0::logging::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
     }
 }
 

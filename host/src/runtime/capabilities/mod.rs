@@ -18,7 +18,7 @@ use std::sync::{Arc, OnceLock, Weak};
 
 use wasmtime::component::{HasSelf, Linker};
 
-use crate::plugins::contract::World;
+use crate::plugins::contract::{Version, World};
 use crate::plugins::manifest::{Grants, Limits, Manifest, OutboundGrant};
 use crate::runtime::bindings::v0_1_0;
 use crate::runtime::error::PluginRef;
@@ -45,8 +45,9 @@ pub struct Capability {
     /// How a manifest grants it.
     pub grant: Grant,
     /// Adds its host functions to a plugin's linker, from the bindings of the plugin's
-    /// contract version (the manifest's `contract`), for the plugin's world.
-    pub link: fn(&mut Linker<PluginState>, &str, World) -> wasmtime::Result<()>,
+    /// contract version, for the plugin's world. A match over [`Version`]: adding a
+    /// version does not compile until every capability links it.
+    pub link: fn(&mut Linker<PluginState>, Version, World) -> wasmtime::Result<()>,
 }
 
 /// How a manifest grants a capability.
@@ -81,11 +82,10 @@ impl Capability {
 /// Links what every plugin gets whatever its world and grants: the base WASI interfaces
 /// (`grants::BASE_IMPORTS`; sockets included but unusable, the WASI context grants no
 /// network) and the contract's `types`.
-pub fn link_base(linker: &mut Linker<PluginState>, contract: &str) -> wasmtime::Result<()> {
+pub fn link_base(linker: &mut Linker<PluginState>, contract: Version) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
     match contract {
-        "0.1.0" => v0_1_0::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
-        other => Err(unsupported_contract("types", other)),
+        Version::V0_1_0 => v0_1_0::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
     }
 }
 
@@ -96,7 +96,7 @@ impl v0_1_0::types::Host for PluginState {}
 /// `grants`, and nothing else.
 pub fn link_granted(
     linker: &mut Linker<PluginState>,
-    contract: &str,
+    contract: Version,
     world: World,
     grants: &Grants,
 ) -> wasmtime::Result<()> {
@@ -106,13 +106,6 @@ pub fn link_granted(
         }
     }
     Ok(())
-}
-
-/// Why a capability cannot be linked for `contract`: the loader refuses plugins of
-/// versions outside `SUPPORTED_CONTRACTS` first, so this shows only when a version is
-/// added there before every capability has its bindings.
-fn unsupported_contract(capability: &str, contract: &str) -> wasmtime::Error {
-    wasmtime::format_err!("the host has no `{capability}` bindings for tessera:platform@{contract}")
 }
 
 /// Where a host service that lives above the runtime (the sandbox, the AI gateway)
@@ -235,7 +228,6 @@ impl PluginServices {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugins::contract::SUPPORTED_CONTRACTS;
 
     /// A supported contract version missing a capability's bindings, or two capabilities
     /// defining the same function, would refuse every plugin of the world at load.
@@ -249,7 +241,7 @@ mod tests {
             config: [("key".to_owned(), "value".to_owned())].into(),
             outbound_hosts: vec!["example.com".into()],
         };
-        for contract in SUPPORTED_CONTRACTS {
+        for contract in Version::ALL {
             for world in World::ALL {
                 let mut linker = Linker::new(&engine);
                 link_base(&mut linker, contract)
