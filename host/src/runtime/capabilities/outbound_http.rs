@@ -9,7 +9,7 @@ use wasmtime::component::Linker;
 use wasmtime_wasi_http::{Error, RequestOptions, WasiBody, WasiHttpHooks};
 
 use super::{Capability, Grant};
-use crate::plugins::contract::World;
+use crate::plugins::contract::{Version, World};
 use crate::plugins::manifest::{Manifest, OutboundGrant};
 use crate::runtime::state::PluginState;
 
@@ -28,7 +28,7 @@ pub const CAPABILITY: Capability = Capability {
 
 /// `wasi:http` 0.2 comes from wasmtime-wasi-http, not from the contract's bindings, so
 /// every contract version links the same functions.
-fn link(linker: &mut Linker<PluginState>, _: &str, _: World) -> wasmtime::Result<()> {
+fn link(linker: &mut Linker<PluginState>, _: Version, _: World) -> wasmtime::Result<()> {
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(linker)
 }
 
