@@ -995,6 +995,149 @@ async fn safety_screen(data: &Path) {
         micros(percentile(&samples, 0.5)),
         micros(percentile(&samples, 0.99))
     );
+    // The whole gate: rules (the component) then meaning (embedding + head), on messages
+    // made distinct so the stage's cache never answers; then the same message again.
+    let registry = Arc::new(tessera::plugins::Registry::new(
+        runtime.clone(),
+        vec![repo().join("plugins")],
+    ));
+    registry.reload().await;
+    let stage = tessera::safety::semantic::SemanticStage::new(
+        embeddings_service(),
+        tessera::safety::head::Head::from_json(tessera::safety::semantic::SHIPPED_HEAD).unwrap(),
+    );
+    let gate = tessera::safety::SafetyGate::new(
+        registry,
+        tessera::safety::SafetySettings {
+            semantic: Some(Arc::new(stage)),
+            hotlines: tessera::safety::resources::Hotlines::shipped(),
+        },
+    );
+    for i in 0..20 {
+        gate.screen(&learner_message(i), None).await.unwrap();
+    }
+    let n = 300;
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let text = learner_message(1000 + i);
+        let t = Instant::now();
+        let verdict = gate.screen(&text, None).await.unwrap();
+        samples.push(t.elapsed());
+        assert_eq!(verdict.level, tessera::safety::Level::None);
+    }
+    samples.sort();
+    println!(
+        "  whole gate (rules + meaning), 500-character message: p50 {}  p99 {}",
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99))
+    );
+    let repeated = learner_message(1000);
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        gate.screen(&repeated, None).await.unwrap();
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    println!(
+        "  whole gate, a message screened before (meaning cached): p50 {}  p99 {}",
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99))
+    );
+}
+
+/// Resident memory of this process, from /proc (Linux), in MiB.
+fn rss_mib() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn embeddings_service() -> Arc<tessera::embeddings::Embeddings> {
+    let dir = std::env::var_os("TESSERA_EMBEDDINGS_MODEL")
+        .map(PathBuf::from)
+        .or_else(tessera::embeddings::default_model_dir)
+        .expect("a model folder");
+    tessera::embeddings::Embeddings::start(&tessera::embeddings::EmbeddingSettings {
+        model_dir: dir,
+        workers: 1,
+    })
+    .expect("load the embeddings model (./dev fetches it)")
+}
+
+/// A 500-character learner message, made distinct by `n` (so no cache answers it).
+fn learner_message(n: usize) -> String {
+    format!(
+        "Question {n}: I have been working on this recursion exercise all evening and the tests \
+         keep failing on the edge cases. My teacher says I should draw the call stack, which \
+         helped a bit, but I still get lost. Could you explain base cases again, slowly, with an \
+         example about factorials and maybe one about walking a tree? Also, how do I stop a \
+         process that hangs in my terminal? Thanks a lot, this course is great otherwise and I \
+         am learning plenty. One more: what is tail recursion and does Python do it at all?"
+    )
+    .chars()
+    .take(500)
+    .collect()
+}
+
+/// The embeddings model: load time and memory, one 500-character message, batches.
+fn embeddings_bench() {
+    let before = rss_mib();
+    let t = Instant::now();
+    let service = embeddings_service();
+    let load = t.elapsed();
+    let after = rss_mib();
+    println!("\nembeddings (all-MiniLM-L6-v2, candle, CPU):");
+    println!(
+        "  model load {} ms, resident memory +{:.0} MiB (process {:.0} MiB)",
+        load.as_millis(),
+        after - before,
+        after
+    );
+    let one = vec![learner_message(0)];
+    for _ in 0..20 {
+        service.embed_blocking(&one).unwrap();
+    }
+    let n = 300;
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..n {
+        let text = vec![learner_message(i)];
+        let t = Instant::now();
+        service.embed_blocking(&text).unwrap();
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    println!(
+        "  one 500-character message: p50 {}  p99 {}",
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99))
+    );
+    for batch in [8usize, 32, 64] {
+        let texts: Vec<String> = (0..batch).map(learner_message).collect();
+        let rounds = 10;
+        let t = Instant::now();
+        for _ in 0..rounds {
+            service.embed_blocking(&texts).unwrap();
+        }
+        let per_sec = (rounds * batch) as f64 / t.elapsed().as_secs_f64();
+        println!("  batches of {batch} 500-character messages: {per_sec:.0} messages/s");
+    }
+    let short: Vec<String> = (0..64)
+        .map(|i| format!("how do loops work in python, part {i}?"))
+        .collect();
+    let t = Instant::now();
+    for _ in 0..10 {
+        service.embed_blocking(&short).unwrap();
+    }
+    println!(
+        "  batches of 64 short questions (~40 characters): {:.0} messages/s",
+        640.0 / t.elapsed().as_secs_f64()
+    );
 }
 
 /// `POST /v1/chat/completions` end to end: token, AI rate class, safety screen of the
@@ -1151,6 +1294,9 @@ fn main() {
             .build()
             .unwrap()
             .block_on(safety_screen(&data));
+    }
+    if only.is_empty() || only == "embeddings" {
+        embeddings_bench();
     }
     if only.is_empty() || only == "chat" {
         chat(&data);

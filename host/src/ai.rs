@@ -19,7 +19,7 @@ use crate::plugins::contract::llm::{ChatRequest, ChatResponse, LlmError, ModelIn
 use crate::plugins::contract::types::FieldError;
 use crate::runtime::PluginError;
 use crate::runtime::capabilities::llm::{LlmBackend, OnBehalfOf};
-use crate::safety::{self, SafetyError};
+use crate::safety::{self, SafetyError, SafetyGate};
 use crate::store::{Db, ai_usage};
 
 /// Why an AI request got no model answer.
@@ -37,6 +37,9 @@ pub enum AiError {
     /// A plugin (filter or gateway) failed.
     #[error(transparent)]
     Plugin(#[from] PluginError),
+    /// The safety gate's semantic stage failed, so no model is called (fail closed).
+    #[error("the safety gate could not score the message: {0}")]
+    SafetyUnavailable(String),
     /// The gateway refused or failed the request.
     #[error("the AI gateway answered an error")]
     Llm(LlmError),
@@ -48,6 +51,7 @@ pub enum AiError {
 /// Gated access to the AI gateway.
 pub struct Ai {
     registry: Arc<Registry>,
+    safety: Arc<SafetyGate>,
     db: Db,
     usage: ai_usage::UsageRecorder,
     prices: Prices,
@@ -140,6 +144,9 @@ pub struct Origin<'a> {
     pub surface: &'a str,
     /// The plugin making the call, for plugin calls.
     pub plugin: Option<&'a str>,
+    /// The learner's region (ISO 3166-1 alpha-2), for the crisis resources; `None`: the
+    /// global directory's.
+    pub region: Option<&'a str>,
 }
 
 /// The offline model, which the cost guard falls back to.
@@ -150,12 +157,14 @@ impl Ai {
     /// budget counters kept in `kv`.
     pub fn new(
         registry: Arc<Registry>,
+        safety: Arc<SafetyGate>,
         db: Db,
         kv: Arc<dyn crate::kv::Kv>,
         settings: AiSettings,
     ) -> Self {
         Self {
             registry,
+            safety,
             usage: ai_usage::UsageRecorder::start(db.clone()),
             budget: Arc::new(budget::Budget::new(settings.budgets, kv, db.clone())),
             db,
@@ -201,15 +210,15 @@ impl Ai {
         self.complete_unscreened(request, origin).await
     }
 
-    /// Stops the request if any text it gives the model is a crisis: every message,
+    /// Stops the request if any text it gives the model is flagged: every message,
     /// whatever its role (a client writes the system and assistant turns too), and the
-    /// response schema (the gateway hands it to the model). Each distinct text is
-    /// screened once; the message count is capped (`check`) and the prompt's size by
-    /// the routes, so the work is bounded.
+    /// response schema (the gateway hands it to the model). A crisis answers with the
+    /// crisis response; a concern with the supportive one (a flagged message is never
+    /// answered as lesson content, by the offline model or any other). Each distinct
+    /// text is screened once; the message count is capped (`check`) and the prompt's
+    /// size by the routes, so the work is bounded.
     async fn screen(&self, request: &ChatRequest, origin: Origin<'_>) -> Result<(), AiError> {
-        // Counted once per request at its worst level (a re-sent history is one event).
-        let metrics = self.registry.runtime().metrics();
-        let mut concern = false;
+        let mut worst: Option<safety::Screening> = None;
         let mut seen = std::collections::HashSet::new();
         let texts = request
             .messages
@@ -221,38 +230,62 @@ impl Ai {
             if !seen.insert(text) {
                 continue;
             }
-            let verdict = match safety::screen(&self.registry, text, None).await {
+            let verdict = match self.safety.screen(text, origin.region).await {
                 Ok(v) => v,
                 Err(SafetyError::NoFilter) => return Err(AiError::NoSafetyFilter),
                 Err(SafetyError::Plugin(e)) => return Err(AiError::Plugin(e)),
-            };
-            concern |= verdict.level == safety::Level::Concern;
-            if verdict.level == safety::Level::Crisis {
-                metrics.record_safety(safety::Level::Crisis.as_str(), origin.surface);
-                // The event is logged without the message; a failed write must not let
-                // the message through, so it is only reported.
-                if let Err(e) = self
-                    .db
-                    .record_safety_event(
-                        origin.user_id,
-                        origin.surface,
-                        verdict.level,
-                        &verdict.categories,
-                        origin.plugin,
-                    )
-                    .await
-                {
-                    tracing::error!(error = %e, "could not record a safety event");
+                Err(SafetyError::Semantic(e)) => {
+                    return Err(AiError::SafetyUnavailable(e.to_string()));
                 }
-                return Err(AiError::Blocked(
-                    verdict.response.map(|r| r.message).unwrap_or_default(),
-                ));
+            };
+            let crisis = verdict.level == safety::Level::Crisis;
+            if worst.as_ref().is_none_or(|w| verdict.level > w.level) {
+                worst = Some(verdict);
+            }
+            if crisis {
+                break;
             }
         }
-        if concern {
-            metrics.record_safety(safety::Level::Concern.as_str(), origin.surface);
+        let Some(verdict) = worst.filter(|v| v.level > safety::Level::None) else {
+            return Ok(());
+        };
+        // Counted and logged once per request at its worst level (a re-sent history is
+        // one event), without the message.
+        self.registry
+            .runtime()
+            .metrics()
+            .record_safety(verdict.level.as_str(), origin.surface);
+        // A failed write must not let the message through, so it is only reported.
+        if let Err(e) = self
+            .db
+            .record_safety_event(
+                origin.user_id,
+                origin.surface,
+                verdict.level,
+                &verdict.categories,
+                origin.plugin,
+            )
+            .await
+        {
+            tracing::error!(error = %e, "could not record a safety event");
         }
-        Ok(())
+        // The resources of the learner's region: the caller's, else their profile's
+        // (looked up only for a flagged message), else the global directory's.
+        let profile_region = match (origin.region, origin.user_id) {
+            (None, Some(user)) => self.db.user_region(user).await.unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "could not read the learner's region");
+                None
+            }),
+            _ => None,
+        };
+        let region = origin.region.or(profile_region.as_deref());
+        let response = self
+            .safety
+            .response(verdict.level, &verdict.categories, region)
+            .or(verdict.response);
+        Err(AiError::Blocked(
+            response.map(|r| r.message).unwrap_or_default(),
+        ))
     }
 
     /// The cost guard and the gateway, without the safety screen: only for requests that
@@ -489,6 +522,7 @@ impl LlmBackend for Ai {
                 user_id: on_behalf_of.as_deref().map(|o| o.user_id.as_str()),
                 surface: "plugin",
                 plugin: Some(&caller),
+                region: None,
             };
             let is_safety_filter = self
                 .registry

@@ -22,6 +22,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod content;
+pub mod embeddings;
 pub mod grading;
 pub mod kv;
 pub mod learning;

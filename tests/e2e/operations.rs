@@ -160,14 +160,27 @@ async fn metrics_move_for_rate_limits_budgets_safety_breakers_and_the_sandbox() 
         assert_eq!(before.sum("tessera_ai_monthly_spend_ratio", &[]), 0.0);
         assert_eq!(before.sum("tessera_ai_monthly_cap_usd", &[]), 2.0);
 
-        // A learner's first question fits their day (60 tokens: the cost guard holds the
-        // prompt's bytes plus room for output, and one answer charges 11); a second one
-        // longer than what is left is refused. A concern is screened on the way.
+        // A concern is answered with support, not by a model (and costs nothing).
         let spender = Learner::of(&server).await;
         let a = spender
             .say("tutor", "I feel so hopeless about this course")
             .await;
         assert_eq!(a.status, 200, "{backend:?}: {}", a.body);
+        assert_eq!(
+            a.body["choices"][0]["finish_reason"], "content_filter",
+            "{}",
+            a.body
+        );
+        // A learner's first question fits their day (60 tokens: the cost guard holds the
+        // prompt's bytes plus room for output, and one answer charges 11); a second one
+        // longer than what is left is refused.
+        let a = spender.say("tutor", "what is a loop in python").await;
+        assert_eq!(a.status, 200, "{backend:?}: {}", a.body);
+        assert_ne!(
+            a.body["choices"][0]["finish_reason"], "content_filter",
+            "{}",
+            a.body
+        );
         let a = spender
             .say(
                 "tutor",

@@ -492,6 +492,30 @@ impl Server {
         (status, r.json().await.unwrap_or(Value::Null))
     }
 
+    /// PATCH JSON with `client`.
+    pub async fn patch_as(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        let r = client
+            .patch(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    /// GET with `client`.
+    pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> (u16, Value) {
+        let r = client.get(self.url(path)).send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
     async fn wait_ready(&mut self) {
         let url = self.url("/health/ready");
         eventually(

@@ -3,7 +3,7 @@
 //! never …") or part of an idiom ("this homework is killing me", "kill the process"), and
 //! answer a crisis with a response carrying the region's hotline (`responses`, from the
 //! plugin's config). The rules are plain Rust, unit-tested natively and measured on the
-//! labelled set in `tests/safety/eval.jsonl`; the component glue is at the bottom. An
+//! labelled set in `safety/data/eval.jsonl`; the component glue is at the bottom. An
 //! optional second stage (`confirm`) asks a model whether an ambiguous concern is a crisis.
 
 pub mod confirm;
@@ -80,32 +80,50 @@ fn screen_with(input: &str, prefilter: bool) -> Screened {
     let text = norm.text.as_str();
     let c = compiled();
     // A trigger is present when a word of the text is it (`=numb`) or starts with it
-    // (`kil` in `kiling`); see `rules::literal_words`.
+    // (`kil` in `kiling`); see `rules::literal_words`. Triggers and words both sorted, one
+    // pass finds them: the first word not below a trigger is the one that would start
+    // with it.
     let mut words: Vec<&str> = text.split(' ').collect();
     words.sort_unstable();
     words.dedup();
-    let occurs = |w: &str| match w.strip_prefix('=') {
-        Some(whole) => words.binary_search(&whole).is_ok(),
-        // Sorted: the first word not below `w` is the one that would start with it.
-        None => words
-            .get(words.partition_point(|x| *x < w))
-            .is_some_and(|x| x.starts_with(w)),
-    };
-    let mut candidates: Vec<(&patterns::Pattern, usize, usize)> = Vec::new();
-    for p in &c.patterns {
-        if prefilter && !p.triggers.iter().any(|w| occurs(w)) {
-            continue;
+    let mut triggered = vec![!prefilter; c.patterns.len()];
+    if prefilter {
+        let mut at = 0;
+        for &(trigger, whole, row) in patterns::TRIGGER_INDEX {
+            while words.get(at).is_some_and(|w| *w < trigger) {
+                at += 1;
+            }
+            if words.get(at).is_some_and(|w| {
+                if whole {
+                    *w == trigger
+                } else {
+                    w.starts_with(trigger)
+                }
+            }) {
+                triggered[usize::from(row)] = true;
+            }
         }
+    }
+    let mut candidates: Vec<(&patterns::Pattern, usize, usize)> = Vec::new();
+    for (p, _) in c.patterns.iter().zip(&triggered).filter(|(_, t)| **t) {
         for m in p.regex().find_iter(text) {
             candidates.push((p, m.start(), m.end()));
         }
     }
+    // Idioms, only when something matched, and each only when one of its words occurs.
+    let occurs = |w: &str| match w.strip_prefix('=') {
+        Some(whole) => words.binary_search(&whole).is_ok(),
+        None => words
+            .get(words.partition_point(|x| *x < w))
+            .is_some_and(|x| x.starts_with(w)),
+    };
     let idioms: Vec<(usize, usize)> = if candidates.is_empty() {
         Vec::new()
     } else {
-        c.idioms()
+        c.idioms
             .iter()
-            .flat_map(|r| r.find_iter(text).map(|m| (m.start(), m.end())))
+            .filter(|i| !prefilter || i.triggers.iter().any(|w| occurs(w)))
+            .flat_map(|i| i.regex().find_iter(text).map(|m| (m.start(), m.end())))
             .collect()
     };
     let mut found: Vec<(Severity, Span)> = Vec::new();
@@ -305,6 +323,90 @@ mod tests {
         ] {
             assert_eq!(level(t), Level::None, "{t}");
         }
+    }
+
+    #[test]
+    fn spanish_crises_are_found_with_or_without_accents() {
+        for t in [
+            "me quiero morir, ya no aguanto",
+            "ya no quiero vivir",
+            "Ya no quiero estar aquí",
+            "kiero matarme xq nadie me kiere",
+            "estoy pensando en quitarme la vida",
+            "me voy a tirar por la ventana",
+            "quiero dormir y no despertar nunca mas",
+            "todos estarían mejor sin mí",
+            "me he vuelto a cortar los brazos",
+            "tengo ganas de hacerme daño",
+            "mi padrastro me pega cuando bebe",
+            "mi papá me pega con el cinturón",
+            "voy a matar a mi hermano",
+            "voy a llevar un cuchillo al colegio",
+        ] {
+            assert_eq!(level(t), Level::Crisis, "{t}");
+        }
+    }
+
+    #[test]
+    fn french_crises_are_found_with_or_without_accents() {
+        for t in [
+            "je veux mourir",
+            "jveux mourir sérieux",
+            "j'ai envie d'en finir",
+            "j ai envie de me tuer",
+            "je vais me suicider ce soir",
+            "j'pense qu'à me foutre en l'air",
+            "j'ai plus envie de vivre",
+            "je veux mettre fin à mes jours",
+            "je me suis encore scarifiée",
+            "j'ai besoin de me faire du mal",
+            "mon beau-père me frappe",
+            "ma mere m a frappee hier soir",
+            "je vais tuer mon frère",
+        ] {
+            assert_eq!(level(t), Level::Crisis, "{t}");
+        }
+    }
+
+    #[test]
+    fn spanish_and_french_idioms_and_negations_are_not_crises() {
+        for t in [
+            "me muero de risa con este vídeo",
+            "me mata este examen de física",
+            "este calor me está matando",
+            "me quiero morir de vergüenza jaja",
+            "mi hermano me va a matar si se entera",
+            "voy a cortarme el pelo el sábado",
+            "¿cómo mato el proceso de python?",
+            "no quiero morir, solo estoy cansado",
+            "hoy me toca estudiar química",
+            "je suis mort de rire",
+            "ça me tue ces exercices",
+            "je vais crever de chaud dans cette salle",
+            "comment tuer le processus sous linux ?",
+            "mes parents vont me tuer si j'ai un 8",
+            "je vais en finir avec ce devoir de maths",
+            "je ne vais pas me suicider, t'inquiète",
+            "ce qui me frappe dans ce poème, c'est le rythme",
+            "pourquoi Javert se suicide à la fin ?",
+        ] {
+            assert_eq!(level(t), Level::None, "{t}");
+        }
+    }
+
+    #[test]
+    fn spans_point_at_the_accented_original() {
+        let text = "Hola... me quiero quitár la vída";
+        let s = screen(text);
+        assert_eq!(s.level, Level::Crisis);
+        assert_eq!(
+            &text[s.spans[0].start..s.spans[0].end],
+            "me quiero quitár la vída"
+        );
+        let text = "J'ai envie d'en finir.";
+        let s = screen(text);
+        assert_eq!(s.level, Level::Crisis);
+        assert_eq!(&text[s.spans[0].start..s.spans[0].end], "envie d'en finir");
     }
 
     #[test]

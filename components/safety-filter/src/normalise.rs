@@ -4,7 +4,9 @@
 //! case, leetspeak (`k1ll`), punctuation or spaces between letters (`kill.my.self`,
 //! `k i l l`), and stretched letters (`diieee`). Every run of a repeated letter becomes one
 //! letter, in the text and in the patterns alike (see `patterns::compile`), so `kill` is
-//! matched as `kil`.
+//! matched as `kil`. Accents are folded (`é` → `e`, `ñ` → `n`, `ç` → `c`, `œ` → `oe`), so
+//! the Spanish and French patterns, written without them, match text typed either way; a
+//! French elided word is split from the next (`j'ai` → `j ai`, `m'ouvrir` → `m ouvrir`).
 
 /// Normalised text and, for each of its bytes, the byte offset in the original.
 #[derive(Debug, Clone)]
@@ -28,6 +30,45 @@ fn leet(c: char) -> char {
     }
 }
 
+/// A lower-case Latin letter with a diacritic as its base letter, or two for a ligature
+/// (`é` → `e`, `ñ` → `n`, `œ` → `oe`); any other character unchanged.
+fn fold(c: char) -> (char, Option<char>) {
+    let base = match c {
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' => 'a',
+        'ç' | 'ć' | 'č' => 'c',
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' => 'e',
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' => 'i',
+        'ñ' | 'ń' | 'ň' => 'n',
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' => 'u',
+        'ý' | 'ÿ' => 'y',
+        'œ' => return ('o', Some('e')),
+        'æ' => return ('a', Some('e')),
+        c => c,
+    };
+    (base, None)
+}
+
+/// French words elided before a vowel (`j'`, `m'`, `l'`, `qu'`, …).
+const ELIDED: &[&str] = &[
+    "c", "d", "j", "l", "m", "n", "s", "t", "qu", "jusqu", "lorsqu", "puisqu", "quoiqu", "presqu",
+];
+
+/// Whether the word at the end of `chars` (since the last separator) is a French elided
+/// word.
+fn ends_with_elided(chars: &[(char, usize)]) -> bool {
+    let word: String = chars
+        .iter()
+        .rev()
+        .take_while(|(c, _)| *c != ' ')
+        .map(|(c, _)| *c)
+        .collect::<Vec<char>>()
+        .into_iter()
+        .rev()
+        .collect();
+    ELIDED.contains(&word.as_str())
+}
+
 pub use crate::rules::collapse;
 
 /// Normalises `input`.
@@ -36,11 +77,21 @@ pub fn normalise(input: &str) -> Normalised {
     let mut chars: Vec<(char, usize)> = Vec::with_capacity(input.len());
     let raw: Vec<(usize, char)> = input.char_indices().collect();
     for (i, &(at, c)) in raw.iter().enumerate() {
+        if ('\u{300}'..='\u{36f}').contains(&c) {
+            // A combining accent (decomposed text): folded away with its letter.
+            continue;
+        }
         let lower = c.to_lowercase().next().unwrap_or(c);
         let prev_alpha = i > 0 && raw[i - 1].1.is_alphanumeric();
         let next_alpha = raw.get(i + 1).is_some_and(|(_, n)| n.is_alphanumeric());
         let mapped = if lower.is_alphabetic() {
-            lower
+            let (base, second) = fold(lower);
+            if let Some(second) = second {
+                chars.push((base, at));
+                second
+            } else {
+                base
+            }
         } else if (lower.is_ascii_digit() && (prev_alpha || next_alpha))
             || ("!|@$+".contains(lower) && next_alpha)
         {
@@ -48,7 +99,12 @@ pub fn normalise(input: &str) -> Normalised {
             // (`don't` → `dont`).
             leet(lower)
         } else if lower == '\'' || lower == '’' {
-            continue;
+            if next_alpha && ends_with_elided(&chars) {
+                // French elision: two words (`j'ai` → `j ai`).
+                ' '
+            } else {
+                continue;
+            }
         } else if lower.is_ascii_digit() {
             lower
         } else {
@@ -150,6 +206,43 @@ mod tests {
             "i dont want to live"
         );
         assert_eq!(normalise("I have 2 exams").text, "i have 2 exams");
+    }
+
+    #[test]
+    fn accents_fold_and_french_elisions_split() {
+        assert_eq!(
+            normalise("Ya no quiero vivir, mañana me voy").text,
+            "ya no quiero vivir manana me voy"
+        );
+        assert_eq!(
+            normalise("J'ai envie d'en finir, ça suffit").text,
+            "j ai envie d en finir ca sufit"
+        );
+        assert_eq!(normalise("ma sœur m'a frappée").text, "ma soeur m a frape");
+        // Decomposed accents (a letter and a combining mark) fold the same way.
+        assert_eq!(
+            normalise("me corte\u{301} otra vez").text,
+            "me corte otra vez"
+        );
+        // English contractions still lose their apostrophe.
+        assert_eq!(normalise("I'm sure it's fine").text, "im sure its fine");
+    }
+
+    #[test]
+    fn folded_spans_map_back_to_the_accented_original() {
+        let input = "¡Hola! Me quiero quitár la vída… y ça, c'est tout";
+        let n = normalise(input);
+        let at = n.text.find("quitar la vida").unwrap();
+        let (s, e) = n.original(at, at + "quitar la vida".len(), input);
+        assert_eq!(&input[s..e], "quitár la vída");
+        let at = n.text.find("ca c est").unwrap();
+        let (s, e) = n.original(at, at + "ca c est".len(), input);
+        assert_eq!(&input[s..e], "ça, c'est");
+        let input = "Ma sœur";
+        let n = normalise(input);
+        assert_eq!(n.text, "ma soeur");
+        let (s, e) = n.original(3, n.text.len(), input);
+        assert_eq!(&input[s..e], "sœur");
     }
 
     #[test]

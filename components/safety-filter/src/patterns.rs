@@ -7,7 +7,8 @@ use regex_lite::Regex;
 use crate::rules::{IDIOMS, TABLE};
 pub use crate::rules::{NEGATIONS, Severity};
 
-// PREPARED: (collapsed source, trigger words) per TABLE row; PREPARED_IDIOMS likewise.
+// PREPARED: (collapsed source, trigger words) per TABLE row; PREPARED_IDIOMS likewise;
+// TRIGGER_INDEX: every row trigger, sorted.
 include!(concat!(env!("OUT_DIR"), "/prepared.rs"));
 
 /// One pattern, compiled on first use: every call runs in a fresh instance, so compiling
@@ -33,20 +34,28 @@ impl Pattern {
     }
 }
 
+/// One idiom, compiled on first use (only when some pattern matched and one of its
+/// trigger words occurs).
+pub struct Idiom {
+    /// Words of the idiom, as for a pattern.
+    pub triggers: &'static [&'static str],
+    source: &'static str,
+    regex: std::sync::OnceLock<Regex>,
+}
+
+impl Idiom {
+    /// The compiled expression.
+    pub fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| compile_one(self.source))
+    }
+}
+
 /// The patterns and idioms.
 pub struct Compiled {
     /// The patterns.
     pub patterns: Vec<Pattern>,
-    /// The idioms (compiled only when some pattern matched).
-    pub idioms: std::sync::OnceLock<Vec<Regex>>,
-}
-
-impl Compiled {
-    /// The compiled idioms.
-    pub fn idioms(&self) -> &[Regex] {
-        self.idioms
-            .get_or_init(|| PREPARED_IDIOMS.iter().map(|s| compile_one(s)).collect())
-    }
+    /// The idioms.
+    pub idioms: Vec<Idiom>,
 }
 
 fn compile_one(source: &str) -> Regex {
@@ -73,7 +82,14 @@ pub fn compile() -> Compiled {
                 },
             )
             .collect(),
-        idioms: std::sync::OnceLock::new(),
+        idioms: PREPARED_IDIOMS
+            .iter()
+            .map(|&(source, triggers)| Idiom {
+                triggers,
+                source,
+                regex: std::sync::OnceLock::new(),
+            })
+            .collect(),
     }
 }
 
@@ -92,18 +108,36 @@ mod tests {
     #[test]
     fn trigger_words_know_whole_words_from_word_starts() {
         use crate::rules::literal_words;
-        // A word every match contains is enough (the first one).
-        assert_eq!(literal_words(r"\bnumb inside\b"), ["=numb"]);
+        // A word every match contains is enough (the longest: longer words are rarer).
+        assert_eq!(literal_words(r"\bnumb inside\b"), ["=inside"]);
         assert_eq!(literal_words(r"\bkil(?:ing|ed)? ?my ?self\b"), ["kil"]);
         assert_eq!(literal_words(r"until (?:it|they) bleeds?\b"), ["=until"]);
         // Otherwise every word of the pattern; a word after an optional space may be glued
         // to the one before, so both forms count.
         assert_eq!(literal_words(r"\bun ?alive\b"), ["alive", "unalive"]);
+        // Or a mandatory group at word boundaries: one word for each of its alternatives
+        // (the group whose shortest word is longest: the verbs, not "voy a").
         assert_eq!(
             literal_words(r"\b(?:hopeles|numb) (?:inside|empty)\b"),
-            ["=empty", "=hopeles", "=inside", "=numb"]
+            ["=empty", "=inside"]
+        );
+        assert_eq!(
+            literal_words(r"\b(?:quiero|voy a) (?:matarme|tirarme (?:por|de) (?:la )?ventana)\b"),
+            ["=matarme", "=tirarme"]
+        );
+        // A group glued to a word gives word starts (`mor(?:ir|irme)` is no candidate).
+        assert_eq!(literal_words(r"\bmor(?:ir|irme)\b"), ["mor"]);
+        assert_eq!(
+            literal_words(r"\bya (?:morir|matar)(?:me)?\b"),
+            ["matar", "morir"]
         );
         assert_eq!(literal_words(r"\bkms\b|\bkys\b"), ["=kms", "=kys"]);
+        // A word before an optional space may be glued to the next: only a word start.
+        assert_eq!(literal_words(r"\bjusqu ?au sang\b"), ["jusqu"]);
+        assert_eq!(
+            literal_words(r"\b(?:m ?ouvrir|couper) les\b"),
+            ["=couper", "mouvrir", "ouvrir"]
+        );
     }
 
     #[test]
@@ -112,6 +146,10 @@ mod tests {
             p.regex();
             assert!(!p.triggers.is_empty(), "{}", p.source);
         }
-        assert_eq!(compile().idioms().len(), IDIOMS.len());
+        for i in &compile().idioms {
+            i.regex();
+            assert!(!i.triggers.is_empty(), "{}", i.source);
+        }
+        assert_eq!(compile().idioms.len(), IDIOMS.len());
     }
 }

@@ -1,4 +1,4 @@
-//! The filter on the labelled evaluation set (`tests/safety/eval.jsonl` at the repository
+//! The filter on the labelled evaluation set (`safety/data/eval.jsonl` at the repository
 //! root): crisis recall and false-positive rates, printed (`cargo test -p safety-filter
 //! --test eval -- --nocapture`) and held above floors so a change that makes the filter
 //! worse fails.
@@ -19,7 +19,7 @@ fn recall_and_false_positives_on_the_labelled_set() {
     // this binary may have been built in another clone of the repository, since deleted.
     let manifest =
         std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or(env!("CARGO_MANIFEST_DIR").into());
-    let path = std::path::Path::new(&manifest).join("../../tests/safety/eval.jsonl");
+    let path = std::path::Path::new(&manifest).join("../../safety/data/eval.jsonl");
     let text = std::fs::read_to_string(path).expect("read the evaluation set");
     let mut rows = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {

@@ -111,6 +111,7 @@ impl From<crate::ai::AiError> for ApiError {
                 ApiError::Unavailable(e.to_string())
             }
             AiError::Plugin(e) => ApiError::Plugin(e),
+            AiError::SafetyUnavailable(m) => ApiError::Unavailable(m),
             AiError::Budget(r) => ApiError::OverBudget(r),
             AiError::Llm(LlmError::InvalidRequest(f)) => ApiError::Validation {
                 field: f.field,

@@ -111,6 +111,9 @@ pub struct ProfileBody {
     avatar_url: Option<Option<String>>,
     learning_style: Option<String>,
     language: Option<String>,
+    /// ISO 3166-1 alpha-2 region (`FR`, `us`), for crisis resources; `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    region: Option<Option<String>>,
     notification_preferences: Option<Json_>,
     privacy_settings: Option<Json_>,
 }
@@ -197,6 +200,14 @@ impl ProfileBody {
                 "must be an http(s) URL of at most 500 characters",
             ));
         }
+        if let Some(Some(region)) = &self.region
+            && !(region.len() == 2 && region.chars().all(|c| c.is_ascii_alphabetic()))
+        {
+            return Err(invalid(
+                "region",
+                "must be a two-letter ISO 3166-1 code like US or FR",
+            ));
+        }
         check_prefs("notification_preferences", &self.notification_preferences)?;
         check_prefs("privacy_settings", &self.privacy_settings)?;
         Ok(ProfilePatch {
@@ -207,6 +218,7 @@ impl ProfileBody {
             avatar_url: self.avatar_url,
             learning_style: self.learning_style,
             language: self.language,
+            region: self.region.map(|r| r.map(|r| r.to_ascii_uppercase())),
             notification_preferences: self.notification_preferences,
             privacy_settings: self.privacy_settings,
         })

@@ -51,6 +51,8 @@ pub struct AppState {
     pub sandbox: Arc<Sandbox>,
     /// AI requests through the safety gate and the AI gateway.
     pub ai: Arc<Ai>,
+    /// The safety gate (rules, then meaning).
+    pub safety: Arc<crate::safety::SafetyGate>,
     /// Set once the first plugin load has finished.
     pub started: Arc<AtomicBool>,
     /// The database.
@@ -87,6 +89,8 @@ pub struct Services {
     pub learning: LearningSettings,
     /// Deadlines and trusted proxies of the HTTP layer.
     pub http: guard::HttpLimits,
+    /// The safety gate's semantic stage and hotline directory.
+    pub safety: crate::safety::SafetySettings,
 }
 
 impl AppState {
@@ -97,8 +101,13 @@ impl AppState {
         let weak = Arc::downgrade(&sandbox);
         let backend: std::sync::Weak<dyn CodeRunnerBackend> = weak;
         registry.runtime().set_code_runner(backend);
+        let safety = Arc::new(crate::safety::SafetyGate::new(
+            registry.clone(),
+            services.safety,
+        ));
         let ai = Arc::new(Ai::new(
             registry.clone(),
+            safety.clone(),
             services.db.clone(),
             services.kv.clone(),
             services.ai,
@@ -121,6 +130,7 @@ impl AppState {
             graphql: graphql::schema(learning.clone()),
             learning,
             ai,
+            safety,
             sandbox,
             registry,
             started: Arc::new(AtomicBool::new(false)),

@@ -268,6 +268,7 @@ pub(super) async fn completions(
         user_id: Some(caller.user_id()),
         surface: "chat-completions",
         plugin: None,
+        region: None,
     };
     match state.ai.complete(&request, origin).await {
         Ok(done) => {

@@ -11,7 +11,7 @@ use super::caller::Caller;
 use super::error::{ApiError, ErrorBody};
 use super::json::ValidJson;
 use crate::auth::Permission;
-use crate::safety::{self, MAX_TEXT_BYTES, SafetyError, Screening};
+use crate::safety::{MAX_TEXT_BYTES, SafetyError, Screening};
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -73,6 +73,7 @@ pub struct ScreenBody {
         (status = 200, description = "The verdict", body = Screening,
          example = json!({"level": "crisis", "categories": ["suicide"], "spans": [{"start": 10, "end": 21, "category": "suicide"}],
                           "response": {"message": "I'm really sorry you're feeling this way. … Call or text 988 …", "region": "US"},
+                          "decided_by": "rules", "semantic_score": null,
                           "screened_by": ["safety-filter@0.1.0"]})),
         (status = 400, description = "Malformed JSON or a wrong field", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
@@ -101,7 +102,7 @@ pub(super) async fn screen(
         });
     }
     let region = body.region.map(|r| r.to_ascii_uppercase());
-    match safety::screen(&state.registry, &body.text, region.as_deref()).await {
+    match state.safety.screen(&body.text, region.as_deref()).await {
         Ok(verdict) => {
             let metrics = state.registry.runtime().metrics();
             metrics.record_safety(verdict.level.as_str(), "screen");
@@ -109,5 +110,6 @@ pub(super) async fn screen(
         }
         Err(SafetyError::NoFilter) => Err(ApiError::Unavailable(SafetyError::NoFilter.to_string())),
         Err(SafetyError::Plugin(e)) => Err(ApiError::Plugin(e)),
+        Err(SafetyError::Semantic(e)) => Err(ApiError::Unavailable(e.to_string())),
     }
 }

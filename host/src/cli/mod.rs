@@ -10,6 +10,7 @@ pub mod config;
 pub mod content;
 pub mod migrate;
 pub mod plugin;
+pub mod safety;
 pub mod serve;
 pub mod service_token;
 pub mod shared;
@@ -44,6 +45,9 @@ pub enum Command {
     /// calling `/_internal/*`. Issuing prints the token, signed with the same key as
     /// `serve` uses and recorded in the database so it can be revoked.
     ServiceToken(service_token::ServiceTokenArgs),
+    /// Train and evaluate the safety gate's semantic stage.
+    #[command(subcommand)]
+    Safety(safety::SafetyCommand),
 }
 
 /// Exit status of a command that ran: success, or a reported failure.
@@ -93,6 +97,7 @@ pub async fn run() -> ExitCode {
         Command::User(cmd) => user::run(cmd).await,
         Command::Content(cmd) => content::run(cmd).await,
         Command::ServiceToken(args) => service_token::run(args).await,
+        Command::Safety(cmd) => safety::run(cmd).await,
     };
     match result {
         Ok(outcome) => outcome.into(),

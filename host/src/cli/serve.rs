@@ -31,6 +31,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub runtime: RuntimeArgs,
     #[command(flatten)]
+    pub safety: super::safety::SafetyArgs,
+    #[command(flatten)]
     pub identity: IdentityArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
@@ -284,7 +286,9 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
     )
     .await
     .context("cannot connect to Redis (REDIS_URL)")?;
+    let (safety, _embeddings) = args.safety.settings()?;
     let services = Services {
+        safety,
         db,
         kv,
         keys: token_keys(&identity.jwt, data_dir)?,

@@ -125,6 +125,7 @@ impl Learning {
             user_id: Some(user_id),
             surface: "lessons",
             plugin: None,
+            region: None,
         };
         let completion = match self.ai.complete(&request, origin).await {
             Ok(c) => c,

@@ -60,6 +60,8 @@ pub struct Profile {
     pub learning_style: String,
     /// Language tag, e.g. `en`.
     pub language: String,
+    /// ISO 3166-1 alpha-2 region, e.g. `FR`: crisis resources name its hotlines.
+    pub region: Option<String>,
     /// JSON object.
     pub notification_preferences: serde_json::Value,
     /// JSON object.
@@ -104,6 +106,8 @@ pub struct ProfilePatch {
     pub learning_style: Option<String>,
     /// New language.
     pub language: Option<String>,
+    /// New region (`Some(None)` clears it).
+    pub region: Option<Option<String>>,
     /// New notification preferences.
     pub notification_preferences: Option<serde_json::Value>,
     /// New privacy settings.
@@ -142,6 +146,7 @@ fn profile_from(row: &AnyRow) -> Result<Profile, StoreError> {
         avatar_url: row.try_get("avatar_url")?,
         learning_style: row.try_get("learning_style")?,
         language: row.try_get("language")?,
+        region: row.try_get("region")?,
         notification_preferences: json_column(row, "notification_preferences")?,
         privacy_settings: json_column(row, "privacy_settings")?,
         total_xp: row.try_get("total_xp")?,
@@ -233,7 +238,7 @@ impl Db {
             "SELECT u.id, u.email, u.password_hash, u.full_name, u.role, u.tone, u.streak, \
              u.timezone, u.is_active, u.is_verified, u.created_at, u.updated_at, \
              p.user_id AS profile_user, p.bio, p.avatar_url, p.learning_style, p.language, \
-             p.notification_preferences, p.privacy_settings, p.total_xp, p.longest_streak, \
+             p.region, p.notification_preferences, p.privacy_settings, p.total_xp, p.longest_streak, \
              p.total_study_time, p.updated_at AS profile_updated_at \
              FROM users u LEFT JOIN profiles p ON p.user_id = u.id WHERE u.id = $1",
         )
@@ -278,7 +283,8 @@ impl Db {
              avatar_url = CASE WHEN $3 = 1 THEN $4 ELSE avatar_url END, \
              learning_style = COALESCE($5, learning_style), language = COALESCE($6, language), \
              notification_preferences = COALESCE($7, notification_preferences), \
-             privacy_settings = COALESCE($8, privacy_settings), updated_at = $9 \
+             privacy_settings = COALESCE($8, privacy_settings), updated_at = $9, \
+             region = CASE WHEN $11 = 1 THEN $12 ELSE region END \
              WHERE user_id = $10",
         )
         .bind(i64::from(patch.bio.is_some()))
@@ -291,10 +297,22 @@ impl Db {
         .bind(json(&patch.privacy_settings))
         .bind(now)
         .bind(user_id)
+        .bind(i64::from(patch.region.is_some()))
+        .bind(patch.region.clone().flatten())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The user's region from their profile, if they gave one.
+    pub async fn user_region(&self, user_id: &str) -> Result<Option<String>, StoreError> {
+        let row: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT region FROM profiles WHERE user_id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.and_then(|(r,)| r))
     }
 
     /// Changes a user's role, with an audit event naming who did it.
@@ -503,6 +521,7 @@ mod tests {
             bio: Some(Some("Likes loops.".into())),
             avatar_url: Some(Some("https://example.com/bo.png".into())),
             notification_preferences: Some(serde_json::json!({ "email": false })),
+            region: Some(Some("FR".into())),
             ..ProfilePatch::default()
         };
         db.update_profile(&id, &set).await.unwrap();
@@ -514,6 +533,9 @@ mod tests {
         db.update_profile(&id, &clear).await.unwrap();
         let (user, profile) = db.user_with_profile(&id).await.unwrap().unwrap();
         let profile = profile.unwrap();
+        // Untouched by the second patch, and what the safety gate reads.
+        assert_eq!(profile.region.as_deref(), Some("FR"));
+        assert_eq!(db.user_region(&id).await.unwrap().as_deref(), Some("FR"));
         assert_eq!(
             (user.tone.as_str(), user.full_name.as_str()),
             ("socratic", "Test User")
