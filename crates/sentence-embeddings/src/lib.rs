@@ -158,16 +158,29 @@ impl Model {
     }
 
     /// One unit-length vector per text, in order. Texts are run in sub-batches of similar
-    /// length (less padding); an empty text gets the embedding of `[CLS] [SEP]`.
+    /// length: every text of a batch is padded to its longest, so a 500-character message
+    /// batched with its own short sentences would make each of them cost as much as the
+    /// message (measured: 1 s instead of 0.25 s for a message and its six sentences). An
+    /// empty text gets the embedding of `[CLS] [SEP]`.
     pub fn embed<S: AsRef<str>>(&self, texts: &[S]) -> Result<Vec<Vector>, EmbedError> {
+        let len = |i: usize| texts[i].as_ref().len();
         let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| texts[i].as_ref().len());
+        order.sort_by_key(|&i| len(i));
         let mut out: Vec<Vector> = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(SUB_BATCH) {
+        let mut start = 0;
+        while start < order.len() {
+            // At most twice the shortest's length (in bytes, a proxy for tokens).
+            let limit = len(order[start]).max(32) * 2;
+            let mut end = start + 1;
+            while end < order.len() && end - start < SUB_BATCH && len(order[end]) <= limit {
+                end += 1;
+            }
+            let chunk = &order[start..end];
             let batch: Vec<&str> = chunk.iter().map(|&i| texts[i].as_ref()).collect();
             for (&i, vector) in chunk.iter().zip(self.embed_batch(&batch)?) {
                 out[i] = vector;
             }
+            start = end;
         }
         Ok(out)
     }
