@@ -488,8 +488,7 @@ impl Server {
         body: &Value,
     ) -> (u16, Value) {
         let r = client.post(self.url(path)).json(body).send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(r).await
     }
 
     /// PATCH JSON with `client`.
@@ -505,15 +504,13 @@ impl Server {
             .send()
             .await
             .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(r).await
     }
 
     /// GET with `client`.
     pub async fn get_as(&self, client: &reqwest::Client, path: &str) -> (u16, Value) {
         let r = client.get(self.url(path)).send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(r).await
     }
 
     async fn wait_ready(&mut self) {
@@ -564,8 +561,7 @@ impl Server {
     /// GET `path` as JSON.
     pub async fn get(&self, path: &str) -> (u16, Value) {
         let r = self.http.get(self.url(path)).send().await.unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(r).await
     }
 
     /// POST JSON to `path`.
@@ -577,8 +573,7 @@ impl Server {
             .send()
             .await
             .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(r).await
     }
 
     /// POST a grading request.
@@ -775,4 +770,10 @@ pub fn eventually_blocking<T, E: Debug>(
             Err(seen) => std::thread::sleep(wait.next(seen)),
         }
     }
+}
+
+/// A response's status and JSON body (`null` when it has none).
+async fn answer(r: reqwest::Response) -> (u16, Value) {
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }

@@ -462,6 +462,21 @@ struct Tally {
     both_crisis: usize,
 }
 
+impl Tally {
+    /// One row of the report.
+    fn print(&self, label: &str) {
+        println!(
+            "  {:<34} {:>5}  {:>15}  {:>15}  {:>15}  {:>15}",
+            label,
+            self.n,
+            pct(self.rules, self.n),
+            pct(self.both, self.n),
+            pct(self.rules_crisis, self.n),
+            pct(self.both_crisis, self.n)
+        );
+    }
+}
+
 fn pct(a: usize, n: usize) -> String {
     if n == 0 {
         "-".into()
@@ -517,26 +532,10 @@ fn report(split: &str, rows: &[Labelled], judged: &Judged, stage: &SemanticStage
         "group / kind", "n", "flagged: rules", "rules+meaning", "crisis: rules", "rules+meaning"
     );
     for (group, t) in &totals {
-        println!(
-            "  {:<34} {:>5}  {:>15}  {:>15}  {:>15}  {:>15}",
-            format!("ALL {group}"),
-            t.n,
-            pct(t.rules, t.n),
-            pct(t.both, t.n),
-            pct(t.rules_crisis, t.n),
-            pct(t.both_crisis, t.n)
-        );
+        t.print(&format!("ALL {group}"));
     }
     for ((group, kind), t) in &by_group {
-        println!(
-            "  {:<34} {:>5}  {:>15}  {:>15}  {:>15}  {:>15}",
-            format!("{group} / {kind}"),
-            t.n,
-            pct(t.rules, t.n),
-            pct(t.both, t.n),
-            pct(t.rules_crisis, t.n),
-            pct(t.both_crisis, t.n)
-        );
+        t.print(&format!("{group} / {kind}"));
     }
     let crisis = totals.get("crisis").copied().unwrap_or_default();
     let hard = totals.get("hard-negative").copied().unwrap_or_default();
