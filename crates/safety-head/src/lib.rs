@@ -380,6 +380,32 @@ pub fn fit_kernel(examples: &[(&[f32], bool)], gamma: f32, settings: FitSettings
     }
 }
 
+/// Fits a head to `(embedding, class)` pairs (classes index [`CLASSES`]) with the shipped
+/// settings: the kind model ([`fit_softmax`], [`SOFTMAX`]) and the risk model on
+/// "flagged or not" ([`fit_kernel`], [`KERNEL_GAMMA`], [`KERNEL`]). Both thresholds start
+/// at 0.5; the caller chooses them on held-out data. `trained_on.examples` and
+/// `trained_on.settings` are filled in here.
+pub fn fit(examples: &[(&[f32], usize)], model: &str, mut trained_on: Provenance) -> Head {
+    let (weights, bias) = fit_softmax(examples, CLASSES.len(), SOFTMAX);
+    let flagged: Vec<(&[f32], bool)> = examples.iter().map(|&(v, c)| (v, c > 0)).collect();
+    let risk = fit_kernel(&flagged, KERNEL_GAMMA, KERNEL);
+    trained_on.examples = examples.len();
+    trained_on.settings = format!(
+        "kind: softmax, {SOFTMAX:?}; risk: Gaussian-kernel logistic regression, gamma \
+         {KERNEL_GAMMA}, {KERNEL:?}"
+    );
+    Head {
+        model: model.to_owned(),
+        classes: CLASSES.iter().map(|c| (*c).to_owned()).collect(),
+        weights,
+        bias,
+        risk,
+        crisis_threshold: 0.5,
+        concern_threshold: 0.5,
+        trained_on,
+    }
+}
+
 /// The kind of a labelled line: its level and first category.
 pub fn class_of(level: &str, categories: &[String]) -> Option<usize> {
     match level {
@@ -407,25 +433,15 @@ mod tests {
     }
 
     fn head_from(examples: &[(&[f32], usize)]) -> Head {
-        let (weights, bias) = fit_softmax(examples, CLASSES.len(), SOFTMAX);
-        let flagged: Vec<(&[f32], bool)> = examples.iter().map(|&(v, c)| (v, c > 0)).collect();
-        let risk = fit_kernel(&flagged, KERNEL_GAMMA, KERNEL);
-        let head = Head {
-            model: "test".into(),
-            classes: CLASSES.iter().map(|c| c.to_string()).collect(),
-            weights,
-            bias,
-            risk,
-            crisis_threshold: 0.5,
-            concern_threshold: 0.5,
-            trained_on: Provenance {
-                train_sha256: String::new(),
-                dev_sha256: String::new(),
-                examples: examples.len(),
-                settings: String::new(),
-                thresholds: String::new(),
-            },
+        let trained_on = Provenance {
+            train_sha256: String::new(),
+            dev_sha256: String::new(),
+            examples: 0,
+            settings: String::new(),
+            thresholds: String::new(),
         };
+        let head = fit(examples, "test", trained_on);
+        assert_eq!(head.trained_on.examples, examples.len());
         // Through JSON, as the host loads it.
         Head::from_json(&serde_json::to_string(&head).unwrap()).unwrap()
     }

@@ -329,31 +329,18 @@ async fn train(args: TrainArgs) -> anyhow::Result<Outcome> {
         .zip(&classes)
         .map(|(v, &c)| (v.as_slice(), c))
         .collect();
-    let flagged: Vec<(&[f32], bool)> = examples.iter().map(|&(v, c)| (v, c > 0)).collect();
     eprintln!(
         "fitting the kind model (softmax) and the risk model (kernel, {} prototypes)",
-        flagged.len()
+        examples.len()
     );
-    let (weights, bias) = head::fit_softmax(&examples, head::CLASSES.len(), head::SOFTMAX);
-    let risk = head::fit_kernel(&flagged, head::KERNEL_GAMMA, head::KERNEL);
-    let head = Head {
-        model: "sentence-transformers/all-MiniLM-L6-v2".into(),
-        classes: head::CLASSES.iter().map(|c| (*c).to_owned()).collect(),
-        weights,
-        bias,
-        risk,
-        crisis_threshold: 0.5,
-        concern_threshold: 0.5,
-        trained_on: Provenance {
+    let head = head::fit(
+        &examples,
+        "sentence-transformers/all-MiniLM-L6-v2",
+        Provenance {
             train_sha256: train_sha,
             dev_sha256: dev_sha,
-            examples: examples.len(),
-            settings: format!(
-                "kind: softmax, {:?}; risk: Gaussian-kernel logistic regression, gamma {}, {:?}",
-                head::SOFTMAX,
-                head::KERNEL_GAMMA,
-                head::KERNEL
-            ),
+            examples: 0,
+            settings: String::new(),
             thresholds: format!(
                 "chosen on dev, with the rules: the lowest concern threshold with at most {:.1}% of \
                  ordinary messages and {:.1}% of hard negatives flagged; the lowest crisis \
@@ -363,11 +350,32 @@ async fn train(args: TrainArgs) -> anyhow::Result<Outcome> {
                 args.max_false_crisis * 100.0,
             ),
         },
-    };
+    );
     // Reload through JSON: the head is used as the binary will load it.
     let mut head = Head::from_json(&serde_json::to_string(&head)?)?;
     eprintln!("choosing thresholds on {} dev messages", dev_rows.len());
     let judged = judge(&dev_rows, &gate, &embeddings).await?;
+    choose_thresholds(&mut head, &dev_rows, &judged, &args);
+    let json = serde_json::to_string(&head)?;
+    std::fs::write(&args.out, format!("{json}\n"))
+        .with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!(
+        "wrote {}: crisis threshold {:.3}, concern threshold {:.3} ({} training messages)",
+        args.out.display(),
+        head.crisis_threshold,
+        head.concern_threshold,
+        examples.len()
+    );
+    let stage = SemanticStage::new(embeddings.clone(), head);
+    report("dev", &dev_rows, &judged, &stage, false);
+    Ok(Outcome(true))
+}
+
+/// Sets the head's thresholds from its scores on dev (`rows`, judged): the lowest concern
+/// threshold that, with the rules, flags at most the allowed share of ordinary messages and
+/// of hard negatives; the lowest crisis threshold at or above it that adds at most the
+/// allowed share of false crises.
+fn choose_thresholds(head: &mut Head, dev_rows: &[Labelled], judged: &Judged, args: &TrainArgs) {
     let riskiest: Vec<head::Scores> = judged
         .vectors
         .iter()
@@ -417,19 +425,6 @@ async fn train(args: TrainArgs) -> anyhow::Result<Outcome> {
             rate(added, non_crisis.len()) <= args.max_false_crisis
         })
         .unwrap_or(0.999);
-    let json = serde_json::to_string(&head)?;
-    std::fs::write(&args.out, format!("{json}\n"))
-        .with_context(|| format!("cannot write {}", args.out.display()))?;
-    println!(
-        "wrote {}: crisis threshold {:.3}, concern threshold {:.3} ({} training messages)",
-        args.out.display(),
-        head.crisis_threshold,
-        head.concern_threshold,
-        examples.len()
-    );
-    let stage = SemanticStage::new(embeddings.clone(), head);
-    report("dev", &dev_rows, &judged, &stage, false);
-    Ok(Outcome(true))
 }
 
 async fn eval(args: EvalArgs) -> anyhow::Result<Outcome> {
