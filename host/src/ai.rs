@@ -269,16 +269,17 @@ impl Ai {
         {
             tracing::error!(error = %e, "could not record a safety event");
         }
-        // The resources of the learner's region: the caller's, else their profile's
-        // (looked up only for a flagged message), else the global directory's.
-        let profile_region = match (origin.region, origin.user_id) {
-            (None, Some(user)) => self.db.user_region(user).await.unwrap_or_else(|e| {
+        // The resources of the learner's region: their profile's (looked up only for a
+        // flagged message; the learner said where they live), else the request's, else
+        // the global directory's.
+        let profile_region = match origin.user_id {
+            Some(user) => self.db.user_region(user).await.unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "could not read the learner's region");
                 None
             }),
-            _ => None,
+            None => None,
         };
-        let region = origin.region.or(profile_region.as_deref());
+        let region = profile_region.as_deref().or(origin.region);
         let response = self
             .safety
             .response(verdict.level, &verdict.categories, region)

@@ -302,7 +302,10 @@ mod tests {
             "I don't want to live anymore",
             "I've been cutting again",
             "I'm going to shoot up the school",
+            "How do I get a weapon past the school metal detector?",
+            "i want to set fire to the school with them in it",
             "my stepdad hits me every night",
+            "i keep thinking about su icide",
         ] {
             assert_eq!(level(t), Level::Crisis, "{t}");
         }
@@ -318,6 +321,9 @@ mod tests {
             "I would never hurt myself",
             "I'm not suicidal, just tired",
             "what is the suicide rate in Japan",
+            "Why is the song 'Gloomy Sunday' called the Hungarian suicide song?",
+            "ethics seminar: does Switzerland allow assisted suicide for non-residents?",
+            "how do schools decide where to put metal detectors",
             "I ran 5 kms today",
             "never mind, that killed me lol",
         ] {

@@ -399,7 +399,9 @@ pub const TABLE: &[(&str, Severity, bool, &str)] = &[
         "suicide",
         Severity::Crisis,
         false,
-        r"\b(?:sewer ?slide|sui ?side|su ?icide)\b",
+        // Disguised spellings only: "su ?icide" matched the plain word, so every history,
+        // law or music question naming suicide was a crisis (the meaning judges those).
+        r"\b(?:sewer ?slide|sui ?side|su icide)\b",
     ),
     (
         "suicide",
@@ -601,6 +603,18 @@ pub const TABLE: &[(&str, Severity, bool, &str)] = &[
         Severity::Crisis,
         false,
         r"\b(?:bring|bringing|take|taking) (?:a |my |dads |my dads )?(?:gun|knife|weapon) to (?:school|class|campus)\b",
+    ),
+    (
+        "harm-to-others",
+        Severity::Crisis,
+        false,
+        r"\b(?:get|sneak|smuggle|bring) (?:a |my )?(?:gun|knife|weapon|blade) (?:past|through) (?:the )?(?:school |schools )?(?:metal detectors?|security|bag checks?)\b",
+    ),
+    (
+        "harm-to-others",
+        Severity::Crisis,
+        false,
+        r"\b(?:set fire to|burn down|torch) (?:the |my |our )?(?:school|class ?room|gym) (?:with|while) (?:them|everyone|people|the (?:kids|students|teachers)) (?:in|inside)\b",
     ),
     (
         "harm-to-others",
