@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub use sentence_embeddings::{DIMENSIONS, Vector, cosine};
 use tokio::sync::{mpsc, oneshot};
 
+/// The model's name, as plugins see it (`embeddings.model()`).
+pub const MODEL_NAME: &str = "all-MiniLM-L6-v2";
 /// Most texts one request may hold (a plugin's `embed` call; the host's own are smaller).
 pub const MAX_TEXTS: usize = 64;
 /// Longest text accepted, in bytes (what the model reads of it is capped in tokens anyway).

@@ -20,6 +20,7 @@ mod lifecycle;
 mod misbehaving;
 mod operations;
 mod partner_grader;
+mod plugin_embeddings;
 mod plugin_kv;
 mod plugin_logs;
 mod quiz_grader;

@@ -53,6 +53,8 @@ pub struct AppState {
     pub ai: Arc<Ai>,
     /// The safety gate (rules, then meaning).
     pub safety: Arc<crate::safety::SafetyGate>,
+    /// The embeddings model, for host code comparing meanings (`None` when not loaded).
+    pub embeddings: Option<Arc<crate::embeddings::Embeddings>>,
     /// Set once the first plugin load has finished.
     pub started: Arc<AtomicBool>,
     /// The database.
@@ -91,6 +93,9 @@ pub struct Services {
     pub http: guard::HttpLimits,
     /// The safety gate's semantic stage and hotline directory.
     pub safety: crate::safety::SafetySettings,
+    /// The embeddings model (the semantic stage's), which also serves plugins'
+    /// `embeddings` imports; `None` with `--semantic-safety off`.
+    pub embeddings: Option<Arc<crate::embeddings::Embeddings>>,
 }
 
 impl AppState {
@@ -101,6 +106,11 @@ impl AppState {
         let weak = Arc::downgrade(&sandbox);
         let backend: std::sync::Weak<dyn CodeRunnerBackend> = weak;
         registry.runtime().set_code_runner(backend);
+        if let Some(embeddings) = &services.embeddings {
+            registry
+                .runtime()
+                .set_embeddings(Arc::downgrade(embeddings));
+        }
         let safety = Arc::new(crate::safety::SafetyGate::new(
             registry.clone(),
             services.safety,
@@ -131,6 +141,7 @@ impl AppState {
             learning,
             ai,
             safety,
+            embeddings: services.embeddings,
             sandbox,
             registry,
             started: Arc::new(AtomicBool::new(false)),

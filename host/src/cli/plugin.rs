@@ -172,6 +172,7 @@ fn validate_component(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome
     }
     let everything = crate::plugins::manifest::Grants {
         llm: true,
+        embeddings: true,
         code_runner: true,
         keyvalue: true,
         config: [("any".to_owned(), String::new())].into(),

@@ -286,9 +286,10 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
     )
     .await
     .context("cannot connect to Redis (REDIS_URL)")?;
-    let (safety, _embeddings) = args.safety.settings()?;
+    let (safety, embeddings) = args.safety.settings()?;
     let services = Services {
         safety,
+        embeddings,
         db,
         kv,
         keys: token_keys(&identity.jwt, data_dir)?,

@@ -24,19 +24,26 @@ use serde::{Deserialize, Serialize};
 pub const PACKAGE: &str = "tessera:platform";
 
 /// Contract versions this host can load, newest first (the strings of [`Version::ALL`]).
-pub const SUPPORTED_CONTRACTS: &[&str] = &["0.1.0"];
+pub const SUPPORTED_CONTRACTS: &[&str] = &["0.2.0", "0.1.0"];
 
 /// A contract version this host serves. Each has its frozen WIT in `wit/<version>/` and its
 /// bindings and adapter in `runtime::bindings`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+///
+/// Ordered oldest first (declaration order), so `contract >= Version::V0_2_0` reads as
+/// "0.2.0 or later".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Version {
-    /// `tessera:platform@0.1.0`.
+    /// `tessera:platform@0.1.0` (released).
     V0_1_0,
+    /// `tessera:platform@0.2.0`: adds the `embeddings` import. Unreleased: served, but it
+    /// may still change (the agent and triage worlds become stable in it) until it is
+    /// recorded in `wit/DIGESTS`.
+    V0_2_0,
 }
 
 impl Version {
     /// Every version served, newest first.
-    pub const ALL: [Version; 1] = [Version::V0_1_0];
+    pub const ALL: [Version; 2] = [Version::V0_2_0, Version::V0_1_0];
 
     /// The version a manifest's `contract = "…"` names, if this host serves it.
     pub fn parse(text: &str) -> Option<Version> {
@@ -47,6 +54,16 @@ impl Version {
     pub fn as_str(self) -> &'static str {
         match self {
             Version::V0_1_0 => "0.1.0",
+            Version::V0_2_0 => "0.2.0",
+        }
+    }
+
+    /// Whether the version is released, so frozen: its WIT folder's digest is in
+    /// `wit/DIGESTS` and never changes. The newest version may be in development.
+    pub fn released(self) -> bool {
+        match self {
+            Version::V0_1_0 => true,
+            Version::V0_2_0 => false,
         }
     }
 
@@ -55,7 +72,9 @@ impl Version {
     /// them, so nothing could check that a plugin implements them correctly.
     pub fn serves(self, world: World) -> bool {
         match self {
-            Version::V0_1_0 => !matches!(world, World::Agent | World::Triage | World::Assigner),
+            Version::V0_1_0 | Version::V0_2_0 => {
+                !matches!(world, World::Agent | World::Triage | World::Assigner)
+            }
         }
     }
 }
@@ -178,6 +197,7 @@ mod tests {
         let listed: Vec<&str> = Version::ALL.iter().map(|v| v.as_str()).collect();
         assert_eq!(listed, SUPPORTED_CONTRACTS);
         assert_eq!(Version::parse("0.1.0"), Some(Version::V0_1_0));
+        assert_eq!(Version::parse("0.2.0"), Some(Version::V0_2_0));
         assert_eq!(Version::parse("9.0.0"), None);
     }
 
@@ -221,9 +241,16 @@ mod tests {
             .collect();
         for version in Version::ALL {
             let v = version.as_str();
+            if !version.released() {
+                assert!(
+                    !recorded.contains_key(v),
+                    "wit/DIGESTS records {v}: mark it released in `Version::released` too"
+                );
+                continue;
+            }
             let expected = recorded
                 .get(v)
-                .unwrap_or_else(|| panic!("wit/DIGESTS has no digest for served version {v}"));
+                .unwrap_or_else(|| panic!("wit/DIGESTS has no digest for released version {v}"));
             assert_eq!(
                 folder_digest(&wit.join(v)),
                 *expected,

@@ -101,6 +101,9 @@ pub struct Grants {
     /// May import `tessera:platform/llm`.
     #[serde(default)]
     pub llm: bool,
+    /// May import `tessera:platform/embeddings` (contract 0.2.0 or later).
+    #[serde(default)]
+    pub embeddings: bool,
     /// May import `tessera:platform/code-runner`.
     #[serde(default)]
     pub code_runner: bool,
@@ -299,6 +302,18 @@ impl Manifest {
                 format!("`{}` is not a semantic version like 0.1.0", self.contract),
             ));
         }
+        if self.grants.embeddings
+            && crate::plugins::contract::Version::parse(&self.contract)
+                .is_some_and(|v| v < crate::plugins::contract::Version::V0_2_0)
+        {
+            return Err(invalid(
+                "grants.embeddings",
+                format!(
+                    "the embeddings import arrived in contract 0.2.0; this plugin declares {}",
+                    self.contract
+                ),
+            ));
+        }
         let l = &self.limits;
         if l.timeout_ms == 0 || l.timeout_ms > ceilings.max_timeout_ms {
             return Err(invalid(
@@ -445,6 +460,15 @@ mod tests {
             let err = parse(&GOOD.replace("timeout_ms = 500", line)).unwrap_err();
             assert!(err.to_string().contains(field), "{line}: {err}");
         }
+    }
+
+    #[test]
+    fn embeddings_grant_needs_contract_0_2_0() {
+        let granted = GOOD.replace("[routing]", "[grants]\nembeddings = true\n[routing]");
+        let err = parse(&granted).unwrap_err();
+        assert!(err.to_string().contains("grants.embeddings"), "{err}");
+        let m = parse(&granted.replace("contract = \"0.1.0\"", "contract = \"0.2.0\"")).unwrap();
+        assert!(m.grants.embeddings);
     }
 
     #[test]

@@ -110,6 +110,11 @@ impl Runtime {
         self.backends.llm.set(backend);
     }
 
+    /// Registers the embeddings model that serves plugins' `embeddings` imports.
+    pub fn set_embeddings(&self, service: std::sync::Weak<crate::embeddings::Embeddings>) {
+        self.backends.embeddings.set(service);
+    }
+
     /// Keeps plugins' key-value buckets in `kv` (Redis, shared by replicas) instead of in
     /// process; plugins loaded before this call keep their in-process buckets.
     pub fn set_shared_kv(&self, kv: Arc<dyn crate::kv::Kv>) {

@@ -29,6 +29,8 @@ pub struct PluginState {
     /// The user the call works for, when the host calls the plugin for one (served
     /// imports such as `llm` charge that user).
     pub(crate) on_behalf_of: Option<Arc<OnBehalfOf>>,
+    /// Texts the call has embedded so far (`capabilities::embeddings`' per-call cap).
+    pub(crate) embedded_texts: usize,
 }
 
 impl PluginState {
@@ -59,6 +61,7 @@ impl PluginState {
             stderr,
             log: Arc::default(),
             on_behalf_of: None,
+            embedded_texts: 0,
         }
     }
 }

@@ -17,7 +17,7 @@ use super::{Backends, Capability, Grant};
 use crate::plugins::contract::code_runner::{RunRequest, RunResult, RunStatus};
 use crate::plugins::contract::{Version, World};
 use crate::plugins::manifest::Manifest;
-use crate::runtime::bindings::{Convert, v0_1_0, v0_1_0::code_runner as wit};
+use crate::runtime::bindings::{Convert, v0_1_0, v0_2_0};
 use crate::runtime::state::PluginState;
 
 /// `tessera:platform/code-runner`, for the worlds that judge or explain code: graders,
@@ -26,6 +26,7 @@ pub const CAPABILITY: Capability = Capability {
     name: "code-runner",
     imports: &["tessera:platform/code-runner"],
     worlds: &[World::Grader, World::Agent, World::Triage],
+    since: Version::V0_1_0,
     grant: Grant::Field {
         text: "grants.code_runner = true",
         granted: |grants| grants.code_runner,
@@ -37,6 +38,9 @@ fn link(linker: &mut Linker<PluginState>, contract: Version, _: World) -> wasmti
     match contract {
         Version::V0_1_0 => {
             v0_1_0::code_runner::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)
+        }
+        Version::V0_2_0 => {
+            v0_2_0::code_runner::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)
         }
     }
 }
@@ -78,20 +82,30 @@ pub fn failed_run(message: String) -> RunResult {
     }
 }
 
-impl wit::Host for PluginState {
-    async fn run(&mut self, request: wit::RunRequest) -> wit::RunResult {
-        let request: RunRequest = request.convert();
-        let result = match self.services.code_runner.get() {
-            Some(backend) => {
-                // A grader's runs count against the learner it grades for.
-                let user = self.on_behalf_of.as_ref().map(|o| o.user_id.clone());
-                backend.run(request, user).await
+/// The import's host side for a contract version whose `code-runner` has the host's types
+/// (converted by that version's adapter).
+macro_rules! code_runner_host {
+    ($($v:ident),*) => {$(
+        impl $v::code_runner::Host for PluginState {
+            async fn run(&mut self, request: $v::code_runner::RunRequest) -> $v::code_runner::RunResult {
+                run(self, request.convert()).await.convert()
             }
-            None => {
-                tracing::debug!(plugin = %self.services.plugin, "code run without a sandbox");
-                failed_run("no code sandbox is running on this host".into())
-            }
-        };
-        result.convert()
+        }
+    )*};
+}
+code_runner_host!(v0_1_0, v0_2_0);
+
+/// A plugin's run, in the host's types.
+async fn run(state: &mut PluginState, request: RunRequest) -> RunResult {
+    match state.services.code_runner.get() {
+        Some(backend) => {
+            // A grader's runs count against the learner it grades for.
+            let user = state.on_behalf_of.as_ref().map(|o| o.user_id.clone());
+            backend.run(request, user).await
+        }
+        None => {
+            tracing::debug!(plugin = %state.services.plugin, "code run without a sandbox");
+            failed_run("no code sandbox is running on this host".into())
+        }
     }
 }

@@ -19,6 +19,7 @@ pub const CAPABILITY: Capability = Capability {
     name: "config",
     imports: &["wasi:config/store"],
     worlds: &World::ALL,
+    since: Version::V0_1_0,
     grant: Grant::Field {
         text: "a value in [grants.config]",
         granted: |grants| !grants.config.is_empty(),
@@ -27,8 +28,10 @@ pub const CAPABILITY: Capability = Capability {
 };
 
 fn link(linker: &mut Linker<PluginState>, contract: Version, _: World) -> wasmtime::Result<()> {
+    // Every contract version imports the same `wasi:config` (0.2.0 reuses 0.1.0's
+    // bindings of it).
     match contract {
-        Version::V0_1_0 => {
+        Version::V0_1_0 | Version::V0_2_0 => {
             v0_1_0::config_store::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)
         }
     }

@@ -4,7 +4,7 @@
 //! prints the verdict of every import.
 
 use super::{CAPABILITIES, Grant};
-use crate::plugins::contract::{PACKAGE, World, split_version};
+use crate::plugins::contract::{PACKAGE, Version, World, split_version};
 use crate::plugins::manifest::Grants;
 
 /// WASI interfaces every plugin gets: what a language's standard library needs to start
@@ -75,7 +75,10 @@ pub fn check_import(world: World, contract: &str, grants: &Grants, import: &str)
     let Some(capability) = CAPABILITIES.iter().find(|c| c.imports.contains(&name)) else {
         return ImportVerdict::NotInWorld;
     };
-    if !capability.in_world(world) {
+    // An unknown contract is refused by the loader before imports are checked; here it
+    // counts as the oldest, so nothing newer is allowed by mistake.
+    let contract = Version::parse(contract).unwrap_or(Version::ALL[Version::ALL.len() - 1]);
+    if !capability.in_world(world, contract) {
         return ImportVerdict::NotInWorld;
     }
     match capability.grant {
@@ -159,6 +162,39 @@ mod tests {
         assert_eq!(
             check_import(World::Grader, "0.1.0", &g, "tessera:platform/llm@0.2.0"),
             ImportVerdict::WrongContract
+        );
+    }
+
+    #[test]
+    fn embeddings_need_their_grant_and_contract_0_2_0() {
+        let mut g = Grants::default();
+        let embed = "tessera:platform/embeddings@0.2.0";
+        assert_eq!(
+            check_import(World::Grader, "0.2.0", &g, embed),
+            ImportVerdict::NotGranted("grants.embeddings = true")
+        );
+        g.embeddings = true;
+        assert_eq!(
+            check_import(World::Grader, "0.2.0", &g, embed),
+            ImportVerdict::Allowed
+        );
+        assert_eq!(
+            check_import(World::Safety, "0.2.0", &g, embed),
+            ImportVerdict::Allowed
+        );
+        // 0.1.0 has no such interface, whatever a hand-made component claims.
+        assert_eq!(
+            check_import(
+                World::Grader,
+                "0.1.0",
+                &g,
+                "tessera:platform/embeddings@0.1.0"
+            ),
+            ImportVerdict::NotInWorld
+        );
+        assert_eq!(
+            check_import(World::LessonEngine, "0.2.0", &g, embed),
+            ImportVerdict::NotInWorld
         );
     }
 

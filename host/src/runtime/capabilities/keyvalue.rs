@@ -32,6 +32,7 @@ pub const CAPABILITY: Capability = Capability {
     name: "keyvalue",
     imports: &["wasi:keyvalue/store"],
     worlds: &[World::Grader, World::Agent, World::Triage, World::Llm],
+    since: Version::V0_1_0,
     grant: Grant::Field {
         text: "grants.keyvalue = true",
         granted: |grants| grants.keyvalue,
@@ -40,8 +41,10 @@ pub const CAPABILITY: Capability = Capability {
 };
 
 fn link(linker: &mut Linker<PluginState>, contract: Version, _: World) -> wasmtime::Result<()> {
+    // Every contract version imports the same `wasi:keyvalue` (0.2.0 reuses 0.1.0's
+    // bindings of it).
     match contract {
-        Version::V0_1_0 => {
+        Version::V0_1_0 | Version::V0_2_0 => {
             v0_1_0::keyvalue_store::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)
         }
     }

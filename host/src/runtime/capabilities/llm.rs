@@ -18,7 +18,7 @@ use super::{Backends, Capability, Grant};
 use crate::plugins::contract::llm::{ChatRequest, ChatResponse, LlmError, ModelInfo};
 use crate::plugins::contract::{Version, World};
 use crate::plugins::manifest::Manifest;
-use crate::runtime::bindings::{Convert, v0_1_0, v0_1_0::llm as wit};
+use crate::runtime::bindings::{Convert, v0_1_0, v0_2_0};
 use crate::runtime::state::PluginState;
 
 /// `tessera:platform/llm`, for the worlds that reason in words: graders, agents, triage,
@@ -27,6 +27,7 @@ pub const CAPABILITY: Capability = Capability {
     name: "llm",
     imports: &["tessera:platform/llm"],
     worlds: &[World::Grader, World::Agent, World::Triage, World::Safety],
+    since: Version::V0_1_0,
     grant: Grant::Field {
         text: "grants.llm = true",
         granted: |grants| grants.llm,
@@ -37,6 +38,7 @@ pub const CAPABILITY: Capability = Capability {
 fn link(linker: &mut Linker<PluginState>, contract: Version, _: World) -> wasmtime::Result<()> {
     match contract {
         Version::V0_1_0 => v0_1_0::llm::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
+        Version::V0_2_0 => v0_2_0::llm::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
     }
 }
 
@@ -99,21 +101,28 @@ pub trait LlmBackend: Send + Sync {
 /// Where the backend is registered (see [`super::BackendSlot`]).
 pub type LlmSlot = super::BackendSlot<dyn LlmBackend>;
 
-impl wit::Host for PluginState {
-    async fn models(&mut self) -> Vec<wit::ModelInfo> {
-        match self.services.llm.get() {
-            Some(backend) => backend.models().await.convert(),
-            None => Vec::new(),
-        }
-    }
+/// The import's host side for a contract version whose `llm` has the host's types
+/// (converted by that version's adapter).
+macro_rules! llm_host {
+    ($($v:ident),*) => {$(
+        impl $v::llm::Host for PluginState {
+            async fn models(&mut self) -> Vec<$v::llm::ModelInfo> {
+                match self.services.llm.get() {
+                    Some(backend) => backend.models().await.convert(),
+                    None => Vec::new(),
+                }
+            }
 
-    async fn complete(
-        &mut self,
-        request: wit::ChatRequest,
-    ) -> Result<wit::ChatResponse, wit::LlmError> {
-        complete(self, request.convert()).await.convert()
-    }
+            async fn complete(
+                &mut self,
+                request: $v::llm::ChatRequest,
+            ) -> Result<$v::llm::ChatResponse, $v::llm::LlmError> {
+                complete(self, request.convert()).await.convert()
+            }
+        }
+    )*};
 }
+llm_host!(v0_1_0, v0_2_0);
 
 /// A plugin's completion, in the host's types.
 async fn complete(state: &mut PluginState, request: ChatRequest) -> Result<ChatResponse, LlmError> {

@@ -30,18 +30,23 @@ pub const CAPABILITY: Capability = Capability {
     name: "logging",
     imports: &["wasi:logging/logging"],
     worlds: &World::ALL,
+    since: Version::V0_1_0,
     grant: Grant::Always,
     link,
 };
 
 fn link(linker: &mut Linker<PluginState>, contract: Version, world: World) -> wasmtime::Result<()> {
+    // Every contract version imports the same `wasi:logging` (0.2.0 reuses 0.1.0's
+    // bindings of it).
     match contract {
         // Learner code runs in a code runner's interpreter and can reach every import the
         // component has: its log lines would be the learner's.
-        Version::V0_1_0 if world == World::CodeRunner => {
+        Version::V0_1_0 | Version::V0_2_0 if world == World::CodeRunner => {
             v0_1_0::logging::add_to_linker::<_, Silenced>(linker, SilencedLog::of)
         }
-        Version::V0_1_0 => v0_1_0::logging::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
+        Version::V0_1_0 | Version::V0_2_0 => {
+            v0_1_0::logging::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The capabilities a plugin can import (Spin calls these "factors"), one module each:
-//! `llm`, `code_runner`, `keyvalue`, `config`, `outbound_http` and `logging`. A module owns
+//! `llm`, `embeddings`, `code_runner`, `keyvalue`, `config`, `outbound_http` and `logging`. A module owns
 //! everything about its capability: the manifest grant that turns it on, the interfaces it
 //! serves, the worlds allowed it, its linker glue and its per-plugin state. [`CAPABILITIES`]
 //! lists them; [`grants`] checks a component's imports against that table and the loader
@@ -7,6 +7,7 @@
 
 pub mod code_runner;
 pub mod config;
+pub mod embeddings;
 pub mod grants;
 pub mod keyvalue;
 pub mod llm;
@@ -20,14 +21,15 @@ use wasmtime::component::{HasSelf, Linker};
 
 use crate::plugins::contract::{Version, World};
 use crate::plugins::manifest::{Grants, Limits, Manifest, OutboundGrant};
-use crate::runtime::bindings::v0_1_0;
+use crate::runtime::bindings::{v0_1_0, v0_2_0};
 use crate::runtime::error::PluginRef;
 use crate::runtime::state::PluginState;
 
 /// Every capability, in the order the linker adds them.
-pub static CAPABILITIES: [&Capability; 6] = [
+pub static CAPABILITIES: [&Capability; 7] = [
     &logging::CAPABILITY,
     &llm::CAPABILITY,
+    &embeddings::CAPABILITY,
     &code_runner::CAPABILITY,
     &keyvalue::CAPABILITY,
     &config::CAPABILITY,
@@ -42,6 +44,8 @@ pub struct Capability {
     pub imports: &'static [&'static str],
     /// The worlds that may import it (a plugin of one still needs the grant).
     pub worlds: &'static [World],
+    /// The first contract version that has it.
+    pub since: Version,
     /// How a manifest grants it.
     pub grant: Grant,
     /// Adds its host functions to a plugin's linker, from the bindings of the plugin's
@@ -65,9 +69,10 @@ pub enum Grant {
 }
 
 impl Capability {
-    /// Whether a plugin of `world` may import it at all, grant aside.
-    pub fn in_world(&self, world: World) -> bool {
-        self.worlds.contains(&world)
+    /// Whether a plugin of `world` built against `contract` may import it at all, grant
+    /// aside.
+    pub fn in_world(&self, world: World, contract: Version) -> bool {
+        self.worlds.contains(&world) && contract >= self.since
     }
 
     /// Whether `grants` grant it.
@@ -86,11 +91,13 @@ pub fn link_base(linker: &mut Linker<PluginState>, contract: Version) -> wasmtim
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
     match contract {
         Version::V0_1_0 => v0_1_0::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
+        Version::V0_2_0 => v0_2_0::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
     }
 }
 
-/// `tessera:platform/types` holds only types; linking it needs an (empty) host impl.
+// `tessera:platform/types` holds only types; linking it needs an (empty) host impl.
 impl v0_1_0::types::Host for PluginState {}
+impl v0_2_0::types::Host for PluginState {}
 
 /// Links the capabilities a plugin of `world` built against `contract` is granted by
 /// `grants`, and nothing else.
@@ -101,7 +108,7 @@ pub fn link_granted(
     grants: &Grants,
 ) -> wasmtime::Result<()> {
     for capability in CAPABILITIES {
-        if capability.in_world(world) && capability.granted(grants) {
+        if capability.in_world(world, contract) && capability.granted(grants) {
             (capability.link)(linker, contract, world)?;
         }
     }
@@ -164,6 +171,8 @@ pub struct Backends {
     pub code_runner: code_runner::CodeRunnerSlot,
     /// The AI gateway (with the safety gate in front).
     pub llm: llm::LlmSlot,
+    /// The host's embeddings model.
+    pub embeddings: embeddings::EmbeddingsSlot,
     /// The host's shared store (Redis), when one is configured: plugins' key-value
     /// buckets live there so every replica sees them.
     pub shared_kv: Arc<OnceLock<Arc<dyn crate::kv::Kv>>>,
@@ -178,6 +187,7 @@ impl std::fmt::Debug for Backends {
         f.debug_struct("Backends")
             .field("code_runner", &self.code_runner)
             .field("llm", &self.llm)
+            .field("embeddings", &self.embeddings)
             .field("shared_kv", &self.shared_kv.get().map(|kv| kv.kind()))
             .finish()
     }
@@ -201,6 +211,8 @@ pub struct PluginServices {
     pub code_runner: code_runner::CodeRunnerSlot,
     /// Serves `llm` completions (the AI gateway), when granted.
     pub llm: llm::LlmSlot,
+    /// Serves `embeddings` (the host's model), when granted.
+    pub embeddings: embeddings::EmbeddingsSlot,
     /// For AI-gateway plugins only: where their breaker transitions are counted
     /// (`logging::BREAKER_TRANSITION_CONTEXT`).
     pub breaker_metrics: Option<Arc<crate::metrics::Metrics>>,
@@ -220,6 +232,7 @@ impl PluginServices {
             keyvalue: keyvalue::plugin_state(manifest, backends),
             code_runner: code_runner::plugin_state(manifest, backends),
             llm: llm::plugin_state(manifest, backends),
+            embeddings: embeddings::plugin_state(manifest, backends),
             breaker_metrics: logging::plugin_state(manifest, backends),
         }
     }
@@ -236,6 +249,7 @@ mod tests {
         let engine = wasmtime::Engine::default();
         let everything = Grants {
             llm: true,
+            embeddings: true,
             code_runner: true,
             keyvalue: true,
             config: [("key".to_owned(), "value".to_owned())].into(),

@@ -19,6 +19,7 @@ pub const CAPABILITY: Capability = Capability {
     name: "outbound-http",
     imports: &["wasi:http/outgoing-handler", "wasi:http/types"],
     worlds: &[World::Grader, World::Agent, World::Triage, World::Llm],
+    since: Version::V0_1_0,
     grant: Grant::Field {
         text: "a host in grants.outbound_hosts",
         granted: |grants| !grants.outbound_hosts.is_empty(),

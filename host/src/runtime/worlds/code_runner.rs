@@ -4,36 +4,17 @@
 use std::time::Duration;
 
 use tracing::Instrument;
-use wasmtime::component::InstancePre;
 
 use super::{WorldPre, not_a};
-use crate::plugins::contract::Version;
 use crate::plugins::contract::code_runner::{RunLimits, RunRequest, RunResult, RunStatus};
 use crate::plugins::manifest::Limits;
-use crate::runtime::bindings::{Convert, v0_1_0};
+use crate::runtime::bindings::{Convert, for_version, versioned_pre};
 use crate::runtime::call::{Execution, Output, call_span};
-use crate::runtime::{LoadedPlugin, Runtime, state::PluginState};
+use crate::runtime::{LoadedPlugin, Runtime};
 
-/// A code runner's pre-instance, per contract version.
-pub enum CodeRunnerPre {
-    /// Built against 0.1.0.
-    V0_1_0(v0_1_0::code_runner_world::CodeRunnerPluginPre<PluginState>),
-}
-
-impl CodeRunnerPre {
-    pub(super) fn new(version: Version, pre: InstancePre<PluginState>) -> wasmtime::Result<Self> {
-        match version {
-            Version::V0_1_0 => Ok(Self::V0_1_0(
-                v0_1_0::code_runner_world::CodeRunnerPluginPre::new(pre)?,
-            )),
-        }
-    }
-
-    pub(super) fn instance_pre(&self) -> &InstancePre<PluginState> {
-        match self {
-            Self::V0_1_0(pre) => pre.instance_pre(),
-        }
-    }
+versioned_pre! {
+    /// A code runner's pre-instance, per contract version.
+    pub enum CodeRunnerPre = code_runner_world::CodeRunnerPluginPre;
 }
 
 impl Runtime {
@@ -46,9 +27,8 @@ impl Runtime {
         request: &RunRequest,
     ) -> Execution<RunResult> {
         let run = match &plugin.pre {
-            WorldPre::CodeRunner(CodeRunnerPre::V0_1_0(pre)) => {
-                let request: v0_1_0::code_runner_world::runner::RunRequest =
-                    request.clone().convert();
+            WorldPre::CodeRunner(pre) => for_version!(pre, CodeRunnerPre, |pre, v| {
+                let request: v::code_runner_world::runner::RunRequest = request.clone().convert();
                 self.execute(plugin, limits, |mut store| async move {
                     let result = async {
                         let bindings = pre.instantiate_async(&mut store).await?;
@@ -62,7 +42,7 @@ impl Runtime {
                 })
                 .instrument(call_span(plugin, "run"))
                 .await
-            }
+            }),
             _ => Execution {
                 result: Err(not_a(plugin, "code runner").kind),
                 stdout: Output::default(),

@@ -2,54 +2,38 @@
 
 use std::sync::Arc;
 
-use wasmtime::component::InstancePre;
-
 use super::{WorldPre, not_a};
-use crate::plugins::contract::Version;
 use crate::plugins::contract::grader::{GradeOutcome, Submission};
 use crate::plugins::contract::types::Error as ContractError;
-use crate::runtime::bindings::{Convert, v0_1_0};
+use crate::runtime::bindings::{Convert, for_version, versioned_pre};
 use crate::runtime::capabilities::llm::OnBehalfOf;
-use crate::runtime::{LoadedPlugin, PluginError, Runtime, state::PluginState};
+use crate::runtime::{LoadedPlugin, PluginError, Runtime};
 
-/// A grader's pre-instance, per contract version.
-pub enum GraderPre {
-    /// Built against 0.1.0.
-    V0_1_0(v0_1_0::GraderPluginPre<PluginState>),
-}
-
-impl GraderPre {
-    pub(super) fn new(version: Version, pre: InstancePre<PluginState>) -> wasmtime::Result<Self> {
-        match version {
-            Version::V0_1_0 => Ok(Self::V0_1_0(v0_1_0::GraderPluginPre::new(pre)?)),
-        }
-    }
-
-    pub(super) fn instance_pre(&self) -> &InstancePre<PluginState> {
-        match self {
-            Self::V0_1_0(pre) => pre.instance_pre(),
-        }
-    }
+versioned_pre! {
+    /// A grader's pre-instance, per contract version.
+    pub enum GraderPre = GraderPluginPre;
 }
 
 impl Runtime {
     /// Calls `grader.kinds()`.
     pub async fn grader_kinds(&self, plugin: &LoadedPlugin) -> Result<Vec<String>, PluginError> {
-        let WorldPre::Grader(GraderPre::V0_1_0(pre)) = &plugin.pre else {
+        let WorldPre::Grader(pre) = &plugin.pre else {
             return Err(not_a(plugin, "grader"));
         };
-        self.run_call(plugin, "kinds", |mut store| async move {
-            let result = async {
-                let bindings = pre.instantiate_async(&mut store).await?;
-                bindings
-                    .tessera_platform_grader()
-                    .call_kinds(&mut store)
-                    .await
-            }
-            .await;
-            (store, result)
+        for_version!(pre, GraderPre, |pre| {
+            self.run_call(plugin, "kinds", |mut store| async move {
+                let result = async {
+                    let bindings = pre.instantiate_async(&mut store).await?;
+                    bindings
+                        .tessera_platform_grader()
+                        .call_kinds(&mut store)
+                        .await
+                }
+                .await;
+                (store, result)
+            })
+            .await
         })
-        .await
     }
 
     /// Calls `grader.grade(submission)`, for `on_behalf_of` when a user's request or job
@@ -60,25 +44,27 @@ impl Runtime {
         submission: &Submission,
         on_behalf_of: Option<&Arc<OnBehalfOf>>,
     ) -> Result<Result<GradeOutcome, ContractError>, PluginError> {
-        let WorldPre::Grader(GraderPre::V0_1_0(pre)) = &plugin.pre else {
+        let WorldPre::Grader(pre) = &plugin.pre else {
             return Err(not_a(plugin, "grader"));
         };
-        let submission: v0_1_0::grader::Submission = submission.clone().convert();
-        let outcome = self
-            .run_call(plugin, "grade", |mut store| async move {
-                store.data_mut().on_behalf_of = on_behalf_of.cloned();
-                let result = async {
-                    let bindings = pre.instantiate_async(&mut store).await?;
-                    bindings
-                        .tessera_platform_grader()
-                        .call_grade(&mut store, &submission)
-                        .await
-                }
-                .await;
-                (store, result)
-            })
-            .await?;
-        Ok(outcome.convert())
+        for_version!(pre, GraderPre, |pre, v| {
+            let submission: v::grader::Submission = submission.clone().convert();
+            let outcome = self
+                .run_call(plugin, "grade", |mut store| async move {
+                    store.data_mut().on_behalf_of = on_behalf_of.cloned();
+                    let result = async {
+                        let bindings = pre.instantiate_async(&mut store).await?;
+                        bindings
+                            .tessera_platform_grader()
+                            .call_grade(&mut store, &submission)
+                            .await
+                    }
+                    .await;
+                    (store, result)
+                })
+                .await?;
+            Ok(outcome.convert())
+        })
     }
 }
 

@@ -1,37 +1,17 @@
 //! `lesson-engine-plugin`: decides what a learner does next; the host keeps the data.
 
-use wasmtime::component::InstancePre;
-
 use super::{WorldPre, not_a};
-use crate::plugins::contract::Version;
 use crate::plugins::contract::lesson_engine::{
     AchievementInfo, CertificateReport, DailyPlan, LearnerState, ProgressUpdate, StepOutcome,
     TopicMastery, TrackRef,
 };
 use crate::plugins::contract::types::Error as ContractError;
-use crate::runtime::bindings::{Convert, v0_1_0};
-use crate::runtime::{LoadedPlugin, PluginError, Runtime, state::PluginState};
+use crate::runtime::bindings::{Convert, for_version, versioned_pre};
+use crate::runtime::{LoadedPlugin, PluginError, Runtime};
 
-/// A lesson engine's pre-instance, per contract version.
-pub enum LessonEnginePre {
-    /// Built against 0.1.0.
-    V0_1_0(v0_1_0::lesson_engine_world::LessonEnginePluginPre<PluginState>),
-}
-
-impl LessonEnginePre {
-    pub(super) fn new(version: Version, pre: InstancePre<PluginState>) -> wasmtime::Result<Self> {
-        match version {
-            Version::V0_1_0 => Ok(Self::V0_1_0(
-                v0_1_0::lesson_engine_world::LessonEnginePluginPre::new(pre)?,
-            )),
-        }
-    }
-
-    pub(super) fn instance_pre(&self) -> &InstancePre<PluginState> {
-        match self {
-            Self::V0_1_0(pre) => pre.instance_pre(),
-        }
-    }
+versioned_pre! {
+    /// A lesson engine's pre-instance, per contract version.
+    pub enum LessonEnginePre = lesson_engine_world::LessonEnginePluginPre;
 }
 
 /// Defines a typed call on the lesson-engine world: host arguments converted in, the
@@ -44,23 +24,25 @@ macro_rules! engine_call {
             plugin: &LoadedPlugin,
             $($arg: &$ty),*
         ) -> Result<$out, PluginError> {
-            let WorldPre::LessonEngine(LessonEnginePre::V0_1_0(pre)) = &plugin.pre else {
+            let WorldPre::LessonEngine(pre) = &plugin.pre else {
                 return Err(not_a(plugin, "lesson engine"));
             };
-            $(let $arg = Convert::convert($arg.clone());)*
-            let result = self.run_call(plugin, $function, |mut store| async move {
-                let result = async {
-                    let bindings = pre.instantiate_async(&mut store).await?;
-                    bindings
-                        .tessera_platform_lesson_engine()
-                        .$call(&mut store, $(&$arg),*)
-                        .await
-                }
-                .await;
-                (store, result)
+            for_version!(pre, LessonEnginePre, |pre| {
+                $(let $arg = Convert::convert($arg.clone());)*
+                let result = self.run_call(plugin, $function, |mut store| async move {
+                    let result = async {
+                        let bindings = pre.instantiate_async(&mut store).await?;
+                        bindings
+                            .tessera_platform_lesson_engine()
+                            .$call(&mut store, $(&$arg),*)
+                            .await
+                    }
+                    .await;
+                    (store, result)
+                })
+                .await?;
+                Ok(result.convert())
             })
-            .await?;
-            Ok(result.convert())
         }
     };
 }

@@ -1,33 +1,13 @@
 //! `safety-plugin`: screens text before it reaches a model or a learner.
 
-use wasmtime::component::InstancePre;
-
 use super::{WorldPre, not_a};
-use crate::plugins::contract::Version;
 use crate::plugins::contract::safety::{Level, Verdict};
-use crate::runtime::bindings::{Convert, v0_1_0};
-use crate::runtime::{LoadedPlugin, PluginError, Runtime, state::PluginState};
+use crate::runtime::bindings::{Convert, for_version, versioned_pre};
+use crate::runtime::{LoadedPlugin, PluginError, Runtime};
 
-/// A safety filter's pre-instance, per contract version.
-pub enum SafetyPre {
-    /// Built against 0.1.0.
-    V0_1_0(v0_1_0::safety_world::SafetyPluginPre<PluginState>),
-}
-
-impl SafetyPre {
-    pub(super) fn new(version: Version, pre: InstancePre<PluginState>) -> wasmtime::Result<Self> {
-        match version {
-            Version::V0_1_0 => Ok(Self::V0_1_0(v0_1_0::safety_world::SafetyPluginPre::new(
-                pre,
-            )?)),
-        }
-    }
-
-    pub(super) fn instance_pre(&self) -> &InstancePre<PluginState> {
-        match self {
-            Self::V0_1_0(pre) => pre.instance_pre(),
-        }
-    }
+versioned_pre! {
+    /// A safety filter's pre-instance, per contract version.
+    pub enum SafetyPre = safety_world::SafetyPluginPre;
 }
 
 impl Runtime {
@@ -38,28 +18,30 @@ impl Runtime {
         text: &str,
         region: Option<&str>,
     ) -> Result<Verdict, PluginError> {
-        let WorldPre::Safety(SafetyPre::V0_1_0(pre)) = &plugin.pre else {
+        let WorldPre::Safety(pre) = &plugin.pre else {
             return Err(not_a(plugin, "safety filter"));
         };
-        let context = v0_1_0::safety_world::safety::ScreenContext {
-            surface: "api".into(),
-            region: region.map(str::to_owned),
-            locale: "en".into(),
-        };
-        let verdict = self
-            .run_call(plugin, "screen", |mut store| async move {
-                let result = async {
-                    let bindings = pre.instantiate_async(&mut store).await?;
-                    bindings
-                        .tessera_platform_safety()
-                        .call_screen(&mut store, text, &context)
-                        .await
-                }
-                .await;
-                (store, result)
-            })
-            .await?;
-        Ok(verdict.convert())
+        for_version!(pre, SafetyPre, |pre, v| {
+            let context = v::safety_world::safety::ScreenContext {
+                surface: "api".into(),
+                region: region.map(str::to_owned),
+                locale: "en".into(),
+            };
+            let verdict = self
+                .run_call(plugin, "screen", |mut store| async move {
+                    let result = async {
+                        let bindings = pre.instantiate_async(&mut store).await?;
+                        bindings
+                            .tessera_platform_safety()
+                            .call_screen(&mut store, text, &context)
+                            .await
+                    }
+                    .await;
+                    (store, result)
+                })
+                .await?;
+            Ok(verdict.convert())
+        })
     }
 }
 

@@ -1,7 +1,10 @@
 //! `tessera:platform@0.1.0`'s generated types ⇄ the host's own (`crate::plugins::contract`).
 //!
-//! 0.1.0 is the newest version, so every record maps field for field; an older version's
-//! adapter would fill what it lacks with the defaults its plugins behaved as.
+//! 0.2.0's interfaces other than `embeddings` have exactly these types, so `v0_2_0` compiles
+//! this same file against its own bindings (`super::` is the including version's module).
+//! Every record maps field for field; when a version changes a type, it gets its own
+//! adapter, and an older version's fills what it lacks with the defaults its plugins
+//! behaved as.
 
 use crate::plugins::contract as host;
 use crate::runtime::bindings::convert::{enumeration, record, variant};
