@@ -5,14 +5,21 @@
 //!   embeddings, which are its prototypes): flagged (concern or crisis) or not. On the
 //!   labelled set it finds far more of the crises a linear model misses at the same false
 //!   alarms (docs/safety.md);
+//! - **wording** ([`lexical`]): a logistic regression over the text's character and word
+//!   n-grams, blended with the risk model's log-odds (weight [`Head::lexical_weight`]): it
+//!   weighs slang, misspellings and single telling words that an averaged embedding blurs;
 //! - **kind**: a softmax regression over six classes (`none`, `distress`, and the four
 //!   crisis categories), which says what kind of risk a flagged text is.
 //!
-//! Both are fitted by `tessera safety train` ([`fit_kernel`], [`fit_softmax`]) and kept in
-//! `safety/head.json` with the digests of the data they came from.
+//! All are fitted by `tessera safety train` ([`fit`]) and kept in `safety/head.json` with
+//! the digests of the data they came from.
+
+pub mod lexical;
 
 use base64::Engine as _;
 use serde::{Deserialize, Serialize};
+
+pub use lexical::{LexicalModel, fit_lexical};
 
 /// Dimensions of the embeddings the head reads.
 pub const DIMENSIONS: usize = 384;
@@ -42,8 +49,13 @@ pub struct Head {
     pub weights: Vec<Vec<f32>>,
     /// The kind model's biases, one per class.
     pub bias: Vec<f32>,
-    /// The risk model.
+    /// The risk model (meaning).
     pub risk: KernelModel,
+    /// The wording model.
+    pub lexical: LexicalModel,
+    /// The wording model's share of the blended log-odds, 0 to 1 (the meaning model has
+    /// the rest); chosen on dev.
+    pub lexical_weight: f32,
     /// A text whose risk reaches this, and whose likeliest kind is a crisis category, is a
     /// crisis.
     pub crisis_threshold: f32,
@@ -90,8 +102,12 @@ pub struct Provenance {
 /// What the head says of one text.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Scores {
-    /// The risk model's probability that the text is flagged (concern or crisis).
+    /// The blended probability that the text is flagged (concern or crisis).
     pub risk: f32,
+    /// The meaning model's probability alone.
+    pub meaning: f32,
+    /// The wording model's probability alone.
+    pub wording: f32,
     /// The most likely kind other than `none` (an index into [`CLASSES`]).
     pub top: usize,
 }
@@ -139,6 +155,15 @@ impl Head {
                 CLASSES.len()
             )));
         }
+        head.lexical.decode().ok_or_else(|| {
+            HeadError::Shape("lexical: features, idf and weights disagree".into())
+        })?;
+        if !(0.0..=1.0).contains(&head.lexical_weight) {
+            return Err(HeadError::Shape(format!(
+                "lexical_weight {} is not between 0 and 1",
+                head.lexical_weight
+            )));
+        }
         head.risk.decoded = decode_halves(&head.risk.prototypes)
             .ok_or_else(|| HeadError::Shape("prototypes: not base64".into()))?;
         if head.risk.decoded.len() != head.risk.alpha.len() * DIMENSIONS {
@@ -161,30 +186,39 @@ impl Head {
         logits
     }
 
-    /// The scores of one embedding.
-    pub fn scores(&self, vector: &[f32]) -> Scores {
+    /// The scores of one text and its embedding.
+    pub fn scores(&self, text: &str, vector: &[f32]) -> Scores {
         let p = self.probabilities(vector);
         let top = (DISTRESS..CLASSES.len())
             .max_by(|&a, &b| p[a].total_cmp(&p[b]))
             .unwrap_or(DISTRESS);
+        let meaning = self.risk.logit(vector);
+        let wording = self.lexical.logit(text);
+        let w = self.lexical_weight;
         Scores {
-            risk: self.risk.risk(vector),
+            risk: sigmoid((1.0 - w) * meaning + w * wording),
+            meaning: sigmoid(meaning),
+            wording: sigmoid(wording),
             top,
         }
     }
 }
 
 impl KernelModel {
-    /// The probability that `vector` is flagged.
-    pub fn risk(&self, vector: &[f32]) -> f32 {
-        let f = self.bias
+    /// The log-odds that `vector` is flagged.
+    pub fn logit(&self, vector: &[f32]) -> f32 {
+        self.bias
             + self
                 .decoded
                 .chunks_exact(DIMENSIONS)
                 .zip(&self.alpha)
                 .map(|(p, a)| a * kernel(self.gamma, p, vector))
-                .sum::<f32>();
-        sigmoid(f)
+                .sum::<f32>()
+    }
+
+    /// The probability that `vector` is flagged.
+    pub fn risk(&self, vector: &[f32]) -> f32 {
+        sigmoid(self.logit(vector))
     }
 }
 
@@ -193,7 +227,7 @@ fn kernel(gamma: f32, p: &[f32], x: &[f32]) -> f32 {
     (-gamma * (2.0 - 2.0 * dot(p, x)).max(0.0)).exp()
 }
 
-fn sigmoid(f: f32) -> f32 {
+pub(crate) fn sigmoid(f: f32) -> f32 {
     1.0 / (1.0 + (-f).exp())
 }
 
@@ -213,7 +247,7 @@ fn softmax(logits: &mut [f32]) {
     }
 }
 
-fn encode_halves(values: &[f32]) -> String {
+pub(crate) fn encode_halves(values: &[f32]) -> String {
     let bytes: Vec<u8> = values
         .iter()
         .flat_map(|v| half::f16::from_f32(*v).to_le_bytes())
@@ -221,7 +255,7 @@ fn encode_halves(values: &[f32]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn decode_halves(text: &str) -> Option<Vec<f32>> {
+pub(crate) fn decode_halves(text: &str) -> Option<Vec<f32>> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text)
         .ok()?;
@@ -261,11 +295,22 @@ pub const KERNEL: FitSettings = FitSettings {
     l2: 1e-5,
 };
 
+/// The wording model's settings: the L2 penalty is on the class-weighted mean loss
+/// (1e-5 is scikit-learn's `C` = 16 on 6 000 texts); chosen on held-out folds.
+pub const LEXICAL: FitSettings = FitSettings {
+    epochs: 2000,
+    learning_rate: 4.0,
+    l2: 1e-5,
+};
+
+/// The wording model's share of the blended log-odds; chosen on dev.
+pub const LEXICAL_WEIGHT: f32 = 0.4;
+
 /// γ of the risk model's kernel; chosen on dev.
 pub const KERNEL_GAMMA: f32 = 2.0;
 
 /// Class weights that make each present class weigh the same in total.
-fn balanced(labels: &[usize], k: usize) -> Vec<f32> {
+pub(crate) fn balanced(labels: &[usize], k: usize) -> Vec<f32> {
     let mut counts = vec![0usize; k];
     for &c in labels {
         counts[c] += 1;
@@ -380,19 +425,34 @@ pub fn fit_kernel(examples: &[(&[f32], bool)], gamma: f32, settings: FitSettings
     }
 }
 
-/// Fits a head to `(embedding, class)` pairs (classes index [`CLASSES`]) with the shipped
-/// settings: the kind model ([`fit_softmax`], [`SOFTMAX`]) and the risk model on
-/// "flagged or not" ([`fit_kernel`], [`KERNEL_GAMMA`], [`KERNEL`]). Both thresholds start
-/// at 0.5; the caller chooses them on held-out data. `trained_on.examples` and
-/// `trained_on.settings` are filled in here.
-pub fn fit(examples: &[(&[f32], usize)], model: &str, mut trained_on: Provenance) -> Head {
-    let (weights, bias) = fit_softmax(examples, CLASSES.len(), SOFTMAX);
-    let flagged: Vec<(&[f32], bool)> = examples.iter().map(|&(v, c)| (v, c > 0)).collect();
+/// One labelled training text.
+#[derive(Debug, Clone, Copy)]
+pub struct Example<'a> {
+    /// The text (the wording model reads it).
+    pub text: &'a str,
+    /// Its embedding (the meaning and kind models read it).
+    pub vector: &'a [f32],
+    /// Its class, an index into [`CLASSES`].
+    pub class: usize,
+}
+
+/// Fits a head with the shipped settings: the kind model ([`fit_softmax`], [`SOFTMAX`]),
+/// and on "flagged or not" the meaning model ([`fit_kernel`], [`KERNEL_GAMMA`], [`KERNEL`])
+/// and the wording model ([`fit_lexical`], [`LEXICAL`]), blended by [`LEXICAL_WEIGHT`].
+/// Both thresholds start at 0.5; the caller chooses them on held-out data.
+/// `trained_on.examples` and `trained_on.settings` are filled in here.
+pub fn fit(examples: &[Example<'_>], model: &str, mut trained_on: Provenance) -> Head {
+    let classed: Vec<(&[f32], usize)> = examples.iter().map(|e| (e.vector, e.class)).collect();
+    let (weights, bias) = fit_softmax(&classed, CLASSES.len(), SOFTMAX);
+    let flagged: Vec<(&[f32], bool)> = examples.iter().map(|e| (e.vector, e.class > 0)).collect();
     let risk = fit_kernel(&flagged, KERNEL_GAMMA, KERNEL);
+    let worded: Vec<(&str, bool)> = examples.iter().map(|e| (e.text, e.class > 0)).collect();
+    let lexical = fit_lexical(&worded, LEXICAL);
     trained_on.examples = examples.len();
     trained_on.settings = format!(
         "kind: softmax, {SOFTMAX:?}; risk: Gaussian-kernel logistic regression, gamma \
-         {KERNEL_GAMMA}, {KERNEL:?}"
+         {KERNEL_GAMMA}, {KERNEL:?}; wording: logistic regression over hashed character \
+         2-5-grams and word 1-2-grams (TF-IDF), {LEXICAL:?}, weight {LEXICAL_WEIGHT}"
     );
     Head {
         model: model.to_owned(),
@@ -400,6 +460,8 @@ pub fn fit(examples: &[(&[f32], usize)], model: &str, mut trained_on: Provenance
         weights,
         bias,
         risk,
+        lexical,
+        lexical_weight: LEXICAL_WEIGHT,
         crisis_threshold: 0.5,
         concern_threshold: 0.5,
         trained_on,
@@ -432,7 +494,7 @@ mod tests {
         v
     }
 
-    fn head_from(examples: &[(&[f32], usize)]) -> Head {
+    fn head_from(examples: &[Example<'_>]) -> Head {
         let trained_on = Provenance {
             train_sha256: String::new(),
             dev_sha256: String::new(),
@@ -449,21 +511,33 @@ mod tests {
     #[test]
     fn fitting_separates_classes_that_are_separable_and_survives_a_round_trip() {
         let vectors: Vec<Vec<f32>> = (0..CLASSES.len()).map(unit).collect();
-        let examples: Vec<(&[f32], usize)> = vectors
+        // Each class's text has its own words, so the wording model agrees with the meaning.
+        let texts = [
+            "the homework is fine",
+            "so tired and sad lately",
+            "i want to end it all",
+            "cutting again tonight",
+            "going to hurt him tomorrow",
+            "he hits me at home",
+        ];
+        let examples: Vec<Example<'_>> = vectors
             .iter()
+            .zip(texts)
             .enumerate()
-            .map(|(c, v)| (v.as_slice(), c))
+            .map(|(class, (v, text))| Example {
+                text,
+                vector: v.as_slice(),
+                class,
+            })
             .collect();
         let head = head_from(&examples);
-        assert!(
-            head.scores(&vectors[0]).risk < 0.3,
-            "{:?}",
-            head.scores(&vectors[0])
-        );
-        let s = head.scores(&vectors[3]);
+        let scores = |c: usize| head.scores(texts[c], &vectors[c]);
+        assert!(scores(0).risk < 0.3, "{:?}", scores(0));
+        let s = scores(3);
         assert!(s.risk > 0.7 && s.top == 3 && s.is_crisis_kind(), "{s:?}");
-        assert_eq!(head.scores(&vectors[5]).category(), "abuse");
-        assert!(!head.scores(&vectors[1]).is_crisis_kind());
+        assert!(s.meaning > 0.5 && s.wording > 0.5, "{s:?}");
+        assert_eq!(scores(5).category(), "abuse");
+        assert!(!scores(1).is_crisis_kind());
     }
 
     #[test]
@@ -494,6 +568,7 @@ mod tests {
     fn a_head_of_the_wrong_shape_is_refused() {
         let json = r#"{"model":"m","classes":["none"],"weights":[],"bias":[],
             "risk":{"gamma":1,"bias":0,"alpha":[],"prototypes":""},
+            "lexical":{"bias":0,"features":"","idf":"","weights":""},"lexical_weight":0.4,
             "crisis_threshold":0.5,"concern_threshold":0.5,
             "trained_on":{"train_sha256":"","dev_sha256":"","examples":0,"settings":"","thresholds":""}}"#;
         assert!(matches!(Head::from_json(json), Err(HeadError::Shape(_))));

@@ -94,9 +94,9 @@ impl SemanticStage {
         let vectors = if windows.is_empty() {
             Vec::new()
         } else {
-            self.embeddings.embed(windows).await?
+            self.embeddings.embed(windows.clone()).await?
         };
-        let assessment = self.judge(&vectors);
+        let assessment = self.judge(&windows, &vectors);
         let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if cache.entries.insert(key, assessment).is_none() {
             cache.order.push_back(key);
@@ -109,11 +109,13 @@ impl SemanticStage {
         Ok(assessment)
     }
 
-    /// Scores already-embedded windows of one text: the riskiest window counts.
-    pub fn judge(&self, vectors: &[Vec<f32>]) -> Assessment {
-        let worst = vectors
+    /// Scores the windows of one text ([`windows`]) with their embeddings: the riskiest
+    /// window counts.
+    pub fn judge(&self, windows: &[String], vectors: &[Vec<f32>]) -> Assessment {
+        let worst = windows
             .iter()
-            .map(|v| self.head.scores(v))
+            .zip(vectors)
+            .map(|(text, v)| self.head.scores(text, v))
             .max_by(|a, b| a.risk.total_cmp(&b.risk));
         let Some(s) = worst else {
             return Assessment {
