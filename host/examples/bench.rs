@@ -1002,14 +1002,38 @@ async fn safety_screen(data: &Path) {
         vec![repo().join("plugins")],
     ));
     registry.reload().await;
-    let stage = tessera::safety::semantic::SemanticStage::new(
+    let stage = Arc::new(tessera::safety::semantic::SemanticStage::new(
         embeddings_service(),
         tessera::safety::head::Head::from_json(tessera::safety::semantic::SHIPPED_HEAD).unwrap(),
+    ));
+    // The head alone on one embedded window: the kernel over every prototype, the wording
+    // model over the window's n-grams, the kind model.
+    let window = learner_message(0);
+    let vector = stage
+        .embeddings()
+        .embed(vec![window.clone()])
+        .await
+        .unwrap()
+        .remove(0);
+    let head = stage.head();
+    let mut samples = Vec::with_capacity(1000);
+    for _ in 0..1000 {
+        let t = Instant::now();
+        std::hint::black_box(head.scores(std::hint::black_box(&window), &vector));
+        samples.push(t.elapsed());
+    }
+    samples.sort();
+    println!(
+        "  head alone (meaning over {} prototypes + wording over {} n-grams), one window: p50 {}  p99 {}",
+        head.risk.alpha.len(),
+        head.lexical.len(),
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99))
     );
     let gate = tessera::safety::SafetyGate::new(
         registry,
         tessera::safety::SafetySettings {
-            semantic: Some(Arc::new(stage)),
+            semantic: Some(stage),
             hotlines: tessera::safety::resources::Hotlines::shipped(),
         },
     );
