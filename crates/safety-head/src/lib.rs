@@ -186,6 +186,16 @@ impl Head {
         logits
     }
 
+    /// The scores of a text's riskiest window (`windows` with their `vectors`); `None`
+    /// for a text with no window.
+    pub fn riskiest(&self, windows: &[String], vectors: &[Vec<f32>]) -> Option<Scores> {
+        windows
+            .iter()
+            .zip(vectors)
+            .map(|(text, v)| self.scores(text, v))
+            .max_by(|a, b| a.risk.total_cmp(&b.risk))
+    }
+
     /// The scores of one text and its embedding.
     pub fn scores(&self, text: &str, vector: &[f32]) -> Scores {
         let p = self.probabilities(vector);

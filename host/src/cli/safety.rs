@@ -392,17 +392,12 @@ fn choose_thresholds(head: &mut Head, dev_rows: &[Labelled], judged: &Judged, ar
         .iter()
         .zip(&judged.vectors)
         .map(|(windows, vectors)| {
-            windows
-                .iter()
-                .zip(vectors)
-                .map(|(text, v)| head.scores(text, v))
-                .max_by(|a, b| a.risk.total_cmp(&b.risk))
-                .unwrap_or(head::Scores {
-                    risk: 0.0,
-                    meaning: 0.0,
-                    wording: 0.0,
-                    top: 1,
-                })
+            head.riskiest(windows, vectors).unwrap_or(head::Scores {
+                risk: 0.0,
+                meaning: 0.0,
+                wording: 0.0,
+                top: 1,
+            })
         })
         .collect();
     let grid: Vec<f32> = (1..1000).map(|i| i as f32 / 1000.0).collect();

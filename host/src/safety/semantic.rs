@@ -112,11 +112,7 @@ impl SemanticStage {
     /// Scores the windows of one text ([`windows`]) with their embeddings: the riskiest
     /// window counts.
     pub fn judge(&self, windows: &[String], vectors: &[Vec<f32>]) -> Assessment {
-        let worst = windows
-            .iter()
-            .zip(vectors)
-            .map(|(text, v)| self.head.scores(text, v))
-            .max_by(|a, b| a.risk.total_cmp(&b.risk));
+        let worst = self.head.riskiest(windows, vectors);
         let Some(s) = worst else {
             return Assessment {
                 level: Level::None,
