@@ -115,6 +115,19 @@ fn ends_word(chars: &[char], j: usize) -> bool {
     }
 }
 
+/// Words a learner writes every day, written collapsed like the patterns: allowed as
+/// triggers, but a pattern keys on a rarer word of its own where it has one (measured on
+/// the labelled set's safe messages: these made an ordinary question compile patterns).
+#[rustfmt::skip]
+pub const EVERYDAY_WORDS: &[&str] = &[
+    "inside", "want", "going", "gona", "today", "self", "myself", "clas", "end", "schol",
+    "make", "leg", "beter", "again", "take", "stop", "point", "next", "over", "ready",
+    "tomorow", "tired", "life", "health", "fel", "time", "know", "ned", "think", "back", "help",
+    "work", "tel", "give", "kep", "people", "thing", "things", "anymore", "night", "day", "wek",
+    "right", "left", "first", "last", "hard", "long", "world", "everything", "cant", "plan",
+    "simple", "finaly", "never",
+];
+
 /// A pattern source's words as triggers (`=word` for a whole word), those in every match
 /// with their position, and its mandatory groups outside every other (open and close
 /// positions).
@@ -283,10 +296,21 @@ fn cover(chars: &[char]) -> Vec<String> {
             .min()
             .unwrap_or(0)
     };
-    let best = candidates
-        .iter()
-        .rev()
-        .max_by_key(|(_, words)| (shortest(words), std::cmp::Reverse(words.len())));
+    // Everyday words last: each pattern a text triggers is compiled in that call's fresh
+    // instance (~20 µs), so "empty inside" keys on `empty`, not on the longer `inside`.
+    let everyday = |words: &[String]| {
+        words
+            .iter()
+            .filter(|w| EVERYDAY_WORDS.contains(&w.trim_start_matches('=')))
+            .count()
+    };
+    let best = candidates.iter().rev().max_by_key(|(_, words)| {
+        (
+            std::cmp::Reverse(everyday(words)),
+            shortest(words),
+            std::cmp::Reverse(words.len()),
+        )
+    });
     match best {
         Some((_, words)) => words.clone(),
         None => scanned.words.into_iter().filter(|w| useful(w)).collect(),
