@@ -13,6 +13,8 @@
 //! 8. Learning: `GET /api/v1/lessons/daily` at 10 000 concurrent connections (10 000
 //!    learners, `wrk` with bench/learning.lua), quiz submission and code-exercise grading
 //!    latency, on SQLite and on Postgres.
+//! 9. The event bus: publish -> handled p50/p99 on SQLite, Postgres and NATS, through the
+//!    outbox, and throughput (`bench/events.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1288,6 +1290,9 @@ fn gateway_overhead(data: &Path) {
     );
 }
 
+#[path = "bench/events.rs"]
+mod events;
+
 fn main() {
     let data = std::env::temp_dir().join("tessera-bench");
     std::fs::create_dir_all(&data).unwrap();
@@ -1328,6 +1333,13 @@ fn main() {
     }
     if only.is_empty() || only == "identity" {
         identity(&data);
+    }
+    if only.is_empty() || only == "events" {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(events::events(&data));
     }
     if only == "sessions" {
         session_check(&data);

@@ -13,6 +13,8 @@
 //! - [`kv`]: rate-limit windows, idempotency records, caches (Redis or in-process);
 //! - [`auth`]: passwords, tokens, roles and the permission matrix;
 //! - [`ai`]: AI requests: the safety gate, then the AI gateway plugin;
+//! - [`events`]: the event bus (in the database, or NATS JetStream), the outbox and the
+//!   consumer groups;
 //! - [`api`]: the HTTP API;
 //! - [`cli`]: the `tessera` command: `serve` puts it all together; `plugin`, `user`,
 //!   `content`, `migrate` and `service-token` are the operator commands.
@@ -23,6 +25,7 @@ pub mod auth;
 pub mod cli;
 pub mod content;
 pub mod embeddings;
+pub mod events;
 pub mod grading;
 pub mod kv;
 pub mod learning;

@@ -11,6 +11,7 @@ mod chat;
 mod cli;
 mod code_grader;
 mod content;
+mod events;
 mod gateway;
 mod grants;
 mod http_limits;

@@ -47,7 +47,12 @@ pub fn data_dir() -> PathBuf {
 /// The `tessera` binary under test, with none of the caller's database settings.
 pub fn binary() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tessera"));
-    for var in ["DATABASE_URL", "REDIS_URL", "TESSERA_JWT_SECRET"] {
+    for var in [
+        "DATABASE_URL",
+        "REDIS_URL",
+        "NATS_URL",
+        "TESSERA_JWT_SECRET",
+    ] {
         cmd.env_remove(var);
     }
     // Quiet servers unless asked: TESSERA_TEST_LOG=debug shows their logs.

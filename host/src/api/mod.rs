@@ -71,6 +71,8 @@ pub struct AppState {
     pub graphql: graphql::TesseraSchema,
     /// Deadlines and trusted proxies of the HTTP layer.
     pub http: guard::HttpLimits,
+    /// The event bus.
+    pub bus: crate::events::Bus,
 }
 
 /// What the API is built on, besides the plugins.
@@ -96,6 +98,8 @@ pub struct Services {
     /// The embeddings model (the semantic stage's), which also serves plugins'
     /// `embeddings` imports; `None` with `--semantic-safety off`.
     pub embeddings: Option<Arc<crate::embeddings::Embeddings>>,
+    /// The event bus (its relay and consumers are started by `serve`).
+    pub bus: crate::events::Bus,
 }
 
 impl AppState {
@@ -134,6 +138,7 @@ impl AppState {
             services.db.clone(),
             registry.clone(),
             ai.clone(),
+            services.bus.clone(),
             learning_settings,
         ));
         Self {
@@ -154,6 +159,7 @@ impl AppState {
             kv: services.kv,
             rate_limits: services.rate_limits,
             http: services.http,
+            bus: services.bus,
         }
     }
 

@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod config;
 pub mod content;
+pub mod events;
 pub mod migrate;
 pub mod plugin;
 pub mod safety;
@@ -48,6 +49,9 @@ pub enum Command {
     /// Train and evaluate the safety gate's semantic stage.
     #[command(subcommand)]
     Safety(safety::SafetyCommand),
+    /// The event bus: the outbox and the dead letters (`events dlq list|replay`).
+    #[command(subcommand)]
+    Events(events::EventsCommand),
 }
 
 /// Exit status of a command that ran: success, or a reported failure.
@@ -98,6 +102,7 @@ pub async fn run() -> ExitCode {
         Command::Content(cmd) => content::run(cmd).await,
         Command::ServiceToken(args) => service_token::run(args).await,
         Command::Safety(cmd) => safety::run(cmd).await,
+        Command::Events(cmd) => events::run(cmd).await,
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -33,6 +33,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub safety: super::safety::SafetyArgs,
     #[command(flatten)]
+    pub events: super::shared::EventsArgs,
+    #[command(flatten)]
     pub identity: IdentityArgs,
     #[command(flatten)]
     pub sandbox: SandboxArgs,
@@ -287,7 +289,9 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
     .await
     .context("cannot connect to Redis (REDIS_URL)")?;
     let (safety, embeddings) = args.safety.settings()?;
+    let bus = super::shared::bus(&args.events, &db).await?;
     let services = Services {
+        bus,
         safety,
         embeddings,
         db,
@@ -387,11 +391,18 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         plugins = report.added.len(),
         failed = report.failures.len(),
         ready_ms = started.elapsed().as_millis() as u64,
+        events = state.bus.backend().name(),
         "tessera ready"
     );
 
     tokio::spawn(reload_on_sighup(registry.clone()));
+    let pipeline = tokio_util::sync::CancellationToken::new();
+    let relay = state.bus.spawn_relay(pipeline.clone());
     accept_loop(listener, api::router(state), &args.http, shutdown_signal()).await;
+    // After the last request: what it staged in the outbox gets one more chance to go
+    // out; what does not stays there for the next start.
+    pipeline.cancel();
+    let _ = relay.await;
     tracing::info!("tessera stopped");
     Ok(())
 }

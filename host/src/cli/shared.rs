@@ -73,6 +73,52 @@ pub struct KvArgs {
     pub redis_prefix: String,
 }
 
+/// The event bus (docs/events.md).
+#[derive(Debug, Clone, Args)]
+pub struct EventsArgs {
+    /// NATS server with JetStream for the event bus, e.g. nats://127.0.0.1:4222 (default:
+    /// the embedded bus, in the database). Unreachable at start-up is an error.
+    #[arg(long, env = "NATS_URL")]
+    pub nats_url: Option<String>,
+    /// JetStream stream holding every topic (subjects `<stream>.<topic>`).
+    #[arg(long, env = "TESSERA_NATS_STREAM", default_value = "TESSERA_EVENTS",
+          value_parser = parse_stream_name)]
+    pub nats_stream: String,
+    /// Seconds a consumer may hold an event unacknowledged before it is delivered again
+    /// (a crashed consumer's events come back after this).
+    #[arg(long, env = "TESSERA_EVENTS_LEASE_SECS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub events_lease_secs: u64,
+}
+
+fn parse_stream_name(s: &str) -> Result<String, String> {
+    if !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        Ok(s.to_owned())
+    } else {
+        Err("a stream name is 1 to 64 letters, digits, `-` or `_`".into())
+    }
+}
+
+/// The bus the flags choose, over `db` (which holds the outbox, and the embedded bus).
+pub async fn bus(args: &EventsArgs, db: &Db) -> anyhow::Result<crate::events::Bus> {
+    use crate::events::{Bus, embedded::Embedded, nats};
+    let lease = std::time::Duration::from_secs(args.events_lease_secs);
+    let backend: Arc<dyn crate::events::Backend> = match &args.nats_url {
+        Some(url) => {
+            let mut settings = nats::NatsSettings::new(url);
+            settings.stream.clone_from(&args.nats_stream);
+            settings.ack_wait = lease;
+            Arc::new(nats::Nats::connect(settings).await?)
+        }
+        None => Arc::new(Embedded::new(db.clone(), lease)),
+    };
+    Ok(Bus::new(backend, db.clone()))
+}
+
 /// Settings shared by every command that loads plugins.
 #[derive(Debug, Clone, Args)]
 pub struct RuntimeArgs {

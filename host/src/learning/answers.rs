@@ -22,6 +22,7 @@ use super::views::{
 };
 use super::{Learning, LearningError, MAX_CODE_BYTES, Now, sha256_hex};
 use crate::content::spec;
+use crate::events::{Envelope, Topic};
 use crate::grading::{GradeError, GradeRequest, GradeResponse, QuestionInput};
 use crate::plugins::contract::lesson_engine::{
     LearnerState, ProgressUpdate, StepKind, StepOutcome, StreakChange,
@@ -45,6 +46,95 @@ pub(super) struct Answer<'a> {
     pub answer: String,
     pub duration_ms: Option<u32>,
     pub now: Now,
+    /// A code exercise's run, reported on `code.submissions`.
+    pub run: Option<CodeRun>,
+}
+
+/// How a submitted program's tests went, from the grade's details (docs/grading.md).
+pub(super) struct CodeRun {
+    pub code: String,
+    /// The first failing test's status (`runtime_error`, `timeout`, ...), or `ok`.
+    pub status: String,
+    /// The first failing test's error type (`IndexError`, `Timeout`, ...).
+    pub error_type: Option<String>,
+    pub tests_passed: i64,
+    pub tests_total: i64,
+}
+
+impl CodeRun {
+    fn of(code: &str, details: Option<&serde_json::Value>) -> CodeRun {
+        let tests = details
+            .and_then(|d| d["tests"].as_array())
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let failing = tests
+            .iter()
+            .find(|t| t["passed"] != serde_json::Value::Bool(true));
+        CodeRun {
+            code: code.to_owned(),
+            status: failing
+                .and_then(|t| t["status"].as_str())
+                .unwrap_or("ok")
+                .to_owned(),
+            error_type: failing
+                .and_then(|t| t["error"]["type"].as_str())
+                .map(str::to_owned),
+            tests_passed: tests.iter().filter(|t| t["passed"] == true).count() as i64,
+            tests_total: tests.len() as i64,
+        }
+    }
+}
+
+/// The events an answer reports: its progress, and a code exercise's submission.
+fn outcome_events(a: &Answer<'_>, attempt_id: &str, update: &ProgressUpdate) -> Vec<Envelope> {
+    let topic = &a.lesson.row.topic;
+    let kind = match a.kind {
+        StepKind::Quiz => "quiz.answered",
+        StepKind::Code => "exercise.submitted",
+        StepKind::Project => "project.graded",
+        _ => "step.completed",
+    };
+    let progress = Envelope::new(
+        Topic::ProgressEvents,
+        kind,
+        serde_json::json!({
+            "step_id": a.step.row.id,
+            "lesson_id": a.lesson.row.id,
+            "topic": topic,
+            "correct": a.correct,
+            "score": a.score.clamp(0.0, 1.0),
+            "attempt": a.attempt.max(1),
+            "xp": update.xp_earned,
+            "mastery": update.mastery.clamp(0.0, 1.0),
+            "review": a.review,
+        }),
+    )
+    .for_user(a.user_id)
+    .correlated(attempt_id);
+    let mut events = vec![progress];
+    if let Some(run) = &a.run {
+        events.push(
+            Envelope::new(
+                Topic::CodeSubmissions,
+                "exercise.submitted",
+                serde_json::json!({
+                    "attempt_id": attempt_id,
+                    "step_id": a.step.row.id,
+                    "topic": topic,
+                    "code": run.code,
+                    "passed": a.correct,
+                    "score": a.score.clamp(0.0, 1.0),
+                    "status": run.status,
+                    "error_type": run.error_type,
+                    "tests_passed": run.tests_passed,
+                    "tests_total": run.tests_total,
+                }),
+            )
+            .for_user(a.user_id)
+            .correlated(attempt_id),
+        );
+    }
+    events
 }
 
 /// What recording an answer decided.
@@ -112,6 +202,7 @@ impl Learning {
             answer: answers.to_string(),
             duration_ms,
             now,
+            run: None,
         };
         let explanation = Some(quiz.explanation.clone());
         let result = self
@@ -161,6 +252,7 @@ impl Learning {
             answer: "{}".into(),
             duration_ms,
             now,
+            run: None,
         };
         let result = self
             .record(&catalog, &data, answer, |r| StepCompletion {
@@ -259,6 +351,7 @@ impl Learning {
             answer: answer_json,
             duration_ms,
             now,
+            run: Some(CodeRun::of(&code, grade.details.as_ref())),
         };
         let recorded = self
             .record(&catalog, &data, answer, |r| {
@@ -377,10 +470,12 @@ impl Learning {
             .iter()
             .position(|s| !done.contains(&s.row.id))
             .unwrap_or(a.lesson.steps.len());
+        let attempt_id = uuid::Uuid::new_v4().to_string();
+        let events = outcome_events(&a, &attempt_id, &update);
         let write = OutcomeWrite {
             user_id: a.user_id.to_owned(),
             attempt: AttemptRow {
-                id: uuid::Uuid::new_v4().to_string(),
+                id: attempt_id,
                 step_id: a.step.row.id.clone(),
                 lesson_id: lesson_id.clone(),
                 kind: attempt_kind(a.kind),
@@ -415,8 +510,10 @@ impl Learning {
                 updated_at: a.now.0,
             }),
             certificate: certificate.map(|c| (c.id, c.track_id)),
+            events,
         };
         self.db.record_outcome(&write).await?;
+        self.bus.outbox_written();
         Ok(feedback)
     }
 

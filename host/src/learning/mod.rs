@@ -102,6 +102,8 @@ impl Default for LearningSettings {
 pub struct Learning {
     db: Db,
     registry: Arc<Registry>,
+    /// Where answers and submissions are reported (staged in the outbox with each write).
+    bus: crate::events::Bus,
     ai: Arc<Ai>,
     catalog: catalog::CatalogCache,
     settings: LearningSettings,
@@ -110,12 +112,19 @@ pub struct Learning {
 
 impl Learning {
     /// Services over `db`, the plugins in `registry` and the AI gateway.
-    pub fn new(db: Db, registry: Arc<Registry>, ai: Arc<Ai>, settings: LearningSettings) -> Self {
+    pub fn new(
+        db: Db,
+        registry: Arc<Registry>,
+        ai: Arc<Ai>,
+        bus: crate::events::Bus,
+        settings: LearningSettings,
+    ) -> Self {
         Learning {
             catalog: catalog::CatalogCache::new(db.clone()),
             db,
             registry,
             ai,
+            bus,
             settings,
             jobs: Arc::new(tokio::sync::Notify::new()),
         }

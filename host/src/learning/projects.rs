@@ -256,6 +256,7 @@ impl Learning {
             answer: job.payload.clone(),
             duration_ms: None,
             now: Now(job.created_at),
+            run: None,
         };
         let graded_at = crate::store::now_ms();
         self.record(&catalog, &data, answer, |r| ProjectScore {

@@ -223,6 +223,8 @@ pub struct OutcomeWrite {
     pub lesson: Option<LessonProgressRow>,
     /// A certificate the outcome earns: (certificate id, track id).
     pub certificate: Option<(String, String)>,
+    /// Events reporting the outcome, staged in the outbox in the same transaction.
+    pub events: Vec<crate::events::Envelope>,
 }
 
 fn learner_row(r: &AnyRow) -> Result<LearnerRow, sqlx::Error> {
@@ -657,6 +659,14 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
+        crate::events::outbox::stage(&mut tx, &w.events)
+            .await
+            .map_err(|e| match e {
+                crate::events::EventsError::Store(e) => e,
+                // Events are built by the learning core: one its topic's schema refuses
+                // is a bug, and the write must not commit without its events.
+                other => StoreError::Corrupt(other.to_string()),
+            })?;
         tx.commit().await?;
         Ok(())
     }

@@ -442,6 +442,9 @@ async fn delete_user_rows(
         "lesson_progress",
         "class_members",
         "refresh_tokens",
+        // Events about the user (the embedded bus's copies; NATS's expire with the stream).
+        "events",
+        "event_outbox",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)
