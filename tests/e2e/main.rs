@@ -29,5 +29,6 @@ mod reload;
 mod safety;
 mod sandbox;
 mod schema;
+mod struggle;
 mod support;
 mod upstream;

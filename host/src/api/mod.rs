@@ -1,6 +1,7 @@
 //! The HTTP API: one module per product area, one error type, one router.
 
 pub mod ai_reports;
+pub mod alerts;
 pub mod auth;
 pub mod caller;
 pub mod classes;
@@ -229,6 +230,7 @@ fn v1(state: &AppState) -> Router<AppState> {
     let general = grade::routes()
         .merge(learning::routes())
         .merge(classes::routes())
+        .merge(alerts::routes())
         .merge(projects)
         .merge(plugins::routes())
         .merge(sandbox::routes())

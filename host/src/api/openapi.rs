@@ -14,8 +14,8 @@ use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    AppState, ai_reports, auth, classes, error, grade, health, learning, me, openai, plugins,
-    safety, sandbox,
+    AppState, ai_reports, alerts, auth, classes, error, grade, health, learning, me, openai,
+    plugins, safety, sandbox,
 };
 use error::ErrorBody;
 
@@ -39,6 +39,7 @@ use error::ErrorBody;
         classes::rotate_code, classes::remove_member, classes::class_progress,
         classes::join, classes::my_classes, classes::leave, classes::my_invitations,
         classes::accept, classes::decline,
+        alerts::list, alerts::stream, alerts::acknowledge,
         sandbox::run, sandbox::run_tests,
         safety::screen, safety::events,
         openai::completions, openai::models, ai_reports::usage, ai_reports::budget,
@@ -53,7 +54,7 @@ use error::ErrorBody;
         (name = "me", description = "The caller's account, export and deletion"),
         (name = "grading", description = "Grading answers with grader plugins"),
         (name = "learning", description = "The daily loop: lessons, answers, tone, projects, badges, progress (docs/learning.md); the same over GraphQL at /graphql"),
-        (name = "teacher", description = "A teacher's classes: invitations, join codes, and the progress of learners who accepted"),
+        (name = "teacher", description = "A teacher's classes: invitations, join codes, the progress of learners who accepted, and struggle alerts about them"),
         (name = "classes", description = "A learner's classes: invitations to answer, joining by code, who sees your data, leaving"),
         (name = "sandbox", description = "Running learner Python"),
         (name = "safety", description = "The safety gate (admins and services)"),

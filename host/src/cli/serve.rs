@@ -398,13 +398,45 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(reload_on_sighup(registry.clone()));
     let pipeline = tokio_util::sync::CancellationToken::new();
     let relay = state.bus.spawn_relay(pipeline.clone());
+    let consumers = spawn_consumers(&state, &pipeline).await?;
     accept_loop(listener, api::router(state), &args.http, shutdown_signal()).await;
     // After the last request: what it staged in the outbox gets one more chance to go
     // out; what does not stays there for the next start.
     pipeline.cancel();
     let _ = relay.await;
+    for c in consumers {
+        let _ = c.await;
+    }
     tracing::info!("tessera stopped");
     Ok(())
+}
+
+/// Starts this replica's consumer groups (docs/events.md): struggle detection.
+async fn spawn_consumers(
+    state: &AppState,
+    shutdown: &tokio_util::sync::CancellationToken,
+) -> anyhow::Result<Vec<tokio::task::JoinHandle<()>>> {
+    use crate::events::consumer::{self, ConsumerSettings};
+    use crate::learning::struggle::{self, StruggleDetector};
+    state
+        .bus
+        .backend()
+        .subscribe(&struggle::SUBSCRIPTIONS)
+        .await
+        .context("cannot subscribe the struggle detector to the event bus")?;
+    let detector = std::sync::Arc::new(StruggleDetector::new(state.db.clone()));
+    Ok(struggle::SUBSCRIPTIONS
+        .into_iter()
+        .map(|subscription| {
+            tokio::spawn(consumer::run(
+                state.bus.clone(),
+                subscription,
+                detector.clone(),
+                ConsumerSettings::default(),
+                shutdown.clone(),
+            ))
+        })
+        .collect())
 }
 
 /// Serves connections until `shutdown`, then lets the open ones finish their requests.

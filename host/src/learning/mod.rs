@@ -23,6 +23,7 @@ pub mod engine;
 pub mod error;
 pub mod progress;
 pub mod projects;
+pub mod struggle;
 pub mod tone;
 pub mod views;
 

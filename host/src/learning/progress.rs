@@ -477,6 +477,7 @@ impl Learning {
                         "submitted_at": rfc3339(s.created_at) })
             })
             .collect();
+        let alerts = self.alerts_of(user_id).await?;
         let certificates: Vec<_> = self
             .db
             .certificates(user_id)
@@ -489,6 +490,7 @@ impl Learning {
             "last_active_date": data.learner.last_active_date,
             "total_xp": data.learner.total_xp,
             "lesson_progress": lessons,
+            "struggle_alerts": alerts,
             "attempts": attempts,
             "achievements": data.achievements.iter()
                 .map(|(id, at)| json!({ "id": id, "earned_at": rfc3339(*at) }))

@@ -122,6 +122,8 @@ impl Db {
                (SELECT COUNT(*) FROM classes WHERE teacher_id = $1) + \
                (SELECT COUNT(*) FROM events WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM event_outbox WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM struggle_alerts WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM struggle_signals WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM audit_events WHERE actor_id = $1 OR subject_id = $1) AS n",
         )
         .bind(user_id)

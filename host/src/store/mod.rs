@@ -17,6 +17,7 @@ pub mod projects;
 pub mod safety_events;
 pub mod service_tokens;
 pub mod sessions;
+pub mod struggle;
 pub mod users;
 
 use std::path::Path;

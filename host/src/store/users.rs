@@ -445,6 +445,8 @@ async fn delete_user_rows(
         // Events about the user (the embedded bus's copies; NATS's expire with the stream).
         "events",
         "event_outbox",
+        "struggle_signals",
+        "struggle_alerts",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)
