@@ -730,3 +730,101 @@ async fn pruning_keeps_unacknowledged_events_and_dead_letters() {
     assert_eq!(topics().await, ["code.submissions", "dead-letter"]);
     assert_eq!(deleted, 3, "two events and one handled id");
 }
+
+#[tokio::test]
+async fn a_group_removed_from_the_code_can_be_unsubscribed_and_stops_collecting_events() {
+    for kind in kinds() {
+        let t = test_bus(kind, Duration::from_secs(30), None).await;
+        let gone = Subscription {
+            consumer: "gone",
+            topic: Topic::ProgressEvents,
+        };
+        let kept = Subscription {
+            consumer: "kept",
+            topic: Topic::ProgressEvents,
+        };
+        t.bus.backend().subscribe(&[gone, kept]).await.unwrap();
+        t.bus.publish(&progress("before")).await.unwrap();
+        assert!(
+            t.bus
+                .backend()
+                .unsubscribe("gone", Topic::ProgressEvents)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !t.bus
+                .backend()
+                .unsubscribe("gone", Topic::ProgressEvents)
+                .await
+                .unwrap(),
+            "{kind:?}: a second time there is nothing to remove"
+        );
+        t.bus.publish(&progress("after")).await.unwrap();
+        // The kept group still gets both; the removed one kept nothing waiting.
+        let got = t
+            .bus
+            .backend()
+            .fetch(&kept, 8, Duration::from_secs(5))
+            .await
+            .unwrap();
+        let mut got: Vec<usize> = vec![got.len()];
+        if got[0] < 2 {
+            got.push(
+                t.bus
+                    .backend()
+                    .fetch(&kept, 8, Duration::from_secs(5))
+                    .await
+                    .unwrap()
+                    .len(),
+            );
+        }
+        assert_eq!(got.iter().sum::<usize>(), 2, "{kind:?}");
+        if kind != Kind::Nats {
+            let waiting: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM event_deliveries WHERE consumer = 'gone'")
+                    .fetch_one(t.db.pool())
+                    .await
+                    .unwrap();
+            assert_eq!(waiting, 0, "{kind:?}");
+        }
+    }
+    // The same from the CLI, with a topic it does not know refused by name.
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let db = Db::connect(&db_url, 2).await.unwrap();
+    db.migrate().await.unwrap();
+    Embedded::new(db.clone(), Duration::from_secs(30))
+        .subscribe(&[Subscription {
+            consumer: "old-group",
+            topic: Topic::CodeSubmissions,
+        }])
+        .await
+        .unwrap();
+    let db_flag = format!("--database-url={db_url}");
+    let (ok, out, err) = tessera(&[
+        "events",
+        "unsubscribe",
+        "--consumer",
+        "old-group",
+        "--topic",
+        "code.submissions",
+        &db_flag,
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("unsubscribed old-group from code.submissions"),
+        "{out}"
+    );
+    let (ok, _, err) = tessera(&[
+        "events",
+        "unsubscribe",
+        "--consumer",
+        "old-group",
+        "--topic",
+        "code.submission",
+        &db_flag,
+    ]);
+    assert!(!ok);
+    assert!(err.contains("`code.submission` is not a topic"), "{err}");
+}

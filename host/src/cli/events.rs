@@ -1,5 +1,6 @@
-//! `tessera events`: the event bus seen by an operator: what waits in the outbox, and the
-//! dead letters (`dlq list`, `dlq replay <id>|--all`). It talks to the bus `serve` uses:
+//! `tessera events`: the event bus seen by an operator: what waits in the outbox, the dead
+//! letters (`dlq list`, `dlq replay <id>|--all`), and forgetting a group that is gone
+//! (`unsubscribe`). It talks to the bus `serve` uses:
 //! the same database and, with `--nats-url`, the same JetStream stream.
 
 use anyhow::Context;
@@ -7,7 +8,7 @@ use clap::{Args, Subcommand};
 
 use super::Outcome;
 use super::shared::{DataArgs, EventsArgs, bus, database};
-use crate::events::outbox;
+use crate::events::{Topic, outbox};
 
 /// `tessera events` subcommands.
 #[derive(Debug, Subcommand)]
@@ -17,6 +18,25 @@ pub enum EventsCommand {
     /// Dead letters: events a consumer gave up on, with the reason.
     #[command(subcommand)]
     Dlq(DlqCommand),
+    /// Forgets a consumer group's subscription to a topic and the events waiting for it:
+    /// for a group no longer in the code (`serve` subscribes its own groups again at start).
+    Unsubscribe {
+        /// The consumer group, e.g. `struggle-detector`.
+        #[arg(long)]
+        consumer: String,
+        /// The topic, e.g. `progress.events`.
+        #[arg(long, value_parser = parse_topic)]
+        topic: Topic,
+        #[command(flatten)]
+        target: Target,
+    },
+}
+
+fn parse_topic(name: &str) -> Result<Topic, String> {
+    Topic::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Topic::ALL.iter().map(|t| t.as_str()).collect();
+        format!("`{name}` is not a topic ({})", names.join(", "))
+    })
 }
 
 /// Dead-letter subcommands.
@@ -72,6 +92,20 @@ pub async fn run(command: EventsCommand) -> anyhow::Result<Outcome> {
             println!("outbox: {waiting} event(s) waiting to be published");
             println!("dead letters: {dead}");
             Ok(Outcome(true))
+        }
+        EventsCommand::Unsubscribe {
+            consumer,
+            topic,
+            target,
+        } => {
+            let bus = open(&target).await?;
+            if bus.backend().unsubscribe(&consumer, topic).await? {
+                println!("unsubscribed {consumer} from {topic}");
+                Ok(Outcome(true))
+            } else {
+                println!("{consumer} was not subscribed to {topic}");
+                Ok(Outcome(false))
+            }
         }
         EventsCommand::Dlq(DlqCommand::List {
             limit,

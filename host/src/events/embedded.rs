@@ -129,6 +129,25 @@ impl Backend for Embedded {
         Ok(())
     }
 
+    async fn unsubscribe(&self, consumer: &str, topic: Topic) -> Result<bool, EventsError> {
+        let _turn = self.db.write_turn().await;
+        let mut tx = self.db.begin_write().await?;
+        let removed =
+            sqlx::query("DELETE FROM event_subscriptions WHERE consumer = $1 AND topic = $2")
+                .bind(consumer)
+                .bind(topic.as_str())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        sqlx::query("DELETE FROM event_deliveries WHERE consumer = $1 AND topic = $2")
+            .bind(consumer)
+            .bind(topic.as_str())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(removed == 1)
+    }
+
     async fn publish(
         &self,
         message_id: &str,

@@ -116,6 +116,10 @@ pub trait Backend: Send + Sync {
     /// until it takes them, across restarts.
     async fn subscribe(&self, subscriptions: &[Subscription]) -> Result<(), EventsError>;
 
+    /// Forgets the group `consumer`'s interest in `topic` and what waits for it (a group
+    /// removed from the code); false if there was none.
+    async fn unsubscribe(&self, consumer: &str, topic: Topic) -> Result<bool, EventsError>;
+
     /// Publishes one message; done when the backend has stored it.
     async fn publish(
         &self,

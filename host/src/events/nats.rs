@@ -99,16 +99,17 @@ impl Nats {
         format!("{}.{}", self.settings.stream, topic.as_str())
     }
 
+    /// The durable consumer's name of a group and topic.
+    fn durable(consumer: &str, topic: Topic) -> String {
+        format!("{consumer}--{}", topic.as_str().replace('.', "-"))
+    }
+
     async fn consumer(&self, subscription: &Subscription) -> Result<PullConsumer, EventsError> {
         let mut consumers = self.consumers.lock().await;
         if let Some(c) = consumers.get(subscription) {
             return Ok(c.clone());
         }
-        let name = format!(
-            "{}--{}",
-            subscription.consumer,
-            subscription.topic.as_str().replace('.', "-")
-        );
+        let name = Self::durable(subscription.consumer, subscription.topic);
         let consumer = self
             .stream
             .get_or_create_consumer(
@@ -179,6 +180,19 @@ impl Backend for Nats {
             self.consumer(s).await?;
         }
         Ok(())
+    }
+
+    async fn unsubscribe(&self, consumer: &str, topic: Topic) -> Result<bool, EventsError> {
+        self.consumers
+            .lock()
+            .await
+            .retain(|s, _| !(s.consumer == consumer && s.topic == topic));
+        let name = Self::durable(consumer, topic);
+        match self.stream.delete_consumer(&name).await {
+            Ok(_) => Ok(true),
+            Err(e) if e.to_string().contains("not found") => Ok(false),
+            Err(e) => Err(nats_error(format!("consumer {name}: {e}"))),
+        }
     }
 
     async fn publish(

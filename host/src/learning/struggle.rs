@@ -53,6 +53,17 @@ fn signal_clock() -> i64 {
     now.max(previous + 1)
 }
 
+/// When a signal makes an alert, and what the alert is about.
+struct Rule<'a> {
+    signal: &'a str,
+    threshold: i64,
+    also_since: Option<i64>,
+    reason: &'a str,
+    subject: &'a str,
+    topic: Option<&'a str>,
+    step_id: Option<&'a str>,
+}
+
 /// The detector (a [`Handler`] for [`SUBSCRIPTIONS`]).
 pub struct StruggleDetector {
     db: Db,
@@ -64,21 +75,26 @@ impl StruggleDetector {
         StruggleDetector { db }
     }
 
-    /// Raises an alert when `signal` was seen `threshold` times since the learner's last
-    /// alert for `reason` about `subject` (and since `also_since`).
-    #[allow(clippy::too_many_arguments)]
+    /// Raises an alert when `rule.signal` was seen `rule.threshold` times since the
+    /// learner's last alert for `rule.reason` about `rule.subject` (and since
+    /// `rule.also_since`).
     async fn maybe_alert(
         &self,
         event: &Envelope,
         observed_at: i64,
         user_id: &str,
-        signal: &str,
-        threshold: i64,
-        also_since: Option<i64>,
-        reason: &str,
-        (subject, topic, step_id): (&str, Option<&str>, Option<&str>),
+        rule: Rule<'_>,
         detail: impl FnOnce(i64) -> String,
     ) -> Result<(), String> {
+        let Rule {
+            signal,
+            threshold,
+            also_since,
+            reason,
+            subject,
+            topic,
+            step_id,
+        } = rule;
         let db_err = |e: crate::store::StoreError| e.to_string();
         let last = self
             .db
@@ -171,11 +187,15 @@ impl Handler for StruggleDetector {
                 event,
                 at,
                 user_id,
-                signal,
-                1,
-                None,
-                "sandbox-timeout",
-                (rest, Some(topic), Some(step)),
+                Rule {
+                    signal,
+                    threshold: 1,
+                    also_since: None,
+                    reason: "sandbox-timeout",
+                    subject: rest,
+                    topic: Some(topic),
+                    step_id: Some(step),
+                },
                 |_| format!("their code on exercise {step} ran out of time in the sandbox"),
             )
             .await
@@ -185,11 +205,15 @@ impl Handler for StruggleDetector {
                 event,
                 at,
                 user_id,
-                signal,
-                REPEATS,
-                None,
-                "repeated-error",
-                (step, Some(topic), Some(step)),
+                Rule {
+                    signal,
+                    threshold: REPEATS,
+                    also_since: None,
+                    reason: "repeated-error",
+                    subject: step,
+                    topic: Some(topic),
+                    step_id: Some(step),
+                },
                 |n| format!("{error} raised {n} times on exercise {step}"),
             )
             .await
@@ -203,11 +227,15 @@ impl Handler for StruggleDetector {
                 event,
                 at,
                 user_id,
-                signal,
-                REPEATS,
-                pass,
-                "quiz-failures",
-                (topic, Some(topic), None),
+                Rule {
+                    signal,
+                    threshold: REPEATS,
+                    also_since: pass,
+                    reason: "quiz-failures",
+                    subject: topic,
+                    topic: Some(topic),
+                    step_id: None,
+                },
                 |n| format!("{n} wrong quiz answers in a row on {topic}"),
             )
             .await
