@@ -15,6 +15,7 @@
 //!    latency, on SQLite and on Postgres.
 //! 9. The event bus: publish -> handled p50/p99 on SQLite, Postgres and NATS, through the
 //!    outbox, and throughput (`bench/events.rs`).
+//! 10. Triage's rules stage per query (`bench/triage.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1292,6 +1293,8 @@ fn gateway_overhead(data: &Path) {
 
 #[path = "bench/events.rs"]
 mod events;
+#[path = "bench/triage.rs"]
+mod triage_rules;
 
 fn main() {
     let data = std::env::temp_dir().join("tessera-bench");
@@ -1333,6 +1336,9 @@ fn main() {
     }
     if only.is_empty() || only == "identity" {
         identity(&data);
+    }
+    if only.is_empty() || only == "triage" {
+        triage_rules::triage();
     }
     if only.is_empty() || only == "events" {
         tokio::runtime::Builder::new_multi_thread()
