@@ -306,6 +306,28 @@ async fn the_detector_needs_fresh_evidence_and_counts_a_redelivered_event_once()
                 "sandbox-timeout:ex3:1",
             ]
         );
+        // An event still in flight for an account deleted meanwhile leaves nothing.
+        let gone = uuid::Uuid::new_v4().to_string();
+        for _ in 0..3 {
+            detector
+                .handle(&submission(
+                    &gone,
+                    "ex1",
+                    "runtime_error",
+                    Some("IndexError"),
+                ))
+                .await
+                .unwrap();
+        }
+        let naming_gone: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM struggle_signals WHERE user_id = $1) + \
+             (SELECT COUNT(*) FROM struggle_alerts WHERE user_id = $1)",
+        )
+        .bind(&gone)
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(naming_gone, 0);
         // Each alert staged its struggle.detected event with the write.
         let staged: Vec<String> = sqlx::query_scalar(
             "SELECT payload FROM event_outbox WHERE topic = 'struggle.detected'",

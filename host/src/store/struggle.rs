@@ -75,9 +75,12 @@ impl Db {
     ) -> Result<(), StoreError> {
         let _turn = self.write_turn().await;
         for signal in signals {
+            // Only while the account exists: an event still in flight when its learner
+            // deleted the account must not leave rows naming them.
             sqlx::query(
                 "INSERT INTO struggle_signals (event_id, signal, user_id, observed_at) \
-                 VALUES ($1, $2, $3, $4) ON CONFLICT (event_id, signal) DO NOTHING",
+                 SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM users WHERE id = $3) \
+                 ON CONFLICT (event_id, signal) DO NOTHING",
             )
             .bind(event_id)
             .bind(signal)
@@ -156,7 +159,8 @@ impl Db {
         let inserted = sqlx::query(
             "INSERT INTO struggle_alerts (id, user_id, reason, subject, topic, step_id, detail, \
              signal_count, evidence_until, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
+             SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 \
+             WHERE EXISTS (SELECT 1 FROM users WHERE id = $2) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&alert.id)
         .bind(&alert.user_id)
