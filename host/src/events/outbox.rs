@@ -11,7 +11,7 @@ use sqlx::{Any, Row, Transaction};
 use tokio_util::sync::CancellationToken;
 
 use super::{Bus, Envelope, EventsError, Topic};
-use crate::store::{Backend as DbBackend, Db, now_ms};
+use crate::store::{Backend as DbBackend, Db, StoreError, now_ms};
 
 /// Rows the relay publishes per pass.
 const BATCH: i64 = 256;
@@ -21,13 +21,17 @@ const IDLE_POLL: Duration = Duration::from_millis(500);
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 /// Writes `envelopes` to the outbox in `tx` after checking each; call
-/// [`Bus::outbox_written`] once the transaction committed.
+/// [`Bus::outbox_written`] once the transaction committed. An envelope its topic's schema
+/// refuses is a bug of the code that built it, and fails the write
+/// ([`StoreError::Corrupt`]): a write must not commit without its events.
 pub async fn stage(
     tx: &mut Transaction<'static, Any>,
     envelopes: &[Envelope],
-) -> Result<(), EventsError> {
+) -> Result<(), StoreError> {
     for envelope in envelopes {
-        envelope.check()?;
+        envelope
+            .check()
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query(
             "INSERT INTO event_outbox (id, topic, payload, user_id, created_at) \
              VALUES ($1, $2, $3, $4, $5)",

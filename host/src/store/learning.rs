@@ -659,14 +659,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
-        crate::events::outbox::stage(&mut tx, &w.events)
-            .await
-            .map_err(|e| match e {
-                crate::events::EventsError::Store(e) => e,
-                // Events are built by the learning core: one its topic's schema refuses
-                // is a bug, and the write must not commit without its events.
-                other => StoreError::Corrupt(other.to_string()),
-            })?;
+        crate::events::outbox::stage(&mut tx, &w.events).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -176,12 +176,7 @@ impl Db {
         .await?
         .rows_affected();
         if inserted == 1 {
-            crate::events::outbox::stage(&mut tx, std::slice::from_ref(event))
-                .await
-                .map_err(|e| match e {
-                    crate::events::EventsError::Store(e) => e,
-                    other => StoreError::Corrupt(other.to_string()),
-                })?;
+            crate::events::outbox::stage(&mut tx, std::slice::from_ref(event)).await?;
         }
         tx.commit().await?;
         Ok(inserted == 1)
