@@ -155,56 +155,56 @@ impl Handler for StruggleDetector {
         let p = &event.payload;
         let text = |k: &str| p[k].as_str().unwrap_or_default();
         let (step, topic) = (text("step_id"), text("topic"));
-        let mut signals = Vec::new();
-        match event.topic {
+        // What the event shows, decided once; the stored signal names it.
+        let seen = match event.topic {
             Topic::CodeSubmissions => {
                 let passed = p["passed"].as_bool().unwrap_or(false);
                 if text("status") == "timeout" {
-                    signals.push(format!("timeout:{step}"));
+                    Seen::Timeout
                 } else if let Some(error) = p["error_type"].as_str().filter(|_| !passed) {
-                    signals.push(format!("error:{step}:{error}"));
+                    Seen::Error(error)
+                } else {
+                    return Ok(());
                 }
             }
             Topic::ProgressEvents if event.kind == "quiz.answered" => {
-                let correct = p["correct"].as_bool().unwrap_or(false);
-                signals.push(format!(
-                    "quiz-{}:{topic}",
-                    if correct { "pass" } else { "fail" }
-                ));
+                if p["correct"].as_bool().unwrap_or(false) {
+                    Seen::QuizPass
+                } else {
+                    Seen::QuizFail
+                }
             }
             _ => return Ok(()),
-        }
+        };
+        let signal = match seen {
+            Seen::Timeout => format!("timeout:{step}"),
+            Seen::Error(error) => format!("error:{step}:{error}"),
+            Seen::QuizPass => format!("quiz-pass:{topic}"),
+            Seen::QuizFail => format!("quiz-fail:{topic}"),
+        };
         let at = signal_clock();
         self.db
-            .record_signals(&event.id, user_id, &signals, at)
+            .record_signals(&event.id, user_id, std::slice::from_ref(&signal), at)
             .await
             .map_err(|e| e.to_string())?;
-        let Some(signal) = signals.first() else {
-            return Ok(());
-        };
-        if let Some(rest) = signal.strip_prefix("timeout:") {
-            self.maybe_alert(
-                event,
-                at,
-                user_id,
+        let signal = signal.as_str();
+        let (rule, detail): (Rule<'_>, Box<dyn FnOnce(i64) -> String + Send + '_>) = match seen {
+            Seen::QuizPass => return Ok(()),
+            Seen::Timeout => (
                 Rule {
                     signal,
                     threshold: 1,
                     also_since: None,
                     reason: "sandbox-timeout",
-                    subject: rest,
+                    subject: step,
                     topic: Some(topic),
                     step_id: Some(step),
                 },
-                |_| format!("their code on exercise {step} ran out of time in the sandbox"),
-            )
-            .await
-        } else if let Some(rest) = signal.strip_prefix("error:") {
-            let error = rest.rsplit(':').next().unwrap_or_default();
-            self.maybe_alert(
-                event,
-                at,
-                user_id,
+                Box::new(|_| {
+                    format!("their code on exercise {step} ran out of time in the sandbox")
+                }),
+            ),
+            Seen::Error(error) => (
                 Rule {
                     signal,
                     threshold: REPEATS,
@@ -214,35 +214,43 @@ impl Handler for StruggleDetector {
                     topic: Some(topic),
                     step_id: Some(step),
                 },
-                |n| format!("{error} raised {n} times on exercise {step}"),
-            )
-            .await
-        } else if signal.starts_with("quiz-fail:") {
-            let pass = self
-                .db
-                .last_signal(user_id, &format!("quiz-pass:{topic}"))
-                .await
-                .map_err(|e| e.to_string())?;
-            self.maybe_alert(
-                event,
-                at,
-                user_id,
-                Rule {
-                    signal,
-                    threshold: REPEATS,
-                    also_since: pass,
-                    reason: "quiz-failures",
-                    subject: topic,
-                    topic: Some(topic),
-                    step_id: None,
-                },
-                |n| format!("{n} wrong quiz answers in a row on {topic}"),
-            )
-            .await
-        } else {
-            Ok(())
-        }
+                Box::new(move |n| format!("{error} raised {n} times on exercise {step}")),
+            ),
+            Seen::QuizFail => {
+                let pass = self
+                    .db
+                    .last_signal(user_id, &format!("quiz-pass:{topic}"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                (
+                    Rule {
+                        signal,
+                        threshold: REPEATS,
+                        also_since: pass,
+                        reason: "quiz-failures",
+                        subject: topic,
+                        topic: Some(topic),
+                        step_id: None,
+                    },
+                    Box::new(|n| format!("{n} wrong quiz answers in a row on {topic}")),
+                )
+            }
+        };
+        self.maybe_alert(event, at, user_id, rule, detail).await
     }
+}
+
+/// What one event shows about its learner.
+#[derive(Clone, Copy)]
+enum Seen<'a> {
+    /// An exercise's run timed out.
+    Timeout,
+    /// An exercise's run raised this exception type.
+    Error(&'a str),
+    /// A quiz answer was right.
+    QuizPass,
+    /// A quiz answer was wrong.
+    QuizFail,
 }
 
 /// An alert as a teacher (or the learner's export) sees it.
