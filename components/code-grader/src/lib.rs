@@ -13,9 +13,9 @@ pub mod judge;
 pub mod key;
 pub mod program;
 pub mod report;
-pub mod runner;
 
 // The field reader and outcome types every grader shares (components/grader-kit).
+pub use grader_kit::sandbox as runner;
 pub use grader_kit::{fields, outcome};
 
 use judge::{Status, TestOutcome};
@@ -92,87 +92,9 @@ mod component {
     });
 
     use exports::tessera::platform::grader::{GradeOutcome, Guest, PartFeedback, Submission};
-    use tessera::platform::code_runner as cr;
     use tessera::platform::types::{Error, FieldError};
 
-    /// The sandbox, through the granted `code-runner` import.
-    struct Sandbox;
-
-    impl plain::CodeRunner for Sandbox {
-        fn run(&mut self, r: &plain::RunRequest) -> plain::RunResult {
-            let result = cr::run(&cr::RunRequest {
-                language: r.language.clone(),
-                code: r.code.clone(),
-                stdin: r.stdin.clone(),
-                tests: r
-                    .tests
-                    .iter()
-                    .map(|t| cr::TestCase {
-                        name: t.name.clone(),
-                        stdin: t.stdin.clone(),
-                        expected_stdout: t.expected_stdout.clone(),
-                        assertion: t.assertion.clone(),
-                    })
-                    .collect(),
-                limits: cr::RunLimits {
-                    timeout_ms: r.limits.timeout_ms,
-                    memory_mb: r.limits.memory_mb,
-                    max_output_bytes: r.limits.max_output_bytes,
-                },
-            });
-            plain::RunResult {
-                status: status(result.status),
-                stdout: result.stdout,
-                stderr: result.stderr,
-                exit_code: result.exit_code,
-                error: result.error.map(error),
-                stdout_truncated: result.stdout_truncated,
-                stderr_truncated: result.stderr_truncated,
-                tests: result
-                    .tests
-                    .into_iter()
-                    .map(|t| plain::TestResult {
-                        name: t.name,
-                        status: status(t.status),
-                        passed: t.passed,
-                        expected: t.expected,
-                        actual: t.actual,
-                        stderr: t.stderr,
-                        error: t.error.map(error),
-                    })
-                    .collect(),
-            }
-        }
-    }
-
-    fn status(s: cr::RunStatus) -> plain::RunStatus {
-        match s {
-            cr::RunStatus::Ok => plain::RunStatus::Ok,
-            cr::RunStatus::RuntimeError => plain::RunStatus::RuntimeError,
-            cr::RunStatus::SyntaxError => plain::RunStatus::SyntaxError,
-            cr::RunStatus::Timeout => plain::RunStatus::Timeout,
-            cr::RunStatus::MemoryLimit => plain::RunStatus::MemoryLimit,
-            cr::RunStatus::OutputLimit => plain::RunStatus::OutputLimit,
-            cr::RunStatus::InternalError => plain::RunStatus::InternalError,
-        }
-    }
-
-    fn error(e: cr::RunError) -> plain::RunError {
-        plain::RunError {
-            error_type: e.error_type,
-            message: e.message,
-            line: e.line,
-        }
-    }
-
-    /// Wall-clock time since the call started.
-    struct WallClock(std::time::Instant);
-
-    impl plain::Clock for WallClock {
-        fn elapsed_ms(&self) -> u64 {
-            u64::try_from(self.0.elapsed().as_millis()).unwrap_or(u64::MAX)
-        }
-    }
+    grader_kit::code_runner_import!(tessera::platform::code_runner);
 
     struct CodeGrader;
 
@@ -182,7 +104,7 @@ mod component {
         }
 
         fn grade(submission: Submission) -> Result<GradeOutcome, Error> {
-            let clock = WallClock(std::time::Instant::now());
+            let clock = plain::WallClock::start();
             let q = &submission.question;
             if q.kind != KIND {
                 return Err(Error::Unsupported(format!(

@@ -9,7 +9,6 @@
 //! `component` module only adapts it to `tessera:platform/grader` and the real import.
 
 pub mod heuristic;
-pub mod llm;
 pub mod payload;
 pub mod prompt;
 pub mod reply;
@@ -17,6 +16,7 @@ pub mod report;
 pub mod rubric;
 
 // The field reader and outcome types every grader shares (components/grader-kit).
+pub use grader_kit::model as llm;
 pub use grader_kit::{fields, outcome};
 
 use llm::{Llm, LlmError, OFFLINE_MODEL};
@@ -108,7 +108,6 @@ fn llm_error(e: LlmError) -> GradeError {
 #[cfg(target_arch = "wasm32")]
 mod component {
     use super::{KIND, grade};
-    use crate::llm as plain;
     use crate::outcome::GradeError;
 
     wit_bindgen::generate!({
@@ -118,56 +117,10 @@ mod component {
     });
 
     use exports::tessera::platform::grader::{GradeOutcome, Guest, PartFeedback, Submission};
-    use tessera::platform::llm;
-    use tessera::platform::types::{Error, FieldError, Message, Role};
+    use tessera::platform::types::{Error, FieldError};
     use wasi::logging::logging::{Level, log};
 
-    /// The model, through the granted `llm` import (the AI gateway behind the safety gate).
-    struct Gateway;
-
-    impl plain::Llm for Gateway {
-        fn complete(
-            &mut self,
-            r: &plain::ChatRequest,
-        ) -> Result<plain::ChatResponse, plain::LlmError> {
-            let request = llm::ChatRequest {
-                feature: r.feature.clone(),
-                model: None,
-                messages: r
-                    .messages
-                    .iter()
-                    .map(|m| Message {
-                        role: match m.role {
-                            plain::Role::System => Role::System,
-                            plain::Role::User => Role::User,
-                        },
-                        content: m.content.clone(),
-                    })
-                    .collect(),
-                max_tokens: r.max_tokens,
-                temperature: r.temperature,
-                response_schema: Some(r.response_schema.to_string()),
-                allow_cache: r.allow_cache,
-            };
-            match llm::complete(&request) {
-                Ok(reply) => Ok(plain::ChatResponse {
-                    content: reply.content,
-                    model: reply.model,
-                }),
-                Err(e) => Err(match e {
-                    llm::LlmError::InvalidRequest(f) => {
-                        plain::LlmError::InvalidRequest(f.field, f.message)
-                    }
-                    llm::LlmError::Unavailable(m) => plain::LlmError::Unavailable(m),
-                    llm::LlmError::ProviderError(m) => plain::LlmError::ProviderError(m),
-                    llm::LlmError::RateLimited(ms) => plain::LlmError::RateLimited(ms),
-                    llm::LlmError::BudgetExceeded(m) => plain::LlmError::BudgetExceeded(m),
-                    llm::LlmError::SchemaMismatch(m) => plain::LlmError::SchemaMismatch(m),
-                    llm::LlmError::Blocked(m) => plain::LlmError::Blocked(m),
-                }),
-            }
-        }
-    }
+    grader_kit::llm_import!(tessera::platform::llm, tessera::platform::types);
 
     struct ProjectGrader;
 

@@ -1,9 +1,13 @@
-//! Triage, rules stage: decides what a learner's query asks for (the **intent**, which picks
-//! the agent that answers) and what it is about (the **topic**, a tag), from the text, the
-//! code box and the error box, and says whether the rules are **sure**. When they are not,
-//! the later stages decide: nearest labelled examples by meaning (sentence embeddings), then
-//! a model. The rules are plain Rust, fast and deterministic, unit-tested natively and
-//! measured on the labelled set in `triage/data/` (`tests/eval.rs`; figures in the README).
+//! Triage: decides what a learner's query asks for (the **intent**, which picks the agent
+//! that answers) and what it is about (the **topic**, a tag), from the text, the code box and
+//! the error box. The plugin (`tessera:platform/triage-plugin@0.2.0`) decides in stages
+//! ([`pipeline`]): these rules, which say whether they are **sure**; when they are not, the
+//! nearest labelled examples by meaning ([`meaning`], sentence embeddings, their vectors
+//! cached by [`vectors`]); when both are unsure, one model call ([`model`]); else the best
+//! guess. Every stage is plain Rust over small traits, unit-tested natively with fakes and
+//! measured on the labelled set in `triage/data/` (`tests/eval.rs` for the rules,
+//! `examples/eval.rs` for the stages; figures in the README); the wasm32 `component` module
+//! only adapts [`pipeline::classify`] to the WIT export and the host's imports.
 //!
 //! The intent rules (`intent`) weigh signals per intent (a traceback or an error box,
 //! an exception message, failure words, review words with pasted code, practice requests,
@@ -11,8 +15,16 @@
 //! (`ExtraIntent`); the topic rules (`topic`) count topic words in the prose and the code.
 
 pub mod intent;
+pub mod labelled;
+pub mod meaning;
+pub mod model;
+pub mod pipeline;
 pub mod text;
 pub mod topic;
+pub mod vectors;
+
+#[cfg(target_arch = "wasm32")]
+mod component;
 
 pub use intent::Intent;
 use intent::{Prepared, Tally};

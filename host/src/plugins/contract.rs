@@ -9,11 +9,13 @@
 // The contract's values as the host's own types, one module per WIT interface. Host code
 // uses these; the generated bindings stay inside `runtime::bindings`, which converts at the
 // boundary (one adapter per contract version).
+pub mod agent;
 pub mod code_runner;
 pub mod grader;
 pub mod lesson_engine;
 pub mod llm;
 pub mod safety;
+pub mod triage;
 pub mod types;
 
 use std::fmt;
@@ -35,9 +37,9 @@ pub const SUPPORTED_CONTRACTS: &[&str] = &["0.2.0", "0.1.0"];
 pub enum Version {
     /// `tessera:platform@0.1.0` (released).
     V0_1_0,
-    /// `tessera:platform@0.2.0`: adds the `embeddings` import. Unreleased: served, but it
-    /// may still change (the agent and triage worlds become stable in it) until it is
-    /// recorded in `wit/DIGESTS`.
+    /// `tessera:platform@0.2.0`: adds the `embeddings` import and serves the agent and
+    /// triage worlds. Unreleased: served, but it may still change until it is recorded in
+    /// `wit/DIGESTS`.
     V0_2_0,
 }
 
@@ -72,9 +74,8 @@ impl Version {
     /// them, so nothing could check that a plugin implements them correctly.
     pub fn serves(self, world: World) -> bool {
         match self {
-            Version::V0_1_0 | Version::V0_2_0 => {
-                !matches!(world, World::Agent | World::Triage | World::Assigner)
-            }
+            Version::V0_1_0 => !matches!(world, World::Agent | World::Triage | World::Assigner),
+            Version::V0_2_0 => world != World::Assigner,
         }
     }
 }
@@ -266,5 +267,9 @@ mod tests {
         for world in [World::Agent, World::Triage, World::Assigner] {
             assert!(!Version::V0_1_0.serves(world), "{world}");
         }
+        // Agents and triage arrived in 0.2.0; the assigner is still unstable there.
+        assert!(Version::V0_2_0.serves(World::Agent));
+        assert!(Version::V0_2_0.serves(World::Triage));
+        assert!(!Version::V0_2_0.serves(World::Assigner));
     }
 }

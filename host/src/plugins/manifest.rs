@@ -201,7 +201,32 @@ pub struct Routing {
     /// For code runners: the languages this plugin runs (e.g. `python`).
     #[serde(default)]
     pub languages: Vec<String>,
+    /// For agents: the intents this agent answers (`concepts`, `debug`, or an intent of
+    /// its own such as `career-advice`). Triage routes a query of one of them here.
+    #[serde(default)]
+    pub intents: Vec<String>,
+    /// For agents declaring intents of their own: what triage needs to recognise each,
+    /// by intent name (`[routing.triage.career-advice]`).
+    #[serde(default)]
+    pub triage: BTreeMap<String, IntentHints>,
 }
+
+/// What triage needs to recognise an intent an agent declares.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IntentHints {
+    /// What queries of this intent ask for, in one sentence.
+    pub description: String,
+    /// Words or phrases that signal the intent.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// Example queries, compared by meaning.
+    #[serde(default)]
+    pub examples: Vec<String>,
+}
+
+/// The intents triage knows without any agent declaring them.
+pub const BUILT_IN_INTENTS: [&str; 4] = ["concepts", "code-review", "debug", "exercise"];
 
 /// Why a manifest cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -381,6 +406,70 @@ impl Manifest {
             return Err(invalid(
                 "routing.languages",
                 "a code runner must name at least one language it runs".into(),
+            ));
+        }
+        self.validate_intents().map_err(|(field, message)| invalid(field, message))
+    }
+
+    /// An agent names at least one intent; each intent of its own (not built in) says
+    /// how triage recognises it, and only its own intents have hints.
+    fn validate_intents(&self) -> Result<(), (&'static str, String)> {
+        let routing = &self.routing;
+        if self.world != World::Agent {
+            if !routing.intents.is_empty() || !routing.triage.is_empty() {
+                return Err((
+                    "routing.intents",
+                    format!("only agents declare intents; this plugin is a {}", self.world),
+                ));
+            }
+            return Ok(());
+        }
+        let served = crate::plugins::contract::Version::parse(&self.contract)
+            .is_some_and(|v| v.serves(World::Agent));
+        if !served {
+            // The loader refuses it with the reason that matters: no agents at this version.
+            return Ok(());
+        }
+        if routing.intents.is_empty() {
+            return Err((
+                "routing.intents",
+                "an agent must name at least one intent it answers".into(),
+            ));
+        }
+        for intent in &routing.intents {
+            let well_formed = !intent.is_empty()
+                && intent.len() <= 64
+                && intent
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !well_formed {
+                return Err((
+                    "routing.intents",
+                    format!("`{intent}` is not a name of lowercase letters, digits and dashes (at most 64)"),
+                ));
+            }
+            let hints = routing.triage.get(intent);
+            if !BUILT_IN_INTENTS.contains(&intent.as_str()) {
+                let Some(hints) = hints else {
+                    return Err((
+                        "routing.triage",
+                        format!("intent `{intent}` is not built in, so `[routing.triage.{intent}]` must say how triage recognises it (description, keywords, examples)"),
+                    ));
+                };
+                if hints.description.trim().is_empty()
+                    || (hints.keywords.is_empty() && hints.examples.is_empty())
+                {
+                    return Err((
+                        "routing.triage",
+                        format!("`[routing.triage.{intent}]` needs a description and at least one keyword or example"),
+                    ));
+                }
+            }
+        }
+        if let Some(stray) = routing.triage.keys().find(|k| !routing.intents.contains(k)) {
+            return Err((
+                "routing.triage",
+                format!("`[routing.triage.{stray}]` names an intent missing from `routing.intents`"),
             ));
         }
         Ok(())

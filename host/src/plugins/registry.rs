@@ -42,6 +42,10 @@ pub struct Snapshot {
     pub llm: Option<Arc<LoadedPlugin>>,
     /// The lesson engine (one `lesson-engine-plugin`).
     pub lesson_engine: Option<Arc<LoadedPlugin>>,
+    /// Tutor agents by the intent they answer.
+    pub agents: HashMap<String, Arc<LoadedPlugin>>,
+    /// Triage (one `triage-plugin`).
+    pub triage: Option<Arc<LoadedPlugin>>,
     /// Plugins that failed to load.
     pub failures: Vec<LoadFailure>,
 }
@@ -214,6 +218,9 @@ enum Clash {
     /// A second lesson engine.
     #[error("a lesson engine is already installed: plugin `{0}`")]
     LessonEngine(String),
+    /// A second triage plugin.
+    #[error("a triage plugin is already installed: plugin `{0}`")]
+    Triage(String),
     /// A question kind or language another plugin claims.
     #[error("{what} `{claim}` is already claimed by plugin `{other}`")]
     Claim {
@@ -243,6 +250,15 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), Clash> {
             &plugin.manifest.routing.languages,
             "language",
         ),
+        World::Agent => (&mut next.agents, &plugin.manifest.routing.intents, "intent"),
+        World::Triage => {
+            if let Some(other) = &next.triage {
+                return Err(Clash::Triage(other.manifest.id.clone()));
+            }
+            next.triage = Some(plugin.clone());
+            next.plugins.insert(id.clone(), plugin);
+            return Ok(());
+        }
         World::Llm => {
             if let Some(other) = &next.llm {
                 return Err(Clash::Gateway(other.manifest.id.clone()));

@@ -1,8 +1,9 @@
 //! Bindings for `tessera:platform@0.2.0` (`wit/0.2.0`, unreleased), and the adapter between
 //! them and the host's own types (`crate::plugins::contract`).
 //!
-//! 0.2.0 adds the `embeddings` import (`capabilities::embeddings`); every other interface
-//! has 0.1.0's types, so the same adapter file serves both versions. The WASI packages are
+//! 0.2.0 adds the `embeddings` import (`capabilities::embeddings`) and serves the agent and
+//! triage worlds (their adapter: `v0_2_0/agents_adapter.rs`); every other interface has
+//! 0.1.0's types, so the same adapter file serves both versions. The WASI packages are
 //! the same versions as 0.1.0's, so their bindings (and the host's impls of them) are
 //! 0.1.0's, reused.
 
@@ -111,6 +112,46 @@ pub mod lesson_engine_world {
     pub use exports::tessera::platform::lesson_engine as engine;
 }
 
+/// The world imports every agent and triage plugin may use (`platform-services`): reused
+/// from the grader world's bindings above, so the host's impls of them serve these too.
+macro_rules! services_bindgen {
+    ($world:literal) => {
+        wasmtime::component::bindgen!({
+            path: "../wit/0.2.0",
+            world: $world,
+            imports: { default: async },
+            exports: { default: async },
+            require_store_data_send: true,
+            with: {
+                "wasi:io": wasmtime_wasi::p2::bindings::io,
+                "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+                "wasi:logging": crate::runtime::bindings::v0_1_0::wasi::logging,
+                "wasi:config": crate::runtime::bindings::v0_1_0::wasi::config,
+                "wasi:keyvalue": crate::runtime::bindings::v0_1_0::wasi::keyvalue,
+                "tessera:platform/types": super::tessera::platform::types,
+                "tessera:platform/llm": super::tessera::platform::llm,
+                "tessera:platform/embeddings": super::tessera::platform::embeddings,
+                "tessera:platform/code-runner": super::tessera::platform::code_runner,
+            },
+            additional_derives: [serde::Serialize, serde::Deserialize],
+        });
+    };
+}
+
+/// The `agent-plugin` world (tutor agents): imports reused, `agent` exported.
+pub mod agent_world {
+    services_bindgen!("tessera:platform/agent-plugin@0.2.0");
+
+    pub use exports::tessera::platform::agent;
+}
+
+/// The `triage-plugin` world: imports reused, `triage` exported.
+pub mod triage_world {
+    services_bindgen!("tessera:platform/triage-plugin@0.2.0");
+
+    pub use exports::tessera::platform::triage;
+}
+
 // Same types as 0.1.0's, by the same paths (see the module's doc): compiled again against
 // this version's bindings on purpose, which is what clippy's `duplicate_mod` warns of.
 #[expect(
@@ -119,3 +160,6 @@ pub mod lesson_engine_world {
 )]
 #[path = "v0_1_0/adapter.rs"]
 mod adapter;
+
+#[path = "v0_2_0/agents_adapter.rs"]
+mod agents_adapter;

@@ -4,11 +4,13 @@
 //! it is offered to anyone. Execution under limits is `runtime::call`; a new world is a new
 //! file here plus a variant of [`WorldPre`].
 
+pub mod agent;
 pub mod code_runner;
 pub mod grader;
 pub mod lesson_engine;
 pub mod llm;
 pub mod safety;
+pub mod triage;
 
 use wasmtime::component::InstancePre;
 
@@ -30,6 +32,10 @@ pub enum WorldPre {
     Llm(llm::LlmPre),
     /// A lesson engine.
     LessonEngine(lesson_engine::LessonEnginePre),
+    /// A tutor agent.
+    Agent(agent::AgentPre),
+    /// Triage.
+    Triage(triage::TriagePre),
 }
 
 impl WorldPre {
@@ -50,7 +56,9 @@ impl WorldPre {
             World::LessonEngine => {
                 WorldPre::LessonEngine(lesson_engine::LessonEnginePre::new(version, pre)?)
             }
-            World::Agent | World::Triage | World::Assigner => {
+            World::Agent => WorldPre::Agent(agent::AgentPre::new(version, pre)?),
+            World::Triage => WorldPre::Triage(triage::TriagePre::new(version, pre)?),
+            World::Assigner => {
                 return Err(wasmtime::Error::msg(format!(
                     "world `{world}` is unstable in this contract version: no host serves it yet"
                 )));
@@ -66,6 +74,8 @@ impl WorldPre {
             WorldPre::Safety(pre) => pre.instance_pre(),
             WorldPre::Llm(pre) => pre.instance_pre(),
             WorldPre::LessonEngine(pre) => pre.instance_pre(),
+            WorldPre::Agent(pre) => pre.instance_pre(),
+            WorldPre::Triage(pre) => pre.instance_pre(),
         }
     }
 }
@@ -79,6 +89,8 @@ pub(super) async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Resu
         WorldPre::CodeRunner(_) => code_runner::smoke(runtime, plugin).await,
         WorldPre::Safety(_) => safety::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::LessonEngine(_) => lesson_engine::smoke(runtime, plugin).await.map(|()| 0),
+        WorldPre::Agent(_) => agent::smoke(runtime, plugin).await.map(|()| 0),
+        WorldPre::Triage(_) => triage::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::Llm(_) => Ok(0),
     }
 }
