@@ -210,6 +210,28 @@ impl Ai {
         self.complete_unscreened(request, origin).await
     }
 
+    /// Screens what a learner sent before anything that may ask a model sees it (triage,
+    /// a tutor agent): the same gate and the same answer (`Blocked` with the crisis or
+    /// supportive response) as a completion's.
+    pub async fn screen_texts(&self, texts: &[&str], origin: Origin<'_>) -> Result<(), AiError> {
+        let request = ChatRequest {
+            feature: origin.surface.to_owned(),
+            model: None,
+            messages: texts
+                .iter()
+                .map(|t| crate::plugins::contract::types::Message {
+                    role: crate::plugins::contract::types::Role::User,
+                    content: (*t).to_owned(),
+                })
+                .collect(),
+            max_tokens: None,
+            temperature: None,
+            response_schema: None,
+            allow_cache: false,
+        };
+        self.screen(&request, origin).await
+    }
+
     /// Stops the request if any text it gives the model is flagged: every message,
     /// whatever its role (a client writes the system and assistant turns too), and the
     /// response schema (the gateway hands it to the model). A crisis answers with the

@@ -36,3 +36,4 @@ pub mod safety;
 pub mod sandbox;
 pub mod store;
 pub mod telemetry;
+pub mod tutor;

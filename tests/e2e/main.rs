@@ -31,4 +31,5 @@ mod sandbox;
 mod schema;
 mod struggle;
 mod support;
+mod tutor;
 mod upstream;

@@ -345,7 +345,7 @@ async fn the_detector_needs_fresh_evidence_and_counts_a_redelivered_event_once()
 
 /// The bus each variant of the crash test runs on: the embedded one (SQLite, and
 /// Postgres with Redis), and NATS (with SQLite) in a stream of its own.
-fn crash_variants() -> Vec<(crate::support::Backend, Option<String>)> {
+pub(crate) fn crash_variants() -> Vec<(crate::support::Backend, Option<String>)> {
     let mut variants: Vec<_> = crate::support::backends()
         .into_iter()
         .map(|b| (b, None))

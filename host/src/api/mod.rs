@@ -21,6 +21,7 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod safety;
 pub mod sandbox;
+pub mod tutor;
 pub mod ui;
 
 use std::sync::Arc;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub http: guard::HttpLimits,
     /// The event bus.
     pub bus: crate::events::Bus,
+    /// The tutor (its consumer is started by `serve`).
+    pub tutor: Arc<crate::tutor::Tutor>,
 }
 
 /// What the API is built on, besides the plugins.
@@ -142,9 +145,17 @@ impl AppState {
             services.bus.clone(),
             learning_settings,
         ));
+        let tutor = Arc::new(crate::tutor::Tutor::new(
+            services.db.clone(),
+            registry.clone(),
+            ai.clone(),
+            learning.clone(),
+            services.bus.clone(),
+        ));
         Self {
             graphql: graphql::schema(learning.clone()),
             learning,
+            tutor,
             ai,
             safety,
             embeddings: services.embeddings,
@@ -227,10 +238,22 @@ fn v1(state: &AppState) -> Router<AppState> {
             (state.clone(), RateClass::Ai),
             rate_limit::limit,
         ));
+    // The tutor and exercise generation ask agents and models: AI requests too.
+    let tutor_asks = tutor::ai_routes()
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
+        .route_layer(middleware::from_fn_with_state(
+            (state.clone(), RateClass::Ai),
+            rate_limit::limit,
+        ));
     let general = grade::routes()
         .merge(learning::routes())
         .merge(classes::routes())
         .merge(alerts::routes())
+        .merge(tutor::routes())
+        .merge(tutor_asks)
         .merge(projects)
         .merge(plugins::routes())
         .merge(sandbox::routes())

@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     AppState, ai_reports, alerts, auth, classes, error, grade, health, learning, me, openai,
-    plugins, safety, sandbox,
+    plugins, safety, sandbox, tutor,
 };
 use error::ErrorBody;
 
@@ -40,6 +40,8 @@ use error::ErrorBody;
         classes::join, classes::my_classes, classes::leave, classes::my_invitations,
         classes::accept, classes::decline,
         alerts::list, alerts::stream, alerts::acknowledge,
+        tutor::ask, tutor::query, tutor::events, tutor::conversations, tutor::conversation,
+        tutor::generate, tutor::variation,
         sandbox::run, sandbox::run_tests,
         safety::screen, safety::events,
         openai::completions, openai::models, ai_reports::usage, ai_reports::budget,
@@ -56,6 +58,7 @@ use error::ErrorBody;
         (name = "learning", description = "The daily loop: lessons, answers, tone, projects, badges, progress (docs/learning.md); the same over GraphQL at /graphql"),
         (name = "teacher", description = "A teacher's classes: invitations, join codes, the progress of learners who accepted, and struggle alerts about them"),
         (name = "classes", description = "A learner's classes: invitations to answer, joining by code, who sees your data, leaving"),
+        (name = "tutor", description = "The tutor: queries triaged to agents (concepts, code review, debugging with a hint ladder, exercises, partners' agents), answers over SSE, conversations, generated exercises (docs/tutor.md)"),
         (name = "sandbox", description = "Running learner Python"),
         (name = "safety", description = "The safety gate (admins and services)"),
         (name = "ai", description = "OpenAI-compatible completions through the safety gate and the AI gateway"),

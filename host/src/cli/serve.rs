@@ -411,7 +411,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts this replica's consumer groups (docs/events.md): struggle detection.
+/// Starts this replica's consumer groups (docs/events.md): struggle detection and the
+/// tutor.
 async fn spawn_consumers(
     state: &AppState,
     shutdown: &tokio_util::sync::CancellationToken,
@@ -424,14 +425,24 @@ async fn spawn_consumers(
         .subscribe(&struggle::SUBSCRIPTIONS)
         .await
         .context("cannot subscribe the struggle detector to the event bus")?;
-    let detector = std::sync::Arc::new(StruggleDetector::new(state.db.clone()));
+    state
+        .bus
+        .backend()
+        .subscribe(&[crate::tutor::answer::SUBSCRIPTION])
+        .await
+        .context("cannot subscribe the tutor to the event bus")?;
+    let detector: std::sync::Arc<dyn consumer::Handler> =
+        std::sync::Arc::new(StruggleDetector::new(state.db.clone()));
+    let tutor: std::sync::Arc<dyn consumer::Handler> = state.tutor.clone();
     Ok(struggle::SUBSCRIPTIONS
         .into_iter()
-        .map(|subscription| {
+        .map(|subscription| (subscription, detector.clone()))
+        .chain([(crate::tutor::answer::SUBSCRIPTION, tutor)])
+        .map(|(subscription, handler)| {
             tokio::spawn(consumer::run(
                 state.bus.clone(),
                 subscription,
-                detector.clone(),
+                handler,
                 ConsumerSettings::default(),
                 shutdown.clone(),
             ))

@@ -364,6 +364,61 @@ impl Learning {
         }
     }
 
+    /// Grades `code` for an exercise a tutor agent generated (`crate::tutor`): its hidden
+    /// tests run in the sandbox through the code grader, like a lesson's exercise. It is
+    /// practice: no lesson progress, no attempt stored.
+    pub async fn submit_generated(
+        &self,
+        user_id: &str,
+        exercise: &crate::store::tutor::ExerciseRow,
+        code: String,
+    ) -> Result<ExerciseResult, LearningError> {
+        if code.len() > MAX_CODE_BYTES {
+            return Err(LearningError::TooLarge {
+                field: "code",
+                size: code.len(),
+                limit: MAX_CODE_BYTES,
+            });
+        }
+        let tests: Vec<crate::plugins::contract::code_runner::TestCase> =
+            serde_json::from_str(&exercise.tests)
+                .map_err(|e| StoreError::Corrupt(format!("stored exercise tests: {e}")))?;
+        let tests: Vec<Value> = tests
+            .iter()
+            .map(|t| match (&t.assertion, &t.expected_stdout) {
+                (Some(assertion), _) => serde_json::json!({
+                    "name": t.name, "kind": "assert", "assert": assertion,
+                    "stdin": t.stdin, "hidden": true,
+                }),
+                (None, expected) => serde_json::json!({
+                    "name": t.name, "kind": "output", "stdin": t.stdin,
+                    "expected_stdout": expected.clone().unwrap_or_default(), "hidden": true,
+                }),
+            })
+            .collect();
+        let request = GradeRequest {
+            question: QuestionInput {
+                kind: "code_exercise".into(),
+                prompt: exercise.prompt.clone(),
+                options: Vec::new(),
+                answer_key: raw(&serde_json::json!({"language": "python", "tests": tests}))?,
+            },
+            answer: raw(&serde_json::json!({ "code": code }))?,
+        };
+        let grade = crate::grading::grade(&self.registry, request, Some(user_id))
+            .await
+            .map_err(|e| rename_answer_field(e, "code"))?;
+        Ok(exercise_result(
+            &exercise.id,
+            &grade,
+            true,
+            false,
+            0,
+            None,
+            None,
+        ))
+    }
+
     /// The stored feedback of the learner's latest attempt at `step_id`, as a replay.
     async fn replay_latest<T: DeserializeOwned + Replayable>(
         &self,

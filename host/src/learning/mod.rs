@@ -25,6 +25,7 @@ pub mod progress;
 pub mod projects;
 pub mod struggle;
 pub mod tone;
+pub mod tutor_context;
 pub mod views;
 
 use std::sync::Arc;

@@ -408,7 +408,8 @@ impl Manifest {
                 "a code runner must name at least one language it runs".into(),
             ));
         }
-        self.validate_intents().map_err(|(field, message)| invalid(field, message))
+        self.validate_intents()
+            .map_err(|(field, message)| invalid(field, message))
     }
 
     /// An agent names at least one intent; each intent of its own (not built in) says
@@ -419,7 +420,10 @@ impl Manifest {
             if !routing.intents.is_empty() || !routing.triage.is_empty() {
                 return Err((
                     "routing.intents",
-                    format!("only agents declare intents; this plugin is a {}", self.world),
+                    format!(
+                        "only agents declare intents; this plugin is a {}",
+                        self.world
+                    ),
                 ));
             }
             return Ok(());
@@ -445,7 +449,9 @@ impl Manifest {
             if !well_formed {
                 return Err((
                     "routing.intents",
-                    format!("`{intent}` is not a name of lowercase letters, digits and dashes (at most 64)"),
+                    format!(
+                        "`{intent}` is not a name of lowercase letters, digits and dashes (at most 64)"
+                    ),
                 ));
             }
             let hints = routing.triage.get(intent);
@@ -453,7 +459,9 @@ impl Manifest {
                 let Some(hints) = hints else {
                     return Err((
                         "routing.triage",
-                        format!("intent `{intent}` is not built in, so `[routing.triage.{intent}]` must say how triage recognises it (description, keywords, examples)"),
+                        format!(
+                            "intent `{intent}` is not built in, so `[routing.triage.{intent}]` must say how triage recognises it (description, keywords, examples)"
+                        ),
                     ));
                 };
                 if hints.description.trim().is_empty()
@@ -461,7 +469,9 @@ impl Manifest {
                 {
                     return Err((
                         "routing.triage",
-                        format!("`[routing.triage.{intent}]` needs a description and at least one keyword or example"),
+                        format!(
+                            "`[routing.triage.{intent}]` needs a description and at least one keyword or example"
+                        ),
                     ));
                 }
             }
@@ -469,7 +479,9 @@ impl Manifest {
         if let Some(stray) = routing.triage.keys().find(|k| !routing.intents.contains(k)) {
             return Err((
                 "routing.triage",
-                format!("`[routing.triage.{stray}]` names an intent missing from `routing.intents`"),
+                format!(
+                    "`[routing.triage.{stray}]` names an intent missing from `routing.intents`"
+                ),
             ));
         }
         Ok(())

@@ -124,6 +124,10 @@ impl Db {
                (SELECT COUNT(*) FROM event_outbox WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM struggle_alerts WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM struggle_signals WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM chat_messages WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM tutor_queries WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM tutor_conversations WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM generated_exercises WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM audit_events WHERE actor_id = $1 OR subject_id = $1) AS n",
         )
         .bind(user_id)

@@ -589,33 +589,7 @@ impl Db {
         .bind(w.attempt.duration_ms.unwrap_or(0) / 1000)
         .execute(&mut *tx)
         .await?;
-        let t = &w.topic;
-        sqlx::query(
-            "INSERT INTO topic_stats (user_id, topic, quiz_attempts, quiz_score, \
-             exercise_attempts, exercises_passed, exercise_score, code_quality_ratings, \
-             code_quality, mastery, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-             ON CONFLICT (user_id, topic) DO UPDATE SET quiz_attempts = excluded.quiz_attempts, \
-             quiz_score = excluded.quiz_score, exercise_attempts = excluded.exercise_attempts, \
-             exercises_passed = excluded.exercises_passed, \
-             exercise_score = excluded.exercise_score, \
-             code_quality_ratings = excluded.code_quality_ratings, \
-             code_quality = excluded.code_quality, mastery = excluded.mastery, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(&w.user_id)
-        .bind(&t.topic)
-        .bind(t.quiz_attempts)
-        .bind(t.quiz_score)
-        .bind(t.exercise_attempts)
-        .bind(t.exercises_passed)
-        .bind(t.exercise_score)
-        .bind(t.code_quality_ratings)
-        .bind(t.code_quality)
-        .bind(t.mastery)
-        .bind(at)
-        .execute(&mut *tx)
-        .await?;
+        upsert_topic_stats(&mut tx, &w.user_id, &w.topic, at).await?;
         for id in &w.achievements {
             sqlx::query(
                 "INSERT INTO achievements (user_id, achievement_id, earned_at) VALUES ($1, $2, $3) \
@@ -892,6 +866,42 @@ async fn insert_xp(
     .bind(user_id)
     .bind(source)
     .bind(amount)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Writes a learner's statistics and mastery of one topic (in the caller's transaction).
+pub(crate) async fn upsert_topic_stats(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+    t: &TopicStatsRow,
+    at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO topic_stats (user_id, topic, quiz_attempts, quiz_score, \
+         exercise_attempts, exercises_passed, exercise_score, code_quality_ratings, \
+         code_quality, mastery, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+         ON CONFLICT (user_id, topic) DO UPDATE SET quiz_attempts = excluded.quiz_attempts, \
+         quiz_score = excluded.quiz_score, exercise_attempts = excluded.exercise_attempts, \
+         exercises_passed = excluded.exercises_passed, \
+         exercise_score = excluded.exercise_score, \
+         code_quality_ratings = excluded.code_quality_ratings, \
+         code_quality = excluded.code_quality, mastery = excluded.mastery, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(user_id)
+    .bind(&t.topic)
+    .bind(t.quiz_attempts)
+    .bind(t.quiz_score)
+    .bind(t.exercise_attempts)
+    .bind(t.exercises_passed)
+    .bind(t.exercise_score)
+    .bind(t.code_quality_ratings)
+    .bind(t.code_quality)
+    .bind(t.mastery)
     .bind(at)
     .execute(&mut **tx)
     .await?;

@@ -447,6 +447,10 @@ async fn delete_user_rows(
         "event_outbox",
         "struggle_signals",
         "struggle_alerts",
+        "chat_messages",
+        "tutor_queries",
+        "tutor_conversations",
+        "generated_exercises",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)
