@@ -277,7 +277,7 @@ async fn the_debug_agent_climbs_its_hint_ladder_and_shows_the_fix_only_on_the_la
 #[tokio::test]
 async fn a_generated_exercise_is_validated_stored_and_graded_at_its_submit_route() {
     let server = learner_server(&[]).await;
-    let (client, _) = learner(&server).await;
+    let (client, user_id) = learner(&server).await;
     let (status, exercise) = server
         .post_as(
             &client,
@@ -361,6 +361,35 @@ async fn a_generated_exercise_is_validated_stored_and_graded_at_its_submit_route
         (status, body["error"]["details"]["field"].clone()),
         (422, json!("difficulty")),
         "{body}"
+    );
+
+    // The learner's export holds the exercises and their conversations; deleting the
+    // account leaves no tutor row naming them.
+    let (status, export) = server.get_as(&client, "/api/v1/me/export").await;
+    assert_eq!(status, 200, "{export}");
+    assert_eq!(
+        export["tutor"]["generated_exercises"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{export}"
+    );
+    assert_eq!(
+        export["tutor"]["conversations"].as_array().unwrap().len(),
+        2
+    );
+    let r = client
+        .delete(server.url("/api/v1/me"))
+        .json(&json!({ "password": crate::support::PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(
+        db.rows_naming(&user_id).await.unwrap(),
+        0,
+        "rows left behind"
     );
 }
 

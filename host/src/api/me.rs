@@ -261,6 +261,10 @@ pub struct Export {
     pub learning: Json_,
     /// The classes the caller belongs to: whose teachers see their progress.
     pub classes: Vec<crate::learning::classes::Membership>,
+    /// The tutor: every conversation with its messages and every exercise generated for
+    /// the caller.
+    #[schema(value_type = Object)]
+    pub tutor: Json_,
 }
 
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "me", security(("bearer" = [])),
@@ -275,7 +279,9 @@ pub(super) async fn export(
     let audit_events = state.db.audit_events_of(&account.id).await?;
     let learning = state.learning.export(&account.id).await?;
     let classes = state.learning.my_classes(&account.id).await?;
+    let tutor = state.tutor.export(&account.id).await?;
     Ok(Json(Export {
+        tutor,
         exported_at: rfc3339(crate::store::now_ms()),
         account,
         sessions,

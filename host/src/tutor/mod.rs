@@ -357,6 +357,21 @@ fn check(ask: &Ask) -> Result<(), TutorError> {
             format!("at most {MAX_ERROR_BYTES} bytes"),
         ));
     }
+    // Postgres stores no NUL in text; nobody types one.
+    for (field, value) in [
+        ("text", Some(&ask.text)),
+        ("code", ask.code.as_ref()),
+        ("error", ask.error.as_ref()),
+        ("step_id", ask.step_id.as_ref()),
+        ("conversation_id", ask.conversation_id.as_ref()),
+    ] {
+        if value.is_some_and(|v| v.contains('\0')) {
+            return Err(TutorError::invalid(
+                field,
+                "must not contain NUL characters",
+            ));
+        }
+    }
     if let Some(g) = &ask.generate {
         if !DIFFICULTIES.contains(&g.difficulty.as_str()) {
             return Err(TutorError::invalid(

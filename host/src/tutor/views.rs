@@ -287,3 +287,39 @@ impl Tutor {
         })
     }
 }
+
+impl Tutor {
+    /// Everything the tutor stores about a learner, for their export: conversations with
+    /// their messages, and the exercises generated for them (with solutions: it is their
+    /// data).
+    pub async fn export(&self, user_id: &str) -> Result<Value, TutorError> {
+        let mut conversations = Vec::new();
+        for c in self.db.conversations(user_id, i64::MAX, 0).await? {
+            let messages: Vec<ChatMessageView> = self
+                .db
+                .chat_messages(&c.id, i64::MAX)
+                .await?
+                .iter()
+                .map(Into::into)
+                .collect();
+            conversations.push(serde_json::json!({
+                "conversation": ConversationView::from(&c),
+                "messages": messages,
+            }));
+        }
+        let exercises: Vec<Value> = self
+            .db
+            .generated_exercises(user_id)
+            .await?
+            .iter()
+            .map(|e| {
+                serde_json::json!({
+                    "exercise": ExerciseView::from(e),
+                    "reference_solution": e.reference_solution,
+                    "tests": serde_json::from_str::<Value>(&e.tests).unwrap_or(Value::Null),
+                })
+            })
+            .collect();
+        Ok(serde_json::json!({"conversations": conversations, "generated_exercises": exercises}))
+    }
+}
