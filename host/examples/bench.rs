@@ -1295,6 +1295,8 @@ fn gateway_overhead(data: &Path) {
 mod events;
 #[path = "bench/triage.rs"]
 mod triage_rules;
+#[path = "bench/tutor.rs"]
+mod tutor;
 
 fn main() {
     let data = std::env::temp_dir().join("tessera-bench");
@@ -1346,6 +1348,9 @@ fn main() {
             .build()
             .unwrap()
             .block_on(events::events(&data));
+    }
+    if only.is_empty() || only == "tutor" {
+        tutor::tutor(&data);
     }
     if only == "sessions" {
         session_check(&data);

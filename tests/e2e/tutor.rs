@@ -515,3 +515,175 @@ async fn a_query_accepted_before_a_kill_9_is_answered_once_after_the_restart() {
         assert_eq!(answers, 1, "{backend:?} {stream:?}: answered once");
     }
 }
+
+#[tokio::test]
+async fn graphql_asks_the_tutor_and_streams_the_answer_over_a_websocket() {
+    use futures::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let server = learner_server(&[]).await;
+    let account = server.register("student").await;
+    let token = account["access_token"].as_str().unwrap().to_owned();
+    let client = client_with_token(&token);
+    let (status, asked) = server
+        .post_as(
+            &client,
+            "/graphql",
+            &json!({"query": "mutation { tutorQuery(text: \"What is a dictionary in Python and when do I use one?\") }"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{asked}");
+    let query = &asked["data"]["tutorQuery"];
+    assert_eq!(query["status"], "queued", "{asked}");
+    let id = query["id"].as_str().unwrap();
+
+    let url = server.url("/graphql/ws").replacen("http", "ws", 1);
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let send = |v: Value| Message::Text(v.to_string().into());
+    ws.send(send(
+        json!({"type": "connection_init", "payload": {"Authorization": format!("Bearer {token}")}}),
+    ))
+    .await
+    .unwrap();
+    // graphql-transport-ws: subscribe only once the connection is acknowledged.
+    loop {
+        let Message::Text(text) = ws.next().await.unwrap().unwrap() else {
+            continue;
+        };
+        if text.contains("connection_ack") {
+            break;
+        }
+    }
+    ws.send(send(json!({"id": "1", "type": "subscribe", "payload": {
+        "query": format!("subscription {{ tutorAnswer(queryId: \"{id}\") }}")}})))
+        .await
+        .unwrap();
+    let mut updates = Vec::new();
+    let finished = tokio::time::timeout(ANSWER_WITHIN, async {
+        while let Some(message) = ws.next().await {
+            let Message::Text(text) = message.unwrap() else {
+                continue;
+            };
+            let message: Value = serde_json::from_str(&text).unwrap();
+            match message["type"].as_str().unwrap() {
+                "next" => updates.push(message["payload"]["data"]["tutorAnswer"].clone()),
+                "complete" => return,
+                "error" => panic!("{message}"),
+                _ => {}
+            }
+        }
+    })
+    .await;
+    assert!(finished.is_ok(), "the subscription ended: {updates:?}");
+    let last = updates.last().expect("updates");
+    answered(last, "concepts", "concepts-agent");
+
+    // Without a valid token the connection is refused.
+    let mut request = server
+        .url("/graphql/ws")
+        .replacen("http", "ws", 1)
+        .into_client_request()
+        .unwrap();
+    request.headers_mut().insert(
+        "sec-websocket-protocol",
+        "graphql-transport-ws".parse().unwrap(),
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws.send(send(
+        json!({"type": "connection_init", "payload": {"Authorization": "Bearer nope"}}),
+    ))
+    .await
+    .unwrap();
+    let refused = tokio::time::timeout(Duration::from_secs(10), async {
+        while let Some(message) = ws.next().await {
+            match message {
+                Ok(Message::Close(_)) | Err(_) => return true,
+                Ok(Message::Text(text)) if text.contains("connection_ack") => return false,
+                _ => {}
+            }
+        }
+        true
+    })
+    .await
+    .unwrap();
+    assert!(refused, "an invalid token is not acknowledged");
+}
+
+#[tokio::test]
+async fn a_models_exercise_whose_reference_fails_its_tests_is_never_served() {
+    use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
+    // A model that always proposes the same exercise, whose reference solution is wrong.
+    let broken = json!({
+        "title": "Add two numbers",
+        "prompt": "Write a function add(a, b) that returns the sum of a and b.",
+        "starter_code": "def add(a, b):\n    pass\n",
+        "reference_solution": "def add(a, b):\n    return a - b\n",
+        "tests": [
+            {"name": "small", "assertion": "add(1, 2) == 3"},
+            {"name": "zero", "assertion": "add(0, 5) == 5"}
+        ]
+    });
+    let upstream = Upstream::start(Behaviour::Say(broken.to_string())).await;
+    let gateway = gateway_with(
+        &[provider("a", Wire::OpenAi, upstream.port, &["gpt-a"])],
+        &[("routes", json!({"default": ["gpt-a"]}))],
+    );
+    let content = repo().join("content");
+    let plugins = plugins_dir();
+    let server = Server::start_with(
+        &[
+            plugins.join("safety-filter"),
+            gateway.path().to_owned(),
+            plugins.join("exercise-agent"),
+            plugins.join("python-sandbox"),
+            plugins.join("code-grader"),
+            plugins.join("lesson-engine"),
+        ],
+        &["--content-dir", content.to_str().unwrap()],
+    )
+    .await;
+    let (client, _) = learner(&server).await;
+    let (status, exercise) = server
+        .post_as(
+            &client,
+            "/api/v1/exercises/generate",
+            &json!({"topic": "python.functions", "difficulty": "easy"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{exercise}");
+    assert!(upstream.hits() >= 1, "the model was asked");
+    let db = Db::connect(&server.database_url, 1).await.unwrap();
+    let (reference, data): (String, String) = sqlx::query_as(
+        "SELECT e.reference_solution, m.data FROM generated_exercises e \
+         JOIN chat_messages m ON m.query_id = e.query_id AND m.role = 'assistant' WHERE e.id = $1",
+    )
+    .bind(exercise["id"].as_str().unwrap())
+    .fetch_one(db.pool())
+    .await
+    .unwrap();
+    assert!(
+        !reference.contains("a - b"),
+        "the broken reference is not served"
+    );
+    let data: Value = serde_json::from_str(&data).unwrap();
+    assert_eq!(data["source"], "bank", "{data}");
+    // What was served passes its own tests.
+    let (status, graded) = server
+        .post_as(
+            &client,
+            &format!(
+                "/api/v1/exercises/{}/submit",
+                exercise["id"].as_str().unwrap()
+            ),
+            &json!({"code": reference}),
+        )
+        .await;
+    assert_eq!(status, 200, "{graded}");
+    assert_eq!(graded["passed"], true, "{graded}");
+}

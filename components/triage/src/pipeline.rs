@@ -101,7 +101,7 @@ pub struct Services<'s> {
 /// Examples' vectors missing from the cache are embedded only until this long into the
 /// call, so the first calls stay within the manifest's `timeout_ms` (10 000) while they
 /// fill the cache; the rest is embedded by the next calls.
-pub const FILL_UNTIL_MS: u64 = 3000;
+pub const FILL_UNTIL_MS: u64 = 2000;
 
 /// When the meaning stage decides; tuned on `triage/data/dev.jsonl` (README).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -7,11 +7,11 @@
 //! its texts and the model (content-addressed): a changed or added example re-embeds only
 //! its chunk, and a cached chunk can never be read for other texts.
 
-/// Texts per cached chunk. Half a request's worth (the host's `max-texts` is 64): the
-/// host embeds about a dozen texts a second on 2 cores, so a chunk of long examples takes
-/// up to ~3 s, and a call that starts one just before [`crate::pipeline::FILL_UNTIL_MS`]
+/// Texts per cached chunk. Small: the host embeds about a dozen texts a second on 2 cores
+/// (far fewer while the machine is busy), so a chunk takes under a second idle and a few
+/// loaded, and a call that starts one just before [`crate::pipeline::FILL_UNTIL_MS`]
 /// still ends within the manifest's `timeout_ms`.
-pub const CHUNK: usize = 32;
+pub const CHUNK: usize = 8;
 
 /// Bumped when the encoding changes, so old values are never misread.
 const FORMAT: &str = "v1";

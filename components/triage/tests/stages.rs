@@ -248,7 +248,10 @@ fn a_set_too_large_for_one_call_is_completed_by_the_next_calls() {
             assert_ne!(d.decided_by, Stage::Meaning, "a partial set never votes");
         }
     }
-    assert_eq!(calls, 3, "313 examples at four chunks of 32 a call");
+    assert_eq!(
+        calls, 3,
+        "313 examples at eighteen chunks of 8 (144 texts) a call"
+    );
     let mut words = Words::new();
     let d = run(
         Query::new(UNSURE),

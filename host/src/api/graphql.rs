@@ -9,7 +9,10 @@
 //! ```
 //!
 //! plus what a client needs around it (`projectSubmission` to poll a project's grade,
-//! `mastery`, `completeStep`, `submitExercise`). Resolvers call the same services as REST
+//! `mastery`, `completeStep`, `submitExercise`), and the tutor (docs/tutor.md):
+//! `mutation tutorQuery(text, code, error, stepId, conversationId)` and, over WebSocket at
+//! `/graphql/ws` (graphql-transport-ws or graphql-ws; the token in `connection_init`'s
+//! payload as `{"Authorization": "Bearer …"}`), `subscription tutorAnswer(queryId)`. Resolvers call the same services as REST
 //! (`crate::learning`), and errors carry the REST error's `code`, `status` and `field` in
 //! their extensions. `GET /graphql` in a browser is GraphiQL. Authentication is the same
 //! bearer token as REST.
@@ -29,10 +32,10 @@ use async_graphql::parser::types::{
     ExecutableDocument, FragmentDefinition, OperationType, Selection, SelectionSet,
 };
 use async_graphql::{
-    Context, EmptySubscription, ErrorExtensions, ID, Json, Name, Object, Positioned, Schema,
-    ServerError, ServerResult, Variables,
+    Context, ErrorExtensions, ID, Json, Name, Object, Positioned, Schema, ServerError,
+    ServerResult, Subscription as SubscriptionRoot, Variables,
 };
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use async_graphql_axum::{GraphQLProtocol, GraphQLRequest, GraphQLResponse, GraphQLWebSocket};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
@@ -54,12 +57,16 @@ use crate::learning::views::{
 use crate::learning::{Learning, Now, Tone};
 
 /// The schema type.
-pub type TesseraSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type TesseraSchema = Schema<Query, Mutation, Subscription>;
 
-/// Builds the schema over `learning`.
-pub fn schema(learning: std::sync::Arc<Learning>) -> TesseraSchema {
-    Schema::build(Query, Mutation, EmptySubscription)
+/// Builds the schema over `learning` and `tutor`.
+pub fn schema(
+    learning: std::sync::Arc<Learning>,
+    tutor: std::sync::Arc<crate::tutor::Tutor>,
+) -> TesseraSchema {
+    Schema::build(Query, Mutation, Subscription)
         .data(learning)
+        .data(tutor)
         // Bounded work per request: the schema is shallow, so deeper queries are abuse.
         .limit_depth(10)
         .limit_complexity(500)
@@ -75,7 +82,7 @@ pub const MAX_ROOT_MUTATIONS: usize = 5;
 /// `POST /api/v1/projects/{id}/submissions` is.
 fn rate_classes(field: &str) -> &'static [RateClass] {
     match field {
-        "submitProject" => &[RateClass::General, RateClass::Ai],
+        "submitProject" | "tutorQuery" => &[RateClass::General, RateClass::Ai],
         _ => &[RateClass::General],
     }
 }
@@ -217,7 +224,45 @@ fn server_error(e: ApiError) -> ServerError {
 
 /// `GET /graphql` (GraphiQL) and `POST /graphql`.
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/graphql", get(graphiql).post(execute))
+    Router::new()
+        .route("/graphql", get(graphiql).post(execute))
+        .route("/graphql/ws", get(subscriptions))
+}
+
+/// `/graphql/ws`: subscriptions over WebSocket. The token comes in `connection_init`'s
+/// payload (`{"Authorization": "Bearer …"}`, as Apollo and urql clients send it); a
+/// connection without a valid one is refused before any subscription starts.
+async fn subscriptions(
+    State(state): State<AppState>,
+    protocol: GraphQLProtocol,
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+) -> Response {
+    let schema = state.graphql.clone();
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |stream| {
+            GraphQLWebSocket::new(stream, schema, protocol)
+                .on_connection_init(move |payload| async move {
+                    let token = payload
+                        .get("Authorization")
+                        .or_else(|| payload.get("authorization"))
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned();
+                    let mut headers = HeaderMap::new();
+                    if let Ok(value) = token.parse() {
+                        headers.insert(axum::http::header::AUTHORIZATION, value);
+                    }
+                    let caller = super::caller::authenticate(&headers, &state)
+                        .await
+                        .map_err(|e| async_graphql::Error::new(e.to_string()))?;
+                    let mut data = async_graphql::Data::default();
+                    data.insert(Auth(Ok(caller)));
+                    Ok(data)
+                })
+                .serve()
+        })
+        .into_response()
 }
 
 /// GraphiQL, bundled (see `ui`).
@@ -330,6 +375,12 @@ fn caller<'a>(ctx: &'a Context<'_>, permission: Permission) -> async_graphql::Re
 
 fn learning<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a std::sync::Arc<Learning>> {
     ctx.data::<std::sync::Arc<Learning>>()
+}
+
+fn tutor<'a>(
+    ctx: &'a Context<'_>,
+) -> async_graphql::Result<&'a std::sync::Arc<crate::tutor::Tutor>> {
+    ctx.data::<std::sync::Arc<crate::tutor::Tutor>>()
 }
 
 fn now(ctx: &Context<'_>) -> async_graphql::Result<Now> {
@@ -465,6 +516,33 @@ impl Mutation {
             .map_err(gql)
     }
 
+    /// Asks the tutor (`POST /api/v1/tutor/queries`): the query as it stands (usually
+    /// `queued`; `blocked` with the safety gate's answer at once). Follow it with the
+    /// `tutorAnswer` subscription or the REST routes.
+    async fn tutor_query(
+        &self,
+        ctx: &Context<'_>,
+        text: String,
+        code: Option<String>,
+        error: Option<String>,
+        step_id: Option<ID>,
+        conversation_id: Option<ID>,
+    ) -> async_graphql::Result<Json<Value>> {
+        let caller = caller(ctx, Permission::AiGeneration)?;
+        let tutor = tutor(ctx)?;
+        let ask = crate::tutor::Ask {
+            text,
+            code,
+            error,
+            step_id: step_id.map(|s| s.0),
+            conversation_id: conversation_id.map(|c| c.0),
+            generate: None,
+        };
+        let q = tutor.ask(caller.user_id(), ask, None).await.map_err(gql)?;
+        let view = tutor.view(&q).await.map_err(gql)?;
+        Ok(Json(serde_json::to_value(view).unwrap_or_default()))
+    }
+
     /// Runs your code against a code exercise's tests.
     async fn submit_exercise(
         &self,
@@ -480,16 +558,63 @@ impl Mutation {
     }
 }
 
+/// Subscriptions (over WebSocket at `/graphql/ws`).
+pub struct Subscription;
+
+#[SubscriptionRoot]
+impl Subscription {
+    /// Your query as it changes, the same JSON as `GET /api/v1/tutor/queries/{id}`: now,
+    /// once triage decided, and once answered (or failed); then the stream ends.
+    async fn tutor_answer(
+        &self,
+        ctx: &Context<'_>,
+        query_id: ID,
+    ) -> async_graphql::Result<impl futures_util::Stream<Item = Json<Value>>> {
+        let caller = caller(ctx, Permission::AiGeneration)?;
+        let user = caller.user_id().to_owned();
+        let tutor = tutor(ctx)?.clone();
+        // Unknown or someone else's: an error now, not an empty stream.
+        tutor.query_of(&user, &query_id).await.map_err(gql)?;
+        let id = query_id.0;
+        let changes = tutor.watch().subscribe();
+        Ok(futures_util::stream::unfold(
+            (tutor, user, id, changes, None::<String>, false),
+            |(tutor, user, id, mut changes, mut last, done)| async move {
+                if done {
+                    return None;
+                }
+                loop {
+                    let Ok(q) = tutor.query_of(&user, &id).await else {
+                        return None;
+                    };
+                    let settled = q.status != crate::store::tutor::status::QUEUED;
+                    let Ok(view) = tutor.view(&q).await else {
+                        return None;
+                    };
+                    let value = serde_json::to_value(view).unwrap_or_default();
+                    let text = value.to_string();
+                    if last.as_deref() != Some(text.as_str()) {
+                        last = Some(text);
+                        return Some((Json(value), (tutor, user, id, changes, last, settled)));
+                    }
+                    crate::tutor::watch::changed(&mut changes, &id, crate::tutor::watch::POLL)
+                        .await;
+                }
+            },
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_schema_has_seed_000s_operations_exactly() {
-        let sdl = Schema::build(Query, Mutation, EmptySubscription)
-            .finish()
-            .sdl();
+        let sdl = Schema::build(Query, Mutation, Subscription).finish().sdl();
         for signature in [
+            "tutorQuery(text: String!, code: String, error: String, stepId: ID, conversationId: ID): JSON!",
+            "tutorAnswer(queryId: ID!): JSON!",
             "getDailyLesson(userId: ID!): LessonStep!",
             "submitQuiz(stepId: ID!, answers: JSON!): QuizFeedback!",
             "switchTone(lessonId: ID!, tone: Tone!): LessonStep!",

@@ -153,7 +153,7 @@ impl AppState {
             services.bus.clone(),
         ));
         Self {
-            graphql: graphql::schema(learning.clone()),
+            graphql: graphql::schema(learning.clone(), tutor.clone()),
             learning,
             tutor,
             ai,

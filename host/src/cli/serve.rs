@@ -434,16 +434,26 @@ async fn spawn_consumers(
     let detector: std::sync::Arc<dyn consumer::Handler> =
         std::sync::Arc::new(StruggleDetector::new(state.db.clone()));
     let tutor: std::sync::Arc<dyn consumer::Handler> = state.tutor.clone();
+    // A tutor query waits on plugins (triage, an agent running code) for tens of
+    // milliseconds or more: several workers take one query each, so a slow answer does
+    // not hold up the learners behind it. The detector's events are quick: one worker.
+    let one_at_a_time = ConsumerSettings {
+        batch: 1,
+        ..ConsumerSettings::default()
+    };
     Ok(struggle::SUBSCRIPTIONS
         .into_iter()
-        .map(|subscription| (subscription, detector.clone()))
-        .chain([(crate::tutor::answer::SUBSCRIPTION, tutor)])
-        .map(|(subscription, handler)| {
+        .map(|subscription| (subscription, detector.clone(), ConsumerSettings::default()))
+        .chain(std::iter::repeat_n(
+            (crate::tutor::answer::SUBSCRIPTION, tutor, one_at_a_time),
+            crate::tutor::answer::WORKERS,
+        ))
+        .map(|(subscription, handler, settings)| {
             tokio::spawn(consumer::run(
                 state.bus.clone(),
                 subscription,
                 handler,
-                ConsumerSettings::default(),
+                settings,
                 shutdown.clone(),
             ))
         })
@@ -466,7 +476,9 @@ async fn accept_loop(
     use tower::ServiceExt;
 
     let slots = Arc::new(tokio::sync::Semaphore::new(http.max_connections as usize));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Tells open connections to finish their request and close. (hyper-util's
+    // GracefulShutdown does not take connections that can be upgraded to WebSockets.)
+    let stopping = tokio_util::sync::CancellationToken::new();
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -502,9 +514,22 @@ async fn accept_loop(
                 .insert(axum::extract::ConnectInfo(peer));
             app.clone().oneshot(request)
         });
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        // With upgrades: GraphQL subscriptions (`/graphql/ws`) take the connection over as
+        // a WebSocket.
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let stop = stopping.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            tokio::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = stop.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(%peer, error = %e, "connection ended with an error");
             }
             drop(slot);
@@ -512,7 +537,9 @@ async fn accept_loop(
     }
     drop(listener);
     tracing::info!("shutting down: draining in-flight requests");
-    graceful.shutdown().await;
+    stopping.cancel();
+    // Every connection holds a slot until it ends: all slots back means all drained.
+    let _ = slots.acquire_many(http.max_connections).await;
 }
 
 /// After a failed `accept`: a client that gave up is nothing; anything else (out of file

@@ -26,6 +26,9 @@ use crate::store::{StoreError, now_ms};
 /// The consumer group.
 pub const CONSUMER: &str = "tutor";
 
+/// Queries one replica answers at once (each worker takes one at a time).
+pub const WORKERS: usize = 8;
+
 /// What the group reads.
 pub const SUBSCRIPTION: Subscription = Subscription {
     consumer: CONSUMER,
@@ -217,6 +220,14 @@ impl Tutor {
         let decision = match self.registry.runtime().classify(&triage, &request).await {
             Ok(Ok(d)) => d,
             Ok(Err(e)) => return Err(Stop::Fail(agent_error(&triage.manifest.id, &e))),
+            // A timeout is usually triage filling its vector cache on a busy machine: the
+            // chunks it stored stay, so another try goes further.
+            Err(e) if matches!(e.kind, crate::runtime::PluginErrorKind::Timeout { .. }) => {
+                return Err(Stop::Retry(format!(
+                    "triage ({}) timed out: {}",
+                    triage.manifest.id, e.kind
+                )));
+            }
             Err(e) => {
                 return Err(Stop::Fail(format!(
                     "triage ({}) failed: {}",
