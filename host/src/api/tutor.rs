@@ -180,7 +180,7 @@ fn json_event(name: &str, value: &impl serde::Serialize) -> Event {
 #[utoipa::path(get, path = "/api/v1/tutor/queries/{query_id}/events", tag = "tutor", security(("bearer" = [])),
     params(("query_id" = String, Path, description = "A query you asked")),
     responses(
-        (status = 200, description = "Server-sent events, then the stream ends: `status` ({\"id\",\"status\"}) first; `triage` (TriageView) once triage decided; the answer as `delta` events ({\"text\"}: consecutive pieces) and then `answer` (QueryView, complete); or `error` ({\"status\": \"failed\", \"message\"}). A query already answered replays at once.", content_type = "text/event-stream", body = String),
+        (status = 200, description = "Server-sent events, then the stream ends: `status` ({\"id\",\"status\"}) first; `triage` (TriageView) once triage decided; the answer as `delta` events ({\"text\"}: consecutive pieces) and then `answer` (QueryView, complete); or `error` ({\"status\": \"failed\", \"message\"}). A query already answered replays at once. Each event's data is a JSON object.", content_type = "text/event-stream", body = Object),
         (status = 401, description = "Missing, expired or revoked token", body = ErrorBody),
         (status = 404, description = "No such query of yours", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
