@@ -13,8 +13,15 @@ use serde_json::{Value, json};
 
 use super::{LEARNING_SECRET, percentile, repo, seed_learners, serve_with};
 
-/// Learners asking at once.
-const LEARNERS: usize = 32;
+/// Learners asking at once (`TESSERA_BENCH_TUTOR_LEARNERS` overrides; 1 shows a query's
+/// own latency, without queueing behind others).
+fn learners() -> usize {
+    std::env::var("TESSERA_BENCH_TUTOR_LEARNERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(32)
+}
 /// How long each intent's round runs.
 const ROUND: Duration = Duration::from_secs(10);
 
@@ -154,10 +161,11 @@ pub fn tutor(data: &Path) {
         .enable_all()
         .build()
         .unwrap();
+    let learners = learners();
     runtime.block_on(async {
-        let tokens = Arc::new(seed_learners(&url, LEARNERS).await);
+        let tokens = Arc::new(seed_learners(&url, learners).await);
         let client = reqwest::Client::builder()
-            .pool_max_idle_per_host(2 * LEARNERS)
+            .pool_max_idle_per_host(2 * learners)
             .build()
             .unwrap();
         // Warm-up: the plugins' first instances, and triage's vector cache (it embeds the
@@ -174,14 +182,14 @@ pub fn tutor(data: &Path) {
             let _ = one(&client, &base, &tokens[0], body).await;
         }
         println!(
-            "\ntutor query end to end (POST /api/v1/tutor/queries, then its SSE stream to the answer), SQLite, offline model, {LEARNERS} learners asking at once in a closed loop, {} s per intent:",
+            "\ntutor query end to end (POST /api/v1/tutor/queries, then its SSE stream to the answer), SQLite, offline model, {learners} learners asking at once in a closed loop, {} s per intent:",
             ROUND.as_secs()
         );
         for (label, body) in intents() {
             let before = plugin_time(&client, &base).await;
             let started = Instant::now();
             let mut tasks = Vec::new();
-            for i in 0..LEARNERS {
+            for i in 0..learners {
                 let (client, base, tokens, body) =
                     (client.clone(), base.clone(), tokens.clone(), body.clone());
                 tasks.push(tokio::spawn(async move {
