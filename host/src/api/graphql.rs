@@ -234,9 +234,19 @@ pub(super) fn routes() -> Router<AppState> {
 /// connection without a valid one is refused before any subscription starts.
 async fn subscriptions(
     State(state): State<AppState>,
-    protocol: GraphQLProtocol,
-    upgrade: axum::extract::ws::WebSocketUpgrade,
+    protocol: Result<GraphQLProtocol, axum::http::StatusCode>,
+    upgrade: Result<
+        axum::extract::ws::WebSocketUpgrade,
+        axum::extract::ws::rejection::WebSocketUpgradeRejection,
+    >,
 ) -> Response {
+    let (Ok(protocol), Ok(upgrade)) = (protocol, upgrade) else {
+        return ApiError::BadRequest {
+            field: Some("upgrade".into()),
+            message: "upgrade: open a WebSocket (Upgrade: websocket) with Sec-WebSocket-Protocol graphql-transport-ws or graphql-ws".into(),
+        }
+        .into_response();
+    };
     let schema = state.graphql.clone();
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)

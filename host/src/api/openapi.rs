@@ -47,7 +47,7 @@ use error::ErrorBody;
         openai::completions, openai::models, ai_reports::usage, ai_reports::budget,
         plugins::list, plugins::reload,
         health::health, health::live, health::ready, health::startup, health::metrics,
-        graphql_get, graphql_post, openapi_json, docs_ui, assets,
+        graphql_get, graphql_post, graphql_ws, openapi_json, docs_ui, assets,
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, GraphqlRequest, GraphqlResponse)),
     modifiers(&BearerAuth, &CommonAnswers),
@@ -217,6 +217,14 @@ struct GraphqlResponse {
 
 // The routes below are served by other modules (GraphQL, this document); these bodiless
 // functions only carry their annotations into the document.
+
+/// GraphQL subscriptions over WebSocket (`subscription { tutorAnswer(queryId: …) }`).
+#[utoipa::path(get, path = "/graphql/ws", tag = "graphql",
+    responses(
+        (status = 101, description = "Switching to a WebSocket speaking graphql-transport-ws or graphql-ws (the `Sec-WebSocket-Protocol` header picks one); the bearer token goes in `connection_init`'s payload as `{\"Authorization\": \"Bearer …\"}`"),
+        (status = 400, description = "Not a WebSocket upgrade with one of those protocols (details.field = upgrade)", body = ErrorBody)))]
+#[allow(dead_code)]
+fn graphql_ws() {}
 
 /// GraphiQL, the in-browser GraphQL IDE, pointed at `/graphql`.
 #[utoipa::path(get, path = "/graphql", tag = "graphql",
