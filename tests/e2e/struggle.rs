@@ -363,24 +363,30 @@ pub(crate) fn crash_variants() -> Vec<(crate::support::Backend, Option<String>)>
     variants
 }
 
+/// A crash variant's server flags: the content, a short lease (a dead consumer's
+/// delivery comes back soon), and NATS in its own stream when the variant names one.
+pub(crate) fn crash_flags(stream: Option<&str>) -> Vec<String> {
+    let mut flags = vec![
+        "--content-dir".to_owned(),
+        repo().join("content").display().to_string(),
+        "--events-lease-secs".to_owned(),
+        "2".to_owned(),
+    ];
+    if let Some(stream) = stream {
+        flags.extend([
+            "--nats-url".to_owned(),
+            "nats://127.0.0.1:4222".to_owned(),
+            "--nats-stream".to_owned(),
+            stream.to_owned(),
+        ]);
+    }
+    flags
+}
+
 #[tokio::test]
 async fn a_server_killed_after_accepting_submissions_raises_their_alert_once_after_restart() {
     for (backend, stream) in crash_variants() {
-        let content = repo().join("content");
-        let mut flags = vec![
-            "--content-dir".to_owned(),
-            content.display().to_string(),
-            "--events-lease-secs".to_owned(),
-            "2".to_owned(),
-        ];
-        if let Some(stream) = &stream {
-            flags.extend([
-                "--nats-url".to_owned(),
-                "nats://127.0.0.1:4222".to_owned(),
-                "--nats-stream".to_owned(),
-                stream.clone(),
-            ]);
-        }
+        let flags = crash_flags(stream.as_deref());
         let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         let mut first = Server::start_on(backend, &[plugins_dir()], &flags).await;
         let learner = first.register("student").await;

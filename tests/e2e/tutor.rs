@@ -465,21 +465,7 @@ async fn bad_queries_get_a_4xx_naming_the_field() {
 #[tokio::test]
 async fn a_query_accepted_before_a_kill_9_is_answered_once_after_the_restart() {
     for (backend, stream) in crate::struggle::crash_variants() {
-        let content = repo().join("content");
-        let mut flags = vec![
-            "--content-dir".to_owned(),
-            content.display().to_string(),
-            "--events-lease-secs".to_owned(),
-            "2".to_owned(),
-        ];
-        if let Some(stream) = &stream {
-            flags.extend([
-                "--nats-url".to_owned(),
-                "nats://127.0.0.1:4222".to_owned(),
-                "--nats-stream".to_owned(),
-                stream.clone(),
-            ]);
-        }
+        let flags = crate::struggle::crash_flags(stream.as_deref());
         let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
         let mut first = Server::start_on(backend, &[plugins_dir()], &flags).await;
         let (client, _) = learner(&first).await;
