@@ -35,5 +35,6 @@ pub mod runtime;
 pub mod safety;
 pub mod sandbox;
 pub mod store;
+pub mod study;
 pub mod telemetry;
 pub mod tutor;

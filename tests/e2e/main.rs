@@ -30,6 +30,7 @@ mod safety;
 mod sandbox;
 mod schema;
 mod struggle;
+mod study;
 mod support;
 mod tutor;
 mod upstream;

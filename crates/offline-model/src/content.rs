@@ -13,7 +13,7 @@ use super::pattern;
 use super::quiz::{self, Kind, Lesson, Question};
 use super::schema_fill::{self, Content, Seg, Slot, Ty, norm_key, norm_word};
 use super::text::{self, fnv};
-use super::{Feature, Input, MODEL, SAFETY_NOTE, reframe, socratic};
+use super::{Feature, Input, MODEL, SAFETY_NOTE, course, reframe, socratic};
 
 /// Arrays whose items are quiz questions.
 const QUESTION_ARRAYS: &[&str] = &[
@@ -266,6 +266,7 @@ pub(crate) struct Filler<'a> {
     requested: Option<usize>,
     kinds: Vec<Kind>,
     lesson: OnceCell<Lesson>,
+    course: OnceCell<course::Brief>,
     plain: OnceCell<String>,
     rewrite: OnceCell<String>,
 }
@@ -280,6 +281,7 @@ impl<'a> Filler<'a> {
             asks: asks.iter().map(|a| a.to_lowercase()).collect(),
             input,
             lesson: OnceCell::new(),
+            course: OnceCell::new(),
             plain: OnceCell::new(),
             rewrite: OnceCell::new(),
         }
@@ -685,6 +687,17 @@ impl<'a> Filler<'a> {
         }
     }
 
+    /// A course's texts, from the brief (`course`).
+    fn course(&self, slot: &Slot<'_>) -> Option<Value> {
+        if !matches!(slot.ty, Ty::String | Ty::Any) {
+            return None;
+        }
+        let brief = self
+            .course
+            .get_or_init(|| course::Brief::read(&self.input.user));
+        course::text(brief, slot.path).map(Value::String)
+    }
+
     fn reframe(&self, slot: &Slot<'_>) -> Option<Value> {
         let key = slot.key()?;
         let seed = self.input.seed;
@@ -837,6 +850,7 @@ impl Content for Filler<'_> {
             Feature::Tutor => self.tutor(slot),
             Feature::Reframe => self.reframe(slot),
             Feature::Safety => self.safety(slot),
+            Feature::Course => self.course(slot),
             Feature::Other => None,
         };
         specific.or_else(|| self.generic(slot))
@@ -846,6 +860,11 @@ impl Content for Filler<'_> {
         let feature = self.input.feature;
         if feature == Feature::Safety {
             return Some(0);
+        }
+        if feature == Feature::Course
+            && let Some(n) = course::length(slot.path)
+        {
+            return Some(n);
         }
         if feature == Feature::Quiz {
             if let Some(at) = self.locate(slot)

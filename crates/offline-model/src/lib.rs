@@ -14,6 +14,8 @@
 //! - `reframe`: a template reframe that quotes the thought, plus a small action.
 //! - `quiz-generation`: a quiz built from the lesson text in the last user message
 //!   ([`quiz`]).
+//! - `course-generation`: a course outline from the brief in the last user message
+//!   ([`course`]).
 //! - `safety-confirmation`: an "unsure" note; the offline model cannot judge safety.
 //! - anything else: a short, honest answer that names the model.
 //!
@@ -29,6 +31,7 @@
 //! their own deterministic verdict.
 
 mod content;
+mod course;
 mod pattern;
 mod quiz;
 mod reframe;
@@ -78,6 +81,7 @@ enum Feature {
     Tone,
     Reframe,
     Quiz,
+    Course,
     Safety,
     Other,
 }
@@ -90,6 +94,7 @@ impl Feature {
             "tone" => Feature::Tone,
             "reframe" => Feature::Reframe,
             n if n.starts_with("safety") => Feature::Safety,
+            n if n.contains("course") => Feature::Course,
             n if n.contains("quiz") => Feature::Quiz,
             _ => Feature::Other,
         }
@@ -175,6 +180,7 @@ fn plain(input: &Input<'_>) -> String {
             let count = text::requested_count(&input.asks()).unwrap_or(3);
             quiz::plain(&input.user, count)
         }
+        Feature::Course => course::outline(&course::Brief::read(&input.user)),
         Feature::Safety => SAFETY_NOTE.to_owned(),
         Feature::Other => format!(
             "[{MODEL}] I can't reach a language model right now, so this is an offline answer. \

@@ -51,6 +51,7 @@ const DEFAULT_CLASSES: &[(&str, FeatureClass)] = &[
     ("project-grading", FeatureClass::Core),
     ("tone", FeatureClass::Degradable),
     ("quiz-generation", FeatureClass::Degradable),
+    ("course-generation", FeatureClass::Degradable),
     ("lens", FeatureClass::Degradable),
     ("summary", FeatureClass::Degradable),
     ("insights", FeatureClass::Deferrable),

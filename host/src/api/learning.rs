@@ -247,7 +247,7 @@ pub(super) async fn tone(
         (status = 404, description = "No such project", body = ErrorBody),
         (status = 409, description = "PROJECT_QUEUE_FULL: the learner already has --max-queued-projects submissions waiting to be graded", body = ErrorBody),
         (status = 413, description = "Payload over 64 KiB", body = ErrorBody),
-        (status = 422, description = "Not a mini-project, or an empty payload", body = ErrorBody),
+        (status = 422, description = "Not a mini-project, or an empty payload; or SAFETY_BLOCKED: the safety gate stopped a text of it (the message is the crisis or supportive response) and nothing was queued", body = ErrorBody),
         (status = 429, description = "Rate limited: a submission is graded by a model, so it counts as an AI request (10/min); see Retry-After", body = ErrorBody)))]
 pub(super) async fn submit_project(
     State(state): State<AppState>,
@@ -258,6 +258,7 @@ pub(super) async fn submit_project(
 ) -> Result<Response, ApiError> {
     caller.require(Permission::ViewCourses)?;
     let now = now(&state, &headers)?;
+    screen_submission(&state, caller.user_id(), &headers, &payload).await?;
     let score = state
         .learning
         .submit_project(caller.user_id(), &project_id, payload, now)
@@ -269,6 +270,39 @@ pub(super) async fn submit_project(
         Json(score),
     )
         .into_response())
+}
+
+/// A submission is read by a model: the safety gate sees its texts first, so a learner in
+/// crisis gets the crisis response now rather than a grade later. Without a safety filter
+/// the submission is queued anyway (a rubric grader may not need a model, and one that
+/// does is refused at its `llm` import, which fails closed).
+async fn screen_submission(
+    state: &AppState,
+    user_id: &str,
+    headers: &HeaderMap,
+    payload: &Value,
+) -> Result<(), ApiError> {
+    fn texts<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::String(s) => out.push(s),
+            Value::Array(items) => items.iter().for_each(|v| texts(v, out)),
+            Value::Object(map) => map.values().for_each(|v| texts(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    texts(payload, &mut found);
+    let region = super::client_region(headers);
+    let origin = crate::ai::Origin {
+        user_id: Some(user_id),
+        surface: "project-submission",
+        plugin: None,
+        region,
+    };
+    match state.ai.screen_texts(&found, origin).await {
+        Ok(()) | Err(crate::ai::AiError::NoSafetyFilter) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/projects/submissions/{id}", tag = "learning", security(("bearer" = [])),

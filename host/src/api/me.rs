@@ -265,6 +265,10 @@ pub struct Export {
     /// the caller.
     #[schema(value_type = Object)]
     pub tutor: Json_,
+    /// Seed 002's study features: generated quizzes, study sessions with their turns,
+    /// generated courses.
+    #[schema(value_type = Object)]
+    pub study: Json_,
 }
 
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "me", security(("bearer" = [])),
@@ -280,8 +284,10 @@ pub(super) async fn export(
     let learning = state.learning.export(&account.id).await?;
     let classes = state.learning.my_classes(&account.id).await?;
     let tutor = state.tutor.export(&account.id).await?;
+    let study = state.study.export(&account.id).await?;
     Ok(Json(Export {
         tutor,
+        study,
         exported_at: rfc3339(crate::store::now_ms()),
         account,
         sessions,

@@ -21,6 +21,7 @@ pub mod rate_limit;
 pub mod request_id;
 pub mod safety;
 pub mod sandbox;
+pub mod study;
 pub mod tutor;
 pub mod ui;
 
@@ -77,6 +78,8 @@ pub struct AppState {
     pub bus: crate::events::Bus,
     /// The tutor (its consumer is started by `serve`).
     pub tutor: Arc<crate::tutor::Tutor>,
+    /// Seed 002's AI study features: quizzes, study sessions, courses.
+    pub study: Arc<crate::study::Study>,
 }
 
 /// What the API is built on, besides the plugins.
@@ -152,8 +155,14 @@ impl AppState {
             learning.clone(),
             services.bus.clone(),
         ));
+        let study = Arc::new(crate::study::Study::new(
+            services.db.clone(),
+            ai.clone(),
+            learning.clone(),
+        ));
         Self {
             graphql: graphql::schema(learning.clone(), tutor.clone()),
+            study,
             learning,
             tutor,
             ai,
@@ -238,8 +247,10 @@ fn v1(state: &AppState) -> Router<AppState> {
             (state.clone(), RateClass::Ai),
             rate_limit::limit,
         ));
-    // The tutor and exercise generation ask agents and models: AI requests too.
+    // The tutor, exercise generation and seed 002's study routes ask agents and models:
+    // AI requests too.
     let tutor_asks = tutor::ai_routes()
+        .merge(study::ai_routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotent,
@@ -253,6 +264,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(classes::routes())
         .merge(alerts::routes())
         .merge(tutor::routes())
+        .merge(study::routes())
         .merge(tutor_asks)
         .merge(projects)
         .merge(plugins::routes())
@@ -284,6 +296,15 @@ fn openai_routes(state: &AppState) -> Router<AppState> {
         (state.clone(), RateClass::Ai),
         rate_limit::limit,
     ))
+}
+
+/// The learner's region for the crisis resources (ISO 3166-1 alpha-2), from the client's
+/// `X-Tessera-Region` header; `None`: the global directory's. Every route whose text the
+/// safety gate screens passes it on.
+pub(crate) fn client_region(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get("x-tessera-region")
+        .and_then(|v| v.to_str().ok())
 }
 
 async fn not_found(request: Request) -> ApiError {

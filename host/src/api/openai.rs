@@ -268,7 +268,7 @@ pub(super) async fn completions(
         user_id: Some(caller.user_id()),
         surface: "chat-completions",
         plugin: None,
-        region: None,
+        region: super::client_region(&headers),
     };
     match state.ai.complete(&request, origin).await {
         Ok(done) => {

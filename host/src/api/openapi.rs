@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     AppState, ai_reports, alerts, auth, classes, error, grade, health, learning, me, openai,
-    plugins, safety, sandbox, tutor,
+    plugins, safety, sandbox, study, tutor,
 };
 use error::ErrorBody;
 
@@ -42,6 +42,8 @@ use error::ErrorBody;
         alerts::list, alerts::stream, alerts::acknowledge,
         tutor::ask, tutor::query, tutor::events, tutor::conversations, tutor::conversation,
         tutor::generate, tutor::variation,
+        study::generate_quiz, study::quiz, study::study_session, study::sessions, study::session,
+        study::generate_course, study::course, study::publish,
         sandbox::run, sandbox::run_tests,
         safety::screen, safety::events,
         openai::completions, openai::models, ai_reports::usage, ai_reports::budget,
@@ -59,6 +61,7 @@ use error::ErrorBody;
         (name = "teacher", description = "A teacher's classes: invitations, join codes, the progress of learners who accepted, and struggle alerts about them"),
         (name = "classes", description = "A learner's classes: invitations to answer, joining by code, who sees your data, leaving"),
         (name = "tutor", description = "The tutor: queries triaged to agents (concepts, code review, debugging with a hint ladder, exercises, partners' agents), answers over SSE, conversations, generated exercises (docs/tutor.md)"),
+        (name = "study", description = "Seed 002's AI study endpoints: quizzes generated from a lesson, Socratic study sessions, courses generated as draft content packs that teachers publish (docs/study.md)"),
         (name = "sandbox", description = "Running learner Python"),
         (name = "safety", description = "The safety gate (admins and services)"),
         (name = "ai", description = "OpenAI-compatible completions through the safety gate and the AI gateway"),

@@ -87,14 +87,6 @@ pub struct AskBody {
     pub conversation_id: Option<String>,
 }
 
-/// The learner's region for the crisis resources, from the client's header.
-fn region(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("x-tessera-region")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
 fn accepted(view: QueryView) -> Response {
     let location = format!("/api/v1/tutor/queries/{}", view.id);
     (
@@ -130,11 +122,8 @@ pub(super) async fn ask(
         conversation_id: body.conversation_id,
         generate: None,
     };
-    let region = region(&headers);
-    let q = state
-        .tutor
-        .ask(caller.user_id(), ask, region.as_deref())
-        .await?;
+    let region = super::client_region(&headers);
+    let q = state.tutor.ask(caller.user_id(), ask, region).await?;
     Ok(accepted(state.tutor.view(&q).await?))
 }
 
@@ -376,11 +365,8 @@ async fn generate_and_wait(
         generate: Some(generate),
         ..Ask::default()
     };
-    let region = region(headers);
-    let q = state
-        .tutor
-        .ask(caller.user_id(), ask, region.as_deref())
-        .await?;
+    let region = super::client_region(headers);
+    let q = state.tutor.ask(caller.user_id(), ask, region).await?;
     let q = state
         .tutor
         .settled(caller.user_id(), &q.id, GENERATE_WAIT)

@@ -150,6 +150,12 @@ impl Learning {
     pub async fn catalog(&self) -> Result<Arc<catalog::Catalog>, LearningError> {
         Ok(self.catalog.get().await?)
     }
+
+    /// Reloads the catalog now, after this process imported content (a published course),
+    /// so the importer's next request sees it without waiting for the periodic check.
+    pub async fn content_changed(&self) -> Result<(), LearningError> {
+        Ok(self.catalog.refresh().await?)
+    }
 }
 
 /// SHA-256 of `bytes`, hex.

@@ -128,6 +128,10 @@ impl Db {
                (SELECT COUNT(*) FROM tutor_queries WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM tutor_conversations WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM generated_exercises WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM generated_quizzes WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM study_sessions WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM study_messages WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM course_drafts WHERE user_id = $1 OR published_by = $1) + \
                (SELECT COUNT(*) FROM audit_events WHERE actor_id = $1 OR subject_id = $1) AS n",
         )
         .bind(user_id)

@@ -18,6 +18,7 @@ pub mod safety_events;
 pub mod service_tokens;
 pub mod sessions;
 pub mod struggle;
+pub mod study;
 pub mod tutor;
 pub mod users;
 

@@ -451,12 +451,21 @@ async fn delete_user_rows(
         "tutor_queries",
         "tutor_conversations",
         "generated_exercises",
+        "generated_quizzes",
+        "study_messages",
+        "study_sessions",
+        "course_drafts",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)
             .execute(&mut **tx)
             .await?;
     }
+    // A draft someone else generated keeps its record of being published, not by whom.
+    sqlx::query("UPDATE course_drafts SET published_by = NULL WHERE published_by = $1")
+        .bind(user_id)
+        .execute(&mut **tx)
+        .await?;
     // Every replica must hear which sessions ended, so their ids come back.
     let sessions = sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1 RETURNING id")
         .bind(user_id)
