@@ -292,6 +292,9 @@ async fn screen_submission(
     }
     let mut found = Vec::new();
     texts(payload, &mut found);
+    // One text, screened once: a payload of many small strings costs one pass of the gate
+    // (whose meaning stage reads a long text in windows), not one per string.
+    let joined = found.join("\n\n");
     let region = super::client_region(headers);
     let origin = crate::ai::Origin {
         user_id: Some(user_id),
@@ -299,7 +302,7 @@ async fn screen_submission(
         plugin: None,
         region,
     };
-    match state.ai.screen_texts(&found, origin).await {
+    match state.ai.screen_texts(&[joined.as_str()], origin).await {
         Ok(()) | Err(crate::ai::AiError::NoSafetyFilter) => Ok(()),
         Err(e) => Err(e.into()),
     }
