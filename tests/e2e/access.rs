@@ -612,13 +612,7 @@ async fn tokens_end_with_their_session_account_and_role_on_every_replica() {
         assert_eq!(status, 200);
 
         // Deleting the account on one replica ends every token on the other.
-        let r = client
-            .delete(one.url("/api/v1/me"))
-            .json(&json!({ "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204);
+        assert_eq!(one.delete_me(&client).await, 204);
         let (status, e) = get(&two, &client, "/api/v1/me").await;
         assert_eq!((status, code(&e)), (401, "SESSION_ENDED"), "{e}");
     }

@@ -663,13 +663,7 @@ async fn answers_over_http_reach_the_bus_and_an_operator_replays_dead_letters() 
             .unwrap()
     };
     assert!(naming().await > 0);
-    let r = client
-        .delete(server.url("/api/v1/me"))
-        .json(&json!({ "password": crate::support::PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(server.delete_me(&client).await, 204);
     assert_eq!(naming().await, 0);
 }
 

@@ -388,13 +388,7 @@ async fn export_then_delete_leaves_no_row_of_the_user() {
             .await
             .unwrap();
         assert!(db.rows_naming(&user_id).await.unwrap() > 0);
-        let r = me
-            .delete(server.url("/api/v1/me"))
-            .json(&json!({ "password": PASSWORD }))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 204);
+        assert_eq!(server.delete_me(&me).await, 204);
         assert_eq!(
             db.rows_naming(&user_id).await.unwrap(),
             0,

@@ -160,13 +160,7 @@ async fn a_repeated_error_alerts_the_learners_teacher_live_and_no_one_else() {
         export["learning"]["struggle_alerts"][0]["id"], alert["id"],
         "{export}"
     );
-    let r = learner
-        .delete(server.url("/api/v1/me"))
-        .json(&json!({ "password": crate::support::PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(server.delete_me(&learner).await, 204);
     let (_, all) = server
         .get_as(&teacher, "/api/v1/teacher/alerts?status=all")
         .await;

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 use tessera::store::Db;
 
-use crate::support::{PASSWORD, Server, client_with_token, plugins_dir, repo};
+use crate::support::{Server, client_with_token, plugins_dir, repo};
 use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
 
 async fn study_server(extra: &[&str]) -> Server {
@@ -366,13 +366,7 @@ async fn a_study_session_asks_questions_keeps_its_history_and_goes_with_the_acco
         export["study"]["study_sessions"][0]["conversationHistory"],
         second["conversationHistory"]
     );
-    let r = client
-        .delete(server.url("/api/v1/me"))
-        .json(&json!({ "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(server.delete_me(&client).await, 204);
     let db = Db::connect(&server.database_url, 1).await.unwrap();
     assert_eq!(
         db.rows_naming(&user_id).await.unwrap(),

@@ -473,6 +473,19 @@ impl Server {
         body
     }
 
+    /// Deletes the account behind `client` (`DELETE /api/v1/me` with [`PASSWORD`]); the
+    /// status.
+    pub async fn delete_me(&self, client: &reqwest::Client) -> u16 {
+        client
+            .delete(self.url("/api/v1/me"))
+            .json(&serde_json::json!({ "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    }
+
     /// GET `path` with `client` as text.
     pub async fn text(&self, client: &reqwest::Client, path: &str) -> String {
         client

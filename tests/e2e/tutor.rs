@@ -379,13 +379,7 @@ async fn a_generated_exercise_is_validated_stored_and_graded_at_its_submit_route
         export["tutor"]["conversations"].as_array().unwrap().len(),
         2
     );
-    let r = client
-        .delete(server.url("/api/v1/me"))
-        .json(&json!({ "password": crate::support::PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 204);
+    assert_eq!(server.delete_me(&client).await, 204);
     assert_eq!(
         db.rows_naming(&user_id).await.unwrap(),
         0,
