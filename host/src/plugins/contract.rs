@@ -10,6 +10,7 @@
 // uses these; the generated bindings stay inside `runtime::bindings`, which converts at the
 // boundary (one adapter per contract version).
 pub mod agent;
+pub mod assigner;
 pub mod code_runner;
 pub mod grader;
 pub mod lesson_engine;
@@ -75,7 +76,7 @@ impl Version {
     pub fn serves(self, world: World) -> bool {
         match self {
             Version::V0_1_0 => !matches!(world, World::Agent | World::Triage | World::Assigner),
-            Version::V0_2_0 => world != World::Assigner,
+            Version::V0_2_0 => true,
         }
     }
 }
@@ -267,9 +268,9 @@ mod tests {
         for world in [World::Agent, World::Triage, World::Assigner] {
             assert!(!Version::V0_1_0.serves(world), "{world}");
         }
-        // Agents and triage arrived in 0.2.0; the assigner is still unstable there.
-        assert!(Version::V0_2_0.serves(World::Agent));
-        assert!(Version::V0_2_0.serves(World::Triage));
-        assert!(!Version::V0_2_0.serves(World::Assigner));
+        // Agents, triage and the assigner arrived in 0.2.0.
+        for world in World::ALL {
+            assert!(Version::V0_2_0.serves(world), "{world}");
+        }
     }
 }

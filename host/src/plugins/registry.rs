@@ -46,6 +46,8 @@ pub struct Snapshot {
     pub agents: HashMap<String, Arc<LoadedPlugin>>,
     /// Triage (one `triage-plugin`).
     pub triage: Option<Arc<LoadedPlugin>>,
+    /// The experiment assigner (one `assigner-plugin`).
+    pub assigner: Option<Arc<LoadedPlugin>>,
     /// Plugins that failed to load.
     pub failures: Vec<LoadFailure>,
 }
@@ -221,6 +223,9 @@ enum Clash {
     /// A second triage plugin.
     #[error("a triage plugin is already installed: plugin `{0}`")]
     Triage(String),
+    /// A second experiment assigner.
+    #[error("an experiment assigner is already installed: plugin `{0}`")]
+    Assigner(String),
     /// A question kind or language another plugin claims.
     #[error("{what} `{claim}` is already claimed by plugin `{other}`")]
     Claim {
@@ -228,6 +233,21 @@ enum Clash {
         claim: String,
         other: String,
     },
+}
+
+/// Installs `plugin` in a world's one slot (`slot` picks it), refusing a second one.
+fn only_one(
+    next: &mut Snapshot,
+    slot: fn(&mut Snapshot) -> &mut Option<Arc<LoadedPlugin>>,
+    plugin: Arc<LoadedPlugin>,
+    clash: fn(String) -> Clash,
+) -> Result<(), Clash> {
+    if let Some(other) = slot(next) {
+        return Err(clash(other.manifest.id.clone()));
+    }
+    *slot(next) = Some(plugin.clone());
+    next.plugins.insert(plugin.manifest.id.clone(), plugin);
+    Ok(())
 }
 
 /// Adds `plugin` to `next`, refusing duplicate ids and kinds or languages claimed twice.
@@ -251,36 +271,14 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), Clash> {
             "language",
         ),
         World::Agent => (&mut next.agents, &plugin.manifest.routing.intents, "intent"),
-        World::Triage => {
-            if let Some(other) = &next.triage {
-                return Err(Clash::Triage(other.manifest.id.clone()));
-            }
-            next.triage = Some(plugin.clone());
-            next.plugins.insert(id.clone(), plugin);
-            return Ok(());
-        }
-        World::Llm => {
-            if let Some(other) = &next.llm {
-                return Err(Clash::Gateway(other.manifest.id.clone()));
-            }
-            next.llm = Some(plugin.clone());
-            next.plugins.insert(id.clone(), plugin);
-            return Ok(());
-        }
+        World::Triage => return only_one(next, |s| &mut s.triage, plugin, Clash::Triage),
+        World::Llm => return only_one(next, |s| &mut s.llm, plugin, Clash::Gateway),
         World::LessonEngine => {
-            if let Some(other) = &next.lesson_engine {
-                return Err(Clash::LessonEngine(other.manifest.id.clone()));
-            }
-            next.lesson_engine = Some(plugin.clone());
-            next.plugins.insert(id.clone(), plugin);
-            return Ok(());
+            return only_one(next, |s| &mut s.lesson_engine, plugin, Clash::LessonEngine);
         }
+        World::Assigner => return only_one(next, |s| &mut s.assigner, plugin, Clash::Assigner),
         World::Safety => {
             next.safety.push(plugin.clone());
-            next.plugins.insert(id.clone(), plugin);
-            return Ok(());
-        }
-        _ => {
             next.plugins.insert(id.clone(), plugin);
             return Ok(());
         }

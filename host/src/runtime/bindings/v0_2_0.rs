@@ -112,6 +112,26 @@ pub mod lesson_engine_world {
     pub use exports::tessera::platform::lesson_engine as engine;
 }
 
+/// The `assigner-plugin` world (experiments and feature flags): imports reused,
+/// `assigner` exported.
+pub mod assigner_world {
+    wasmtime::component::bindgen!({
+        path: "../wit/0.2.0",
+        world: "tessera:platform/assigner-plugin@0.2.0",
+        imports: { default: async },
+        exports: { default: async },
+        require_store_data_send: true,
+        with: {
+            "wasi:logging": crate::runtime::bindings::v0_1_0::wasi::logging,
+            "wasi:config": crate::runtime::bindings::v0_1_0::wasi::config,
+            "tessera:platform/types": super::tessera::platform::types,
+        },
+        additional_derives: [serde::Serialize, serde::Deserialize],
+    });
+
+    pub use exports::tessera::platform::assigner;
+}
+
 /// The world imports every agent and triage plugin may use (`platform-services`): reused
 /// from the grader world's bindings above, so the host's impls of them serve these too.
 macro_rules! services_bindgen {
@@ -163,3 +183,6 @@ mod adapter;
 
 #[path = "v0_2_0/agents_adapter.rs"]
 mod agents_adapter;
+
+#[path = "v0_2_0/assigner_adapter.rs"]
+mod assigner_adapter;

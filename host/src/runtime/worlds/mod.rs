@@ -5,6 +5,7 @@
 //! file here plus a variant of [`WorldPre`].
 
 pub mod agent;
+pub mod assigner;
 pub mod code_runner;
 pub mod grader;
 pub mod lesson_engine;
@@ -36,6 +37,8 @@ pub enum WorldPre {
     Agent(agent::AgentPre),
     /// Triage.
     Triage(triage::TriagePre),
+    /// The experiment assigner.
+    Assigner(assigner::AssignerPre),
 }
 
 impl WorldPre {
@@ -58,11 +61,7 @@ impl WorldPre {
             }
             World::Agent => WorldPre::Agent(agent::AgentPre::new(version, pre)?),
             World::Triage => WorldPre::Triage(triage::TriagePre::new(version, pre)?),
-            World::Assigner => {
-                return Err(wasmtime::Error::msg(format!(
-                    "world `{world}` is unstable in this contract version: no host serves it yet"
-                )));
-            }
+            World::Assigner => WorldPre::Assigner(assigner::AssignerPre::new(version, pre)?),
         })
     }
 
@@ -76,6 +75,7 @@ impl WorldPre {
             WorldPre::LessonEngine(pre) => pre.instance_pre(),
             WorldPre::Agent(pre) => pre.instance_pre(),
             WorldPre::Triage(pre) => pre.instance_pre(),
+            WorldPre::Assigner(pre) => pre.instance_pre(),
         }
     }
 }
@@ -91,6 +91,7 @@ pub(super) async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Resu
         WorldPre::LessonEngine(_) => lesson_engine::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::Agent(_) => agent::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::Triage(_) => triage::smoke(runtime, plugin).await.map(|()| 0),
+        WorldPre::Assigner(_) => assigner::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::Llm(_) => Ok(0),
     }
 }
