@@ -1297,6 +1297,8 @@ mod events;
 mod triage_rules;
 #[path = "bench/tutor.rs"]
 mod tutor;
+#[path = "bench/tutorials.rs"]
+mod tutorials;
 
 fn main() {
     let data = std::env::temp_dir().join("tessera-bench");
@@ -1351,6 +1353,14 @@ fn main() {
     }
     if only.is_empty() || only == "tutor" {
         tutor::tutor(&data);
+    }
+    if only.is_empty() || only == "tutorials" {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(tutorials::in_component(&data));
+        tutorials::over_http(&data);
     }
     if only == "sessions" {
         session_check(&data);

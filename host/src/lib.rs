@@ -26,6 +26,7 @@ pub mod cli;
 pub mod content;
 pub mod embeddings;
 pub mod events;
+pub mod experiments;
 pub mod grading;
 pub mod kv;
 pub mod learning;

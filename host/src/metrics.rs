@@ -70,6 +70,7 @@ pub struct Metrics {
     providers: Bounded,
     sandbox_runs: IntCounterVec,
     ai_tokens: IntCounterVec,
+    tutorial_steps: IntCounterVec,
     ai_cost: prometheus::CounterVec,
     /// The month's AI spend, US dollars (set when `/metrics` is read).
     pub ai_spend_usd: Gauge,
@@ -184,6 +185,12 @@ impl Metrics {
                  answers charge none",
                 &["feature", "direction"],
             ),
+            tutorial_steps: counter(
+                "tutorial_step_events_total",
+                "Tutorial step pings stored (seed 004 §7), by tutorial, step (`other`: an id \
+                 no definition names), status and variant (`default`: no experiment)",
+                &["tutorial", "step", "status", "variant"],
+            ),
             ai_cost: prometheus::CounterVec::new(
                 Opts::new(
                     "tessera_ai_cost_usd_total",
@@ -222,6 +229,7 @@ impl Metrics {
             Box::new(metrics.breaker_transitions.clone()),
             Box::new(metrics.sandbox_runs.clone()),
             Box::new(metrics.ai_tokens.clone()),
+            Box::new(metrics.tutorial_steps.clone()),
             Box::new(metrics.ai_cost.clone()),
             Box::new(metrics.ai_spend_usd.clone()),
             Box::new(metrics.ai_cap_usd.clone()),
@@ -330,6 +338,15 @@ impl Metrics {
     pub fn record_breaker_transition(&self, provider: &str, from: &str, to: &str) {
         self.breaker_transitions
             .with_label_values(&[self.providers.label(provider), from, to])
+            .inc();
+    }
+
+    /// Counts a stored tutorial step ping. The caller passes only ids its definitions
+    /// name (tutorials, steps and variants an administrator wrote), so the series stay
+    /// bounded.
+    pub fn record_tutorial_step(&self, tutorial: &str, step: &str, status: &str, variant: &str) {
+        self.tutorial_steps
+            .with_label_values(&[tutorial, step, status, variant])
             .inc();
     }
 

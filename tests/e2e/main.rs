@@ -33,4 +33,5 @@ mod struggle;
 mod study;
 mod support;
 mod tutor;
+mod tutorials;
 mod upstream;

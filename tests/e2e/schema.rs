@@ -12,6 +12,11 @@ type Columns = BTreeMap<(String, String), (String, bool)>;
 /// sqlx's own bookkeeping table, which each driver creates with its own types.
 const SQLX_TABLE: &str = "_sqlx_migrations";
 
+/// Columns whose type differs by design: seed 004's persona vector is pgvector's
+/// `vector(32)` (or `DOUBLE PRECISION[]` without pgvector) on Postgres and JSON text on
+/// SQLite (`Db::persona_vector_column` reads it either way).
+const PER_DATABASE: [(&str, &str); 1] = [("user_personas", "embedding")];
+
 /// A freshly migrated database's columns.
 async fn migrated_columns(url: &str, query: &str) -> Columns {
     let db = Db::connect(url, 1).await.expect("connect");
@@ -22,6 +27,7 @@ async fn migrated_columns(url: &str, query: &str) -> Columns {
         .expect("read the columns");
     rows.into_iter()
         .filter(|(table, ..)| table != SQLX_TABLE)
+        .filter(|(table, column, ..)| !PER_DATABASE.contains(&(table.as_str(), column.as_str())))
         .map(|(table, column, ty, not_null)| ((table, column), (ty, not_null == 1)))
         .collect()
 }

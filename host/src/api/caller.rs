@@ -98,6 +98,19 @@ pub async fn authenticate(headers: &HeaderMap, state: &AppState) -> Result<Calle
     }
 }
 
+/// The caller when the rate limiter has already authenticated one (routes where a token
+/// is optional read the header themselves when it is not: `api::tutorials`).
+impl axum::extract::OptionalFromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &AppState,
+    ) -> Result<Option<Self>, ApiError> {
+        Ok(parts.extensions.get::<Caller>().cloned())
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 

@@ -269,6 +269,10 @@ pub struct Export {
     /// generated courses.
     #[schema(value_type = Object)]
     pub study: Json_,
+    /// Seed 004: the caller's persona, experiment assignments, tutorial step pings and
+    /// surveys (comments opened).
+    #[schema(value_type = Object)]
+    pub tutorials: Json_,
 }
 
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "me", security(("bearer" = [])),
@@ -285,7 +289,9 @@ pub(super) async fn export(
     let classes = state.learning.my_classes(&account.id).await?;
     let tutor = state.tutor.export(&account.id).await?;
     let study = state.study.export(&account.id).await?;
+    let tutorials = state.experiments.export(&account.id).await?;
     Ok(Json(Export {
+        tutorials,
         tutor,
         study,
         exported_at: rfc3339(crate::store::now_ms()),

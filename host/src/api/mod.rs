@@ -6,6 +6,7 @@ pub mod auth;
 pub mod caller;
 pub mod classes;
 pub mod error;
+pub mod experiments;
 pub mod grade;
 pub mod graphql;
 pub mod guard;
@@ -23,6 +24,7 @@ pub mod safety;
 pub mod sandbox;
 pub mod study;
 pub mod tutor;
+pub mod tutorials;
 pub mod ui;
 
 use std::sync::Arc;
@@ -80,6 +82,8 @@ pub struct AppState {
     pub tutor: Arc<crate::tutor::Tutor>,
     /// Seed 002's AI study features: quizzes, study sessions, courses.
     pub study: Arc<crate::study::Study>,
+    /// Seed 004: tutorials, experiments, surveys, personas, feature flags.
+    pub experiments: Arc<crate::experiments::Experiments>,
 }
 
 /// What the API is built on, besides the plugins.
@@ -107,6 +111,8 @@ pub struct Services {
     pub embeddings: Option<Arc<crate::embeddings::Embeddings>>,
     /// The event bus (its relay and consumers are started by `serve`).
     pub bus: crate::events::Bus,
+    /// Seed 004's settings (config freshness, the survey comment keys).
+    pub experiments: crate::experiments::ExperimentSettings,
 }
 
 impl AppState {
@@ -160,7 +166,14 @@ impl AppState {
             ai.clone(),
             learning.clone(),
         ));
+        let experiments = Arc::new(crate::experiments::Experiments::new(
+            services.db.clone(),
+            registry.clone(),
+            services.bus.clone(),
+            services.experiments,
+        ));
         Self {
+            experiments,
             graphql: graphql::schema(learning.clone(), tutor.clone()),
             study,
             learning,
@@ -272,6 +285,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(me::routes())
         .merge(safety::routes())
         .merge(ai_reports::admin_routes())
+        .merge(experiments::routes())
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),
             rate_limit::limit,
@@ -279,14 +293,19 @@ fn v1(state: &AppState) -> Router<AppState> {
     auth_routes.merge(general)
 }
 
-/// `/graphql` (charging each root field itself) and the public badge pages (per address,
-/// no token needed).
+/// `/graphql` (charging each root field itself); the public badge pages and GrowthBook's
+/// features payload (per address, no token needed); seed 004's tutorial routes at the
+/// seed's own paths (a token is optional) and its `/_internal` services (per user).
 fn public_routes(state: &AppState) -> Router<AppState> {
     graphql::routes().merge(
-        learning::public_routes().route_layer(middleware::from_fn_with_state(
-            (state.clone(), RateClass::General),
-            rate_limit::limit,
-        )),
+        learning::public_routes()
+            .merge(experiments::public_routes())
+            .merge(tutorials::routes())
+            .merge(tutorials::internal_routes())
+            .route_layer(middleware::from_fn_with_state(
+                (state.clone(), RateClass::General),
+                rate_limit::limit,
+            )),
     )
 }
 

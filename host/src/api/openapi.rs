@@ -14,8 +14,8 @@ use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    AppState, ai_reports, alerts, auth, classes, error, grade, health, learning, me, openai,
-    plugins, safety, sandbox, study, tutor,
+    AppState, ai_reports, alerts, auth, classes, error, experiments, grade, health, learning, me,
+    openai, plugins, safety, sandbox, study, tutor, tutorials,
 };
 use error::ErrorBody;
 
@@ -44,6 +44,13 @@ use error::ErrorBody;
         tutor::generate, tutor::variation,
         study::generate_quiz, study::quiz, study::study_session, study::sessions, study::session,
         study::generate_course, study::course, study::publish,
+        tutorials::config, tutorials::config_v2, tutorials::step, tutorials::survey,
+        tutorials::assign, tutorials::persona,
+        experiments::tutorials, experiments::put_tutorial, experiments::tutorial,
+        experiments::surveys, experiments::delete_tutorial, experiments::experiments, experiments::create_experiment,
+        experiments::experiment, experiments::update_experiment, experiments::delete_experiment,
+        experiments::results, experiments::flags, experiments::put_flag, experiments::delete_flag,
+        experiments::create_client_key, experiments::my_flags, experiments::features_payload,
         sandbox::run, sandbox::run_tests,
         safety::screen, safety::events,
         openai::completions, openai::models, ai_reports::usage, ai_reports::budget,
@@ -62,6 +69,9 @@ use error::ErrorBody;
         (name = "classes", description = "A learner's classes: invitations to answer, joining by code, who sees your data, leaving"),
         (name = "tutor", description = "The tutor: queries triaged to agents (concepts, code review, debugging with a hint ladder, exercises, partners' agents), answers over SSE, conversations, generated exercises (docs/tutor.md)"),
         (name = "study", description = "Seed 002's AI study endpoints: quizzes generated from a lesson, Socratic study sessions, courses generated as draft content packs that teachers publish (docs/study.md)"),
+        (name = "tutorials", description = "Seed 004's tutorial API at its own paths: the config with the learner's variant and persona, step pings, surveys (docs/experiments.md)"),
+        (name = "experiments", description = "Tutorials, experiments and their results, feature flags (administrators); GrowthBook's features payload for SDKs (docs/experiments.md)"),
+        (name = "internal", description = "Services for other systems (role=service): experiment assignment, personas"),
         (name = "sandbox", description = "Running learner Python"),
         (name = "safety", description = "The safety gate (admins and services)"),
         (name = "ai", description = "OpenAI-compatible completions through the safety gate and the AI gateway"),

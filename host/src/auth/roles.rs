@@ -51,11 +51,15 @@ pub enum Permission {
     /// stopped, when, and why. Administrators only; services screen text but never read
     /// other people's crises.
     ReadSafetyEvents,
+    /// Tutorials, experiments, feature flags and their results (seed 004 §4.2: "PM
+    /// creates experiment in Admin"; not in the matrix of docs/requirements.md#r-002-6.1;
+    /// administrators and above).
+    ManageExperiments,
 }
 
 impl Permission {
     /// Every permission, in the seed's row order.
-    pub const ALL: [Permission; 13] = [
+    pub const ALL: [Permission; 14] = [
         Permission::ViewOwnProfile,
         Permission::EditOwnProfile,
         Permission::ViewCourses,
@@ -69,6 +73,7 @@ impl Permission {
         Permission::Internal,
         Permission::ManageClasses,
         Permission::ReadSafetyEvents,
+        Permission::ManageExperiments,
     ];
 }
 
@@ -88,7 +93,7 @@ impl Role {
             (
                 Admin,
                 DeleteCourses | ViewAllUsers | CreateCourses | SafetyScreen | ManageClasses
-                | ReadSafetyEvents,
+                | ReadSafetyEvents | ManageExperiments,
             ) => true,
             (Admin, _) => false,
             (SuperAdmin, _) => true,
@@ -117,6 +122,7 @@ mod tests {
         (Internal, [false, false, false, false]),
         (ManageClasses, [false, true, true, true]),
         (ReadSafetyEvents, [false, false, true, true]),
+        (ManageExperiments, [false, false, true, true]),
     ];
 
     #[test]

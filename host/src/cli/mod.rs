@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 pub mod config;
 pub mod content;
 pub mod events;
+pub mod experiments;
 pub mod migrate;
 pub mod plugin;
 pub mod safety;
@@ -52,6 +53,9 @@ pub enum Command {
     /// The event bus: the outbox and the dead letters (`events dlq list|replay`).
     #[command(subcommand)]
     Events(events::EventsCommand),
+    /// Seed 004's personas: `personas recompute` clusters every active learner now.
+    #[command(subcommand)]
+    Personas(experiments::PersonasCommand),
 }
 
 /// Exit status of a command that ran: success, or a reported failure.
@@ -103,6 +107,7 @@ pub async fn run() -> ExitCode {
         Command::ServiceToken(args) => service_token::run(args).await,
         Command::Safety(cmd) => safety::run(cmd).await,
         Command::Events(cmd) => events::run(cmd).await,
+        Command::Personas(cmd) => experiments::run(cmd).await,
     };
     match result {
         Ok(outcome) => outcome.into(),

@@ -48,6 +48,8 @@ pub struct ServeArgs {
     pub learning: LearningArgs,
     #[command(flatten)]
     pub http: HttpArgs,
+    #[command(flatten)]
+    pub experiments: super::experiments::ExperimentArgs,
 }
 
 /// Identity, shared state and rate limits of `tessera serve`.
@@ -291,6 +293,7 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
     let (safety, embeddings) = args.safety.settings()?;
     let bus = super::shared::bus(&args.events, &db).await?;
     let services = Services {
+        experiments: args.experiments.settings(data_dir)?,
         bus,
         safety,
         embeddings,
@@ -398,12 +401,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     tokio::spawn(reload_on_sighup(registry.clone()));
     let pipeline = tokio_util::sync::CancellationToken::new();
     let relay = state.bus.spawn_relay(pipeline.clone());
+    let personas = state
+        .experiments
+        .spawn_persona_job(args.experiments.persona_hour, pipeline.clone());
     let consumers = spawn_consumers(&state, &pipeline).await?;
     accept_loop(listener, api::router(state), &args.http, shutdown_signal()).await;
     // After the last request: what it staged in the outbox gets one more chance to go
     // out; what does not stays there for the next start.
     pipeline.cancel();
     let _ = relay.await;
+    let _ = personas.await;
     for c in consumers {
         let _ = c.await;
     }

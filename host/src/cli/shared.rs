@@ -250,38 +250,34 @@ pub fn token_keys(jwt: &JwtArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
             );
             secret.as_bytes().to_vec()
         }
-        None => {
-            let path = data_dir.join("jwt.key");
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
-                    check_key_file(&path)?;
-                    hex::decode(text.trim())
-                        .with_context(|| format!("{} is not a hex key", path.display()))?
-                }
-                Err(_) => {
-                    let key: [u8; 32] = rand::random();
-                    private_dir(data_dir)?;
-                    match write_private(&path, hex::encode(key).as_bytes()) {
-                        Ok(()) => {
-                            tracing::info!(path = %path.display(), "generated a JWT signing key");
-                            key.to_vec()
-                        }
-                        // Another process sharing the data folder wrote it first: use theirs.
-                        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                            check_key_file(&path)?;
-                            hex::decode(std::fs::read_to_string(&path)?.trim())
-                                .with_context(|| format!("{} is not a hex key", path.display()))?
-                        }
-                        Err(e) => {
-                            return Err(e)
-                                .with_context(|| format!("cannot write {}", path.display()));
-                        }
-                    }
-                }
-            }
-        }
+        None => generated_key(data_dir, "jwt.key", "JWT signing key")?,
     };
     Ok(TokenKeys::new(&secret, &jwt.jwt_issuer, &jwt.jwt_audience))
+}
+
+/// A random 32-byte key generated once and kept (hex) in `<data_dir>/<file>`, private to
+/// its owner: the JWT signing key, the survey comment key. Two processes sharing the data
+/// folder that race to create it both end up with the one that was written first.
+pub fn generated_key(data_dir: &Path, file: &str, what: &str) -> anyhow::Result<Vec<u8>> {
+    let path = data_dir.join(file);
+    let read = |path: &Path| -> anyhow::Result<Vec<u8>> {
+        check_key_file(path)?;
+        hex::decode(std::fs::read_to_string(path)?.trim())
+            .with_context(|| format!("{} is not a hex key", path.display()))
+    };
+    if path.exists() {
+        return read(&path);
+    }
+    let key: [u8; 32] = rand::random();
+    private_dir(data_dir)?;
+    match write_private(&path, hex::encode(key).as_bytes()) {
+        Ok(()) => {
+            tracing::info!(path = %path.display(), "generated a {what}");
+            Ok(key.to_vec())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => read(&path),
+        Err(e) => Err(e).with_context(|| format!("cannot write {}", path.display())),
+    }
 }
 
 /// Writes `bytes` to `path` (mode 0600) only if it does not exist, atomically: the bytes

@@ -40,6 +40,9 @@ pub enum Topic {
     /// Activity: steps completed, quizzes answered, exercises passed.
     #[serde(rename = "progress.events")]
     ProgressEvents,
+    /// Tutorial steps started and completed (seed 004 §7).
+    #[serde(rename = "tutorial.events")]
+    TutorialEvents,
     /// Messages a consumer gave up on, with the reason (`tessera events dlq`).
     #[serde(rename = "dead-letter")]
     DeadLetter,
@@ -47,7 +50,7 @@ pub enum Topic {
 
 impl Topic {
     /// Every topic.
-    pub const ALL: [Topic; 9] = [
+    pub const ALL: [Topic; 10] = [
         Topic::LearningRequests,
         Topic::ConceptsRequests,
         Topic::CodeSubmissions,
@@ -56,6 +59,7 @@ impl Topic {
         Topic::LearningResponses,
         Topic::StruggleDetected,
         Topic::ProgressEvents,
+        Topic::TutorialEvents,
         Topic::DeadLetter,
     ];
 
@@ -70,6 +74,7 @@ impl Topic {
             Topic::LearningResponses => "learning.responses",
             Topic::StruggleDetected => "struggle.detected",
             Topic::ProgressEvents => "progress.events",
+            Topic::TutorialEvents => "tutorial.events",
             Topic::DeadLetter => "dead-letter",
         }
     }
@@ -90,6 +95,7 @@ impl Topic {
             Topic::LearningResponses => include_str!("schemas/learning.responses.json"),
             Topic::StruggleDetected => include_str!("schemas/struggle.detected.json"),
             Topic::ProgressEvents => include_str!("schemas/progress.events.json"),
+            Topic::TutorialEvents => include_str!("schemas/tutorial.events.json"),
             Topic::DeadLetter => include_str!("schemas/dead-letter.json"),
         }
     }

@@ -132,6 +132,10 @@ impl Db {
                (SELECT COUNT(*) FROM study_sessions WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM study_messages WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM course_drafts WHERE user_id = $1 OR published_by = $1) + \
+               (SELECT COUNT(*) FROM tutorial_assignments WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM tutorial_step_events WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM tutorial_surveys WHERE user_id = $1) + \
+               (SELECT COUNT(*) FROM user_personas WHERE user_id = $1) + \
                (SELECT COUNT(*) FROM audit_events WHERE actor_id = $1 OR subject_id = $1) AS n",
         )
         .bind(user_id)

@@ -455,6 +455,10 @@ async fn delete_user_rows(
         "study_messages",
         "study_sessions",
         "course_drafts",
+        "tutorial_assignments",
+        "tutorial_step_events",
+        "tutorial_surveys",
+        "user_personas",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)
