@@ -22,6 +22,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import xml.etree.ElementTree as ElementTree
 
 PASSWORD = "Correct-Horse-7-Battery"
 JWT_SECRET = "schemathesis-secret-schemathesis-0123456789"
@@ -133,6 +134,30 @@ def schemathesis(base, token, label, args, exclude=None, include=None):
     return subprocess.run(cmd, cwd=state).returncode == 0
 
 
+def failure_summary(report_dir, limit=1500):
+    """The failing operations of every JUnit report under `report_dir`, each with the start
+    of its message: printed last, so a CI log cut to its tail still shows what failed."""
+    lines = []
+    for root, _, files in os.walk(report_dir):
+        for name in sorted(files):
+            if not name.endswith(".xml"):
+                continue
+            label = os.path.basename(root)
+            try:
+                tree = ElementTree.parse(os.path.join(root, name))
+            except ElementTree.ParseError as e:
+                lines.append(f"[{label}] unreadable report {name}: {e}")
+                continue
+            for case in tree.iter("testcase"):
+                for problem in list(case.findall("failure")) + list(case.findall("error")):
+                    text = (problem.get("message") or "") + "\n" + (problem.text or "")
+                    text = text.strip()
+                    if len(text) > limit:
+                        text = text[:limit] + " …"
+                    lines.append(f"[{label}] {case.get('name')}:\n    " + text.replace("\n", "\n    "))
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--binary", required=True)
@@ -226,7 +251,16 @@ def main():
         if ok:
             shutil.rmtree(work, ignore_errors=True)
         else:
-            print(f"schemathesis: failures above; server log and reports in {work}")
+            summary = failure_summary(args.report_dir)
+            print(f"schemathesis ({args.backend} backend): {len(summary)} failing operation(s); "
+                  f"server log and reports in {work}")
+            for line in summary:
+                print(line)
+            out = os.environ.get("TESSERA_API_CHECK_SUMMARY")
+            if out:
+                with open(out, "a") as f:
+                    f.write(f"schemathesis ({args.backend} backend), seed {args.seed}:\n")
+                    f.write("\n".join(summary or ["(no failing case in the reports: see the server log)"]) + "\n")
     sys.exit(0 if ok else 1)
 
 
