@@ -146,6 +146,23 @@ async fn a_quiz_is_generated_from_a_lesson_checked_stored_and_only_its_learners(
             "{q}"
         );
     }
+
+    // Text with one usable sentence still makes a quiz of as many distinct questions as
+    // asked, of each type (schemathesis found the offline model repeating itself here).
+    let tiny = "Let's work through it together. If you had to teach what a variable to a \
+                friend, what example would you start with?";
+    for quiz_type in ["multiple_choice", "true_false", "short_answer"] {
+        let (status, quiz) = server
+            .post_as(
+                &client,
+                "/api/v1/ai/generate-quiz",
+                &json!({"resourceId": "values-and-variables", "content": tiny,
+                        "questionCount": 20, "quizType": quiz_type}),
+            )
+            .await;
+        assert_eq!(status, 200, "{quiz_type}: {quiz}");
+        assert_eq!(quiz["questions"].as_array().unwrap().len(), 20);
+    }
 }
 
 #[tokio::test]

@@ -240,22 +240,20 @@ impl Lesson {
 
     /// Question `q` of a `total`-question quiz, of `kind`, with `options` choices for
     /// multiple choice. The `total` best sentences are asked in lesson order; past them
-    /// the quiz cycles, blanking each sentence's next key term.
+    /// the quiz blanks each sentence's next key term, then the other sentences' terms.
+    /// Every (sentence, term) pair is asked once before any is asked again; a lesson too
+    /// short for the quiz asks its pairs again in other words, so no two questions of a
+    /// quiz read the same.
     pub(crate) fn question(&self, q: usize, total: usize, kind: Kind, options: usize) -> Question {
-        if self.candidates.is_empty() {
-            return fallback(kind, options);
+        let slots = self.slots(total);
+        if slots.is_empty() {
+            return reworded(fallback(kind, options), q);
         }
-        let k = total.clamp(1, self.candidates.len());
-        let mut order: Vec<usize> = (0..self.candidates.len()).collect();
-        order.sort_by(|&a, &b| {
-            let (sa, sb) = (self.candidates[a].score, self.candidates[b].score);
-            sb.cmp(&sa).then(a.cmp(&b))
-        });
-        order.truncate(k);
-        order.sort_unstable();
-        let c = &self.candidates[order[q % k]];
-        let round = q / k;
-        let (at, term) = &c.terms[round % c.terms.len()];
+        let (ci, ti) = slots[q % slots.len()];
+        let again = q / slots.len();
+        let c = &self.candidates[ci];
+        let round = ti + again * 1000;
+        let (at, term) = &c.terms[ti];
         let (at, term) = (*at, term.as_str());
         let before = &c.text[..at];
         let after = &c.text[at + term.len()..];
@@ -282,7 +280,7 @@ impl Lesson {
             source: c.text.clone(),
             term: term.to_owned(),
         };
-        match kind {
+        let question = match kind {
             Kind::MultipleChoice => {
                 let mut choices = self.distractors(c, term, options.saturating_sub(1), true);
                 let answer_index = (options > 0).then(|| {
@@ -330,7 +328,13 @@ impl Lesson {
                     .find(|t| *t != term)
                     .unwrap_or(term);
                 Question {
-                    stem: format!("True or false: \"{statement}\""),
+                    // A sentence asked about again for another of its terms reads the same
+                    // when both statements are true: the term asked about tells them apart.
+                    stem: if ti == 0 {
+                        format!("True or false: \"{statement}\"")
+                    } else {
+                        format!("True or false, as to \"{term}\": \"{statement}\"")
+                    },
                     options: vec!["True".to_owned(), "False".to_owned()],
                     answer_index: Some(usize::from(!truth)),
                     answer: if truth { "True" } else { "False" }.to_owned(),
@@ -344,7 +348,42 @@ impl Lesson {
                 stem: format!("Fill in the blank from the lesson: \"{cloze}\""),
                 ..base
             },
+        };
+        reworded(question, again)
+    }
+
+    /// The (sentence, term) pairs a `total`-question quiz asks, in order: the `total` best
+    /// sentences (in lesson order) with their first terms, then their second terms, and so
+    /// on; then the other sentences' terms the same way.
+    fn slots(&self, total: usize) -> Vec<(usize, usize)> {
+        let k = total.clamp(1, self.candidates.len().max(1));
+        let mut best: Vec<usize> = (0..self.candidates.len()).collect();
+        best.sort_by(|&a, &b| {
+            let (sa, sb) = (self.candidates[a].score, self.candidates[b].score);
+            sb.cmp(&sa).then(a.cmp(&b))
+        });
+        best.truncate(k);
+        best.sort_unstable();
+        let rest: Vec<usize> = (0..self.candidates.len())
+            .filter(|i| !best.contains(i))
+            .collect();
+        let most = self
+            .candidates
+            .iter()
+            .map(|c| c.terms.len())
+            .max()
+            .unwrap_or(0);
+        let mut slots = Vec::new();
+        for group in [&best, &rest] {
+            for t in 0..most {
+                for &i in group {
+                    if t < self.candidates[i].terms.len() {
+                        slots.push((i, t));
+                    }
+                }
+            }
         }
+        slots
     }
 
     /// Up to `need` wrong answers for `term`: other key terms of the lesson that do not
@@ -420,6 +459,29 @@ impl Lesson {
         }
         out.truncate(need);
         out
+    }
+}
+
+/// How a question asked `again` times before in the same quiz is put this time: the
+/// stem in other words (so the quiz's questions stay distinct, as a served quiz must).
+fn reworded(question: Question, again: usize) -> Question {
+    if again == 0 {
+        return question;
+    }
+    const LEADS: [&str; 3] = [
+        "Once more, from the lesson:",
+        "Check your reading of the lesson:",
+        "From the same lesson:",
+    ];
+    let lead = LEADS[(again - 1) % LEADS.len()];
+    let round = if again > LEADS.len() {
+        format!(" (round {})", again + 1)
+    } else {
+        String::new()
+    };
+    Question {
+        stem: format!("{lead} {}{round}", question.stem),
+        ..question
     }
 }
 
@@ -658,6 +720,24 @@ mod tests {
             question.source.starts_with("Photosynthesis turns"),
             "{question:?}"
         );
+    }
+
+    #[test]
+    fn no_two_questions_of_a_quiz_read_the_same_however_short_the_lesson() {
+        for lesson in [
+            "Let's work through it together. If you had to teach what a variable to a friend, \
+             what example would you start with?",
+            "A list keeps items in order.",
+            "",
+        ] {
+            let lesson = Lesson::new(lesson);
+            for kind in Kind::ALL {
+                let stems: std::collections::HashSet<String> = (0..20)
+                    .map(|q| lesson.question(q, 20, kind, 4).stem.to_lowercase())
+                    .collect();
+                assert_eq!(stems.len(), 20, "{kind:?}: {stems:?}");
+            }
+        }
     }
 
     #[test]
