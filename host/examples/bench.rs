@@ -514,6 +514,14 @@ fn http_load(data: &Path) {
     );
 }
 
+/// The end of every wrk script here: the p50/p99 line the figures quote.
+const WRK_DONE: &str = r#"done = function(summary, latency, requests)
+  io.write(string.format("  p50 %.2f ms  p99 %.2f ms  requests %d  non-2xx/errors %d\n",
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
+end
+"#;
+
 /// Runs wrk with a script sending `token` (if any) and, for a POST, a JSON `body`;
 /// returns the throughput and latency lines.
 fn wrk(url: &str, body: Option<&str>, token: &str, data: &Path, args: &[&str]) -> String {
@@ -543,20 +551,7 @@ fn wrk_with(
             "wrk.method = \"POST\"\nwrk.headers[\"content-type\"] = \"application/json\"\nwrk.body = [[{b}]]"
         )
     });
-    std::fs::write(
-        &script,
-        format!(
-            r#"{post}
-{auth}
-done = function(summary, latency, requests)
-  io.write(string.format("  p50 %.2f ms  p99 %.2f ms  requests %d  non-2xx/errors %d\n",
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-"#
-        ),
-    )
-    .unwrap();
+    std::fs::write(&script, format!("{post}\n{auth}\n{WRK_DONE}")).unwrap();
     let out = Command::new("wrk")
         .args(args)
         .arg("-s")

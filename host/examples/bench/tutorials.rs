@@ -9,39 +9,17 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tessera::metrics::Metrics;
-use tessera::plugins::contract::assigner::{AssignUnit, Experiment, HashAlgorithm, Variation};
+use tessera::plugins::contract::assigner::{AssignUnit, Experiment, HashAlgorithm};
 use tessera::runtime::engine::EngineSettings;
 use tessera::runtime::{Runtime, RuntimeSettings};
 
-use super::{bench_token, http_json, micros, percentile, repo, serve_with, wrk_with};
+use super::{bench_token, http_json, micros, millis, percentile, repo, serve_with, wrk_with};
 
 fn experiment(algorithm: HashAlgorithm, weights: [f64; 2]) -> Experiment {
-    Experiment {
-        key: "welcome-v1".into(),
-        variations: vec![
-            Variation {
-                key: "v1_control".into(),
-                weight: weights[0],
-            },
-            Variation {
-                key: "v1_short".into(),
-                weight: weights[1],
-            },
-        ],
-        seed: Some("welcome-v1".into()),
-        hash_algorithm: algorithm,
-        coverage: 1.0,
-        namespace: None,
-        hash_attribute: "id".into(),
-        fallback_attribute: None,
-        condition: None,
-        force: None,
-        active: true,
-        bucket_version: 0,
-        min_bucket_version: 0,
-    }
+    Experiment::two_way("welcome-v1", algorithm, weights)
 }
 
 pub async fn in_component(data: &Path) {
@@ -150,65 +128,66 @@ pub fn over_http(data: &Path) {
     );
     // Warm up (first assignment stored, caches filled).
     let _ = wrk_with(&url, None, &admin, &[], data, &["-t2", "-c100", "-d2s"]);
+    let closed_loop = |title: &str, url: &str, connections: &str| {
+        println!("{title}, wrk 2 threads, {connections} connections, 10 s:");
+        let connections = format!("-c{connections}");
+        print!(
+            "{}",
+            wrk_with(
+                url,
+                None,
+                &admin,
+                &[],
+                data,
+                &["-t2", &connections, "-d10s", "--latency", "--timeout", "5s"]
+            )
+        );
+    };
+    closed_loop(
+        "\nGET /api/tutorial/config (SQLite), one signed-in learner again and again (stored variant)",
+        &url,
+        "1000",
+    );
+    closed_loop(
+        "GET /api/tutorial/config (SQLite), the same learner",
+        &url,
+        "16",
+    );
+    // 1000 connected learners who each ask now and then (open loop: requests leave on
+    // schedule whether or not earlier ones were answered, and latency counts from the
+    // scheduled time, so a stall is not hidden by the clients waiting for it).
+    let rate: f64 = std::env::var("TESSERA_BENCH_TUTORIAL_RATE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000.0);
+    let (p50, p99, achieved, errors) = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(open_loop(&url, &admin, 1000, rate, Duration::from_secs(10)));
     println!(
-        "\nGET /api/tutorial/config (SQLite), one signed-in learner again and again (stored variant), wrk 2 threads, 1000 connections, 10 s:"
-    );
-    print!(
-        "{}",
-        wrk_with(
-            &url,
-            None,
-            &admin,
-            &[],
-            data,
-            &["-t2", "-c1000", "-d10s", "--latency", "--timeout", "5s"]
-        )
-    );
-    println!("GET /api/tutorial/config (SQLite), the same learner, 16 connections, 10 s:");
-    print!(
-        "{}",
-        wrk_with(
-            &url,
-            None,
-            &admin,
-            &[],
-            data,
-            &["-t2", "-c16", "-d10s", "--latency"]
-        )
+        "GET /api/tutorial/config (SQLite), 1000 connections, open loop at {rate:.0} req/s in all, 10 s:\n  {achieved:.0} req/s answered  p50 {}  p99 {}  errors {errors}",
+        millis(p50),
+        millis(p99)
     );
     // The same server's GET /api/v1/me (token, session and rate limit, one row), the
     // baseline every signed-in route pays, to read the figures above against.
     let me = format!("http://127.0.0.1:{}/api/v1/me", served.port);
-    println!("GET /api/v1/me on the same server (the baseline), 1000 connections, 10 s:");
-    print!(
-        "{}",
-        wrk_with(
-            &me,
-            None,
-            &admin,
-            &[],
-            data,
-            &["-t2", "-c1000", "-d10s", "--latency", "--timeout", "5s"]
-        )
+    closed_loop(
+        "GET /api/v1/me on the same server (the baseline)",
+        &me,
+        "1000",
     );
     // Each request a new anonymous visitor: wrk's script gives each one a fresh id.
     let script = data.join("tutorials-anonymous.lua");
-    std::fs::write(
-        &script,
-        r#"counter = 0
+    let request = r#"counter = 0
 request = function()
   counter = counter + 1
   local id = string.format("bench-%d-%d", math.random(1, 1000000000), counter)
   return wrk.format("GET", nil, {["x-kazi-anonymous-id"] = id})
 end
-done = function(summary, latency, requests)
-  io.write(string.format("  p50 %.2f ms  p99 %.2f ms  requests %d  non-2xx/errors %d\n",
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.requests,
-    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
-end
-"#,
-    )
-    .unwrap();
+"#;
+    std::fs::write(&script, format!("{request}{}", super::WRK_DONE)).unwrap();
     println!(
         "GET /api/tutorial/config (SQLite), a new anonymous visitor each request (assigned by the component, stored), 1000 connections, 10 s:"
     );
@@ -233,4 +212,59 @@ end
         println!("  {}", line.trim());
     }
     drop(served);
+}
+
+/// `connections` clients each sending GET `url` on a fixed schedule (`rate` requests a
+/// second in all, each client's first request at a random offset) for `length`: the
+/// latency of each answer from the time it was due, p50 and p99, the answers per second
+/// and the requests that failed or were not 200.
+async fn open_loop(
+    url: &str,
+    token: &str,
+    connections: usize,
+    rate: f64,
+    length: Duration,
+) -> (Duration, Duration, f64, usize) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap();
+    let every = Duration::from_secs_f64(connections as f64 / rate);
+    let started = Instant::now() + Duration::from_millis(200);
+    let tasks: Vec<_> = (0..connections)
+        .map(|i| {
+            let (client, url, token) = (client.clone(), url.to_owned(), token.to_owned());
+            tokio::spawn(async move {
+                let mut due = started + every.mul_f64(i as f64 / connections as f64);
+                let (mut times, mut errors) = (Vec::new(), 0);
+                while due < started + length {
+                    tokio::time::sleep_until(due.into()).await;
+                    let answer = client.get(&url).bearer_auth(&token).send().await;
+                    match answer {
+                        Ok(r) if r.status() == 200 => {
+                            let _ = r.bytes().await;
+                            times.push(due.elapsed());
+                        }
+                        _ => errors += 1,
+                    }
+                    due += every;
+                }
+                (times, errors)
+            })
+        })
+        .collect();
+    let (mut times, mut errors) = (Vec::new(), 0);
+    for task in tasks {
+        let (t, e) = task.await.unwrap();
+        times.extend(t);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    times.sort();
+    (
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times.len() as f64 / elapsed.as_secs_f64(),
+        errors,
+    )
 }

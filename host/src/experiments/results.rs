@@ -248,7 +248,9 @@ impl Experiments {
         };
         let mut by_variant: HashMap<String, Vec<i64>> = HashMap::new();
         let mut by_persona: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
-        for (variant, persona, score) in self.db.survey_scores(&experiment.tutorial_id).await? {
+        for (variant, persona, score, _) in
+            self.db.anonymised_surveys(&experiment.tutorial_id).await?
+        {
             let variant = variant.unwrap_or_else(|| super::tutorials::DEFAULT_VARIANT.to_owned());
             by_variant.entry(variant.clone()).or_default().push(score);
             by_persona

@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 use super::{Backend, Db, StoreError};
 
 /// A tutorial and its default steps.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct TutorialRow {
     /// Id, e.g. `welcome-tour`.
     pub id: String,
@@ -23,7 +23,7 @@ pub struct TutorialRow {
 }
 
 /// An experiment on a tutorial's steps.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ExperimentRow {
     /// Id, e.g. `welcome-v1` (also the GrowthBook experiment key).
     pub id: String,
@@ -50,7 +50,7 @@ pub struct ExperimentRow {
 }
 
 /// One variant of an experiment.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VariantRow {
     /// Id, e.g. `v1_short`.
     pub id: String,
@@ -67,7 +67,7 @@ pub struct VariantRow {
 }
 
 /// One step ping to store.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StepEventRow {
     /// Id (`step_<uuid>`).
     pub id: String,
@@ -96,7 +96,7 @@ pub struct StepEventRow {
 }
 
 /// One row of a step funnel: a variant's counts on one step.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct FunnelCount {
     /// Variant (`None`: served without an experiment).
     pub variant_id: Option<String>,
@@ -110,7 +110,7 @@ pub struct FunnelCount {
 }
 
 /// A stored survey.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SurveyRow {
     /// Id (`survey_<uuid>`).
     pub id: String,
@@ -133,7 +133,7 @@ pub struct SurveyRow {
 }
 
 /// A feature flag: GrowthBook's feature definition.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct FlagRow {
     /// Key, e.g. `tutorial.v2_enabled`.
     pub key: String,
@@ -159,50 +159,22 @@ pub enum VectorColumn {
 const EXPERIMENT_COLUMNS: &str = "id, tutorial_id, name, status, algorithm, seed, coverage, \
      created_at, updated_at, started_at, completed_at";
 
-fn tutorial_row(r: &AnyRow) -> Result<TutorialRow, sqlx::Error> {
-    Ok(TutorialRow {
-        id: r.try_get("id")?,
-        title: r.try_get("title")?,
-        steps: r.try_get("steps")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+/// Runs the DELETE `sql` (one placeholder, `$1` = `key`); whether it deleted a row.
+async fn delete(db: &Db, sql: &str, key: &str) -> Result<bool, StoreError> {
+    let _turn = db.write_turn().await;
+    let done = sqlx::query(sql).bind(key).execute(db.pool()).await?;
+    Ok(done.rows_affected() > 0)
 }
 
-fn experiment_row(r: &AnyRow) -> Result<ExperimentRow, sqlx::Error> {
-    Ok(ExperimentRow {
-        id: r.try_get("id")?,
-        tutorial_id: r.try_get("tutorial_id")?,
-        name: r.try_get("name")?,
-        status: r.try_get("status")?,
-        algorithm: r.try_get("algorithm")?,
-        seed: r.try_get("seed")?,
-        coverage: r.try_get("coverage")?,
-        created_at: r.try_get("created_at")?,
-        updated_at: r.try_get("updated_at")?,
-        started_at: r.try_get("started_at")?,
-        completed_at: r.try_get("completed_at")?,
-    })
-}
-
-fn variant_row(r: &AnyRow) -> Result<VariantRow, sqlx::Error> {
-    Ok(VariantRow {
-        id: r.try_get("id")?,
-        experiment_id: r.try_get("experiment_id")?,
-        name: r.try_get("name")?,
-        weight: r.try_get("weight")?,
-        position: r.try_get("position")?,
-        steps: r.try_get("steps")?,
-    })
-}
-
-fn flag_row(r: &AnyRow) -> Result<FlagRow, sqlx::Error> {
-    Ok(FlagRow {
-        key: r.try_get("key")?,
-        definition: r.try_get("definition")?,
-        description: r.try_get("description")?,
-        updated_at: r.try_get("updated_at")?,
-    })
+/// Every row `sql` (one placeholder, `$1` = `key`) selects, decoded by column name.
+async fn all<T>(db: &Db, sql: &str, key: &str) -> Result<Vec<T>, StoreError>
+where
+    T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
+{
+    Ok(sqlx::query_as::<_, T>(sql)
+        .bind(key)
+        .fetch_all(db.pool())
+        .await?)
 }
 
 impl Db {
@@ -234,34 +206,27 @@ impl Db {
 
     /// A tutorial.
     pub async fn tutorial(&self, id: &str) -> Result<Option<TutorialRow>, StoreError> {
-        let row = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, title, steps, created_at, updated_at FROM tutorials WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(self.pool())
-        .await?;
-        Ok(row.as_ref().map(tutorial_row).transpose()?)
+        .await?)
     }
 
     /// Every tutorial, by id.
     pub async fn tutorials(&self) -> Result<Vec<TutorialRow>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT id, title, steps, created_at, updated_at FROM tutorials ORDER BY id",
         )
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(tutorial_row).collect::<Result<_, _>>()?)
+        .await?)
     }
 
     /// Deletes a tutorial; whether it existed. Its experiments stay (their results are
     /// history) but can no longer serve.
     pub async fn delete_tutorial(&self, id: &str) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
-        let done = sqlx::query("DELETE FROM tutorials WHERE id = $1")
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected() > 0)
+        delete(self, "DELETE FROM tutorials WHERE id = $1", id).await
     }
 
     // ---- experiments ----
@@ -344,37 +309,36 @@ impl Db {
         &self,
         id: &str,
     ) -> Result<Option<(ExperimentRow, Vec<VariantRow>)>, StoreError> {
-        let row = sqlx::query(&format!(
+        let experiment: Option<ExperimentRow> = sqlx::query_as(&format!(
             "SELECT {EXPERIMENT_COLUMNS} FROM tutorial_experiments WHERE id = $1"
         ))
         .bind(id)
         .fetch_optional(self.pool())
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let experiment = experiment_row(&row)?;
+        let Some(experiment) = experiment else {
+            return Ok(None);
+        };
         let variants = self.variants(id).await?;
         Ok(Some((experiment, variants)))
     }
 
     async fn variants(&self, experiment_id: &str) -> Result<Vec<VariantRow>, StoreError> {
-        let rows = sqlx::query(
+        all(
+            self,
             "SELECT id, experiment_id, name, weight, position, steps FROM tutorial_variants \
              WHERE experiment_id = $1 ORDER BY position",
+            experiment_id,
         )
-        .bind(experiment_id)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(variant_row).collect::<Result<_, _>>()?)
+        .await
     }
 
     /// Every experiment, newest first (without variants).
     pub async fn experiments(&self) -> Result<Vec<ExperimentRow>, StoreError> {
-        let rows = sqlx::query(&format!(
+        Ok(sqlx::query_as(&format!(
             "SELECT {EXPERIMENT_COLUMNS} FROM tutorial_experiments ORDER BY created_at DESC, id"
         ))
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(experiment_row).collect::<Result<_, _>>()?)
+        .await?)
     }
 
     /// The running experiment on a tutorial, with its variants (starting a second one on
@@ -383,28 +347,28 @@ impl Db {
         &self,
         tutorial_id: &str,
     ) -> Result<Option<(ExperimentRow, Vec<VariantRow>)>, StoreError> {
-        let row = sqlx::query(&format!(
+        let experiment: Option<ExperimentRow> = sqlx::query_as(&format!(
             "SELECT {EXPERIMENT_COLUMNS} FROM tutorial_experiments \
              WHERE tutorial_id = $1 AND status = 'running' ORDER BY started_at, id LIMIT 1"
         ))
         .bind(tutorial_id)
         .fetch_optional(self.pool())
         .await?;
-        let Some(row) = row else { return Ok(None) };
-        let experiment = experiment_row(&row)?;
+        let Some(experiment) = experiment else {
+            return Ok(None);
+        };
         let variants = self.variants(&experiment.id).await?;
         Ok(Some((experiment, variants)))
     }
 
     /// Deletes a draft experiment; whether one was deleted.
     pub async fn delete_draft_experiment(&self, id: &str) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
-        let done =
-            sqlx::query("DELETE FROM tutorial_experiments WHERE id = $1 AND status = 'draft'")
-                .bind(id)
-                .execute(self.pool())
-                .await?;
-        Ok(done.rows_affected() > 0)
+        delete(
+            self,
+            "DELETE FROM tutorial_experiments WHERE id = $1 AND status = 'draft'",
+            id,
+        )
+        .await
     }
 
     // ---- assignments ----
@@ -481,17 +445,13 @@ impl Db {
         &self,
         experiment_id: &str,
     ) -> Result<Vec<(String, i64)>, StoreError> {
-        let rows = sqlx::query(
+        all(
+            self,
             "SELECT variant_id, COUNT(*) AS n FROM tutorial_assignments \
              WHERE experiment_id = $1 GROUP BY variant_id",
+            experiment_id,
         )
-        .bind(experiment_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("variant_id")?, r.try_get("n")?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
     }
 
     // ---- step events ----
@@ -535,26 +495,15 @@ impl Db {
 
     /// Learners who started and completed each step of a tutorial, per variant.
     pub async fn step_funnel(&self, tutorial_id: &str) -> Result<Vec<FunnelCount>, StoreError> {
-        let rows = sqlx::query(
+        all(
+            self,
             "SELECT variant_id, step_id, \
              COUNT(DISTINCT user_id) AS started, \
              COUNT(DISTINCT CASE WHEN status = 'completed' THEN user_id END) AS completed \
              FROM tutorial_step_events WHERE tutorial_id = $1 GROUP BY variant_id, step_id",
+            tutorial_id,
         )
-        .bind(tutorial_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(FunnelCount {
-                    variant_id: r.try_get("variant_id")?,
-                    step_id: r.try_get("step_id")?,
-                    started: r.try_get("started")?,
-                    completed: r.try_get("completed")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
     }
 
     /// Durations (ms) of every completed ping of a tutorial: (variant, step, ms).
@@ -562,23 +511,13 @@ impl Db {
         &self,
         tutorial_id: &str,
     ) -> Result<Vec<(Option<String>, String, i64)>, StoreError> {
-        let rows = sqlx::query(
+        all(
+            self,
             "SELECT variant_id, step_id, duration_ms FROM tutorial_step_events \
              WHERE tutorial_id = $1 AND status = 'completed' AND duration_ms IS NOT NULL",
+            tutorial_id,
         )
-        .bind(tutorial_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("variant_id")?,
-                    r.try_get("step_id")?,
-                    r.try_get("duration_ms")?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
     }
 
     /// Learners with any ping in each variant of a tutorial: (variant, learners).
@@ -586,17 +525,13 @@ impl Db {
         &self,
         tutorial_id: &str,
     ) -> Result<Vec<(Option<String>, i64)>, StoreError> {
-        let rows = sqlx::query(
+        all(
+            self,
             "SELECT variant_id, COUNT(DISTINCT user_id) AS n FROM tutorial_step_events \
              WHERE tutorial_id = $1 GROUP BY variant_id",
+            tutorial_id,
         )
-        .bind(tutorial_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get("variant_id")?, r.try_get("n")?)))
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
     }
 
     // ---- personas ----
@@ -732,81 +667,31 @@ impl Db {
         Ok(true)
     }
 
-    /// A tutorial's surveys for analytics, anonymised: (variant, persona, nps, when), no
-    /// learner and no comment, oldest first.
+    /// A tutorial's surveys for analytics and results, anonymised: (variant, persona, nps,
+    /// when), no learner and no comment, oldest first.
     pub async fn anonymised_surveys(
         &self,
         tutorial_id: &str,
     ) -> Result<Vec<(Option<String>, Option<String>, i64, i64)>, StoreError> {
-        let rows = sqlx::query(
+        all(
+            self,
             "SELECT variant_id, persona, nps, created_at FROM tutorial_surveys \
              WHERE tutorial_id = $1 ORDER BY created_at",
+            tutorial_id,
         )
-        .bind(tutorial_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("variant_id")?,
-                    r.try_get("persona")?,
-                    r.try_get("nps")?,
-                    r.try_get("created_at")?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
-    }
-
-    /// NPS answers of a tutorial: (variant, persona, nps).
-    pub async fn survey_scores(
-        &self,
-        tutorial_id: &str,
-    ) -> Result<Vec<(Option<String>, Option<String>, i64)>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT variant_id, persona, nps FROM tutorial_surveys WHERE tutorial_id = $1",
-        )
-        .bind(tutorial_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("variant_id")?,
-                    r.try_get("persona")?,
-                    r.try_get("nps")?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
     }
 
     /// A learner's surveys (their export), newest first.
     pub async fn surveys_of(&self, user_id: &str) -> Result<Vec<SurveyRow>, StoreError> {
-        let rows = sqlx::query(
+        all(
+            self,
             "SELECT id, user_id, tutorial_id, nps, comment_sealed, comment_key_id, persona, \
              variant_id, created_at FROM tutorial_surveys WHERE user_id = $1 \
              ORDER BY created_at DESC",
+            user_id,
         )
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SurveyRow {
-                    id: r.try_get("id")?,
-                    user_id: r.try_get("user_id")?,
-                    tutorial_id: r.try_get("tutorial_id")?,
-                    nps: r.try_get("nps")?,
-                    comment_sealed: r.try_get("comment_sealed")?,
-                    comment_key_id: r.try_get("comment_key_id")?,
-                    persona: r.try_get("persona")?,
-                    variant_id: r.try_get("variant_id")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
     }
 
     /// A unit's assignments (their export): (experiment, variant, when).
@@ -814,66 +699,36 @@ impl Db {
         &self,
         user_id: &str,
     ) -> Result<Vec<(String, String, i64)>, StoreError> {
-        let rows = sqlx::query(
+        all(
+            self,
             "SELECT experiment_id, variant_id, assigned_at FROM tutorial_assignments \
              WHERE user_id = $1 ORDER BY assigned_at",
+            user_id,
         )
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("experiment_id")?,
-                    r.try_get("variant_id")?,
-                    r.try_get("assigned_at")?,
-                ))
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
     }
 
     /// A unit's step pings (their export), oldest first.
     pub async fn step_events_of(&self, user_id: &str) -> Result<Vec<StepEventRow>, StoreError> {
-        let rows = sqlx::query(
+        all(
+            self,
             "SELECT id, user_id, tutorial_id, step_id, variant_id, persona, status, duration_ms, \
              event_id, device, client_time, created_at FROM tutorial_step_events \
              WHERE user_id = $1 ORDER BY created_at, id",
+            user_id,
         )
-        .bind(user_id)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(StepEventRow {
-                    id: r.try_get("id")?,
-                    user_id: r.try_get("user_id")?,
-                    tutorial_id: r.try_get("tutorial_id")?,
-                    step_id: r.try_get("step_id")?,
-                    variant_id: r.try_get("variant_id")?,
-                    persona: r.try_get("persona")?,
-                    status: r.try_get("status")?,
-                    duration_ms: r.try_get("duration_ms")?,
-                    event_id: r.try_get("event_id")?,
-                    device: r.try_get("device")?,
-                    client_time: r.try_get("client_time")?,
-                    created_at: r.try_get("created_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        .await
     }
 
     // ---- feature flags ----
 
     /// Every feature flag, by key.
     pub async fn flags(&self) -> Result<Vec<FlagRow>, StoreError> {
-        let rows = sqlx::query(
+        Ok(sqlx::query_as(
             "SELECT key, definition, description, updated_at FROM feature_flags ORDER BY key",
         )
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows.iter().map(flag_row).collect::<Result<_, _>>()?)
+        .await?)
     }
 
     /// Creates or replaces a flag.
@@ -896,12 +751,7 @@ impl Db {
 
     /// Deletes a flag; whether it existed.
     pub async fn delete_flag(&self, key: &str) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
-        let done = sqlx::query("DELETE FROM feature_flags WHERE key = $1")
-            .bind(key)
-            .execute(self.pool())
-            .await?;
-        Ok(done.rows_affected() > 0)
+        delete(self, "DELETE FROM feature_flags WHERE key = $1", key).await
     }
 
     /// Whether a client key (an SDK connection) exists.

@@ -79,6 +79,35 @@ pub struct Experiment {
     pub min_bucket_version: u32,
 }
 
+impl Experiment {
+    /// A running experiment `key` over variations `a` and `b` with these weights, hashed
+    /// by the unit's `id`, everyone covered (the smoke call's and the benchmark's).
+    pub fn two_way(key: &str, algorithm: HashAlgorithm, weights: [f64; 2]) -> Experiment {
+        Experiment {
+            key: key.into(),
+            variations: ["a", "b"]
+                .iter()
+                .zip(weights)
+                .map(|(k, weight)| Variation {
+                    key: (*k).into(),
+                    weight,
+                })
+                .collect(),
+            seed: Some(key.into()),
+            hash_algorithm: algorithm,
+            coverage: 1.0,
+            namespace: None,
+            hash_attribute: "id".into(),
+            fallback_attribute: None,
+            condition: None,
+            force: None,
+            active: true,
+            bucket_version: 0,
+            min_bucket_version: 0,
+        }
+    }
+}
+
 /// A variation forced for one experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ForcedVariation {

@@ -4,7 +4,7 @@
 use super::{WorldPre, not_a};
 use crate::plugins::contract::Version;
 use crate::plugins::contract::assigner::{
-    AssignUnit, Assignment, Experiment, FeatureResult, HashAlgorithm, Variation,
+    AssignUnit, Assignment, Experiment, FeatureResult, HashAlgorithm,
 };
 use crate::plugins::contract::types::Error as ContractError;
 use crate::runtime::bindings::{Convert, v0_2_0};
@@ -140,30 +140,8 @@ pub fn unit_by_id(id: &str) -> AssignUnit {
 /// An assigner must be deterministic and honour the weights' extremes: the same unit twice
 /// gets the same variation, and a variation with all the weight gets every unit.
 pub(super) async fn smoke(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<(), String> {
-    let experiment = |weights: [f64; 2]| Experiment {
-        key: "smoke".into(),
-        variations: vec![
-            Variation {
-                key: "a".into(),
-                weight: weights[0],
-            },
-            Variation {
-                key: "b".into(),
-                weight: weights[1],
-            },
-        ],
-        seed: None,
-        hash_algorithm: HashAlgorithm::GrowthbookV2,
-        coverage: 1.0,
-        namespace: None,
-        hash_attribute: "id".into(),
-        fallback_attribute: None,
-        condition: None,
-        force: None,
-        active: true,
-        bucket_version: 0,
-        min_bucket_version: 0,
-    };
+    let experiment =
+        |weights: [f64; 2]| Experiment::two_way("smoke", HashAlgorithm::GrowthbookV2, weights);
     let call = |weights: [f64; 2], unit: &'static str| {
         let experiment = experiment(weights);
         async move {
