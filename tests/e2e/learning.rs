@@ -200,6 +200,7 @@ async fn a_new_learner_goes_through_the_whole_daily_loop() {
         "lesson-engine",
         "project-grader",
         "safety-filter",
+        "experiment-assigner",
     ]);
     dirs.push(gateway.path().to_owned());
     for backend in backends() {
@@ -368,6 +369,20 @@ async fn run_loop(server: &Server, model: &Upstream) {
 
     // Day 2: the forgotten question is due for review; answering it is a new attempt.
     let d2 = on(2);
+    // With seed 000's flag `spaced-repetition` off for this learner, no review is served;
+    // on again, the review is there, still due.
+    let flag = |on: bool| {
+        server
+            .http
+            .put(server.url("/api/v1/admin/features/spaced-repetition"))
+            .json(&json!({"defaultValue": true,
+                          "rules": [{"condition": {"id": user_id}, "force": on}]}))
+            .send()
+    };
+    assert_eq!(flag(false).await.unwrap().status(), 200);
+    let (_, daily) = d2.get("/api/v1/lessons/daily").await;
+    assert_eq!(daily["reviews"], json!([]), "{daily}");
+    assert_eq!(flag(true).await.unwrap().status(), 200);
     let (_, daily) = d2.get("/api/v1/lessons/daily").await;
     let due: Vec<&str> = daily["reviews"]
         .as_array()

@@ -147,12 +147,19 @@ impl AppState {
         }
         let mut learning_settings = services.learning;
         learning_settings.badge_key = services.keys.badge_key().to_vec();
+        let experiments = Arc::new(crate::experiments::Experiments::new(
+            services.db.clone(),
+            registry.clone(),
+            services.bus.clone(),
+            services.experiments,
+        ));
         let learning = Arc::new(Learning::new(
             services.db.clone(),
             registry.clone(),
             ai.clone(),
             services.bus.clone(),
             learning_settings,
+            experiments.clone(),
         ));
         let tutor = Arc::new(crate::tutor::Tutor::new(
             services.db.clone(),
@@ -165,12 +172,6 @@ impl AppState {
             services.db.clone(),
             ai.clone(),
             learning.clone(),
-        ));
-        let experiments = Arc::new(crate::experiments::Experiments::new(
-            services.db.clone(),
-            registry.clone(),
-            services.bus.clone(),
-            services.experiments,
         ));
         Self {
             experiments,

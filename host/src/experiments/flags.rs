@@ -20,6 +20,8 @@ use crate::store::{now_ms, rfc3339};
 
 /// The flag gating `/v2/tutorial/config` (seed 004 §7, §9).
 pub const TUTORIAL_V2: &str = "tutorial.v2_enabled";
+/// The flag gating the review queue of today's lesson (seed 000).
+pub const SPACED_REPETITION: &str = "spaced-repetition";
 
 /// How long a replica reuses the payload it built (flags change rarely; a change made on
 /// another replica is seen within this).
@@ -282,6 +284,25 @@ impl Experiments {
             );
         }
         Ok(out)
+    }
+
+    /// Whether flag `key` is on for a signed-in `unit` (device `web`); `fallback` when it
+    /// cannot be evaluated (no assigner installed, rules it refuses, the database down),
+    /// so a flag problem never takes the feature it gates down with it.
+    pub async fn flag_on(&self, key: &str, unit: &Unit, fallback: bool) -> bool {
+        match self.evaluate_flag(key, unit, Device::Web).await {
+            Ok(r)
+                if r.source
+                    == crate::plugins::contract::assigner::FeatureSource::UnknownFeature =>
+            {
+                fallback
+            }
+            Ok(r) => r.on,
+            Err(e) => {
+                tracing::debug!(flag = key, error = %e, "flag not evaluated: its fallback applies");
+                fallback
+            }
+        }
     }
 
     /// Whether the flag `tutorial.v2_enabled` is on for `unit` (off when its rules cannot

@@ -28,9 +28,20 @@ impl Learning {
         let data = self.learner_data(user_id).await?;
         let state = learner_state(&data, &catalog, now);
         let plan = self.plan_day(&state).await?;
+        // Seed 000's flag: with spaced repetition off for this learner, no review is served
+        // (the engine still schedules them, so turning it on again finds them due).
+        let spaced = self
+            .flags
+            .flag_on(
+                crate::experiments::flags::SPACED_REPETITION,
+                &crate::experiments::Unit::User(user_id.to_owned()),
+                true,
+            )
+            .await;
         let reviews: Vec<ReviewItem> = plan
             .review_ids
             .iter()
+            .filter(|_| spaced)
             .filter_map(|id| {
                 let (lesson, step) = catalog.step(id)?;
                 let due = data.reviews.iter().find(|r| &r.item_id == id)?.due_at;

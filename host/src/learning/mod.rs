@@ -110,18 +110,22 @@ pub struct Learning {
     catalog: catalog::CatalogCache,
     settings: LearningSettings,
     jobs: Arc<tokio::sync::Notify>,
+    /// Feature flags (seed 000's `spaced-repetition` gates the review queue).
+    flags: Arc<crate::experiments::Experiments>,
 }
 
 impl Learning {
-    /// Services over `db`, the plugins in `registry` and the AI gateway.
+    /// Services over `db`, the plugins in `registry`, the AI gateway and the flags.
     pub fn new(
         db: Db,
         registry: Arc<Registry>,
         ai: Arc<Ai>,
         bus: crate::events::Bus,
         settings: LearningSettings,
+        flags: Arc<crate::experiments::Experiments>,
     ) -> Self {
         Learning {
+            flags,
             catalog: catalog::CatalogCache::new(db.clone()),
             db,
             registry,
