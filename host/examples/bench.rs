@@ -1294,6 +1294,8 @@ mod triage_rules;
 mod tutor;
 #[path = "bench/tutorials.rs"]
 mod tutorials;
+#[path = "bench/web.rs"]
+mod web;
 
 fn main() {
     let data = std::env::temp_dir().join("tessera-bench");
@@ -1356,6 +1358,9 @@ fn main() {
             .unwrap()
             .block_on(tutorials::in_component(&data));
         tutorials::over_http(&data);
+    }
+    if only.is_empty() || only == "web" {
+        web::first_screen(&data);
     }
     if only == "sessions" {
         session_check(&data);

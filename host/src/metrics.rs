@@ -80,6 +80,17 @@ pub struct Metrics {
     pub ai_spend_ratio: Gauge,
 }
 
+/// One plugin's calls since this process started.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct PluginCalls {
+    /// Calls made.
+    pub calls: u64,
+    /// Calls that failed (trap, timeout, limit, bad output…).
+    pub errors: u64,
+    /// Mean wall-clock time of a call, instantiation included, in ms; `None` before any.
+    pub mean_ms: Option<f64>,
+}
+
 fn counter(name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
     IntCounterVec::new(Opts::new(name, help), labels).expect("static metric definition")
 }
@@ -265,6 +276,41 @@ impl Metrics {
         }
     }
 
+    /// `plugin`'s calls since start-up (all versions and functions), as the operators'
+    /// console shows them next to the plugin.
+    pub fn plugin_calls(&self, plugin: &str) -> PluginCalls {
+        use prometheus::core::Collector;
+        let of_plugin = |m: &prometheus::proto::Metric| {
+            m.get_label()
+                .iter()
+                .any(|l| l.name() == "plugin" && l.value() == plugin)
+        };
+        let sum = |vec: &IntCounterVec| -> u64 {
+            vec.collect()
+                .iter()
+                .flat_map(|f| f.get_metric())
+                .filter(|m| of_plugin(m))
+                .map(|m| m.get_counter().get_value() as u64)
+                .sum()
+        };
+        let (mut seconds, mut timed) = (0.0, 0u64);
+        for m in self
+            .plugin_latency
+            .collect()
+            .iter()
+            .flat_map(|f| f.get_metric())
+            .filter(|m| of_plugin(m))
+        {
+            seconds += m.get_histogram().get_sample_sum();
+            timed += m.get_histogram().get_sample_count();
+        }
+        PluginCalls {
+            calls: sum(&self.plugin_calls),
+            errors: sum(&self.plugin_errors),
+            mean_ms: (timed > 0).then(|| seconds * 1000.0 / timed as f64),
+        }
+    }
+
     /// Counts `lines` log lines of `plugin` dropped for `reason`.
     pub fn record_dropped_logs(&self, plugin: &PluginRef, reason: &str, lines: u64) {
         self.plugin_log_dropped
@@ -402,6 +448,36 @@ mod tests {
         assert!(text.contains("model=\"model-0\""));
         assert!(!text.contains(&format!("model=\"model-{}\"", MAX_LABEL_VALUES)));
         assert!(text.contains("model=\"other\""), "{text}");
+    }
+
+    #[test]
+    fn a_plugins_calls_are_summed_over_versions_and_functions() {
+        let m = Metrics::new();
+        let v1 = PluginRef {
+            id: "g".into(),
+            version: "1".into(),
+        };
+        let v2 = PluginRef {
+            version: "2".into(),
+            ..v1.clone()
+        };
+        let other = PluginRef {
+            id: "h".into(),
+            version: "1".into(),
+        };
+        let trap = PluginErrorKind::OutputTooLarge {
+            limit: 1,
+            actual: 2,
+        };
+        m.record_call(&v1, "grade", Duration::from_millis(10), None);
+        m.record_call(&v2, "grade", Duration::from_millis(30), Some(&trap));
+        m.record_call(&v2, "describe", Duration::from_millis(20), None);
+        m.record_call(&other, "grade", Duration::from_secs(1), Some(&trap));
+        let calls = m.plugin_calls("g");
+        assert_eq!((calls.calls, calls.errors), (3, 1), "{calls:?}");
+        let mean = calls.mean_ms.expect("timed");
+        assert!((mean - 20.0).abs() < 0.01, "{mean}");
+        assert_eq!(m.plugin_calls("nobody"), PluginCalls::default());
     }
 
     #[test]

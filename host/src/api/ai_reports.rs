@@ -14,6 +14,7 @@ use crate::auth::Permission;
 
 /// `?days=` of the usage report.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UsageQuery {
     /// Days back, today included (1-366, default 30).
     pub days: Option<i64>,

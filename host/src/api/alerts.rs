@@ -33,6 +33,7 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Which alerts `GET /teacher/alerts` lists.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct ListQuery {
     /// `open` (default: not acknowledged yet) or `all`.
@@ -45,7 +46,7 @@ fn scope(caller: &Caller) -> Result<Option<&str>, ApiError> {
     Ok((!caller.role().allows(Permission::ViewAllUsers)).then(|| caller.user_id()))
 }
 
-#[utoipa::path(get, path = "/api/v1/teacher/alerts", tag = "teacher", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/teacher/alerts", operation_id = "list_alerts", tag = "teacher", security(("bearer" = [])),
     params(ListQuery),
     responses(
         (status = 200, description = "Struggle alerts about learners in your classes, newest first (at most 500)", body = Vec<AlertView>),

@@ -31,6 +31,9 @@ pub struct HttpLimits {
     pub request_timeout: Duration,
     /// Peers whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Arc<[IpNet]>,
+    /// Other origins whose pages may call the API from a browser (`--cors-origins`;
+    /// `*` for any). Empty: no CORS headers, so only the app served here can.
+    pub cors_origins: Arc<[String]>,
 }
 
 impl Default for HttpLimits {
@@ -39,6 +42,7 @@ impl Default for HttpLimits {
             body_timeout: Duration::from_secs(30),
             request_timeout: Duration::from_secs(120),
             trusted_proxies: Arc::from([]),
+            cors_origins: Arc::from([]),
         }
     }
 }
@@ -210,6 +214,68 @@ pub async fn bounded_body(
     };
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// The CORS layer for `origins` (`None` when empty: CORS stays off). Tokens travel in the
+/// `Authorization` header, never in cookies, so credentials are not allowed.
+pub fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
+    use axum::http::{HeaderName, Method, header};
+    use tower_http::cors::{AllowOrigin, CorsLayer};
+    if origins.is_empty() {
+        return None;
+    }
+    let allow = if origins.iter().any(|o| o == "*") {
+        AllowOrigin::any()
+    } else {
+        AllowOrigin::list(origins.iter().filter_map(|o| o.parse().ok()))
+    };
+    Some(
+        CorsLayer::new()
+            .allow_origin(allow)
+            .allow_methods([
+                Method::GET,
+                Method::POST,
+                Method::PUT,
+                Method::PATCH,
+                Method::DELETE,
+            ])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::IF_NONE_MATCH,
+                HeaderName::from_static("idempotency-key"),
+                HeaderName::from_static("x-tessera-region"),
+                HeaderName::from_static("x-request-id"),
+            ])
+            .expose_headers([
+                header::LOCATION,
+                header::RETRY_AFTER,
+                header::ETAG,
+                HeaderName::from_static("x-request-id"),
+            ])
+            .max_age(Duration::from_secs(600)),
+    )
+}
+
+/// `--cors-origins` values: `*`, or origins as browsers send them (`https://app.example.com`,
+/// `http://localhost:5173`): a scheme, a host and an optional port, nothing else.
+pub fn parse_origin(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if s == "*" {
+        return Ok(s.to_owned());
+    }
+    let (scheme, rest) = s
+        .split_once("://")
+        .ok_or_else(|| format!("`{s}` is not an origin: write it as https://host[:port]"))?;
+    let valid_host = !rest.is_empty()
+        && !rest.contains(['/', '?', '#', '@', ' '])
+        && rest.parse::<axum::http::uri::Authority>().is_ok();
+    if !matches!(scheme, "http" | "https") || !valid_host {
+        return Err(format!(
+            "`{s}` is not an origin: write it as https://host[:port], with no path or trailing slash"
+        ));
+    }
+    Ok(s.to_ascii_lowercase())
 }
 
 #[cfg(test)]

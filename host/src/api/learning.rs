@@ -114,7 +114,7 @@ pub(super) async fn daily(
     ))
 }
 
-#[utoipa::path(post, path = "/api/v1/steps/{step_id}/quiz", tag = "learning", security(("bearer" = [])),
+#[utoipa::path(post, path = "/api/v1/steps/{step_id}/quiz", operation_id = "submit_quiz", tag = "learning", security(("bearer" = [])),
     params(("step_id" = String, Path, description = "A quiz step")),
     request_body(content = QuizBody, example = json!({"answers": {"selected": [1]}})),
     responses(

@@ -1,5 +1,6 @@
 //! The HTTP API: one module per product area, one error type, one router.
 
+pub mod admin;
 pub mod ai_reports;
 pub mod alerts;
 pub mod auth;
@@ -26,6 +27,7 @@ pub mod study;
 pub mod tutor;
 pub mod tutorials;
 pub mod ui;
+pub mod web;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -206,14 +208,15 @@ impl AppState {
 
 /// The whole router.
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let router = Router::new()
         .merge(health::routes())
         .merge(openapi::routes())
         .merge(ui::routes())
         .nest("/api/v1", v1(&state))
         .merge(openai_routes(&state))
         .merge(public_routes(&state))
-        .fallback(not_found)
+        // The web app's files and pages, else the JSON 404.
+        .fallback(web::fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(json::MAX_BODY_BYTES))
         // Outermost last: every request, routed or not, gets its client address, a
@@ -234,8 +237,13 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             count_requests,
         ))
-        .layer(middleware::from_fn(request_id::middleware))
-        .with_state(state)
+        .layer(middleware::from_fn(request_id::middleware));
+    // Outermost: a preflight is answered before any limit or token check.
+    let router = match guard::cors(&state.http.cors_origins) {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
+    router.with_state(state)
 }
 
 /// `/api/v1`: the auth routes limited per client address (registration also idempotent),
@@ -286,6 +294,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(me::routes())
         .merge(safety::routes())
         .merge(ai_reports::admin_routes())
+        .merge(admin::routes())
         .merge(experiments::routes())
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),
@@ -325,10 +334,6 @@ pub(crate) fn client_region(headers: &axum::http::HeaderMap) -> Option<&str> {
     headers
         .get("x-tessera-region")
         .and_then(|v| v.to_str().ok())
-}
-
-async fn not_found(request: Request) -> ApiError {
-    ApiError::NotFound(request.uri().path().to_owned())
 }
 
 async fn method_not_allowed() -> ApiError {

@@ -14,8 +14,8 @@ use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    AppState, ai_reports, alerts, auth, classes, error, experiments, grade, health, learning, me,
-    openai, plugins, safety, sandbox, study, tutor, tutorials,
+    AppState, admin, ai_reports, alerts, auth, classes, error, experiments, grade, health,
+    learning, me, openai, plugins, safety, sandbox, study, tutor, tutorials,
 };
 use error::ErrorBody;
 
@@ -55,6 +55,7 @@ use error::ErrorBody;
         safety::screen, safety::events,
         openai::completions, openai::models, ai_reports::usage, ai_reports::budget,
         plugins::list, plugins::reload,
+        admin::list_users, admin::update_user, admin::dead_letters, admin::replay,
         health::health, health::live, health::ready, health::startup, health::metrics,
         graphql_get, graphql_post, graphql_ws, openapi_json, docs_ui, assets,
     ),
@@ -76,6 +77,7 @@ use error::ErrorBody;
         (name = "safety", description = "The safety gate (admins and services)"),
         (name = "ai", description = "OpenAI-compatible completions through the safety gate and the AI gateway"),
         (name = "operators", description = "Plugins (super_admin)"),
+        (name = "admin", description = "Users and roles, the event bus's dead letters (the web console's administration; docs/web.md)"),
         (name = "health", description = "Probes and metrics"),
         (name = "graphql", description = "Seed 000's operations over GraphQL (docs/learning.md)"),
         (name = "docs", description = "This document and its browsable UI"),
@@ -437,6 +439,63 @@ mod tests {
     }
 
     /// Each operation lists the answers the shared layers can give it.
+    /// Generated clients name each operation by its id and read each parameter where the
+    /// document says it is: two operations with one id, or a query parameter documented
+    /// as a path one (utoipa's `IntoParams` default), give clients the wrong call.
+    #[test]
+    fn operation_ids_are_unique_and_parameters_are_where_they_are_sent() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("document as JSON");
+        let mut ids = std::collections::BTreeMap::<String, Vec<String>>::new();
+        let mut misplaced = Vec::new();
+        for (path, ops) in doc["paths"].as_object().expect("paths") {
+            for (method, op) in ops.as_object().expect("operations") {
+                let Some(id) = op["operationId"].as_str() else {
+                    continue;
+                };
+                ids.entry(id.to_owned())
+                    .or_default()
+                    .push(format!("{method} {path}"));
+                for param in op["parameters"].as_array().into_iter().flatten() {
+                    let name = param["name"].as_str().unwrap_or_default();
+                    let templated = path.contains(&format!("{{{name}}}"));
+                    if (param["in"] == "path") != templated {
+                        misplaced.push(format!("{method} {path}: {name} in {}", param["in"]));
+                    }
+                }
+            }
+        }
+        let repeated: Vec<_> = ids.into_iter().filter(|(_, ops)| ops.len() > 1).collect();
+        assert!(
+            repeated.is_empty(),
+            "operation ids used twice: {repeated:?}"
+        );
+        assert!(
+            misplaced.is_empty(),
+            "parameters documented in the wrong place: {misplaced:?}"
+        );
+    }
+
+    /// The web app's API client is generated from `web/openapi.json` (`npm run api`), so
+    /// that copy must be this document: a changed route or field then fails the app's
+    /// type check instead of a learner's click. `TESSERA_UPDATE_OPENAPI=1` rewrites it
+    /// (`./dev openapi`).
+    #[test]
+    fn the_web_apps_copy_of_the_document_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/openapi.json");
+        let current =
+            serde_json::to_string_pretty(&ApiDoc::openapi()).expect("document as JSON") + "\n";
+        if std::env::var_os("TESSERA_UPDATE_OPENAPI").is_some() {
+            std::fs::write(&path, &current).expect("write web/openapi.json");
+            return;
+        }
+        let copy = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            copy == current,
+            "web/openapi.json is not the current API document: run `./dev openapi` and commit it \
+             (then `./dev build` regenerates the web app's client types from it)"
+        );
+    }
+
     /// Enums declared with `store::codec::text_enum!` are documented with the names the API
     /// sends, not their Rust variant names.
     #[test]

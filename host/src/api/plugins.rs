@@ -22,14 +22,15 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/plugins/reload", post(reload))
 }
 
-#[utoipa::path(get, path = "/api/v1/plugins", tag = "operators", security(("bearer" = [])),
-    responses((status = 200, description = "Loaded plugins and load failures", body = Object), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/plugins", operation_id = "list_plugins", tag = "operators", security(("bearer" = [])),
+    responses((status = 200, description = "Loaded plugins (each with its calls, errors and mean call time since start-up) and load failures", body = Object), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
 pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(Permission::SystemConfig)?;
     let snapshot = state.registry.snapshot();
+    let metrics = state.registry.runtime().metrics();
     Ok(Json(json!({
         "plugins": snapshot.plugins.values().map(|p| json!({
             "id": p.manifest.id,
@@ -42,6 +43,7 @@ pub(super) async fn list(
             "limits": p.manifest.limits,
             "imports": p.imports,
             "compiled_from_cache": p.cache == CacheOutcome::Hit,
+            "calls": metrics.plugin_calls(&p.manifest.id),
         })).collect::<Vec<_>>(),
         "failed": snapshot.failures,
     })))

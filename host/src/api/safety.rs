@@ -21,12 +21,13 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// `?limit=` of the events listing.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// At most this many, newest first (1-500, default 50).
     pub limit: Option<i64>,
 }
 
-#[utoipa::path(get, path = "/api/v1/admin/safety/events", tag = "safety", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/admin/safety/events", operation_id = "safety_events", tag = "safety", security(("bearer" = [])),
     params(EventsQuery),
     responses(
         (status = 200, description = "Crises the safety gate stopped on AI paths, newest first (never the message)", body = Vec<crate::store::safety_events::SafetyEvent>,

@@ -98,7 +98,7 @@ pub(super) async fn generate_quiz(
     ))
 }
 
-#[utoipa::path(get, path = "/api/v1/ai/quizzes/{quiz_id}", tag = "study", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/ai/quizzes/{quiz_id}", operation_id = "generated_quiz", tag = "study", security(("bearer" = [])),
     params(("quiz_id" = String, Path, description = "A quiz generated for you")),
     responses(
         (status = 200, description = "The quiz as it was generated", body = GeneratedQuiz),

@@ -166,7 +166,7 @@ fn json_event(name: &str, value: &impl serde::Serialize) -> Event {
         .data(serde_json::to_string(value).unwrap_or_default())
 }
 
-#[utoipa::path(get, path = "/api/v1/tutor/queries/{query_id}/events", tag = "tutor", security(("bearer" = [])),
+#[utoipa::path(get, path = "/api/v1/tutor/queries/{query_id}/events", operation_id = "tutor_query_events", tag = "tutor", security(("bearer" = [])),
     params(("query_id" = String, Path, description = "A query you asked")),
     responses(
         (status = 200, description = "Server-sent events, then the stream ends: `status` ({\"id\",\"status\"}) first; `triage` (TriageView) once triage decided; the answer as `delta` events ({\"text\"}: consecutive pieces) and then `answer` (QueryView, complete); or `error` ({\"status\": \"failed\", \"message\"}). A query already answered replays at once. Each event's data is a JSON object.", content_type = "text/event-stream", body = Object),
@@ -263,6 +263,7 @@ pub(super) async fn events(
 
 /// Pagination of the conversation list.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// At most this many (1-100, default 20).

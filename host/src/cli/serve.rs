@@ -121,6 +121,11 @@ pub struct HttpArgs {
     /// whose `X-Forwarded-For` names the client; from any other peer the header is ignored.
     #[arg(long, env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins of other web apps allowed to call the API from a browser (CORS),
+    /// comma-separated, e.g. `https://app.example.com,http://localhost:5173`; `*` for any.
+    /// Off by default: only the web app served by this host (same origin) can.
+    #[arg(long, env = "TESSERA_CORS_ORIGINS", value_delimiter = ',', value_parser = api::guard::parse_origin)]
+    pub cors_origins: Vec<String>,
 }
 
 /// A CIDR block, or one address as its own block.
@@ -323,6 +328,7 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
             body_timeout: std::time::Duration::from_millis(args.http.body_read_timeout_ms),
             request_timeout: std::time::Duration::from_millis(args.http.request_timeout_ms),
             trusted_proxies: args.http.trusted_proxies.clone().into(),
+            cors_origins: args.http.cors_origins.clone().into(),
         },
     };
     Ok(AppState::new(registry, services))

@@ -119,6 +119,13 @@ impl Learning {
             kind: quiz.question.kind.clone(),
             prompt: quiz.question.prompt.clone(),
             options: quiz.question.options.clone().unwrap_or_default(),
+            multiple_answers: quiz.question.kind == "multiple_choice"
+                && quiz
+                    .question
+                    .answer_key
+                    .get("correct")
+                    .and_then(serde_json::Value::as_array)
+                    .is_some_and(|c| c.len() > 1),
         });
         let rubric = s.spec.as_project().map(|p| p.rubric.clone());
         Ok(StepView {

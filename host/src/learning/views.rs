@@ -102,6 +102,9 @@ pub struct QuestionView {
     pub prompt: String,
     /// Options of a choice question.
     pub options: Vec<String>,
+    /// A multiple-choice question with more than one right option (clients show
+    /// checkboxes rather than radio buttons, as Moodle's "select one or more" does).
+    pub multiple_answers: bool,
 }
 
 /// A review item due.

@@ -220,6 +220,47 @@ impl Db {
         row.as_ref().map(user_from).transpose()
     }
 
+    /// Users whose e-mail or name contains `search` (case-insensitive; any when empty),
+    /// of `role` when given, newest first: a page of them and how many match in all.
+    pub async fn list_users(
+        &self,
+        search: &str,
+        role: Option<Role>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<User>, i64), StoreError> {
+        // LIKE's own wildcards in the search are matched literally.
+        let pattern = format!(
+            "%{}%",
+            search
+                .to_lowercase()
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let filter = "(LOWER(email) LIKE $1 ESCAPE '\\' OR LOWER(full_name) LIKE $1 ESCAPE '\\') \
+                      AND ($2 = '' OR role = $2)";
+        let role = role.map_or("", |r| r.as_str());
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS} FROM users WHERE {filter} \
+             ORDER BY created_at DESC, id LIMIT $3 OFFSET $4"
+        ))
+        .bind(&pattern)
+        .bind(role)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.pool)
+        .await?;
+        let (total,): (i64,) =
+            sqlx::query_as(&format!("SELECT COUNT(*) FROM users WHERE {filter}"))
+                .bind(&pattern)
+                .bind(role)
+                .fetch_one(&self.pool)
+                .await?;
+        let users = rows.iter().map(user_from).collect::<Result<_, _>>()?;
+        Ok((users, total))
+    }
+
     /// The user with this id.
     pub async fn user_by_id(&self, id: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))

@@ -1,0 +1,123 @@
+// Plugins (super admins): what is loaded, what failed to load, each plugin's calls and
+// errors, and a reload that rescans the plugin folders and swaps changed plugins in.
+import { useState } from "react";
+import { json } from "../api/client";
+import { ErrorMessage } from "../ui/ErrorMessage";
+import { Loading } from "../ui/Loading";
+import { useLoad } from "../ui/useLoad";
+
+/** `GET /api/v1/plugins` (documented as a free-form object). */
+export interface PluginList {
+  plugins: {
+    id: string;
+    version: string;
+    contract: string;
+    world: string;
+    description: string;
+    kinds: string[];
+    languages: string[];
+    limits: Record<string, unknown>;
+    imports: string[];
+    compiled_from_cache: boolean;
+    calls?: { calls: number; errors: number; mean_ms: number | null };
+  }[];
+  failed: { plugin?: string; manifest?: string; error?: string; message?: string }[];
+}
+
+/** `POST /api/v1/plugins/reload`'s answer: plugin ids per outcome. */
+type ReloadReport = Partial<Record<"added" | "updated" | "unchanged" | "removed" | "failures", unknown[]>>;
+
+export function PluginsPage() {
+  const list = useLoad(() => json<PluginList>("/api/v1/plugins"));
+  const [report, setReport] = useState<ReloadReport | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function reload() {
+    setBusy(true);
+    setError(null);
+    try {
+      setReport(await json<ReloadReport>("/api/v1/plugins/reload", { method: "POST" }));
+      await list.reload();
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const plugins = [...(list.data?.plugins ?? [])].sort((a, b) => a.id.localeCompare(b.id));
+  return (
+    <div className="stack">
+      <div className="row">
+        <h1>Plugins</h1>
+        <button type="button" onClick={reload} disabled={busy}>
+          {busy ? "Reloading…" : "Reload from disk"}
+        </button>
+      </div>
+      <ErrorMessage error={error} />
+      {report !== null && (
+        <section className="card" aria-labelledby="reload-title" role="status">
+          <h2 id="reload-title">Reload report</h2>
+          <p data-testid="reload-summary">
+            {(["added", "updated", "unchanged", "removed", "failures"] as const)
+              .map((k) => `${(report[k] ?? []).length} ${k === "failures" ? "failed" : k}`)
+              .join(", ")}
+          </p>
+          <details>
+            <summary>Details</summary>
+            <pre>{JSON.stringify(report, null, 2)}</pre>
+          </details>
+        </section>
+      )}
+      <ErrorMessage error={list.error} onRetry={list.reload} />
+      {list.loading && !list.data && <Loading />}
+      {list.data && list.data.failed.length > 0 && (
+        <section className="card warning" aria-labelledby="failed-title">
+          <h2 id="failed-title">Failed to load</h2>
+          <ul>
+            {list.data.failed.map((f, i) => (
+              <li key={i}>
+                <pre>{JSON.stringify(f)}</pre>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+      {plugins.length > 0 && (
+        <table>
+          <caption className="visually-hidden">Loaded plugins</caption>
+          <thead>
+            <tr>
+              <th scope="col">Plugin</th>
+              <th scope="col">Version</th>
+              <th scope="col">World</th>
+              <th scope="col">Serves</th>
+              <th scope="col">Calls</th>
+              <th scope="col">Errors</th>
+              <th scope="col">Mean</th>
+            </tr>
+          </thead>
+          <tbody>
+            {plugins.map((p) => (
+              <tr key={p.id}>
+                <td>
+                  <strong>{p.id}</strong>
+                  <div className="hint">{p.description}</div>
+                </td>
+                <td>{p.version}</td>
+                <td>
+                  {p.world}@{p.contract}
+                </td>
+                <td>{[...p.kinds, ...p.languages].join(", ") || "—"}</td>
+                <td>{p.calls?.calls ?? 0}</td>
+                <td>{p.calls?.errors ?? 0}</td>
+                <td>{p.calls?.mean_ms != null ? `${p.calls.mean_ms.toFixed(1)} ms` : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
