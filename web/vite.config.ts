@@ -1,6 +1,8 @@
 /// <reference types="vitest/config" />
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import { defineConfig, type Plugin } from "vite";
 import react from "@vitejs/plugin-react";
 
@@ -27,8 +29,28 @@ function serviceWorker(): Plugin {
 // a running server so the page and the API share one origin, as in production.
 const api = process.env.TESSERA_URL ?? "http://127.0.0.1:8080";
 
+/** Writes a Brotli (`.br`) and a gzip (`.gz`) copy of every script, style sheet and SVG
+ * over 1 KiB under dist/app, compressed once at build time at the highest levels; the host
+ * serves them to browsers that accept them (host/src/api/web.rs). */
+function precompress(): Plugin {
+  return {
+    name: "tessera-precompress",
+    apply: "build",
+    writeBundle(options) {
+      const dir = join(options.dir ?? "dist", "app");
+      for (const name of readdirSync(dir)) {
+        const path = join(dir, name);
+        if (!/\.(js|css|svg)$/.test(name) || statSync(path).size < 1024) continue;
+        const bytes = readFileSync(path);
+        writeFileSync(`${path}.br`, brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+        writeFileSync(`${path}.gz`, gzipSync(bytes, { level: 9 }));
+      }
+    },
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), serviceWorker()],
+  plugins: [react(), serviceWorker(), precompress()],
   build: {
     outDir: "dist",
     assetsDir: "app",

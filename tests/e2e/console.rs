@@ -228,3 +228,101 @@ async fn dead_letters_are_listed_and_replay_is_for_operators() {
         assert_eq!(status, 403, "replay is for super admins");
     }
 }
+
+/// A content pack uploaded as JSON (the console's folder upload): checked, refused with
+/// every problem named and nothing stored, imported, idempotent, listed; paths outside the
+/// folder and learners refused.
+#[tokio::test]
+async fn content_packs_are_uploaded_checked_and_listed() {
+    let server = Server::start_on(
+        crate::support::Backend::Embedded,
+        &[plugins_dir().join("quiz-grader")],
+        &[],
+    )
+    .await;
+    let pack = json!({ "id": "up-pack", "version": "1.0.0", "title": "Uploaded", "tracks": [
+        { "id": "up", "title": "Up", "description": "One lesson.", "courses": [
+            { "id": "up-course", "title": "Up course", "modules": [
+                { "id": "up-module", "title": "M", "lessons": ["u"] } ] } ] } ] });
+    let lesson = json!({ "id": "u", "title": "Uploaded lesson", "topic": "up.u", "steps": [
+        { "id": "u.read", "kind": "explanation", "text_file": "u/read.md" },
+        { "id": "u.q1", "kind": "quiz", "question": { "kind": "true_false", "prompt": "Uploaded?",
+          "answer_key": { "correct": true } } } ] });
+    let mut files = json!({ "pack.json": pack.to_string(), "lessons/u.json": lesson.to_string() });
+    let upload = async |files: &Value, dry_run: bool| {
+        let body = json!({ "files": files, "dry_run": dry_run });
+        server
+            .post_as(&server.http, "/api/v1/admin/content/packs", &body)
+            .await
+    };
+
+    // The explanation's text file is missing: refused, the problem named, nothing stored.
+    let (status, body) = upload(&files, false).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "INVALID_PACK", "{body}");
+    assert!(
+        body["error"]["details"]["problems"]
+            .to_string()
+            .contains("u/read.md"),
+        "{body}"
+    );
+    let (_, packs) = server
+        .get_as(&server.http, "/api/v1/admin/content/packs")
+        .await;
+    assert!(!packs.to_string().contains("up-pack"), "{packs}");
+
+    files["lessons/u/read.md"] = json!("Uploaded text.\n");
+    let (status, report) = upload(&files, true).await;
+    assert_eq!(
+        (status, report["outcome"].as_str()),
+        (200, Some("valid")),
+        "{report}"
+    );
+    let (status, report) = upload(&files, false).await;
+    assert_eq!(
+        (status, report["outcome"].as_str()),
+        (200, Some("imported")),
+        "{report}"
+    );
+    assert_eq!(
+        (report["lessons"].as_i64(), report["steps"].as_i64()),
+        (Some(1), Some(2))
+    );
+    let (_, report) = upload(&files, false).await;
+    assert_eq!(report["outcome"], "unchanged", "{report}");
+    let (status, packs) = server
+        .get_as(&server.http, "/api/v1/admin/content/packs")
+        .await;
+    assert_eq!(status, 200);
+    let listed = packs
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "up-pack")
+        .cloned();
+    assert_eq!(
+        listed.as_ref().map(|p| p["version"].clone()),
+        Some(json!("1.0.0")),
+        "{packs}"
+    );
+
+    // Paths must stay inside the folder; a pack.json is needed.
+    for bad in ["../escape.json", "/etc/x.json", "lessons/../../x.md"] {
+        let mut evil = files.clone();
+        evil[bad] = json!("{}");
+        let (status, body) = upload(&evil, true).await;
+        assert_eq!(
+            (status, &body["error"]["details"]["field"]),
+            (422, &json!("files")),
+            "{bad}: {body}"
+        );
+    }
+    let (status, body) = upload(&json!({ "lessons/u.json": "{}" }), true).await;
+    assert_eq!(status, 422, "{body}");
+
+    // Learners may not upload or list.
+    let learner = server.register("student").await;
+    let learner = client_with_token(learner["access_token"].as_str().unwrap());
+    let (status, _) = server.get_as(&learner, "/api/v1/admin/content/packs").await;
+    assert_eq!(status, 403);
+}

@@ -249,6 +249,31 @@ async fn the_app_is_served_with_its_caching_and_policy() {
         .await
         .unwrap();
     assert_eq!(again.status(), 304);
+    // Compressed at build time: Brotli when the browser takes it, else gzip, else plain.
+    let plain = client
+        .get(server.url(&script))
+        .header(header::ACCEPT_ENCODING, "identity")
+        .send()
+        .await
+        .unwrap();
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    let plain_len = plain.bytes().await.unwrap().len();
+    for (accept, coding) in [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+    ] {
+        let r = client
+            .get(server.url(&script))
+            .header(header::ACCEPT_ENCODING, accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.headers()[header::CONTENT_ENCODING], coding, "{accept}");
+        assert_eq!(r.headers()[header::VARY], "accept-encoding");
+        let len = r.bytes().await.unwrap().len();
+        assert!(len * 2 < plain_len, "{accept}: {len} bytes of {plain_len}");
+    }
     // The service worker and the manifest are never cached stale.
     for path in ["/sw.js", "/manifest.webmanifest"] {
         let r = client.get(server.url(path)).send().await.unwrap();
@@ -369,4 +394,14 @@ async fn the_tutor_chat_climbs_the_hint_ladder_in_chromium() {
     }
     let server = app_server().await;
     playwright(&server, "e2e/tutor.spec.ts", &[]).await;
+}
+
+#[tokio::test]
+async fn the_tutorial_overlay_runs_an_experiment_in_chromium() {
+    if !browser_ready() {
+        return;
+    }
+    let server = app_server().await;
+    let env = staff(&server, "admin");
+    playwright(&server, "e2e/tutorial.spec.ts", &env).await;
 }

@@ -1,6 +1,9 @@
 // An admin reads the AI spend dashboard (after AI requests were made), the safety events,
 // the experiments, the users and the dead letters; a super admin changes a user's role and
 // disables the account, and sees the plugins with their calls and reloads them.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { expect, test } from "@playwright/test";
 import { collectCspViolations, expectAccessible, screenshot, signIn, signOut } from "./support";
 
@@ -53,6 +56,36 @@ test("an admin reads the AI spend dashboard; a super admin reloads the plugins",
   await page.getByRole("link", { name: "Dead letters" }).click();
   await expect(page.getByRole("heading", { name: "Dead letters" })).toBeVisible();
   await expectAccessible(page, "dead letters");
+
+  // Content: a pack folder uploaded from this computer; a broken one is refused with each
+  // problem named and nothing stored, the fixed one imported and listed.
+  const folder = mkdtempSync(join(tmpdir(), "tessera-pack-"));
+  const pack = join(folder, "quick-pack");
+  mkdirSync(join(pack, "lessons", "c"), { recursive: true });
+  writeFileSync(
+    join(pack, "pack.json"),
+    JSON.stringify({ id: "quick-pack", version: "1.0.0", title: "Quick pack", tracks: [{ id: "quick", title: "Quick wins", description: "One easy lesson.", courses: [{ id: "quick-course", title: "Quick course", modules: [{ id: "quick-module", title: "Easy", lessons: ["c"] }] }] }] }),
+  );
+  writeFileSync(
+    join(pack, "lessons", "c.json"),
+    JSON.stringify({ id: "c", title: "Booleans", topic: "quick.c", steps: [{ id: "c.read", kind: "explanation", text_file: "c/read.md" }, { id: "c.q1", kind: "quiz", question: { kind: "true_false", prompt: "True is a boolean", answer_key: { correct: true } } }] }),
+  );
+  await page.getByRole("link", { name: "Content", exact: true }).click();
+  await expect(page.getByRole("table", { name: "Imported packs" })).toContainText("python-basics");
+  await page.getByLabel("The pack's folder (the one with pack.json)").setInputFiles(pack);
+  await expect(page.getByText("2 files read")).toBeVisible();
+  await page.getByRole("button", { name: "Check only" }).click();
+  await expect(page.getByRole("alert")).toContainText("nothing was stored");
+  await expect(page.locator(".problems")).toContainText("c/read.md");
+  writeFileSync(join(pack, "lessons", "c", "read.md"), "Booleans are True or False.\n");
+  await page.getByLabel("The pack's folder (the one with pack.json)").setInputFiles(pack);
+  await expect(page.getByText("3 files read")).toBeVisible();
+  await page.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByTestId("upload-report")).toHaveText("quick-pack 1.0.0: imported (1 lessons, 2 steps)");
+  await expect(page.getByRole("table", { name: "Imported packs" })).toContainText("quick-pack");
+  await expectAccessible(page, "content");
+  await screenshot(page, "desktop-content");
+  rmSync(folder, { recursive: true, force: true });
 
   // Plugins are for super admins only: not in an admin's navigation, refused if typed in.
   await expect(page.getByRole("link", { name: "Plugins" })).toHaveCount(0);

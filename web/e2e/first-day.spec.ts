@@ -132,7 +132,7 @@ test("a new learner's first day: sign-up, every step of the track, tone, progres
   await page.getByRole("link", { name: "Progress" }).click();
   await expect(page.getByRole("heading", { name: "Your progress" })).toBeVisible();
   await expect(page.getByRole("table", { name: /Mastery per topic/ })).toContainText("python.functions");
-  await expect(page.getByText("🔥 1 days").first()).toBeVisible();
+  await expect(page.getByText("🔥 1 day", { exact: true }).first()).toBeVisible();
   await page.getByRole("button", { name: "Get a share link" }).click();
   const link = page.getByRole("link", { name: "Open the public badge" });
   await expect(link).toBeVisible();

@@ -36,6 +36,7 @@ for (const device of VIEWPORTS) {
     await expect(page.locator("main")).toBeFocused();
 
     await visit(page, device.name, "/learn", "Today's lesson", "today");
+    await visit(page, device.name, "/learn/tutor", "Tutor", "tutor");
     await visit(page, device.name, "/learn/progress", "Your progress", "progress");
     await visit(page, device.name, "/learn/profile", "Profile", "profile");
     await signOut(page);
@@ -46,6 +47,7 @@ for (const device of VIEWPORTS) {
     await visit(page, device.name, "/console/experiments", "Experiments", "experiments");
     await visit(page, device.name, "/console/classes", "Classes", "classes");
     await visit(page, device.name, "/console/alerts", "Struggle alerts", "alerts");
+    await visit(page, device.name, "/console/content", "Content packs", "content");
     await visit(page, device.name, "/console/users", "Users and roles", "users");
     await visit(page, device.name, "/console/events", "Dead letters", "dead-letters");
     await signOut(page);

@@ -86,6 +86,17 @@ pub enum ApiError {
     /// A plugin misbehaved.
     #[error(transparent)]
     Plugin(#[from] PluginError),
+    /// Input that breaks several rules at once (e.g. an uploaded content pack): 422 with
+    /// its own code and every problem in `details`.
+    #[error("{message}")]
+    Unprocessable {
+        /// Stable error code.
+        code: &'static str,
+        /// What happened.
+        message: String,
+        /// `{"field", "problems": [...]}`.
+        details: Json,
+    },
     /// An unexpected failure.
     #[error("{0}")]
     Internal(String),
@@ -381,6 +392,9 @@ impl ApiError {
                 json!({ "field": "authorization", "issue": self.to_string() }),
             ),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "FORBIDDEN", Json::Null),
+            ApiError::Unprocessable { code, details, .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, *code, details.clone())
+            }
             ApiError::Conflict { field, message } => (
                 StatusCode::CONFLICT,
                 "CONFLICT",

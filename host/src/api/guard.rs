@@ -143,11 +143,14 @@ pub async fn deadline(State(limits): State<HttpLimits>, request: Request, next: 
     }
 }
 
-/// The largest body `path` accepts: the sandbox's (learner code and tests) or everyone
-/// else's. The one place a route's limit is decided, since this guard runs before routing.
+/// The largest body `path` accepts: the sandbox's (learner code and tests), a content
+/// pack upload's, or everyone else's. The one place a route's limit is decided, since this
+/// guard runs before routing.
 pub fn body_limit(path: &str) -> usize {
     if path.starts_with("/api/v1/sandbox/") {
         crate::sandbox::request::MAX_BODY_BYTES
+    } else if path == "/api/v1/admin/content/packs" {
+        super::content::MAX_UPLOAD_BYTES
     } else {
         MAX_BODY_BYTES
     }

@@ -6,6 +6,7 @@ pub mod alerts;
 pub mod auth;
 pub mod caller;
 pub mod classes;
+pub mod content;
 pub mod error;
 pub mod experiments;
 pub mod grade;
@@ -295,6 +296,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(safety::routes())
         .merge(ai_reports::admin_routes())
         .merge(admin::routes())
+        .merge(content::routes())
         .merge(experiments::routes())
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),

@@ -14,7 +14,7 @@ use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    AppState, admin, ai_reports, alerts, auth, classes, error, experiments, grade, health,
+    AppState, admin, ai_reports, alerts, auth, classes, content, error, experiments, grade, health,
     learning, me, openai, plugins, safety, sandbox, study, tutor, tutorials,
 };
 use error::ErrorBody;
@@ -56,6 +56,7 @@ use error::ErrorBody;
         openai::completions, openai::models, ai_reports::usage, ai_reports::budget,
         plugins::list, plugins::reload,
         admin::list_users, admin::update_user, admin::dead_letters, admin::replay,
+        content::list, content::upload,
         health::health, health::live, health::ready, health::startup, health::metrics,
         graphql_get, graphql_post, graphql_ws, openapi_json, docs_ui, assets,
     ),
@@ -77,7 +78,7 @@ use error::ErrorBody;
         (name = "safety", description = "The safety gate (admins and services)"),
         (name = "ai", description = "OpenAI-compatible completions through the safety gate and the AI gateway"),
         (name = "operators", description = "Plugins (super_admin)"),
-        (name = "admin", description = "Users and roles, the event bus's dead letters (the web console's administration; docs/web.md)"),
+        (name = "admin", description = "Users and roles, the event bus's dead letters, content packs (the web console's administration; docs/web.md)"),
         (name = "health", description = "Probes and metrics"),
         (name = "graphql", description = "Seed 000's operations over GraphQL (docs/learning.md)"),
         (name = "docs", description = "This document and its browsable UI"),

@@ -86,7 +86,24 @@ pub(super) async fn fallback(request: Request) -> Response {
         } else {
             "no-cache"
         };
-        return asset(found, cache, request.headers());
+        // The build's Brotli or gzip copy, when the browser takes it (web/vite.config.ts).
+        let mut response = match encoded(file, request.headers()) {
+            Some((encoding, bytes)) => {
+                let mut r = asset(found, cache, request.headers());
+                if r.status() == StatusCode::OK {
+                    *r.body_mut() = axum::body::Body::from(bytes.data.into_owned());
+                    r.headers_mut()
+                        .insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+                    r.headers_mut().remove(header::CONTENT_LENGTH);
+                }
+                r
+            }
+            None => asset(found, cache, request.headers()),
+        };
+        response
+            .headers_mut()
+            .insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+        return response;
     }
     // A missing script or style is a 404, never the page (the browser would run HTML as
     // script and fail obscurely).
@@ -115,6 +132,27 @@ fn page(template: &[u8]) -> Response {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     (headers, html).into_response()
+}
+
+/// The precompressed copy of `file` the request accepts: Brotli first, then gzip.
+fn encoded(file: &str, request: &HeaderMap) -> Option<(&'static str, rust_embed::EmbeddedFile)> {
+    let accepted = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let takes = |name: &str| {
+        accepted.split(',').any(|part| {
+            let mut fields = part.split(';');
+            let coding = fields.next().unwrap_or_default().trim();
+            let refused =
+                fields.any(|q| matches!(q.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            coding.eq_ignore_ascii_case(name) && !refused
+        })
+    };
+    [("br", "br"), ("gzip", "gz")]
+        .into_iter()
+        .filter(|(coding, _)| takes(coding))
+        .find_map(|(coding, suffix)| Dist::get(&format!("{file}.{suffix}")).map(|f| (coding, f)))
 }
 
 fn asset(file: rust_embed::EmbeddedFile, cache: &'static str, request: &HeaderMap) -> Response {

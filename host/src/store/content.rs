@@ -28,12 +28,12 @@ pub struct Clash {
     pub owner: String,
 }
 
-/// A stored pack.
-#[derive(Debug, Clone, serde::Serialize)]
+/// A stored pack (also what `GET /api/v1/admin/content/packs` lists).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct StoredPack {
     /// Id.
     pub id: String,
-    /// Version.
+    /// The version imported (no history is kept: a new version replaces the old).
     pub version: String,
     /// Title.
     pub title: String,

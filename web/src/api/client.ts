@@ -15,6 +15,8 @@ export class ApiError extends Error {
   readonly field: string | undefined;
   readonly requestId: string | undefined;
   readonly retryAfter: number | undefined;
+  /** The error body's `details` (e.g. an uploaded pack's `problems`). */
+  details: Record<string, unknown> | null = null;
 
   constructor(status: number, code: string, message: string, field?: string, requestId?: string, retryAfter?: number) {
     super(message);
@@ -40,7 +42,9 @@ export class ApiError extends Error {
     const retryAfter = Number.isFinite(retry) && retry > 0 ? retry : undefined;
     const error = (parsed as { error?: { code?: string; message?: string; details?: { field?: string } | null; request_id?: string } } | undefined)?.error;
     if (error?.message) {
-      return new ApiError(response.status, error.code ?? "ERROR", error.message, error.details?.field ?? undefined, error.request_id, retryAfter);
+      const e = new ApiError(response.status, error.code ?? "ERROR", error.message, error.details?.field ?? undefined, error.request_id, retryAfter);
+      e.details = (error.details as Record<string, unknown> | null | undefined) ?? null;
+      return e;
     }
     return new ApiError(response.status, "HTTP_" + response.status, `The server answered ${response.status} ${response.statusText}`.trim(), undefined, undefined, retryAfter);
   }

@@ -19,6 +19,7 @@ const PluginsPage = lazy(() => import("../console/PluginsPage").then((m) => ({ d
 const SafetyPage = lazy(() => import("../console/SafetyPage").then((m) => ({ default: m.SafetyPage })));
 const UsersPage = lazy(() => import("../console/UsersPage").then((m) => ({ default: m.UsersPage })));
 const ProfilePage = lazy(() => import("../learner/ProfilePage").then((m) => ({ default: m.ProfilePage })));
+const ContentPage = lazy(() => import("../console/ContentPage").then((m) => ({ default: m.ContentPage })));
 const TutorPage = lazy(() => import("../learner/TutorPage").then((m) => ({ default: m.TutorPage })));
 const ProgressPage = lazy(() => import("../learner/ProgressPage").then((m) => ({ default: m.ProgressPage })));
 
@@ -77,6 +78,7 @@ export function App() {
             <Route path="/console/ai" element={<Require roles={ADMINS}>{<AiSpendPage />}</Require>} />
             <Route path="/console/safety" element={<Require roles={ADMINS}>{<SafetyPage />}</Require>} />
             <Route path="/console/experiments" element={<Require roles={ADMINS}>{<ExperimentsPage />}</Require>} />
+            <Route path="/console/content" element={<Require roles={TEACHERS}>{<ContentPage />}</Require>} />
             <Route path="/console/users" element={<Require roles={ADMINS}>{<UsersPage />}</Require>} />
             <Route path="/console/events" element={<Require roles={ADMINS}>{<DeadLettersPage />}</Require>} />
             <Route path="/console/plugins" element={<Require roles={SUPER}>{<PluginsPage />}</Require>} />

@@ -18,6 +18,7 @@ const ITEMS: Item[] = [
   { to: "/learn/progress", label: "Progress" },
   { to: "/console/classes", label: "Classes", roles: ["teacher", "admin", "super_admin"] },
   { to: "/console/alerts", label: "Alerts", roles: ["teacher", "admin", "super_admin"] },
+  { to: "/console/content", label: "Content", roles: ["teacher", "admin", "super_admin"] },
   { to: "/console/ai", label: "AI spend", roles: ["admin", "super_admin"] },
   { to: "/console/safety", label: "Safety", roles: ["admin", "super_admin"] },
   { to: "/console/experiments", label: "Experiments", roles: ["admin", "super_admin"] },
@@ -51,8 +52,14 @@ export function Shell() {
   const { online, queued } = useOnline();
   const [sent, setSent] = useState(0);
   useEffect(() => {
-    if (me) startOutbox(setSent);
+    if (me) startOutbox();
   }, [me]);
+  useEffect(() => {
+    // Whoever sent them (the reconnect, a retry, the page itself), say so.
+    const count = (e: Event) => setSent((n) => n + (e as CustomEvent<number>).detail);
+    window.addEventListener("tessera:outbox-sent", count);
+    return () => window.removeEventListener("tessera:outbox-sent", count);
+  }, []);
   const items = ITEMS.filter((i) => !i.roles || (me && i.roles.includes(me.user_type)));
   return (
     <>

@@ -114,7 +114,7 @@ function Totals({ title, rows }: { title: string; rows: ReturnType<typeof totals
       <caption>{title}</caption>
       <thead>
         <tr>
-          <th scope="col">{title.replace("Per ", "")}</th>
+          <th scope="col">{title.replace("Per ", "").replace(/^./, (c) => c.toUpperCase())}</th>
           <th scope="col">Requests</th>
           <th scope="col">Tokens</th>
           <th scope="col">Cost</th>

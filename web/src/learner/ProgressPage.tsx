@@ -7,6 +7,7 @@ import { useSession } from "../auth/session";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { Loading } from "../ui/Loading";
 import { useLoad } from "../ui/useLoad";
+import { days } from "./TodayPage";
 
 export function ProgressPage() {
   const { me } = useSession();
@@ -22,11 +23,11 @@ export function ProgressPage() {
         <dl className="tiles">
           <div>
             <dt>Streak</dt>
-            <dd>🔥 {overall.learning_streak_days} days</dd>
+            <dd>🔥 {days(overall.learning_streak_days)}</dd>
           </div>
           <div>
             <dt>Longest streak</dt>
-            <dd>{overall.longest_streak_days} days</dd>
+            <dd>{days(overall.longest_streak_days)}</dd>
           </div>
           <div>
             <dt>XP</dt>

@@ -12,8 +12,14 @@ import { CodeExerciseStep } from "./steps/CodeExerciseStep";
 import { MiniProjectStep } from "./steps/MiniProjectStep";
 import { QuizStep } from "./steps/QuizStep";
 import { ExplanationStep } from "./steps/ExplanationStep";
+import { TutorialOverlay } from "./TutorialOverlay";
 
 type Daily = Schemas["LessonStep"];
+
+/** "1 day", "3 days". */
+export function days(n: number): string {
+  return `${n} day${n === 1 ? "" : "s"}`;
+}
 
 export const TONES = ["friendly", "formal", "socratic", "concise", "playful"] as const;
 
@@ -55,6 +61,7 @@ export function TodayPage() {
   const { lesson, step } = daily;
   return (
     <div className="today">
+      {!daily.offline && <TutorialOverlay />}
       <header className="today-header">
         <div>
           <h1>{daily.mode === "done" ? "All done for today" : daily.mode === "review" ? "Review" : "Today's lesson"}</h1>
@@ -65,7 +72,7 @@ export function TodayPage() {
           )}
         </div>
         <div className="stats" aria-label="Your progress">
-          <span className="chip">🔥 {daily.streak_days} days</span>
+          <span className="chip">🔥 {days(daily.streak_days)}</span>
           <span className="chip">{daily.total_xp} XP</span>
         </div>
       </header>

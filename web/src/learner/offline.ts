@@ -53,8 +53,17 @@ export function queueAnswer(path: string, body: unknown) {
   saveOutbox([...outbox(), { path, body, queuedAt: new Date().toISOString() }]);
 }
 
-/** Sends what waits in the outbox; returns how many were sent. */
+let flushing: Promise<number> | null = null;
+
+/** Sends what waits in the outbox, in order; returns how many were sent. One flush at a
+ * time: a second call while one runs waits for it and then sends what came since. */
 export async function flushOutbox(): Promise<number> {
+  while (flushing) await flushing;
+  flushing = sendQueued().finally(() => (flushing = null));
+  return flushing;
+}
+
+async function sendQueued(): Promise<number> {
   let sent = 0;
   for (;;) {
     const [next, ...rest] = outbox();
@@ -75,15 +84,20 @@ export async function flushOutbox(): Promise<number> {
     if (!response.ok) console.warn(`a queued answer to ${next.path} was refused (${response.status}); dropped`);
     saveOutbox(rest);
     sent += 1;
+    window.dispatchEvent(new CustomEvent("tessera:outbox-sent", { detail: 1 }));
   }
 }
 
 let started = false;
-/** Flushes now and whenever the browser comes back online. */
-export function startOutbox(onFlushed: (sent: number) => void) {
+/** Flushes now, whenever the browser comes back online, and every few seconds while
+ * something waits (an "online" event can come before the network really answers). */
+export function startOutbox() {
   if (started) return;
   started = true;
-  const flush = () => void flushOutbox().then((n) => n > 0 && onFlushed(n));
+  const flush = () => void flushOutbox();
   window.addEventListener("online", flush);
+  setInterval(() => {
+    if (navigator.onLine && outbox().length > 0) flush();
+  }, 5_000);
   flush();
 }

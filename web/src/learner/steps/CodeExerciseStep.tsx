@@ -68,7 +68,7 @@ export function CodeExerciseStep({ step, onAnswered }: { step: Step; onAnswered:
 
   return (
     <div className="stack exercise">
-      <Markdown text={step.body} />
+      <Markdown text={step.body} title={step.title} />
       <Suspense fallback={<Loading label="Loading the editor…" />}>
         <CodeEditor value={code} onChange={setCode} label={`Your Python code for ${step.title}`} />
       </Suspense>

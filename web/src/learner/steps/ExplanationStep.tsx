@@ -31,7 +31,7 @@ export function ExplanationStep({ step, onDone }: { step: Schemas["StepView"]; o
 
   return (
     <div className="stack">
-      <Markdown text={step.body} />
+      <Markdown text={step.body} title={step.title} />
       {step.tone_applied && <p className="hint">Rewritten in your tone by the tutor model.</p>}
       <ErrorMessage error={error} />
       <button type="button" className="primary" onClick={done} disabled={busy}>

@@ -59,7 +59,7 @@ export function MiniProjectStep({ step, onAnswered }: { step: Step; onAnswered: 
 
   return (
     <div className="stack project">
-      <Markdown text={step.body} />
+      <Markdown text={step.body} title={step.title} />
       {step.rubric && step.rubric.length > 0 && (
         <section>
           <h3>How it is graded</h3>
