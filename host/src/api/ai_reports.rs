@@ -56,6 +56,7 @@ pub(super) async fn budget(
          example = json!([{"day": "2026-11-26", "feature": "chat-completions", "model": "tessera-offline", "requests": 42, "input_tokens": 900, "output_tokens": 1200, "cost_usd": 0.0}])),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Admins only", body = ErrorBody),
+        (status = 400, description = "days is not a whole number (or too large to be one), or an unknown query parameter", body = ErrorBody),
         (status = 422, description = "days outside 1-366", body = ErrorBody)
     ))]
 pub(super) async fn usage(

@@ -52,6 +52,7 @@ fn scope(caller: &Caller) -> Result<Option<&str>, ApiError> {
         (status = 200, description = "Struggle alerts about learners in your classes, newest first (at most 500)", body = Vec<AlertView>),
         (status = 401, description = "Missing, expired or revoked token", body = ErrorBody),
         (status = 403, description = "Not a teacher", body = ErrorBody),
+        (status = 400, description = "An unknown query parameter, or a malformed query string", body = ErrorBody),
         (status = 422, description = "`status` is not `open` or `all`", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
 pub(super) async fn list(

@@ -446,14 +446,19 @@ async fn check_view(state: &AppState, caller: &Caller, user_id: &str) -> Result<
     params(("user_id" = Option<String>, Query, description = "Another learner (teachers: members of their classes)")),
     responses(
         (status = 200, description = "Mastery per topic (components/lesson-engine/README.md)", body = MasteryReport),
+        (status = 400, description = "A malformed query string (`details.field`: `user_id`)", body = ErrorBody),
         (status = 403, description = "Not allowed to see that learner", body = ErrorBody),
         (status = 404, description = "No such learner (`details.field`: `user_id`)", body = ErrorBody)))]
 pub(super) async fn mastery(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    Query(query): Query<MasteryQuery>,
+    query: Result<Query<MasteryQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<MasteryReport>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest {
+        field: Some("user_id".into()),
+        message: format!("user_id: {}", e.body_text()),
+    })?;
     caller.require(Permission::ViewOwnProfile)?;
     let user_id = query.user_id.unwrap_or_else(|| caller.user_id().to_owned());
     check_view(&state, &caller, &user_id).await?;

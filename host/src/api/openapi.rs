@@ -456,6 +456,18 @@ mod tests {
                 ids.entry(id.to_owned())
                     .or_default()
                     .push(format!("{method} {path}"));
+                // A query string that does not parse is the client's error: say so.
+                let has_query = op["parameters"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|p| p["in"] == "query");
+                let refusal = op["responses"].get("400").or(op["responses"].get("422"));
+                if has_query && refusal.is_none() {
+                    misplaced.push(format!(
+                        "{method} {path}: query parameters but no 400 or 422 answer"
+                    ));
+                }
                 for param in op["parameters"].as_array().into_iter().flatten() {
                     let name = param["name"].as_str().unwrap_or_default();
                     let templated = path.contains(&format!("{{{name}}}"));

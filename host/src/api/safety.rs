@@ -34,6 +34,7 @@ pub struct EventsQuery {
          example = json!([{"id": "…", "at": "2026-11-26T09:00:00Z", "user_id": "550e8400-…", "surface": "chat-completions", "level": "crisis", "categories": ["suicide"], "source": null}])),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Administrators only (ReadSafetyEvents): not services, not teachers", body = ErrorBody),
+        (status = 400, description = "limit is not a whole number (or too large to be one), or an unknown query parameter", body = ErrorBody),
         (status = 422, description = "limit outside 1-500", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)
     ))]
