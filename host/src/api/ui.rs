@@ -44,11 +44,14 @@ pub(super) fn routes() -> Router<AppState> {
 /// `html` as a page under the policy.
 pub(super) fn page(html: String) -> Response {
     let mut response = Html(html).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    protect(response.headers_mut(), HeaderValue::from_static(CSP));
+    response
+}
+
+/// The headers every page the host serves carries (these pages and the web app's):
+/// `policy` as the Content-Security-Policy, no MIME sniffing, no referrer, no framing.
+pub(super) fn protect(headers: &mut axum::http::HeaderMap, policy: HeaderValue) {
+    headers.insert(header::CONTENT_SECURITY_POLICY, policy);
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -57,7 +60,7 @@ pub(super) fn page(html: String) -> Response {
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    response
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
 }
 
 fn content_type(path: &str) -> &'static str {

@@ -122,10 +122,9 @@ fn page(template: &[u8]) -> Response {
     let nonce = uuid::Uuid::new_v4().simple().to_string();
     let html = String::from_utf8_lossy(template).replace(NONCE_PLACEHOLDER, &nonce);
     let mut headers = HeaderMap::new();
-    secure(&mut headers);
-    if let Ok(policy) = HeaderValue::from_str(&page_policy(&nonce)) {
-        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
-    }
+    let policy = HeaderValue::from_str(&page_policy(&nonce))
+        .unwrap_or_else(|_| HeaderValue::from_static(CSP));
+    super::ui::protect(&mut headers, policy);
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(
         header::CONTENT_TYPE,
@@ -176,21 +175,9 @@ fn asset(file: rust_embed::EmbeddedFile, cache: &'static str, request: &HeaderMa
     (headers, file.data.into_owned()).into_response()
 }
 
-/// The headers every app response carries.
+/// The headers every app response carries, under the app's policy.
 fn secure(headers: &mut HeaderMap) {
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    super::ui::protect(headers, HeaderValue::from_static(CSP));
 }
 
 /// A host built without the app (plain `cargo build` before `npm run build`): say how to

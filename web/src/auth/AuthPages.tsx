@@ -4,6 +4,7 @@ import { useState, type FormEvent } from "react";
 import { Link, Navigate, useLocation, useNavigate } from "react-router";
 import { api, ok } from "../api/client";
 import { ErrorMessage } from "../ui/ErrorMessage";
+import { useAction } from "../ui/useAction";
 import { homeOf, useSession } from "./session";
 
 function useAfterSignIn() {
@@ -18,23 +19,16 @@ export function LoginPage() {
   const after = useAfterSignIn();
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   if (me) return <Navigate to={homeOf(me.user_type)} replace />;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const result = await ok(api.POST("/api/v1/auth/login", { body: { email, password } }));
       await signIn(result);
       after(result.user.user_type);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
@@ -65,24 +59,17 @@ export function SignupPage() {
   const { me, signIn } = useSession();
   const after = useAfterSignIn();
   const [form, setForm] = useState({ full_name: "", email: "", password: "", user_type: "student" as "student" | "teacher" });
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
   if (me) return <Navigate to={homeOf(me.user_type)} replace />;
 
-  async function submit(e: FormEvent) {
+  function submit(e: FormEvent) {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       const result = await ok(api.POST("/api/v1/auth/register", { body: form }));
       if (!("access_token" in result)) throw new Error("This account exists already: sign in instead.");
       await signIn(result);
       after(form.user_type);
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
