@@ -1288,6 +1288,8 @@ fn gateway_overhead(data: &Path) {
 
 #[path = "bench/events.rs"]
 mod events;
+#[path = "bench/registry.rs"]
+mod registry;
 #[path = "bench/triage.rs"]
 mod triage_rules;
 #[path = "bench/tutor.rs"]
@@ -1361,6 +1363,9 @@ fn main() {
     }
     if only.is_empty() || only == "web" {
         web::first_screen(&data);
+    }
+    if only.is_empty() || only == "registry" {
+        registry::convergence(&data);
     }
     if only == "sessions" {
         session_check(&data);

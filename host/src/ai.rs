@@ -6,6 +6,7 @@
 //! completes the request and the reservation is settled to the real usage and recorded.
 
 pub mod budget;
+pub mod providers;
 
 use std::borrow::Cow;
 use std::future::Future;
@@ -187,6 +188,11 @@ impl Ai {
     pub async fn models(&self) -> Result<Vec<ModelInfo>, AiError> {
         let gateway = self.gateway()?;
         Ok(self.registry.runtime().models(&gateway).await?)
+    }
+
+    /// The configured providers and their circuit breakers.
+    pub async fn providers(&self) -> Result<providers::ProvidersReport, crate::kv::KvError> {
+        providers::report(self.registry.snapshot().llm.as_deref()).await
     }
 
     /// The cost guard.

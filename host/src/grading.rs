@@ -168,7 +168,7 @@ pub async fn grade(
     let plugin = snapshot
         .graders
         .get(&q.kind)
-        .cloned()
+        .map(|stable| snapshot.serving(stable, user_id))
         .ok_or_else(|| GradeError::UnknownKind(q.kind.clone()))?;
     let submission = Submission {
         question: Question {

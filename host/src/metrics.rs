@@ -81,7 +81,7 @@ pub struct Metrics {
 }
 
 /// One plugin's calls since this process started.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, utoipa::ToSchema)]
 pub struct PluginCalls {
     /// Calls made.
     pub calls: u64,
@@ -129,7 +129,7 @@ impl Metrics {
                     0.000_025, 0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01,
                     0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
                 ],
-                &["plugin", "function"],
+                &["plugin", "version", "function"],
             ),
             plugins_loaded: IntGauge::new("tessera_plugins_loaded", "Plugins loaded and serving")
                 .expect("static metric definition"),
@@ -267,7 +267,7 @@ impl Metrics {
             .with_label_values(&[&plugin.id, &plugin.version, function])
             .inc();
         self.plugin_latency
-            .with_label_values(&[&plugin.id, function])
+            .with_label_values(&[&plugin.id, &plugin.version, function])
             .observe(elapsed.as_secs_f64());
         if let Some(kind) = error {
             self.plugin_errors
@@ -279,11 +279,26 @@ impl Metrics {
     /// `plugin`'s calls since start-up (all versions and functions), as the operators'
     /// console shows them next to the plugin.
     pub fn plugin_calls(&self, plugin: &str) -> PluginCalls {
+        self.calls_where(plugin, None)
+    }
+
+    /// The calls of one version of `plugin` since start-up (its errors and mean time), as
+    /// the canary guard compares them and the console shows them per version.
+    pub fn plugin_version_calls(&self, plugin: &str, version: &str) -> PluginCalls {
+        self.calls_where(plugin, Some(version))
+    }
+
+    fn calls_where(&self, plugin: &str, version: Option<&str>) -> PluginCalls {
         use prometheus::core::Collector;
         let of_plugin = |m: &prometheus::proto::Metric| {
-            m.get_label()
-                .iter()
-                .any(|l| l.name() == "plugin" && l.value() == plugin)
+            let label = |name: &str| {
+                m.get_label()
+                    .iter()
+                    .find(|l| l.name() == name)
+                    .map(|l| l.value().to_owned())
+            };
+            label("plugin").as_deref() == Some(plugin)
+                && version.is_none_or(|v| label("version").is_none_or(|have| have == v))
         };
         let sum = |vec: &IntCounterVec| -> u64 {
             vec.collect()

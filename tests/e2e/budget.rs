@@ -64,7 +64,62 @@ async fn a_users_daily_tokens_run_out_in_the_degradation_order() {
             "a refused or templated request reached the provider"
         );
 
-        // A premium learner has a bigger budget.
+        // The console's view of the learner's day: the tier's budget, nearly all used.
+        let (_, page) = server
+            .get_as(
+                &server.http,
+                &format!("/api/v1/admin/users?search={}", learner.email),
+            )
+            .await;
+        let user_id = page["users"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(page["users"][0]["tier"], "free", "{page}");
+        let budget_path = format!("/api/v1/admin/ai/users/{user_id}/budget");
+        let (status, day) = server.get_as(&server.http, &budget_path).await;
+        assert_eq!(status, 200, "{day}");
+        assert_eq!(
+            (&day["tier"], &day["daily_tokens"]),
+            (&json!("free"), &json!(30))
+        );
+        let used = day["used_today"].as_u64().unwrap();
+        assert!((20..=30).contains(&used), "{backend:?}: {day}");
+        assert_eq!(day["remaining"], 30 - used, "{day}");
+        assert!(
+            day["resets_at"].as_str().unwrap().ends_with("T00:00:00Z"),
+            "{day}"
+        );
+        let (_, report) = server.get_as(&server.http, "/api/v1/admin/ai/budget").await;
+        assert_eq!(
+            report["tiers"],
+            json!([{"tier": "free", "daily_tokens": 30}, {"tier": "premium", "daily_tokens": 1000}]),
+            "{report}"
+        );
+
+        // A premium learner has a bigger budget: a super admin moves them in the console.
+        let user_path = format!("/api/v1/admin/users/{user_id}");
+        let (status, body) = server
+            .patch_as(&server.http, &user_path, &json!({"tier": "Gold!"}))
+            .await;
+        assert_eq!(
+            (status, &body["error"]["details"]["field"]),
+            (422, &json!("tier")),
+            "{body}"
+        );
+        let (status, user) = server
+            .patch_as(&server.http, &user_path, &json!({"tier": "premium"}))
+            .await;
+        assert_eq!((status, &user["tier"]), (200, &json!("premium")), "{user}");
+        let (_, day) = server.get_as(&server.http, &budget_path).await;
+        assert_eq!(
+            (&day["daily_tokens"], &day["used_today"]),
+            (&json!(1000), &json!(used))
+        );
+        let a = learner.say("tutor", "one more").await;
+        assert_eq!((a.status, a.provider.as_str()), (200, "a"), "{}", a.body);
+        let a = learner.say("tone", "Tone: formal\nhey there").await;
+        assert!(!a.degraded);
+        assert_eq!(a.provider, "a");
+
+        // And back to free from the command line: the day is spent again.
         let out = binary()
             .args([
                 "user",
@@ -72,7 +127,7 @@ async fn a_users_daily_tokens_run_out_in_the_degradation_order() {
                 "--email",
                 &learner.email,
                 "--tier",
-                "premium",
+                "free",
             ])
             .args(["--database-url", &server.database_url])
             .arg("--data-dir")
@@ -84,11 +139,8 @@ async fn a_users_daily_tokens_run_out_in_the_degradation_order() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let a = learner.say("tutor", "one more").await;
-        assert_eq!((a.status, a.provider.as_str()), (200, "a"), "{}", a.body);
-        let a = learner.say("tone", "Tone: formal\nhey there").await;
-        assert!(!a.degraded);
-        assert_eq!(a.provider, "a");
+        let a = learner.say("tutor", "and another").await;
+        assert_eq!(a.status, 429, "{backend:?}: {}", a.body);
 
         let out = binary()
             .args([

@@ -76,6 +76,28 @@ async fn admins_manage_users_and_roles() {
             .patch_as(&admin, &path, &json!({"role": "teacher"}))
             .await;
         assert_eq!(status, 403, "{body}");
+        let (status, body) = server
+            .patch_as(&admin, &path, &json!({"tier": "premium"}))
+            .await;
+        assert_eq!(status, 403, "{body}");
+        // Admins read a learner's AI budget; the providers' breakers are the super admins'.
+        let (status, body) = server
+            .get_as(
+                &admin,
+                &format!("/api/v1/admin/ai/users/{learner_id}/budget"),
+            )
+            .await;
+        assert_eq!((status, &body["tier"]), (200, &json!("free")), "{body}");
+        let (status, body) = server.get_as(&admin, "/api/v1/admin/ai/providers").await;
+        assert_eq!(status, 403, "{body}");
+        let (status, body) = server
+            .get_as(&admin, "/api/v1/admin/ai/users/no-such-user/budget")
+            .await;
+        assert_eq!(
+            (status, &body["error"]["details"]["field"]),
+            (404, &json!("user_id")),
+            "{body}"
+        );
         let operator = &server.http;
 
         // A role change applies to the learner's own token at once, and is audited.

@@ -207,6 +207,31 @@ async fn routes_fail_over_across_wire_formats_with_retries_and_timeouts() {
     );
 }
 
+/// Each provider's breaker as the console reads it (`GET /api/v1/admin/ai/providers`),
+/// by provider name.
+async fn breakers(server: &Server) -> Value {
+    let (status, report) = server
+        .get_as(&server.http, "/api/v1/admin/ai/providers")
+        .await;
+    assert_eq!(status, 200, "{report}");
+    assert!(
+        report["gateway"]
+            .as_str()
+            .unwrap()
+            .starts_with("ai-gateway@"),
+        "{report}"
+    );
+    assert!(
+        !report.to_string().contains("sk-"),
+        "an API key in the report: {report}"
+    );
+    let mut by_name = serde_json::Map::new();
+    for p in report["providers"].as_array().unwrap() {
+        by_name.insert(p["name"].as_str().unwrap().to_owned(), p["breaker"].clone());
+    }
+    Value::Object(by_name)
+}
+
 /// The breaker of provider `a` as seen through its hit counter.
 #[tokio::test]
 async fn the_circuit_breaker_opens_half_opens_and_closes() {
@@ -248,6 +273,11 @@ async fn the_circuit_breaker_opens_half_opens_and_closes() {
             2,
             "{backend:?}: an open circuit let a call through"
         );
+        // The console shows it open, and the healthy provider closed.
+        let states = breakers(&server).await;
+        assert_eq!(states["a"]["state"], "open", "{backend:?}: {states}");
+        assert!(states["a"]["open_until"].is_string(), "{states}");
+        assert_eq!(states["b"]["state"], "closed", "{states}");
         // half-open after open_ms: a probe goes through; two successes close it. Until
         // then every question goes to `b` without reaching `a`.
         primary.set(Behaviour::Answer);
@@ -261,8 +291,15 @@ async fn the_circuit_breaker_opens_half_opens_and_closes() {
         })
         .await;
         assert_eq!(primary.hits(), 3, "{backend:?}: one probe, no more");
+        let states = breakers(&server).await;
+        assert_eq!(
+            (&states["a"]["state"], &states["a"]["successes"]),
+            (&json!("half-open"), &json!(1)),
+            "{backend:?}: {states}"
+        );
         assert_eq!(ask(5).await, "a");
         assert_eq!(primary.hits(), 4);
+        assert_eq!(breakers(&server).await["a"]["state"], "closed");
         // closed again: one failure is not enough to open it.
         primary.set(Behaviour::Fail(503));
         assert_eq!(ask(6).await, "b");
@@ -330,6 +367,8 @@ async fn replicas_share_breaker_state_and_cached_answers_through_redis() {
         2,
         "the replica called a provider whose circuit is open"
     );
+    // Either replica's console shows the circuit one of them opened.
+    assert_eq!(breakers(&two).await["a"]["state"], "open");
 
     // An answer cached by one replica is a hit on the other.
     let body = json!({ "messages": [{ "role": "user", "content": "what is a tuple" }] });

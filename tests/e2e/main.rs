@@ -26,6 +26,7 @@ mod plugin_embeddings;
 mod plugin_kv;
 mod plugin_logs;
 mod quiz_grader;
+mod registry;
 mod reload;
 mod safety;
 mod sandbox;

@@ -32,13 +32,14 @@ async fn migrated_columns(url: &str, query: &str) -> Columns {
         .collect()
 }
 
-/// SQLite's declared types, lower-cased, with `REAL` read as Postgres's `double precision`:
-/// both are 8-byte floats (Postgres's own `real` is a 4-byte one), the one dialect
-/// difference in the released migrations. A primary-key column counts as NOT NULL, which
+/// SQLite's declared types, lower-cased, with `REAL` read as Postgres's `double precision`
+/// (both are 8-byte floats; Postgres's own `real` is a 4-byte one) and `BLOB` as `bytea`
+/// (both are byte strings: the plugin registry's components), the dialect differences in
+/// the released migrations. A primary-key column counts as NOT NULL, which
 /// Postgres implies and SQLite (for non-integer keys) does not enforce; the host never
 /// writes a NULL key.
 const SQLITE_COLUMNS: &str = "SELECT m.name, p.name, \
-       CASE lower(p.type) WHEN 'real' THEN 'double precision' ELSE lower(p.type) END, \
+       CASE lower(p.type) WHEN 'real' THEN 'double precision' WHEN 'blob' THEN 'bytea' ELSE lower(p.type) END, \
        CASE WHEN p.\"notnull\" = 1 OR p.pk > 0 THEN 1 ELSE 0 END \
      FROM sqlite_master m JOIN pragma_table_info(m.name) p \
      WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'";

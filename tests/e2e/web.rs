@@ -11,7 +11,10 @@ use std::process::Command;
 
 use reqwest::header;
 
+use serde_json::json;
+
 use crate::support::{PASSWORD, Server, ci, create_user, plugins_dir, repo, tessera, unique};
+use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
 
 fn web() -> PathBuf {
     repo().join("web")
@@ -74,9 +77,13 @@ fn shipped_plugins() -> Vec<PathBuf> {
 }
 
 async fn app_server() -> Server {
+    app_server_with(shipped_plugins()).await
+}
+
+async fn app_server_with(plugins: Vec<PathBuf>) -> Server {
     let content = repo().join("content");
     Server::start_with(
-        &shipped_plugins(),
+        &plugins,
         &["--content-dir", content.to_str().expect("UTF-8 path")],
     )
     .await
@@ -158,10 +165,31 @@ async fn an_admin_reads_the_ai_spend_and_reloads_plugins_in_chromium() {
     if !browser_ready() {
         return;
     }
-    let server = app_server().await;
+    // The shipped plugins, but a gateway routing first to provider `flaky` (an OpenAI
+    // double answering 503), whose breaker opens on its first failure: the super admin
+    // sees it open, while the offline model answers.
+    let flaky = Upstream::start(Behaviour::Fail(503)).await;
+    let gateway = gateway_with(
+        &[provider("flaky", Wire::OpenAi, flaky.port, &["gpt-flaky"])],
+        &[
+            (
+                "routes",
+                json!({ "default": ["gpt-flaky", "tessera-offline"] }),
+            ),
+            ("retry", json!({ "max_attempts": 1 })),
+            ("breaker", json!({ "failures": 1, "open_ms": 600000 })),
+        ],
+    );
+    let mut plugins: Vec<PathBuf> = shipped_plugins()
+        .into_iter()
+        .filter(|p| !p.ends_with("ai-gateway"))
+        .collect();
+    plugins.push(gateway.path().to_owned());
+    let server = app_server_with(plugins).await;
     let mut env = staff(&server, "admin");
     env.extend(staff(&server, "super_admin"));
     playwright(&server, "e2e/admin.spec.ts", &env).await;
+    assert_eq!(flaky.hits(), 1, "an open breaker let a request through");
 }
 
 #[tokio::test]

@@ -214,6 +214,64 @@ impl BudgetPolicy {
     }
 }
 
+impl BudgetPolicy {
+    /// Every tier with a configured budget, smallest budget first (unlimited last).
+    pub fn tiers(&self) -> Vec<TierBudget> {
+        let mut tiers: Vec<TierBudget> = self
+            .daily_tokens
+            .iter()
+            .map(|(tier, tokens)| TierBudget {
+                tier: tier.clone(),
+                daily_tokens: *tokens,
+            })
+            .collect();
+        tiers.sort_by_key(|t| (t.daily_tokens == 0, t.daily_tokens, t.tier.clone()));
+        tiers
+    }
+}
+
+/// Whether `tier` is a plan tier's name: 1-32 characters of a-z, 0-9, `_` and `-` (a tier
+/// with no budget of its own gets the `free` tier's).
+pub fn check_tier(tier: &str) -> Result<(), String> {
+    let ok = (1..=32).contains(&tier.len())
+        && tier
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{tier}` must be 1-32 characters of a-z, 0-9, _ and -"
+        ))
+    }
+}
+
+/// One plan tier's daily token budget (`--ai-daily-tokens`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct TierBudget {
+    /// The tier.
+    pub tier: String,
+    /// Tokens a user of the tier may use per UTC day; 0 is unlimited.
+    pub daily_tokens: u64,
+}
+
+/// One user's AI budget today.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct UserBudget {
+    /// The user.
+    pub user_id: String,
+    /// Their plan tier.
+    pub tier: String,
+    /// Their daily token budget; 0 is unlimited.
+    pub daily_tokens: u64,
+    /// Tokens used (and reserved by calls in flight) today, UTC.
+    pub used_today: u64,
+    /// Tokens left today; null when unlimited.
+    pub remaining: Option<u64>,
+    /// When the day's count starts again (RFC 3339, 00:00 UTC).
+    pub resets_at: String,
+}
+
 /// Where the budgets stand for one request.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Standing {
@@ -294,11 +352,15 @@ pub fn decide(
     }
 }
 
-fn secs_until_tomorrow(now: chrono::DateTime<Utc>) -> u64 {
-    let tomorrow = (now.date_naive() + chrono::Days::new(1))
+/// 00:00 UTC after `now`, when the users' daily budgets start again.
+fn tomorrow(now: chrono::DateTime<Utc>) -> Option<chrono::DateTime<Utc>> {
+    (now.date_naive() + chrono::Days::new(1))
         .and_hms_opt(0, 0, 0)
-        .map(|t| Utc.from_utc_datetime(&t));
-    tomorrow.map_or(3600, |t| (t - now).num_seconds().max(1) as u64)
+        .map(|t| Utc.from_utc_datetime(&t))
+}
+
+fn secs_until_tomorrow(now: chrono::DateTime<Utc>) -> u64 {
+    tomorrow(now).map_or(3600, |t| (t - now).num_seconds().max(1) as u64)
 }
 
 fn month_start(now: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
@@ -327,6 +389,8 @@ pub struct BudgetReport {
     pub degraded: bool,
     /// Alerts recorded this month.
     pub alerts: Vec<crate::store::ai_budget::BudgetAlert>,
+    /// Each plan tier's daily token budget per user, smallest first.
+    pub tiers: Vec<TierBudget>,
 }
 
 /// Output tokens reserved (and sent as `max_tokens`) when a request under a token budget
@@ -761,7 +825,25 @@ impl Budget {
                     >= c.saturating_mul(i64::from(self.policy.degrade_at_percent))
             }),
             alerts: self.db.budget_alerts(&month).await?,
+            tiers: self.policy.tiers(),
             month,
+        })
+    }
+
+    /// `user_id`'s budget today, on plan tier `tier`.
+    pub async fn user_today(&self, user_id: &str, tier: &str) -> anyhow::Result<UserBudget> {
+        let now = Utc::now();
+        let used = self.counter(&day_key(user_id, now)).await?.max(0) as u64;
+        let limit = self.policy.daily_tokens_of(tier);
+        Ok(UserBudget {
+            user_id: user_id.to_owned(),
+            tier: tier.to_owned(),
+            daily_tokens: limit,
+            used_today: used,
+            remaining: (limit > 0).then(|| limit.saturating_sub(used)),
+            resets_at: tomorrow(now)
+                .unwrap_or(now)
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         })
     }
 }

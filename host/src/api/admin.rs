@@ -1,6 +1,6 @@
-//! The console's administration routes: users and roles (`/admin/users`: administrators
-//! list them; only super admins change roles or disable accounts, as seed 002's permission
-//! matrix says), and the event
+//! The console's administration routes: users, roles and plan tiers (`/admin/users`:
+//! administrators list them; only super admins change roles, tiers or disable accounts, as
+//! seed 002's permission matrix says), and the event
 //! bus's dead letters with replay (`/admin/events/dead-letters`). The CLI does the same
 //! (`tessera user …`, `tessera events dlq …`); these serve the web console.
 
@@ -57,6 +57,8 @@ pub struct AdminUser {
     pub role: Role,
     /// `false`: disabled (tokens refused, sign-in refused).
     pub is_active: bool,
+    /// Plan tier: picks the daily AI token budget (`--ai-daily-tokens`).
+    pub tier: String,
     /// RFC 3339.
     pub created_at: String,
 }
@@ -78,6 +80,9 @@ pub struct UserChangeBody {
     pub role: Option<Role>,
     /// `false` disables the account at once; `true` enables it.
     pub is_active: Option<bool>,
+    /// The new plan tier (1-32 characters of a-z, 0-9, `_`, `-`); a tier without a
+    /// budget of its own in `--ai-daily-tokens` gets the `free` tier's.
+    pub tier: Option<String>,
 }
 
 fn rfc3339(ms: i64) -> String {
@@ -93,11 +98,12 @@ fn admin_user(u: crate::store::users::User) -> AdminUser {
         full_name: u.full_name,
         role: u.role,
         is_active: u.is_active,
+        tier: u.tier,
         created_at: rfc3339(u.created_at),
     }
 }
 
-fn no_such_user(user_id: &str) -> ApiError {
+pub(super) fn no_such_user(user_id: &str) -> ApiError {
     ApiError::Refused {
         status: StatusCode::NOT_FOUND,
         code: "NOT_FOUND",
@@ -160,12 +166,12 @@ pub(super) async fn list_users(
     params(("user_id" = String, Path, description = "The user")),
     request_body(content = UserChangeBody, example = json!({"role": "teacher"})),
     responses(
-        (status = 200, description = "The user after the change (audited; a new role or a disabled account applies to their tokens at once)", body = AdminUser),
+        (status = 200, description = "The user after the change (audited; a new role or a disabled account applies to their tokens at once, a new tier to their next AI request)", body = AdminUser),
         (status = 400, description = "Malformed JSON, an unknown field or role", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Not allowed: managing users is for super admins (docs/requirements.md#r-002-6.1: admins see users but do not change them), and nobody changes their own role or disables themselves", body = ErrorBody),
         (status = 404, description = "No such user (`details.field`: `user_id`)", body = ErrorBody),
-        (status = 422, description = "`role` is `service` (service tokens are issued with `tessera service-token`), or nothing to change", body = ErrorBody),
+        (status = 422, description = "`role` is `service` (service tokens are issued with `tessera service-token`), `tier` is not a tier's name, or nothing to change", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
 pub(super) async fn update_user(
     State(state): State<AppState>,
@@ -174,11 +180,17 @@ pub(super) async fn update_user(
     ValidJson(body): ValidJson<UserChangeBody>,
 ) -> Result<Json<AdminUser>, ApiError> {
     caller.require(Permission::ManageUsers)?;
-    if body.role.is_none() && body.is_active.is_none() {
+    if body.role.is_none() && body.is_active.is_none() && body.tier.is_none() {
         return Err(ApiError::Validation {
             field: "role".into(),
-            issue: "give `role`, `is_active` or both".into(),
+            issue: "give `role`, `is_active`, `tier` or several".into(),
         });
+    }
+    if let Some(tier) = &body.tier {
+        crate::ai::budget::check_tier(tier).map_err(|issue| ApiError::Validation {
+            field: "tier".into(),
+            issue,
+        })?;
     }
     if body.role == Some(Role::Service) {
         return Err(ApiError::Validation {
@@ -190,7 +202,8 @@ pub(super) async fn update_user(
     // has no way back from the console.
     if user_id == caller.user_id() {
         return Err(ApiError::Forbidden(
-            "you cannot change your own role or disable your own account; ask another administrator".into(),
+            "you cannot change your own role, tier or account status; ask another administrator"
+                .into(),
         ));
     }
     let target = state
@@ -208,6 +221,11 @@ pub(super) async fn update_user(
         && active != target.is_active
     {
         state.auth.set_active(&user_id, active, actor).await?;
+    }
+    if let Some(tier) = &body.tier
+        && *tier != target.tier
+    {
+        state.db.set_tier(&user_id, tier, actor).await?;
     }
     let user = state
         .db

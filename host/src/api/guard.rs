@@ -144,19 +144,21 @@ pub async fn deadline(State(limits): State<HttpLimits>, request: Request, next: 
 }
 
 /// The largest body `path` accepts: the sandbox's (learner code and tests), a content
-/// pack upload's, or everyone else's. The one place a route's limit is decided, since this
+/// pack upload's, a plugin upload's, or everyone else's. The one place a route's limit is decided, since this
 /// guard runs before routing.
 pub fn body_limit(path: &str) -> usize {
     if path.starts_with("/api/v1/sandbox/") {
         crate::sandbox::request::MAX_BODY_BYTES
     } else if path == "/api/v1/admin/content/packs" {
         super::content::MAX_UPLOAD_BYTES
+    } else if path == "/api/v1/plugins" {
+        super::plugins::MAX_UPLOAD_BYTES
     } else {
         MAX_BODY_BYTES
     }
 }
 
-/// Middleware: refuses multipart bodies (no route takes files), and reads the body under
+/// Middleware: refuses multipart bodies (but for a plugin upload), and reads the body under
 /// the path's size limit and the body deadline before the route sees it.
 pub async fn bounded_body(
     State(limits): State<HttpLimits>,
@@ -172,7 +174,8 @@ pub async fn bounded_body(
                 .get(..10)
                 .is_some_and(|p| p.eq_ignore_ascii_case("multipart/"))
         });
-    if is_multipart {
+    // The one route taking files (a plugin upload) reads its multipart body itself.
+    if is_multipart && request.uri().path() != "/api/v1/plugins" {
         return ApiError::UnsupportedMediaType.into_response();
     }
     let limit = body_limit(request.uri().path());

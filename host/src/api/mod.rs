@@ -87,6 +87,10 @@ pub struct AppState {
     pub study: Arc<crate::study::Study>,
     /// Seed 004: tutorials, experiments, surveys, personas, feature flags.
     pub experiments: Arc<crate::experiments::Experiments>,
+    /// Publishes plugin versions and changes their rollouts.
+    pub publisher: Arc<crate::plugins::published::Publisher>,
+    /// The plugin registry's settings (the watcher and canary guard `serve` starts).
+    pub plugin_settings: crate::plugins::published::RegistrySettings,
 }
 
 /// What the API is built on, besides the plugins.
@@ -116,6 +120,8 @@ pub struct Services {
     pub bus: crate::events::Bus,
     /// Seed 004's settings (config freshness, the survey comment keys).
     pub experiments: crate::experiments::ExperimentSettings,
+    /// Plugins published over HTTP.
+    pub plugin_registry: crate::plugins::published::RegistrySettings,
 }
 
 impl AppState {
@@ -176,7 +182,14 @@ impl AppState {
             ai.clone(),
             learning.clone(),
         ));
+        let publisher = Arc::new(crate::plugins::published::Publisher::new(
+            registry.clone(),
+            services.db.clone(),
+            &services.plugin_registry,
+        ));
         Self {
+            publisher,
+            plugin_settings: services.plugin_registry,
             experiments,
             graphql: graphql::schema(learning.clone(), tutor.clone()),
             study,

@@ -1,4 +1,4 @@
-//! `tessera plugin list | validate | call`: tools for plugin authors and operators.
+//! `tessera plugin list | validate | call | publish`: tools for plugin authors and operators.
 
 use std::path::{Path, PathBuf};
 
@@ -38,6 +38,31 @@ pub enum PluginCommand {
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
+    /// Publish a plugin folder (its plugin.toml and the component it names) to a running
+    /// server's registry: checked there, stored, live at once for a new plugin or the
+    /// canary over a serving one (docs/plugins/registry.md).
+    Publish(PublishArgs),
+}
+
+/// `tessera plugin publish` settings.
+#[derive(Debug, clap::Args)]
+pub struct PublishArgs {
+    /// The plugin folder (with plugin.toml) or its plugin.toml.
+    pub path: PathBuf,
+    /// The server's address.
+    #[arg(long, env = "TESSERA_SERVER", default_value = "http://127.0.0.1:8080")]
+    pub server: String,
+    /// A super admin's access token (or sign in with --email).
+    #[arg(long, env = "TESSERA_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Sign in as this super admin; the password is read from TESSERA_PASSWORD, else from
+    /// standard input.
+    #[arg(long, conflicts_with = "token")]
+    pub email: Option<String>,
+    /// Over a plugin already serving: the share of users (0-100) the new version serves at
+    /// once as the canary (0: stored, serving nobody until promoted or given a share).
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub canary_percent: u8,
 }
 
 /// Runs a plugin subcommand.
@@ -51,6 +76,114 @@ pub async fn run(cmd: PluginCommand) -> anyhow::Result<Outcome> {
             input,
             runtime,
         } => call(&id, &function, &input, &runtime).await,
+        PluginCommand::Publish(args) => publish(&args).await,
+    }
+}
+
+async fn publish(args: &PublishArgs) -> anyhow::Result<Outcome> {
+    let manifest_path = if args.path.is_dir() {
+        args.path.join(MANIFEST_FILE)
+    } else {
+        args.path.clone()
+    };
+    let text = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+    let component = toml::from_str::<toml::Table>(&text)
+        .ok()
+        .and_then(|t| t.get("component")?.as_str().map(str::to_owned))
+        .with_context(|| format!("{}: no `component` file named", manifest_path.display()))?;
+    let dir = manifest_path.parent().unwrap_or(Path::new("."));
+    let component_path = dir.join(&component);
+    let bytes = std::fs::read(&component_path).with_context(|| {
+        format!(
+            "cannot read the component {} (build the plugin first)",
+            component_path.display()
+        )
+    })?;
+    let server = args.server.trim_end_matches('/');
+    let client = reqwest::Client::new();
+    let token = match (&args.token, &args.email) {
+        (Some(token), _) => token.clone(),
+        (None, Some(email)) => sign_in(&client, server, email).await?,
+        (None, None) => bail!("give --token (or TESSERA_TOKEN) or --email of a super admin"),
+    };
+    let form = reqwest::multipart::Form::new().text("manifest", text).part(
+        "component",
+        reqwest::multipart::Part::bytes(bytes).file_name(component.clone()),
+    );
+    let response = client
+        .post(format!("{server}/api/v1/plugins"))
+        .query(&[("canary_percent", args.canary_percent)])
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {server}"))?;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    if !status.is_success() {
+        let error = &body["error"];
+        let field = error["details"]["field"]
+            .as_str()
+            .map(|f| format!(" ({f})"))
+            .unwrap_or_default();
+        bail!(
+            "{server} refused the plugin: {status}{field}: {}",
+            error["message"].as_str().unwrap_or("no error message")
+        );
+    }
+    let rollout = &body["rollout"];
+    let live = if rollout["stable_version"] == body["version"] {
+        "live for every user".to_owned()
+    } else {
+        match rollout["canary_percent"].as_i64() {
+            Some(0) | None => {
+                "stored; serving nobody yet (set a canary share or promote it)".into()
+            }
+            Some(p) => format!("the canary for {p} % of users"),
+        }
+    };
+    println!(
+        "published {} {} ({}, sha256 {}): {live}",
+        body["plugin_id"].as_str().unwrap_or_default(),
+        body["version"].as_str().unwrap_or_default(),
+        body["world"].as_str().unwrap_or_default(),
+        &body["sha256"]
+            .as_str()
+            .unwrap_or_default()
+            .get(..12)
+            .unwrap_or_default(),
+    );
+    Ok(Outcome(true))
+}
+
+/// A super admin's access token for `email`; the password from TESSERA_PASSWORD or stdin.
+async fn sign_in(client: &reqwest::Client, server: &str, email: &str) -> anyhow::Result<String> {
+    let password = match std::env::var("TESSERA_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            eprintln!("password for {email}:");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let response = client
+        .post(format!("{server}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .with_context(|| format!("cannot reach {server}"))?;
+    let status = response.status();
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    match body["access_token"].as_str() {
+        Some(token) if status.is_success() => Ok(token.to_owned()),
+        _ => bail!(
+            "signing in as {email} failed: {status}: {}",
+            body["error"]["message"]
+                .as_str()
+                .unwrap_or("no error message")
+        ),
     }
 }
 

@@ -50,6 +50,50 @@ pub struct ServeArgs {
     pub http: HttpArgs,
     #[command(flatten)]
     pub experiments: super::experiments::ExperimentArgs,
+    #[command(flatten)]
+    pub plugin_registry: PluginRegistryArgs,
+}
+
+/// Plugins published over HTTP: what uploads may be granted, and when a canary is rolled
+/// back by itself (docs/plugins/registry.md).
+#[derive(Debug, Clone, Args)]
+pub struct PluginRegistryArgs {
+    /// Hosts uploaded plugins may be granted in `grants.outbound_hosts`
+    /// (comma-separated `host:port` or bare hosts, exactly as the manifest names them);
+    /// none by default: an upload comes over HTTP, network access is the operator's to give.
+    #[arg(long, env = "TESSERA_PLUGIN_UPLOAD_HOSTS", default_value = "")]
+    pub plugin_upload_hosts: String,
+    /// How far a canary's error rate may pass its stable version's, in percentage points,
+    /// before it is rolled back automatically.
+    #[arg(long, env = "TESSERA_PLUGIN_CANARY_MARGIN", default_value_t = 10.0)]
+    pub plugin_canary_margin: f64,
+    /// Calls a canary must have served on a replica before that replica judges it.
+    #[arg(long, env = "TESSERA_PLUGIN_CANARY_MIN_CALLS", default_value_t = 20,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub plugin_canary_min_calls: u64,
+}
+
+impl PluginRegistryArgs {
+    /// The settings these flags describe, announcing changes on `redis` (URL, prefix).
+    pub fn settings(
+        &self,
+        redis: Option<(String, String)>,
+    ) -> anyhow::Result<crate::plugins::published::RegistrySettings> {
+        use crate::plugins::published::{CanaryPolicy, RegistrySettings, UploadPolicy};
+        anyhow::ensure!(
+            self.plugin_canary_margin.is_finite() && self.plugin_canary_margin >= 0.0,
+            "--plugin-canary-margin: a number of percentage points, 0 or more"
+        );
+        Ok(RegistrySettings {
+            policy: UploadPolicy::parse(&self.plugin_upload_hosts).map_err(anyhow::Error::msg)?,
+            canary: CanaryPolicy {
+                min_calls: self.plugin_canary_min_calls,
+                margin_points: self.plugin_canary_margin,
+                ..CanaryPolicy::default()
+            },
+            redis,
+        })
+    }
 }
 
 /// Identity, shared state and rate limits of `tessera serve`.
@@ -297,7 +341,12 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
     .context("cannot connect to Redis (REDIS_URL)")?;
     let (safety, embeddings) = args.safety.settings()?;
     let bus = super::shared::bus(&args.events, &db).await?;
+    let redis = identity
+        .redis_url
+        .clone()
+        .map(|url| (url, identity.redis_prefix.clone()));
     let services = Services {
+        plugin_registry: args.plugin_registry.settings(redis)?,
         experiments: args.experiments.settings(data_dir)?,
         bus,
         safety,
@@ -405,6 +454,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
 
     tokio::spawn(reload_on_sighup(registry.clone()));
+    crate::plugins::published::spawn_watcher(registry.clone(), state.plugin_settings.redis.clone());
+    crate::plugins::published::spawn_canary_guard(
+        state.publisher.clone(),
+        state.plugin_settings.canary,
+    );
     let pipeline = tokio_util::sync::CancellationToken::new();
     let relay = state.bus.spawn_relay(pipeline.clone());
     let personas = state

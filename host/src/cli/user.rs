@@ -136,12 +136,8 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<Outcome> {
         UserCommand::Disable(account) => set_active(&account, false).await,
         UserCommand::Enable(account) => set_active(&account, true).await,
         UserCommand::SetTier { email, tier, data } => {
-            if !(1..=32).contains(&tier.len())
-                || !tier
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
-            {
-                bail!("--tier: `{tier}` must be 1-32 characters of a-z, 0-9, _ and -");
+            if let Err(why) = crate::ai::budget::check_tier(&tier) {
+                bail!("--tier: {why}");
             }
             let db = database(&data.db, &data.data_dir).await?;
             let Some(user) = db.user_by_email(&email).await? else {

@@ -3,6 +3,7 @@
 
 pub mod contract;
 pub mod manifest;
+pub mod published;
 pub mod registry;
 
 pub use registry::{LoadFailure, Registry, Snapshot};

@@ -10,8 +10,11 @@ use arc_swap::ArcSwap;
 use serde::Serialize;
 
 use crate::plugins::contract::World;
+use crate::plugins::published::{self, Canary};
 use crate::runtime::loader::fingerprint;
 use crate::runtime::{LoadError, LoadedPlugin, Runtime};
+use crate::store::plugin_registry::RolloutRow;
+use crate::store::{Db, StoreError};
 
 /// File name of a plugin manifest.
 pub const MANIFEST_FILE: &str = "plugin.toml";
@@ -50,6 +53,29 @@ pub struct Snapshot {
     pub assigner: Option<Arc<LoadedPlugin>>,
     /// Plugins that failed to load.
     pub failures: Vec<LoadFailure>,
+    /// Canary versions by plugin id: each serves its share of users instead of the plugin
+    /// in `plugins` ([`Snapshot::serving`]).
+    pub canaries: HashMap<String, Canary>,
+    /// The versions the plugin folders hold, by plugin id (whether or not a published
+    /// version replaces them).
+    pub folder_versions: BTreeMap<String, String>,
+    /// The published rollouts this set was loaded from.
+    pub rollouts: Vec<RolloutRow>,
+}
+
+impl Snapshot {
+    /// The version of `plugin` that serves `unit` (a user id): its canary for the canary's
+    /// share of users, else `plugin` itself (and always for calls on no one's behalf).
+    pub fn serving(&self, plugin: &Arc<LoadedPlugin>, unit: Option<&str>) -> Arc<LoadedPlugin> {
+        match (self.canaries.get(&plugin.manifest.id), unit) {
+            (Some(canary), Some(unit))
+                if published::in_canary(&plugin.manifest.id, unit, canary.percent) =>
+            {
+                canary.plugin.clone()
+            }
+            _ => plugin.clone(),
+        }
+    }
 }
 
 /// What a reload did.
@@ -73,6 +99,8 @@ pub struct Registry {
     dirs: Vec<PathBuf>,
     current: ArcSwap<Snapshot>,
     reload_lock: tokio::sync::Mutex<()>,
+    /// Where published versions are kept, once the server has a database.
+    published: std::sync::OnceLock<Db>,
 }
 
 impl Registry {
@@ -83,7 +111,33 @@ impl Registry {
             dirs,
             current: ArcSwap::from_pointee(Snapshot::default()),
             reload_lock: tokio::sync::Mutex::new(()),
+            published: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Loads published versions (the plugin registry's rollouts) from `db` at every
+    /// reload from now on; they replace the plugin folders' versions of the same ids.
+    pub fn load_published_from(&self, db: Db) {
+        let _ = self.published.set(db);
+    }
+
+    /// Whether the plugin folders hold a version of `plugin_id`.
+    pub fn in_folders(&self, plugin_id: &str) -> bool {
+        self.snapshot().folder_versions.contains_key(plugin_id)
+    }
+
+    /// Reloads when the published rollouts differ from those loaded (another replica
+    /// changed one).
+    pub async fn reload_if_published_changed(&self) -> Result<(), StoreError> {
+        let Some(db) = self.published.get() else {
+            return Ok(());
+        };
+        if db.plugin_rollouts().await? != self.snapshot().rollouts {
+            let report = self.reload().await;
+            tracing::info!(updated = ?report.updated, added = ?report.added, removed = ?report.removed,
+                "plugins reloaded after a registry change");
+        }
+        Ok(())
     }
 
     /// The runtime plugins run on.
@@ -127,48 +181,28 @@ impl Registry {
         (found, failures)
     }
 
-    /// (Re)loads every plugin from the plugin folders and swaps the new set in atomically.
-    /// Unchanged plugins are kept as they are; a plugin whose new version fails to load keeps
-    /// its old version serving.
+    /// (Re)loads every plugin from the plugin folders and the published versions, and
+    /// swaps the new set in atomically. Unchanged plugins are kept as they are; a plugin
+    /// whose new version fails to load keeps its old version serving. A published stable
+    /// version replaces the plugin folder's version of the same id.
     pub async fn reload(&self) -> ReloadReport {
         let _guard = self.reload_lock.lock().await;
         let old = self.snapshot();
         let (paths, mut failures) = self.manifests();
-        let mut report = ReloadReport::default();
-        let mut next = Snapshot::default();
+        let mut from_folders: Vec<(PathBuf, Arc<LoadedPlugin>)> = Vec::new();
         for path in paths {
             let loaded = match self.reuse_if_unchanged(&old, &path) {
-                Some(plugin) => {
-                    report.unchanged.push(plugin.manifest.id.clone());
-                    Ok(plugin)
-                }
+                Some(plugin) => Ok(plugin),
                 None => self.runtime.load_plugin(&path).await.map(Arc::new),
             };
             match loaded {
-                Ok(plugin) => {
-                    let id = plugin.manifest.id.clone();
-                    if let Err(clash) = admit(&mut next, plugin.clone()) {
-                        failures.push(LoadFailure {
-                            manifest: path,
-                            plugin: Some(id),
-                            reason: clash.to_string(),
-                        });
-                        continue;
-                    }
-                    if report.unchanged.last() != Some(&id) {
-                        if old.plugins.contains_key(&id) {
-                            report.updated.push(id);
-                        } else {
-                            report.added.push(id);
-                        }
-                    }
-                }
+                Ok(plugin) => from_folders.push((path, plugin)),
                 Err(error) => {
                     let plugin = error.plugin_id().map(str::to_owned);
                     tracing::error!(manifest = %path.display(), %error, "plugin failed to load");
                     // Keep the old version of a plugin whose update is broken.
                     if let Some(previous) = old.plugins.values().find(|p| p.manifest_path == path) {
-                        let _ = admit(&mut next, previous.clone());
+                        from_folders.push((path.clone(), previous.clone()));
                     }
                     failures.push(LoadFailure {
                         manifest: path,
@@ -176,6 +210,89 @@ impl Registry {
                         reason: error.to_string(),
                     });
                 }
+            }
+        }
+        let mut next = Snapshot {
+            folder_versions: from_folders
+                .iter()
+                .map(|(_, p)| (p.manifest.id.clone(), p.manifest.version.clone()))
+                .collect(),
+            ..Snapshot::default()
+        };
+        let published = match self.published.get() {
+            Some(db) => {
+                let reuse = |path: &Path| {
+                    old.plugins
+                        .values()
+                        .chain(old.canaries.values().map(|c| &c.plugin))
+                        .find(|p| p.manifest_path == path)
+                        .cloned()
+                };
+                match published::load(self, db, reuse).await {
+                    Ok(loaded) => Some(loaded),
+                    Err(e) => {
+                        // The database is away: keep serving what was published before.
+                        tracing::error!(error = %e, "could not read the plugin registry; keeping the published versions loaded");
+                        None
+                    }
+                }
+            }
+            None => None,
+        };
+        let (stable, canaries, rollouts) = match published {
+            Some(p) => {
+                for (plugin, reason) in p.failures {
+                    failures.push(LoadFailure {
+                        manifest: PathBuf::from(format!("published:{plugin}")),
+                        plugin: Some(plugin),
+                        reason,
+                    });
+                }
+                (p.stable, p.canaries, p.rollouts)
+            }
+            None => {
+                let stable = old
+                    .plugins
+                    .iter()
+                    .filter(|(_, p)| p.manifest_path.starts_with("published:"))
+                    .map(|(id, p)| (id.clone(), p.clone()))
+                    .collect();
+                (stable, old.canaries.clone(), old.rollouts.clone())
+            }
+        };
+        let mut candidates: Vec<(PathBuf, Arc<LoadedPlugin>)> = from_folders
+            .into_iter()
+            .filter(|(_, p)| !stable.contains_key(&p.manifest.id))
+            .collect();
+        candidates.extend(stable.into_values().map(|p| (p.manifest_path.clone(), p)));
+        for (path, plugin) in candidates {
+            let id = plugin.manifest.id.clone();
+            if let Err(clash) = admit(&mut next, plugin) {
+                failures.push(LoadFailure {
+                    manifest: path,
+                    plugin: Some(id),
+                    reason: clash.to_string(),
+                });
+            }
+        }
+        // A canary serves only in place of a plugin of its world that is serving.
+        next.canaries = canaries
+            .into_iter()
+            .filter(|(id, c)| {
+                next.plugins
+                    .get(id)
+                    .is_some_and(|p| p.manifest.world == c.plugin.manifest.world)
+            })
+            .collect();
+        next.rollouts = rollouts;
+        let mut report = ReloadReport::default();
+        for (id, plugin) in &next.plugins {
+            match old.plugins.get(id) {
+                None => report.added.push(id.clone()),
+                Some(before) if before.fingerprint == plugin.fingerprint => {
+                    report.unchanged.push(id.clone());
+                }
+                Some(_) => report.updated.push(id.clone()),
             }
         }
         report.removed = old

@@ -15,6 +15,7 @@ pub mod experiments;
 pub mod learning;
 mod migrations;
 pub mod personas;
+pub mod plugin_registry;
 pub mod projects;
 pub mod safety_events;
 pub mod service_tokens;

@@ -39,6 +39,8 @@ pub struct User {
     pub streak: i64,
     /// IANA time zone name.
     pub timezone: String,
+    /// Plan tier: picks the daily AI token budget (`--ai-daily-tokens`).
+    pub tier: String,
     /// Whether the account may sign in.
     pub is_active: bool,
     /// Whether the e-mail address was verified.
@@ -115,7 +117,7 @@ pub struct ProfilePatch {
 }
 
 const USER_COLUMNS: &str = "id, email, password_hash, full_name, role, tone, streak, timezone, \
-                            is_active, is_verified, created_at, updated_at";
+                            tier, is_active, is_verified, created_at, updated_at";
 
 fn user_from(row: &AnyRow) -> Result<User, StoreError> {
     Ok(User {
@@ -127,6 +129,7 @@ fn user_from(row: &AnyRow) -> Result<User, StoreError> {
         tone: row.try_get("tone")?,
         streak: row.try_get("streak")?,
         timezone: row.try_get("timezone")?,
+        tier: row.try_get("tier")?,
         is_active: row.try_get::<i64, _>("is_active")? != 0,
         is_verified: row.try_get::<i64, _>("is_verified")? != 0,
         created_at: row.try_get("created_at")?,
@@ -169,6 +172,7 @@ impl Db {
             tone: Tone::Friendly,
             streak: 0,
             timezone: "UTC".into(),
+            tier: "free".into(),
             is_active: true,
             is_verified: false,
             created_at: now,
@@ -277,7 +281,7 @@ impl Db {
     ) -> Result<Option<(User, Option<Profile>)>, StoreError> {
         let row = sqlx::query(
             "SELECT u.id, u.email, u.password_hash, u.full_name, u.role, u.tone, u.streak, \
-             u.timezone, u.is_active, u.is_verified, u.created_at, u.updated_at, \
+             u.timezone, u.tier, u.is_active, u.is_verified, u.created_at, u.updated_at, \
              p.user_id AS profile_user, p.bio, p.avatar_url, p.learning_style, p.language, \
              p.region, p.notification_preferences, p.privacy_settings, p.total_xp, p.longest_streak, \
              p.total_study_time, p.updated_at AS profile_updated_at \

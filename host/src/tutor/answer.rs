@@ -100,7 +100,11 @@ impl Tutor {
         };
         let intent = decision["intent"].as_str().unwrap_or_default().to_owned();
         let topic = decision["topic"].as_str().unwrap_or("general").to_owned();
-        let Some(agent) = snapshot.agents.get(&intent).cloned() else {
+        let Some(agent) = snapshot
+            .agents
+            .get(&intent)
+            .map(|stable| snapshot.serving(stable, Some(&query.user_id)))
+        else {
             return Err(Stop::Fail(format!(
                 "no installed agent answers the intent `{intent}`"
             )));

@@ -121,7 +121,8 @@ export async function ok<T>(result: Promise<{ data?: T; error?: unknown; respons
 /** A JSON call outside the typed paths (routes documented as a free-form object). */
 export async function json<T>(path: string, init: RequestInit = {}): Promise<T> {
   const headers = new Headers(init.headers);
-  if (init.body !== undefined && !headers.has("content-type")) headers.set("content-type", "application/json");
+  // A form's files go as multipart with the boundary the browser picks.
+  if (init.body !== undefined && !(init.body instanceof FormData) && !headers.has("content-type")) headers.set("content-type", "application/json");
   const response = await authFetch(new Request(new URL(path, location.origin), { ...init, headers }));
   if (!response.ok) throw await ApiError.from(response);
   if (response.status === 204) return undefined as T;

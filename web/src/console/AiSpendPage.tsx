@@ -1,11 +1,15 @@
 // The AI spend dashboard: the month against the cap (with the 50/80/95/100 % alerts), cost
-// per day as a chart, and the totals per feature and per model.
+// per day as a chart, the totals per feature and per model, per-user budgets, and (super
+// admins) the providers' circuit breakers.
 import { useState } from "react";
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { api, ok, type Schemas } from "../api/client";
+import { useSession } from "../auth/session";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { Loading } from "../ui/Loading";
 import { useLoad } from "../ui/useLoad";
+import { AiProviders } from "./AiProviders";
+import { UserBudgets } from "./UserBudgets";
 
 type Line = Schemas["UsageLine"];
 
@@ -25,6 +29,7 @@ export function totals(lines: Line[], key: "day" | "feature" | "model") {
 }
 
 export function AiSpendPage() {
+  const { me } = useSession();
   const [days, setDays] = useState(30);
   const usage = useLoad(() => ok(api.GET("/api/v1/admin/ai/usage", { params: { query: { days } } })), [days]);
   const budget = useLoad(() => ok(api.GET("/api/v1/admin/ai/budget")));
@@ -77,6 +82,8 @@ export function AiSpendPage() {
           </section>
         </div>
       )}
+      {budget.data && <UserBudgets tiers={budget.data.tiers} />}
+      {me?.user_type === "super_admin" && <AiProviders />}
     </div>
   );
 }

@@ -1,10 +1,12 @@
 // Plugins (super admins): what is loaded, what failed to load, each plugin's calls and
-// errors, and a reload that rescans the plugin folders and swaps changed plugins in.
-import { useState } from "react";
+// errors, a reload that rescans the plugin folders and swaps changed plugins in, and the
+// registry: publish a version, each plugin's versions with canary, promote and rollback.
+import { Fragment, useState } from "react";
 import { json } from "../api/client";
 import { ErrorMessage } from "../ui/ErrorMessage";
 import { Loading } from "../ui/Loading";
 import { useLoad } from "../ui/useLoad";
+import { PluginVersions, PublishPlugin } from "./PluginVersions";
 
 /** `GET /api/v1/plugins` (documented as a free-form object). */
 export interface PluginList {
@@ -20,6 +22,8 @@ export interface PluginList {
     imports: string[];
     compiled_from_cache: boolean;
     calls?: { calls: number; errors: number; mean_ms: number | null };
+    source?: "folder" | "published";
+    canary?: { version: string; percent: number } | null;
   }[];
   failed: { plugin?: string; manifest?: string; error?: string; message?: string }[];
 }
@@ -32,6 +36,7 @@ export function PluginsPage() {
   const [report, setReport] = useState<ReloadReport | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
+  const [open, setOpen] = useState<string | null>(null);
 
   async function reload() {
     setBusy(true);
@@ -70,6 +75,7 @@ export function PluginsPage() {
           </details>
         </section>
       )}
+      <PublishPlugin onPublished={() => void list.reload()} />
       <ErrorMessage error={list.error} onRetry={list.reload} />
       {list.loading && !list.data && <Loading />}
       {list.data && list.data.failed.length > 0 && (
@@ -96,24 +102,47 @@ export function PluginsPage() {
               <th scope="col">Calls</th>
               <th scope="col">Errors</th>
               <th scope="col">Mean</th>
+              <th scope="col">Versions</th>
             </tr>
           </thead>
           <tbody>
             {plugins.map((p) => (
-              <tr key={p.id}>
-                <td>
-                  <strong>{p.id}</strong>
-                  <div className="hint">{p.description}</div>
-                </td>
-                <td>{p.version}</td>
-                <td>
-                  {p.world}@{p.contract}
-                </td>
-                <td>{[...p.kinds, ...p.languages].join(", ") || "—"}</td>
-                <td>{p.calls?.calls ?? 0}</td>
-                <td>{p.calls?.errors ?? 0}</td>
-                <td>{p.calls?.mean_ms != null ? `${p.calls.mean_ms.toFixed(1)} ms` : "—"}</td>
-              </tr>
+              <Fragment key={p.id}>
+                <tr>
+                  <td>
+                    <strong>{p.id}</strong>
+                    <div className="hint">{p.description}</div>
+                  </td>
+                  <td>
+                    {p.version}
+                    {p.source === "published" && <div className="hint">published</div>}
+                    {p.canary && (
+                      <div className="hint">
+                        canary {p.canary.version}: {p.canary.percent} %
+                      </div>
+                    )}
+                  </td>
+                  <td>
+                    {p.world}@{p.contract}
+                  </td>
+                  <td>{[...p.kinds, ...p.languages].join(", ") || "—"}</td>
+                  <td>{p.calls?.calls ?? 0}</td>
+                  <td>{p.calls?.errors ?? 0}</td>
+                  <td>{p.calls?.mean_ms != null ? `${p.calls.mean_ms.toFixed(1)} ms` : "—"}</td>
+                  <td>
+                    <button type="button" aria-expanded={open === p.id} onClick={() => setOpen(open === p.id ? null : p.id)}>
+                      Versions of {p.id}
+                    </button>
+                  </td>
+                </tr>
+                {open === p.id && (
+                  <tr>
+                    <td colSpan={8}>
+                      <PluginVersions pluginId={p.id} onChanged={() => void list.reload()} />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
             ))}
           </tbody>
         </table>

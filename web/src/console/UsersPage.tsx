@@ -76,6 +76,7 @@ export function UsersPage() {
                 <th scope="col">User</th>
                 <th scope="col">Role</th>
                 <th scope="col">Status</th>
+                <th scope="col">Tier</th>
                 <th scope="col">Since</th>
               </tr>
             </thead>
@@ -108,6 +109,7 @@ export function UsersPage() {
                       </button>
                     )}
                   </td>
+                  <td>{u.tier}</td>
                   <td>{new Date(u.created_at).toLocaleDateString()}</td>
                 </tr>
               ))}

@@ -153,6 +153,25 @@ impl PluginKv {
     }
 }
 
+impl PluginKv {
+    /// `key` of `bucket`, read by the host itself, as the plugin would read it: for the
+    /// host's own views of a plugin's state (the console's AI-provider breakers).
+    pub async fn read(
+        &self,
+        bucket: &str,
+        key: &str,
+    ) -> Result<Option<Vec<u8>>, crate::kv::KvError> {
+        match self {
+            PluginKv::Local(store) => {
+                Ok(store.with(|b| b.buckets.get(bucket).and_then(|m| m.get(key)).cloned()))
+            }
+            PluginKv::Shared { kv, namespace, .. } => {
+                kv.get(&shared_key(namespace, bucket, key)).await
+            }
+        }
+    }
+}
+
 /// The shared store's key for `key` in `bucket`: the bucket's length first, so bucket
 /// `a:b` key `c` and bucket `a` key `b:c` stay apart.
 fn shared_key(namespace: &str, bucket: &str, key: &str) -> String {
