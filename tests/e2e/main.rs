@@ -22,6 +22,7 @@ mod lifecycle;
 mod misbehaving;
 mod operations;
 mod partner_grader;
+mod plugin_author;
 mod plugin_embeddings;
 mod plugin_kv;
 mod plugin_logs;

@@ -306,18 +306,18 @@ async fn a_failing_canary_is_rolled_back_by_itself() {
             ],
         )
         .await;
-        // A new plugin goes live at once. Questions of kind `huge_details` get 4 MiB of
-        // details: within 1.0.0's output limit (16 MiB), past 1.1.0's (the 1 MiB default),
-        // so the canary fails every call with `output_too_large` (502).
+        // A new plugin goes live at once. Both versions are the stateful fixture's kind
+        // `flaky` and pass the conformance kit; 1.1.0 panics on answers containing its
+        // `panic_on` value, which the kit never sends and the learners below do.
         let stable = "id = \"canary-demo\"\nversion = \"1.0.0\"\ncontract = \"0.1.0\"\n\
                       world = \"grader-plugin\"\ncomponent = \"x.wasm\"\n\
-                      [limits]\nmax_output_bytes = 16777216\n\
-                      [routing]\nkinds = [\"huge_details\"]\n";
+                      [grants]\nkeyvalue = true\n[grants.config]\ngreeting = \"hi\"\n\
+                      [routing]\nkinds = [\"flaky\"]\n";
         let (status, body) = upload(
             &server,
             &server.http,
             stable,
-            wasm("misbehaving_grader.wasm"),
+            wasm("stateful_grader.wasm"),
             0,
         )
         .await;
@@ -325,20 +325,19 @@ async fn a_failing_canary_is_rolled_back_by_itself() {
         assert_eq!(body["rollout"]["stable_version"], "1.0.0", "{body}");
         let canary = stable
             .replace("1.0.0", "1.1.0")
-            .replace("max_output_bytes = 16777216", "");
+            .replace("greeting = \"hi\"", "panic_on = \"crash\"");
         let (status, body) = upload(
             &server,
             &server.http,
             &canary,
-            wasm("misbehaving_grader.wasm"),
+            wasm("stateful_grader.wasm"),
             50,
         )
         .await;
         assert_eq!(status, 201, "{body}");
         let people = learners(&server, 16).await;
-        let question = json!({"question": {"kind": "huge_details", "prompt": "p",
-                                           "answer_key": {}},
-                              "answer": {}});
+        let question = json!({"question": {"kind": "flaky", "prompt": "p", "answer_key": {}},
+                              "answer": {"text": "crash"}});
         let mut failed = 0;
         for _ in 0..3 {
             for p in &people {
@@ -414,6 +413,15 @@ async fn bad_uploads_are_refused_naming_the_field_and_nothing_changes() {
         ),
         // Not a manifest.
         ("id = 3".into(), quiz(), 422, "manifest"),
+        // Loads, but fails the grader kit: it grades an answer that is not JSON.
+        (
+            quiz_manifest("0.2.5")
+                .replace("quiz-grader", "careless")
+                .replace("[\"multiple_choice\", \"true_false\"]", "[\"ok\"]"),
+            wasm("misbehaving_grader.wasm"),
+            422,
+            "component",
+        ),
     ];
     for (manifest, bytes, status, field) in cases {
         let (got, body) = upload(&server, &server.http, &manifest, bytes, 10).await;
@@ -423,6 +431,14 @@ async fn bad_uploads_are_refused_naming_the_field_and_nothing_changes() {
             "{manifest}: {body}"
         );
         assert!(!body["error"]["message"].as_str().unwrap_or("").is_empty());
+        if manifest.contains("careless") {
+            assert_eq!(body["error"]["code"], "CONFORMANCE_FAILED", "{body}");
+            let failed = body["error"]["details"]["failures"].to_string();
+            assert!(
+                failed.contains("ok: an answer that is not JSON is invalid-input"),
+                "the failing case is named: {body}"
+            );
+        }
     }
     // Over the size limit: refused before it is read.
     let r = server

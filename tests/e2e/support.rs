@@ -388,60 +388,74 @@ impl Server {
         }
         let admin = format!("{}@example.com", unique("admin"));
         create_user(&database_url, &admin, "super_admin");
-        let port = free_port();
-        let joined = dirs
-            .iter()
-            .map(|d| d.display().to_string())
-            .collect::<Vec<_>>()
-            .join(",");
-        let mut child = binary()
-            .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-            .arg("--plugins-dir")
-            .arg(joined)
-            .args(if extra.contains(&"--data-dir") {
-                Vec::new()
-            } else {
-                vec!["--data-dir".into(), data_dir().display().to_string()]
-            })
-            .args(&flags)
-            .args(extra)
-            .envs(watch.env.iter().map(|(k, v)| (*k, v)))
-            .stdout(Stdio::null())
-            .stderr(if watch.capture_stderr {
-                Stdio::piped()
-            } else {
-                Stdio::inherit()
-            })
-            .spawn()
-            .expect("spawn tessera");
-        let logs = child.stderr.take().map(|stderr| {
-            let lines = Arc::new(Mutex::new(Vec::new()));
-            let sink = lines.clone();
-            std::thread::spawn(move || {
-                use std::io::BufRead;
-                for line in std::io::BufReader::new(stderr).lines() {
-                    let Ok(line) = line else { break };
-                    sink.lock().unwrap().push(line);
-                }
+        // A port picked free can be taken by another test's server before this one binds
+        // it: a server that exits before it is ready is started again on another port.
+        let mut postgres_db = postgres_db;
+        for attempt in 1.. {
+            let port = free_port();
+            let joined = dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(",");
+            let mut child = binary()
+                .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+                .arg("--plugins-dir")
+                .arg(joined)
+                .args(if extra.contains(&"--data-dir") {
+                    Vec::new()
+                } else {
+                    vec!["--data-dir".into(), data_dir().display().to_string()]
+                })
+                .args(&flags)
+                .args(extra)
+                .envs(watch.env.iter().map(|(k, v)| (*k, v)))
+                .stdout(Stdio::null())
+                .stderr(if watch.capture_stderr {
+                    Stdio::piped()
+                } else {
+                    Stdio::inherit()
+                })
+                .spawn()
+                .expect("spawn tessera");
+            let logs = child.stderr.take().map(|stderr| {
+                let lines = Arc::new(Mutex::new(Vec::new()));
+                let sink = lines.clone();
+                std::thread::spawn(move || {
+                    use std::io::BufRead;
+                    for line in std::io::BufReader::new(stderr).lines() {
+                        let Ok(line) = line else { break };
+                        sink.lock().unwrap().push(line);
+                    }
+                });
+                lines
             });
-            lines
-        });
-        let mut server = Server {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-            http: reqwest::Client::new(),
-            anonymous: reqwest::Client::new(),
-            token: String::new(),
-            database_url,
-            redis_prefix,
-            redis_url,
-            postgres_db,
-            logs,
-        };
-        server.wait_ready().await;
-        server.token = server.login(&admin).await;
-        server.http = client_with_token(&server.token);
-        server
+            let mut server = Server {
+                child,
+                base: format!("http://127.0.0.1:{port}"),
+                http: reqwest::Client::new(),
+                anonymous: reqwest::Client::new(),
+                token: String::new(),
+                database_url: database_url.clone(),
+                redis_prefix: redis_prefix.clone(),
+                redis_url: redis_url.clone(),
+                postgres_db: postgres_db.take(),
+                logs,
+            };
+            match server.try_wait_ready().await {
+                Ok(()) => {
+                    server.token = server.login(&admin).await;
+                    server.http = client_with_token(&server.token);
+                    return server;
+                }
+                Err(status) if attempt < 3 => {
+                    eprintln!("tessera exited before becoming ready ({status}); starting it again");
+                    postgres_db = server.postgres_db.take();
+                }
+                Err(status) => panic!("tessera exited before becoming ready: {status}"),
+            }
+        }
+        unreachable!("the loop returns or panics")
     }
 
     /// Signs `email` in with [`PASSWORD`] and returns the access token.
@@ -531,23 +545,24 @@ impl Server {
         answer(r).await
     }
 
-    async fn wait_ready(&mut self) {
+    /// Waits for `/health/ready`; `Err` with the exit status if the server exits first.
+    async fn try_wait_ready(&mut self) -> Result<(), std::process::ExitStatus> {
         let url = self.url("/health/ready");
         eventually(
             "tessera to become ready",
             Duration::from_secs(120),
             async || {
                 if let Ok(Some(status)) = self.child.try_wait() {
-                    panic!("tessera exited before becoming ready: {status}");
+                    return Ok(Err(status));
                 }
                 match self.http.get(&url).send().await {
-                    Ok(r) if r.status().is_success() => Ok(()),
+                    Ok(r) if r.status().is_success() => Ok(Ok(())),
                     Ok(r) => Err(format!("/health/ready: {}", r.status())),
                     Err(e) => Err(e.to_string()),
                 }
             },
         )
-        .await;
+        .await
     }
 
     /// Sends SIGTERM.

@@ -96,6 +96,14 @@ impl From<PublishError> for ApiError {
                 message: format!("the plugin does not load: {e}"),
                 details: json!({ "field": "component", "issue": e.to_string() }),
             },
+            PublishError::Conformance(report) => ApiError::Unprocessable {
+                code: "CONFORMANCE_FAILED",
+                message: PublishError::Conformance(report.clone()).to_string(),
+                details: json!({
+                    "field": "component",
+                    "failures": report.failures().collect::<Vec<_>>(),
+                }),
+            },
             e @ PublishError::Exists { .. } => ApiError::Conflict {
                 field: "manifest.version".into(),
                 message: e.to_string(),
@@ -189,7 +197,7 @@ pub struct PublishQuery {
         (status = 409, description = "This plugin version is already published (versions are immutable)", body = ErrorBody),
         (status = 413, description = "Over 65 MiB", body = ErrorBody),
         (status = 415, description = "Neither multipart/form-data nor application/gzip", body = ErrorBody),
-        (status = 422, description = "A bad manifest, archive or part (`details.field` names it: `manifest`, `manifest.world`, `manifest.grants.outbound_hosts`, `component`, `archive`, `canary_percent`), or a component that does not load (`PLUGIN_INVALID`: not a component, wrong world, ungranted import, failing smoke call)", body = ErrorBody),
+        (status = 422, description = "A bad manifest, archive or part (`details.field` names it: `manifest`, `manifest.world`, `manifest.grants.outbound_hosts`, `component`, `archive`, `canary_percent`), a component that does not load (`PLUGIN_INVALID`: not a component, wrong world, ungranted import, failing smoke call), or one failing its world's conformance kit (`CONFORMANCE_FAILED`, `details.failures`: each case with what was expected and what came back)", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
 pub(super) async fn publish(
     State(state): State<AppState>,

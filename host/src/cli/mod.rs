@@ -13,6 +13,7 @@ pub mod experiments;
 pub mod migrate;
 pub mod plugin;
 pub mod safety;
+pub mod scaffold;
 pub mod serve;
 pub mod service_token;
 pub mod shared;

@@ -1,4 +1,5 @@
-//! `tessera plugin list | validate | call | publish`: tools for plugin authors and operators.
+//! `tessera plugin list | validate | call | new | build | test | publish`: tools for plugin
+//! authors and operators.
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +36,40 @@ pub enum PluginCommand {
         /// one-parameter function).
         #[arg(long, default_value = "{}")]
         input: String,
+        #[command(flatten)]
+        runtime: RuntimeArgs,
+    },
+    /// Create a plugin folder (manifest, source, tests.json, the contract's WIT, a README)
+    /// that builds and passes its tests unchanged (docs/plugins/README.md).
+    New {
+        /// The plugin id (lowercase letters, digits, dashes); also the folder's name.
+        id: String,
+        /// Its world.
+        #[arg(long, value_enum, default_value = "grader")]
+        world: super::scaffold::NewWorld,
+        /// Its language.
+        #[arg(long, value_enum)]
+        lang: super::scaffold::Lang,
+        /// Where to create the folder.
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// The Rust SDK crate (default: TESSERA_SDK, else this Tessera checkout's sdk/rust).
+        #[arg(long)]
+        sdk: Option<PathBuf>,
+    },
+    /// Build a plugin folder's component where its manifest says: cargo for Rust
+    /// (wasm32-wasip2), componentize-py for Python (installed when missing).
+    Build {
+        /// The plugin folder.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+    },
+    /// Load a plugin folder as the server would, run its world's conformance kit and the
+    /// author's own cases (`tests.json` beside plugin.toml), and print a report; exits
+    /// non-zero when a case fails (docs/plugins/README.md).
+    Test {
+        /// The plugin folder (with plugin.toml) or its plugin.toml.
+        path: PathBuf,
         #[command(flatten)]
         runtime: RuntimeArgs,
     },
@@ -76,8 +111,60 @@ pub async fn run(cmd: PluginCommand) -> anyhow::Result<Outcome> {
             input,
             runtime,
         } => call(&id, &function, &input, &runtime).await,
+        PluginCommand::New {
+            id,
+            world,
+            lang,
+            dir,
+            sdk,
+        } => super::scaffold::new_plugin(&id, world, lang, &dir, sdk.as_deref()),
+        PluginCommand::Build { path } => super::scaffold::build(&path),
+        PluginCommand::Test { path, runtime } => test(&path, &runtime).await,
         PluginCommand::Publish(args) => publish(&args).await,
     }
+}
+
+/// The author's cases file, beside plugin.toml.
+pub const CASES_FILE: &str = "tests.json";
+
+async fn test(path: &Path, args: &RuntimeArgs) -> anyhow::Result<Outcome> {
+    let manifest = if path.is_dir() {
+        path.join(MANIFEST_FILE)
+    } else {
+        path.to_owned()
+    };
+    let cases_path = manifest.parent().unwrap_or(Path::new(".")).join(CASES_FILE);
+    let cases = match std::fs::read_to_string(&cases_path) {
+        Ok(text) => Some(
+            serde_json::from_str::<serde_json::Value>(&text)
+                .with_context(|| format!("{} is not JSON", cases_path.display()))?,
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", cases_path.display())),
+    };
+    let registry = registry(args)?;
+    let plugin = match registry.validate(&manifest).await {
+        Ok(plugin) => plugin,
+        Err(e) => {
+            println!("FAIL loads: {e}");
+            return Ok(Outcome(false));
+        }
+    };
+    let report =
+        crate::plugins::conformance::run(registry.runtime(), &plugin, cases.as_ref()).await;
+    println!(
+        "{} {} ({}), conformance kit{}:",
+        plugin.manifest.id,
+        plugin.manifest.version,
+        plugin.manifest.world,
+        if cases.is_some() {
+            format!(" and {CASES_FILE}")
+        } else {
+            format!(" (no {CASES_FILE}: the kit only)")
+        }
+    );
+    print!("{}", report.render());
+    Ok(Outcome(report.passed()))
 }
 
 async fn publish(args: &PublishArgs) -> anyhow::Result<Outcome> {

@@ -4,7 +4,8 @@
 //!
 //! - **Upload**: the manifest is parsed and checked (world, contract, limits within the
 //!   operator's ceilings, grants within the [`UploadPolicy`]), the component is compiled,
-//!   linked and smoke-called exactly as at start-up; only then is the version stored.
+//!   linked and smoke-called exactly as at start-up, and its world's conformance kit
+//!   (`super::conformance`) must pass; only then is the version stored.
 //! - **Rollout**: each plugin has a stable version (none: the plugin folder's version
 //!   serves) and may have a canary serving `percent` of users, picked by the experiment
 //!   assigner's hash (GrowthBook v2, seed `canary:<plugin>`), so a user stays on one
@@ -95,6 +96,9 @@ pub enum PublishError {
     /// The component did not load (compile, link, grants, smoke call): HTTP 422.
     #[error(transparent)]
     Load(#[from] LoadError),
+    /// The conformance kit of its world failed (HTTP 422, each failed case named).
+    #[error("the conformance kit failed: {}", .0.failures().map(|c| format!("{} ({})", c.name, c.detail.as_deref().unwrap_or(""))).collect::<Vec<_>>().join("; "))]
+    Conformance(super::conformance::Report),
     /// The version exists already (HTTP 409).
     #[error("{plugin} {version} is already published; versions are immutable, bump `version`")]
     Exists {
@@ -350,7 +354,7 @@ impl Publisher {
         // Compile, link and smoke-call it now: a version that would not load is refused
         // before anything is stored.
         let path = published_path(&manifest.id, &manifest.version);
-        runtime
+        let loaded = runtime
             .load_component(
                 manifest.clone(),
                 path.clone(),
@@ -359,6 +363,11 @@ impl Publisher {
                 fingerprint(manifest_text.as_bytes(), component),
             )
             .await?;
+        // And what every plugin of its world must do beyond loading.
+        let kit = super::conformance::run(runtime, &loaded, None).await;
+        if !kit.passed() {
+            return Err(PublishError::Conformance(kit));
+        }
         let sha256 = hex::encode(Sha256::digest(component));
         let version = manifest.version.clone();
         let id = manifest.id.clone();

@@ -1,0 +1,366 @@
+//! `tessera plugin new` (a plugin folder that builds and passes its tests unchanged) and
+//! `tessera plugin build` (its component, by the folder's language). The templates live in
+//! `sdk/<lang>/template/` and the contract in `wit/0.1.0/`, embedded in the binary, so a
+//! new plugin needs nothing but `tessera` and its language's tools.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, bail};
+use rust_embed::RustEmbed;
+
+use super::Outcome;
+use crate::plugins::registry::MANIFEST_FILE;
+
+#[derive(RustEmbed)]
+#[folder = "../wit/0.1.0/"]
+struct Contract;
+
+#[derive(RustEmbed)]
+#[folder = "../sdk/rust/template/"]
+struct RustTemplate;
+
+#[derive(RustEmbed)]
+#[folder = "../sdk/python/template/"]
+struct PythonTemplate;
+
+#[derive(RustEmbed)]
+#[folder = "../sdk/python/lib/"]
+struct PythonSdk;
+
+/// The contract version new plugins are written against (the released one).
+const CONTRACT: &str = "0.1.0";
+/// componentize-py, as `./dev` pins it.
+const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
+
+/// A plugin's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    /// Rust, with the `tessera-plugin-sdk` crate (cargo, wasm32-wasip2).
+    Rust,
+    /// Python, with `tessera_sdk.py` (componentize-py, CPython).
+    Python,
+}
+
+/// The worlds `plugin new` lays out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NewWorld {
+    /// `grader-plugin`: grades answers to the question kinds it claims.
+    Grader,
+}
+
+/// `tessera plugin new <id> --world grader --lang rust|python [--dir parent]`.
+pub fn new_plugin(
+    id: &str,
+    world: NewWorld,
+    lang: Lang,
+    parent: &Path,
+    sdk: Option<&Path>,
+) -> anyhow::Result<Outcome> {
+    let NewWorld::Grader = world;
+    let valid = !id.is_empty()
+        && id.len() <= 64
+        && id.starts_with(|c: char| c.is_ascii_lowercase())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !id.ends_with('-')
+        && !id.contains("--");
+    if !valid {
+        bail!(
+            "`{id}`: a plugin id is lowercase letters, digits and single dashes, starting with a letter (e.g. keyword-grader)"
+        );
+    }
+    let dir = parent.join(id);
+    if dir.exists() {
+        bail!("{} exists already; pick another id or --dir", dir.display());
+    }
+    let krate = id.replace('-', "_");
+    let sdk_path = match lang {
+        Lang::Rust => Some(rust_sdk(sdk)?),
+        Lang::Python => None,
+    };
+    let fill = |text: &str| {
+        text.replace("{{id}}", id)
+            .replace("{{crate}}", &krate)
+            .replace("{{kind}}", &krate)
+            .replace(
+                "{{sdk_path}}",
+                &sdk_path
+                    .as_deref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+            )
+    };
+    let files: Vec<(String, Vec<u8>)> = match lang {
+        Lang::Rust => embedded::<RustTemplate>(),
+        Lang::Python => {
+            let mut files = embedded::<PythonTemplate>();
+            files.extend(embedded::<PythonSdk>());
+            files
+        }
+    };
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for (name, bytes) in files {
+        let target = dir.join(destination(&name));
+        let text = String::from_utf8(bytes).context("a template is not UTF-8")?;
+        write(&target, fill(&text).as_bytes())?;
+    }
+    for (name, bytes) in embedded::<Contract>() {
+        write(&dir.join("wit").join(&name), &bytes)?;
+    }
+    let (test, build) = match lang {
+        Lang::Rust => ("cargo test", "target/wasm32-wasip2/release"),
+        Lang::Python => ("python3 -m unittest test_grader", "build"),
+    };
+    println!(
+        "created {} ({lang:?} grader for kind `{krate}`); next, in that folder:\n  \
+         {test}\n  tessera plugin build .      # the component, in {build}/\n  \
+         tessera plugin test .       # the conformance kit and tests.json\n  \
+         tessera plugin publish . --server http://127.0.0.1:8080 --email <super admin>",
+        dir.display()
+    );
+    Ok(Outcome(true))
+}
+
+/// Where a template file goes: `.tmpl` dropped, dot-files named without their dot (so
+/// nothing hides them in the repository), the Python world in `world/`.
+fn destination(name: &str) -> PathBuf {
+    let name = name.strip_suffix(".tmpl").unwrap_or(name);
+    match name {
+        "gitignore" => PathBuf::from(".gitignore"),
+        "cargo-config.toml" => PathBuf::from(".cargo/config.toml"),
+        "world.wit" => PathBuf::from("world/world.wit"),
+        other => PathBuf::from(other),
+    }
+}
+
+fn embedded<E: RustEmbed>() -> Vec<(String, Vec<u8>)> {
+    E::iter()
+        .filter_map(|name| Some((name.to_string(), E::get(&name)?.data.into_owned())))
+        .collect()
+}
+
+fn write(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    std::fs::write(path, bytes).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The Rust SDK crate a new plugin depends on: `--sdk`, `TESSERA_SDK`, or the one in the
+/// Tessera checkout this binary was built from.
+fn rust_sdk(given: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let candidate = match given {
+        Some(p) => p.to_owned(),
+        None => match std::env::var_os("TESSERA_SDK") {
+            Some(p) => PathBuf::from(p),
+            None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../sdk/rust"),
+        },
+    };
+    let path = candidate.canonicalize().with_context(|| {
+        format!(
+            "the Rust SDK is not at {} (pass --sdk <tessera checkout>/sdk/rust)",
+            candidate.display()
+        )
+    })?;
+    if !path.join("Cargo.toml").is_file() {
+        bail!("{} holds no Cargo.toml: not the Rust SDK", path.display());
+    }
+    Ok(path)
+}
+
+/// `tessera plugin build <dir>`: the component its manifest names, by the folder's
+/// language (Cargo.toml: Rust; app.py: Python).
+pub fn build(dir: &Path) -> anyhow::Result<Outcome> {
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let text = std::fs::read_to_string(&manifest_path)
+        .with_context(|| format!("cannot read {}", manifest_path.display()))?;
+    let table: toml::Table = toml::from_str(&text)
+        .with_context(|| format!("{} is not TOML", manifest_path.display()))?;
+    let component = table
+        .get("component")
+        .and_then(|c| c.as_str())
+        .with_context(|| format!("{}: no `component`", manifest_path.display()))?;
+    let world = table
+        .get("world")
+        .and_then(|w| w.as_str())
+        .unwrap_or("grader-plugin");
+    let contract = table
+        .get("contract")
+        .and_then(|w| w.as_str())
+        .unwrap_or(CONTRACT);
+    let out = dir.join(component);
+    if dir.join("Cargo.toml").is_file() {
+        build_rust(dir)?;
+    } else if dir.join("app.py").is_file() {
+        build_python(dir, world, contract, &out)?;
+    } else {
+        bail!(
+            "{}: neither Cargo.toml (Rust) nor app.py (Python); build the component yourself and point `component` at it",
+            dir.display()
+        );
+    }
+    let size = std::fs::metadata(&out)
+        .with_context(|| format!("the build made no {}", out.display()))?
+        .len();
+    println!("built {} ({} KiB)", out.display(), size / 1024);
+    Ok(Outcome(true))
+}
+
+fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("cannot run {what}"))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+fn build_rust(dir: &Path) -> anyhow::Result<()> {
+    let targets = Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output();
+    if targets.is_ok_and(|o| !String::from_utf8_lossy(&o.stdout).contains("wasm32-wasip2")) {
+        run(
+            Command::new("rustup").args(["target", "add", "wasm32-wasip2"]),
+            "rustup target add wasm32-wasip2",
+        )?;
+    }
+    // Its own target folder, whatever CARGO_TARGET_DIR says: the manifest names the
+    // component inside it.
+    run(
+        Command::new("cargo")
+            .args(["build", "--release", "--target", "wasm32-wasip2"])
+            .arg("--manifest-path")
+            .arg(dir.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(dir.join("target"))
+            .current_dir(dir),
+        "cargo build --release --target wasm32-wasip2",
+    )
+}
+
+/// componentize-py: `$COMPONENTIZE_PY`, else the pinned one in `$TESSERA_VENV` (default
+/// `~/.cache/tessera/venv`), installed there when missing.
+fn componentize_py() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("COMPONENTIZE_PY") {
+        return Ok(PathBuf::from(p));
+    }
+    let venv = match std::env::var_os("TESSERA_VENV") {
+        Some(v) => PathBuf::from(v),
+        None => {
+            let home = std::env::var_os("HOME").context("HOME is not set")?;
+            PathBuf::from(home).join(".cache/tessera/venv")
+        }
+    };
+    let bin = venv.join("bin/componentize-py");
+    let current = Command::new(&bin)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains(COMPONENTIZE_PY_VERSION));
+    if !current {
+        eprintln!(
+            "installing componentize-py {COMPONENTIZE_PY_VERSION} into {}",
+            venv.display()
+        );
+        run(
+            Command::new("python3").arg("-m").arg("venv").arg(&venv),
+            "python3 -m venv",
+        )?;
+        run(
+            Command::new(venv.join("bin/pip")).args([
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                &format!("componentize-py=={COMPONENTIZE_PY_VERSION}"),
+            ]),
+            "pip install componentize-py",
+        )?;
+    }
+    Ok(bin)
+}
+
+fn build_python(dir: &Path, world: &str, contract: &str, out: &Path) -> anyhow::Result<()> {
+    let tool = componentize_py()?;
+    // Only the modules the component imports go in: not the tests, not caches.
+    let scratch = tempfile::tempdir()?;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.extension().is_some_and(|e| e == "py") && !name.starts_with("test_") {
+            std::fs::copy(&path, scratch.path().join(name))?;
+        }
+    }
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut command = Command::new(&tool);
+    command
+        .arg("-d")
+        .arg(dir.join("wit"))
+        .args(["-w", &format!("tessera:platform/{world}@{contract}")]);
+    // The part of the world the plugin imports (world/world.wit), when it says so.
+    let subset = dir.join("world");
+    let narrowed = std::fs::read_to_string(subset.join("world.wit"))
+        .ok()
+        .and_then(|wit| subset_world(&wit));
+    if narrowed.is_some() {
+        command.arg("-d").arg(&subset);
+    }
+    command.args(["componentize", "app"]);
+    if let Some(name) = &narrowed {
+        command.args(["-i", name]);
+    }
+    command.arg("-p").arg(scratch.path()).arg("-o").arg(out);
+    run(&mut command, "componentize-py")
+}
+
+/// `package:name/world` of the first world in a WIT file.
+fn subset_world(wit: &str) -> Option<String> {
+    let word = |prefix: &str| {
+        wit.lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix(prefix))
+            .map(|rest| {
+                rest.trim_end_matches(['{', ';', ' '])
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+    };
+    Some(format!("{}/{}", word("package ")?, word("world ")?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_narrowed_world_is_read_from_the_wit() {
+        let wit = "/// doc\npackage plugin:grader;\n\nworld no-services {\n  export x;\n}\n";
+        assert_eq!(
+            subset_world(wit).as_deref(),
+            Some("plugin:grader/no-services")
+        );
+        assert_eq!(subset_world("nothing"), None);
+    }
+
+    #[test]
+    fn template_files_land_where_their_tools_look() {
+        assert_eq!(
+            destination("cargo-config.toml.tmpl"),
+            Path::new(".cargo/config.toml")
+        );
+        assert_eq!(destination("gitignore.tmpl"), Path::new(".gitignore"));
+        assert_eq!(destination("src/lib.rs.tmpl"), Path::new("src/lib.rs"));
+        assert_eq!(destination("world.wit.tmpl"), Path::new("world/world.wit"));
+        assert_eq!(destination("tessera_sdk.py"), Path::new("tessera_sdk.py"));
+    }
+}
