@@ -115,3 +115,27 @@ async fn a_rust_grader_goes_from_nothing_to_live() {
 async fn a_python_grader_goes_from_nothing_to_live() {
     author_path("python").await;
 }
+
+/// Every plugin Tessera ships passes its world's conformance kit, as a partner's must.
+#[test]
+fn every_shipped_plugin_passes_its_conformance_kit() {
+    let data = data_dir();
+    let mut failed = Vec::new();
+    for entry in std::fs::read_dir(plugins_dir()).unwrap() {
+        let dir = entry.unwrap().path();
+        if !dir.join("plugin.toml").is_file() {
+            continue;
+        }
+        let out = binary()
+            .args(["plugin", "test"])
+            .arg(&dir)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .unwrap();
+        if !out.status.success() {
+            failed.push(format!("{}:\n{}", dir.display(), text(&out)));
+        }
+    }
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}

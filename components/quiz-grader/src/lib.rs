@@ -1,7 +1,8 @@
 //! The first-party quiz grader component: `multiple_choice`, `true_false`, `short_answer`
 //! and `numeric`, with feedback per answer. Answer-key and answer shapes are documented in
 //! `docs/grading.md`. The rules live in plain modules (unit-tested natively); this file
-//! only adapts them to the `tessera:platform/grader` interface.
+//! only hands them to the SDK's `export_grader!`, which adapts them to the
+//! `tessera:platform/grader` interface.
 
 pub mod multiple_choice;
 pub mod numeric;
@@ -33,56 +34,30 @@ pub fn grade_kind(
     })
 }
 
-/// The component glue: built only for wasm32, where the exports exist.
-#[cfg(target_arch = "wasm32")]
-mod component {
-    use super::{KINDS, grade_kind};
+/// The grader as the SDK exports it (`tessera_plugin_sdk::export_grader!`).
+pub struct QuizGrader;
 
-    wit_bindgen::generate!({
-        path: "../../wit/0.1.0",
-        world: "tessera:platform/grader-plugin@0.1.0",
-        generate_all,
-    });
+impl tessera_plugin_sdk::Grader for QuizGrader {
+    const KINDS: &'static [&'static str] = &KINDS;
 
-    use exports::tessera::platform::grader::{GradeOutcome, Guest, PartFeedback, Submission};
-    use tessera::platform::types::{Error, FieldError};
-
-    struct QuizGrader;
-
-    impl Guest for QuizGrader {
-        fn kinds() -> Vec<String> {
-            KINDS.map(String::from).to_vec()
-        }
-
-        fn grade(submission: Submission) -> Result<GradeOutcome, Error> {
-            let q = &submission.question;
-            match grade_kind(&q.kind, &q.options, &q.answer_key, &submission.answer) {
-                None => Err(Error::Unsupported(format!(
-                    "the quiz grader does not grade `{}` questions",
-                    q.kind
-                ))),
-                Some(Err(e)) => Err(Error::InvalidInput(FieldError {
-                    field: e.field,
-                    message: e.message,
-                })),
-                Some(Ok(o)) => Ok(GradeOutcome {
-                    score: o.score,
-                    correct: o.correct,
-                    feedback: o.feedback,
-                    parts: o
-                        .parts
-                        .into_iter()
-                        .map(|p| PartFeedback {
-                            part: p.part,
-                            correct: p.correct,
-                            feedback: p.feedback,
-                        })
-                        .collect(),
-                    details: (!o.details.is_null()).then(|| o.details.to_string()),
-                }),
-            }
+    fn grade(
+        question: &tessera_plugin_sdk::Question,
+        answer: &str,
+    ) -> Result<outcome::Outcome, outcome::GradeError> {
+        match grade_kind(
+            &question.kind,
+            &question.options,
+            &question.answer_key,
+            answer,
+        ) {
+            Some(graded) => Ok(graded?),
+            // The macro answers `unsupported` for a kind outside KINDS before calling this.
+            None => Err(outcome::GradeError::Internal(format!(
+                "no rules for `{}`",
+                question.kind
+            ))),
         }
     }
-
-    export!(QuizGrader);
 }
+
+tessera_plugin_sdk::export_grader!(QuizGrader, "../../wit/0.1.0");

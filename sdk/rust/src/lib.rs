@@ -62,14 +62,20 @@ pub trait Grader {
 /// Exports a [`Grader`] as the component's `tessera:platform/grader` interface (contract
 /// 0.1.0). The plugin crate needs the WIT in `wit/` beside its Cargo.toml (as
 /// `tessera plugin new` lays it out) and `crate-type = ["cdylib"]`.
+/// The WIT folder defaults to `wit`; a second argument names another (relative to the
+/// crate's Cargo.toml), as the first-party graders inside the Tessera repository do:
+/// `export_grader!(QuizGrader, "../../wit/0.1.0")`.
 #[macro_export]
 macro_rules! export_grader {
     ($grader:ty) => {
+        $crate::export_grader!($grader, "wit");
+    };
+    ($grader:ty, $wit:literal) => {
         #[cfg(target_arch = "wasm32")]
         #[doc(hidden)]
         mod __tessera_grader_export {
             $crate::wit_bindgen::generate!({
-                path: "wit",
+                path: $wit,
                 world: "tessera:platform/grader-plugin@0.1.0",
                 runtime_path: "::tessera_plugin_sdk::wit_bindgen::rt",
                 generate_all,
