@@ -1,6 +1,6 @@
 //! A new author's path, per language, from nothing to a live plugin: `tessera plugin new`
 //! lays out a grader that `tessera plugin build` builds (cargo for Rust, componentize-py
-//! for Python) and `tessera plugin test` passes unchanged (the grader conformance kit and
+//! for Python, componentize-js for JavaScript) and `tessera plugin test` passes unchanged (the grader conformance kit and
 //! the scaffold's tests.json); a case made wrong fails the test naming it; `tessera plugin
 //! publish` sends it to a running server, which grades the new kind at once, no restart.
 
@@ -114,6 +114,11 @@ async fn a_rust_grader_goes_from_nothing_to_live() {
 #[tokio::test]
 async fn a_python_grader_goes_from_nothing_to_live() {
     author_path("python").await;
+}
+
+#[tokio::test]
+async fn a_javascript_grader_goes_from_nothing_to_live() {
+    author_path("js").await;
 }
 
 /// Every plugin Tessera ships passes its world's conformance kit, as a partner's must.

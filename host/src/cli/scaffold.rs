@@ -28,10 +28,20 @@ struct PythonTemplate;
 #[folder = "../sdk/python/lib/"]
 struct PythonSdk;
 
+#[derive(RustEmbed)]
+#[folder = "../sdk/js/template/"]
+struct JsTemplate;
+
+#[derive(RustEmbed)]
+#[folder = "../sdk/js/lib/"]
+struct JsSdk;
+
 /// The contract version new plugins are written against (the released one).
 const CONTRACT: &str = "0.1.0";
 /// componentize-py, as `./dev` pins it.
 const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
+/// componentize-js (npm), which `plugin build` installs for JavaScript plugins.
+const COMPONENTIZE_JS_VERSION: &str = "0.23.0";
 
 /// A plugin's language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -40,6 +50,8 @@ pub enum Lang {
     Rust,
     /// Python, with `tessera_sdk.py` (componentize-py, CPython).
     Python,
+    /// JavaScript, with `tessera_sdk.js` (componentize-js, StarlingMonkey).
+    Js,
 }
 
 /// The worlds `plugin new` lays out.
@@ -78,7 +90,7 @@ pub fn new_plugin(
     let krate = id.replace('-', "_");
     let sdk_path = match lang {
         Lang::Rust => Some(rust_sdk(sdk)?),
-        Lang::Python => None,
+        Lang::Python | Lang::Js => None,
     };
     let fill = |text: &str| {
         text.replace("{{id}}", id)
@@ -99,6 +111,11 @@ pub fn new_plugin(
             files.extend(embedded::<PythonSdk>());
             files
         }
+        Lang::Js => {
+            let mut files = embedded::<JsTemplate>();
+            files.extend(embedded::<JsSdk>());
+            files
+        }
     };
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for (name, bytes) in files {
@@ -112,6 +129,7 @@ pub fn new_plugin(
     let (test, build) = match lang {
         Lang::Rust => ("cargo test", "target/wasm32-wasip2/release"),
         Lang::Python => ("python3 -m unittest test_grader", "build"),
+        Lang::Js => ("node --test", "build"),
     };
     println!(
         "created {} ({lang:?} grader for kind `{krate}`); next, in that folder:\n  \
@@ -172,7 +190,7 @@ fn rust_sdk(given: Option<&Path>) -> anyhow::Result<PathBuf> {
 }
 
 /// `tessera plugin build <dir>`: the component its manifest names, by the folder's
-/// language (Cargo.toml: Rust; app.py: Python).
+/// language (Cargo.toml: Rust; app.py: Python; app.js: JavaScript).
 pub fn build(dir: &Path) -> anyhow::Result<Outcome> {
     let manifest_path = dir.join(MANIFEST_FILE);
     let text = std::fs::read_to_string(&manifest_path)
@@ -196,9 +214,11 @@ pub fn build(dir: &Path) -> anyhow::Result<Outcome> {
         build_rust(dir)?;
     } else if dir.join("app.py").is_file() {
         build_python(dir, world, contract, &out)?;
+    } else if dir.join("app.js").is_file() {
+        build_js(dir, &out)?;
     } else {
         bail!(
-            "{}: neither Cargo.toml (Rust) nor app.py (Python); build the component yourself and point `component` at it",
+            "{}: no Cargo.toml (Rust), app.py (Python) or app.js (JavaScript); build the component yourself and point `component` at it",
             dir.display()
         );
     }
@@ -321,6 +341,102 @@ fn build_python(dir: &Path, world: &str, contract: &str, out: &Path) -> anyhow::
     run(&mut command, "componentize-py")
 }
 
+/// componentize-js: `$COMPONENTIZE_JS`, else the pinned one under
+/// `~/.cache/tessera/componentize-js`, installed there with npm when missing.
+fn componentize_js() -> anyhow::Result<PathBuf> {
+    if let Some(p) = std::env::var_os("COMPONENTIZE_JS") {
+        return Ok(PathBuf::from(p));
+    }
+    let home = std::env::var_os("HOME").context("HOME is not set")?;
+    let root = PathBuf::from(home).join(".cache/tessera/componentize-js");
+    let bin = root.join("node_modules/.bin/componentize-js");
+    let current = std::fs::read_to_string(
+        root.join("node_modules/@bytecodealliance/componentize-js/package.json"),
+    )
+    .is_ok_and(|p| p.contains(&format!("\"version\": \"{COMPONENTIZE_JS_VERSION}\"")));
+    if !current || !bin.exists() {
+        eprintln!(
+            "installing componentize-js {COMPONENTIZE_JS_VERSION} into {} (npm, once)",
+            root.display()
+        );
+        std::fs::create_dir_all(&root)?;
+        run(
+            Command::new("npm")
+                .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+                .arg(&root)
+                .arg(format!(
+                    "@bytecodealliance/componentize-js@{COMPONENTIZE_JS_VERSION}"
+                )),
+            "npm install @bytecodealliance/componentize-js",
+        )?;
+    }
+    Ok(bin)
+}
+
+fn build_js(dir: &Path, out: &Path) -> anyhow::Result<()> {
+    let tool = componentize_js()?;
+    let scratch = tempfile::tempdir()?;
+    // The WIT componentize-js reads: the plugin's own world (world/world.wit) with the
+    // contract and its WASI dependencies as its deps.
+    let wit = scratch.path().join("wit");
+    let deps = wit.join("deps");
+    std::fs::create_dir_all(deps.join("platform"))?;
+    std::fs::copy(dir.join("world/world.wit"), wit.join("world.wit"))
+        .context("world/world.wit: the part of the world this plugin imports")?;
+    for entry in std::fs::read_dir(dir.join("wit"))? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "wit") {
+            std::fs::copy(
+                &path,
+                deps.join("platform")
+                    .join(path.file_name().unwrap_or_default()),
+            )?;
+        }
+    }
+    for entry in std::fs::read_dir(dir.join("wit/deps"))? {
+        let path = entry?.path();
+        let target = deps.join(path.file_name().unwrap_or_default());
+        std::fs::create_dir_all(&target)?;
+        for file in std::fs::read_dir(&path)? {
+            let file = file?.path();
+            std::fs::copy(&file, target.join(file.file_name().unwrap_or_default()))?;
+        }
+    }
+    // Only the modules the component imports: not the tests.
+    let src = scratch.path().join("src");
+    std::fs::create_dir_all(&src)?;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        if path.extension().is_some_and(|e| e == "js") && !name.ends_with(".test.js") {
+            std::fs::copy(&path, src.join(name))?;
+        }
+    }
+    let world = std::fs::read_to_string(wit.join("world.wit"))
+        .ok()
+        .and_then(|w| subset_world(&w))
+        .and_then(|w| w.rsplit('/').next().map(str::to_owned))
+        .unwrap_or_else(|| "no-services".into());
+    if let Some(parent) = out.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    // No WASI features the host would have to grant: stdio, clocks, random, HTTP off.
+    run(
+        Command::new(&tool)
+            .arg(src.join("app.js"))
+            .arg("--wit")
+            .arg(&wit)
+            .args(["--world-name", &world])
+            .args(["-d", "stdio", "random", "clocks", "http", "fetch-event"])
+            .arg("-o")
+            .arg(out),
+        "componentize-js",
+    )
+}
+
 /// `package:name/world` of the first world in a WIT file.
 fn subset_world(wit: &str) -> Option<String> {
     let word = |prefix: &str| {
@@ -362,5 +478,9 @@ mod tests {
         assert_eq!(destination("src/lib.rs.tmpl"), Path::new("src/lib.rs"));
         assert_eq!(destination("world.wit.tmpl"), Path::new("world/world.wit"));
         assert_eq!(destination("tessera_sdk.py"), Path::new("tessera_sdk.py"));
+        assert_eq!(
+            destination("grader.test.js.tmpl"),
+            Path::new("grader.test.js")
+        );
     }
 }
