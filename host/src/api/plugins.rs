@@ -75,7 +75,7 @@ pub(super) async fn list(
 }
 
 #[utoipa::path(post, path = "/api/v1/plugins/reload", tag = "operators", security(("bearer" = [])),
-    responses((status = 200, description = "What the reload added, updated, kept, removed and failed", body = Object), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+    responses((status = 200, description = "What the reload added, updated, kept, removed and failed (plugin ids; each failure with its manifest, plugin and reason)", body = ReloadReport), (status = 401, description = "Missing, expired or invalid bearer token", body = ErrorBody), (status = 403, description = "The role lacks the permission", body = ErrorBody), (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
 pub(super) async fn reload(
     State(state): State<AppState>,
     caller: Caller,

@@ -124,6 +124,13 @@ pub async fn run(cmd: PluginCommand) -> anyhow::Result<Outcome> {
     }
 }
 
+/// The `id` a manifest declares, read without checking the rest.
+fn manifest_id(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let table: toml::Table = toml::from_str(&text).ok()?;
+    table.get("id")?.as_str().map(str::to_owned)
+}
+
 /// The author's cases file, beside plugin.toml.
 pub const CASES_FILE: &str = "tests.json";
 
@@ -432,20 +439,29 @@ async fn call(
     let input: serde_json::Value =
         serde_json::from_str(input).context("--input is not valid JSON")?;
     let registry = registry(args)?;
-    let report = registry.reload().await;
-    let snapshot = registry.snapshot();
-    let Some(plugin) = snapshot.plugins.get(id) else {
-        let why = report
-            .failures
-            .iter()
-            .find(|f| f.plugin.as_deref() == Some(id))
-            .map(|f| format!(": {}", f.reason))
-            .unwrap_or_else(|| " in the plugin folders".to_owned());
-        bail!("no loadable plugin `{id}`{why}");
+    // Only the plugin asked for is loaded (compiling every plugin in the folders, CPython
+    // among them, would cost a fresh data folder half a minute).
+    let (paths, _) = registry.manifests();
+    let Some(path) = paths
+        .into_iter()
+        .find(|p| manifest_id(p).as_deref() == Some(id))
+    else {
+        bail!(
+            "no plugin `{id}` in the plugin folders ({})",
+            args.plugins_dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     };
+    let plugin = registry
+        .validate(&path)
+        .await
+        .map_err(|e| anyhow::anyhow!("plugin `{id}` does not load: {e}"))?;
     let (result, stdout, stderr) = registry
         .runtime()
-        .call_json_capturing(plugin, function, &input)
+        .call_json_capturing(&plugin, function, &input)
         .await;
     // What the plugin printed goes to stderr, so stdout stays the result's JSON alone.
     for (name, output) in [("stdout", &stdout), ("stderr", &stderr)] {

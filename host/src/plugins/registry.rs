@@ -20,9 +20,10 @@ use crate::store::{Db, StoreError};
 pub const MANIFEST_FILE: &str = "plugin.toml";
 
 /// A plugin that could not be loaded, and why.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LoadFailure {
-    /// The manifest that failed.
+    /// The manifest that failed (`published:<id>` for a version from the registry).
+    #[schema(value_type = String)]
     pub manifest: PathBuf,
     /// The plugin id, when the manifest got far enough to name it.
     pub plugin: Option<String>,
@@ -79,7 +80,7 @@ impl Snapshot {
 }
 
 /// What a reload did.
-#[derive(Debug, Default, Serialize)]
+#[derive(Debug, Default, Serialize, utoipa::ToSchema)]
 pub struct ReloadReport {
     /// Plugins loaded for the first time.
     pub added: Vec<String>,
