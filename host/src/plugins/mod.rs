@@ -5,6 +5,8 @@ pub mod conformance;
 pub mod contract;
 pub mod manifest;
 pub mod published;
+#[cfg(test)]
+mod reference;
 pub mod registry;
 
 pub use registry::{LoadFailure, Registry, Snapshot};
