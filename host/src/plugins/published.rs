@@ -707,8 +707,8 @@ pub struct CanaryPolicy {
 impl Default for CanaryPolicy {
     fn default() -> Self {
         Self {
-            min_calls: 20,
-            margin_points: 10.0,
+            min_calls: 100,
+            margin_points: 2.0,
             interval: Duration::from_secs(2),
         }
     }
