@@ -131,7 +131,11 @@ def schemathesis(base, token, label, args, exclude=None, include=None):
     # Its state (earlier failures, replayed first) lives outside the clone.
     state = os.path.expanduser("~/.cache/tessera/schemathesis-state")
     os.makedirs(state, exist_ok=True)
-    return subprocess.run(cmd, cwd=state).returncode == 0
+    # tessera_hooks.py (beside this file): serializers for the API's non-JSON bodies.
+    env = dict(os.environ, SCHEMATHESIS_HOOKS="tessera_hooks")
+    here = os.path.dirname(os.path.abspath(__file__))
+    env["PYTHONPATH"] = os.pathsep.join(p for p in [here, env.get("PYTHONPATH", "")] if p)
+    return subprocess.run(cmd, cwd=state, env=env).returncode == 0
 
 
 def failure_summary(report_dir, limit=1500):
