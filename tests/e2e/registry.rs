@@ -79,6 +79,18 @@ async fn learners(server: &Server, n: usize) -> Vec<reqwest::Client> {
     out
 }
 
+/// POSTs `body` to quiz-grader's rollout route `action` (`promote`, `rollback`, `canary`)
+/// as the super admin.
+async fn rollout(server: &Server, action: &str, body: Value) -> (u16, Value) {
+    server
+        .post_as(
+            &server.http,
+            &format!("/api/v1/plugins/quiz-grader/{action}"),
+            &body,
+        )
+        .await
+}
+
 async fn versions(server: &Server) -> Value {
     let (status, body) = server
         .get_as(&server.http, "/api/v1/plugins/quiz-grader/versions")
@@ -170,13 +182,7 @@ async fn a_version_is_published_canaried_promoted_and_rolled_back() {
         );
 
         // Promote: everyone on 0.2.0; roll back: everyone on the folder's 0.1.0 again.
-        let (status, body) = server
-            .post_as(
-                &server.http,
-                "/api/v1/plugins/quiz-grader/promote",
-                &json!({}),
-            )
-            .await;
+        let (status, body) = rollout(&server, "promote", json!({})).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(
             (&body["stable_version"], &body["canary_version"]),
@@ -185,43 +191,20 @@ async fn a_version_is_published_canaried_promoted_and_rolled_back() {
         for p in &people {
             assert_eq!(grader_version(&server, p).await, "0.2.0");
         }
-        let (status, body) = server
-            .post_as(
-                &server.http,
-                "/api/v1/plugins/quiz-grader/promote",
-                &json!({}),
-            )
-            .await;
+        let (status, body) = rollout(&server, "promote", json!({})).await;
         assert_eq!(status, 409, "nothing to promote: {body}");
-        let (status, body) = server
-            .post_as(
-                &server.http,
-                "/api/v1/plugins/quiz-grader/rollback",
-                &json!({}),
-            )
-            .await;
+        let (status, body) = rollout(&server, "rollback", json!({})).await;
         assert_eq!(status, 200, "{body}");
         assert_eq!(body["stable_version"], Value::Null, "{body}");
         for p in &people {
             assert_eq!(grader_version(&server, p).await, "0.1.0");
         }
-        let (status, body) = server
-            .post_as(
-                &server.http,
-                "/api/v1/plugins/quiz-grader/rollback",
-                &json!({}),
-            )
-            .await;
+        let (status, body) = rollout(&server, "rollback", json!({})).await;
         assert_eq!(status, 409, "nothing left to roll back: {body}");
 
         // A stored version serves again as a canary; 0 % keeps it, serving nobody.
-        let (status, body) = server
-            .post_as(
-                &server.http,
-                "/api/v1/plugins/quiz-grader/canary",
-                &json!({"version": "0.2.0", "percent": 0}),
-            )
-            .await;
+        let (status, body) =
+            rollout(&server, "canary", json!({"version": "0.2.0", "percent": 0})).await;
         assert_eq!(
             (status, &body["canary_percent"]),
             (200, &json!(0)),
@@ -230,21 +213,15 @@ async fn a_version_is_published_canaried_promoted_and_rolled_back() {
         for p in &people {
             assert_eq!(grader_version(&server, p).await, "0.1.0");
         }
-        let (status, body) = server
-            .post_as(
-                &server.http,
-                "/api/v1/plugins/quiz-grader/canary",
-                &json!({"version": "9.9.9", "percent": 5}),
-            )
-            .await;
+        let (status, body) =
+            rollout(&server, "canary", json!({"version": "9.9.9", "percent": 5})).await;
         assert_eq!(status, 404, "{body}");
-        let (status, body) = server
-            .post_as(
-                &server.http,
-                "/api/v1/plugins/quiz-grader/canary",
-                &json!({"version": "0.2.0", "percent": 101}),
-            )
-            .await;
+        let (status, body) = rollout(
+            &server,
+            "canary",
+            json!({"version": "0.2.0", "percent": 101}),
+        )
+        .await;
         assert_eq!(
             (status, &body["error"]["details"]["field"]),
             (422, &json!("canary_percent")),
