@@ -291,16 +291,6 @@ impl Publisher {
         }
     }
 
-    /// The registry.
-    pub fn registry(&self) -> &Arc<Registry> {
-        &self.registry
-    }
-
-    /// The database.
-    pub fn db(&self) -> &Db {
-        &self.db
-    }
-
     /// Checks, loads and stores a version. A plugin not serving yet goes live at once;
     /// over a serving one, the version becomes the canary at `canary_percent` (0: stored,
     /// serving nobody until a canary share is set or it is promoted).
@@ -488,7 +478,7 @@ impl Publisher {
                 } else if automatic {
                     return Err(PublishError::Conflict("the canary is gone already".into()));
                 } else if row.stable_version.is_some()
-                    && (row.previous_version.is_some() || self.has_folder_version(plugin_id))
+                    && (row.previous_version.is_some() || self.registry.in_folders(plugin_id))
                 {
                     row.stable_version = row.previous_version.take();
                 } else {
@@ -501,12 +491,6 @@ impl Publisher {
             .await?;
         self.changed().await;
         Ok(row)
-    }
-
-    /// Whether a plugin folder holds a version of `plugin_id` (what serves when no
-    /// published version is stable).
-    fn has_folder_version(&self, plugin_id: &str) -> bool {
-        self.registry.in_folders(plugin_id)
     }
 
     /// Reloads here and tells the other replicas.

@@ -159,16 +159,6 @@ impl Db {
         .await?)
     }
 
-    /// The largest generation of any rollout (0 before the first publish).
-    pub async fn plugin_generation(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query(
-            "SELECT CAST(COALESCE(MAX(generation), 0) AS BIGINT) AS g FROM plugin_rollouts",
-        )
-        .fetch_one(self.pool())
-        .await?;
-        Ok(row.try_get("g")?)
-    }
-
     /// `plugin_id`'s versions, newest upload first.
     pub async fn plugin_versions(&self, plugin_id: &str) -> Result<Vec<VersionRow>, StoreError> {
         Ok(sqlx::query_as(&format!(
