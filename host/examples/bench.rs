@@ -16,6 +16,7 @@
 //! 9. The event bus: publish -> handled p50/p99 on SQLite, Postgres and NATS, through the
 //!    outbox, and throughput (`bench/events.rs`).
 //! 10. Triage's rules stage per query (`bench/triage.rs`).
+//! 11. An Extism plugin's call against a component's (`bench/extism.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1288,6 +1289,8 @@ fn gateway_overhead(data: &Path) {
 
 #[path = "bench/events.rs"]
 mod events;
+#[path = "bench/extism.rs"]
+mod extism;
 #[path = "bench/registry.rs"]
 mod registry;
 #[path = "bench/triage.rs"]
@@ -1309,6 +1312,13 @@ fn main() {
             .build()
             .unwrap()
             .block_on(call_overhead(&data));
+    }
+    if only.is_empty() || only == "extism" {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(extism::overhead(&data));
     }
     if only.is_empty() || only == "python" {
         tokio::runtime::Builder::new_multi_thread()

@@ -1,13 +1,11 @@
 //! Grants: a component importing what its manifest does not grant is refused at load time;
 //! outbound HTTP reaches only the hosts and ports in `grants.outbound_hosts`.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use serde_json::json;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::support::{Server, binary, component, fixtures_dir};
+use crate::support::{Server, binary, component, fixtures_dir, hello_server};
 
 #[tokio::test]
 async fn an_ungranted_import_is_refused_at_load_naming_plugin_and_import() {
@@ -44,30 +42,6 @@ fn validate_reports_the_ungranted_import_and_exits_non_zero() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("fixture-sneaky"), "{stderr}");
     assert!(stderr.contains("tessera:platform/llm@0.1.0"), "{stderr}");
-}
-
-/// A one-shot HTTP server on 127.0.0.1 answering every request with `hello`; its port and
-/// a count of the connections it accepted.
-async fn hello_server() -> (u16, Arc<AtomicUsize>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let counter = accepted.clone();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            counter.fetch_add(1, Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = [0u8; 4096];
-                let _ = socket.read(&mut buf).await;
-                let _ = socket
-                    .write_all(
-                        b"HTTP/1.1 200 OK\r\ncontent-length: 5\r\nconnection: close\r\n\r\nhello",
-                    )
-                    .await;
-            });
-        }
-    });
-    (port, accepted)
 }
 
 fn fetch(url: String) -> serde_json::Value {

@@ -13,6 +13,7 @@ mod code_grader;
 mod console;
 mod content;
 mod events;
+mod extism;
 mod gateway;
 mod grants;
 mod http_limits;

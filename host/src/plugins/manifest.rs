@@ -20,8 +20,13 @@ pub struct Manifest {
     pub contract: String,
     /// The world the component implements, e.g. `grader-plugin`.
     pub world: World,
-    /// Path of the built component, relative to the manifest's folder.
+    /// Path of the built component (or, for `abi = "extism"`, the core module), relative
+    /// to the manifest's folder.
     pub component: PathBuf,
+    /// How the host calls the plugin: a WIT component (the default) or an Extism plugin
+    /// (a core module with JSON in and out, for the JSON-shaped worlds; docs/plugins/extism.md).
+    #[serde(default)]
+    pub abi: Abi,
     /// One line on what the plugin does.
     #[serde(default)]
     pub description: String,
@@ -34,6 +39,25 @@ pub struct Manifest {
     /// Which requests the host routes to the plugin.
     #[serde(default)]
     pub routing: Routing,
+}
+
+/// The binary interface a plugin is built to.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Abi {
+    /// A WebAssembly component exporting the world's WIT interface.
+    #[default]
+    Component,
+    /// A core module built with an Extism PDK: each of the world's functions is an export
+    /// taking the input as JSON and returning JSON (docs/plugins/extism.md).
+    Extism,
+}
+
+impl Abi {
+    /// The worlds an Extism plugin may implement: those whose calls are plain JSON-shaped
+    /// records (no resources, no streams).
+    pub const EXTISM_WORLDS: [World; 4] =
+        [World::Grader, World::Agent, World::Triage, World::Assigner];
 }
 
 /// Per-call resource limits.
@@ -339,6 +363,10 @@ impl Manifest {
                 ),
             ));
         }
+        if self.abi == Abi::Extism {
+            self.check_extism()
+                .map_err(|(field, message)| invalid(field, message))?;
+        }
         let l = &self.limits;
         if l.timeout_ms == 0 || l.timeout_ms > ceilings.max_timeout_ms {
             return Err(invalid(
@@ -410,6 +438,32 @@ impl Manifest {
         }
         self.validate_intents()
             .map_err(|(field, message)| invalid(field, message))
+    }
+
+    /// An Extism plugin implements a JSON-shaped world and asks only for the grants that
+    /// map onto Extism (config, outbound HTTP, a key-value bucket, the model gateway).
+    fn check_extism(&self) -> Result<(), (&'static str, String)> {
+        if !Abi::EXTISM_WORLDS.contains(&self.world) {
+            return Err((
+                "abi",
+                format!(
+                    "extism plugins implement one of the JSON-shaped worlds ({}); `{}` needs a component",
+                    Abi::EXTISM_WORLDS.map(|w| w.to_string()).join(", "),
+                    self.world
+                ),
+            ));
+        }
+        let not_mapped = [
+            ("grants.embeddings", self.grants.embeddings),
+            ("grants.code_runner", self.grants.code_runner),
+        ];
+        if let Some((field, _)) = not_mapped.iter().find(|(_, granted)| *granted) {
+            return Err((
+                field,
+                "is not offered to extism plugins (they get config, outbound_hosts, keyvalue and llm); build a component to use it".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// An agent names at least one intent; each intent of its own (not built in) says

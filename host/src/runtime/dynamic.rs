@@ -13,6 +13,7 @@ use super::Runtime;
 use super::call::Output;
 use super::error::{PluginError, PluginErrorKind};
 use super::loader::LoadedPlugin;
+use super::worlds::WorldPre;
 use crate::plugins::contract;
 
 /// A JSON value that does not fit a WIT type, with the path to it.
@@ -26,6 +27,9 @@ pub struct ConvertError {
 impl Runtime {
     /// Lists the functions the plugin's world interface exports.
     pub fn exported_functions(&self, plugin: &LoadedPlugin) -> Vec<String> {
+        if let WorldPre::Extism(pre) = &plugin.pre {
+            return pre.exports().to_vec();
+        }
         match export_interface(self, plugin) {
             Some(ComponentItem::ComponentInstance(inst)) => inst
                 .exports(self.engine())
@@ -59,6 +63,29 @@ impl Runtime {
             plugin: plugin.plugin_ref().clone(),
             kind,
         };
+        if let WorldPre::Extism(pre) = &plugin.pre {
+            // JSON in and JSON out already; Extism modules have no stdout or stderr.
+            let (o, e) = none();
+            if !pre
+                .exports()
+                .iter()
+                .any(|f| f == &super::extism::export_name(function))
+            {
+                return (
+                    Err(fail(PluginErrorKind::NoSuchFunction(format!(
+                        "{function} (available: {})",
+                        pre.exports().join(", ")
+                    )))),
+                    o,
+                    e,
+                );
+            }
+            return (
+                self.call_extism(plugin, pre, function, input, None).await,
+                o,
+                e,
+            );
+        }
         let func_ty = match export_interface(self, plugin) {
             Some(ComponentItem::ComponentInstance(inst)) => {
                 match inst
@@ -98,7 +125,14 @@ impl Runtime {
         };
         let result_types: Vec<Type> = func_ty.results().collect();
         let interface = contract::export_name(plugin.manifest.world, &plugin.manifest.contract);
-        let pre = plugin.pre.instance_pre();
+        let Some(pre) = plugin.pre.instance_pre() else {
+            let (o, e) = none();
+            return (
+                Err(fail(PluginErrorKind::NoSuchFunction(function.to_owned()))),
+                o,
+                e,
+            );
+        };
         let function_name = function.to_owned();
         let (results, stdout, stderr) = self
             .run_call_capturing(plugin, function, |mut store| async move {
@@ -160,7 +194,7 @@ fn export_interface(runtime: &Runtime, plugin: &LoadedPlugin) -> Option<Componen
     let name = contract::export_name(plugin.manifest.world, &plugin.manifest.contract);
     plugin
         .pre
-        .instance_pre()
+        .instance_pre()?
         .component()
         .component_type()
         .exports(runtime.engine())

@@ -15,7 +15,7 @@ use super::error::PluginRef;
 use super::state::PluginState;
 use super::worlds::{self, WorldPre};
 use crate::plugins::contract::{self, Version, World};
-use crate::plugins::manifest::{Manifest, ManifestError};
+use crate::plugins::manifest::{Abi, Manifest, ManifestError};
 
 /// A plugin ready to be called.
 pub struct LoadedPlugin {
@@ -96,6 +96,18 @@ pub enum LoadError {
         /// What is wrong.
         reason: String,
     },
+    /// The file is not a WebAssembly core module (an `abi = "extism"` plugin).
+    #[error(
+        "plugin {plugin}: {path} is not a WebAssembly core module (abi = \"extism\"): {reason}"
+    )]
+    NotAModule {
+        /// The plugin.
+        plugin: String,
+        /// The resolved path.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The component does not export the manifest's world.
     #[error("plugin {plugin}: manifest says world `{world}` but the component {found}")]
     WrongWorld {
@@ -135,6 +147,7 @@ impl LoadError {
             | LoadError::UnstableWorld { plugin, .. }
             | LoadError::MissingComponent { plugin, .. }
             | LoadError::NotAComponent { plugin, .. }
+            | LoadError::NotAModule { plugin, .. }
             | LoadError::WrongWorld { plugin, .. }
             | LoadError::DeniedImport { plugin, .. }
             | LoadError::Link { plugin, .. } => Some(plugin),
@@ -205,20 +218,24 @@ impl Runtime {
                 contract: manifest.contract.clone(),
             });
         }
+        if manifest.abi == Abi::Extism {
+            return self
+                .load_extism(manifest, manifest_path, path, bytes, fingerprint)
+                .await;
+        }
         let not_component = |reason: String| LoadError::NotAComponent {
             plugin: id.clone(),
             path: path.to_owned(),
             reason,
         };
-        if bytes.len() < 8 || bytes[..4] != COMPONENT_HEADER[..4] {
-            return Err(not_component(
-                "it does not start with the WebAssembly magic bytes (truncated or not wasm)".into(),
-            ));
-        }
-        if bytes[4..8] != COMPONENT_HEADER[4..8] {
-            return Err(not_component(
-                "it is a core WebAssembly module; build for wasm32-wasip2 or wrap it with `wasm-tools component new`".into(),
-            ));
+        match wasm_kind(bytes) {
+            Err(reason) => return Err(not_component(reason)),
+            Ok(WasmKind::Module) => {
+                return Err(not_component(
+                    "it is a core WebAssembly module; build for wasm32-wasip2 or wrap it with `wasm-tools component new` (or, for a module built with an Extism PDK, set `abi = \"extism\"`)".into(),
+                ));
+            }
+            Ok(WasmKind::Component) => {}
         }
         let engine = self.engine().clone();
         let cache = self.cache().clone();
@@ -248,7 +265,7 @@ impl Runtime {
                 found: format!("does not match its types: {e:#}"),
             }
         })?;
-        let mut plugin = LoadedPlugin {
+        self.smoke_tested(LoadedPlugin {
             services: Arc::new(PluginServices::from_manifest(&manifest, &self.backends)),
             manifest,
             manifest_path,
@@ -257,7 +274,16 @@ impl Runtime {
             imports,
             cache: cache_outcome,
             baseline_memory_bytes: 0,
-        };
+        })
+        .await
+    }
+
+    /// The plugin once its world's smoke call passed (with the memory that call measured),
+    /// whichever ABI it uses.
+    pub(crate) async fn smoke_tested(
+        &self,
+        mut plugin: LoadedPlugin,
+    ) -> Result<LoadedPlugin, LoadError> {
         plugin.baseline_memory_bytes =
             worlds::smoke_call(self, &plugin)
                 .await
@@ -266,6 +292,34 @@ impl Runtime {
                     reason,
                 })?;
         Ok(plugin)
+    }
+}
+
+/// What a WebAssembly binary is, by its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WasmKind {
+    /// A component (layer 1).
+    Component,
+    /// A core module (version 1).
+    Module,
+}
+
+/// Reads the header of `bytes`; the error says why it is not WebAssembly.
+pub(crate) fn wasm_kind(bytes: &[u8]) -> Result<WasmKind, String> {
+    if bytes.len() < 8 || bytes[..4] != COMPONENT_HEADER[..4] {
+        return Err(
+            "it does not start with the WebAssembly magic bytes (truncated or not wasm)".into(),
+        );
+    }
+    if bytes[4..8] == COMPONENT_HEADER[4..8] {
+        Ok(WasmKind::Component)
+    } else if bytes[4..8] == [0x01, 0x00, 0x00, 0x00] {
+        Ok(WasmKind::Module)
+    } else {
+        Err(format!(
+            "its header names an unknown WebAssembly version {:02x?}",
+            &bytes[4..8]
+        ))
     }
 }
 

@@ -11,6 +11,8 @@
 //!   output cap, and the mapping of every failure to a typed [`PluginError`];
 //! - `output`: stdout/stderr captured up to the output cap;
 //! - `dynamic`: calling any exported function with JSON input (for `tessera plugin call`);
+//! - `extism`: the second ABI, Extism plugins (core modules, JSON in and out) for the
+//!   JSON-shaped worlds, under the same limits and grants;
 //! - `capabilities`: the host services plugins import, one module per capability, and the
 //!   check of a component's imports against its grants.
 
@@ -21,6 +23,7 @@ pub mod capabilities;
 pub mod dynamic;
 pub mod engine;
 pub mod error;
+pub mod extism;
 pub mod loader;
 pub mod memory_limiter;
 pub mod output;

@@ -172,6 +172,79 @@ impl PluginKv {
     }
 }
 
+/// A plugin's own reads and writes, whichever ABI it uses (a component's `wasi:keyvalue`,
+/// an Extism plugin's `kv_*` functions).
+impl PluginKv {
+    /// `key` of `bucket`.
+    pub async fn get(&self, bucket: &str, key: &str) -> Result<Option<Vec<u8>>, Error> {
+        self.read(bucket, key).await.map_err(shared_error)
+    }
+
+    /// Stores `value` under `key` in `bucket`, within the plugin's quotas (`limits`).
+    pub async fn set(
+        &self,
+        bucket: String,
+        key: String,
+        value: Vec<u8>,
+        limits: &Limits,
+    ) -> Result<(), Error> {
+        if value.len() > MAX_VALUE_BYTES {
+            return Err(Error::Other(format!(
+                "value of {} bytes is over the {MAX_VALUE_BYTES}-byte limit",
+                value.len()
+            )));
+        }
+        match self {
+            PluginKv::Local(store) => store.set(bucket, key, value, limits),
+            PluginKv::Shared {
+                kv,
+                namespace,
+                ledger,
+            } => {
+                let size = (key.len() + value.len()) as u64;
+                let meter = Meter {
+                    ledger,
+                    max_keys: limits.keyvalue_max_keys,
+                    max_bytes: limits.keyvalue_max_bytes,
+                };
+                let stored = kv
+                    .put_metered(
+                        &shared_key(namespace, &bucket, &key),
+                        &value,
+                        size,
+                        SHARED_RETENTION,
+                        meter,
+                    )
+                    .await
+                    .map_err(shared_error)?;
+                match stored {
+                    Metered::Stored { .. } => Ok(()),
+                    Metered::TooManyKeys { keys } => Err(too_many_keys(keys, limits)),
+                    Metered::TooManyBytes { bytes } => Err(too_many_bytes(bytes, size, limits)),
+                }
+            }
+        }
+    }
+
+    /// Removes `key` from `bucket`.
+    pub async fn delete(&self, bucket: &str, key: &str) -> Result<(), Error> {
+        match self {
+            PluginKv::Local(store) => {
+                store.delete(bucket, key);
+                Ok(())
+            }
+            PluginKv::Shared {
+                kv,
+                namespace,
+                ledger,
+            } => kv
+                .delete_metered(&shared_key(namespace, bucket, key), ledger)
+                .await
+                .map_err(shared_error),
+        }
+    }
+}
+
 /// The shared store's key for `key` in `bucket`: the bucket's length first, so bucket
 /// `a:b` key `c` and bucket `a` key `b:c` stay apart.
 fn shared_key(namespace: &str, bucket: &str, key: &str) -> String {
@@ -327,15 +400,7 @@ impl HostBucket for PluginState {
         key: String,
     ) -> Result<Option<Vec<u8>>, Error> {
         let name = bucket_name(self, &bucket)?;
-        match &self.services.keyvalue {
-            PluginKv::Local(store) => {
-                Ok(store.with(|b| b.buckets.get(&name).and_then(|m| m.get(&key)).cloned()))
-            }
-            PluginKv::Shared { kv, namespace, .. } => kv
-                .get(&shared_key(namespace, &name, &key))
-                .await
-                .map_err(shared_error),
-        }
+        self.services.keyvalue.get(&name, &key).await
     }
 
     async fn set(
@@ -345,61 +410,13 @@ impl HostBucket for PluginState {
         value: Vec<u8>,
     ) -> Result<(), Error> {
         let name = bucket_name(self, &bucket)?;
-        if value.len() > MAX_VALUE_BYTES {
-            return Err(Error::Other(format!(
-                "value of {} bytes is over the {MAX_VALUE_BYTES}-byte limit",
-                value.len()
-            )));
-        }
         let limits = &self.services.limits;
-        match &self.services.keyvalue {
-            PluginKv::Local(store) => store.set(name, key, value, limits),
-            PluginKv::Shared {
-                kv,
-                namespace,
-                ledger,
-            } => {
-                let size = (key.len() + value.len()) as u64;
-                let meter = Meter {
-                    ledger,
-                    max_keys: limits.keyvalue_max_keys,
-                    max_bytes: limits.keyvalue_max_bytes,
-                };
-                let stored = kv
-                    .put_metered(
-                        &shared_key(namespace, &name, &key),
-                        &value,
-                        size,
-                        SHARED_RETENTION,
-                        meter,
-                    )
-                    .await
-                    .map_err(shared_error)?;
-                match stored {
-                    Metered::Stored { .. } => Ok(()),
-                    Metered::TooManyKeys { keys } => Err(too_many_keys(keys, limits)),
-                    Metered::TooManyBytes { bytes } => Err(too_many_bytes(bytes, size, limits)),
-                }
-            }
-        }
+        self.services.keyvalue.set(name, key, value, limits).await
     }
 
     async fn delete(&mut self, bucket: Resource<BucketHandle>, key: String) -> Result<(), Error> {
         let name = bucket_name(self, &bucket)?;
-        match &self.services.keyvalue {
-            PluginKv::Local(store) => {
-                store.delete(&name, &key);
-                Ok(())
-            }
-            PluginKv::Shared {
-                kv,
-                namespace,
-                ledger,
-            } => kv
-                .delete_metered(&shared_key(namespace, &name, &key), ledger)
-                .await
-                .map_err(shared_error),
-        }
+        self.services.keyvalue.delete(&name, &key).await
     }
 
     async fn exists(&mut self, bucket: Resource<BucketHandle>, key: String) -> Result<bool, Error> {

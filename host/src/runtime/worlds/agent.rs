@@ -4,11 +4,12 @@
 use std::sync::Arc;
 
 use super::{WorldPre, not_a};
-use crate::plugins::contract::Version;
 use crate::plugins::contract::agent::{AgentInfo, AgentReply, AgentRequest};
 use crate::plugins::contract::types::Error as ContractError;
+use crate::plugins::contract::{Version, World};
 use crate::runtime::bindings::{Convert, v0_2_0};
 use crate::runtime::capabilities::llm::OnBehalfOf;
+use crate::runtime::extism::wire::WireResult;
 use crate::runtime::state::PluginState;
 use crate::runtime::{LoadedPlugin, PluginError, Runtime};
 
@@ -36,6 +37,9 @@ impl AgentPre {
 impl Runtime {
     /// Calls `agent.describe()`.
     pub async fn describe_agent(&self, plugin: &LoadedPlugin) -> Result<AgentInfo, PluginError> {
+        if let Some(pre) = plugin.pre.extism(World::Agent) {
+            return self.call_extism(plugin, pre, "describe", &(), None).await;
+        }
         let WorldPre::Agent(AgentPre(pre)) = &plugin.pre else {
             return Err(not_a(plugin, "agent"));
         };
@@ -63,6 +67,12 @@ impl Runtime {
         request: &AgentRequest,
         on_behalf_of: Option<&Arc<OnBehalfOf>>,
     ) -> Result<Result<AgentReply, ContractError>, PluginError> {
+        if let Some(pre) = plugin.pre.extism(World::Agent) {
+            let reply: WireResult<AgentReply> = self
+                .call_extism(plugin, pre, "respond", request, on_behalf_of)
+                .await?;
+            return Ok(reply.into());
+        }
         let WorldPre::Agent(AgentPre(pre)) = &plugin.pre else {
             return Err(not_a(plugin, "agent"));
         };

@@ -2,12 +2,13 @@
 //! contract 0.2.0 on, so one binding serves it).
 
 use super::{WorldPre, not_a};
-use crate::plugins::contract::Version;
 use crate::plugins::contract::assigner::{
     AssignUnit, Assignment, Experiment, FeatureResult, HashAlgorithm,
 };
 use crate::plugins::contract::types::Error as ContractError;
+use crate::plugins::contract::{Version, World};
 use crate::runtime::bindings::{Convert, v0_2_0};
+use crate::runtime::extism::wire::WireResult;
 use crate::runtime::state::PluginState;
 use crate::runtime::{LoadedPlugin, PluginError, Runtime};
 
@@ -42,6 +43,13 @@ impl Runtime {
         experiment: &Experiment,
         unit: &AssignUnit,
     ) -> Result<Result<Assignment, ContractError>, PluginError> {
+        if let Some(pre) = plugin.pre.extism(World::Assigner) {
+            let input = serde_json::json!({ "experiment": experiment, "unit": unit });
+            let assignment: WireResult<Assignment> = self
+                .call_extism(plugin, pre, "assign", &input, None)
+                .await?;
+            return Ok(assignment.into());
+        }
         let WorldPre::Assigner(AssignerPre(pre)) = &plugin.pre else {
             return Err(not_a(plugin, "assigner"));
         };
@@ -71,6 +79,13 @@ impl Runtime {
         key: &str,
         unit: &AssignUnit,
     ) -> Result<Result<FeatureResult, ContractError>, PluginError> {
+        if let Some(pre) = plugin.pre.extism(World::Assigner) {
+            let input = serde_json::json!({ "payload": payload, "key": key, "unit": unit });
+            let result: WireResult<FeatureResult> = self
+                .call_extism(plugin, pre, "evaluate-feature", &input, None)
+                .await?;
+            return Ok(result.into());
+        }
         let WorldPre::Assigner(AssignerPre(pre)) = &plugin.pre else {
             return Err(not_a(plugin, "assigner"));
         };

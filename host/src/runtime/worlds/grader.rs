@@ -3,10 +3,12 @@
 use std::sync::Arc;
 
 use super::{WorldPre, not_a};
+use crate::plugins::contract::World;
 use crate::plugins::contract::grader::{GradeOutcome, Submission};
 use crate::plugins::contract::types::Error as ContractError;
 use crate::runtime::bindings::{Convert, for_version, versioned_pre};
 use crate::runtime::capabilities::llm::OnBehalfOf;
+use crate::runtime::extism::wire::WireResult;
 use crate::runtime::{LoadedPlugin, PluginError, Runtime};
 
 versioned_pre! {
@@ -17,6 +19,9 @@ versioned_pre! {
 impl Runtime {
     /// Calls `grader.kinds()`.
     pub async fn grader_kinds(&self, plugin: &LoadedPlugin) -> Result<Vec<String>, PluginError> {
+        if let Some(pre) = plugin.pre.extism(World::Grader) {
+            return self.call_extism(plugin, pre, "kinds", &(), None).await;
+        }
         let WorldPre::Grader(pre) = &plugin.pre else {
             return Err(not_a(plugin, "grader"));
         };
@@ -44,6 +49,12 @@ impl Runtime {
         submission: &Submission,
         on_behalf_of: Option<&Arc<OnBehalfOf>>,
     ) -> Result<Result<GradeOutcome, ContractError>, PluginError> {
+        if let Some(pre) = plugin.pre.extism(World::Grader) {
+            let outcome: WireResult<GradeOutcome> = self
+                .call_extism(plugin, pre, "grade", submission, on_behalf_of)
+                .await?;
+            return Ok(outcome.into());
+        }
         let WorldPre::Grader(pre) = &plugin.pre else {
             return Err(not_a(plugin, "grader"));
         };

@@ -39,6 +39,9 @@ pub enum WorldPre {
     Triage(triage::TriagePre),
     /// The experiment assigner.
     Assigner(assigner::AssignerPre),
+    /// An Extism plugin (`abi = "extism"`) of one of the JSON-shaped worlds (boxed: it
+    /// holds Extism's whole compiled plugin and manifest).
+    Extism(Box<super::extism::ExtismPre>),
 }
 
 impl WorldPre {
@@ -65,9 +68,10 @@ impl WorldPre {
         })
     }
 
-    /// The untyped pre-instance, for dynamic calls.
-    pub fn instance_pre(&self) -> &InstancePre<PluginState> {
-        match self {
+    /// The untyped pre-instance of a component, for dynamic calls; `None` for an Extism
+    /// plugin.
+    pub fn instance_pre(&self) -> Option<&InstancePre<PluginState>> {
+        Some(match self {
             WorldPre::Grader(pre) => pre.instance_pre(),
             WorldPre::CodeRunner(pre) => pre.instance_pre(),
             WorldPre::Safety(pre) => pre.instance_pre(),
@@ -76,6 +80,15 @@ impl WorldPre {
             WorldPre::Agent(pre) => pre.instance_pre(),
             WorldPre::Triage(pre) => pre.instance_pre(),
             WorldPre::Assigner(pre) => pre.instance_pre(),
+            WorldPre::Extism(_) => return None,
+        })
+    }
+
+    /// The Extism plugin of `world`, if this is one.
+    pub fn extism(&self, world: World) -> Option<&super::extism::ExtismPre> {
+        match self {
+            WorldPre::Extism(pre) if pre.world() == world => Some(pre.as_ref()),
+            _ => None,
         }
     }
 }
@@ -84,6 +97,16 @@ impl WorldPre {
 /// Returns the peak memory of that call (a code runner's baseline), or 0; an error says why
 /// the plugin is refused.
 pub(super) async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<u64, String> {
+    if let WorldPre::Extism(pre) = &plugin.pre {
+        return match pre.world() {
+            World::Grader => grader::smoke(runtime, plugin).await,
+            World::Agent => agent::smoke(runtime, plugin).await,
+            World::Triage => triage::smoke(runtime, plugin).await,
+            World::Assigner => assigner::smoke(runtime, plugin).await,
+            other => Err(format!("world `{other}` is not served to Extism plugins")),
+        }
+        .map(|()| 0);
+    }
     match &plugin.pre {
         WorldPre::Grader(_) => grader::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::CodeRunner(_) => code_runner::smoke(runtime, plugin).await,
@@ -92,7 +115,7 @@ pub(super) async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Resu
         WorldPre::Agent(_) => agent::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::Triage(_) => triage::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::Assigner(_) => assigner::smoke(runtime, plugin).await.map(|()| 0),
-        WorldPre::Llm(_) => Ok(0),
+        WorldPre::Llm(_) | WorldPre::Extism(_) => Ok(0),
     }
 }
 

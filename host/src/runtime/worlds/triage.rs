@@ -2,10 +2,11 @@
 //! contract 0.2.0 on, so one binding serves it.
 
 use super::{WorldPre, not_a};
-use crate::plugins::contract::Version;
 use crate::plugins::contract::triage::{Decision, IntentOption, TriageQuery};
 use crate::plugins::contract::types::Error as ContractError;
+use crate::plugins::contract::{Version, World};
 use crate::runtime::bindings::{Convert, v0_2_0};
+use crate::runtime::extism::wire::WireResult;
 use crate::runtime::state::PluginState;
 use crate::runtime::{LoadedPlugin, PluginError, Runtime};
 
@@ -37,6 +38,12 @@ impl Runtime {
         plugin: &LoadedPlugin,
         query: &TriageQuery,
     ) -> Result<Result<Decision, ContractError>, PluginError> {
+        if let Some(pre) = plugin.pre.extism(World::Triage) {
+            let decision: WireResult<Decision> = self
+                .call_extism(plugin, pre, "classify", query, None)
+                .await?;
+            return Ok(decision.into());
+        }
         let WorldPre::Triage(TriagePre(pre)) = &plugin.pre else {
             return Err(not_a(plugin, "triage"));
         };
