@@ -28,13 +28,25 @@ fn text(out: &Output) -> String {
 }
 
 async fn author_path(lang: &str) {
+    author_path_with(lang, "component").await;
+}
+
+async fn author_path_with(lang: &str, abi: &str) {
     let work = tempfile::tempdir().unwrap();
-    let id = format!("{lang}-keywords");
+    let id = format!("{lang}-{abi}-keywords");
     let kind = id.replace('-', "_");
-    let out = tessera(&["plugin", "new", &id, "--lang", lang], work.path());
+    let out = tessera(
+        &["plugin", "new", &id, "--lang", lang, "--abi", abi],
+        work.path(),
+    );
     assert!(out.status.success(), "{}", text(&out));
     let dir = work.path().join(&id);
-    for file in ["plugin.toml", "tests.json", "README.md", "wit/grader.wit"] {
+    let contract = if abi == "extism" {
+        "src/lib.rs"
+    } else {
+        "wit/grader.wit"
+    };
+    for file in ["plugin.toml", "tests.json", "README.md", contract] {
         assert!(dir.join(file).is_file(), "{lang}: no {file}");
     }
 
@@ -109,6 +121,34 @@ async fn author_path(lang: &str) {
 #[tokio::test]
 async fn a_rust_grader_goes_from_nothing_to_live() {
     author_path("rust").await;
+}
+
+/// The same path for an Extism plugin (`--abi extism`, Extism's Rust PDK): built for
+/// wasm32-unknown-unknown, the same kit, published and served.
+#[tokio::test]
+async fn an_extism_grader_in_rust_goes_from_nothing_to_live() {
+    author_path_with("rust", "extism").await;
+}
+
+#[test]
+fn an_extism_scaffold_in_another_language_is_refused_with_the_way_to_build_one() {
+    let work = tempfile::tempdir().unwrap();
+    let out = tessera(
+        &[
+            "plugin",
+            "new",
+            "py-extism",
+            "--lang",
+            "python",
+            "--abi",
+            "extism",
+        ],
+        work.path(),
+    );
+    assert!(!out.status.success());
+    let said = text(&out);
+    assert!(said.contains("docs/plugins/extism.md"), "{said}");
+    assert!(!work.path().join("py-extism").exists());
 }
 
 #[tokio::test]

@@ -50,6 +50,10 @@ pub enum PluginCommand {
         /// Its language.
         #[arg(long, value_enum)]
         lang: super::scaffold::Lang,
+        /// Its binary interface: a WIT component, or an Extism plugin (Rust only;
+        /// docs/plugins/extism.md).
+        #[arg(long, value_enum, default_value = "component")]
+        abi: super::scaffold::NewAbi,
         /// Where to create the folder.
         #[arg(long, default_value = ".")]
         dir: PathBuf,
@@ -58,7 +62,8 @@ pub enum PluginCommand {
         sdk: Option<PathBuf>,
     },
     /// Build a plugin folder's component where its manifest says: cargo for Rust
-    /// (wasm32-wasip2), componentize-py for Python (installed when missing).
+    /// (wasm32-wasip2; wasm32-unknown-unknown for `abi = "extism"`), componentize-py for
+    /// Python (installed when missing), componentize-js for JavaScript.
     Build {
         /// The plugin folder.
         #[arg(default_value = ".")]
@@ -115,9 +120,10 @@ pub async fn run(cmd: PluginCommand) -> anyhow::Result<Outcome> {
             id,
             world,
             lang,
+            abi,
             dir,
             sdk,
-        } => super::scaffold::new_plugin(&id, world, lang, &dir, sdk.as_deref()),
+        } => super::scaffold::new_plugin(&id, world, lang, abi, &dir, sdk.as_deref()),
         PluginCommand::Build { path } => super::scaffold::build(&path),
         PluginCommand::Test { path, runtime } => test(&path, &runtime).await,
         PluginCommand::Publish(args) => publish(&args).await,

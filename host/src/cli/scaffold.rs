@@ -21,6 +21,10 @@ struct Contract;
 struct RustTemplate;
 
 #[derive(RustEmbed)]
+#[folder = "../sdk/extism/rust-template/"]
+struct ExtismRustTemplate;
+
+#[derive(RustEmbed)]
 #[folder = "../sdk/python/template/"]
 struct PythonTemplate;
 
@@ -54,6 +58,15 @@ pub enum Lang {
     Js,
 }
 
+/// The binary interface a new plugin is built to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NewAbi {
+    /// A WebAssembly component on the WIT contract (every language).
+    Component,
+    /// An Extism plugin, JSON in and out (Rust, with Extism's PDK; docs/plugins/extism.md).
+    Extism,
+}
+
 /// The worlds `plugin new` lays out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum NewWorld {
@@ -61,15 +74,21 @@ pub enum NewWorld {
     Grader,
 }
 
-/// `tessera plugin new <id> --world grader --lang rust|python [--dir parent]`.
+/// `tessera plugin new <id> --world grader --lang rust|python|js [--abi extism] [--dir parent]`.
 pub fn new_plugin(
     id: &str,
     world: NewWorld,
     lang: Lang,
+    abi: NewAbi,
     parent: &Path,
     sdk: Option<&Path>,
 ) -> anyhow::Result<Outcome> {
     let NewWorld::Grader = world;
+    if abi == NewAbi::Extism && lang != Lang::Rust {
+        bail!(
+            "`--abi extism` lays out Rust (Extism's Rust PDK); an Extism plugin in another language is built with that language's Extism PDK and its own tooling, then loaded with `abi = \"extism\"` in plugin.toml (docs/plugins/extism.md)"
+        );
+    }
     let valid = !id.is_empty()
         && id.len() <= 64
         && id.starts_with(|c: char| c.is_ascii_lowercase())
@@ -88,9 +107,9 @@ pub fn new_plugin(
         bail!("{} exists already; pick another id or --dir", dir.display());
     }
     let krate = id.replace('-', "_");
-    let sdk_path = match lang {
-        Lang::Rust => Some(rust_sdk(sdk)?),
-        Lang::Python | Lang::Js => None,
+    let sdk_path = match (lang, abi) {
+        (Lang::Rust, NewAbi::Component) => Some(rust_sdk(sdk)?),
+        _ => None,
     };
     let fill = |text: &str| {
         text.replace("{{id}}", id)
@@ -105,6 +124,7 @@ pub fn new_plugin(
             )
     };
     let files: Vec<(String, Vec<u8>)> = match lang {
+        Lang::Rust if abi == NewAbi::Extism => embedded::<ExtismRustTemplate>(),
         Lang::Rust => embedded::<RustTemplate>(),
         Lang::Python => {
             let mut files = embedded::<PythonTemplate>();
@@ -123,20 +143,31 @@ pub fn new_plugin(
         let text = String::from_utf8(bytes).context("a template is not UTF-8")?;
         write(&target, fill(&text).as_bytes())?;
     }
-    for (name, bytes) in embedded::<Contract>() {
-        write(&dir.join("wit").join(&name), &bytes)?;
+    // An Extism plugin speaks JSON: no WIT to generate bindings from.
+    if abi == NewAbi::Component {
+        for (name, bytes) in embedded::<Contract>() {
+            write(&dir.join("wit").join(&name), &bytes)?;
+        }
     }
     let (test, build) = match lang {
+        Lang::Rust if abi == NewAbi::Extism => {
+            ("cargo test", "target/wasm32-unknown-unknown/release")
+        }
         Lang::Rust => ("cargo test", "target/wasm32-wasip2/release"),
         Lang::Python => ("python3 -m unittest test_grader", "build"),
         Lang::Js => ("node --test", "build"),
     };
     println!(
-        "created {} ({lang:?} grader for kind `{krate}`); next, in that folder:\n  \
-         {test}\n  tessera plugin build .      # the component, in {build}/\n  \
+        "created {} ({lang:?} grader{} for kind `{krate}`); next, in that folder:\n  \
+         {test}\n  tessera plugin build .      # the plugin, in {build}/\n  \
          tessera plugin test .       # the conformance kit and tests.json\n  \
          tessera plugin publish . --server http://127.0.0.1:8080 --email <super admin>",
-        dir.display()
+        dir.display(),
+        if abi == NewAbi::Extism {
+            ", an Extism plugin"
+        } else {
+            ""
+        }
     );
     Ok(Outcome(true))
 }
@@ -210,8 +241,17 @@ pub fn build(dir: &Path) -> anyhow::Result<Outcome> {
         .and_then(|w| w.as_str())
         .unwrap_or(CONTRACT);
     let out = dir.join(component);
-    if dir.join("Cargo.toml").is_file() {
-        build_rust(dir)?;
+    let extism = table.get("abi").and_then(|a| a.as_str()) == Some("extism");
+    if extism {
+        if !dir.join("Cargo.toml").is_file() {
+            bail!(
+                "{}: an Extism plugin without a Cargo.toml: build it with its PDK's own tooling and point `component` at the .wasm (docs/plugins/extism.md)",
+                dir.display()
+            );
+        }
+        build_rust(dir, "wasm32-unknown-unknown")?;
+    } else if dir.join("Cargo.toml").is_file() {
+        build_rust(dir, "wasm32-wasip2")?;
     } else if dir.join("app.py").is_file() {
         build_python(dir, world, contract, &out)?;
     } else if dir.join("app.js").is_file() {
@@ -239,27 +279,36 @@ fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn build_rust(dir: &Path) -> anyhow::Result<()> {
+/// `cargo build --release --target <target>` in the plugin's folder, adding the target to
+/// the folder's toolchain when it is missing.
+fn build_rust(dir: &Path, target: &str) -> anyhow::Result<()> {
     let targets = Command::new("rustup")
         .args(["target", "list", "--installed"])
+        .current_dir(dir)
         .output();
-    if targets.is_ok_and(|o| !String::from_utf8_lossy(&o.stdout).contains("wasm32-wasip2")) {
+    if targets.is_ok_and(|o| {
+        !String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .any(|l| l.trim() == target)
+    }) {
         run(
-            Command::new("rustup").args(["target", "add", "wasm32-wasip2"]),
-            "rustup target add wasm32-wasip2",
+            Command::new("rustup")
+                .args(["target", "add", target])
+                .current_dir(dir),
+            &format!("rustup target add {target}"),
         )?;
     }
     // Its own target folder, whatever CARGO_TARGET_DIR says: the manifest names the
     // component inside it.
     run(
         Command::new("cargo")
-            .args(["build", "--release", "--target", "wasm32-wasip2"])
+            .args(["build", "--release", "--target", target])
             .arg("--manifest-path")
             .arg(dir.join("Cargo.toml"))
             .arg("--target-dir")
             .arg(dir.join("target"))
             .current_dir(dir),
-        "cargo build --release --target wasm32-wasip2",
+        &format!("cargo build --release --target {target}"),
     )
 }
 
