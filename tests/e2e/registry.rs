@@ -580,3 +580,67 @@ async fn replicas_serve_a_published_version() {
     .await;
     eprintln!("replica converged in {:?}", started.elapsed());
 }
+
+/// An operator deletes stored versions the rollout no longer names (their components are the
+/// bulk of the registry); the stable, previous and canary versions are refused, and serving
+/// is unchanged.
+#[tokio::test]
+async fn only_versions_the_rollout_no_longer_names_can_be_deleted() {
+    for backend in backends() {
+        let server = Server::start_on(backend, &[plugins_dir().join("quiz-grader")], &[]).await;
+        for version in ["0.2.0", "0.3.0", "0.4.0"] {
+            let (status, body) = upload(
+                &server,
+                &server.http,
+                &quiz_manifest(version),
+                wasm("quiz_grader.wasm"),
+                0,
+            )
+            .await;
+            assert_eq!(status, 201, "{backend:?} {version}: {body}");
+            let (status, body) = rollout(&server, "promote", json!({})).await;
+            assert_eq!(status, 200, "{backend:?} {version}: {body}");
+        }
+        // 0.4.0 stable, 0.3.0 previous, 0.2.0 stored; 0.1.0 is the folder's.
+        let delete = |version: &str| {
+            server
+                .http
+                .delete(server.url(&format!("/api/v1/plugins/quiz-grader/versions/{version}")))
+                .send()
+        };
+        for (version, role) in [("0.4.0", "stable"), ("0.3.0", "previous")] {
+            let r = delete(version).await.unwrap();
+            assert_eq!(r.status().as_u16(), 409, "{backend:?} {version}");
+            let body: Value = r.json().await.unwrap();
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(message.contains(role), "{message}");
+        }
+        let r = delete("0.2.0").await.unwrap();
+        assert_eq!(r.status().as_u16(), 204, "{backend:?}");
+        let listed: Vec<String> = versions(&server).await["versions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v["version"].as_str().unwrap().to_owned())
+            .collect();
+        assert!(!listed.contains(&"0.2.0".to_owned()), "{listed:?}");
+        assert!(listed.contains(&"0.3.0".to_owned()), "{listed:?}");
+        let r = delete("0.2.0").await.unwrap();
+        assert_eq!(r.status().as_u16(), 404, "{backend:?}");
+        // A learner is still graded by the stable version.
+        let (status, _) = server.grade(crate::support::healthy_request()).await;
+        assert_eq!(status, 200);
+        // Only super admins.
+        let teacher = client_with_token(
+            server.register("teacher").await["access_token"]
+                .as_str()
+                .unwrap(),
+        );
+        let r = teacher
+            .delete(server.url("/api/v1/plugins/quiz-grader/versions/0.3.0"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 403, "{backend:?}");
+    }
+}

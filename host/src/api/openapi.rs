@@ -56,7 +56,7 @@ use error::ErrorBody;
         openai::completions, openai::models, ai_reports::usage, ai_reports::budget,
         ai_reports::user_budget, ai_reports::providers,
         plugins::list, plugins::reload, plugins::publish, plugins::versions, plugins::canary,
-        plugins::promote, plugins::rollback,
+        plugins::promote, plugins::rollback, plugins::delete_version,
         admin::list_users, admin::update_user, admin::dead_letters, admin::replay,
         content::list, content::upload,
         health::health, health::live, health::ready, health::startup, health::metrics,

@@ -32,6 +32,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/plugins", get(list))
         .route("/plugins/reload", post(reload))
         .route("/plugins/{plugin_id}/versions", get(versions))
+        .route(
+            "/plugins/{plugin_id}/versions/{version}",
+            axum::routing::delete(delete_version),
+        )
         .route("/plugins/{plugin_id}/canary", post(canary))
         .route("/plugins/{plugin_id}/promote", post(promote))
         .route("/plugins/{plugin_id}/rollback", post(rollback))
@@ -422,6 +426,29 @@ pub(super) async fn versions(
         rollout: rollout.map(Into::into),
         versions,
     }))
+}
+
+#[utoipa::path(delete, path = "/api/v1/plugins/{plugin_id}/versions/{version}", tag = "operators", security(("bearer" = [])),
+    params(("plugin_id" = String, Path, description = "The plugin"),
+           ("version" = String, Path, description = "A stored version the rollout no longer names")),
+    responses(
+        (status = 204, description = "The version's manifest and component are deleted (audited); serving is unchanged"),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Super admins only", body = ErrorBody),
+        (status = 404, description = "No such stored version", body = ErrorBody),
+        (status = 409, description = "The version is the stable, previous or canary one", body = ErrorBody),
+        (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
+pub(super) async fn delete_version(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((plugin_id, version)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    caller.require(Permission::SystemConfig)?;
+    state
+        .publisher
+        .delete_version(&plugin_id, &version, Some(caller.user_id()))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `POST …/canary`: which stored version serves which share.

@@ -29,7 +29,7 @@ use super::manifest::{Manifest, OutboundGrant};
 use super::registry::Registry;
 use crate::runtime::loader::fingerprint;
 use crate::runtime::{LoadError, LoadedPlugin};
-use crate::store::plugin_registry::{NewVersion, RolloutRow};
+use crate::store::plugin_registry::{NewVersion, RolloutRow, VersionDeletion};
 use crate::store::{Db, StoreError};
 
 /// Largest component accepted, bytes (the CPython sandbox is about 19 MiB).
@@ -455,6 +455,29 @@ impl Publisher {
             .await?;
         self.changed().await;
         Ok(row)
+    }
+
+    /// Deletes a stored version no rollout role names (its bytes are the bulk of the
+    /// registry's tables); serving is unchanged, so replicas need not hear of it.
+    pub async fn delete_version(
+        &self,
+        plugin_id: &str,
+        version: &str,
+        actor: Option<&str>,
+    ) -> Result<(), PublishError> {
+        match self
+            .db
+            .delete_plugin_version(plugin_id, version, actor)
+            .await?
+        {
+            VersionDeletion::Deleted => Ok(()),
+            VersionDeletion::NotFound => Err(PublishError::NotFound(format!(
+                "{plugin_id} has no stored version {version}"
+            ))),
+            VersionDeletion::InUse(role) => Err(PublishError::Conflict(format!(
+                "{version} is {plugin_id}'s {role} version; roll back or promote another version before deleting it"
+            ))),
+        }
     }
 
     /// Drops the canary; without one, returns to the version the last promotion replaced.

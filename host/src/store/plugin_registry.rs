@@ -188,6 +188,62 @@ impl Db {
     }
 }
 
+/// What deleting a stored version did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VersionDeletion {
+    /// It is gone (audited).
+    Deleted,
+    /// No such stored version.
+    NotFound,
+    /// The rollout still names it (`stable`, `previous` or `canary`): kept.
+    InUse(&'static str),
+}
+
+impl Db {
+    /// Deletes a stored version the rollout no longer names (not stable, previous or
+    /// canary), in one transaction with its audit event, so a concurrent promotion cannot
+    /// pick a version this removes.
+    pub async fn delete_plugin_version(
+        &self,
+        plugin_id: &str,
+        version: &str,
+        actor: Option<&str>,
+    ) -> Result<VersionDeletion, StoreError> {
+        let mut tx = self.begin_write().await?;
+        if let Some(r) = rollout_in(&mut tx, plugin_id).await? {
+            let named = [
+                ("stable", r.stable_version.as_deref()),
+                ("previous", r.previous_version.as_deref()),
+                ("canary", r.canary_version.as_deref()),
+            ];
+            if let Some((role, _)) = named.iter().find(|(_, v)| *v == Some(version)) {
+                return Ok(VersionDeletion::InUse(role));
+            }
+        }
+        let deleted =
+            sqlx::query("DELETE FROM plugin_versions WHERE plugin_id = $1 AND version = $2")
+                .bind(plugin_id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        if deleted == 0 {
+            return Ok(VersionDeletion::NotFound);
+        }
+        audit::record(
+            &mut tx,
+            "plugin.version_deleted",
+            actor,
+            None,
+            None,
+            serde_json::json!({"plugin": plugin_id, "version": version}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(VersionDeletion::Deleted)
+    }
+}
+
 /// `stable 0.2.0, canary 0.3.0 at 10 %` for the audit log.
 fn describe(r: &RolloutRow) -> serde_json::Value {
     serde_json::json!({

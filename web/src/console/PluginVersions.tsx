@@ -1,5 +1,6 @@
 // A plugin's versions and rollout (super admins): the plugin folder's version and every
-// published one with its calls and errors, the canary's share, promote and roll back; and
+// published one with its calls and errors, the canary's share, promote and roll back, delete
+// a version no role names; and
 // the form that publishes a new version (plugin.toml and its .wasm), checked by the server
 // before anything changes.
 import { useState } from "react";
@@ -95,6 +96,21 @@ export function PluginVersions({ pluginId, onChanged }: { pluginId: string; onCh
                           Set canary
                         </button>
                       </form>
+                    )}
+                    {x.source === "published" && x.role === "stored" && (
+                      <button
+                        type="button"
+                        className="danger"
+                        disabled={action.busy}
+                        onClick={() => {
+                          if (!window.confirm(`Delete ${pluginId} ${x.version}? Its component leaves the registry; serving is unchanged.`)) return;
+                          void change(`${x.version} deleted.`, () =>
+                            ok(api.DELETE("/api/v1/plugins/{plugin_id}/versions/{version}", { params: { path: { plugin_id: pluginId, version: x.version } } })),
+                          );
+                        }}
+                      >
+                        Delete {x.version}
+                      </button>
                     )}
                   </td>
                 </tr>
