@@ -91,7 +91,9 @@ impl Runtime {
         })?;
 
         let builder = ::extism::PluginBuilder::new(extism_manifest(&manifest, bytes))
-            .with_wasi(true)
+            // WASI only for modules that import it (Go's and JavaScript's PDKs do): linking it
+            // is part of what every call of an Extism plugin pays for its fresh instance.
+            .with_wasi(imports.iter().any(|i| i.starts_with(WASI_P1)))
             .with_cache_disabled()
             .with_functions(host_functions::for_plugin(
                 manifest.grants.keyvalue,
