@@ -46,13 +46,18 @@ fn micros(d: Duration) -> String {
     format!("{:.1} us", d.as_secs_f64() * 1e6)
 }
 
-async fn call_overhead(data: &Path) {
+/// A runtime with default settings compiling into `data`'s cache, for in-process benches.
+fn bench_runtime(data: &Path) -> Arc<Runtime> {
     let settings = RuntimeSettings {
         engine: EngineSettings::default(),
         cache_dir: data.join("cache"),
         plugin_kv_memory_bytes: tessera::runtime::capabilities::keyvalue::DEFAULT_KV_MEMORY_BYTES,
     };
-    let runtime = Runtime::new(&settings, Arc::new(Metrics::new())).unwrap();
+    Runtime::new(&settings, Arc::new(Metrics::new())).unwrap()
+}
+
+async fn call_overhead(data: &Path) {
+    let runtime = bench_runtime(data);
     let plugin: Arc<LoadedPlugin> = Arc::new(
         runtime
             .load_plugin(&repo().join("plugins/quiz-grader/plugin.toml"))

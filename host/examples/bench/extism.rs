@@ -7,12 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use tessera::metrics::Metrics;
 use tessera::plugins::contract::grader::{Question, Submission};
-use tessera::runtime::engine::EngineSettings;
-use tessera::runtime::{LoadedPlugin, Runtime, RuntimeSettings};
+use tessera::runtime::LoadedPlugin;
 
-use super::{micros, percentile, repo};
+use super::{bench_runtime, micros, percentile, repo};
 
 /// What one function costs per call, measured over `n` calls after a warm-up.
 async fn measure<F, Fut>(label: &str, n: usize, mut call: F)
@@ -54,12 +52,7 @@ fn submission(kind: &str, key: serde_json::Value, answer: serde_json::Value) -> 
 }
 
 pub async fn overhead(data: &Path) {
-    let settings = RuntimeSettings {
-        engine: EngineSettings::default(),
-        cache_dir: data.join("cache"),
-        plugin_kv_memory_bytes: tessera::runtime::capabilities::keyvalue::DEFAULT_KV_MEMORY_BYTES,
-    };
-    let runtime = Runtime::new(&settings, Arc::new(Metrics::new())).unwrap();
+    let runtime = bench_runtime(data);
     let load = |path: &str| {
         let runtime = runtime.clone();
         let path = repo().join(path);
