@@ -14,9 +14,9 @@ pub mod key;
 pub mod program;
 pub mod report;
 
-// The field reader and outcome types every grader shares (components/grader-kit).
-pub use grader_kit::sandbox as runner;
-pub use grader_kit::{fields, outcome};
+// The field reader and outcome types every grader shares (the plugin SDK, sdk/rust).
+pub use tessera_plugin_sdk::sandbox as runner;
+pub use tessera_plugin_sdk::{fields, outcome};
 
 use judge::{Status, TestOutcome};
 use outcome::{GradeError, Outcome};
@@ -43,7 +43,7 @@ const NO_TIME: &str = "not run: earlier tests used up the time for grading";
 pub fn grade(
     answer_key: &str,
     answer: &str,
-    runner: &mut impl CodeRunner,
+    runner: &mut (impl CodeRunner + ?Sized),
     clock: &impl Clock,
 ) -> Result<Outcome, GradeError> {
     let key = key::parse(answer_key)?;
@@ -78,68 +78,24 @@ pub fn grade(
     Ok(report::build(&outcomes))
 }
 
-/// The component glue: built only for wasm32, where the exports and imports exist.
-#[cfg(target_arch = "wasm32")]
-mod component {
-    use super::{KIND, grade};
-    use crate::outcome::GradeError;
-    use crate::runner as plain;
+/// The grader as the SDK exports it (`tessera_plugin_sdk::export_grader!`): the rules above
+/// with the `code-runner` import as the sandbox.
+pub struct CodeGrader;
 
-    wit_bindgen::generate!({
-        path: "../../wit/0.1.0",
-        world: "tessera:platform/grader-plugin@0.1.0",
-        generate_all,
-    });
+impl tessera_plugin_sdk::Grader for CodeGrader {
+    const KINDS: &'static [&'static str] = &[KIND];
 
-    use exports::tessera::platform::grader::{GradeOutcome, Guest, PartFeedback, Submission};
-    use tessera::platform::types::{Error, FieldError};
-
-    grader_kit::code_runner_import!(tessera::platform::code_runner);
-
-    struct CodeGrader;
-
-    impl Guest for CodeGrader {
-        fn kinds() -> Vec<String> {
-            vec![KIND.to_owned()]
-        }
-
-        fn grade(submission: Submission) -> Result<GradeOutcome, Error> {
-            let clock = plain::WallClock::start();
-            let q = &submission.question;
-            if q.kind != KIND {
-                return Err(Error::Unsupported(format!(
-                    "the code grader does not grade `{}` questions",
-                    q.kind
-                )));
-            }
-            match grade(&q.answer_key, &submission.answer, &mut Sandbox, &clock) {
-                Ok(o) => Ok(GradeOutcome {
-                    score: o.score,
-                    correct: o.correct,
-                    feedback: o.feedback,
-                    parts: o
-                        .parts
-                        .into_iter()
-                        .map(|p| PartFeedback {
-                            part: p.part,
-                            correct: p.correct,
-                            feedback: p.feedback,
-                        })
-                        .collect(),
-                    details: Some(o.details.to_string()),
-                }),
-                Err(GradeError::Invalid(e)) => Err(Error::InvalidInput(FieldError {
-                    field: e.field,
-                    message: e.message,
-                })),
-                Err(GradeError::Unavailable(m)) => Err(Error::Unavailable(m)),
-                Err(GradeError::Internal(m)) => Err(Error::Internal(m)),
-            }
-        }
+    fn grade_with(
+        question: &tessera_plugin_sdk::Question,
+        answer: &str,
+        host: &mut impl tessera_plugin_sdk::Host,
+    ) -> Result<Outcome, GradeError> {
+        let clock = runner::WallClock::start();
+        grade(&question.answer_key, answer, host.code_runner(), &clock)
     }
-
-    export!(CodeGrader);
 }
+
+tessera_plugin_sdk::export_grader!(CodeGrader, "../../wit/0.1.0");
 
 #[cfg(test)]
 mod tests {

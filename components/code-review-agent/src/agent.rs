@@ -1,8 +1,8 @@
 //! The `agent` contract's request, reply and error in plain Rust types, so the review is
 //! unit-testable natively; the component glue maps them to and from the bindings.
 
-use grader_kit::model::Message;
 use serde_json::Value;
+use tessera_plugin_sdk::model::Message;
 
 /// One turn to answer (`agent-request`, the fields this agent reads).
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -6,7 +6,7 @@
 use serde::Deserialize;
 
 use crate::finding::{Finding, Severity, Stats};
-use grader_kit::sandbox::{RunLimits, RunRequest, RunResult, RunStatus};
+use tessera_plugin_sdk::sandbox::{RunLimits, RunRequest, RunResult, RunStatus};
 
 /// The checker's source, compiled into the component.
 pub const CHECKER: &str = include_str!("checker.py");
@@ -126,7 +126,7 @@ pub fn read(result: &RunResult) -> Result<Checked, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use grader_kit::sandbox::RunError;
+    use tessera_plugin_sdk::sandbox::RunError;
 
     #[test]
     fn the_code_goes_in_as_stdin() {

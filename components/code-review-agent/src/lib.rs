@@ -17,9 +17,9 @@ pub mod remarks;
 pub mod review;
 pub mod source;
 
-use grader_kit::model::Llm;
-use grader_kit::sandbox::CodeRunner;
 use serde_json::json;
+use tessera_plugin_sdk::model::Llm;
+use tessera_plugin_sdk::sandbox::CodeRunner;
 
 use agent::{AgentError, Reply, Request};
 
@@ -98,7 +98,7 @@ fn follow_ups(checked: &Result<checker::Checked, String>, topic: &str) -> Vec<St
 mod component {
     use super::{ID, INTENT, respond};
     use crate::agent::{self as plain, AgentError};
-    use grader_kit::model::{Message as PlainMessage, Role as PlainRole};
+    use tessera_plugin_sdk::model::{Message as PlainMessage, Role as PlainRole};
 
     wit_bindgen::generate!({
         path: "../../wit/0.2.0",
@@ -109,8 +109,8 @@ mod component {
     use exports::tessera::platform::agent::{AgentInfo, AgentReply, AgentRequest, Guest};
     use tessera::platform::types::{Error, FieldError, Role};
 
-    grader_kit::code_runner_import!(tessera::platform::code_runner);
-    grader_kit::llm_import!(tessera::platform::llm, tessera::platform::types);
+    tessera_plugin_sdk::code_runner_import!(tessera::platform::code_runner);
+    tessera_plugin_sdk::llm_import!(tessera::platform::llm, tessera::platform::types);
 
     struct CodeReviewAgent;
 

@@ -3,9 +3,9 @@
 //! model's placeholder text is never shown, and a reply that fails the checks here is
 //! dropped whole.
 
-use grader_kit::model::{ChatRequest, Llm, Message, OFFLINE_MODEL, Role};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tessera_plugin_sdk::model::{ChatRequest, Llm, Message, OFFLINE_MODEL, Role};
 
 use crate::finding::Finding;
 

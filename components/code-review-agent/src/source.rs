@@ -1,7 +1,7 @@
 //! Which code to review: the query's code box, else a fenced block of the learner's last
 //! message, else that message itself when it reads as code.
 
-use grader_kit::model::{Message, Role};
+use tessera_plugin_sdk::model::{Message, Role};
 
 use crate::agent::{AgentError, invalid};
 

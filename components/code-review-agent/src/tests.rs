@@ -5,9 +5,11 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use grader_kit::model::{ChatRequest, ChatResponse, Llm, LlmError, Message, OFFLINE_MODEL, Role};
-use grader_kit::sandbox::{CodeRunner, RunError, RunRequest, RunResult, RunStatus};
 use serde_json::Value;
+use tessera_plugin_sdk::model::{
+    ChatRequest, ChatResponse, Llm, LlmError, Message, OFFLINE_MODEL, Role,
+};
+use tessera_plugin_sdk::sandbox::{CodeRunner, RunError, RunRequest, RunResult, RunStatus};
 
 use super::*;
 

@@ -15,8 +15,8 @@ pub mod library;
 pub mod model;
 pub mod turn;
 
-pub use grader_kit::model as llm;
-pub use grader_kit::sandbox as runner;
+pub use tessera_plugin_sdk::model as llm;
+pub use tessera_plugin_sdk::sandbox as runner;
 
 use serde_json::json;
 
@@ -129,8 +129,8 @@ mod component {
     use exports::tessera::platform::agent::{AgentInfo, AgentReply, AgentRequest, Guest};
     use tessera::platform::types::{Error, FieldError, Role};
 
-    grader_kit::code_runner_import!(tessera::platform::code_runner);
-    grader_kit::llm_import!(tessera::platform::llm, tessera::platform::types);
+    tessera_plugin_sdk::code_runner_import!(tessera::platform::code_runner);
+    tessera_plugin_sdk::llm_import!(tessera::platform::llm, tessera::platform::types);
 
     struct ConceptsAgent;
 

@@ -4,8 +4,8 @@
 
 use serde_json::Value;
 
-pub use grader_kit::model::{Message, Role};
-pub use grader_kit::outcome::{Invalid, invalid};
+pub use tessera_plugin_sdk::model::{Message, Role};
+pub use tessera_plugin_sdk::outcome::{Invalid, invalid};
 
 /// What the agent reads of an `agent-request`.
 #[derive(Debug, Clone, Default, PartialEq)]

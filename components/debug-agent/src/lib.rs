@@ -18,8 +18,8 @@ pub mod signature;
 pub mod turn;
 pub mod verify;
 
-pub use grader_kit::model as llm;
-pub use grader_kit::sandbox as runner;
+pub use tessera_plugin_sdk::model as llm;
+pub use tessera_plugin_sdk::sandbox as runner;
 
 use serde_json::json;
 
@@ -227,8 +227,8 @@ mod component {
     use exports::tessera::platform::agent::{AgentInfo, AgentReply, AgentRequest, Guest};
     use tessera::platform::types::{Error, FieldError, Role};
 
-    grader_kit::code_runner_import!(tessera::platform::code_runner);
-    grader_kit::llm_import!(tessera::platform::llm, tessera::platform::types);
+    tessera_plugin_sdk::code_runner_import!(tessera::platform::code_runner);
+    tessera_plugin_sdk::llm_import!(tessera::platform::llm, tessera::platform::types);
 
     struct DebugAgent;
 

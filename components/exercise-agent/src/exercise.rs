@@ -1,8 +1,8 @@
 //! The exercise as the agent builds it: the `exercise` record of the contract, plus the
 //! hints it keeps for the "Give me a hint" follow-up.
 
-use grader_kit::sandbox::TestCase;
 use serde::{Deserialize, Serialize};
+use tessera_plugin_sdk::sandbox::TestCase;
 
 /// How hard an exercise is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

@@ -3,9 +3,9 @@
 //! reply into a draft. Whatever the model writes is validated like a bank exercise before
 //! it is served; the offline model's placeholders are never used.
 
-use grader_kit::model::{ChatRequest, Message, Role};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use tessera_plugin_sdk::model::{ChatRequest, Message, Role};
 
 use crate::exercise::{Difficulty, Draft, Exercise, assertion};
 

@@ -19,8 +19,8 @@ pub mod reply;
 pub mod seed;
 pub mod validate;
 
-use grader_kit::model::{Llm, LlmError, OFFLINE_MODEL};
-use grader_kit::sandbox::{Clock, CodeRunner};
+use tessera_plugin_sdk::model::{Llm, LlmError, OFFLINE_MODEL};
+use tessera_plugin_sdk::sandbox::{Clock, CodeRunner};
 
 use agent::{AgentError, Reply, Request};
 use exercise::Draft;
@@ -200,8 +200,8 @@ mod component {
     use super::{ID, INTENT, respond};
     use crate::agent::{self as plain, AgentError};
     use crate::exercise::Exercise as PlainExercise;
-    use grader_kit::model::{Message as PlainMessage, Role as PlainRole};
-    use grader_kit::sandbox::{TestCase as PlainTest, WallClock};
+    use tessera_plugin_sdk::model::{Message as PlainMessage, Role as PlainRole};
+    use tessera_plugin_sdk::sandbox::{TestCase as PlainTest, WallClock};
 
     wit_bindgen::generate!({
         path: "../../wit/0.2.0",
@@ -214,8 +214,8 @@ mod component {
     };
     use tessera::platform::types::{Error, FieldError, Role};
 
-    grader_kit::code_runner_import!(tessera::platform::code_runner);
-    grader_kit::llm_import!(tessera::platform::llm, tessera::platform::types);
+    tessera_plugin_sdk::code_runner_import!(tessera::platform::code_runner);
+    tessera_plugin_sdk::llm_import!(tessera::platform::llm, tessera::platform::types);
 
     fn to_plain(e: Exercise) -> PlainExercise {
         PlainExercise {

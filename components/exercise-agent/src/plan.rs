@@ -2,8 +2,8 @@
 //! of the exercise this agent gave earlier; on which topic, at which difficulty, from which
 //! seed. "Make it harder" / "Make it easier" move one step from the earlier exercise.
 
-use grader_kit::model::Role;
 use serde_json::Value;
+use tessera_plugin_sdk::model::Role;
 
 use crate::agent::{AgentError, Request, invalid};
 use crate::bank::TOPICS;
@@ -145,7 +145,7 @@ pub fn bank_topic(topic: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use grader_kit::model::Message;
+    use tessera_plugin_sdk::model::Message;
 
     fn request(query: &str) -> Request {
         Request {

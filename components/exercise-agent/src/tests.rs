@@ -2,9 +2,13 @@
 
 use std::cell::Cell;
 
-use grader_kit::model::{ChatRequest, ChatResponse, Llm, LlmError, Message, OFFLINE_MODEL, Role};
-use grader_kit::sandbox::{Clock, CodeRunner, RunRequest, RunResult, RunStatus, TestResult};
 use serde_json::{Value, json};
+use tessera_plugin_sdk::model::{
+    ChatRequest, ChatResponse, Llm, LlmError, Message, OFFLINE_MODEL, Role,
+};
+use tessera_plugin_sdk::sandbox::{
+    Clock, CodeRunner, RunRequest, RunResult, RunStatus, TestResult,
+};
 
 use super::*;
 use crate::exercise::{Difficulty, Exercise};

@@ -7,7 +7,7 @@
 use serde::Serialize;
 
 use crate::exercise::Exercise;
-use grader_kit::sandbox::{Clock, CodeRunner, RunLimits, RunRequest, RunStatus, TestCase};
+use tessera_plugin_sdk::sandbox::{Clock, CodeRunner, RunLimits, RunRequest, RunStatus, TestCase};
 
 /// Deadline of each validation run, ms: the code grader's default, so a reference that
 /// passes here passes when graded.

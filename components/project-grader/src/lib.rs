@@ -15,9 +15,9 @@ pub mod reply;
 pub mod report;
 pub mod rubric;
 
-// The field reader and outcome types every grader shares (components/grader-kit).
-pub use grader_kit::model as llm;
-pub use grader_kit::{fields, outcome};
+// The field reader and outcome types every grader shares (the plugin SDK, sdk/rust).
+pub use tessera_plugin_sdk::model as llm;
+pub use tessera_plugin_sdk::{fields, outcome};
 
 use llm::{Llm, LlmError, OFFLINE_MODEL};
 use outcome::{GradeError, Outcome, invalid};
@@ -35,7 +35,7 @@ pub fn grade(
     brief: &str,
     answer_key: &str,
     answer: &str,
-    model: &mut impl Llm,
+    model: &mut (impl Llm + ?Sized),
 ) -> Result<Outcome, GradeError> {
     let rubric = rubric::parse(answer_key)?;
     let work = payload::parse(answer)?;
@@ -104,77 +104,32 @@ fn llm_error(e: LlmError) -> GradeError {
     }
 }
 
-/// The component glue: built only for wasm32, where the exports and imports exist.
-#[cfg(target_arch = "wasm32")]
-mod component {
-    use super::{KIND, grade};
-    use crate::outcome::GradeError;
+/// The grader as the SDK exports it (`tessera_plugin_sdk::export_grader!`): the rules above
+/// with the `llm` import as the model.
+pub struct ProjectGrader;
 
-    wit_bindgen::generate!({
-        path: "../../wit/0.1.0",
-        world: "tessera:platform/grader-plugin@0.1.0",
-        generate_all,
-    });
+impl tessera_plugin_sdk::Grader for ProjectGrader {
+    const KINDS: &'static [&'static str] = &[KIND];
 
-    use exports::tessera::platform::grader::{GradeOutcome, Guest, PartFeedback, Submission};
-    use tessera::platform::types::{Error, FieldError};
-    use wasi::logging::logging::{Level, log};
-
-    grader_kit::llm_import!(tessera::platform::llm, tessera::platform::types);
-
-    struct ProjectGrader;
-
-    impl Guest for ProjectGrader {
-        fn kinds() -> Vec<String> {
-            vec![KIND.to_owned()]
+    fn grade_with(
+        question: &tessera_plugin_sdk::Question,
+        answer: &str,
+        host: &mut impl tessera_plugin_sdk::Host,
+    ) -> Result<Outcome, GradeError> {
+        let outcome = grade(&question.prompt, &question.answer_key, answer, host.llm())?;
+        // Operators should know grades are estimates until a model is set up.
+        if outcome.details["graded_by"] == "heuristic" {
+            host.log(
+                tessera_plugin_sdk::host::Level::Warn,
+                "grade",
+                "only the offline model answered; graded with the heuristic",
+            );
         }
-
-        fn grade(submission: Submission) -> Result<GradeOutcome, Error> {
-            let q = &submission.question;
-            if q.kind != KIND {
-                return Err(Error::Unsupported(format!(
-                    "the project grader does not grade `{}` questions",
-                    q.kind
-                )));
-            }
-            match grade(&q.prompt, &q.answer_key, &submission.answer, &mut Gateway) {
-                Ok(o) => {
-                    // Operators should know grades are estimates until a model is set up.
-                    if o.details["graded_by"] == "heuristic" {
-                        log(
-                            Level::Warn,
-                            "grade",
-                            "only the offline model answered; graded with the heuristic",
-                        );
-                    }
-                    Ok(GradeOutcome {
-                        score: o.score,
-                        correct: o.correct,
-                        feedback: o.feedback,
-                        parts: o
-                            .parts
-                            .into_iter()
-                            .map(|p| PartFeedback {
-                                part: p.part,
-                                correct: p.correct,
-                                feedback: p.feedback,
-                            })
-                            .collect(),
-                        details: Some(o.details.to_string()),
-                    })
-                }
-                Err(GradeError::Invalid(e)) => Err(Error::InvalidInput(FieldError {
-                    field: e.field,
-                    message: e.message,
-                })),
-                Err(GradeError::Unavailable(m)) => Err(Error::Unavailable(m)),
-                Err(GradeError::Internal(m)) => Err(Error::Internal(m)),
-            }
-        }
+        Ok(outcome)
     }
-
-    export!(ProjectGrader);
 }
+
+tessera_plugin_sdk::export_grader!(ProjectGrader, "../../wit/0.1.0");
 
 #[cfg(test)]
 mod tests {

@@ -9,8 +9,8 @@ pub mod numeric;
 pub mod short_answer;
 pub mod true_false;
 
-// The input readers and outcome types every grader shares (components/grader-kit).
-pub use grader_kit::{fields, outcome};
+// The input readers and outcome types every grader shares (the plugin SDK, sdk/rust).
+pub use tessera_plugin_sdk::{fields, outcome};
 
 /// The result of grading one kind.
 pub type Graded = Result<outcome::Outcome, outcome::Invalid>;

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use grader_kit::sandbox::WallClock;
 use sentence_embeddings::Model;
+use tessera_plugin_sdk::sandbox::WallClock;
 use triage::labelled::{self, Example};
 use triage::meaning::{self, EmbedError, Embedder, Labelled, Limits};
 use triage::pipeline::{self, IntentOption, Request, Services, Stage, Thresholds};

@@ -2,8 +2,8 @@
 //! `llm` and `wasi:keyvalue` imports behind its traits. Built only for wasm32, where the
 //! imports exist.
 
-use grader_kit::model as plain;
-use grader_kit::sandbox::WallClock;
+use tessera_plugin_sdk::model as plain;
+use tessera_plugin_sdk::sandbox::WallClock;
 
 use crate::Query;
 use crate::meaning::{EmbedError, Embedder, Limits};
@@ -22,7 +22,7 @@ use tessera::platform::types::{Error, FieldError, Role};
 use wasi::keyvalue::store as kv;
 use wasi::logging::logging;
 
-grader_kit::llm_import!(tessera::platform::llm, tessera::platform::types);
+tessera_plugin_sdk::llm_import!(tessera::platform::llm, tessera::platform::types);
 
 /// The bucket holding the examples' vectors.
 const BUCKET: &str = "vectors";

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use grader_kit::sandbox::Clock;
+use tessera_plugin_sdk::sandbox::Clock;
 
 use crate::vectors::{self, CHUNK, Quantised, Store};
 

@@ -4,8 +4,8 @@
 //! counts: it must come from a real model (the offline model fills schemas with
 //! placeholders) and name one of the options.
 
-use grader_kit::model::{ChatRequest, Llm, Message, OFFLINE_MODEL, Role};
 use serde_json::{Value, json};
+use tessera_plugin_sdk::model::{ChatRequest, Llm, Message, OFFLINE_MODEL, Role};
 
 use crate::pipeline::{IntentOption, Request};
 use crate::topic::TOPICS;

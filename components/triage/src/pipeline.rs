@@ -3,8 +3,8 @@
 //! topic follows its own order: the rules when their topic is clear, else the neighbours'
 //! topic vote when clear, else the model's topic (if it was asked), else the rules' guess.
 
-use grader_kit::model::{Llm, Message};
-use grader_kit::sandbox::Clock;
+use tessera_plugin_sdk::model::{Llm, Message};
+use tessera_plugin_sdk::sandbox::Clock;
 
 use crate::meaning::{self, Embedder, Labelled, Session, Vote};
 use crate::vectors::Store;

@@ -4,8 +4,8 @@
 
 use std::collections::HashMap;
 
-use grader_kit::model::{ChatRequest, ChatResponse, Llm, LlmError, OFFLINE_MODEL};
-use grader_kit::sandbox::Clock;
+use tessera_plugin_sdk::model::{ChatRequest, ChatResponse, Llm, LlmError, OFFLINE_MODEL};
+use tessera_plugin_sdk::sandbox::Clock;
 use triage::Query;
 use triage::meaning::{EmbedError, Embedder, Limits};
 use triage::pipeline::{self, Decision, IntentOption, InvalidInput, Request, Services, Stage};

@@ -1,7 +1,9 @@
 //! `tessera plugin new` (a plugin folder that builds and passes its tests unchanged) and
 //! `tessera plugin build` (its component, by the folder's language). The templates live in
-//! `sdk/<lang>/template/` and the contract in `wit/0.1.0/`, embedded in the binary, so a
-//! new plugin needs nothing but `tessera` and its language's tools.
+//! `sdk/<lang>/template/<world>/` (plus `common/` for what every world of a language
+//! shares), the author's cases in `sdk/cases/<world>/` (the same in every language) and
+//! the contract in `wit/<version>/`, all embedded in the binary, so a new plugin needs
+//! nothing but `tessera` and its language's tools.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -14,7 +16,15 @@ use crate::plugins::registry::MANIFEST_FILE;
 
 #[derive(RustEmbed)]
 #[folder = "../wit/0.1.0/"]
-struct Contract;
+struct Contract010;
+
+#[derive(RustEmbed)]
+#[folder = "../wit/0.2.0/"]
+struct Contract020;
+
+#[derive(RustEmbed)]
+#[folder = "../sdk/cases/"]
+struct Cases;
 
 #[derive(RustEmbed)]
 #[folder = "../sdk/rust/template/"]
@@ -40,7 +50,7 @@ struct JsTemplate;
 #[folder = "../sdk/js/lib/"]
 struct JsSdk;
 
-/// The contract version new plugins are written against (the released one).
+/// The contract version a manifest without `contract` is written against.
 const CONTRACT: &str = "0.1.0";
 /// componentize-py, as `./dev` pins it.
 const COMPONENTIZE_PY_VERSION: &str = "0.25.1";
@@ -70,11 +80,54 @@ pub enum NewAbi {
 /// The worlds `plugin new` lays out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum NewWorld {
-    /// `grader-plugin`: grades answers to the question kinds it claims.
+    /// `grader-plugin`: grades answers to the question kinds it claims (contract 0.1.0).
     Grader,
+    /// `agent-plugin`: a tutor agent answering an intent of its own (contract 0.2.0).
+    Agent,
+    /// `triage-plugin`: decides each query's intent and topic (contract 0.2.0).
+    Triage,
 }
 
-/// `tessera plugin new <id> --world grader --lang rust|python|js [--abi extism] [--dir parent]`.
+impl NewWorld {
+    /// Its template folder and `sdk/cases/` folder.
+    fn folder(self) -> &'static str {
+        match self {
+            NewWorld::Grader => "grader",
+            NewWorld::Agent => "agent",
+            NewWorld::Triage => "triage",
+        }
+    }
+
+    /// The contract version its template is written against: the released one where it
+    /// serves the world (agents and triage are served from 0.2.0 on).
+    fn contract(self) -> &'static str {
+        match self {
+            NewWorld::Grader => "0.1.0",
+            NewWorld::Agent | NewWorld::Triage => "0.2.0",
+        }
+    }
+
+    /// The contract's WIT files.
+    fn wit(self) -> Vec<(String, Vec<u8>)> {
+        match self.contract() {
+            "0.1.0" => embedded::<Contract010>(),
+            _ => embedded::<Contract020>(),
+        }
+    }
+
+    /// What the scaffold's message calls the plugin.
+    fn what(self, id: &str) -> String {
+        let krate = id.replace('-', "_");
+        match self {
+            NewWorld::Grader => format!("grader for kind `{krate}`"),
+            NewWorld::Agent => format!("agent for intent `{id}`"),
+            NewWorld::Triage => "triage plugin".to_owned(),
+        }
+    }
+}
+
+/// `tessera plugin new <id> --world grader|agent|triage --lang rust|python|js [--abi extism]
+/// [--dir parent]`.
 pub fn new_plugin(
     id: &str,
     world: NewWorld,
@@ -83,7 +136,12 @@ pub fn new_plugin(
     parent: &Path,
     sdk: Option<&Path>,
 ) -> anyhow::Result<Outcome> {
-    let NewWorld::Grader = world;
+    if abi == NewAbi::Extism && world != NewWorld::Grader {
+        bail!(
+            "`--abi extism` lays out a grader; an Extism {0} reads and writes the {0} world's records as JSON (docs/plugins/extism.md), or lay out a component with `--world {0}`",
+            world.folder()
+        );
+    }
     if abi == NewAbi::Extism && lang != Lang::Rust {
         bail!(
             "`--abi extism` lays out Rust (Extism's Rust PDK); an Extism plugin in another language is built with that language's Extism PDK and its own tooling, then loaded with `abi = \"extism\"` in plugin.toml (docs/plugins/extism.md)"
@@ -115,6 +173,7 @@ pub fn new_plugin(
         text.replace("{{id}}", id)
             .replace("{{crate}}", &krate)
             .replace("{{kind}}", &krate)
+            .replace("{{intent}}", id)
             .replace(
                 "{{sdk_path}}",
                 &sdk_path
@@ -123,20 +182,21 @@ pub fn new_plugin(
                     .unwrap_or_default(),
             )
     };
-    let files: Vec<(String, Vec<u8>)> = match lang {
+    let mut files: Vec<(String, Vec<u8>)> = match lang {
         Lang::Rust if abi == NewAbi::Extism => embedded::<ExtismRustTemplate>(),
-        Lang::Rust => embedded::<RustTemplate>(),
+        Lang::Rust => for_world::<RustTemplate>(world),
         Lang::Python => {
-            let mut files = embedded::<PythonTemplate>();
+            let mut files = for_world::<PythonTemplate>(world);
             files.extend(embedded::<PythonSdk>());
             files
         }
         Lang::Js => {
-            let mut files = embedded::<JsTemplate>();
+            let mut files = for_world::<JsTemplate>(world);
             files.extend(embedded::<JsSdk>());
             files
         }
     };
+    files.extend(for_world::<Cases>(world));
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for (name, bytes) in files {
         let target = dir.join(destination(&name));
@@ -145,7 +205,7 @@ pub fn new_plugin(
     }
     // An Extism plugin speaks JSON: no WIT to generate bindings from.
     if abi == NewAbi::Component {
-        for (name, bytes) in embedded::<Contract>() {
+        for (name, bytes) in world.wit() {
             write(&dir.join("wit").join(&name), &bytes)?;
         }
     }
@@ -154,20 +214,22 @@ pub fn new_plugin(
             ("cargo test", "target/wasm32-unknown-unknown/release")
         }
         Lang::Rust => ("cargo test", "target/wasm32-wasip2/release"),
-        Lang::Python => ("python3 -m unittest test_grader", "build"),
+        Lang::Python => ("python3 -m unittest", "build"),
         Lang::Js => ("node --test", "build"),
     };
     println!(
-        "created {} ({lang:?} grader{} for kind `{krate}`); next, in that folder:\n  \
+        "created {} ({lang:?} {}{}, contract {}); next, in that folder:\n  \
          {test}\n  tessera plugin build .      # the plugin, in {build}/\n  \
          tessera plugin test .       # the conformance kit and tests.json\n  \
          tessera plugin publish . --server http://127.0.0.1:8080 --email <super admin>",
         dir.display(),
+        world.what(id),
         if abi == NewAbi::Extism {
             ", an Extism plugin"
         } else {
             ""
-        }
+        },
+        world.contract()
     );
     Ok(Outcome(true))
 }
@@ -182,6 +244,21 @@ fn destination(name: &str) -> PathBuf {
         "world.wit" => PathBuf::from("world/world.wit"),
         other => PathBuf::from(other),
     }
+}
+
+/// The files of `world`'s folder and of `common/` in an embedded template, named relative
+/// to that folder.
+fn for_world<E: RustEmbed>(world: NewWorld) -> Vec<(String, Vec<u8>)> {
+    let own = format!("{}/", world.folder());
+    embedded::<E>()
+        .into_iter()
+        .filter_map(|(name, bytes)| {
+            let rest = name
+                .strip_prefix(&own)
+                .or_else(|| name.strip_prefix("common/"))?;
+            Some((rest.to_owned(), bytes))
+        })
+        .collect()
 }
 
 fn embedded<E: RustEmbed>() -> Vec<(String, Vec<u8>)> {

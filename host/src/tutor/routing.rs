@@ -34,7 +34,7 @@ pub fn is_topic(topic: &str) -> bool {
 }
 
 /// What the built-in intents ask for, for a triage plugin's model stage.
-fn built_in_description(intent: &str) -> &'static str {
+pub fn built_in_description(intent: &str) -> &'static str {
     match intent {
         "concepts" => "Explain a Python concept or how something works",
         "code-review" => "Review code the learner wrote: style, naming, correctness",

@@ -1,9 +1,16 @@
 //! Write Tessera plugins in Rust.
 //!
-//! A grader is a type implementing [`Grader`] and one [`export_grader!`] line: the macro
-//! generates the `tessera:platform/grader-plugin@0.1.0` bindings from the plugin's `wit/`
-//! folder (which `tessera plugin new` writes) and adapts them to the trait, so the grading
-//! rules are plain Rust, unit-testable natively:
+//! A plugin is a type implementing its world's trait and one export macro:
+//!
+//! | world | trait | macro | contract |
+//! |---|---|---|---|
+//! | `grader-plugin` | [`Grader`] | [`export_grader!`] | 0.1.0 |
+//! | `agent-plugin` | [`Agent`] | [`export_agent!`] | 0.2.0 |
+//! | `triage-plugin` | [`Triage`] | [`export_triage!`] | 0.2.0 |
+//!
+//! The macro generates the world's bindings from the plugin's `wit/` folder (which
+//! `tessera plugin new` writes) and adapts them to the trait, so the rules are plain Rust,
+//! unit-testable natively:
 //!
 //! ```ignore
 //! use tessera_plugin_sdk::{Grader, GradeError, Outcome, Question, fields};
@@ -24,16 +31,61 @@
 //! tessera_plugin_sdk::export_grader!(Keywords);
 //! ```
 //!
-//! Only what a plugin calls is imported by its component (Rust drops the world's unused
-//! imports), so a grader that calls no host service needs no grant. Errors a grader
-//! returns reach the learner as the HTTP statuses of docs/grading.md: [`GradeError::Invalid`]
-//! is a 422 naming the field, `Unavailable` a 503, `Internal` a 500; a kind the grader does
-//! not list is answered `unsupported` (422) by the macro.
+//! A plugin that calls a host service implements the `…_with` method instead
+//! (`grade_with`, `respond_with`, `classify_with`), which receives a [`Host`]: the model
+//! ([`model::Llm`]) and the code sandbox ([`sandbox::CodeRunner`]). Only what a plugin
+//! calls is imported by its component (the linker drops the rest), so a plugin that calls
+//! no service needs no grant. Errors reach the learner as the HTTP statuses of
+//! docs/grading.md: [`Error::Invalid`] is a 422 naming the field, `Unsupported` a 422,
+//! `Unavailable` a 503, `Internal` a 500; a grader asked for a kind it does not list is
+//! answered `unsupported` by the macro.
+//!
+//! Besides the traits: [`fields`] reads JSON field by field so every refusal names the
+//! exact field; [`text`] matches words in a learner's text; [`outcome`] holds the grade
+//! and error types; [`model`] and [`sandbox`] the `llm` and `code-runner` contracts as
+//! plain types, with [`llm_import!`] and [`code_runner_import!`] for components that
+//! write their own glue (the first-party agents do).
 
-pub use grader_kit::fields;
-pub use grader_kit::outcome::{self, GradeError, Invalid, Outcome, Part, invalid};
+pub mod agent;
+pub mod fields;
+pub mod host;
+pub mod model;
+pub mod outcome;
+pub mod sandbox;
+pub mod text;
+pub mod triage;
+
+pub use agent::Agent;
+pub use host::Host;
+pub use outcome::GradeError as Error;
+pub use outcome::{GradeError, Invalid, Outcome, Part, invalid};
 pub use serde_json;
+pub use triage::Triage;
 pub use wit_bindgen;
+
+/// Who a call is made for (`learner-context`); read-only context, the host owns identity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Learner {
+    /// Stable, opaque learner id.
+    pub learner_id: String,
+    /// BCP 47 language tag, e.g. `en-GB`.
+    pub locale: String,
+    /// IANA time zone, e.g. `Europe/Berlin`.
+    pub timezone: String,
+    /// Preferred tone of explanations, if chosen.
+    pub tone: Option<String>,
+}
+
+impl Default for Learner {
+    fn default() -> Self {
+        Learner {
+            learner_id: "learner".into(),
+            locale: "en".into(),
+            timezone: "UTC".into(),
+            tone: None,
+        }
+    }
+}
 
 /// A question as a grader receives it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,7 +108,25 @@ pub trait Grader {
     /// Grades `answer` (JSON text, the kind's shape) to `question`. Must be
     /// deterministic: the same question and answer always get the same outcome (the
     /// conformance kit checks it). A score outside 0.0-1.0 is refused by the host.
-    fn grade(question: &Question, answer: &str) -> Result<Outcome, GradeError>;
+    /// Implement this, or [`Grader::grade_with`] when grading calls a host service.
+    fn grade(question: &Question, answer: &str) -> Result<Outcome, GradeError> {
+        let _ = (question, answer);
+        Err(GradeError::Internal(format!(
+            "{} implements neither grade nor grade_with",
+            std::any::type_name::<Self>()
+        )))
+    }
+
+    /// Grades with the host's services at hand (the model, the code sandbox; each needs
+    /// its grant).
+    fn grade_with(
+        question: &Question,
+        answer: &str,
+        host: &mut impl Host,
+    ) -> Result<Outcome, GradeError> {
+        let _ = host;
+        Self::grade(question, answer)
+    }
 }
 
 /// Exports a [`Grader`] as the component's `tessera:platform/grader` interface (contract
@@ -89,6 +159,8 @@ macro_rules! export_grader {
             };
             use tessera::platform::types::{Error, FieldError};
 
+            $crate::__host_services!();
+
             struct Export;
 
             impl Guest for Export {
@@ -113,8 +185,11 @@ macro_rules! export_grader {
                         options: q.options,
                         answer_key: q.answer_key,
                     };
-                    match <$grader as $crate::Grader>::grade(&question, &submission.answer)
-                    {
+                    match <$grader as $crate::Grader>::grade_with(
+                        &question,
+                        &submission.answer,
+                        &mut Services::new(),
+                    ) {
                         Ok(o) => Ok(GradeOutcome {
                             score: o.score,
                             correct: o.correct,
@@ -130,14 +205,7 @@ macro_rules! export_grader {
                                 .collect(),
                             details: (!o.details.is_null()).then(|| o.details.to_string()),
                         }),
-                        Err($crate::GradeError::Invalid(e)) => {
-                            Err(Error::InvalidInput(FieldError {
-                                field: e.field,
-                                message: e.message,
-                            }))
-                        }
-                        Err($crate::GradeError::Unavailable(m)) => Err(Error::Unavailable(m)),
-                        Err($crate::GradeError::Internal(m)) => Err(Error::Internal(m)),
+                        Err(e) => Err($crate::__wit_error!(e)),
                     }
                 }
             }

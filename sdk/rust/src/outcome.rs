@@ -59,12 +59,17 @@ pub fn invalid(field: &str, message: impl Into<String>) -> Invalid {
     }
 }
 
-/// Why a grade could not be given (the contract's `error` variant, minus `unsupported`,
-/// which only the glue decides).
+/// Why a plugin could not answer: the contract's `error` variant in plain Rust. Graders
+/// name it `GradeError`; agents and triage plugins `tessera_plugin_sdk::Error` (the same
+/// type).
 #[derive(Debug, Clone, PartialEq)]
 pub enum GradeError {
-    /// The answer key or the answer is malformed (`invalid-input`, HTTP 422).
+    /// The input (an answer key, an answer, a request's field) is malformed
+    /// (`invalid-input`, HTTP 422).
     Invalid(Invalid),
+    /// The request asks for something this plugin does not do (`unsupported`, HTTP 422).
+    /// The grader macro answers a kind outside `KINDS` with it by itself.
+    Unsupported(String),
     /// A service the grader needs (the sandbox, a model) cannot serve now (`unavailable`,
     /// HTTP 503).
     Unavailable(String),
