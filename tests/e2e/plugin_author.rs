@@ -374,6 +374,32 @@ fn only_graders_are_laid_out_as_extism_plugins() {
     assert!(!work.path().join("x-agent").exists());
 }
 
+/// The assigner kit catches an assigner that passes the smoke call at load but ignores the
+/// hash and the experiment's state (tests/fixtures/assigners/).
+#[test]
+fn the_assigner_kit_catches_a_skewed_assigner() {
+    let data = data_dir();
+    let out = binary()
+        .args(["plugin", "test"])
+        .arg(repo().join("tests/fixtures/assigners/fixture-skewed-assigner"))
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    let report = text(&out);
+    assert!(!out.status.success(), "{report}");
+    for line in [
+        "ok   loads: manifest, contract, imports within its grants, smoke call",
+        "ok   the same unit gets the same variation twice",
+        "FAIL an inactive experiment assigns nobody",
+        "FAIL 500 units split 50/50 land within 40-60 % each",
+        "expected 40-60 % each, got [1.0, 0.0]",
+        "ok   a feature the payload lacks is unknown-feature, not an error",
+    ] {
+        assert!(report.contains(line), "no `{line}` in:\n{report}");
+    }
+}
+
 /// Every plugin Tessera ships passes its world's conformance kit, as a partner's must.
 #[test]
 fn every_shipped_plugin_passes_its_conformance_kit() {
