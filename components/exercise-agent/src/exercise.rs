@@ -66,24 +66,8 @@ impl Difficulty {
     }
 }
 
-/// An exercise (`agent.exercise`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Exercise {
-    /// A short title.
-    pub title: String,
-    /// The task in Markdown.
-    pub prompt: String,
-    /// The topic, e.g. `python.loops`.
-    pub topic: String,
-    /// `easy`, `medium` or `hard`.
-    pub difficulty: String,
-    /// Code the learner starts from.
-    pub starter_code: String,
-    /// A solution passing every test; never shown.
-    pub reference_solution: String,
-    /// The hidden tests: assertion tests.
-    pub tests: Vec<TestCase>,
-}
+/// An exercise (`agent.exercise`): the SDK's, whose tests are assertion tests here.
+pub use tessera_plugin_sdk::agent::Exercise;
 
 /// An exercise and its hints, before validation.
 #[derive(Debug, Clone, PartialEq, Eq)]

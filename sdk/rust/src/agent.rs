@@ -21,21 +21,12 @@ pub struct Info {
     pub intents: Vec<String>,
 }
 
-/// A hidden test of an exercise (`exercise-test`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExerciseTest {
-    /// Name shown in results.
-    pub name: String,
-    /// Standard input.
-    pub stdin: String,
-    /// Expected standard output.
-    pub expected_stdout: Option<String>,
-    /// An expression that must be true after the learner's code ran.
-    pub assertion: Option<String>,
-}
+/// A hidden test of an exercise (`exercise-test`): the shape of `code-runner`'s
+/// `test-case`, so an exercise's tests run in the sandbox as they are.
+pub use crate::sandbox::TestCase as ExerciseTest;
 
 /// An exercise (`exercise`): a task, a reference solution and hidden tests.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exercise {
     /// A short title.
     pub title: String,
