@@ -44,18 +44,8 @@ pub struct Request<'a> {
     pub intents: &'a [IntentOption],
 }
 
-/// The stage that decided the intent (`triage.decided-by`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Stage {
-    /// The rules were sure.
-    Rules,
-    /// The nearest labelled examples agreed clearly.
-    Meaning,
-    /// A model call, its reply checked.
-    Model,
-    /// Nothing was sure; the best guess of the earlier stages.
-    Fallback,
-}
+/// The stage that decided the intent (`triage.decided-by`): the SDK's plain enum.
+pub use tessera_plugin_sdk::triage::DecidedBy as Stage;
 
 /// What the query asks for and what it is about (`triage.decision`).
 #[derive(Debug, Clone, PartialEq)]
