@@ -17,6 +17,9 @@
 //!    outbox, and throughput (`bench/events.rs`).
 //! 10. Triage's rules stage per query (`bench/triage.rs`).
 //! 11. An Extism plugin's call against a component's (`bench/extism.rs`).
+//! 12. The edge (`tessera edge serve` on spin.toml): tutorial config and badge pages from
+//!     its warm cache at 1 000 connections, and the daily lesson through it against
+//!     straight to the origin (`bench/edge.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1292,6 +1295,8 @@ fn gateway_overhead(data: &Path) {
     );
 }
 
+#[path = "bench/edge.rs"]
+mod edge;
 #[path = "bench/events.rs"]
 mod events;
 #[path = "bench/extism.rs"]
@@ -1378,6 +1383,9 @@ fn main() {
     }
     if only.is_empty() || only == "web" {
         web::first_screen(&data);
+    }
+    if only.is_empty() || only == "edge" {
+        edge::edge(&data);
     }
     if only.is_empty() || only == "registry" {
         registry::convergence(&data);
@@ -1625,4 +1633,68 @@ fn learning(data: &Path) {
         );
         drop(served);
     }
+}
+
+/// `connections` clients each sending GET `url` with `headers` on a fixed schedule (`rate`
+/// requests a second in all, the clients' first requests spread over one period) for
+/// `length`: the latency of each answer from the time it was due (so a stall is not hidden
+/// by clients waiting for it), p50 and p99, the answers per second and the requests that
+/// failed or were not 200.
+async fn open_loop(
+    url: &str,
+    headers: &[(&str, &str)],
+    connections: usize,
+    rate: f64,
+    length: Duration,
+) -> (Duration, Duration, f64, usize) {
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(connections)
+        .build()
+        .unwrap();
+    let every = Duration::from_secs_f64(connections as f64 / rate);
+    let started = Instant::now() + Duration::from_millis(200);
+    let tasks: Vec<_> = (0..connections)
+        .map(|i| {
+            let (client, url) = (client.clone(), url.to_owned());
+            let headers: Vec<(String, String)> = headers
+                .iter()
+                .map(|(n, v)| ((*n).to_owned(), (*v).to_owned()))
+                .collect();
+            tokio::spawn(async move {
+                let mut due = started + every.mul_f64(i as f64 / connections as f64);
+                let (mut times, mut errors) = (Vec::new(), 0);
+                while due < started + length {
+                    tokio::time::sleep_until(due.into()).await;
+                    let mut request = client.get(&url);
+                    for (name, value) in &headers {
+                        request = request.header(name, value);
+                    }
+                    let answer = request.send().await;
+                    match answer {
+                        Ok(r) if r.status() == 200 => {
+                            let _ = r.bytes().await;
+                            times.push(due.elapsed());
+                        }
+                        _ => errors += 1,
+                    }
+                    due += every;
+                }
+                (times, errors)
+            })
+        })
+        .collect();
+    let (mut times, mut errors) = (Vec::new(), 0);
+    for task in tasks {
+        let (t, e) = task.await.unwrap();
+        times.extend(t);
+        errors += e;
+    }
+    let elapsed = started.elapsed();
+    times.sort();
+    (
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times.len() as f64 / elapsed.as_secs_f64(),
+        errors,
+    )
 }

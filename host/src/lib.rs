@@ -15,6 +15,8 @@
 //! - [`ai`]: AI requests: the safety gate, then the AI gateway plugin;
 //! - [`events`]: the event bus (in the database, or NATS JetStream), the outbox and the
 //!   consumer groups;
+//! - [`edge`]: `tessera edge serve`, the edge application (`spin.toml`) served as Spin
+//!   would serve it;
 //! - [`api`]: the HTTP API;
 //! - [`cli`]: the `tessera` command: `serve` puts it all together; `plugin`, `user`,
 //!   `content`, `migrate` and `service-token` are the operator commands.
@@ -24,6 +26,7 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod content;
+pub mod edge;
 pub mod embeddings;
 pub mod events;
 pub mod experiments;

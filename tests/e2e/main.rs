@@ -12,6 +12,8 @@ mod cli;
 mod code_grader;
 mod console;
 mod content;
+mod edge;
+mod edge_portable;
 mod events;
 mod extism;
 mod gateway;

@@ -9,14 +9,16 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tessera::metrics::Metrics;
 use tessera::plugins::contract::assigner::{AssignUnit, Experiment, HashAlgorithm};
 use tessera::runtime::engine::EngineSettings;
 use tessera::runtime::{Runtime, RuntimeSettings};
 
-use super::{bench_token, http_json, micros, millis, percentile, repo, serve_with, wrk_with};
+use super::{
+    bench_token, http_json, micros, millis, open_loop, percentile, repo, serve_with, wrk_with,
+};
 
 fn experiment(algorithm: HashAlgorithm, weights: [f64; 2]) -> Experiment {
     Experiment::two_way("welcome-v1", algorithm, weights)
@@ -164,7 +166,13 @@ pub fn over_http(data: &Path) {
         .enable_all()
         .build()
         .unwrap()
-        .block_on(open_loop(&url, &admin, 1000, rate, Duration::from_secs(10)));
+        .block_on(open_loop(
+            &url,
+            &[("authorization", &format!("Bearer {admin}"))],
+            1000,
+            rate,
+            Duration::from_secs(10),
+        ));
     println!(
         "GET /api/tutorial/config (SQLite), 1000 connections, open loop at {rate:.0} req/s in all, 10 s:\n  {achieved:.0} req/s answered  p50 {}  p99 {}  errors {errors}",
         millis(p50),
@@ -212,59 +220,4 @@ end
         println!("  {}", line.trim());
     }
     drop(served);
-}
-
-/// `connections` clients each sending GET `url` on a fixed schedule (`rate` requests a
-/// second in all, each client's first request at a random offset) for `length`: the
-/// latency of each answer from the time it was due, p50 and p99, the answers per second
-/// and the requests that failed or were not 200.
-async fn open_loop(
-    url: &str,
-    token: &str,
-    connections: usize,
-    rate: f64,
-    length: Duration,
-) -> (Duration, Duration, f64, usize) {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(connections)
-        .build()
-        .unwrap();
-    let every = Duration::from_secs_f64(connections as f64 / rate);
-    let started = Instant::now() + Duration::from_millis(200);
-    let tasks: Vec<_> = (0..connections)
-        .map(|i| {
-            let (client, url, token) = (client.clone(), url.to_owned(), token.to_owned());
-            tokio::spawn(async move {
-                let mut due = started + every.mul_f64(i as f64 / connections as f64);
-                let (mut times, mut errors) = (Vec::new(), 0);
-                while due < started + length {
-                    tokio::time::sleep_until(due.into()).await;
-                    let answer = client.get(&url).bearer_auth(&token).send().await;
-                    match answer {
-                        Ok(r) if r.status() == 200 => {
-                            let _ = r.bytes().await;
-                            times.push(due.elapsed());
-                        }
-                        _ => errors += 1,
-                    }
-                    due += every;
-                }
-                (times, errors)
-            })
-        })
-        .collect();
-    let (mut times, mut errors) = (Vec::new(), 0);
-    for task in tasks {
-        let (t, e) = task.await.unwrap();
-        times.extend(t);
-        errors += e;
-    }
-    let elapsed = started.elapsed();
-    times.sort();
-    (
-        percentile(&times, 0.5),
-        percentile(&times, 0.99),
-        times.len() as f64 / elapsed.as_secs_f64(),
-        errors,
-    )
 }

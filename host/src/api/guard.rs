@@ -34,6 +34,9 @@ pub struct HttpLimits {
     /// Other origins whose pages may call the API from a browser (`--cors-origins`;
     /// `*` for any). Empty: no CORS headers, so only the app served here can.
     pub cors_origins: Arc<[String]>,
+    /// The secret shared with the edge (`--edge-secret`): beside it, the edge's
+    /// `X-Tessera-Client-Addr` names the client.
+    pub edge_secret: Option<Arc<str>>,
 }
 
 impl Default for HttpLimits {
@@ -43,6 +46,7 @@ impl Default for HttpLimits {
             request_timeout: Duration::from_secs(120),
             trusted_proxies: Arc::from([]),
             cors_origins: Arc::from([]),
+            edge_secret: None,
         }
     }
 }
@@ -107,6 +111,23 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
         .or_else(|| hop.parse::<SocketAddr>().ok().map(|s| s.ip()))
 }
 
+/// The header the edge proves itself with (docs/edge.md, "The client's address").
+pub const EDGE_SECRET_HEADER: &str = "x-tessera-edge-secret";
+/// The header the edge names the client's address in.
+pub const EDGE_CLIENT_HEADER: &str = "x-tessera-client-addr";
+
+/// The client's address the edge forwarded, when the request carries the edge's secret
+/// (compared in constant time) and the address parses.
+pub fn edge_client(headers: &HeaderMap, secret: Option<&str>) -> Option<IpAddr> {
+    use subtle::ConstantTimeEq;
+    let secret = secret?;
+    let sent = headers.get(EDGE_SECRET_HEADER)?.as_bytes();
+    if !bool::from(sent.ct_eq(secret.as_bytes())) {
+        return None;
+    }
+    parse_hop(headers.get(EDGE_CLIENT_HEADER)?.to_str().ok()?.trim())
+}
+
 /// Middleware: resolves [`ClientIp`] for everything after it.
 pub async fn resolve_client(
     State(limits): State<HttpLimits>,
@@ -117,7 +138,13 @@ pub async fn resolve_client(
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
-    if let Some(peer) = peer {
+    let from_edge = edge_client(request.headers(), limits.edge_secret.as_deref());
+    // What only the edge may say is never passed further in, believed or not.
+    request.headers_mut().remove(EDGE_SECRET_HEADER);
+    request.headers_mut().remove(EDGE_CLIENT_HEADER);
+    if let Some(ip) = from_edge {
+        request.extensions_mut().insert(ClientIp(ip));
+    } else if let Some(peer) = peer {
         let ip = client_ip(peer, request.headers(), &limits.trusted_proxies);
         request.extensions_mut().insert(ClientIp(ip));
     }
@@ -287,6 +314,27 @@ pub fn parse_origin(s: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_edge_names_the_client_only_with_its_secret() {
+        let mut headers = HeaderMap::new();
+        headers.insert(EDGE_CLIENT_HEADER, "203.0.113.7".parse().unwrap());
+        // No secret configured, no secret sent, a wrong one: not believed.
+        assert_eq!(edge_client(&headers, None), None);
+        assert_eq!(edge_client(&headers, Some("s3cret")), None);
+        headers.insert(EDGE_SECRET_HEADER, "guess".parse().unwrap());
+        assert_eq!(edge_client(&headers, Some("s3cret")), None);
+        headers.insert(EDGE_SECRET_HEADER, "s3cret".parse().unwrap());
+        assert_eq!(
+            edge_client(&headers, Some("s3cret")),
+            Some("203.0.113.7".parse().unwrap())
+        );
+        headers.insert(EDGE_CLIENT_HEADER, "[2001:db8::1]:443".parse().unwrap());
+        assert_eq!(
+            edge_client(&headers, Some("s3cret")),
+            Some("2001:db8::1".parse().unwrap())
+        );
+    }
 
     fn net(s: &str) -> IpNet {
         s.parse().unwrap()

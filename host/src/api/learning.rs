@@ -384,7 +384,7 @@ pub(super) async fn badge(
         }
         Err(e) => {
             let status = match &e {
-                BadgeError::Invalid => StatusCode::FORBIDDEN,
+                BadgeError::Invalid(_) => StatusCode::FORBIDDEN,
                 BadgeError::Gone => StatusCode::GONE,
                 BadgeError::Store(s) if s.is_unavailable() => StatusCode::SERVICE_UNAVAILABLE,
                 BadgeError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -397,13 +397,7 @@ pub(super) async fn badge(
             } else {
                 e.to_string()
             };
-            (
-                status,
-                Html(format!(
-                    "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Badge not valid</title></head><body><h1>Badge not shown</h1><p>{message}</p></body></html>"
-                )),
-            )
-                .into_response()
+            (status, Html(badge::error_page(&message))).into_response()
         }
     }
 }

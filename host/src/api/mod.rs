@@ -7,6 +7,7 @@ pub mod auth;
 pub mod caller;
 pub mod classes;
 pub mod content;
+pub mod edge;
 pub mod error;
 pub mod experiments;
 pub mod grade;
@@ -297,6 +298,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         ));
     let general = grade::routes()
         .merge(learning::routes())
+        .merge(edge::routes())
         .merge(classes::routes())
         .merge(alerts::routes())
         .merge(tutor::routes())
@@ -327,6 +329,7 @@ fn public_routes(state: &AppState) -> Router<AppState> {
             .merge(experiments::public_routes())
             .merge(tutorials::routes())
             .merge(tutorials::internal_routes())
+            .merge(edge::internal_routes())
             .route_layer(middleware::from_fn_with_state(
                 (state.clone(), RateClass::General),
                 rate_limit::limit,

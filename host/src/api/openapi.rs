@@ -14,8 +14,8 @@ use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    AppState, admin, ai_reports, alerts, auth, classes, content, error, experiments, grade, health,
-    learning, me, openai, plugins, safety, sandbox, study, tutor, tutorials,
+    AppState, admin, ai_reports, alerts, auth, classes, content, edge, error, experiments, grade,
+    health, learning, me, openai, plugins, safety, sandbox, study, tutor, tutorials,
 };
 use error::ErrorBody;
 
@@ -46,6 +46,7 @@ use error::ErrorBody;
         study::generate_course, study::course, study::publish,
         tutorials::config, tutorials::config_v2, tutorials::step, tutorials::survey,
         tutorials::assign, tutorials::persona,
+        edge::daily_place, edge::tutorial, edge::lesson, edge::badge,
         experiments::tutorials, experiments::put_tutorial, experiments::tutorial,
         experiments::surveys, experiments::delete_tutorial, experiments::experiments, experiments::create_experiment,
         experiments::experiment, experiments::update_experiment, experiments::delete_experiment,

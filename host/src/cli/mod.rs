@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 pub mod config;
 pub mod content;
+pub mod edge;
 pub mod events;
 pub mod experiments;
 pub mod migrate;
@@ -57,6 +58,9 @@ pub enum Command {
     /// Seed 004's personas: `personas recompute` clusters every active learner now.
     #[command(subcommand)]
     Personas(experiments::PersonasCommand),
+    /// The edge application (spin.toml): `edge serve` serves it as Spin would.
+    #[command(subcommand)]
+    Edge(edge::EdgeCommand),
 }
 
 /// Exit status of a command that ran: success, or a reported failure.
@@ -109,6 +113,7 @@ pub async fn run() -> ExitCode {
         Command::Safety(cmd) => safety::run(cmd).await,
         Command::Events(cmd) => events::run(cmd).await,
         Command::Personas(cmd) => experiments::run(cmd).await,
+        Command::Edge(cmd) => edge::run(cmd).await,
     };
     match result {
         Ok(outcome) => outcome.into(),

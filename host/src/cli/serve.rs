@@ -165,6 +165,11 @@ pub struct HttpArgs {
     /// whose `X-Forwarded-For` names the client; from any other peer the header is ignored.
     #[arg(long, env = "TESSERA_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The secret shared with the edge (spin.toml's `edge_secret`; docs/edge.md): a request
+    /// carrying it in `X-Tessera-Edge-Secret` came through the edge, so its
+    /// `X-Tessera-Client-Addr` names the client. Unset: those headers are ignored.
+    #[arg(long, env = "TESSERA_EDGE_SECRET", hide_env_values = true)]
+    pub edge_secret: Option<String>,
     /// Origins of other web apps allowed to call the API from a browser (CORS),
     /// comma-separated, e.g. `https://app.example.com,http://localhost:5173`; `*` for any.
     /// Off by default: only the web app served by this host (same origin) can.
@@ -378,6 +383,12 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
             request_timeout: std::time::Duration::from_millis(args.http.request_timeout_ms),
             trusted_proxies: args.http.trusted_proxies.clone().into(),
             cors_origins: args.http.cors_origins.clone().into(),
+            edge_secret: args
+                .http
+                .edge_secret
+                .as_deref()
+                .filter(|s| !s.is_empty())
+                .map(Arc::from),
         },
     };
     Ok(AppState::new(registry, services))
@@ -640,7 +651,8 @@ async fn reload_on_sighup(registry: Arc<Registry>) {
     }
 }
 
-async fn shutdown_signal() {
+/// SIGINT or SIGTERM, whichever comes first (also `tessera edge serve`'s).
+pub(super) async fn shutdown_signal() {
     use tokio::signal::unix::{SignalKind, signal};
     let ctrl_c = tokio::signal::ctrl_c();
     match signal(SignalKind::terminate()) {

@@ -100,11 +100,19 @@ impl Experiments {
         let mut variant = None;
         let mut known_steps = stored_steps(&tutorial.steps)?;
         if let Some((experiment, variants)) = &running {
-            variant = self
-                .db
-                .assignment(&unit.key(), &experiment.id)
-                .await?
-                .map(|v| (experiment.id.clone(), v));
+            // The stored assignment; a unit with none was served its config by the edge,
+            // which assigns with the same algorithms over the same attributes
+            // (docs/edge.md): the assigner's choice now is the one the edge made, stored
+            // here so both agree from then on. Without an assigner, no variant.
+            let attributes = super::assign::unit_attributes(unit, device, &persona);
+            variant = match self
+                .variant_for(experiment, variants, &attributes, unit)
+                .await
+            {
+                Ok(chosen) => chosen.map(|v| (experiment.id.clone(), v.id)),
+                Err(ExperimentError::NoAssigner) => None,
+                Err(e) => return Err(e),
+            };
             for v in variants.iter().filter(|v| v.steps != "null") {
                 known_steps.extend(stored_steps(&v.steps)?);
             }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Device, ExperimentError, Experiments, Unit, check_id, check_text, invalid};
+use crate::plugins::contract::assigner::{Experiment, HashAlgorithm};
 use crate::store::{now_ms, rfc3339};
 
 /// The variant name served when no running experiment covers the unit.
@@ -170,9 +171,13 @@ impl Experiments {
             })
             .collect::<Vec<_>>();
         let engine = (engine == Engine::V2).then(|| "v2".to_owned());
+        // Hashes a serialisation that does not depend on map ordering (a tuple of typed
+        // values), so the edge, serialising the same tuple, computes the same validator.
         let etag = {
-            let validated = serde_json::json!([tutorial_id, persona, variant, steps, engine]);
-            let digest = Sha256::digest(validated.to_string().as_bytes());
+            let validated =
+                serde_json::to_string(&(tutorial_id, &persona, &variant, &steps, &engine))
+                    .unwrap_or_default();
+            let digest = Sha256::digest(validated.as_bytes());
             format!("\"{}\"", &hex::encode(digest)[..32])
         };
         let max_age = self.settings.config_ttl.as_secs();
@@ -189,6 +194,119 @@ impl Experiments {
             etag,
             max_age,
         })
+    }
+}
+
+/// What the edge needs to answer a tutorial's config itself (`/_internal/edge/tutorials/{id}`;
+/// docs/edge.md, "Tutorial config"): the steps, and the running experiment in the shape the
+/// first-party assigner's algorithms take, which the edge links as a crate.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EdgeDefinitions {
+    /// The tutorial.
+    pub tutorial_id: String,
+    /// Its own steps.
+    pub steps: Vec<StepSpec>,
+    /// The running experiment in GrowthBook's shape (crate `assignment`; variations are the
+    /// variant ids in the order of `variants`), or null.
+    #[schema(value_type = Option<Object>)]
+    pub experiment: Option<assignment::Experiment>,
+    /// The running experiment's variants.
+    pub variants: Vec<EdgeVariant>,
+    /// How long a served config stays fresh, in seconds.
+    pub config_ttl_secs: u64,
+}
+
+/// A variant and its steps (`null`: the tutorial's).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct EdgeVariant {
+    /// Variant id.
+    pub id: String,
+    /// Its steps, or null.
+    pub steps: Option<Vec<StepSpec>>,
+}
+
+/// The contract's experiment as the assignment library reads it: the same translation the
+/// first-party assigner component makes of what the host sends it
+/// (components/experiment-assigner, `experiment`), so the edge and the origin agree.
+pub fn library_experiment(e: &Experiment) -> assignment::Experiment {
+    let (algorithm, version) = match e.hash_algorithm {
+        HashAlgorithm::GrowthbookV1 => (assignment::HashAlgorithm::GrowthBook, 1),
+        HashAlgorithm::GrowthbookV2 => (assignment::HashAlgorithm::GrowthBook, 2),
+        HashAlgorithm::KaziV1 => (assignment::HashAlgorithm::KaziV1, 1),
+    };
+    assignment::Experiment {
+        key: e.key.clone(),
+        variations: e
+            .variations
+            .iter()
+            .map(|v| serde_json::Value::String(v.key.clone()))
+            .collect(),
+        weights: Some(e.variations.iter().map(|v| v.weight).collect()),
+        meta: Some(
+            e.variations
+                .iter()
+                .map(|v| assignment::VariationMeta {
+                    key: Some(v.key.clone()),
+                    ..assignment::VariationMeta::default()
+                })
+                .collect(),
+        ),
+        active: e.active,
+        coverage: Some(e.coverage),
+        condition: e
+            .condition
+            .as_deref()
+            .and_then(|c| serde_json::from_str(c).ok()),
+        force: e.force.map(i64::from),
+        hash_attribute: Some(e.hash_attribute.clone()),
+        fallback_attribute: e.fallback_attribute.clone().filter(|f| !f.is_empty()),
+        hash_version: Some(version),
+        hash_algorithm: algorithm,
+        seed: e.seed.clone().filter(|s| !s.is_empty()),
+        bucket_version: Some(e.bucket_version),
+        min_bucket_version: Some(e.min_bucket_version),
+        ..assignment::Experiment::default()
+    }
+}
+
+impl Experiments {
+    /// The tutorial's definitions for the edge; `None` for an unknown tutorial.
+    pub async fn edge_definitions(
+        &self,
+        tutorial_id: &str,
+    ) -> Result<Option<EdgeDefinitions>, ExperimentError> {
+        check_id("tutorial_id", tutorial_id)?;
+        let Some(state) = self.tutorial_state(tutorial_id).await? else {
+            return Ok(None);
+        };
+        let (experiment, variants) = match &state.running {
+            Some((row, variants)) => {
+                let contract = super::assign::contract_experiment(row, variants);
+                let variants = variants
+                    .iter()
+                    .map(|v| {
+                        Ok(EdgeVariant {
+                            id: v.id.clone(),
+                            steps: if v.steps == "null" {
+                                None
+                            } else {
+                                Some(stored_steps(&v.steps)?)
+                            },
+                        })
+                    })
+                    .collect::<Result<Vec<_>, ExperimentError>>()?;
+                (Some(library_experiment(&contract)), variants)
+            }
+            None => (None, Vec::new()),
+        };
+        Ok(Some(EdgeDefinitions {
+            tutorial_id: tutorial_id.to_owned(),
+            steps: stored_steps(&state.tutorial.steps)?,
+            experiment,
+            variants,
+            config_ttl_secs: self.settings.config_ttl.as_secs(),
+        }))
     }
 }
 

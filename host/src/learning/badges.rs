@@ -5,85 +5,25 @@
 //! with OpenGraph tags (link previews show the badge); `/badges/{token}.svg` is the image.
 //! A badge whose certificate is gone (the learner deleted their account) is `410 Gone`.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::{Hmac, Mac};
-use serde::{Deserialize, Serialize};
-use sha2::Sha256;
+pub use badge::Badge;
+use badge::{Claims, decode, encode};
 
 use super::views::ShareLink;
 use super::{Learning, LearningError};
 use crate::store::rfc3339;
 
-/// What a token says.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Claims {
-    /// Format version.
-    v: u8,
-    /// Certificate id.
-    c: String,
-    /// Learner id.
-    u: String,
-    /// Track id.
-    t: String,
-}
-
-/// A verified badge, ready to render.
-#[derive(Debug, Clone)]
-pub struct Badge {
-    /// The learner's name.
-    pub learner: String,
-    /// Track title.
-    pub track: String,
-    /// Track description.
-    pub description: String,
-    /// Issued, RFC 3339 date.
-    pub issued: String,
-    /// Certificate id.
-    pub certificate_id: String,
-}
-
 /// Why a badge cannot be shown.
 #[derive(Debug, thiserror::Error)]
 pub enum BadgeError {
     /// The token is malformed or its signature does not verify.
-    #[error("this badge link is not valid: it was altered or never issued")]
-    Invalid,
+    #[error("{0}")]
+    Invalid(#[from] badge::InvalidToken),
     /// The certificate no longer exists.
     #[error("this badge was withdrawn")]
     Gone,
     /// The database failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
-}
-
-fn sign(key: &[u8], payload: &str) -> Vec<u8> {
-    // HMAC accepts keys of any length.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
-    mac.update(payload.as_bytes());
-    mac.finalize().into_bytes().to_vec()
-}
-
-fn encode(key: &[u8], claims: &Claims) -> String {
-    let payload = URL_SAFE_NO_PAD.encode(serde_json::to_vec(claims).unwrap_or_default());
-    let signature = URL_SAFE_NO_PAD.encode(sign(key, &payload));
-    format!("{payload}.{signature}")
-}
-
-fn decode(key: &[u8], token: &str) -> Result<Claims, BadgeError> {
-    let (payload, signature) = token.split_once('.').ok_or(BadgeError::Invalid)?;
-    let signature = URL_SAFE_NO_PAD
-        .decode(signature)
-        .map_err(|_| BadgeError::Invalid)?;
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(|_| BadgeError::Invalid)?;
-    mac.update(payload.as_bytes());
-    // Constant-time comparison.
-    mac.verify_slice(&signature)
-        .map_err(|_| BadgeError::Invalid)?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload)
-        .map_err(|_| BadgeError::Invalid)?;
-    serde_json::from_slice(&bytes).map_err(|_| BadgeError::Invalid)
 }
 
 impl Learning {
@@ -182,145 +122,5 @@ impl Learning {
                 .to_owned(),
             certificate_id: certificate.id,
         })
-    }
-}
-
-/// Escapes text for HTML and SVG.
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Cuts `text` to `max` characters with an ellipsis, for fixed-width artwork.
-fn fit(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
-    }
-}
-
-impl Badge {
-    /// The badge as an SVG image (1200×630, the OpenGraph card size).
-    pub fn svg(&self) -> String {
-        format!(
-            r##"<svg xmlns="http://www.w3.org/2000/svg" width="1200" height="630" viewBox="0 0 1200 630" role="img" aria-label="{aria}">
-<defs><linearGradient id="bg" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="#1e3a8a"/><stop offset="1" stop-color="#0f766e"/></linearGradient></defs>
-<rect width="1200" height="630" fill="url(#bg)"/>
-<circle cx="240" cy="315" r="150" fill="#fbbf24" stroke="#fff7ed" stroke-width="12"/>
-<text x="240" y="345" font-family="Helvetica, Arial, sans-serif" font-size="96" font-weight="700" text-anchor="middle" fill="#1e3a8a">✓</text>
-<text x="450" y="220" font-family="Helvetica, Arial, sans-serif" font-size="34" fill="#e0f2fe">Certificate of completion</text>
-<text x="450" y="300" font-family="Helvetica, Arial, sans-serif" font-size="64" font-weight="700" fill="#ffffff">{track}</text>
-<text x="450" y="380" font-family="Helvetica, Arial, sans-serif" font-size="40" fill="#ffffff">{learner}</text>
-<text x="450" y="440" font-family="Helvetica, Arial, sans-serif" font-size="28" fill="#bae6fd">Issued {issued} · verified by Tessera</text>
-</svg>
-"##,
-            aria = escape(&format!("{} completed {}", self.learner, self.track)),
-            track = escape(&fit(&self.track, 22)),
-            learner = escape(&fit(&self.learner, 34)),
-            issued = escape(&self.issued),
-        )
-    }
-
-    /// The badge page with OpenGraph and Twitter card tags; `page_url` is its own address.
-    pub fn html(&self, page_url: &str) -> String {
-        let title = escape(&format!("{} completed {}", self.learner, self.track));
-        let description = escape(&if self.description.is_empty() {
-            format!("Certificate issued {}.", self.issued)
-        } else {
-            format!("{} Certificate issued {}.", self.description, self.issued)
-        });
-        let url = escape(page_url);
-        let image = escape(&format!("{page_url}.svg"));
-        format!(
-            r#"<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<meta name="description" content="{description}">
-<meta property="og:type" content="website">
-<meta property="og:title" content="{title}">
-<meta property="og:description" content="{description}">
-<meta property="og:url" content="{url}">
-<meta property="og:image" content="{image}">
-<meta property="og:image:type" content="image/svg+xml">
-<meta property="og:image:width" content="1200">
-<meta property="og:image:height" content="630">
-<meta name="twitter:card" content="summary_large_image">
-<meta name="twitter:title" content="{title}">
-<meta name="twitter:image" content="{image}">
-<link rel="canonical" href="{url}">
-<style>body{{font-family:Helvetica,Arial,sans-serif;margin:0;background:#f1f5f9;color:#0f172a}}main{{max-width:760px;margin:40px auto;padding:0 16px}}img{{width:100%;border-radius:12px}}p.v{{color:#0f766e}}</style>
-</head>
-<body>
-<main>
-<img src="{image}" alt="{title}">
-<h1>{title}</h1>
-<p>{description}</p>
-<p class="v">✓ Verified: this badge's signature checks out (certificate {certificate}).</p>
-</main>
-</body>
-</html>
-"#,
-            certificate = escape(&self.certificate_id),
-        )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn claims() -> Claims {
-        Claims {
-            v: 1,
-            c: "cert-1".into(),
-            u: "user-1".into(),
-            t: "python".into(),
-        }
-    }
-
-    #[test]
-    fn tokens_verify_and_tampering_is_caught() {
-        let token = encode(b"secret", &claims());
-        assert_eq!(decode(b"secret", &token).unwrap(), claims());
-        // Another key, an altered payload, an altered signature, garbage.
-        assert!(decode(b"other", &token).is_err());
-        let (payload, signature) = token.split_once('.').unwrap();
-        let forged = URL_SAFE_NO_PAD.encode(br#"{"v":1,"c":"cert-2","u":"user-1","t":"python"}"#);
-        assert!(decode(b"secret", &format!("{forged}.{signature}")).is_err());
-        let mut sig = signature.to_owned();
-        sig.replace_range(0..1, if sig.starts_with('A') { "B" } else { "A" });
-        assert!(decode(b"secret", &format!("{payload}.{sig}")).is_err());
-        assert!(decode(b"secret", "not-a-token").is_err());
-    }
-
-    #[test]
-    fn pages_escape_what_learners_wrote() {
-        let badge = Badge {
-            learner: "<script>alert(1)</script>".into(),
-            track: "Python & \"friends\"".into(),
-            description: String::new(),
-            issued: "2026-11-26".into(),
-            certificate_id: "c".into(),
-        };
-        let html = badge.html("https://x.test/badges/t");
-        assert!(!html.contains("<script>"));
-        assert!(html.contains("og:image\" content=\"https://x.test/badges/t.svg\""));
-        assert!(badge.svg().contains("Python &amp; &quot;friends&quot;"));
     }
 }

@@ -205,6 +205,14 @@ impl CatalogCache {
         Ok(self.current.load().1.clone())
     }
 
+    /// [`CatalogCache::get`] with the stamp of the content it was built from (changes with
+    /// every import): what the edge caches lesson content under.
+    pub async fn get_stamped(&self) -> Result<(String, Arc<Catalog>), StoreError> {
+        self.get().await?;
+        let current = self.current.load();
+        Ok((current.0.clone(), current.1.clone()))
+    }
+
     /// Reloads now if the stored content changed (after an import in this process).
     pub async fn refresh(&self) -> Result<(), StoreError> {
         let _one = self.reload.lock().await;

@@ -7,7 +7,10 @@ use std::sync::Arc;
 
 use super::catalog::{Catalog, Lesson, Step};
 use super::engine::learner_state;
-use super::views::{LessonInfo, LessonStep, QuestionView, ReviewItem, StepView};
+use super::views::{
+    DailyPlace, LessonContent, LessonInfo, LessonPlace, LessonStep, QuestionView, ReviewItem,
+    StepPlace, StepView,
+};
 use super::{AUTHORED_TONE, Learning, LearningError, Now, Tone};
 use crate::store::learning::{LearnerData, LessonStatus};
 use crate::store::rfc3339;
@@ -22,9 +25,21 @@ impl Learning {
     }
 
     /// `getDailyLesson` (docs/requirements.md#r-000-4): the step to do now in today's lesson, and
-    /// the reviews due.
+    /// the reviews due: the learner's place joined with the lesson's content, as the edge
+    /// joins them (docs/edge.md, "Lesson content").
     pub async fn daily_lesson(&self, user_id: &str, now: Now) -> Result<LessonStep, LearningError> {
-        let catalog = self.catalog().await?;
+        let place = self.daily_place(user_id, now).await?;
+        let content = match &place.lesson {
+            Some(lesson) => Some(self.lesson_content(&lesson.id).await?),
+            None => None,
+        };
+        Ok(LessonStep::join(place, content.as_ref()))
+    }
+
+    /// The learner's own part of today's lesson: which lesson and step, their progress,
+    /// the reviews due; not the lesson's content.
+    pub async fn daily_place(&self, user_id: &str, now: Now) -> Result<DailyPlace, LearningError> {
+        let (stamp, catalog) = self.catalog.get_stamped().await?;
         let data = self.learner_data(user_id).await?;
         let state = learner_state(&data, &catalog, now);
         let plan = self.plan_day(&state).await?;
@@ -76,17 +91,24 @@ impl Learning {
             ("done", None, None)
         };
         let step = match (&lesson, step) {
-            (Some((lesson, done)), Some(step)) => Some(
-                self.step_view(lesson, &step, done, data.learner.tone)
-                    .await?,
-            ),
+            (Some((_, done)), Some(step)) => Some(StepPlace {
+                id: step.row.id.clone(),
+                done: done.contains(&step.row.id),
+                body: self.tone_body(&step, data.learner.tone).await?,
+            }),
             _ => None,
         };
-        Ok(LessonStep {
+        Ok(DailyPlace {
             mode: mode.into(),
             lesson: lesson.map(|(l, done)| {
                 let completed = data.completed.contains(&l.row.id);
-                lesson_info(&l, &done, completed)
+                let info = lesson_info(&l, &done, completed);
+                LessonPlace {
+                    id: info.id,
+                    content_version: content_version(&stamp, &l.row.id),
+                    completed_steps: info.completed_steps,
+                    status: info.status,
+                }
             }),
             step,
             reviews,
@@ -95,6 +117,35 @@ impl Learning {
             streak_days: i64::from(state.streak_days),
             total_xp: data.learner.total_xp,
         })
+    }
+
+    /// A lesson's content as every learner sees it, with its content version; 404 for an
+    /// unknown lesson.
+    pub async fn lesson_content(&self, lesson_id: &str) -> Result<LessonContent, LearningError> {
+        let (stamp, catalog) = self.catalog.get_stamped().await?;
+        let lesson = catalog
+            .lesson(lesson_id)
+            .ok_or_else(|| LearningError::not_found("lesson", lesson_id))?;
+        let none = HashSet::new();
+        let mut steps = Vec::with_capacity(lesson.steps.len());
+        for step in &lesson.steps {
+            steps.push(self.step_view(lesson, step, &none, AUTHORED_TONE).await?);
+        }
+        Ok(LessonContent {
+            content_version: content_version(&stamp, lesson_id),
+            lesson: lesson_info(lesson, &none, false),
+            steps,
+        })
+    }
+
+    /// The step's text in `tone`, when a rewrite is stored for its current text.
+    async fn tone_body(&self, step: &Step, tone: Tone) -> Result<Option<String>, LearningError> {
+        let body = &step.row.body;
+        if tone == AUTHORED_TONE || body.is_empty() {
+            return Ok(None);
+        }
+        let hash = super::sha256_hex(body.as_bytes());
+        Ok(self.db.tone_variant(&step.row.id, tone, &hash).await?)
     }
 
     /// A step as the learner sees it, in `tone` when a rewrite is stored.
@@ -106,15 +157,10 @@ impl Learning {
         tone: Tone,
     ) -> Result<StepView, LearningError> {
         let s = &step.row;
-        let mut body = s.body.clone();
-        let mut tone_applied = false;
-        if tone != AUTHORED_TONE && !body.is_empty() {
-            let hash = super::sha256_hex(body.as_bytes());
-            if let Some(rewritten) = self.db.tone_variant(&s.id, tone, &hash).await? {
-                body = rewritten;
-                tone_applied = true;
-            }
-        }
+        let (body, tone_applied) = match self.tone_body(step, tone).await? {
+            Some(rewritten) => (rewritten, true),
+            None => (s.body.clone(), false),
+        };
         let question = s.spec.as_quiz().map(|quiz| QuestionView {
             kind: quiz.question.kind.clone(),
             prompt: quiz.question.prompt.clone(),
@@ -144,6 +190,14 @@ impl Learning {
             submit_to: Some(s.kind().answer_path(&s.id)),
         })
     }
+}
+
+/// The version of a lesson's content: the catalog's stamp (it changes with every import)
+/// and the lesson, hashed, so a cache keyed by it never serves content from before an
+/// import.
+pub(super) fn content_version(stamp: &str, lesson_id: &str) -> String {
+    let digest = super::sha256_hex(format!("{stamp}\u{0}{lesson_id}").as_bytes());
+    digest[..16].to_owned()
 }
 
 /// The steps of `lesson_id` done, from data read already.

@@ -30,6 +30,97 @@ pub struct LessonStep {
     pub total_xp: i64,
 }
 
+/// The learner's own part of today's lesson (`GET /api/v1/lessons/daily/place`): everything
+/// of [`LessonStep`] but the lesson's content, which the edge caches per content version
+/// (docs/edge.md, "Lesson content") and joins with this to answer `/lessons/daily`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DailyPlace {
+    /// As [`LessonStep::mode`].
+    pub mode: String,
+    /// The lesson's id, content version and the learner's progress in it, unless `done`.
+    pub lesson: Option<LessonPlace>,
+    /// The step to do now and the learner's state of it, unless `done`.
+    pub step: Option<StepPlace>,
+    /// Review items due now.
+    pub reviews: Vec<ReviewItem>,
+    /// Why this plan.
+    pub reason: String,
+    /// The learner's tone.
+    pub tone: String,
+    /// Current streak in days.
+    pub streak_days: i64,
+    /// Total XP.
+    pub total_xp: i64,
+}
+
+/// Which lesson, and how far the learner is in it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LessonPlace {
+    /// Lesson id.
+    pub id: String,
+    /// The version of its content (`GET /_internal/edge/lessons/{id}` answers with the same).
+    pub content_version: String,
+    /// Steps the learner has done.
+    pub completed_steps: i64,
+    /// `not_started`, `in_progress` or `completed`.
+    pub status: String,
+}
+
+/// Which step, and the learner's own view of it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StepPlace {
+    /// Step id.
+    pub id: String,
+    /// Whether the learner has done it.
+    pub done: bool,
+    /// The step's text rewritten in the learner's tone, when one is stored (else the
+    /// authored text of the lesson's content applies).
+    pub body: Option<String>,
+}
+
+/// A lesson's content as every learner sees it (`GET /_internal/edge/lessons/{id}`): the
+/// lesson with no progress, and each step not done, in the authored tone.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LessonContent {
+    /// The version of this content: it changes whenever content is imported.
+    pub content_version: String,
+    /// The lesson (`completed_steps` 0, `status` `not_started`).
+    pub lesson: LessonInfo,
+    /// Its steps in order (`done` false, `tone_applied` false).
+    pub steps: Vec<StepView>,
+}
+
+impl LessonStep {
+    /// Today's lesson from the learner's place and the lesson's content: what
+    /// `/lessons/daily` answers, at the origin and (joined the same way) at the edge.
+    pub fn join(place: DailyPlace, content: Option<&LessonContent>) -> LessonStep {
+        let lesson = place.lesson.as_ref().zip(content).map(|(p, c)| LessonInfo {
+            completed_steps: p.completed_steps,
+            status: p.status.clone(),
+            ..c.lesson.clone()
+        });
+        let step = place.step.as_ref().zip(content).and_then(|(p, c)| {
+            let mut view = c.steps.iter().find(|s| s.id == p.id)?.clone();
+            view.done = p.done;
+            if let Some(body) = &p.body {
+                view.body.clone_from(body);
+                view.tone_applied = true;
+            }
+            Some(view)
+        });
+        LessonStep {
+            mode: place.mode,
+            lesson,
+            step,
+            reviews: place.reviews,
+            reason: place.reason,
+            tone: place.tone,
+            streak_days: place.streak_days,
+            total_xp: place.total_xp,
+        }
+    }
+}
+
 /// A lesson and the learner's place in it.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, SimpleObject)]
 pub struct LessonInfo {
