@@ -18,8 +18,8 @@ use super::{
 
 const EDGE_SECRET: &str = "bench-edge-secret-0123456789";
 
-/// A pack with one easy track (`bench-quick`: an explanation and a true/false question), so
-/// a learner earns a certificate, and a badge, in two requests.
+/// A pack with one easy track (`bench-quick`: four true/false questions), so a
+/// learner earns a certificate, and a badge, in five requests.
 fn write_badge_pack(dir: &Path) {
     let pack = dir.join("edge-bench-pack");
     std::fs::create_dir_all(pack.join("lessons")).unwrap();
@@ -38,7 +38,11 @@ fn write_badge_pack(dir: &Path) {
             {"id": "bench-l1.q1", "kind": "quiz", "question": {"kind": "true_false",
              "prompt": "True is a boolean", "answer_key": {"correct": true}}},
             {"id": "bench-l1.q2", "kind": "quiz", "question": {"kind": "true_false",
-             "prompt": "not False is True", "answer_key": {"correct": true}}}]})
+             "prompt": "not False is True", "answer_key": {"correct": true}}},
+            {"id": "bench-l1.q3", "kind": "quiz", "question": {"kind": "true_false",
+             "prompt": "1 == 1 is True", "answer_key": {"correct": true}}},
+            {"id": "bench-l1.q4", "kind": "quiz", "question": {"kind": "true_false",
+             "prompt": "bool(1) is True", "answer_key": {"correct": true}}}]})
         .to_string(),
     )
     .unwrap();
@@ -88,7 +92,10 @@ fn start_edge(data: &Path, origin_port: u16, token: &str, badge_key: &str) -> (E
         .spawn()
         .expect("run target/release/tessera (build it with ./dev build)");
     let started = Instant::now();
-    while http_json(port, "GET", "/health/live", "", None).0 != 200 {
+    // Until it listens, then until the origin answers through it.
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err()
+        || http_json(port, "GET", "/health/live", "", None).0 != 200
+    {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "the edge never answered"
@@ -113,7 +120,8 @@ pub fn edge(data: &Path) {
     }
     write_badge_pack(&content);
     let plugins = repo().join("plugins").display().to_string();
-    let db = format!("sqlite://{}", dir.join("edge.db").display());
+    // The data folder's default database, where `bench_token`'s CLI call creates the admin.
+    let db = format!("sqlite://{}", dir.join("tessera.db").display());
     let origin = serve_with(
         &dir,
         &plugins,
@@ -184,7 +192,7 @@ pub fn edge(data: &Path) {
     let (status, learner) = http_json(origin.port, "POST", "/api/v1/auth/register", &body, None);
     assert_eq!(status, 201, "{learner}");
     let learner = learner["access_token"].as_str().unwrap().to_owned();
-    for step in ["bench-l1.q1", "bench-l1.q2"] {
+    for step in ["bench-l1.q1", "bench-l1.q2", "bench-l1.q3", "bench-l1.q4"] {
         let (status, reply) = http_json(
             origin.port,
             "POST",
