@@ -476,25 +476,43 @@ fn componentize_js() -> anyhow::Result<PathBuf> {
     let home = std::env::var_os("HOME").context("HOME is not set")?;
     let root = PathBuf::from(home).join(".cache/tessera/componentize-js");
     let bin = root.join("node_modules/.bin/componentize-js");
-    let current = std::fs::read_to_string(
-        root.join("node_modules/@bytecodealliance/componentize-js/package.json"),
-    )
-    .is_ok_and(|p| p.contains(&format!("\"version\": \"{COMPONENTIZE_JS_VERSION}\"")));
-    if !current || !bin.exists() {
+    // Written last, after a whole install: a folder without it is partial (another build
+    // installing at this moment, or one killed halfway) and is never used.
+    let marker = root.join(format!(".installed-{COMPONENTIZE_JS_VERSION}"));
+    if !marker.exists() || !bin.exists() {
         eprintln!(
             "installing componentize-js {COMPONENTIZE_JS_VERSION} into {} (npm, once)",
             root.display()
         );
-        std::fs::create_dir_all(&root)?;
+        let parent = root.parent().context("the cache folder has no parent")?;
+        std::fs::create_dir_all(parent)?;
+        // Installed into a folder of its own and moved into place whole, so two builds
+        // installing at once (parallel tests on a new machine) never see each other's half.
+        let staging = tempfile::Builder::new()
+            .prefix("componentize-js.")
+            .tempdir_in(parent)?;
         run(
             Command::new("npm")
                 .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-                .arg(&root)
+                .arg(staging.path())
                 .arg(format!(
                     "@bytecodealliance/componentize-js@{COMPONENTIZE_JS_VERSION}"
                 )),
             "npm install @bytecodealliance/componentize-js",
         )?;
+        std::fs::write(
+            staging.path().join(marker.file_name().unwrap_or_default()),
+            "",
+        )?;
+        // Another build may have finished first: its install is as good as this one.
+        if !marker.exists() {
+            let _ = std::fs::remove_dir_all(&root);
+            if let Err(e) = std::fs::rename(staging.path(), &root)
+                && !marker.exists()
+            {
+                return Err(e).context(format!("moving componentize-js into {}", root.display()));
+            }
+        }
     }
     Ok(bin)
 }
