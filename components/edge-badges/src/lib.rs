@@ -10,7 +10,7 @@
 use edge_kit::cache;
 use edge_kit::origin::Origin;
 use serde::{Deserialize, Serialize};
-use spin_sdk::http::{IncomingRequest, Method, Request, Response};
+use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
 /// Seconds a certificate's status is trusted before the origin is asked again.
@@ -25,14 +25,10 @@ enum Status {
     Gone,
 }
 
+// spin-sdk reads the body whole before the call (a body that cannot be read is its 400).
 #[http_component]
-async fn handle(request: IncomingRequest) -> Response {
-    match spin_sdk::http::conversions::TryFromIncomingRequest::try_from_incoming_request(request)
-        .await
-    {
-        Ok(request) => serve(&request).await,
-        Err(e) => page(400, &format!("unreadable request: {e}")),
-    }
+async fn handle(request: Request) -> Response {
+    serve(&request).await
 }
 
 async fn serve(request: &Request) -> Response {

@@ -16,27 +16,12 @@ mod config;
 mod definitions;
 mod steps;
 
-use spin_sdk::http::{IncomingRequest, Method, Request, Response};
+use spin_sdk::http::{Method, Request, Response};
 use spin_sdk::http_component;
 
+// spin-sdk reads the body whole before the call (a body that cannot be read is its 400).
 #[http_component]
-async fn handle(request: IncomingRequest) -> Response {
-    let request =
-        match spin_sdk::http::conversions::TryFromIncomingRequest::try_from_incoming_request(
-            request,
-        )
-        .await
-        {
-            Ok(request) => request,
-            Err(e) => {
-                return edge_kit::reply::error(
-                    400,
-                    "BAD_REQUEST",
-                    &format!("unreadable request: {e}"),
-                    None,
-                );
-            }
-        };
+async fn handle(request: Request) -> Response {
     serve(request).await
 }
 
