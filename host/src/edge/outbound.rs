@@ -294,17 +294,7 @@ impl OutboundHooks {
     }
 }
 
-type SendFuture = Box<
-    dyn Future<
-            Output = Result<
-                (
-                    http::Response<WasiBody>,
-                    Box<dyn Future<Output = Result<(), Error>> + Send>,
-                ),
-                Error,
-            >,
-        > + Send,
->;
+use crate::runtime::capabilities::outbound_http::{SendFuture, send};
 
 impl WasiHttpHooks for OutboundHooks {
     fn send_request(
@@ -322,14 +312,7 @@ impl WasiHttpHooks for OutboundHooks {
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         _ = fut;
-        Box::new(async move {
-            use http_body_util::BodyExt;
-            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((
-                res.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = Result<(), Error>> + Send>,
-            ))
-        })
+        send(request, options)
     }
 }
 

@@ -63,7 +63,8 @@ impl OutboundPolicy {
     }
 }
 
-type SendFuture = Box<
+/// What [`WasiHttpHooks::send_request`] returns.
+pub(crate) type SendFuture = Box<
     dyn Future<
             Output = Result<
                 (
@@ -94,15 +95,24 @@ impl WasiHttpHooks for OutboundPolicy {
             return Box::new(async { Err(Error::HttpRequestDenied) });
         }
         _ = fut;
-        Box::new(async move {
-            use http_body_util::BodyExt;
-            let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
-            Ok((
-                res.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = Result<(), Error>> + Send>,
-            ))
-        })
+        send(request, options)
     }
+}
+
+/// Sends an allowed request with wasmtime-wasi-http's own client: what a plugin's and an
+/// edge component's allow-lists hand on once they have said yes.
+pub(crate) fn send(
+    request: http::Request<WasiBody>,
+    options: Option<RequestOptions>,
+) -> SendFuture {
+    Box::new(async move {
+        use http_body_util::BodyExt;
+        let (res, io) = wasmtime_wasi_http::default_send_request(request, options).await?;
+        Ok((
+            res.map(BodyExt::boxed_unsync),
+            Box::new(io) as Box<dyn Future<Output = Result<(), Error>> + Send>,
+        ))
+    })
 }
 
 #[cfg(test)]
