@@ -20,6 +20,8 @@
 //! 12. The edge (`tessera edge serve` on spin.toml): tutorial config and badge pages from
 //!     its warm cache at 1 000 connections, and the daily lesson through it against
 //!     straight to the origin (`bench/edge.rs`).
+//! 13. Kalei: a Turn and a Mirror message at 32 users with the offline model, and the
+//!     weekly Spectrum run over 100 000 users (`bench/kalei.rs`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1301,6 +1303,8 @@ mod edge;
 mod events;
 #[path = "bench/extism.rs"]
 mod extism;
+#[path = "bench/kalei.rs"]
+mod kalei;
 #[path = "bench/registry.rs"]
 mod registry;
 #[path = "bench/triage.rs"]
@@ -1386,6 +1390,9 @@ fn main() {
     }
     if only.is_empty() || only == "edge" {
         edge::edge(&data);
+    }
+    if only.is_empty() || only == "kalei" {
+        kalei::kalei(&data);
     }
     if only.is_empty() || only == "registry" {
         registry::convergence(&data);

@@ -150,6 +150,26 @@ pub struct Origin<'a> {
     pub region: Option<&'a str>,
 }
 
+/// Features whose purpose is working through difficult feelings (Kalei's reflection
+/// plugins): distress is their ordinary input, so only a crisis stops their model calls;
+/// every other feature stops at a concern too.
+pub const REFLECTION_FEATURES: &[&str] = &[
+    "fragment-detection",
+    "reframe",
+    "lens-actions",
+    "lens-affirmation",
+    "spectrum-insights",
+];
+
+/// The lowest safety level that stops a completion of `feature`.
+fn stops_at(feature: &str) -> safety::Level {
+    if REFLECTION_FEATURES.contains(&feature) {
+        safety::Level::Crisis
+    } else {
+        safety::Level::Concern
+    }
+}
+
 /// The offline model, which the cost guard falls back to.
 const OFFLINE_MODEL: &str = "tessera-offline";
 
@@ -212,7 +232,8 @@ impl Ai {
         origin: Origin<'_>,
     ) -> Result<Completion, AiError> {
         check(request, self.max_messages)?;
-        self.screen(request, origin).await?;
+        self.screen(request, origin, stops_at(&request.feature))
+            .await?;
         self.complete_unscreened(request, origin).await
     }
 
@@ -220,6 +241,28 @@ impl Ai {
     /// a tutor agent): the same gate and the same answer (`Blocked` with the crisis or
     /// supportive response) as a completion's.
     pub async fn screen_texts(&self, texts: &[&str], origin: Origin<'_>) -> Result<(), AiError> {
+        self.screen_texts_at(texts, origin, safety::Level::Concern)
+            .await
+    }
+
+    /// Screens what a user wrote for a reflection feature (Kalei's Mirror, Turn, Lens):
+    /// only a crisis stops it (`Blocked` with the crisis response, recorded as a safety
+    /// event), since writing about difficult feelings is what those features are for.
+    pub async fn screen_for_crisis(
+        &self,
+        texts: &[&str],
+        origin: Origin<'_>,
+    ) -> Result<(), AiError> {
+        self.screen_texts_at(texts, origin, safety::Level::Crisis)
+            .await
+    }
+
+    async fn screen_texts_at(
+        &self,
+        texts: &[&str],
+        origin: Origin<'_>,
+        stop_at: safety::Level,
+    ) -> Result<(), AiError> {
         let request = ChatRequest {
             feature: origin.surface.to_owned(),
             model: None,
@@ -235,7 +278,38 @@ impl Ai {
             response_schema: None,
             allow_cache: false,
         };
-        self.screen(&request, origin).await
+        self.screen(&request, origin, stop_at).await
+    }
+
+    /// The crisis response for a text a plugin judged a crisis after the gate let it
+    /// through (a reframer's own second line): recorded as a safety event like the gate's
+    /// own, answered with the resources of the user's region.
+    pub async fn crisis_response(&self, user_id: &str, surface: &str, plugin: &str) -> String {
+        self.registry
+            .runtime()
+            .metrics()
+            .record_safety(safety::Level::Crisis.as_str(), surface);
+        if let Err(e) = self
+            .db
+            .record_safety_event(
+                Some(user_id),
+                surface,
+                safety::Level::Crisis,
+                &[],
+                Some(plugin),
+            )
+            .await
+        {
+            tracing::error!(error = %e, "could not record a safety event");
+        }
+        let region = self.db.user_region(user_id).await.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "could not read the learner's region");
+            None
+        });
+        self.safety
+            .response(safety::Level::Crisis, &[], region.as_deref())
+            .map(|r| r.message)
+            .unwrap_or_default()
     }
 
     /// Stops the request if any text it gives the model is flagged: every message,
@@ -245,7 +319,12 @@ impl Ai {
     /// answered as lesson content, by the offline model or any other). Each distinct
     /// text is screened once; the message count is capped (`check`) and the prompt's
     /// size by the routes, so the work is bounded.
-    async fn screen(&self, request: &ChatRequest, origin: Origin<'_>) -> Result<(), AiError> {
+    async fn screen(
+        &self,
+        request: &ChatRequest,
+        origin: Origin<'_>,
+        stop_at: safety::Level,
+    ) -> Result<(), AiError> {
         let mut worst: Option<safety::Screening> = None;
         let mut seen = std::collections::HashSet::new();
         let texts = request
@@ -274,7 +353,8 @@ impl Ai {
                 break;
             }
         }
-        let Some(verdict) = worst.filter(|v| v.level > safety::Level::None) else {
+        let Some(verdict) = worst.filter(|v| v.level >= stop_at && v.level > safety::Level::None)
+        else {
             return Ok(());
         };
         // Counted and logged once per request at its worst level (a re-sent history is

@@ -13,6 +13,8 @@
 //! - [`kv`]: rate-limit windows, idempotency records, caches (Redis or in-process);
 //! - [`auth`]: passwords, tokens, roles and the permission matrix;
 //! - [`ai`]: AI requests: the safety gate, then the AI gateway plugin;
+//! - [`kalei`]: seed 001's product (Mirror, Turn, Lens, Spectrum, plans), decided by the
+//!   reflection plugins;
 //! - [`events`]: the event bus (in the database, or NATS JetStream), the outbox and the
 //!   consumer groups;
 //! - [`edge`]: `tessera edge serve`, the edge application (`spin.toml`) served as Spin
@@ -31,6 +33,7 @@ pub mod embeddings;
 pub mod events;
 pub mod experiments;
 pub mod grading;
+pub mod kalei;
 pub mod kv;
 pub mod learning;
 pub mod metrics;

@@ -41,6 +41,10 @@ SESSION_ENDING = r"^(POST /api/v1/auth/logout|DELETE /api/v1/me)$"
 # Live streams answer 200 and never end (each example would wait out the request
 # timeout): left out here, tested end to end in tests/e2e (struggle.rs for the alerts).
 NEVER_ENDING = r"^GET /api/v1/teacher/alerts/stream$"
+# The app stores' webhooks answer 503 on a server without store credentials, as this one
+# runs: left out here, tested end to end with a test CA and a Google double in
+# tests/e2e/billing.rs.
+UNCONFIGURED = r"^POST /api/v1/billing/webhooks/(apple|google)$"
 
 
 def free_port():
@@ -239,7 +243,7 @@ def main():
         for label, email in [("student", student), ("admin", admin)]:
             token = login(base, email)
             results.append(
-                schemathesis(base, token, label, args, exclude=f"{SESSION_ENDING}|{NEVER_ENDING}")
+                schemathesis(base, token, label, args, exclude=f"{SESSION_ENDING}|{NEVER_ENDING}|{UNCONFIGURED}")
             )
             results.append(schemathesis(base, token, f"{label}-last", args, include=SESSION_ENDING))
         if server.poll() is not None:

@@ -147,7 +147,7 @@ test("an admin reads the AI spend dashboard; a super admin reloads the plugins",
   await expectAccessible(page, "plugins");
   await screenshot(page, "desktop-plugins");
   await page.getByRole("button", { name: "Reload from disk" }).click();
-  await expect(page.getByTestId("reload-summary")).toHaveText("0 added, 0 updated, 15 unchanged, 0 removed, 0 failed");
+  await expect(page.getByTestId("reload-summary")).toHaveText("0 added, 0 updated, 19 unchanged, 0 removed, 0 failed");
 
   // The registry: quiz-grader 0.1.1 (the same component under a new version) published as
   // the canary for a quarter of the users, promoted, then rolled back to the folder's 0.1.0.

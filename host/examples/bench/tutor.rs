@@ -46,7 +46,10 @@ fn intents() -> Vec<(&'static str, Value)> {
 }
 
 /// `tessera_plugin_call_duration_seconds` sum and count per plugin and function.
-async fn plugin_time(client: &reqwest::Client, base: &str) -> BTreeMap<String, (f64, f64)> {
+pub(super) async fn plugin_time(
+    client: &reqwest::Client,
+    base: &str,
+) -> BTreeMap<String, (f64, f64)> {
     let text = client
         .get(format!("{base}/metrics"))
         .send()

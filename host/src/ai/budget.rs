@@ -53,6 +53,10 @@ const DEFAULT_CLASSES: &[(&str, FeatureClass)] = &[
     ("quiz-generation", FeatureClass::Degradable),
     ("course-generation", FeatureClass::Degradable),
     ("lens", FeatureClass::Degradable),
+    ("fragment-detection", FeatureClass::Core),
+    ("lens-actions", FeatureClass::Degradable),
+    ("lens-affirmation", FeatureClass::Degradable),
+    ("spectrum-insights", FeatureClass::Deferrable),
     ("summary", FeatureClass::Degradable),
     ("insights", FeatureClass::Deferrable),
     ("spectrum", FeatureClass::Deferrable),
@@ -89,7 +93,13 @@ pub struct BudgetPolicy {
 impl Default for BudgetPolicy {
     fn default() -> Self {
         Self {
-            daily_tokens: HashMap::from([("free".into(), 50_000), ("premium".into(), 500_000)]),
+            // Kalei's plans are tiers too (`crate::kalei::plans`): billing sets a user's.
+            daily_tokens: HashMap::from([
+                ("free".into(), 50_000),
+                ("premium".into(), 500_000),
+                ("prism".into(), 200_000),
+                ("prism_plus".into(), 600_000),
+            ]),
             monthly_cap_micro_usd: None,
             degrade_at_percent: 95,
             classes: DEFAULT_CLASSES

@@ -83,6 +83,9 @@ pub enum ApiError {
     /// An AI budget is used up: 429 with the refusal's code and `Retry-After`.
     #[error("{}", .0.message)]
     OverBudget(crate::ai::budget::Refusal),
+    /// A plan limit (Kalei): 402 or 429 naming the limit, `Retry-After` for a 429.
+    #[error("{}", .0.message)]
+    PlanLimit(crate::kalei::LimitRefusal),
     /// A plugin misbehaved.
     #[error(transparent)]
     Plugin(#[from] PluginError),
@@ -423,6 +426,11 @@ impl ApiError {
                 r.code,
                 json!({ "retry_after_seconds": r.retry_after_secs }),
             ),
+            ApiError::PlanLimit(r) => (
+                StatusCode::from_u16(r.status).unwrap_or(StatusCode::PAYMENT_REQUIRED),
+                r.code,
+                r.details(),
+            ),
             ApiError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "INTERNAL_ERROR",
@@ -470,6 +478,15 @@ impl IntoResponse for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+        }
+        if let ApiError::PlanLimit(crate::kalei::LimitRefusal {
+            retry_after_secs: Some(secs),
+            ..
+        }) = &self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*secs));
         }
         if status == StatusCode::UNAUTHORIZED {
             response

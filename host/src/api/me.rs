@@ -273,6 +273,11 @@ pub struct Export {
     /// surveys (comments opened).
     #[schema(value_type = Object)]
     pub tutorials: Json_,
+    /// Seed 001's Kalei, opened: Mirror sessions with every message, fragment and
+    /// reframe; Turns; Lens goals, actions and affirmations; computed Spectrum periods;
+    /// subscriptions, entitlements and store notifications.
+    #[schema(value_type = Object)]
+    pub kalei: Json_,
 }
 
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "me", security(("bearer" = [])),
@@ -290,7 +295,13 @@ pub(super) async fn export(
     let tutor = state.tutor.export(&account.id).await?;
     let study = state.study.export(&account.id).await?;
     let tutorials = state.experiments.export(&account.id).await?;
+    let member = state
+        .kalei
+        .member(&account.id, crate::learning::clock::Now::real())
+        .await?;
+    let kalei = state.kalei.export(&member).await?;
     Ok(Json(Export {
+        kalei,
         tutorials,
         tutor,
         study,

@@ -16,6 +16,7 @@ pub mod guard;
 pub mod health;
 pub mod idempotency;
 pub mod json;
+pub mod kalei;
 pub mod learning;
 pub mod me;
 pub mod openai;
@@ -88,6 +89,8 @@ pub struct AppState {
     pub study: Arc<crate::study::Study>,
     /// Seed 004: tutorials, experiments, surveys, personas, feature flags.
     pub experiments: Arc<crate::experiments::Experiments>,
+    /// Seed 001: Kalei's Mirror, Turn, Lens, Spectrum and plans.
+    pub kalei: Arc<crate::kalei::Kalei>,
     /// Publishes plugin versions and changes their rollouts.
     pub publisher: Arc<crate::plugins::published::Publisher>,
     /// The plugin registry's settings (the watcher and canary guard `serve` starts).
@@ -121,6 +124,8 @@ pub struct Services {
     pub bus: crate::events::Bus,
     /// Seed 004's settings (config freshness, the survey comment keys).
     pub experiments: crate::experiments::ExperimentSettings,
+    /// Kalei's sealing keys and billing webhooks.
+    pub kalei: crate::kalei::KaleiSettings,
     /// Plugins published over HTTP.
     pub plugin_registry: crate::plugins::published::RegistrySettings,
 }
@@ -183,12 +188,20 @@ impl AppState {
             ai.clone(),
             learning.clone(),
         ));
+        let kalei = Arc::new(crate::kalei::Kalei::new(
+            services.db.clone(),
+            ai.clone(),
+            registry.clone(),
+            services.kv.clone(),
+            services.kalei,
+        ));
         let publisher = Arc::new(crate::plugins::published::Publisher::new(
             registry.clone(),
             services.db.clone(),
             &services.plugin_registry,
         ));
         Self {
+            kalei,
             publisher,
             plugin_settings: services.plugin_registry,
             experiments,
@@ -288,6 +301,7 @@ fn v1(state: &AppState) -> Router<AppState> {
     // AI requests too.
     let tutor_asks = tutor::ai_routes()
         .merge(study::ai_routes())
+        .merge(kalei::ai_routes())
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             idempotency::idempotent,
@@ -303,6 +317,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(alerts::routes())
         .merge(tutor::routes())
         .merge(study::routes())
+        .merge(kalei::routes())
         .merge(tutor_asks)
         .merge(projects)
         .merge(plugins::routes())

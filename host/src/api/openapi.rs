@@ -15,7 +15,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     AppState, admin, ai_reports, alerts, auth, classes, content, edge, error, experiments, grade,
-    health, learning, me, openai, plugins, safety, sandbox, study, tutor, tutorials,
+    health, kalei, learning, me, openai, plugins, safety, sandbox, study, tutor, tutorials,
 };
 use error::ErrorBody;
 
@@ -44,6 +44,13 @@ use error::ErrorBody;
         tutor::generate, tutor::variation,
         study::generate_quiz, study::quiz, study::study_session, study::sessions, study::session,
         study::generate_course, study::course, study::publish,
+        kalei::start_session, kalei::list_sessions, kalei::session, kalei::post_message,
+        kalei::reframe_fragment, kalei::close_session, kalei::delete_session,
+        kalei::take_turn, kalei::list_turns, kalei::turn, kalei::save_turn, kalei::delete_turn,
+        kalei::gallery, kalei::unsave_turn,
+        kalei::create_goal, kalei::goals, kalei::add_actions, kalei::complete_action,
+        kalei::affirmation_today, kalei::weekly, kalei::monthly, kalei::reset, kalei::exclusions,
+        kalei::run, kalei::run_progress, kalei::entitlements, kalei::apple, kalei::google,
         tutorials::config, tutorials::config_v2, tutorials::step, tutorials::survey,
         tutorials::assign, tutorials::persona,
         edge::daily_place, edge::tutorial, edge::lesson, edge::badge,
@@ -74,6 +81,7 @@ use error::ErrorBody;
         (name = "classes", description = "A learner's classes: invitations to answer, joining by code, who sees your data, leaving"),
         (name = "tutor", description = "The tutor: queries triaged to agents (concepts, code review, debugging with a hint ladder, exercises, partners' agents), answers over SSE, conversations, generated exercises (docs/tutor.md)"),
         (name = "study", description = "Seed 002's AI study endpoints: quizzes generated from a lesson, Socratic study sessions, courses generated as draft content packs that teachers publish (docs/study.md)"),
+        (name = "kalei", description = "Seed 001's Kalei: Mirror (fragments of a message that show cognitive distortions, and their reframes), Turn (three reframes and a micro-action) and the Gallery of saved Turns; crises answered with the gate's response, never reframed; plan limits as 402/429 naming the limit (docs/kalei.md)"),
         (name = "tutorials", description = "Seed 004's tutorial API at its own paths: the config with the learner's variant and persona, step pings, surveys (docs/experiments.md)"),
         (name = "experiments", description = "Tutorials, experiments and their results, feature flags (administrators); GrowthBook's features payload for SDKs (docs/experiments.md)"),
         (name = "internal", description = "Services for other systems (role=service): experiment assignment, personas"),

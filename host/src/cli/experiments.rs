@@ -2,12 +2,11 @@
 
 use std::path::Path;
 
-use anyhow::Context;
 use clap::{Args, Subcommand};
 
 use super::Outcome;
 use super::shared::DataArgs;
-use crate::experiments::{ExperimentSettings, SurveyKeys};
+use crate::experiments::ExperimentSettings;
 
 /// Tutorials, experiments and surveys (docs/experiments.md).
 #[derive(Debug, Clone, Args)]
@@ -31,20 +30,13 @@ pub struct ExperimentArgs {
 impl ExperimentArgs {
     /// The settings, the survey keys read or generated in `data_dir`.
     pub fn settings(&self, data_dir: &Path) -> anyhow::Result<ExperimentSettings> {
-        let survey_keys = match &self.survey_keys {
-            Some(list) => SurveyKeys::parse(list).context("TESSERA_SURVEY_KEYS")?,
-            None => {
-                let key =
-                    super::shared::generated_key(data_dir, "survey.key", "survey comment key")?;
-                let key: [u8; 32] = key.try_into().map_err(|_| {
-                    anyhow::anyhow!(
-                        "{}: not a 32-byte key",
-                        data_dir.join("survey.key").display()
-                    )
-                })?;
-                SurveyKeys::single(key)
-            }
-        };
+        let survey_keys = super::shared::sealing_keys(
+            self.survey_keys.as_deref(),
+            "TESSERA_SURVEY_KEYS",
+            data_dir,
+            "survey.key",
+            "survey comment key",
+        )?;
         Ok(ExperimentSettings {
             config_ttl: std::time::Duration::from_secs(self.tutorial_config_ttl_secs),
             survey_keys,

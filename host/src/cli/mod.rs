@@ -11,6 +11,8 @@ pub mod content;
 pub mod edge;
 pub mod events;
 pub mod experiments;
+pub mod kalei;
+pub mod keys;
 pub mod migrate;
 pub mod plugin;
 pub mod safety;
@@ -61,6 +63,9 @@ pub enum Command {
     /// The edge application (spin.toml): `edge serve` serves it as Spin would.
     #[command(subcommand)]
     Edge(edge::EdgeCommand),
+    /// The keys sealing what users write: `keys generate`, `keys rotate`.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 /// Exit status of a command that ran: success, or a reported failure.
@@ -114,6 +119,7 @@ pub async fn run() -> ExitCode {
         Command::Events(cmd) => events::run(cmd).await,
         Command::Personas(cmd) => experiments::run(cmd).await,
         Command::Edge(cmd) => edge::run(cmd).await,
+        Command::Keys(cmd) => keys::run(cmd).await,
     };
     match result {
         Ok(outcome) => outcome.into(),

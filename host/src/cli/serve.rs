@@ -51,6 +51,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub experiments: super::experiments::ExperimentArgs,
     #[command(flatten)]
+    pub kalei: super::kalei::KaleiArgs,
+    #[command(flatten)]
     pub plugin_registry: PluginRegistryArgs,
 }
 
@@ -231,12 +233,13 @@ pub struct AiArgs {
     /// 0.15, "output": 0.6}} in US dollars per million tokens (unlisted models cost 0).
     #[arg(long, env = "TESSERA_AI_PRICES")]
     pub ai_prices: Option<String>,
-    /// Daily token budget of each user by plan tier (`users.tier`), JSON {"free": 50000,
-    /// "premium": 500000}; a tier not listed gets `free`'s budget; 0 means unlimited.
+    /// Daily token budget of each user by plan tier (`users.tier`; Kalei's plans `prism`
+    /// and `prism_plus` are tiers), JSON {"free": 50000, …}; a tier not listed gets
+    /// `free`'s budget; 0 means unlimited.
     #[arg(
         long,
         env = "TESSERA_AI_DAILY_TOKENS",
-        default_value = r#"{"free": 50000, "premium": 500000}"#
+        default_value = r#"{"free": 50000, "premium": 500000, "prism": 200000, "prism_plus": 600000}"#
     )]
     pub ai_daily_tokens: String,
     /// Global monthly AI spend cap in US dollars (priced by --ai-prices); none: no cap.
@@ -353,6 +356,7 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
     let services = Services {
         plugin_registry: args.plugin_registry.settings(redis)?,
         experiments: args.experiments.settings(data_dir)?,
+        kalei: args.kalei.settings(data_dir)?,
         bus,
         safety,
         embeddings,
@@ -475,6 +479,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let personas = state
         .experiments
         .spawn_persona_job(args.experiments.persona_hour, pipeline.clone());
+    let spectrum = state.kalei.spawn_spectrum_job(pipeline.clone());
     let consumers = spawn_consumers(&state, &pipeline).await?;
     accept_loop(listener, api::router(state), &args.http, shutdown_signal()).await;
     // After the last request: what it staged in the outbox gets one more chance to go
@@ -482,6 +487,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     pipeline.cancel();
     let _ = relay.await;
     let _ = personas.await;
+    let _ = spectrum.await;
     for c in consumers {
         let _ = c.await;
     }

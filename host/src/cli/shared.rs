@@ -255,6 +255,28 @@ pub fn token_keys(jwt: &JwtArgs, data_dir: &Path) -> anyhow::Result<TokenKeys> {
     Ok(TokenKeys::new(&secret, &jwt.jwt_issuer, &jwt.jwt_audience))
 }
 
+/// A sealing key ring: the configured list (`env` names its variable in errors), or one
+/// key generated once into `<data_dir>/<file>`.
+pub fn sealing_keys(
+    list: Option<&str>,
+    env: &str,
+    data_dir: &Path,
+    file: &str,
+    what: &str,
+) -> anyhow::Result<crate::store::sealing::SealingKeys> {
+    use crate::store::sealing::SealingKeys;
+    match list {
+        Some(list) => SealingKeys::parse(list).with_context(|| env.to_owned()),
+        None => {
+            let key = generated_key(data_dir, file, what)?;
+            let key: [u8; 32] = key.try_into().map_err(|_| {
+                anyhow::anyhow!("{}: not a 32-byte key", data_dir.join(file).display())
+            })?;
+            Ok(SealingKeys::single(key))
+        }
+    }
+}
+
 /// A random 32-byte key generated once and kept (hex) in `<data_dir>/<file>`, private to
 /// its owner: the JWT signing key, the survey comment key. Two processes sharing the data
 /// folder that race to create it both end up with the one that was written first.

@@ -2,16 +2,13 @@
 //! learner per 30 days. The comment is personal text (seed 004 §8): it is sealed with
 //! AES-256-GCM before it reaches the database, under a key id so keys can rotate (new
 //! comments are sealed with the first key; every listed key still opens old ones), and
-//! analytics exports leave it out with the learner's id.
+//! analytics exports leave it out with the learner's id. Sealing itself is
+//! `crate::store::sealing`'s, shared with Kalei's sealed columns.
 
-use std::collections::HashMap;
+/// The keys sealing survey comments (`--survey-keys`).
+pub use crate::store::sealing::SealingKeys as SurveyKeys;
 
-use aes_gcm::aead::{Aead, KeyInit};
-use aes_gcm::{Aes256Gcm, Nonce};
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::{ExperimentError, Experiments, Unit, check_id, check_text, invalid};
 use crate::store::experiments::SurveyRow;
@@ -20,118 +17,6 @@ use crate::store::{now_ms, rfc3339};
 /// One survey per learner per this many days (seed 004 §2.5).
 pub const SURVEY_EVERY_DAYS: i64 = 30;
 const SURVEY_EVERY_MS: i64 = SURVEY_EVERY_DAYS * 24 * 3600 * 1000;
-
-/// The keys sealing survey comments: the first seals, all open.
-#[derive(Clone)]
-pub struct SurveyKeys {
-    current: String,
-    keys: HashMap<String, [u8; 32]>,
-}
-
-impl std::fmt::Debug for SurveyKeys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never the key bytes.
-        f.debug_struct("SurveyKeys")
-            .field("current", &self.current)
-            .field("ids", &self.keys.keys().collect::<Vec<_>>())
-            .finish()
-    }
-}
-
-/// Why a key list or a sealed comment cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum SealError {
-    /// The configured key list is malformed.
-    #[error("survey keys: {0}")]
-    Config(String),
-    /// A stored comment was sealed with a key no longer configured.
-    #[error("the comment was sealed with key `{0}`, which is not configured")]
-    UnknownKey(String),
-    /// The stored bytes do not open with their key (tampered or truncated).
-    #[error("the sealed comment does not open")]
-    Corrupt,
-}
-
-impl SurveyKeys {
-    /// Parses `TESSERA_SURVEY_KEYS`: `id:hex,id:hex,…`, each key 32 bytes (64 hex digits),
-    /// ids 1-32 letters, digits, `-` or `_`; the first seals new comments.
-    pub fn parse(list: &str) -> Result<SurveyKeys, SealError> {
-        let mut keys = HashMap::new();
-        let mut current = None;
-        for (i, entry) in list.split(',').map(str::trim).enumerate() {
-            let (id, hex_key) = entry
-                .split_once(':')
-                .ok_or_else(|| SealError::Config(format!("entry {} is not `id:hex`", i + 1)))?;
-            let id_ok = (1..=32).contains(&id.len())
-                && id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'));
-            if !id_ok {
-                return Err(SealError::Config(format!(
-                    "key id `{id}`: 1-32 letters, digits, `-` or `_`"
-                )));
-            }
-            let bytes = hex::decode(hex_key)
-                .ok()
-                .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                .ok_or_else(|| {
-                    SealError::Config(format!("key `{id}` is not 32 bytes of hex (64 digits)"))
-                })?;
-            if keys.insert(id.to_owned(), bytes).is_some() {
-                return Err(SealError::Config(format!("key id `{id}` appears twice")));
-            }
-            current.get_or_insert_with(|| id.to_owned());
-        }
-        let current = current.ok_or_else(|| SealError::Config("no key".into()))?;
-        Ok(SurveyKeys { current, keys })
-    }
-
-    /// One key, its id derived from its digest (a key generated into the data folder).
-    pub fn single(key: [u8; 32]) -> SurveyKeys {
-        let id = format!("k{}", &hex::encode(Sha256::digest(key))[..8]);
-        SurveyKeys {
-            current: id.clone(),
-            keys: HashMap::from([(id, key)]),
-        }
-    }
-
-    /// The id of the key sealing new comments.
-    pub fn current_id(&self) -> &str {
-        &self.current
-    }
-
-    /// Seals `text`: (key id, base64 of the 96-bit random nonce followed by the ciphertext
-    /// and tag).
-    pub fn seal(&self, text: &str) -> (String, String) {
-        let key = &self.keys[&self.current];
-        let cipher = Aes256Gcm::new(key.into());
-        let nonce: [u8; 12] = rand::random();
-        // Encryption with a valid key and nonce length only fails for inputs over 64 GiB.
-        let sealed = cipher
-            .encrypt(Nonce::from_slice(&nonce), text.as_bytes())
-            .unwrap_or_default();
-        let mut bytes = nonce.to_vec();
-        bytes.extend_from_slice(&sealed);
-        (self.current.clone(), B64.encode(bytes))
-    }
-
-    /// Opens what [`SurveyKeys::seal`] sealed.
-    pub fn open(&self, key_id: &str, sealed: &str) -> Result<String, SealError> {
-        let key = self
-            .keys
-            .get(key_id)
-            .ok_or_else(|| SealError::UnknownKey(key_id.to_owned()))?;
-        let bytes = B64.decode(sealed).map_err(|_| SealError::Corrupt)?;
-        if bytes.len() < 12 {
-            return Err(SealError::Corrupt);
-        }
-        let (nonce, body) = bytes.split_at(12);
-        let plain = Aes256Gcm::new(key.into())
-            .decrypt(Nonce::from_slice(nonce), body)
-            .map_err(|_| SealError::Corrupt)?;
-        String::from_utf8(plain).map_err(|_| SealError::Corrupt)
-    }
-}
 
 /// Seed 004 §2.5's body.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
@@ -274,56 +159,5 @@ impl Experiments {
     /// The keys sealing comments (a learner's export opens their own).
     pub fn survey_keys(&self) -> &SurveyKeys {
         &self.settings.survey_keys
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_sealed_comment_opens_only_with_its_key_and_rotation_keeps_old_ones_readable() {
-        let old = SurveyKeys::parse(&format!("2026a:{}", "11".repeat(32))).unwrap();
-        let (id, sealed) = old.seal("Loved it");
-        assert_eq!(id, "2026a");
-        assert!(!sealed.contains("Loved"), "stored as ciphertext");
-        // Two seals of the same text differ (fresh nonce each time).
-        assert_ne!(old.seal("Loved it").1, sealed);
-        let rotated = SurveyKeys::parse(&format!(
-            "2026b:{},2026a:{}",
-            "22".repeat(32),
-            "11".repeat(32)
-        ))
-        .unwrap();
-        assert_eq!(rotated.current_id(), "2026b");
-        assert_eq!(rotated.open(&id, &sealed).unwrap(), "Loved it");
-        let (new_id, _) = rotated.seal("x");
-        assert_eq!(new_id, "2026b");
-        // A flipped byte is refused, not opened into garbage.
-        let mut bytes = B64.decode(&sealed).unwrap();
-        bytes[14] ^= 1;
-        assert!(matches!(
-            rotated.open(&id, &B64.encode(bytes)),
-            Err(SealError::Corrupt)
-        ));
-        let dropped = SurveyKeys::parse(&format!("2026b:{}", "22".repeat(32))).unwrap();
-        assert!(matches!(
-            dropped.open(&id, &sealed),
-            Err(SealError::UnknownKey(_))
-        ));
-    }
-
-    #[test]
-    fn malformed_key_lists_are_refused_naming_the_entry() {
-        for bad in [
-            "",
-            "nokey",
-            "a:1234",
-            &format!("a:{0},a:{0}", "33".repeat(32)),
-        ] {
-            assert!(SurveyKeys::parse(bad).is_err(), "{bad}");
-        }
-        let err = SurveyKeys::parse("bad id:00").unwrap_err();
-        assert!(err.to_string().contains("bad id"), "{err}");
     }
 }

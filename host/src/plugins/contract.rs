@@ -15,6 +15,7 @@ pub mod code_runner;
 pub mod grader;
 pub mod lesson_engine;
 pub mod llm;
+pub mod reflection;
 pub mod safety;
 pub mod triage;
 pub mod types;
@@ -75,7 +76,16 @@ impl Version {
     /// them, so nothing could check that a plugin implements them correctly.
     pub fn serves(self, world: World) -> bool {
         match self {
-            Version::V0_1_0 => !matches!(world, World::Agent | World::Triage | World::Assigner),
+            Version::V0_1_0 => !matches!(
+                world,
+                World::Agent
+                    | World::Triage
+                    | World::Assigner
+                    | World::FragmentDetector
+                    | World::Reframer
+                    | World::LensCoach
+                    | World::SpectrumAnalyst
+            ),
             Version::V0_2_0 => true,
         }
     }
@@ -109,11 +119,25 @@ pub enum World {
     /// Plans lessons (`tessera:platform/lesson-engine`).
     #[serde(rename = "lesson-engine-plugin")]
     LessonEngine,
+    /// Finds cognitive-distortion fragments (`tessera:platform/fragment-detector`; Kalei's
+    /// Mirror).
+    #[serde(rename = "fragment-detector-plugin")]
+    FragmentDetector,
+    /// Reframes a thought (`tessera:platform/reframer`; Kalei's Turn).
+    #[serde(rename = "reframer-plugin")]
+    Reframer,
+    /// Suggests actions and affirmations (`tessera:platform/lens-coach`; Kalei's Lens).
+    #[serde(rename = "lens-coach-plugin")]
+    LensCoach,
+    /// Writes insights from aggregates (`tessera:platform/spectrum-analyst`; Kalei's
+    /// Spectrum).
+    #[serde(rename = "spectrum-analyst-plugin")]
+    SpectrumAnalyst,
 }
 
 impl World {
     /// Every world, for listings and messages.
-    pub const ALL: [World; 8] = [
+    pub const ALL: [World; 12] = [
         World::Grader,
         World::CodeRunner,
         World::Agent,
@@ -122,6 +146,10 @@ impl World {
         World::Llm,
         World::Assigner,
         World::LessonEngine,
+        World::FragmentDetector,
+        World::Reframer,
+        World::LensCoach,
+        World::SpectrumAnalyst,
     ];
 
     /// The world's name in WIT, e.g. `grader-plugin`.
@@ -135,6 +163,10 @@ impl World {
             World::Llm => "llm-plugin",
             World::Assigner => "assigner-plugin",
             World::LessonEngine => "lesson-engine-plugin",
+            World::FragmentDetector => "fragment-detector-plugin",
+            World::Reframer => "reframer-plugin",
+            World::LensCoach => "lens-coach-plugin",
+            World::SpectrumAnalyst => "spectrum-analyst-plugin",
         }
     }
 
@@ -149,6 +181,10 @@ impl World {
             World::Llm => "llm",
             World::Assigner => "assigner",
             World::LessonEngine => "lesson-engine",
+            World::FragmentDetector => "fragment-detector",
+            World::Reframer => "reframer",
+            World::LensCoach => "lens-coach",
+            World::SpectrumAnalyst => "spectrum-analyst",
         }
     }
 
@@ -265,10 +301,18 @@ mod tests {
     #[test]
     fn unstable_worlds_are_not_served() {
         assert!(Version::V0_1_0.serves(World::Grader));
-        for world in [World::Agent, World::Triage, World::Assigner] {
+        for world in [
+            World::Agent,
+            World::Triage,
+            World::Assigner,
+            World::FragmentDetector,
+            World::Reframer,
+            World::LensCoach,
+            World::SpectrumAnalyst,
+        ] {
             assert!(!Version::V0_1_0.serves(world), "{world}");
         }
-        // Agents, triage and the assigner arrived in 0.2.0.
+        // Agents, triage, the assigner and the reflection worlds arrived in 0.2.0.
         for world in World::ALL {
             assert!(Version::V0_2_0.serves(world), "{world}");
         }

@@ -56,8 +56,16 @@ pub enum Abi {
 impl Abi {
     /// The worlds an Extism plugin may implement: those whose calls are plain JSON-shaped
     /// records (no resources, no streams).
-    pub const EXTISM_WORLDS: [World; 4] =
-        [World::Grader, World::Agent, World::Triage, World::Assigner];
+    pub const EXTISM_WORLDS: [World; 8] = [
+        World::Grader,
+        World::Agent,
+        World::Triage,
+        World::Assigner,
+        World::FragmentDetector,
+        World::Reframer,
+        World::LensCoach,
+        World::SpectrumAnalyst,
+    ];
 }
 
 /// Per-call resource limits.

@@ -52,6 +52,14 @@ pub struct Snapshot {
     pub triage: Option<Arc<LoadedPlugin>>,
     /// The experiment assigner (one `assigner-plugin`).
     pub assigner: Option<Arc<LoadedPlugin>>,
+    /// Kalei's fragment detector (one `fragment-detector-plugin`).
+    pub fragment_detector: Option<Arc<LoadedPlugin>>,
+    /// Kalei's reframer (one `reframer-plugin`).
+    pub reframer: Option<Arc<LoadedPlugin>>,
+    /// Kalei's lens coach (one `lens-coach-plugin`).
+    pub lens_coach: Option<Arc<LoadedPlugin>>,
+    /// Kalei's spectrum analyst (one `spectrum-analyst-plugin`).
+    pub spectrum_analyst: Option<Arc<LoadedPlugin>>,
     /// Plugins that failed to load.
     pub failures: Vec<LoadFailure>,
     /// Canary versions by plugin id: each serves its share of users instead of the plugin
@@ -344,6 +352,10 @@ enum Clash {
     /// A second experiment assigner.
     #[error("an experiment assigner is already installed: plugin `{0}`")]
     Assigner(String),
+    /// A second plugin of a world served by one (a reflection world): a partner's plugin
+    /// replaces the first-party one by taking its id, or once that one's folder is gone.
+    #[error("a {world} is already installed: plugin `{other}`")]
+    OnlyOne { world: World, other: String },
     /// A question kind or language another plugin claims.
     #[error("{what} `{claim}` is already claimed by plugin `{other}`")]
     Claim {
@@ -395,6 +407,50 @@ fn admit(next: &mut Snapshot, plugin: Arc<LoadedPlugin>) -> Result<(), Clash> {
             return only_one(next, |s| &mut s.lesson_engine, plugin, Clash::LessonEngine);
         }
         World::Assigner => return only_one(next, |s| &mut s.assigner, plugin, Clash::Assigner),
+        World::FragmentDetector => {
+            return only_one(
+                next,
+                |s| &mut s.fragment_detector,
+                plugin,
+                |other| Clash::OnlyOne {
+                    world: World::FragmentDetector,
+                    other,
+                },
+            );
+        }
+        World::Reframer => {
+            return only_one(
+                next,
+                |s| &mut s.reframer,
+                plugin,
+                |other| Clash::OnlyOne {
+                    world: World::Reframer,
+                    other,
+                },
+            );
+        }
+        World::LensCoach => {
+            return only_one(
+                next,
+                |s| &mut s.lens_coach,
+                plugin,
+                |other| Clash::OnlyOne {
+                    world: World::LensCoach,
+                    other,
+                },
+            );
+        }
+        World::SpectrumAnalyst => {
+            return only_one(
+                next,
+                |s| &mut s.spectrum_analyst,
+                plugin,
+                |other| Clash::OnlyOne {
+                    world: World::SpectrumAnalyst,
+                    other,
+                },
+            );
+        }
         World::Safety => {
             next.safety.push(plugin.clone());
             next.plugins.insert(id.clone(), plugin);

@@ -504,6 +504,21 @@ async fn delete_user_rows(
         "tutorial_step_events",
         "tutorial_surveys",
         "user_personas",
+        // Kalei (seed 001 §8.1): raw content, its derived analytics and billing.
+        "mirror_fragments",
+        "mirror_messages",
+        "mirror_sessions",
+        "turns",
+        "lens_actions",
+        "lens_goals",
+        "lens_affirmations",
+        "spectrum_session_analysis",
+        "spectrum_turn_analysis",
+        "spectrum_weekly",
+        "spectrum_monthly",
+        "subscriptions",
+        "entitlement_snapshots",
+        "billing_events",
     ] {
         sqlx::query(&format!("DELETE FROM {table} WHERE user_id = $1"))
             .bind(user_id)

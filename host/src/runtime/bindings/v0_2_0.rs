@@ -172,6 +172,65 @@ pub mod triage_world {
     pub use exports::tessera::platform::triage;
 }
 
+/// The reflection worlds' imports (`reflection-services`: `llm`, logging, config) reused
+/// from the grader world's bindings; `$reflection` maps the shared `reflection` interface
+/// (its types) to the first reflection world's, so all four share one `Distortion`.
+macro_rules! reflection_bindgen {
+    ($world:literal $(, $reflection:path)?) => {
+        wasmtime::component::bindgen!({
+            path: "../wit/0.2.0",
+            world: $world,
+            imports: { default: async },
+            exports: { default: async },
+            require_store_data_send: true,
+            with: {
+                "wasi:logging": crate::runtime::bindings::v0_1_0::wasi::logging,
+                "wasi:config": crate::runtime::bindings::v0_1_0::wasi::config,
+                "tessera:platform/types": super::tessera::platform::types,
+                "tessera:platform/llm": super::tessera::platform::llm,
+                $("tessera:platform/reflection": $reflection,)?
+            },
+            additional_derives: [serde::Serialize, serde::Deserialize],
+        });
+    };
+}
+
+/// The `fragment-detector-plugin` world (Mirror): imports reused, `fragment-detector`
+/// exported; its bindings own the shared `reflection` types.
+pub mod fragment_detector_world {
+    reflection_bindgen!("tessera:platform/fragment-detector-plugin@0.2.0");
+
+    pub use exports::tessera::platform::fragment_detector as detector;
+    pub use tessera::platform::reflection;
+}
+
+/// The `reframer-plugin` world (Turn, Mirror's reframe).
+pub mod reframer_world {
+    reflection_bindgen!(
+        "tessera:platform/reframer-plugin@0.2.0",
+        super::fragment_detector_world::reflection
+    );
+
+    pub use exports::tessera::platform::reframer;
+}
+
+/// The `lens-coach-plugin` world (Lens).
+pub mod lens_coach_world {
+    reflection_bindgen!("tessera:platform/lens-coach-plugin@0.2.0");
+
+    pub use exports::tessera::platform::lens_coach as coach;
+}
+
+/// The `spectrum-analyst-plugin` world (Spectrum).
+pub mod spectrum_analyst_world {
+    reflection_bindgen!(
+        "tessera:platform/spectrum-analyst-plugin@0.2.0",
+        super::fragment_detector_world::reflection
+    );
+
+    pub use exports::tessera::platform::spectrum_analyst as analyst;
+}
+
 // Same types as 0.1.0's, by the same paths (see the module's doc): compiled again against
 // this version's bindings on purpose, which is what clippy's `duplicate_mod` warns of.
 #[expect(
@@ -186,3 +245,6 @@ mod agents_adapter;
 
 #[path = "v0_2_0/assigner_adapter.rs"]
 mod assigner_adapter;
+
+#[path = "v0_2_0/reflection_adapter.rs"]
+mod reflection_adapter;

@@ -37,6 +37,8 @@ pub const BASE_IMPORTS: &[&str] = &[
     "wasi:filesystem/types",
     "wasi:filesystem/preopens",
     "tessera:platform/types",
+    // Type-only (the reflection worlds' shared records), from contract 0.2.0.
+    "tessera:platform/reflection",
     "wasi:sockets/network",
     "wasi:sockets/instance-network",
     "wasi:sockets/tcp",

@@ -22,11 +22,20 @@ use crate::runtime::bindings::{Convert, v0_1_0, v0_2_0};
 use crate::runtime::state::PluginState;
 
 /// `tessera:platform/llm`, for the worlds that reason in words: graders, agents, triage,
-/// and safety filters (a model's second opinion).
+/// safety filters (a model's second opinion) and the reflection worlds.
 pub const CAPABILITY: Capability = Capability {
     name: "llm",
     imports: &["tessera:platform/llm"],
-    worlds: &[World::Grader, World::Agent, World::Triage, World::Safety],
+    worlds: &[
+        World::Grader,
+        World::Agent,
+        World::Triage,
+        World::Safety,
+        World::FragmentDetector,
+        World::Reframer,
+        World::LensCoach,
+        World::SpectrumAnalyst,
+    ],
     since: Version::V0_1_0,
     grant: Grant::Field {
         text: "grants.llm = true",
@@ -126,6 +135,11 @@ llm_host!(v0_1_0, v0_2_0);
 
 /// A plugin's completion, in the host's types.
 async fn complete(state: &mut PluginState, request: ChatRequest) -> Result<ChatResponse, LlmError> {
+    if crate::runtime::worlds::in_smoke_call() {
+        return Err(LlmError::Unavailable(
+            "a plugin's smoke call at load makes no model call".into(),
+        ));
+    }
     let Some(backend) = state.services.llm.get() else {
         tracing::debug!(plugin = %state.services.plugin, feature = %request.feature, "llm call without a gateway");
         return Err(LlmError::Unavailable(

@@ -86,18 +86,25 @@ impl Capability {
 
 /// Links what every plugin gets whatever its world and grants: the base WASI interfaces
 /// (`grants::BASE_IMPORTS`; sockets included but unusable, the WASI context grants no
-/// network) and the contract's `types`.
+/// network) and the contract's type-only interfaces (`types`, and from 0.2.0 `reflection`).
 pub fn link_base(linker: &mut Linker<PluginState>, contract: Version) -> wasmtime::Result<()> {
     wasmtime_wasi::p2::add_to_linker_async(linker)?;
     match contract {
         Version::V0_1_0 => v0_1_0::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
-        Version::V0_2_0 => v0_2_0::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s),
+        Version::V0_2_0 => {
+            v0_2_0::types::add_to_linker::<_, HasSelf<PluginState>>(linker, |s| s)?;
+            v0_2_0::fragment_detector_world::reflection::add_to_linker::<_, HasSelf<PluginState>>(
+                linker,
+                |s| s,
+            )
+        }
     }
 }
 
-// `tessera:platform/types` holds only types; linking it needs an (empty) host impl.
+// The type-only interfaces: linking one needs an (empty) host impl.
 impl v0_1_0::types::Host for PluginState {}
 impl v0_2_0::types::Host for PluginState {}
+impl v0_2_0::fragment_detector_world::reflection::Host for PluginState {}
 
 /// Links the capabilities a plugin of `world` built against `contract` is granted by
 /// `grants`, and nothing else.

@@ -22,6 +22,10 @@ pub fn world_functions(world: World) -> &'static [&'static str] {
         World::Agent => &["describe", "respond"],
         World::Triage => &["classify"],
         World::Assigner => &["assign", "evaluate-feature"],
+        World::FragmentDetector => &["detect"],
+        World::Reframer => &["reframe"],
+        World::LensCoach => &["suggest-actions", "affirmation"],
+        World::SpectrumAnalyst => &["insights"],
         _ => &[],
     }
 }
@@ -57,10 +61,7 @@ impl Runtime {
             }
             Ok(WasmKind::Module) => {}
         }
-        let needs_0_2 = matches!(
-            manifest.world,
-            World::Agent | World::Triage | World::Assigner
-        );
+        let needs_0_2 = !Version::V0_1_0.serves(manifest.world);
         if needs_0_2 && Version::parse(&manifest.contract).is_some_and(|v| v < Version::V0_2_0) {
             return Err(LoadError::UnsupportedContract {
                 plugin: id,

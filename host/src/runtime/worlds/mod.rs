@@ -7,10 +7,14 @@
 pub mod agent;
 pub mod assigner;
 pub mod code_runner;
+pub mod fragment_detector;
 pub mod grader;
+pub mod lens_coach;
 pub mod lesson_engine;
 pub mod llm;
+pub mod reframer;
 pub mod safety;
+pub mod spectrum_analyst;
 pub mod triage;
 
 use wasmtime::component::InstancePre;
@@ -39,6 +43,14 @@ pub enum WorldPre {
     Triage(triage::TriagePre),
     /// The experiment assigner.
     Assigner(assigner::AssignerPre),
+    /// A fragment detector (Kalei's Mirror).
+    FragmentDetector(fragment_detector::FragmentDetectorPre),
+    /// A reframer (Kalei's Turn).
+    Reframer(reframer::ReframerPre),
+    /// A lens coach (Kalei's Lens).
+    LensCoach(lens_coach::LensCoachPre),
+    /// A spectrum analyst (Kalei's Spectrum).
+    SpectrumAnalyst(spectrum_analyst::SpectrumAnalystPre),
     /// An Extism plugin (`abi = "extism"`) of one of the JSON-shaped worlds (boxed: it
     /// holds Extism's whole compiled plugin and manifest).
     Extism(Box<super::extism::ExtismPre>),
@@ -65,6 +77,14 @@ impl WorldPre {
             World::Agent => WorldPre::Agent(agent::AgentPre::new(version, pre)?),
             World::Triage => WorldPre::Triage(triage::TriagePre::new(version, pre)?),
             World::Assigner => WorldPre::Assigner(assigner::AssignerPre::new(version, pre)?),
+            World::FragmentDetector => WorldPre::FragmentDetector(
+                fragment_detector::FragmentDetectorPre::new(version, pre)?,
+            ),
+            World::Reframer => WorldPre::Reframer(reframer::ReframerPre::new(version, pre)?),
+            World::LensCoach => WorldPre::LensCoach(lens_coach::LensCoachPre::new(version, pre)?),
+            World::SpectrumAnalyst => {
+                WorldPre::SpectrumAnalyst(spectrum_analyst::SpectrumAnalystPre::new(version, pre)?)
+            }
         })
     }
 
@@ -80,6 +100,10 @@ impl WorldPre {
             WorldPre::Agent(pre) => pre.instance_pre(),
             WorldPre::Triage(pre) => pre.instance_pre(),
             WorldPre::Assigner(pre) => pre.instance_pre(),
+            WorldPre::FragmentDetector(pre) => pre.instance_pre(),
+            WorldPre::Reframer(pre) => pre.instance_pre(),
+            WorldPre::LensCoach(pre) => pre.instance_pre(),
+            WorldPre::SpectrumAnalyst(pre) => pre.instance_pre(),
             WorldPre::Extism(_) => return None,
         })
     }
@@ -93,16 +117,36 @@ impl WorldPre {
     }
 }
 
+tokio::task_local! {
+    /// Set while a plugin's smoke call runs.
+    static SMOKE: ();
+}
+
+/// Whether the current call is a smoke call: its model calls answer `unavailable`, so
+/// loading a plugin never spends a model call or reaches a provider (the plugins fall back
+/// to their rules and templates, which is what the smoke call checks).
+pub fn in_smoke_call() -> bool {
+    SMOKE.try_with(|()| ()).is_ok()
+}
+
 /// Calls the plugin once before it is offered to anyone (each world says what it must show).
 /// Returns the peak memory of that call (a code runner's baseline), or 0; an error says why
 /// the plugin is refused.
 pub(super) async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<u64, String> {
+    SMOKE.scope((), smoke_world(runtime, plugin)).await
+}
+
+async fn smoke_world(runtime: &Runtime, plugin: &LoadedPlugin) -> Result<u64, String> {
     if let WorldPre::Extism(pre) = &plugin.pre {
         return match pre.world() {
             World::Grader => grader::smoke(runtime, plugin).await,
             World::Agent => agent::smoke(runtime, plugin).await,
             World::Triage => triage::smoke(runtime, plugin).await,
             World::Assigner => assigner::smoke(runtime, plugin).await,
+            World::FragmentDetector => fragment_detector::smoke(runtime, plugin).await,
+            World::Reframer => reframer::smoke(runtime, plugin).await,
+            World::LensCoach => lens_coach::smoke(runtime, plugin).await,
+            World::SpectrumAnalyst => spectrum_analyst::smoke(runtime, plugin).await,
             other => Err(format!("world `{other}` is not served to Extism plugins")),
         }
         .map(|()| 0);
@@ -115,9 +159,46 @@ pub(super) async fn smoke_call(runtime: &Runtime, plugin: &LoadedPlugin) -> Resu
         WorldPre::Agent(_) => agent::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::Triage(_) => triage::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::Assigner(_) => assigner::smoke(runtime, plugin).await.map(|()| 0),
+        WorldPre::FragmentDetector(_) => {
+            fragment_detector::smoke(runtime, plugin).await.map(|()| 0)
+        }
+        WorldPre::Reframer(_) => reframer::smoke(runtime, plugin).await.map(|()| 0),
+        WorldPre::LensCoach(_) => lens_coach::smoke(runtime, plugin).await.map(|()| 0),
+        WorldPre::SpectrumAnalyst(_) => spectrum_analyst::smoke(runtime, plugin).await.map(|()| 0),
         WorldPre::Llm(_) | WorldPre::Extism(_) => Ok(0),
     }
 }
+
+/// The pre-instance type of a world served from contract 0.2.0 on (one binding serves it):
+/// `pre_from_0_2_0!(ReframerPre, v0_2_0::reframer_world::ReframerPluginPre<PluginState>,
+/// "reframers")`.
+macro_rules! pre_from_0_2_0 {
+    ($(#[$doc:meta])* $name:ident, $pre:ty, $what:literal) => {
+        $(#[$doc])*
+        pub struct $name($pre);
+
+        impl $name {
+            pub(super) fn new(
+                version: $crate::plugins::contract::Version,
+                pre: wasmtime::component::InstancePre<$crate::runtime::state::PluginState>,
+            ) -> wasmtime::Result<Self> {
+                match version {
+                    $crate::plugins::contract::Version::V0_2_0 => Ok($name(<$pre>::new(pre)?)),
+                    $crate::plugins::contract::Version::V0_1_0 => Err(wasmtime::Error::msg(
+                        concat!($what, " are served from contract 0.2.0 on"),
+                    )),
+                }
+            }
+
+            pub(super) fn instance_pre(
+                &self,
+            ) -> &wasmtime::component::InstancePre<$crate::runtime::state::PluginState> {
+                self.0.instance_pre()
+            }
+        }
+    };
+}
+use pre_from_0_2_0;
 
 /// The error of calling a world's function on a plugin of another world.
 fn not_a(plugin: &LoadedPlugin, what: &str) -> PluginError {

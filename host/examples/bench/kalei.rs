@@ -1,0 +1,305 @@
+//! Seed 001's figures (docs/kalei.md, docs/benchmarks.md "Kalei"):
+//!
+//! 1. A Turn (`POST /api/v1/turns`) and a Mirror message (`POST /api/v1/mirror/messages`)
+//!    over HTTP on SQLite with the offline model, 32 users at once in a closed loop: p50,
+//!    p95 and p99 of the whole request (the platform's time: the gate, the plugins, the
+//!    model path, sealing and storing), throughput, and the time inside each plugin.
+//!    Goal: p95 <= 20 ms (seed 001 §12.1 asks p50 < 1.8 s / p95 < 3.5 s with a real model).
+//! 2. The weekly Spectrum run on SQLite over 100 000 users with 20 events each (4 Mirror
+//!    sessions of 3 messages, 8 Turns), seeded straight into the feature store: time to
+//!    done and users per second (goal <= 5 minutes; the seed allows 2 hours).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::{LEARNING_SECRET, bench_token, http_json, percentile, repo, seed_learners, serve_with};
+
+/// Users at once in the request rounds.
+const USERS: usize = 32;
+/// How long each round runs.
+const ROUND: Duration = Duration::from_secs(10);
+/// Users of the Spectrum run (`TESSERA_BENCH_SPECTRUM_USERS` overrides).
+fn spectrum_users() -> usize {
+    std::env::var("TESSERA_BENCH_SPECTRUM_USERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000)
+}
+
+/// Every plan opens everything with room for the rounds (the bench measures the work, not
+/// the daily limits).
+const OPEN_PLANS: &str = r#"{"free": {"turns_per_day": 100000000, "mirror_messages_per_day": 100000000, "lens": true, "spectrum_weekly": true, "spectrum_monthly": true}}"#;
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+/// `./dev bench kalei`.
+pub fn kalei(data: &Path) {
+    requests(data);
+    spectrum(data);
+}
+
+fn requests(data: &Path) {
+    let dir = data.join("kalei");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let plugins = repo().join("plugins").display().to_string();
+    let url = format!("sqlite://{}", dir.join("kalei.db").display());
+    let served = serve_with(
+        &dir,
+        &plugins,
+        &[
+            "--database-url",
+            &url,
+            "--jwt-secret",
+            LEARNING_SECRET,
+            "--kalei-plans",
+            OPEN_PLANS,
+        ],
+    );
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let tokens = Arc::new(seed_learners(&url, USERS).await);
+        let client = reqwest::Client::builder()
+            .pool_max_idle_per_host(2 * USERS)
+            .build()
+            .unwrap();
+        let mut sessions = Vec::with_capacity(USERS);
+        for token in tokens.iter() {
+            let session: Value = client
+                .post(format!("{base}/api/v1/mirror/sessions"))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            sessions.push(session["id"].as_str().unwrap().to_owned());
+        }
+        let sessions = Arc::new(sessions);
+        println!(
+            "\nKalei over HTTP, SQLite, offline model, {USERS} users at once in a closed loop, {} s per round (whole request: gate, plugins, model path, sealing, storing):",
+            ROUND.as_secs()
+        );
+        const THOUGHTS: [&str; 4] = [
+            "I messed up the presentation, so I'll never get promoted.",
+            "Everyone at work must think I'm useless.",
+            "I should have finished this weeks ago; I always fail.",
+            "If I fail this exam my life is ruined.",
+        ];
+        for round in ["turn", "mirror message"] {
+            let body = move |i: usize, n: usize| {
+                let text = THOUGHTS[(i + n) % THOUGHTS.len()];
+                if round == "turn" {
+                    ("/api/v1/turns", json!({"text": text}))
+                } else {
+                    ("/api/v1/mirror/messages", json!({"session_id": "", "text": text}))
+                }
+            };
+            // Warm-up: every plugin's first instances.
+            for i in 0..USERS {
+                let (path, mut b) = body(i, 0);
+                if round != "turn" {
+                    b["session_id"] = json!(sessions[i]);
+                }
+                let r = client
+                    .post(format!("{base}{path}"))
+                    .bearer_auth(&tokens[i])
+                    .json(&b)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 200, "{round}: {}", r.text().await.unwrap());
+            }
+            let before = super::tutor::plugin_time(&client, &base).await;
+            let started = Instant::now();
+            let mut tasks = Vec::new();
+            for i in 0..USERS {
+                let (client, base, tokens, sessions) =
+                    (client.clone(), base.clone(), tokens.clone(), sessions.clone());
+                tasks.push(tokio::spawn(async move {
+                    let mut seen = Vec::new();
+                    let mut n = 0;
+                    while started.elapsed() < ROUND {
+                        let (path, mut b) = body(i, n);
+                        if round != "turn" {
+                            b["session_id"] = json!(sessions[i]);
+                        }
+                        n += 1;
+                        let t = Instant::now();
+                        let r = client
+                            .post(format!("{base}{path}"))
+                            .bearer_auth(&tokens[i])
+                            .json(&b)
+                            .send()
+                            .await
+                            .unwrap();
+                        let ok = r.status().as_u16() == 200;
+                        let _ = r.bytes().await;
+                        seen.push((t.elapsed(), ok));
+                    }
+                    seen
+                }));
+            }
+            let mut times = Vec::new();
+            let mut failed = 0;
+            for t in tasks {
+                for (d, ok) in t.await.unwrap() {
+                    times.push(d);
+                    failed += usize::from(!ok);
+                }
+            }
+            let elapsed = started.elapsed();
+            times.sort();
+            let after = super::tutor::plugin_time(&client, &base).await;
+            println!(
+                "  {round:<15} p50 {}  p95 {}  p99 {}  {:.0} req/s  ({} requests, {failed} not 200)",
+                ms(percentile(&times, 0.50)),
+                ms(percentile(&times, 0.95)),
+                ms(percentile(&times, 0.99)),
+                times.len() as f64 / elapsed.as_secs_f64(),
+                times.len(),
+            );
+            for (key, (sum, count)) in &after {
+                let (sum0, count0) = before.get(key).copied().unwrap_or_default();
+                let calls = count - count0;
+                if calls >= 1.0 {
+                    println!(
+                        "      inside {key:<38} {:>7.2} ms mean over {calls:.0} calls",
+                        (sum - sum0) / calls * 1e3
+                    );
+                }
+            }
+        }
+    });
+}
+
+/// Seeds `users` users' week of 2026-03-09 straight into the feature store.
+async fn seed_spectrum(url: &str, users: usize) {
+    use tessera::store::Db;
+    let db = Db::connect(url, 4).await.expect("bench database");
+    let days = [
+        "2026-03-09",
+        "2026-03-10",
+        "2026-03-11",
+        "2026-03-12",
+        "2026-03-13",
+    ];
+    let kinds = [
+        "catastrophising",
+        "labelling",
+        "should-statements",
+        "mind-reading",
+    ];
+    let chunk = 250;
+    for start in (0..users).step_by(chunk) {
+        let mut tx = db.pool().begin().await.unwrap();
+        let mut sessions = Vec::new();
+        let mut turns = Vec::new();
+        for u in start..(start + chunk).min(users) {
+            let user = format!("u{u:08}");
+            for s in 0..4 {
+                let fragments =
+                    json!({kinds[(u + s) % 4]: 2, kinds[(u + s + 1) % 4]: 1}).to_string();
+                sessions.push(format!(
+                    "('{user}-s{s}', '{user}', '{}', 3, '{fragments}', 1, 0, 0)",
+                    days[(u + s) % days.len()]
+                ));
+            }
+            for t in 0..8 {
+                let distortions = json!([kinds[(u + t) % 4]]).to_string();
+                turns.push(format!(
+                    "('{user}-t{t}', '{user}', '{}', '{distortions}', {}, 0, 0)",
+                    days[(u + t) % days.len()],
+                    i32::from(t % 3 == 0)
+                ));
+            }
+        }
+        sqlx::query(&format!(
+            "INSERT INTO spectrum_session_analysis (session_id, user_id, local_date, messages, \
+             fragments, reframes, excluded, updated_at) VALUES {}",
+            sessions.join(", ")
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        sqlx::query(&format!(
+            "INSERT INTO spectrum_turn_analysis (turn_id, user_id, local_date, distortions, \
+             saved, excluded, updated_at) VALUES {}",
+            turns.join(", ")
+        ))
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+}
+
+fn spectrum(data: &Path) {
+    let users = spectrum_users();
+    let dir = data.join("kalei-spectrum");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let plugins = repo().join("plugins").display().to_string();
+    let url = format!("sqlite://{}", dir.join("spectrum.db").display());
+    // The server creates the schema; the feature store is then seeded beside it.
+    let served = serve_with(&dir, &plugins, &["--database-url", &url]);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let seeding = Instant::now();
+    runtime.block_on(seed_spectrum(&url, users));
+    let token = bench_token(&dir, served.port);
+    println!(
+        "\nSpectrum: the weekly run over {users} users with 20 events each (4 Mirror sessions of 3 messages, 8 Turns; seeded in {:.0} s), SQLite, the shipped analyst with the offline model:",
+        seeding.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let (status, run) = http_json(
+        served.port,
+        "POST",
+        "/api/v1/admin/spectrum/run",
+        r#"{"period": "week", "date": "2026-03-09"}"#,
+        Some(&token),
+    );
+    assert_eq!(status, 202, "{run}");
+    let mut last_print = Instant::now();
+    let progress = loop {
+        let (_, progress) = http_json(
+            served.port,
+            "GET",
+            "/api/v1/admin/spectrum/runs/week:2026-03-09",
+            "",
+            Some(&token),
+        );
+        if progress["status"] == "done" {
+            break progress;
+        }
+        if last_print.elapsed() > Duration::from_secs(30) {
+            println!(
+                "  … {} users after {:.0} s",
+                progress["users_done"],
+                started.elapsed().as_secs_f64()
+            );
+            last_print = Instant::now();
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let elapsed = started.elapsed();
+    let done = progress["users_done"].as_u64().unwrap_or(0);
+    println!(
+        "  {done} users in {:.1} s ({:.0} users/s; goal <= 300 s for 100 000)",
+        elapsed.as_secs_f64(),
+        done as f64 / elapsed.as_secs_f64()
+    );
+}
