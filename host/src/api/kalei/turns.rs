@@ -123,11 +123,7 @@ pub(in crate::api) async fn list_turns(
     headers: HeaderMap,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<TurnPage>, ApiError> {
-    let member = member(&state, &caller, &headers).await?;
-    let (limit, offset) = PageQuery::bounds(query)?;
-    Ok(Json(
-        state.kalei.turns(&member, false, limit, offset).await?,
-    ))
+    page(&state, &caller, &headers, query, false).await
 }
 
 #[utoipa::path(get, path = "/api/v1/turns/{turn_id}", tag = "kalei", security(("bearer" = [])),
@@ -191,9 +187,24 @@ pub(in crate::api) async fn gallery(
     headers: HeaderMap,
     query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<TurnPage>, ApiError> {
-    let member = member(&state, &caller, &headers).await?;
+    page(&state, &caller, &headers, query, true).await
+}
+
+/// A page of the caller's Turns, or of the saved ones only (the Gallery).
+async fn page(
+    state: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    saved_only: bool,
+) -> Result<Json<TurnPage>, ApiError> {
+    let member = member(state, caller, headers).await?;
     let (limit, offset) = PageQuery::bounds(query)?;
-    Ok(Json(state.kalei.turns(&member, true, limit, offset).await?))
+    let page = state
+        .kalei
+        .turns(&member, saved_only, limit, offset)
+        .await?;
+    Ok(Json(page))
 }
 
 #[utoipa::path(delete, path = "/api/v1/gallery/{turn_id}", tag = "kalei", security(("bearer" = [])),
