@@ -110,9 +110,10 @@ impl Modify for BearerAuth {
 
 /// The error answers an operation can get from the layers every route shares (the
 /// extractors, the rate limiter, the body limit), added where the handler's annotation
-/// does not list them: 401 and 403 on bearer routes, 400/413/415 where a body is read, 422
-/// where a body or a parameter is, 404 where the path names something, 429 and 503 on
-/// every rate-limited route (all but the probes and the documents).
+/// does not list them: 401 and 403 on bearer routes, 400/413/415 where a body is read,
+/// 400 where a query string is, 422 where a body or a parameter is, 404 where the path
+/// names something, 429 and 503 on every rate-limited route (all but the probes and the
+/// documents).
 struct CommonAnswers;
 
 /// Tags of operations outside the rate limiter (they answer whatever the store does).
@@ -190,6 +191,11 @@ impl Modify for CommonAnswers {
                     .map(|p| &p.parameter_in)
                     .collect();
                 let has_path_param = params.contains(&&ParameterIn::Path);
+                // A query string that does not parse (a wrong type, an unknown parameter)
+                // is refused by the extractor before the handler runs.
+                if params.contains(&&ParameterIn::Query) {
+                    add("400", "BadRequest");
+                }
                 if op.request_body.is_some() {
                     add("400", "BadRequest");
                     add("413", "PayloadTooLarge");
@@ -317,7 +323,7 @@ async fn ui() -> axum::response::Response {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeSet;
+    use std::collections::{BTreeMap, BTreeSet};
 
     use axum::body::Body;
     use axum::http::{Method, Request, StatusCode};
@@ -457,7 +463,7 @@ mod tests {
     #[test]
     fn operation_ids_are_unique_and_parameters_are_where_they_are_sent() {
         let doc = serde_json::to_value(ApiDoc::openapi()).expect("document as JSON");
-        let mut ids = std::collections::BTreeMap::<String, Vec<String>>::new();
+        let mut ids = BTreeMap::<String, Vec<String>>::new();
         let mut misplaced = Vec::new();
         for (path, ops) in doc["paths"].as_object().expect("paths") {
             for (method, op) in ops.as_object().expect("operations") {
@@ -473,10 +479,9 @@ mod tests {
                     .into_iter()
                     .flatten()
                     .any(|p| p["in"] == "query");
-                let refusal = op["responses"].get("400").or(op["responses"].get("422"));
-                if has_query && refusal.is_none() {
+                if has_query && op["responses"].get("400").is_none() {
                     misplaced.push(format!(
-                        "{method} {path}: query parameters but no 400 or 422 answer"
+                        "{method} {path}: query parameters but no 400 answer"
                     ));
                 }
                 for param in op["parameters"].as_array().into_iter().flatten() {
@@ -496,6 +501,61 @@ mod tests {
         assert!(
             misplaced.is_empty(),
             "parameters documented in the wrong place: {misplaced:?}"
+        );
+    }
+
+    /// utoipa names a schema by its Rust type's bare name, and a second type of the same
+    /// name silently replaces the first in the document: clients then validate one
+    /// endpoint's answer against another's shape. Every `ToSchema` type in the host needs
+    /// a name of its own.
+    #[test]
+    fn every_documented_type_has_a_name_of_its_own() {
+        fn walk(dir: &std::path::Path, seen: &mut BTreeMap<String, Vec<String>>) {
+            for entry in std::fs::read_dir(dir).expect("read src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    walk(&path, seen);
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&path) else {
+                    continue;
+                };
+                // Attributes may span lines (`#[derive(\n ..., ToSchema,\n)]`): a type
+                // line after any attribute naming `ToSchema` is a documented type.
+                let mut derives = false;
+                let mut in_attribute = false;
+                for line in text.lines().map(str::trim) {
+                    if line.starts_with("#[") || in_attribute {
+                        derives |= line.contains("ToSchema");
+                        in_attribute = !line.ends_with(']');
+                    } else if derives && !line.starts_with("///") {
+                        derives = false;
+                        let name = line
+                            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                            .skip_while(|w| *w != "struct" && *w != "enum")
+                            .nth(1);
+                        if let Some(name) = name {
+                            seen.entry(name.to_owned())
+                                .or_default()
+                                .push(path.display().to_string());
+                        }
+                    }
+                }
+            }
+        }
+        let mut seen = BTreeMap::new();
+        walk(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut seen,
+        );
+        assert!(
+            seen.len() > 50,
+            "the walk found the documented types: {seen:?}"
+        );
+        let twice: Vec<_> = seen.into_iter().filter(|(_, at)| at.len() > 1).collect();
+        assert!(
+            twice.is_empty(),
+            "schema names used by two types: {twice:?}"
         );
     }
 

@@ -21,7 +21,7 @@ const HISTORY: usize = 5;
 
 /// A session as listed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct SessionView {
+pub struct MirrorSessionView {
     /// Id.
     pub id: String,
     /// `open` or `closed`.
@@ -41,9 +41,9 @@ pub struct SessionView {
     pub closed_at: Option<String>,
 }
 
-impl From<MirrorSessionRow> for SessionView {
+impl From<MirrorSessionRow> for MirrorSessionView {
     fn from(s: MirrorSessionRow) -> Self {
-        SessionView {
+        MirrorSessionView {
             summary: s.summary.and_then(|t| serde_json::from_str(&t).ok()),
             id: s.id,
             status: s.status,
@@ -117,7 +117,7 @@ pub struct MessageAnswer {
 pub struct SessionDetail {
     /// The session.
     #[serde(flatten)]
-    pub session: SessionView,
+    pub session: MirrorSessionView,
     /// Its messages in order.
     pub messages: Vec<MessageView>,
 }
@@ -147,7 +147,7 @@ struct StoredReframe {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SessionPage {
     /// The sessions, newest first.
-    pub sessions: Vec<SessionView>,
+    pub sessions: Vec<MirrorSessionView>,
     /// How many there are.
     pub total: i64,
 }
@@ -199,7 +199,7 @@ fn view_message(m: &MirrorMessageRow, text: String, fragments: &[&FragmentRow]) 
 
 impl Kalei {
     /// Starts a Mirror session.
-    pub async fn start_session(&self, member: &Member) -> Result<SessionView, KaleiError> {
+    pub async fn start_session(&self, member: &Member) -> Result<MirrorSessionView, KaleiError> {
         let id = new_id("ms");
         self.db
             .insert_mirror_session(&id, member.id(), &member.local_date(), member.now.0)
@@ -227,7 +227,7 @@ impl Kalei {
     ) -> Result<SessionPage, KaleiError> {
         let (rows, total) = self.db.mirror_sessions(member.id(), limit, offset).await?;
         Ok(SessionPage {
-            sessions: rows.into_iter().map(SessionView::from).collect(),
+            sessions: rows.into_iter().map(MirrorSessionView::from).collect(),
             total,
         })
     }
@@ -489,7 +489,7 @@ impl Kalei {
         &self,
         member: &Member,
         id: &str,
-    ) -> Result<SessionView, KaleiError> {
+    ) -> Result<MirrorSessionView, KaleiError> {
         let session = self.session_of(member, id).await?;
         if session.status == "open" {
             let (messages, fragments) = self.db.mirror_messages(id).await?;

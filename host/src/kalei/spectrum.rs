@@ -247,7 +247,7 @@ pub struct SpectrumView {
 
 /// What a run did.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct RunReport {
+pub struct SpectrumRunReport {
     /// `week:2026-11-30` or `month:2026-11`.
     pub period: String,
     /// Users written by this call.
@@ -395,7 +395,7 @@ impl Kalei {
         &self,
         period: Period,
         holder: &str,
-    ) -> Result<RunReport, KaleiError> {
+    ) -> Result<SpectrumRunReport, KaleiError> {
         let started = Instant::now();
         let name = period.run_name();
         let lease = format!("spectrum:{name}");
@@ -406,7 +406,7 @@ impl Kalei {
             .try_lease_job(&lease, holder, now, now + lease_ms)
             .await?
         {
-            return Ok(RunReport {
+            return Ok(SpectrumRunReport {
                 period: name,
                 users: 0,
                 batches: 0,
@@ -467,7 +467,7 @@ impl Kalei {
         let now = crate::store::now_ms();
         self.db.finish_spectrum_run(&name, now).await?;
         self.db.finish_job(&lease, holder, now).await?;
-        Ok(RunReport {
+        Ok(SpectrumRunReport {
             period: name,
             users: users_done,
             batches,

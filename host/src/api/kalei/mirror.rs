@@ -13,7 +13,7 @@ use crate::api::caller::Caller;
 use crate::api::error::{ApiError, ErrorBody};
 use crate::api::json::ValidJson;
 use crate::kalei::mirror::{
-    FragmentReframe, MessageAnswer, SessionDetail, SessionPage, SessionView,
+    FragmentReframe, MessageAnswer, MirrorSessionView, SessionDetail, SessionPage,
 };
 
 pub(super) fn ai_routes() -> Router<AppState> {
@@ -46,14 +46,14 @@ pub struct NewMessage {
 
 #[utoipa::path(post, path = "/api/v1/mirror/sessions", tag = "kalei", security(("bearer" = [])),
     responses(
-        (status = 201, description = "A new, open session", body = SessionView),
+        (status = 201, description = "A new, open session", body = MirrorSessionView),
         (status = 401, description = "Missing, expired or revoked token", body = ErrorBody),
         (status = 429, description = "Rate limited; see Retry-After", body = ErrorBody)))]
 pub(in crate::api) async fn start_session(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-) -> Result<(StatusCode, Json<SessionView>), ApiError> {
+) -> Result<(StatusCode, Json<MirrorSessionView>), ApiError> {
     let member = member(&state, &caller, &headers).await?;
     Ok((
         StatusCode::CREATED,
@@ -144,7 +144,7 @@ pub(in crate::api) async fn reframe_fragment(
 #[utoipa::path(post, path = "/api/v1/mirror/sessions/{session_id}/close", tag = "kalei", security(("bearer" = [])),
     params(("session_id" = String, Path, description = "A session of yours")),
     responses(
-        (status = 200, description = "The closed session with its summary (counts and kinds); closing again answers the same", body = SessionView),
+        (status = 200, description = "The closed session with its summary (counts and kinds); closing again answers the same", body = MirrorSessionView),
         (status = 401, description = "Missing, expired or revoked token", body = ErrorBody),
         (status = 404, description = "No such session of yours", body = ErrorBody)))]
 pub(in crate::api) async fn close_session(
@@ -152,7 +152,7 @@ pub(in crate::api) async fn close_session(
     caller: Caller,
     headers: HeaderMap,
     Path(session_id): Path<String>,
-) -> Result<Json<SessionView>, ApiError> {
+) -> Result<Json<MirrorSessionView>, ApiError> {
     let member = member(&state, &caller, &headers).await?;
     Ok(Json(state.kalei.close_session(&member, &session_id).await?))
 }
