@@ -4,17 +4,9 @@ use serde_json::{Value, json};
 
 use crate::support::{Server, client_with_token, eventually, plugins_dir};
 
-/// How many times the AI gateway's `complete` ran, from `/metrics`.
+/// How many times the AI gateway's `complete` ran.
 async fn gateway_calls(server: &Server) -> u64 {
-    let text = server.text(&server.anonymous, "/metrics").await;
-    text.lines()
-        .filter(|l| {
-            l.starts_with("tessera_plugin_calls_total")
-                && l.contains("plugin=\"ai-gateway\"")
-                && l.contains("function=\"complete\"")
-        })
-        .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
-        .sum()
+    server.plugin_calls("ai-gateway", "complete").await
 }
 
 #[tokio::test]

@@ -317,3 +317,44 @@ async fn a_model_can_confirm_an_ambiguous_concern_as_a_crisis() {
         "the one call was the confirmation question"
     );
 }
+
+/// How many times the safety filter's `screen` ran.
+async fn filter_calls(server: &Server) -> u64 {
+    server.plugin_calls("safety-filter", "screen").await
+}
+
+/// A clear text screened again within the minute is answered from the gate's memory
+/// (one request screens a text more than once: a precheck, then the model request); a
+/// flagged text is screened afresh every time, and the region is part of what is
+/// remembered.
+#[tokio::test]
+async fn a_clear_text_is_screened_once_and_a_flagged_one_every_time() {
+    let server = Server::start(&[plugins_dir()]).await;
+    let before = filter_calls(&server).await;
+    let clear = json!({ "text": "how do while loops end?" });
+    for _ in 0..3 {
+        let (status, v) = screen(&server, &server.http, clear.clone()).await;
+        assert_eq!((status, v["level"].as_str()), (200, Some("none")), "{v}");
+        assert_eq!(v["screened_by"][0], "safety-filter@0.1.0", "{v}");
+    }
+    assert_eq!(filter_calls(&server).await - before, 1);
+    let (_, v) = screen(
+        &server,
+        &server.http,
+        json!({ "text": "how do while loops end?", "region": "GB" }),
+    )
+    .await;
+    assert_eq!(v["level"], "none", "{v}");
+    assert_eq!(filter_calls(&server).await - before, 2, "another region");
+
+    let crisis = json!({ "text": "I want to end my life", "region": "US" });
+    for _ in 0..2 {
+        let (_, v) = screen(&server, &server.http, crisis.clone()).await;
+        assert_eq!(v["level"], "crisis", "{v}");
+        assert!(
+            v["response"]["message"].as_str().unwrap().contains("988"),
+            "{v}"
+        );
+    }
+    assert_eq!(filter_calls(&server).await - before, 4);
+}

@@ -513,6 +513,23 @@ impl Server {
             .unwrap()
     }
 
+    /// How many times `plugin`'s `function` ran (every version), from `/metrics`.
+    pub async fn plugin_calls(&self, plugin: &str, function: &str) -> u64 {
+        let text = self.text(&self.anonymous, "/metrics").await;
+        let (plugin, function) = (
+            format!("plugin=\"{plugin}\""),
+            format!("function=\"{function}\""),
+        );
+        text.lines()
+            .filter(|l| {
+                l.starts_with("tessera_plugin_calls_total")
+                    && l.contains(&plugin)
+                    && l.contains(&function)
+            })
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum()
+    }
+
     /// POST JSON with `client`.
     pub async fn post_as(
         &self,

@@ -440,20 +440,38 @@ impl Kalei {
             };
             let activity = self.db.spectrum_activity(&users, &from, &to).await?;
             let aggregates = aggregate(period, &activity);
+            // One read of the batch's previous periods and one transaction for its rows:
+            // a statement (and, on SQLite, a commit) per user was most of a run's time.
+            let previous = self
+                .db
+                .spectrum_rows_of(period.monthly(), &period.previous().key(), &users)
+                .await?;
             let computed_at = crate::store::now_ms();
-            let results: Vec<Result<(), KaleiError>> = futures_util::stream::iter(aggregates)
-                .map(|(user, current)| async move {
-                    self.compute_one(period, &user, current, computed_at).await
-                })
-                .buffer_unordered(CONCURRENT_CALLS)
-                .collect()
-                .await;
-            for r in results {
-                // One user's failure (a plugin trap) must not stop everyone's Spectrum.
-                if let Err(e) = r {
-                    tracing::warn!(error = %e, period = %name, "a user's Spectrum was not computed");
+            let results: Vec<(String, Result<SpectrumRow, KaleiError>)> =
+                futures_util::stream::iter(aggregates)
+                    .map(|(user, current)| {
+                        let previous = previous.get(&user);
+                        async move {
+                            let row = self
+                                .row_of(period, &user, current, previous, computed_at)
+                                .await;
+                            (user, row)
+                        }
+                    })
+                    .buffer_unordered(CONCURRENT_CALLS)
+                    .collect()
+                    .await;
+            let mut rows = Vec::with_capacity(results.len());
+            for (user, r) in results {
+                match r {
+                    Ok(row) => rows.push((user, row)),
+                    // One user's failure (a plugin trap) must not stop everyone's Spectrum.
+                    Err(e) => {
+                        tracing::warn!(error = %e, period = %name, "a user's Spectrum was not computed");
+                    }
                 }
             }
+            self.db.put_spectrum_rows(period.monthly(), &rows).await?;
             let n = i64::try_from(users.len()).unwrap_or(i64::MAX);
             self.db.advance_spectrum_run(&name, &last, n).await?;
             let now = crate::store::now_ms();
@@ -635,22 +653,35 @@ impl Kalei {
         let previous = self
             .db
             .spectrum_row(period.monthly(), user, &period.previous().key())
-            .await?
-            .and_then(|r| serde_json::from_str::<PeriodAggregates>(&r.aggregates).ok());
-        let insights = self.insights_for(user, current.clone(), previous).await?;
+            .await?;
+        let row = self
+            .row_of(period, user, current, previous.as_ref(), computed_at)
+            .await?;
         self.db
-            .put_spectrum(
-                period.monthly(),
-                user,
-                &SpectrumRow {
-                    period: period.key(),
-                    aggregates: serde_json::to_string(&current).unwrap_or_default(),
-                    insights: serde_json::to_string(&insights).unwrap_or_default(),
-                    computed_at,
-                },
-            )
+            .put_spectrum_rows(period.monthly(), &[(user.to_owned(), row)])
             .await?;
         Ok(())
+    }
+
+    /// `user`'s row of `period`: the counts and the analyst's insights on them, compared
+    /// with the `previous` period's stored row.
+    async fn row_of(
+        &self,
+        period: Period,
+        user: &str,
+        current: PeriodAggregates,
+        previous: Option<&SpectrumRow>,
+        computed_at: i64,
+    ) -> Result<SpectrumRow, KaleiError> {
+        let previous =
+            previous.and_then(|r| serde_json::from_str::<PeriodAggregates>(&r.aggregates).ok());
+        let insights = self.insights_for(user, current.clone(), previous).await?;
+        Ok(SpectrumRow {
+            period: period.key(),
+            aggregates: serde_json::to_string(&current).unwrap_or_default(),
+            insights: serde_json::to_string(&insights).unwrap_or_default(),
+            computed_at,
+        })
     }
 }
 

@@ -15,14 +15,18 @@ pub use safety_head as head;
 pub mod resources;
 pub mod semantic;
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 
 use crate::embeddings::EmbedError;
 use crate::plugins::Registry;
 pub use crate::plugins::contract::safety::Level;
 use crate::plugins::contract::safety::Verdict;
+use crate::runtime::LoadedPlugin;
 use crate::runtime::PluginError;
 use resources::Hotlines;
 use semantic::SemanticStage;
@@ -107,10 +111,52 @@ impl Default for SafetySettings {
     }
 }
 
+/// Clear verdicts remembered, at most (each a digest and a few strings; a full cache
+/// starts over).
+const RECENT_VERDICTS: usize = 4096;
+/// How long a clear verdict is remembered.
+const RECENT_FOR: Duration = Duration::from_secs(60);
+
 /// The gate: the safety-filter plugins, then the semantic stage.
 pub struct SafetyGate {
     registry: Arc<Registry>,
     settings: SafetySettings,
+    recent: Mutex<RecentVerdicts>,
+}
+
+/// Clear verdicts of texts screened in the last minute. One request screens the same
+/// text more than once (a Turn's crisis precheck, then its model request; a plugin's
+/// system prompt and response schema on every call), so a repeat costs a lookup instead
+/// of every filter's call and an embedding. Only clear (`none`) verdicts are kept: a
+/// flagged text is screened again each time, so a filter that asks a model to confirm a
+/// concern (the model can only escalate) is asked again, and an outage's verdict is
+/// never reused. Texts are kept as SHA-256 digests: no user's words stay in memory.
+#[derive(Default)]
+struct RecentVerdicts {
+    /// The filters the verdicts came from, held so a replaced plugin's set cannot be
+    /// mistaken for the current one; another set empties the cache.
+    filters: Vec<Arc<LoadedPlugin>>,
+    by_text: HashMap<[u8; 32], (Instant, Screening)>,
+}
+
+impl RecentVerdicts {
+    fn same_filters(&self, filters: &[Arc<LoadedPlugin>]) -> bool {
+        self.filters.len() == filters.len()
+            && self
+                .filters
+                .iter()
+                .zip(filters)
+                .all(|(a, b)| Arc::ptr_eq(a, b))
+    }
+}
+
+/// The cache key of `text` screened for `region`.
+fn digest(text: &str, region: Option<&str>) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    hash.update(region.unwrap_or_default().as_bytes());
+    hash.update([0]);
+    hash.update(text.as_bytes());
+    hash.finalize().into()
 }
 
 impl std::fmt::Debug for SafetyGate {
@@ -124,7 +170,11 @@ impl std::fmt::Debug for SafetyGate {
 impl SafetyGate {
     /// The gate over the filters in `registry`.
     pub fn new(registry: Arc<Registry>, settings: SafetySettings) -> Self {
-        Self { registry, settings }
+        Self {
+            registry,
+            settings,
+            recent: Mutex::default(),
+        }
     }
 
     /// The semantic stage, when on.
@@ -134,7 +184,54 @@ impl SafetyGate {
 
     /// Screens `text`; a flagged verdict's response names the hotline of `region`.
     pub async fn screen(&self, text: &str, region: Option<&str>) -> Result<Screening, SafetyError> {
-        let mut screening = rules(&self.registry, text, region).await?;
+        let snapshot = self.registry.snapshot();
+        let key = digest(text, region);
+        if let Some(seen) = self.recall(&snapshot.safety, &key) {
+            return Ok(seen);
+        }
+        let screening = self.screen_afresh(&snapshot.safety, text, region).await?;
+        self.remember(&snapshot.safety, key, &screening);
+        Ok(screening)
+    }
+
+    fn recall(&self, filters: &[Arc<LoadedPlugin>], key: &[u8; 32]) -> Option<Screening> {
+        let recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if !recent.same_filters(filters) {
+            return None;
+        }
+        recent
+            .by_text
+            .get(key)
+            .filter(|(at, _)| at.elapsed() < RECENT_FOR)
+            .map(|(_, screening)| screening.clone())
+    }
+
+    fn remember(&self, filters: &[Arc<LoadedPlugin>], key: [u8; 32], screening: &Screening) {
+        if screening.level != Level::None {
+            return;
+        }
+        let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
+        if !recent.same_filters(filters) {
+            *recent = RecentVerdicts {
+                filters: filters.to_vec(),
+                by_text: HashMap::new(),
+            };
+        }
+        if recent.by_text.len() >= RECENT_VERDICTS {
+            recent.by_text.clear();
+        }
+        recent
+            .by_text
+            .insert(key, (Instant::now(), screening.clone()));
+    }
+
+    async fn screen_afresh(
+        &self,
+        filters: &[Arc<LoadedPlugin>],
+        text: &str,
+        region: Option<&str>,
+    ) -> Result<Screening, SafetyError> {
+        let mut screening = rules(&self.registry, filters, text, region).await?;
         if screening.level < Level::Crisis
             && let Some(stage) = &self.settings.semantic
         {
@@ -172,15 +269,15 @@ impl SafetyGate {
 /// The rules stage: every safety filter plugin; the strictest verdict wins.
 async fn rules(
     registry: &Registry,
+    filters: &[Arc<LoadedPlugin>],
     text: &str,
     region: Option<&str>,
 ) -> Result<Screening, SafetyError> {
-    let snapshot = registry.snapshot();
-    if snapshot.safety.is_empty() {
+    if filters.is_empty() {
         return Err(SafetyError::NoFilter);
     }
-    let mut verdicts: Vec<Verdict> = Vec::with_capacity(snapshot.safety.len());
-    for plugin in &snapshot.safety {
+    let mut verdicts: Vec<Verdict> = Vec::with_capacity(filters.len());
+    for plugin in filters {
         verdicts.push(registry.runtime().screen(plugin, text, region).await?);
     }
     let worst = verdicts
@@ -219,10 +316,6 @@ async fn rules(
         }
         .into(),
         semantic_score: None,
-        screened_by: snapshot
-            .safety
-            .iter()
-            .map(|p| p.plugin_ref().to_string())
-            .collect(),
+        screened_by: filters.iter().map(|p| p.plugin_ref().to_string()).collect(),
     })
 }

@@ -3,7 +3,7 @@
 //! written in the same transaction as what they count. Sealed columns arrive sealed and
 //! leave sealed: this module never sees plaintext of them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
@@ -1042,6 +1042,16 @@ fn spectrum_table(monthly: bool) -> (&'static str, &'static str) {
 }
 
 /// `$first, $first+1, …` for `n` values.
+/// A Spectrum period's row as read (`period` aliased from the table's key column).
+fn spectrum_row(r: &AnyRow) -> Result<SpectrumRow, StoreError> {
+    Ok(SpectrumRow {
+        period: r.try_get("period")?,
+        aggregates: r.try_get("aggregates")?,
+        insights: r.try_get("insights")?,
+        computed_at: r.try_get("computed_at")?,
+    })
+}
+
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
@@ -1180,29 +1190,64 @@ impl Db {
         Ok(query.fetch_all(self.pool()).await?)
     }
 
-    /// Stores (or replaces) a user's Spectrum period.
-    pub async fn put_spectrum(
+    /// Stores (or replaces) users' rows of a Spectrum period, in one transaction.
+    pub async fn put_spectrum_rows(
         &self,
         monthly: bool,
-        user_id: &str,
-        row: &SpectrumRow,
+        rows: &[(String, SpectrumRow)],
     ) -> Result<(), StoreError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let (table, key) = spectrum_table(monthly);
-        let _turn = self.write_turn().await;
-        sqlx::query(&format!(
+        let sql = format!(
             "INSERT INTO {table} (user_id, {key}, aggregates, insights, computed_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (user_id, {key}) DO UPDATE SET \
              aggregates = excluded.aggregates, insights = excluded.insights, \
              computed_at = excluded.computed_at"
-        ))
-        .bind(user_id)
-        .bind(&row.period)
-        .bind(&row.aggregates)
-        .bind(&row.insights)
-        .bind(row.computed_at)
-        .execute(self.pool())
-        .await?;
+        );
+        let _turn = self.write_turn().await;
+        let mut tx = self.pool().begin().await?;
+        for (user_id, row) in rows {
+            sqlx::query(&sql)
+                .bind(user_id)
+                .bind(&row.period)
+                .bind(&row.aggregates)
+                .bind(&row.insights)
+                .bind(row.computed_at)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok(())
+    }
+
+    /// The stored rows of `period` of each of `users` that has one (a batch's previous
+    /// period in one read).
+    pub async fn spectrum_rows_of(
+        &self,
+        monthly: bool,
+        period: &str,
+        users: &[String],
+    ) -> Result<HashMap<String, SpectrumRow>, StoreError> {
+        if users.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let (table, key) = spectrum_table(monthly);
+        let sql = format!(
+            "SELECT user_id, {key} AS period, aggregates, insights, computed_at FROM {table} \
+             WHERE {key} = $1 AND user_id IN ({})",
+            placeholders(2, users.len())
+        );
+        let mut query = sqlx::query(&sql).bind(period);
+        for u in users {
+            query = query.bind(u);
+        }
+        let mut out = HashMap::new();
+        for r in query.fetch_all(self.pool()).await? {
+            out.insert(r.try_get("user_id")?, spectrum_row(&r)?);
+        }
+        Ok(out)
     }
 
     /// A user's stored periods, newest first.
@@ -1221,17 +1266,7 @@ impl Db {
         .bind(limit)
         .fetch_all(self.pool())
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(SpectrumRow {
-                    period: r.try_get("period")?,
-                    aggregates: r.try_get("aggregates")?,
-                    insights: r.try_get("insights")?,
-                    computed_at: r.try_get("computed_at")?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(StoreError::from)
+        rows.iter().map(spectrum_row).collect()
     }
 
     /// A user's stored period `period`.
@@ -1250,15 +1285,7 @@ impl Db {
         .bind(period)
         .fetch_optional(self.pool())
         .await?;
-        Ok(match row {
-            Some(r) => Some(SpectrumRow {
-                period: r.try_get("period")?,
-                aggregates: r.try_get("aggregates")?,
-                insights: r.try_get("insights")?,
-                computed_at: r.try_get("computed_at")?,
-            }),
-            None => None,
-        })
+        row.as_ref().map(spectrum_row).transpose()
     }
 
     /// A run's progress.
