@@ -1041,7 +1041,6 @@ fn spectrum_table(monthly: bool) -> (&'static str, &'static str) {
     }
 }
 
-/// `$first, $first+1, …` for `n` values.
 /// A Spectrum period's row as read (`period` aliased from the table's key column).
 fn spectrum_row(r: &AnyRow) -> Result<SpectrumRow, StoreError> {
     Ok(SpectrumRow {
@@ -1052,6 +1051,7 @@ fn spectrum_row(r: &AnyRow) -> Result<SpectrumRow, StoreError> {
     })
 }
 
+/// `$first, $first+1, …` for `n` values.
 fn placeholders(first: usize, n: usize) -> String {
     (first..first + n)
         .map(|i| format!("${i}"))
