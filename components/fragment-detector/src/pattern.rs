@@ -17,17 +17,19 @@ use crate::text::{Kind, Token};
 /// Words a gap never skips.
 const GAP_STOP: &[&str] = &["not", "but"];
 
+// Words borrow the pattern's source: a plugin instance lives for one call, so the rules
+// are parsed on every call, and parsing without copying a string keeps that cheap.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Word {
-    Exact(String),
-    Prefix(String),
+enum Word<'a> {
+    Exact(&'a str),
+    Prefix(&'a str),
 }
 
-impl Word {
-    fn parse(s: &str) -> Word {
+impl<'a> Word<'a> {
+    fn parse(s: &'a str) -> Word<'a> {
         match s.strip_suffix('*') {
-            Some(p) => Word::Prefix(p.to_owned()),
-            None => Word::Exact(s.to_owned()),
+            Some(p) => Word::Prefix(p),
+            None => Word::Exact(s),
         }
     }
 
@@ -35,26 +37,67 @@ impl Word {
         token.kind == Kind::Word
             && match self {
                 Word::Exact(w) => token.word == *w,
-                Word::Prefix(p) => token.word.starts_with(p.as_str()),
+                Word::Prefix(p) => token.word.starts_with(p),
             }
     }
 }
 
+/// A phrase of words joined by `sep` (`_` in a pattern, a space in a class), split as it
+/// is matched rather than stored word by word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Phrase<'a> {
+    text: &'a str,
+    sep: char,
+}
+
+impl<'a> Phrase<'a> {
+    /// Where the phrase ends when it matches at `pos`.
+    fn end_at(self, tokens: &[Token], pos: usize) -> Option<usize> {
+        // Most alternatives fail on their first letter: settle those before splitting.
+        let first = tokens.get(pos)?;
+        if first.kind != Kind::Word
+            || (first.word.as_bytes().first() != self.text.as_bytes().first()
+                && !self.text.starts_with('*'))
+        {
+            return None;
+        }
+        if !self.text.contains(self.sep) {
+            return Word::parse(self.text)
+                .matches(tokens.get(pos)?)
+                .then_some(pos + 1);
+        }
+        let mut p = pos;
+        for w in self.text.split(self.sep).map(Word::parse) {
+            if !w.matches(tokens.get(p)?) {
+                return None;
+            }
+            p += 1;
+        }
+        Some(p)
+    }
+}
+
+/// One alternative of an element.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Elem {
-    /// Any of these phrases (each one or more words).
-    Alts {
-        alts: Vec<Vec<Word>>,
-        optional: bool,
-    },
+enum Alt<'a> {
+    Phrase(Phrase<'a>),
+    /// A word class: any of its phrases. Kept as the class's own list, not copied into
+    /// each pattern that names it, since the rules are parsed afresh on every call.
+    Class(&'static [&'static str]),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Elem<'a> {
+    /// Any of these alternatives.
+    Alts { alts: Vec<Alt<'a>>, optional: bool },
     /// Up to this many tokens.
     Gap(usize),
 }
 
-/// A parsed pattern.
+/// A parsed pattern, borrowing its source.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pattern {
-    elems: Vec<Elem>,
+pub struct Pattern<'a> {
+    elems: Vec<Elem<'a>>,
 }
 
 /// The word classes: an `@name` alternative stands for the phrases (space-separated
@@ -884,11 +927,11 @@ pub fn class(name: &str) -> Option<&'static [&'static str]> {
         .map(|(_, phrases)| *phrases)
 }
 
-impl Pattern {
+impl<'a> Pattern<'a> {
     /// Parses `source` (module docs); `Err` names what is wrong.
-    pub fn parse(source: &str) -> Result<Pattern, String> {
-        let mut elems = Vec::new();
-        for raw in source.split_whitespace() {
+    pub fn parse(source: &'a str) -> Result<Pattern<'a>, String> {
+        let mut elems = Vec::with_capacity(source.bytes().filter(|&b| b == b' ').count() + 1);
+        for raw in source.split(' ').filter(|raw| !raw.is_empty()) {
             if let Some(n) = raw.strip_prefix('~') {
                 let n = n
                     .parse::<usize>()
@@ -900,18 +943,19 @@ impl Pattern {
                 Some(b) => (b, true),
                 None => (raw, false),
             };
-            let mut alts = Vec::new();
+            let mut alts = Vec::with_capacity(body.bytes().filter(|&b| b == b'|').count() + 1);
             for alt in body.split('|') {
                 if let Some(name) = alt.strip_prefix('@') {
                     let phrases = class(name)
                         .ok_or_else(|| format!("unknown class `@{name}` in `{source}`"))?;
-                    for p in phrases {
-                        alts.push(p.split(' ').map(Word::parse).collect());
-                    }
+                    alts.push(Alt::Class(phrases));
                 } else if alt.is_empty() {
                     return Err(format!("empty alternative in `{source}`"));
                 } else {
-                    alts.push(alt.split('_').map(Word::parse).collect());
+                    alts.push(Alt::Phrase(Phrase {
+                        text: alt,
+                        sep: '_',
+                    }));
                 }
             }
             elems.push(Elem::Alts { alts, optional });
@@ -955,16 +999,27 @@ impl Pattern {
                 None
             }
             Elem::Alts { alts, optional } => {
-                let mut starts = vec![pos];
-                if !first && tokens.get(pos).is_some_and(|t| t.kind == Kind::Comma) {
-                    starts.push(pos + 1);
-                }
-                for &s in &starts {
+                let after_comma = !first && tokens.get(pos).is_some_and(|t| t.kind == Kind::Comma);
+                let starts = if after_comma {
+                    pos..pos + 2
+                } else {
+                    pos..pos + 1
+                };
+                let then = |phrase: Phrase<'_>, s: usize| {
+                    phrase
+                        .end_at(tokens, s)
+                        .and_then(|after| self.rest(tokens, e + 1, after, false))
+                };
+                for s in starts {
                     for alt in alts {
-                        if let Some(end) = phrase_at(tokens, s, alt)
-                            .and_then(|after| self.rest(tokens, e + 1, after, false))
-                        {
-                            return Some(end);
+                        let end = match alt {
+                            Alt::Phrase(p) => then(*p, s),
+                            Alt::Class(phrases) => phrases
+                                .iter()
+                                .find_map(|text| then(Phrase { text, sep: ' ' }, s)),
+                        };
+                        if end.is_some() {
+                            return end;
                         }
                     }
                 }
@@ -975,18 +1030,6 @@ impl Pattern {
             }
         }
     }
-}
-
-/// Where `phrase` ends when it matches at `pos`.
-fn phrase_at(tokens: &[Token], pos: usize, phrase: &[Word]) -> Option<usize> {
-    let mut p = pos;
-    for w in phrase {
-        if !w.matches(tokens.get(p)?) {
-            return None;
-        }
-        p += 1;
-    }
-    Some(p)
 }
 
 #[cfg(test)]

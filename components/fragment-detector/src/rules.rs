@@ -216,8 +216,7 @@ pub const RULES: &[Rule] = &[
 
 struct Compiled {
     rule: &'static Rule,
-    pattern: Pattern,
-    unless: Vec<Vec<String>>,
+    pattern: Pattern<'static>,
 }
 
 /// The rules, parsed once. A pattern that does not parse is left out (a unit test
@@ -229,26 +228,16 @@ fn compiled() -> &'static [Compiled] {
             .iter()
             .filter_map(|rule| {
                 let pattern = Pattern::parse(rule.pattern).ok()?;
-                let unless = rule
-                    .unless
-                    .iter()
-                    .chain(DISOWNED)
-                    .map(|p| p.split(' ').map(str::to_owned).collect())
-                    .collect();
-                Some(Compiled {
-                    rule,
-                    pattern,
-                    unless,
-                })
+                Some(Compiled { rule, pattern })
             })
             .collect()
     })
 }
 
 /// Whether the tokens from `at` on start with `phrase` (consecutive words).
-fn phrase_at(tokens: &[Token], at: usize, phrase: &[String]) -> bool {
+fn phrase_at(tokens: &[Token], at: usize, phrase: &str) -> bool {
     phrase
-        .iter()
+        .split(' ')
         .enumerate()
         .all(|(i, w)| tokens.get(at + i).is_some_and(|t| t.is(w)))
 }
@@ -324,7 +313,8 @@ pub fn candidates(text: &str) -> Vec<Fragment> {
                 continue;
             }
             let (ss, se) = sentence(&tokens, s);
-            let disowned = (ss..se).any(|i| c.unless.iter().any(|p| phrase_at(&tokens, i, p)));
+            let disowned = (ss..se)
+                .any(|i| (c.rule.unless.iter().chain(DISOWNED)).any(|p| phrase_at(&tokens, i, p)));
             if disowned {
                 continue;
             }
