@@ -20,7 +20,7 @@ use crate::plugins::contract::llm::{ChatRequest, ChatResponse, LlmError, ModelIn
 use crate::plugins::contract::types::FieldError;
 use crate::runtime::PluginError;
 use crate::runtime::capabilities::llm::{LlmBackend, OnBehalfOf};
-use crate::safety::{self, SafetyError, SafetyGate};
+use crate::safety::{self, Meaning, SafetyError, SafetyGate};
 use crate::store::{Db, ai_usage};
 
 /// Why an AI request got no model answer.
@@ -232,8 +232,26 @@ impl Ai {
         origin: Origin<'_>,
     ) -> Result<Completion, AiError> {
         check(request, self.max_messages)?;
-        self.screen(request, origin, stops_at(&request.feature))
+        self.screen(request, origin, stops_at(&request.feature), Meaning::Judged)
             .await?;
+        self.complete_unscreened(request, origin).await
+    }
+
+    /// [`Ai::complete`] for a request built from counts alone, holding nothing a person
+    /// wrote (a Spectrum analyst's): screened by the rules, not the meaning stage.
+    pub async fn complete_over_aggregates(
+        &self,
+        request: &ChatRequest,
+        origin: Origin<'_>,
+    ) -> Result<Completion, AiError> {
+        check(request, self.max_messages)?;
+        self.screen(
+            request,
+            origin,
+            stops_at(&request.feature),
+            Meaning::Skipped,
+        )
+        .await?;
         self.complete_unscreened(request, origin).await
     }
 
@@ -278,7 +296,8 @@ impl Ai {
             response_schema: None,
             allow_cache: false,
         };
-        self.screen(&request, origin, stop_at).await
+        self.screen(&request, origin, stop_at, Meaning::Judged)
+            .await
     }
 
     /// The crisis response for a text a plugin judged a crisis after the gate let it
@@ -324,6 +343,7 @@ impl Ai {
         request: &ChatRequest,
         origin: Origin<'_>,
         stop_at: safety::Level,
+        meaning: Meaning,
     ) -> Result<(), AiError> {
         let mut worst: Option<safety::Screening> = None;
         let mut seen = std::collections::HashSet::new();
@@ -337,7 +357,7 @@ impl Ai {
             if !seen.insert(text) {
                 continue;
             }
-            let verdict = match self.safety.screen(text, origin.region).await {
+            let verdict = match self.safety.screen_with(text, origin.region, meaning).await {
                 Ok(v) => v,
                 Err(SafetyError::NoFilter) => return Err(AiError::NoSafetyFilter),
                 Err(SafetyError::Plugin(e)) => return Err(AiError::Plugin(e)),
@@ -650,6 +670,8 @@ impl LlmBackend for Ai {
                     Ok(()) => self.complete_unscreened(&request, unattributed).await,
                     Err(e) => Err(e),
                 }
+            } else if on_behalf_of.as_ref().is_some_and(|o| !o.holds_their_words) {
+                self.complete_over_aggregates(&request, origin).await
             } else {
                 Ai::complete(&self, &request, origin).await
             };

@@ -61,6 +61,7 @@ pub struct Metrics {
     plugin_log_dropped: IntCounterVec,
     http_latency: HistogramVec,
     model_latency: HistogramVec,
+    meaning_latency: HistogramVec,
     models: Bounded,
     features: Bounded,
     rate_limited: IntCounterVec,
@@ -162,6 +163,14 @@ impl Metrics {
                 REQUEST_BUCKETS,
                 &["model", "feature", "outcome"],
             ),
+            meaning_latency: histogram(
+                "tessera_safety_meaning_duration_seconds",
+                "The safety gate's meaning stage per text it had not screened lately: \
+                 `embedded` (a window embedded), `reused` (every window's vector \
+                 remembered), `cached` (the score remembered)",
+                REQUEST_BUCKETS,
+                &["outcome"],
+            ),
             models: Bounded::default(),
             features: Bounded::default(),
             rate_limited: counter(
@@ -234,6 +243,7 @@ impl Metrics {
             Box::new(metrics.plugin_log_dropped.clone()),
             Box::new(metrics.http_latency.clone()),
             Box::new(metrics.model_latency.clone()),
+            Box::new(metrics.meaning_latency.clone()),
             Box::new(metrics.rate_limited.clone()),
             Box::new(metrics.budget_refusals.clone()),
             Box::new(metrics.safety_escalations.clone()),
@@ -359,6 +369,14 @@ impl Metrics {
                 self.features.label(feature),
                 outcome,
             ])
+            .observe(elapsed.as_secs_f64());
+    }
+
+    /// Records one text through the safety gate's meaning stage (`embedded`, `reused`
+    /// or `cached`).
+    pub fn record_meaning(&self, outcome: &str, elapsed: Duration) {
+        self.meaning_latency
+            .with_label_values(&[outcome])
             .observe(elapsed.as_secs_f64());
     }
 

@@ -647,9 +647,20 @@ async fn spectrum_counts_the_week_runs_insights_honours_exclusions_and_resets() 
             "{week}"
         );
 
-        // The run writes the week with the analyst's insights.
+        // The run writes the week with the analyst's insights. Its model request holds
+        // counts only: the rules screen it, the meaning stage embeds nothing.
+        let (embedded, screens) = (
+            server.meaning_embeddings().await,
+            server.plugin_calls("safety-filter", "screen").await,
+        );
+        assert!(
+            embedded > 0,
+            "the Turn and the message were judged by meaning"
+        );
         let run = run_week(&server).await;
         assert_eq!(run["users_done"], 1, "{run}");
+        assert_eq!(server.meaning_embeddings().await, embedded);
+        assert!(server.plugin_calls("safety-filter", "screen").await > screens);
         let (_, week) = server.get_as(&client, "/api/v1/spectrum/weekly").await;
         let stored = &week["periods"][0];
         assert_eq!(stored["aggregates"]["start"], "2026-03-09", "{week}");

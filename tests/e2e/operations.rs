@@ -105,6 +105,10 @@ const PROVOKED: &[(&str, &[(&str, &str)])] = &[
         &[("plugin", "ai-gateway"), ("function", "complete")],
     ),
     (
+        "tessera_safety_meaning_duration_seconds_count",
+        &[("outcome", "embedded")],
+    ),
+    (
         "tessera_ai_tokens_total",
         &[("feature", "tutor"), ("direction", "output")],
     ),

@@ -530,6 +530,19 @@ impl Server {
             .sum()
     }
 
+    /// Texts the safety gate's meaning stage has embedded (its cache aside), from `/metrics`.
+    pub async fn meaning_embeddings(&self) -> u64 {
+        let text = self.text(&self.anonymous, "/metrics").await;
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(
+                    "tessera_safety_meaning_duration_seconds_count{outcome=\"embedded\"} ",
+                )
+            })
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0)
+    }
+
     /// POST JSON with `client`.
     pub async fn post_as(
         &self,

@@ -1,14 +1,19 @@
 //! Seed 001's figures (docs/kalei.md, docs/benchmarks.md "Kalei"):
 //!
 //! 1. A Turn (`POST /api/v1/turns`) and a Mirror message (`POST /api/v1/mirror/messages`)
-//!    over HTTP on SQLite with the offline model, 32 users at once in a closed loop: p50,
-//!    p95 and p99 of the whole request (the platform's time: the gate, the plugins, the
-//!    model path, sealing and storing), throughput, and the time inside each plugin.
+//!    over HTTP on SQLite with the offline model, one user alone and then 32 users at once
+//!    in a closed loop: p50, p95 and p99 of the whole request (the platform's time: the
+//!    gate, the plugins, the model path, sealing and storing), throughput, and the time
+//!    inside each plugin and the gate's meaning stage. Each round runs twice: with four
+//!    thoughts said again and again (the gate remembers their verdicts), and with a thought
+//!    nobody sent before on every request (each one screened afresh, its meaning embedded).
 //!    Goal: p95 <= 20 ms (seed 001 §12.1 asks p50 < 1.8 s / p95 < 3.5 s with a real model).
 //! 2. The weekly Spectrum run on SQLite over 100 000 users with 20 events each (4 Mirror
-//!    sessions of 3 messages, 8 Turns), seeded straight into the feature store: time to
-//!    done and users per second (goal <= 5 minutes; the seed allows 2 hours).
+//!    sessions of 1 to 6 messages, 8 Turns, each user's counts drawn on their own), seeded
+//!    straight into the feature store: time to done and users per second (goal <= 5
+//!    minutes; the seed allows 2 hours).
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,6 +40,96 @@ const OPEN_PLANS: &str = r#"{"free": {"turns_per_day": 100000000, "mirror_messag
 
 fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
+
+const THOUGHTS: [&str; 4] = [
+    "I messed up the presentation, so I'll never get promoted.",
+    "Everyone at work must think I'm useless.",
+    "I should have finished this weeks ago; I always fail.",
+    "If I fail this exam my life is ruined.",
+];
+
+/// What came before a thought in the "new thoughts" rounds: with a number, no two
+/// requests of a run send the same text.
+const LEADS: [&str; 6] = [
+    "After {} days of revising",
+    "On call number {} this month",
+    "Having practised {} times",
+    "With {} emails still unanswered",
+    "After {} hours of waiting",
+    "On my {} attempt at the report",
+];
+
+/// Texts sent in the "new thoughts" rounds so far: one counter, so no round repeats
+/// another's text.
+static SENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// User `i`'s `n`-th thought: one of [`THOUGHTS`], or, when `new`, one of them after a
+/// lead no request of this run used.
+fn thought(i: usize, n: usize, new: bool) -> String {
+    let base = THOUGHTS[(i + n) % THOUGHTS.len()];
+    if !new {
+        return base.to_owned();
+    }
+    let k = SENT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let lead = LEADS[k % LEADS.len()].replace("{}", &(k + 2).to_string());
+    let mut rest = base.chars();
+    let first = rest.next().map(|c| c.to_lowercase().collect::<String>());
+    // "I" stays upper case.
+    let first = if base.starts_with("I ") || base.starts_with("I'") {
+        "I".to_owned()
+    } else {
+        first.unwrap_or_default()
+    };
+    format!("{lead}, {first}{}", rest.as_str())
+}
+
+/// The mean time inside each plugin and the gate's meaning stage between two readings.
+fn print_inside(
+    before: &BTreeMap<String, (f64, f64)>,
+    after: &BTreeMap<String, (f64, f64)>,
+    meaning_before: (f64, f64),
+    meaning_after: (f64, f64),
+) {
+    for (key, (sum, count)) in after {
+        let (sum0, count0) = before.get(key).copied().unwrap_or_default();
+        let calls = count - count0;
+        if calls >= 1.0 {
+            println!(
+                "      inside {key:<38} {:>7.2} ms mean over {calls:.0} calls",
+                (sum - sum0) / calls * 1e3
+            );
+        }
+    }
+    let embedded = meaning_after.1 - meaning_before.1;
+    if embedded >= 1.0 {
+        println!(
+            "      inside the gate's meaning stage            {:>7.2} ms mean over {embedded:.0} texts embedded",
+            (meaning_after.0 - meaning_before.0) / embedded * 1e3
+        );
+    }
+}
+
+/// The sum and count of the gate's meaning stage for texts it embedded, from `/metrics`.
+async fn meaning_time(client: &reqwest::Client, base: &str) -> (f64, f64) {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |series: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(series))
+            .and_then(|v| v.trim().parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    (
+        value("tessera_safety_meaning_duration_seconds_sum{outcome=\"embedded\"}"),
+        value("tessera_safety_meaning_duration_seconds_count{outcome=\"embedded\"}"),
+    )
 }
 
 /// `./dev bench kalei`.
@@ -90,15 +185,14 @@ fn requests(data: &Path) {
             "\nKalei over HTTP, SQLite, offline model, 1 and then {USERS} users at once in a closed loop, {} s per round (whole request: gate, plugins, model path, sealing, storing):",
             ROUND.as_secs()
         );
-        const THOUGHTS: [&str; 4] = [
-            "I messed up the presentation, so I'll never get promoted.",
-            "Everyone at work must think I'm useless.",
-            "I should have finished this weeks ago; I always fail.",
-            "If I fail this exam my life is ruined.",
-        ];
-        for round in ["turn", "mirror message"] {
+        for (round, new) in [
+            ("turn", false),
+            ("turn", true),
+            ("mirror message", false),
+            ("mirror message", true),
+        ] {
             let body = move |i: usize, n: usize| {
-                let text = THOUGHTS[(i + n) % THOUGHTS.len()];
+                let text = thought(i, n, new);
                 if round == "turn" {
                     ("/api/v1/turns", json!({"text": text}))
                 } else {
@@ -124,6 +218,7 @@ fn requests(data: &Path) {
             // machine's cores adds the queueing of a saturated host.
             for at_once in [1, USERS] {
             let before = super::tutor::plugin_time(&client, &base).await;
+            let meaning_before = meaning_time(&client, &base).await;
             let started = Instant::now();
             let mut tasks = Vec::new();
             for i in 0..at_once {
@@ -164,27 +259,34 @@ fn requests(data: &Path) {
             let elapsed = started.elapsed();
             times.sort();
             let after = super::tutor::plugin_time(&client, &base).await;
+            let meaning_after = meaning_time(&client, &base).await;
+            let texts = if new { "new thoughts" } else { "said again" };
             println!(
-                "  {round:<15} {at_once:>2} at once  p50 {}  p95 {}  p99 {}  {:.0} req/s  ({} requests, {failed} not 200)",
+                "  {round:<15} {texts:<13} {at_once:>2} at once  p50 {}  p95 {}  p99 {}  {:.0} req/s  ({} requests, {failed} not 200)",
                 ms(percentile(&times, 0.50)),
                 ms(percentile(&times, 0.95)),
                 ms(percentile(&times, 0.99)),
                 times.len() as f64 / elapsed.as_secs_f64(),
                 times.len(),
             );
-            for (key, (sum, count)) in &after {
-                let (sum0, count0) = before.get(key).copied().unwrap_or_default();
-                let calls = count - count0;
-                if calls >= 1.0 {
-                    println!(
-                        "      inside {key:<38} {:>7.2} ms mean over {calls:.0} calls",
-                        (sum - sum0) / calls * 1e3
-                    );
-                }
-            }
+            print_inside(&before, &after, meaning_before, meaning_after);
             }
         }
     });
+}
+
+/// A small deterministic generator (splitmix64): the same users on every run.
+struct Draw(u64);
+
+impl Draw {
+    /// A number in `0..n`.
+    fn below(&mut self, n: usize) -> usize {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        ((z ^ (z >> 31)) % n as u64) as usize
+    }
 }
 
 /// Seeds `users` users' week of 2026-03-09 straight into the feature store.
@@ -211,20 +313,29 @@ async fn seed_spectrum(url: &str, users: usize) {
         let mut turns = Vec::new();
         for u in start..(start + chunk).min(users) {
             let user = format!("u{u:08}");
+            // Each user's own counts (a generator seeded by the user), so the analyst's
+            // prompts differ as real users' do: nothing is answered from a cache because
+            // thousands of users share one week's shape.
+            let mut r = Draw(u as u64);
             for s in 0..4 {
-                let fragments =
-                    json!({kinds[(u + s) % 4]: 2, kinds[(u + s + 1) % 4]: 1}).to_string();
+                let fragments = json!({
+                    kinds[r.below(4)]: 1 + r.below(4),
+                    kinds[r.below(4)]: r.below(3),
+                })
+                .to_string();
                 sessions.push(format!(
-                    "('{user}-s{s}', '{user}', '{}', 3, '{fragments}', 1, 0, 0)",
-                    days[(u + s) % days.len()]
+                    "('{user}-s{s}', '{user}', '{}', {}, '{fragments}', {}, 0, 0)",
+                    days[r.below(days.len())],
+                    1 + r.below(6),
+                    r.below(3),
                 ));
             }
             for t in 0..8 {
-                let distortions = json!([kinds[(u + t) % 4]]).to_string();
+                let distortions = json!([kinds[r.below(4)]]).to_string();
                 turns.push(format!(
                     "('{user}-t{t}', '{user}', '{}', '{distortions}', {}, 0, 0)",
-                    days[(u + t) % days.len()],
-                    i32::from(t % 3 == 0)
+                    days[r.below(days.len())],
+                    r.below(3) / 2
                 ));
             }
         }
@@ -266,9 +377,13 @@ fn spectrum(data: &Path) {
     runtime.block_on(seed_spectrum(&url, users));
     let token = bench_token(&dir, served.port);
     println!(
-        "\nSpectrum: the weekly run over {users} users with 20 events each (4 Mirror sessions of 3 messages, 8 Turns; seeded in {:.0} s), SQLite, the shipped analyst with the offline model:",
+        "\nSpectrum: the weekly run over {users} users with 20 events each (4 Mirror sessions of 1 to 6 messages, 8 Turns, counts drawn per user; seeded in {:.0} s), SQLite, the shipped analyst with the offline model:",
         seeding.elapsed().as_secs_f64()
     );
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let before = runtime.block_on(super::tutor::plugin_time(&client, &base));
+    let meaning_before = runtime.block_on(meaning_time(&client, &base));
     let started = Instant::now();
     let (status, run) = http_json(
         served.port,
@@ -307,4 +422,7 @@ fn spectrum(data: &Path) {
         elapsed.as_secs_f64(),
         done as f64 / elapsed.as_secs_f64()
     );
+    let after = runtime.block_on(super::tutor::plugin_time(&client, &base));
+    let meaning_after = runtime.block_on(meaning_time(&client, &base));
+    print_inside(&before, &after, meaning_before, meaning_after);
 }

@@ -305,10 +305,9 @@ impl Kalei {
         session: &MirrorSessionRow,
         text: &str,
     ) -> Result<Vec<Fragment>, KaleiError> {
-        let (messages, _) = self.db.mirror_messages(&session.id).await?;
-        let earlier: Vec<_> = messages.iter().filter(|m| !m.crisis).collect();
-        let mut history = Vec::new();
-        for m in &earlier[earlier.len().saturating_sub(HISTORY)..] {
+        let earlier = self.db.recent_mirror_messages(&session.id, HISTORY).await?;
+        let mut history = Vec::with_capacity(earlier.len());
+        for m in &earlier {
             history.push(self.open(&m.content_key, &m.content_sealed)?);
         }
         let plugin = self.plugin(member, "fragment-detector", |s| {

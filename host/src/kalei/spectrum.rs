@@ -366,7 +366,8 @@ impl Kalei {
             previous,
             learner: None,
         };
-        let on_behalf_of = OnBehalfOf::new(user_id);
+        // The analyst sees counts only: its prompts are screened by the rules alone.
+        let on_behalf_of = OnBehalfOf::over_aggregates(user_id);
         let insights = match self
             .registry
             .runtime()

@@ -150,11 +150,21 @@ impl RecentVerdicts {
     }
 }
 
-/// The cache key of `text` screened for `region`.
-fn digest(text: &str, region: Option<&str>) -> [u8; 32] {
+/// Whether a screening runs the meaning stage (when it is on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Meaning {
+    /// The rules, then the meaning stage: for anything a person may have written.
+    Judged,
+    /// The rules alone: for text built from counts, with no one's words in it (a Spectrum
+    /// analyst's prompts).
+    Skipped,
+}
+
+/// The cache key of `text` screened for `region`, with or without the meaning stage.
+fn digest(text: &str, region: Option<&str>, meaning: Meaning) -> [u8; 32] {
     let mut hash = Sha256::new();
     hash.update(region.unwrap_or_default().as_bytes());
-    hash.update([0]);
+    hash.update([0, u8::from(meaning == Meaning::Judged)]);
     hash.update(text.as_bytes());
     hash.finalize().into()
 }
@@ -184,12 +194,24 @@ impl SafetyGate {
 
     /// Screens `text`; a flagged verdict's response names the hotline of `region`.
     pub async fn screen(&self, text: &str, region: Option<&str>) -> Result<Screening, SafetyError> {
+        self.screen_with(text, region, Meaning::Judged).await
+    }
+
+    /// [`SafetyGate::screen`], running the meaning stage or not.
+    pub async fn screen_with(
+        &self,
+        text: &str,
+        region: Option<&str>,
+        meaning: Meaning,
+    ) -> Result<Screening, SafetyError> {
         let snapshot = self.registry.snapshot();
-        let key = digest(text, region);
+        let key = digest(text, region, meaning);
         if let Some(seen) = self.recall(&snapshot.safety, &key) {
             return Ok(seen);
         }
-        let screening = self.screen_afresh(&snapshot.safety, text, region).await?;
+        let screening = self
+            .screen_afresh(&snapshot.safety, text, region, meaning)
+            .await?;
         self.remember(&snapshot.safety, key, &screening);
         Ok(screening)
     }
@@ -230,12 +252,19 @@ impl SafetyGate {
         filters: &[Arc<LoadedPlugin>],
         text: &str,
         region: Option<&str>,
+        meaning: Meaning,
     ) -> Result<Screening, SafetyError> {
         let mut screening = rules(&self.registry, filters, text, region).await?;
         if screening.level < Level::Crisis
+            && meaning == Meaning::Judged
             && let Some(stage) = &self.settings.semantic
         {
-            let found = stage.assess(text).await?;
+            let started = Instant::now();
+            let (found, outcome) = stage.assess(text).await?;
+            self.registry
+                .runtime()
+                .metrics()
+                .record_meaning(outcome.as_str(), started.elapsed());
             screening.semantic_score = Some(found.risk);
             screening.screened_by.push("semantic".into());
             if found.level > screening.level {

@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 
 use super::Level;
 use super::head::Head;
-use crate::embeddings::{EmbedError, Embeddings, MAX_TEXTS};
+use crate::embeddings::{EmbedError, Embeddings, MAX_TEXTS, Vector};
 
 /// The head shipped with Tessera, trained by `tessera safety train` (docs/safety.md).
 pub const SHIPPED_HEAD: &str = include_str!("../../../safety/head.json");
@@ -29,6 +29,10 @@ const WHOLE_CHARS: usize = 2_000;
 /// Assessments remembered (by the text's digest): a plugin's system prompt or a re-sent
 /// conversation is screened on every call, and its meaning does not change.
 const CACHE_ENTRIES: usize = 4096;
+/// Window vectors remembered (by the window's digest; 1.5 KiB each): a plugin's prompt
+/// around what a user wrote holds the user's sentence, and earlier messages re-sent as
+/// context, word for word, so most of a new text's windows were embedded moments ago.
+const VECTOR_ENTRIES: usize = 4096;
 
 /// What the semantic stage found in one text.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,11 +46,34 @@ pub struct Assessment {
     pub category: Option<&'static str>,
 }
 
+/// How the stage came by a text's score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// The score was remembered.
+    Cached,
+    /// Every window's vector was remembered; scored again.
+    Reused,
+    /// At least one window was embedded.
+    Embedded,
+}
+
+impl Outcome {
+    /// The metric's label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Cached => "cached",
+            Outcome::Reused => "reused",
+            Outcome::Embedded => "embedded",
+        }
+    }
+}
+
 /// The stage: the embeddings service and the head.
 pub struct SemanticStage {
     embeddings: Arc<Embeddings>,
     head: Head,
-    cache: Mutex<Cache>,
+    cache: Mutex<Cache<Assessment>>,
+    vectors: Mutex<Cache<Vector>>,
 }
 
 impl std::fmt::Debug for SemanticStage {
@@ -58,10 +85,40 @@ impl std::fmt::Debug for SemanticStage {
     }
 }
 
-#[derive(Default)]
-struct Cache {
-    entries: HashMap<[u8; 32], Assessment>,
+/// A bounded memory by SHA-256 digest; the oldest entry goes first.
+struct Cache<V> {
+    entries: HashMap<[u8; 32], V>,
     order: VecDeque<[u8; 32]>,
+    capacity: usize,
+}
+
+impl<V: Clone> Cache<V> {
+    fn new(capacity: usize) -> Mutex<Self> {
+        Mutex::new(Cache {
+            entries: HashMap::new(),
+            order: VecDeque::new(),
+            capacity,
+        })
+    }
+
+    fn get(&self, key: &[u8; 32]) -> Option<V> {
+        self.entries.get(key).cloned()
+    }
+
+    fn put(&mut self, key: [u8; 32], value: V) {
+        if self.entries.insert(key, value).is_none() {
+            self.order.push_back(key);
+            if self.order.len() > self.capacity
+                && let Some(old) = self.order.pop_front()
+            {
+                self.entries.remove(&old);
+            }
+        }
+    }
+}
+
+fn digest(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
 }
 
 impl SemanticStage {
@@ -70,7 +127,8 @@ impl SemanticStage {
         Self {
             embeddings,
             head,
-            cache: Mutex::new(Cache::default()),
+            cache: Cache::new(CACHE_ENTRIES),
+            vectors: Cache::new(VECTOR_ENTRIES),
         }
     }
 
@@ -84,29 +142,51 @@ impl SemanticStage {
         &self.embeddings
     }
 
-    /// Scores `text`.
-    pub async fn assess(&self, text: &str) -> Result<Assessment, EmbedError> {
-        let key: [u8; 32] = Sha256::digest(text.as_bytes()).into();
-        if let Some(hit) = self.cached(&key) {
-            return Ok(hit);
+    /// Scores `text`, saying how.
+    pub async fn assess(&self, text: &str) -> Result<(Assessment, Outcome), EmbedError> {
+        let key = digest(text);
+        if let Some(hit) = lock(&self.cache).get(&key) {
+            return Ok((hit, Outcome::Cached));
         }
         let windows = windows(text);
-        let vectors = if windows.is_empty() {
-            Vec::new()
-        } else {
-            self.embeddings.embed(windows.clone()).await?
-        };
+        let (vectors, outcome) = self.vectors_of(&windows).await?;
         let assessment = self.judge(&windows, &vectors);
-        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        if cache.entries.insert(key, assessment).is_none() {
-            cache.order.push_back(key);
-            if cache.order.len() > CACHE_ENTRIES
-                && let Some(old) = cache.order.pop_front()
-            {
-                cache.entries.remove(&old);
+        lock(&self.cache).put(key, assessment);
+        Ok((assessment, outcome))
+    }
+
+    /// The windows' vectors: remembered ones as they are, the rest embedded in one request.
+    async fn vectors_of(&self, windows: &[String]) -> Result<(Vec<Vector>, Outcome), EmbedError> {
+        let keys: Vec<[u8; 32]> = windows.iter().map(|w| digest(w)).collect();
+        let mut vectors: Vec<Option<Vector>> = {
+            let memory = lock(&self.vectors);
+            keys.iter().map(|k| memory.get(k)).collect()
+        };
+        let missing: Vec<usize> = (0..windows.len())
+            .filter(|&i| vectors[i].is_none())
+            .collect();
+        let outcome = if missing.is_empty() {
+            Outcome::Reused
+        } else {
+            Outcome::Embedded
+        };
+        if !missing.is_empty() {
+            let texts = missing.iter().map(|&i| windows[i].clone()).collect();
+            let fresh = self.embeddings.embed(texts).await?;
+            if fresh.len() != missing.len() {
+                return Err(EmbedError::Model(format!(
+                    "{} vectors for {} texts",
+                    fresh.len(),
+                    missing.len()
+                )));
+            }
+            let mut memory = lock(&self.vectors);
+            for (&i, vector) in missing.iter().zip(fresh) {
+                memory.put(keys[i], vector.clone());
+                vectors[i] = Some(vector);
             }
         }
-        Ok(assessment)
+        Ok((vectors.into_iter().flatten().collect(), outcome))
     }
 
     /// Scores the windows of one text ([`windows`]) with their embeddings: the riskiest
@@ -133,11 +213,10 @@ impl SemanticStage {
             category: (level > Level::None).then(|| s.category()),
         }
     }
+}
 
-    fn cached(&self, key: &[u8; 32]) -> Option<Assessment> {
-        let cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-        cache.entries.get(key).copied()
-    }
+fn lock<V>(cache: &Mutex<Cache<V>>) -> std::sync::MutexGuard<'_, Cache<V>> {
+    cache.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// What is embedded for `text`: the whole text (its first 256 tokens are what the model

@@ -358,6 +358,29 @@ impl Db {
         ))
     }
 
+    /// The session's last `limit` messages that were not crisis messages, oldest first:
+    /// a new message's context, read without the whole (ever growing) session.
+    pub async fn recent_mirror_messages(
+        &self,
+        session_id: &str,
+        limit: usize,
+    ) -> Result<Vec<MirrorMessageRow>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {MESSAGE_COLUMNS} FROM mirror_messages WHERE session_id = $1 AND crisis = 0 \
+             ORDER BY position DESC LIMIT $2"
+        ))
+        .bind(session_id)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(self.pool())
+        .await?;
+        let mut messages = rows
+            .iter()
+            .map(message_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        messages.reverse();
+        Ok(messages)
+    }
+
     /// The user's fragment `id` with its message.
     pub async fn mirror_fragment(
         &self,

@@ -68,6 +68,11 @@ pub struct OnBehalfOf {
     /// sees `budget-exceeded(…)` and may turn it into anything, so the host keeps the
     /// refusal to answer the user with it (429 and when to retry).
     refusal: Mutex<Option<crate::ai::budget::Refusal>>,
+    /// Whether the call's inputs may hold what the user wrote. `false` for a call over
+    /// aggregates only (Kalei's Spectrum, seed 001 §11.2): the safety gate then screens
+    /// its model requests with the rules alone, since the meaning stage judges people's
+    /// words and there are none (docs/safety.md, "What is screened").
+    pub holds_their_words: bool,
 }
 
 impl OnBehalfOf {
@@ -76,6 +81,16 @@ impl OnBehalfOf {
         Arc::new(OnBehalfOf {
             user_id: user_id.to_owned(),
             refusal: Mutex::new(None),
+            holds_their_words: true,
+        })
+    }
+
+    /// A call for `user_id` whose inputs are counts, never anything the user wrote.
+    pub fn over_aggregates(user_id: &str) -> Arc<Self> {
+        Arc::new(OnBehalfOf {
+            user_id: user_id.to_owned(),
+            refusal: Mutex::new(None),
+            holds_their_words: false,
         })
     }
 
