@@ -716,6 +716,56 @@ async fn spectrum_counts_the_week_runs_insights_honours_exclusions_and_resets() 
     }
 }
 
+/// The run pages through the week's active users in id order from its cursor: users active
+/// in any one source (a session, a Turn, a completed Lens action) each come once, and
+/// excluded, empty and other weeks' activity is passed over.
+#[tokio::test]
+async fn spectrum_pages_every_active_user_once_in_id_order() {
+    for backend in backends() {
+        let server = start(backend, &[]).await;
+        let db = db(&server).await;
+        let statements = [
+            // Sessions: two of one user, one empty, one excluded, one another week.
+            "INSERT INTO spectrum_session_analysis VALUES \
+             ('s1', 'p01', '2026-03-09', 2, '{}', 0, 0, 0), \
+             ('s2', 'p01', '2026-03-10', 1, '{}', 0, 0, 0), \
+             ('s3', 'p04', '2026-03-11', 3, '{}', 0, 0, 0), \
+             ('s4', 'p02', '2026-03-11', 0, '{}', 0, 0, 0), \
+             ('s5', 'p03', '2026-03-12', 2, '{}', 0, 1, 0), \
+             ('s6', 'p07', '2026-03-16', 2, '{}', 0, 0, 0)",
+            "INSERT INTO spectrum_turn_analysis VALUES \
+             ('t1', 'p04', '2026-03-09', '[]', 0, 0, 0), \
+             ('t2', 'p05', '2026-03-15', '[]', 1, 0, 0), \
+             ('t3', 'p06', '2026-03-13', '[]', 0, 1, 0)",
+            "INSERT INTO lens_actions VALUES \
+             ('a1', 'g1', 'p06', 'k', 'x', 5, 'user', 'done', 0, '2026-03-14', 0), \
+             ('a2', 'g1', 'p08', 'k', 'x', 5, 'user', 'open', NULL, NULL, 0), \
+             ('a3', 'g1', 'p09', 'k', 'x', 5, 'user', 'done', 0, '2026-03-10', 0)",
+        ];
+        for statement in statements {
+            sqlx::query(statement).execute(db.pool()).await.unwrap();
+        }
+        let (mut seen, mut cursor) = (Vec::new(), String::new());
+        loop {
+            let page = db
+                .spectrum_users("2026-03-09", "2026-03-15", &cursor, 2)
+                .await
+                .unwrap();
+            assert!(page.len() <= 2, "{backend:?}: {page:?}");
+            let Some(last) = page.last().cloned() else {
+                break;
+            };
+            seen.extend(page);
+            cursor = last;
+        }
+        assert_eq!(
+            seen,
+            ["p01", "p04", "p05", "p06", "p09"],
+            "{backend:?}: p02 (empty), p03 (excluded), p07 (next week), p08 (open) left out"
+        );
+    }
+}
+
 /// A model that answers fragments whose quotes are not in the message: they are dropped,
 /// and the one that quotes it exactly is kept, found by the model.
 #[tokio::test]

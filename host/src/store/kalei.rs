@@ -1092,15 +1092,22 @@ impl Db {
         after: &str,
         limit: i64,
     ) -> Result<Vec<String>, StoreError> {
+        // Each source reads its next `limit` users from the cursor on, by its (user_id, …)
+        // index; the first `limit` of their union are the next `limit` users overall.
+        // Filtering the union instead built every active user of the period on each
+        // batch (0.65 s of CPU per batch over 100 000 users on SQLite, against 5 ms).
         let rows = sqlx::query(
             "SELECT user_id FROM ( \
-               SELECT user_id FROM spectrum_session_analysis \
-                 WHERE local_date >= $1 AND local_date <= $2 AND excluded = 0 AND messages > 0 \
-               UNION SELECT user_id FROM spectrum_turn_analysis \
-                 WHERE local_date >= $1 AND local_date <= $2 AND excluded = 0 \
-               UNION SELECT user_id FROM lens_actions \
-                 WHERE status = 'done' AND completed_day >= $1 AND completed_day <= $2 \
-             ) active WHERE user_id > $3 ORDER BY user_id LIMIT $4",
+               SELECT user_id FROM (SELECT DISTINCT user_id FROM spectrum_session_analysis \
+                 WHERE user_id > $3 AND local_date >= $1 AND local_date <= $2 \
+                   AND excluded = 0 AND messages > 0 ORDER BY user_id LIMIT $4) s \
+               UNION SELECT user_id FROM (SELECT DISTINCT user_id FROM spectrum_turn_analysis \
+                 WHERE user_id > $3 AND local_date >= $1 AND local_date <= $2 \
+                   AND excluded = 0 ORDER BY user_id LIMIT $4) t \
+               UNION SELECT user_id FROM (SELECT DISTINCT user_id FROM lens_actions \
+                 WHERE user_id > $3 AND status = 'done' AND completed_day >= $1 \
+                   AND completed_day <= $2 ORDER BY user_id LIMIT $4) l \
+             ) active ORDER BY user_id LIMIT $4",
         )
         .bind(from)
         .bind(to)
