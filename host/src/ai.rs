@@ -231,10 +231,8 @@ impl Ai {
         request: &ChatRequest,
         origin: Origin<'_>,
     ) -> Result<Completion, AiError> {
-        check(request, self.max_messages)?;
-        self.screen(request, origin, stops_at(&request.feature), Meaning::Judged)
-            .await?;
-        self.complete_unscreened(request, origin).await
+        self.complete_screened(request, origin, Meaning::Judged)
+            .await
     }
 
     /// [`Ai::complete`] for a request built from counts alone, holding nothing a person
@@ -244,14 +242,19 @@ impl Ai {
         request: &ChatRequest,
         origin: Origin<'_>,
     ) -> Result<Completion, AiError> {
+        self.complete_screened(request, origin, Meaning::Skipped)
+            .await
+    }
+
+    async fn complete_screened(
+        &self,
+        request: &ChatRequest,
+        origin: Origin<'_>,
+        meaning: Meaning,
+    ) -> Result<Completion, AiError> {
         check(request, self.max_messages)?;
-        self.screen(
-            request,
-            origin,
-            stops_at(&request.feature),
-            Meaning::Skipped,
-        )
-        .await?;
+        self.screen(request, origin, stops_at(&request.feature), meaning)
+            .await?;
         self.complete_unscreened(request, origin).await
     }
 

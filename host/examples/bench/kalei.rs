@@ -112,14 +112,7 @@ fn print_inside(
 
 /// The sum and count of the gate's meaning stage for texts it embedded, from `/metrics`.
 async fn meaning_time(client: &reqwest::Client, base: &str) -> (f64, f64) {
-    let text = client
-        .get(format!("{base}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = super::tutor::metrics_text(client, base).await;
     let value = |series: &str| {
         text.lines()
             .find_map(|l| l.strip_prefix(series))

@@ -45,19 +45,24 @@ fn intents() -> Vec<(&'static str, Value)> {
     ]
 }
 
-/// `tessera_plugin_call_duration_seconds` sum and count per plugin and function.
-pub(super) async fn plugin_time(
-    client: &reqwest::Client,
-    base: &str,
-) -> BTreeMap<String, (f64, f64)> {
-    let text = client
+/// The server's `/metrics` page.
+pub(super) async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
+    client
         .get(format!("{base}/metrics"))
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// `tessera_plugin_call_duration_seconds` sum and count per plugin and function.
+pub(super) async fn plugin_time(
+    client: &reqwest::Client,
+    base: &str,
+) -> BTreeMap<String, (f64, f64)> {
+    let text = metrics_text(client, base).await;
     let mut out: BTreeMap<String, (f64, f64)> = BTreeMap::new();
     for line in text.lines() {
         let (name, is_sum) = if let Some(rest) =
