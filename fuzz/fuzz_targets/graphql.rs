@@ -71,6 +71,13 @@ async fn start() -> (Router, String) {
         "1000000000",
         "--rate-limit-auth",
         "1000000000",
+        // The fuzz build instruments every crate, the embeddings model's kernels too, where
+        // one sentence then takes seconds: a `switchTone` (a lesson rewritten step by step
+        // through the safety gate) outlived libFuzzer's 20 s per input on CI. What this
+        // target fuzzes (GraphQL documents, the resolvers' JSON) never reaches the meaning
+        // stage as structure; the stage has its own tests (safety::semantic, e2e safety).
+        "--semantic-safety",
+        "off",
     ])
     .expect("serve flags");
     let tessera::cli::Command::Serve(args) = cli.command else {
