@@ -101,6 +101,17 @@ fn max_tokens(dir: &Path, config: &Config) -> Result<usize, LoadError> {
     Ok((n as usize).min(config.max_position_embeddings))
 }
 
+/// A linear layer's weight (`out × in`, row-major in the file) with the same values stored
+/// column by column. A layer computes `x · wᵀ`; `wᵀ` of this layout is row-major, which the
+/// matrix product reads as it is, while of the file's layout it is strided and is first
+/// repacked (2.4 MB for the widest layer) on every call. For one sentence of 15 tokens that
+/// made a product 2.6× slower (1.56 ms against 0.59 ms for 384 → 1 536, one thread, candle
+/// 0.11.1, dependencies at opt-level 2), and a whole sentence 1.4× (38 → 27 ms); long
+/// batches gain 5-15 %.
+fn column_major(weight: &Tensor) -> candle_core::Result<Tensor> {
+    weight.to_dtype(DType::F32)?.t()?.contiguous()?.t()
+}
+
 impl Model {
     /// Loads the model in `dir` (the files of [`MODEL_FILES`]) onto the CPU.
     pub fn load(dir: &Path) -> Result<Self, LoadError> {
@@ -116,8 +127,14 @@ impl Model {
         let weights_path = dir.join("model.safetensors");
         let device = Device::Cpu;
         // Read into memory rather than mapped: no `unsafe`, and the 90 MB are read once.
-        let vb = VarBuilder::from_buffered_safetensors(read(&weights_path)?, DType::F32, &device)
+        let mut tensors = candle_core::safetensors::load_buffer(&read(&weights_path)?, &device)
             .map_err(|e| invalid(&weights_path, e))?;
+        for (name, tensor) in &mut tensors {
+            if name.contains("encoder.layer.") && tensor.rank() == 2 {
+                *tensor = column_major(tensor).map_err(|e| invalid(&weights_path, e))?;
+            }
+        }
+        let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
         let bert = BertModel::load(vb, &config).map_err(|e| invalid(&weights_path, e))?;
         let tokenizer_path = dir.join("tokenizer.json");
         let mut tokenizer = Tokenizer::from_bytes(read(&tokenizer_path)?)
