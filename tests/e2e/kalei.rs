@@ -447,6 +447,36 @@ async fn plans_limit_daily_turns_and_messages_and_gate_lens_and_spectrum() {
     }
 }
 
+/// Reading a list is a general request, though its path is an AI route's: a member over
+/// the AI rate limit still reads their Turns, sessions and goals.
+#[tokio::test]
+async fn lists_on_the_paths_of_ai_routes_are_general_requests() {
+    let server = start(Backend::Embedded, &["--rate-limit-ai", "2"]).await;
+    let (client, _) = member(&server, "prism").await;
+    for _ in 0..2 {
+        let (status, body) = server
+            .post_as(&client, "/api/v1/turns", &json!({"text": "I always fail"}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = server
+        .post_as(&client, "/api/v1/turns", &json!({"text": "I always fail"}))
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "RATE_LIMITED", "{body}");
+    assert_eq!(body["error"]["details"]["limit_per_minute"], 2, "{body}");
+    for path in [
+        "/api/v1/turns",
+        "/api/v1/mirror/sessions",
+        "/api/v1/lens/goals",
+    ] {
+        let (status, body) = server.get_as(&client, path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+    }
+    let (_, turns) = server.get_as(&client, "/api/v1/turns").await;
+    assert_eq!(turns["total"], 2, "{turns}");
+}
+
 #[tokio::test]
 async fn lens_suggests_actions_completes_them_and_keeps_one_affirmation_a_day() {
     for backend in backends() {

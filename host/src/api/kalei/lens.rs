@@ -14,13 +14,15 @@ use crate::kalei::lens::{ActionView, AffirmationView, GoalAnswer, GoalView, NewA
 
 pub(super) fn ai_routes() -> Router<AppState> {
     Router::new()
-        .route("/lens/goals", post(create_goal).get(goals))
+        .route("/lens/goals", post(create_goal))
         .route("/lens/goals/{goal_id}/actions", post(add_actions))
         .route("/lens/affirmation/today", get(affirmation_today))
 }
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route("/lens/actions/{action_id}/complete", post(complete_action))
+    Router::new()
+        .route("/lens/goals", get(goals))
+        .route("/lens/actions/{action_id}/complete", post(complete_action))
 }
 
 #[utoipa::path(post, path = "/api/v1/lens/goals", tag = "kalei", security(("bearer" = [])),

@@ -18,7 +18,7 @@ use crate::kalei::mirror::{
 
 pub(super) fn ai_routes() -> Router<AppState> {
     Router::new()
-        .route("/mirror/sessions", post(start_session).get(list_sessions))
+        .route("/mirror/sessions", post(start_session))
         .route("/mirror/messages", post(post_message))
         .route(
             "/mirror/fragments/{fragment_id}/reframe",
@@ -28,10 +28,12 @@ pub(super) fn ai_routes() -> Router<AppState> {
 }
 
 pub(super) fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/mirror/sessions/{session_id}",
-        get(session).delete(delete_session),
-    )
+    Router::new()
+        .route("/mirror/sessions", get(list_sessions))
+        .route(
+            "/mirror/sessions/{session_id}",
+            get(session).delete(delete_session),
+        )
 }
 
 /// A message to a Mirror session.

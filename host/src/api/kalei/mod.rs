@@ -33,7 +33,9 @@ pub(super) fn ai_routes() -> Router<AppState> {
         .merge(lens::ai_routes())
 }
 
-/// Reading, saving and deleting.
+/// Reading, saving and deleting. A list shares its path with the POST that asks a model
+/// (`GET /turns`, `POST /turns`), but not its rate class: axum merges the two methods of
+/// one path and each keeps the layers of its own router.
 pub(super) fn routes() -> Router<AppState> {
     mirror::routes()
         .merge(turns::routes())

@@ -19,11 +19,12 @@ use crate::api::json::ValidJson;
 use crate::kalei::turns::{TurnAnswer, TurnPage, TurnView};
 
 pub(super) fn ai_routes() -> Router<AppState> {
-    Router::new().route("/turns", post(take_turn).get(list_turns))
+    Router::new().route("/turns", post(take_turn))
 }
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/turns", get(list_turns))
         .route("/turns/{turn_id}", get(turn).delete(delete_turn))
         .route("/turns/{turn_id}/save", post(save_turn))
         .route("/gallery", get(gallery))
