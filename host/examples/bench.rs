@@ -1136,36 +1136,28 @@ fn embeddings_bench() {
     for _ in 0..20 {
         service.embed_blocking(&one).unwrap();
     }
-    // A thought as Kalei's users write one (~15 tokens): the meaning stage's commonest text.
-    let mut samples = Vec::with_capacity(300);
-    for i in 0..300 {
-        let text = vec![format!(
-            "After {i} days of revising, I always fail my exams."
-        )];
-        let t = Instant::now();
-        service.embed_blocking(&text).unwrap();
-        samples.push(t.elapsed());
-    }
-    samples.sort();
-    println!(
-        "  one short sentence (~15 tokens): p50 {}  p99 {}",
-        micros(percentile(&samples, 0.5)),
-        micros(percentile(&samples, 0.99))
-    );
-    let n = 300;
-    let mut samples = Vec::with_capacity(n);
-    for i in 0..n {
-        let text = vec![learner_message(i)];
-        let t = Instant::now();
-        service.embed_blocking(&text).unwrap();
-        samples.push(t.elapsed());
-    }
-    samples.sort();
-    println!(
-        "  one 500-character message: p50 {}  p99 {}",
-        micros(percentile(&samples, 0.5)),
-        micros(percentile(&samples, 0.99))
-    );
+    // One text at a time, 300 different ones: p50 and p99.
+    let one_by_one = |label: &str, text: &dyn Fn(usize) -> String| {
+        let mut samples: Vec<Duration> = (0..300)
+            .map(|i| {
+                let text = vec![text(i)];
+                let t = Instant::now();
+                service.embed_blocking(&text).unwrap();
+                t.elapsed()
+            })
+            .collect();
+        samples.sort();
+        println!(
+            "  {label}: p50 {}  p99 {}",
+            micros(percentile(&samples, 0.5)),
+            micros(percentile(&samples, 0.99))
+        );
+    };
+    // A thought as Kalei's users write one: the meaning stage's commonest text.
+    one_by_one("one short sentence (~15 tokens)", &|i| {
+        format!("After {i} days of revising, I always fail my exams.")
+    });
+    one_by_one("one 500-character message", &learner_message);
     for batch in [8usize, 32, 64] {
         let texts: Vec<String> = (0..batch).map(learner_message).collect();
         let rounds = 10;
