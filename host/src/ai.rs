@@ -476,6 +476,7 @@ impl Ai {
             }
         };
         let started = std::time::Instant::now();
+        let in_model = crate::timing::InModel::start(crate::timing::Model::Ai);
         let answered = match self.gateway() {
             Ok(gateway) => match self.registry.runtime().complete(&gateway, &request).await {
                 Ok(Ok(response)) => Ok(response),
@@ -484,6 +485,7 @@ impl Ai {
             },
             Err(e) => Err(e),
         };
+        drop(in_model);
         let (model, outcome) = match &answered {
             Ok(r) if r.cached => (r.model.as_str(), "cached"),
             Ok(r) if degraded => (r.model.as_str(), "templated"),

@@ -20,6 +20,7 @@
 //! - [`edge`]: `tessera edge serve`, the edge application (`spin.toml`) served as Spin
 //!   would serve it;
 //! - [`api`]: the HTTP API;
+//! - [`timing`]: where a request's time went (inside models, or the platform's own);
 //! - [`cli`]: the `tessera` command: `serve` puts it all together; `plugin`, `user`,
 //!   `content`, `migrate` and `service-token` are the operator commands.
 
@@ -44,4 +45,5 @@ pub mod sandbox;
 pub mod store;
 pub mod study;
 pub mod telemetry;
+pub mod timing;
 pub mod tutor;

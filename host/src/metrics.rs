@@ -11,6 +11,7 @@ use prometheus::{
 };
 
 use crate::runtime::{PluginErrorKind, PluginRef};
+use crate::timing::Report;
 
 /// Distinct values kept for a label whose values come from outside the host's own code
 /// (a client's feature or model name, a provider named in a plugin's configuration);
@@ -60,6 +61,7 @@ pub struct Metrics {
     http_requests: IntCounterVec,
     plugin_log_dropped: IntCounterVec,
     http_latency: HistogramVec,
+    platform_latency: HistogramVec,
     model_latency: HistogramVec,
     meaning_latency: HistogramVec,
     models: Bounded,
@@ -156,6 +158,14 @@ impl Metrics {
                 REQUEST_BUCKETS,
                 &["route", "method", "status_class"],
             ),
+            platform_latency: histogram(
+                "tessera_http_platform_duration_seconds",
+                "A request's time outside models (the AI gateway's calls and the safety \
+                 gate's meaning stage taken out): the platform's own share, by matched route \
+                 and method",
+                REQUEST_BUCKETS,
+                &["route", "method"],
+            ),
             model_latency: histogram(
                 "tessera_model_call_duration_seconds",
                 "AI gateway calls by answering model, feature and outcome (ok, cached, \
@@ -242,6 +252,7 @@ impl Metrics {
             Box::new(metrics.http_requests.clone()),
             Box::new(metrics.plugin_log_dropped.clone()),
             Box::new(metrics.http_latency.clone()),
+            Box::new(metrics.platform_latency.clone()),
             Box::new(metrics.model_latency.clone()),
             Box::new(metrics.meaning_latency.clone()),
             Box::new(metrics.rate_limited.clone()),
@@ -344,8 +355,9 @@ impl Metrics {
     }
 
     /// Records one HTTP response: `route` is the matched route (its template, so ids do not
-    /// multiply the series).
-    pub fn record_http(&self, route: &str, method: &str, status: u16, elapsed: Duration) {
+    /// multiply the series); `split` is where its time went.
+    pub fn record_http(&self, route: &str, method: &str, status: u16, split: &Report) {
+        let elapsed = split.total;
         self.http_requests
             .with_label_values(&[route, &status.to_string()])
             .inc();
@@ -359,6 +371,9 @@ impl Metrics {
         self.http_latency
             .with_label_values(&[route, method, class])
             .observe(elapsed.as_secs_f64());
+        self.platform_latency
+            .with_label_values(&[route, method])
+            .observe(split.platform.as_secs_f64());
     }
 
     /// Records one call of the AI gateway.
@@ -514,12 +529,25 @@ mod tests {
     }
 
     #[test]
-    fn requests_are_timed_by_status_class() {
+    fn requests_are_timed_by_status_class_and_their_platform_share_apart() {
         let m = Metrics::new();
-        m.record_http("/api/v1/grade", "POST", 503, Duration::from_millis(20));
+        let split = Report {
+            total: Duration::from_millis(20),
+            ai: Duration::from_millis(18),
+            meaning: Duration::ZERO,
+            platform: Duration::from_millis(2),
+        };
+        m.record_http("/api/v1/grade", "POST", 503, &split);
         let text = m.render();
         assert!(text.contains(
             "tessera_http_request_duration_seconds_count{method=\"POST\",route=\"/api/v1/grade\",status_class=\"5xx\"} 1"
+        ), "{text}");
+        // 2 ms falls in the 2.5 ms bucket, not the 1 ms one; the whole 20 ms would not.
+        assert!(text.contains(
+            "tessera_http_platform_duration_seconds_bucket{method=\"POST\",route=\"/api/v1/grade\",le=\"0.0025\"} 1"
+        ), "{text}");
+        assert!(text.contains(
+            "tessera_http_platform_duration_seconds_bucket{method=\"POST\",route=\"/api/v1/grade\",le=\"0.001\"} 0"
         ), "{text}");
     }
 
@@ -557,7 +585,17 @@ mod tests {
             actual: 2,
         };
         m.record_call(&plugin, "f", Duration::ZERO, Some(&failure));
-        m.record_http("/r", "GET", 200, Duration::ZERO);
+        m.record_http(
+            "/r",
+            "GET",
+            200,
+            &Report {
+                total: Duration::ZERO,
+                ai: Duration::ZERO,
+                meaning: Duration::ZERO,
+                platform: Duration::ZERO,
+            },
+        );
         m.record_model_call("m", "f", "ok", Duration::ZERO);
         m.record_rate_limited("ai");
         m.record_budget_refusal("AI_BUDGET_EXCEEDED");

@@ -1,7 +1,8 @@
 //! The operator's view over real HTTP: `/metrics` series move when a rate limit, the cost
 //! guard, the safety gate, the gateway's circuit breaker and the sandbox do their work;
 //! trace spans reach an OTLP/HTTP receiver with the request → plugin → model → database
-//! chain; JSON access-log lines carry the hashed user, route, status and duration.
+//! chain; JSON access-log lines carry the hashed user, route, status and duration;
+//! `Server-Timing` tells the time inside models from the platform's own.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -452,6 +453,106 @@ async fn a_request_is_traced_through_plugin_model_and_database() {
         );
         assert!(query.end_time_unix_nano >= query.start_time_unix_nano);
     }
+}
+
+/// The `Server-Timing` value's durations, by name (milliseconds).
+fn server_timing(value: &str) -> HashMap<String, f64> {
+    value
+        .split(',')
+        .filter_map(|metric| {
+            let mut parts = metric.trim().split(';');
+            let name = parts.next()?.to_owned();
+            let dur = parts.find_map(|p| p.strip_prefix("dur="))?.parse().ok()?;
+            Some((name, dur))
+        })
+        .collect()
+}
+
+/// `--server-timing`: a completion from a model that takes 1.5 s reports that wait as the
+/// AI gateway's and the rest as the platform's, in the header and in
+/// `tessera_http_platform_duration_seconds`; without the flag no header is sent.
+#[tokio::test]
+async fn server_timing_tells_the_models_time_from_the_platforms() {
+    let slow = Upstream::start(Behaviour::SayAfter(
+        Duration::from_millis(1500),
+        "a loop repeats its body".into(),
+    ))
+    .await;
+    let gateway = gateway_with(
+        &[provider("a", Wire::OpenAi, slow.port, &["gpt-a"])],
+        &[("routes", json!({ "default": ["gpt-a"] }))],
+    );
+    let dirs = [
+        plugins_dir().join("safety-filter"),
+        gateway.path().to_owned(),
+    ];
+    let server = Server::start_with(&dirs, &["--server-timing"]).await;
+    let learner = Learner::of(&server).await;
+    let r = learner
+        .client
+        .post(server.url("/v1/chat/completions"))
+        .header("x-tessera-feature", "tutor")
+        .json(&json!({ "messages": [{ "role": "user", "content": "How does a while loop end?" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let header = r
+        .headers()
+        .get("server-timing")
+        .and_then(|v| v.to_str().ok())
+        .expect("a Server-Timing header")
+        .to_owned();
+    let split = server_timing(&header);
+    let (ai, platform, total) = (split["ai"], split["platform"], split["total"]);
+    // The provider's wait is the gateway's, not the platform's.
+    assert!(ai >= 1500.0, "{header}");
+    // The gate's meaning stage embedded the question (its own share when it ran).
+    let meaning = split.get("meaning").copied().unwrap_or_default();
+    // Sequential spans: the shares add up to the whole (each printed to 0.001 ms).
+    assert!((ai + meaning + platform - total).abs() < 0.01, "{header}");
+    assert!(platform < total - 1500.0, "{header}");
+
+    let scrape = Scrape::of(&server).await;
+    assert_eq!(
+        scrape.sum(
+            "tessera_http_platform_duration_seconds_count",
+            &[("route", "/v1/chat/completions"), ("method", "POST")]
+        ),
+        1.0
+    );
+    // Its platform share sits below 1.5 s; the whole request's does not.
+    let platform_below = |name: &str| {
+        scrape.sum(
+            name,
+            &[
+                ("route", "/v1/chat/completions"),
+                ("method", "POST"),
+                ("le", "1"),
+            ],
+        )
+    };
+    assert_eq!(
+        platform_below("tessera_http_platform_duration_seconds_bucket"),
+        1.0
+    );
+    assert_eq!(
+        platform_below("tessera_http_request_duration_seconds_bucket"),
+        0.0
+    );
+
+    let quiet = Server::start(&dirs).await;
+    let r = Learner::of(&quiet)
+        .await
+        .client
+        .post(quiet.url("/v1/chat/completions"))
+        .header("x-tessera-feature", "tutor")
+        .json(&json!({ "messages": [{ "role": "user", "content": "How does a for loop end?" }] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert!(r.headers().get("server-timing").is_none());
 }
 
 /// `TESSERA_LOG_FORMAT=json`: one access line per request with the request id, the

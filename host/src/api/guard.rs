@@ -37,6 +37,9 @@ pub struct HttpLimits {
     /// The secret shared with the edge (`--edge-secret`): beside it, the edge's
     /// `X-Tessera-Client-Addr` names the client.
     pub edge_secret: Option<Arc<str>>,
+    /// Whether responses carry `Server-Timing` (`--server-timing`): the time inside models
+    /// and the platform's own.
+    pub server_timing: bool,
 }
 
 impl Default for HttpLimits {
@@ -47,6 +50,7 @@ impl Default for HttpLimits {
             trusted_proxies: Arc::from([]),
             cors_origins: Arc::from([]),
             edge_secret: None,
+            server_timing: false,
         }
     }
 }

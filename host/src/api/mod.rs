@@ -377,18 +377,22 @@ async fn method_not_allowed() -> ApiError {
 /// span, and writes the access-log line (target `tessera::access`): request id, route,
 /// method, status, duration and the caller's hashed id, never the raw id or e-mail.
 async fn count_requests(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = std::time::Instant::now();
     let route = request_id::route(&request);
     let method = request.method().clone();
-    let response = next.run(request).await;
+    let (mut response, split) = crate::timing::scope(next.run(request)).await;
     let status = response.status().as_u16();
-    let elapsed = started.elapsed();
+    let elapsed = split.total;
     tracing::Span::current().record("status", status);
     state
         .registry
         .runtime()
         .metrics()
-        .record_http(&route, method.as_str(), status, elapsed);
+        .record_http(&route, method.as_str(), status, &split);
+    if state.http.server_timing
+        && let Ok(value) = axum::http::HeaderValue::from_str(&split.server_timing())
+    {
+        response.headers_mut().insert("server-timing", value);
+    }
     let user_hash = request_id::user().map(|id| crate::store::ai_usage::user_hash(&id));
     tracing::info!(
         target: "tessera::access",

@@ -177,6 +177,12 @@ pub struct HttpArgs {
     /// Off by default: only the web app served by this host (same origin) can.
     #[arg(long, env = "TESSERA_CORS_ORIGINS", value_delimiter = ',', value_parser = api::guard::parse_origin)]
     pub cors_origins: Vec<String>,
+    /// Adds a `Server-Timing` header to every response: the time inside the AI gateway and
+    /// the safety gate's meaning stage, and the platform's own (browsers' developer tools
+    /// show it). Off by default: it tells a client whether the gate had screened its text
+    /// lately, which is a hint about other users' messages.
+    #[arg(long, env = "TESSERA_SERVER_TIMING")]
+    pub server_timing: bool,
 }
 
 /// A CIDR block, or one address as its own block.
@@ -393,6 +399,7 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
                 .as_deref()
                 .filter(|s| !s.is_empty())
                 .map(Arc::from),
+            server_timing: args.http.server_timing,
         },
     };
     Ok(AppState::new(registry, services))

@@ -260,7 +260,9 @@ impl SafetyGate {
             && let Some(stage) = &self.settings.semantic
         {
             let started = Instant::now();
+            let in_model = crate::timing::InModel::start(crate::timing::Model::Meaning);
             let (found, outcome) = stage.assess(text).await?;
+            drop(in_model);
             self.registry
                 .runtime()
                 .metrics()
