@@ -12,7 +12,7 @@ use base64::Engine;
 use serde_json::{Value, json};
 
 use crate::support::{
-    Backend, JWT_SECRET, PASSWORD, Server, backends, binary, client_with_token, create_user,
+    Backend, JWT_SECRET, PASSWORD, Server, backends, binary, call, client_with_token, create_user,
     eventually_blocking, plugins_dir, repo, tessera,
 };
 
@@ -21,22 +21,6 @@ async fn start(backend: Backend, extra: &[&str]) -> Server {
     let mut flags = vec!["--content-dir", content.to_str().unwrap()];
     flags.extend_from_slice(extra);
     Server::start_on(backend, &[plugins_dir()], &flags).await
-}
-
-async fn call(
-    server: &Server,
-    client: &reqwest::Client,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = client.request(method, server.url(path));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let r = request.send().await.unwrap();
-    let status = r.status().as_u16();
-    (status, r.json().await.unwrap_or(Value::Null))
 }
 
 async fn get(server: &Server, client: &reqwest::Client, path: &str) -> (u16, Value) {

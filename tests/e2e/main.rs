@@ -13,6 +13,7 @@ mod cli;
 mod code_grader;
 mod console;
 mod content;
+mod courses;
 mod edge;
 mod edge_portable;
 mod events;

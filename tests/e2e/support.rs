@@ -865,3 +865,21 @@ pub async fn hello_server() -> (u16, Arc<AtomicUsize>) {
     });
     (port, accepted)
 }
+
+/// Sends `method path` (with a JSON body when given) as `client`; the status and the JSON
+/// answer (`null` when it is not JSON).
+pub async fn call(
+    server: &Server,
+    client: &reqwest::Client,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut request = client.request(method, server.url(path));
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod caller;
 pub mod classes;
 pub mod content;
+pub mod courses;
 pub mod edge;
 pub mod error;
 pub mod experiments;
@@ -314,6 +315,7 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(learning::routes())
         .merge(edge::routes())
         .merge(classes::routes())
+        .merge(courses::routes())
         .merge(alerts::routes())
         .merge(tutor::routes())
         .merge(study::routes())

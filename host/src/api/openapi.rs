@@ -14,8 +14,8 @@ use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use super::{
-    AppState, admin, ai_reports, alerts, auth, classes, content, edge, error, experiments, grade,
-    health, kalei, learning, me, openai, plugins, safety, sandbox, study, tutor, tutorials,
+    AppState, admin, ai_reports, alerts, auth, classes, content, courses, edge, error, experiments,
+    grade, health, kalei, learning, me, openai, plugins, safety, sandbox, study, tutor, tutorials,
 };
 use error::ErrorBody;
 
@@ -39,6 +39,8 @@ use error::ErrorBody;
         classes::rotate_code, classes::remove_member, classes::class_progress,
         classes::join, classes::my_classes, classes::leave, classes::my_invitations,
         classes::accept, classes::decline,
+        courses::list, courses::detail, courses::edit, courses::delist, courses::enroll,
+        courses::unenroll, courses::reviews, courses::review, courses::unreview,
         alerts::list, alerts::stream, alerts::acknowledge,
         tutor::ask, tutor::query, tutor::events, tutor::conversations, tutor::conversation,
         tutor::generate, tutor::variation,
@@ -80,6 +82,7 @@ use error::ErrorBody;
         (name = "teacher", description = "A teacher's classes: invitations, join codes, the progress of learners who accepted, and struggle alerts about them"),
         (name = "classes", description = "A learner's classes: invitations to answer, joining by code, who sees your data, leaving"),
         (name = "tutor", description = "The tutor: queries triaged to agents (concepts, code review, debugging with a hint ladder, exercises, partners' agents), answers over SSE, conversations, generated exercises (docs/tutor.md)"),
+        (name = "courses", description = "The course catalog (seed 002 §4.2): browse, search, enrol, review; teachers and admins edit listings (docs/catalog.md)"),
         (name = "study", description = "Seed 002's AI study endpoints: quizzes generated from a lesson, Socratic study sessions, courses generated as draft content packs that teachers publish (docs/study.md)"),
         (name = "kalei", description = "Seed 001's Kalei: Mirror (fragments of a message that show cognitive distortions, and their reframes), Turn (three reframes and a micro-action) and the Gallery of saved Turns; crises answered with the gate's response, never reframed; plan limits as 402/429 naming the limit (docs/kalei.md)"),
         (name = "tutorials", description = "Seed 004's tutorial API at its own paths: the config with the learner's variant and persona, step pings, surveys (docs/experiments.md)"),

@@ -70,6 +70,30 @@ pub struct CourseFile {
     /// Description.
     #[serde(default)]
     pub description: String,
+    /// A line for the catalog's cards (up to 500 characters).
+    #[serde(default)]
+    pub short_description: Option<String>,
+    /// `beginner` (the default), `intermediate` or `advanced`.
+    #[serde(default)]
+    pub difficulty: Option<String>,
+    /// The catalog's category (up to 100 characters); default: the track's title.
+    #[serde(default)]
+    pub category: Option<String>,
+    /// Tags learners filter by (at most 20, each 1-50 characters).
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Learning objectives shown in the catalog.
+    #[serde(default)]
+    pub objectives: Vec<String>,
+    /// What a learner should know first, in words (lessons' own prerequisites are ids).
+    #[serde(default)]
+    pub prerequisites: Vec<String>,
+    /// Thumbnail image, an `http(s)` URL.
+    #[serde(default)]
+    pub thumbnail_url: Option<String>,
+    /// Preview video, an `http(s)` URL.
+    #[serde(default)]
+    pub preview_video_url: Option<String>,
     /// Modules in order.
     pub modules: Vec<ModuleFile>,
 }
@@ -342,6 +366,56 @@ fn valid_id(id: &str) -> bool {
         })
 }
 
+/// Whether `value` is an `http(s)` URL of at most 500 bytes (a catalog image or video: a
+/// `javascript:` or `data:` URL would run or embed in the web app).
+pub fn is_web_url(value: &str) -> bool {
+    value.len() <= 500
+        && url::Url::parse(value).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+}
+
+/// What is wrong with a course's catalog fields, by field.
+fn catalog_problems(course: &CourseFile) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    if let Some(d) = &course.difficulty
+        && !crate::study::DIFFICULTIES.contains(&d.as_str())
+    {
+        problems.push((
+            "difficulty".to_owned(),
+            format!("`{d}` is not one of beginner, intermediate, advanced"),
+        ));
+    }
+    let mut long = |field: &str, value: Option<&String>, most: usize| {
+        if value.is_some_and(|v| v.chars().count() > most) {
+            problems.push((field.to_owned(), format!("at most {most} characters")));
+        }
+    };
+    long("short_description", course.short_description.as_ref(), 500);
+    long("category", course.category.as_ref(), 100);
+    for (field, url) in [
+        ("thumbnail_url", &course.thumbnail_url),
+        ("preview_video_url", &course.preview_video_url),
+    ] {
+        if let Some(url) = url
+            && !is_web_url(url)
+        {
+            problems.push((
+                field.to_owned(),
+                "must be an http(s) URL of at most 500 characters".to_owned(),
+            ));
+        }
+    }
+    if course.tags.len() > 20 {
+        problems.push(("tags".to_owned(), "at most 20 tags".to_owned()));
+    }
+    for (i, tag) in course.tags.iter().enumerate() {
+        let n = tag.trim().chars().count();
+        if n == 0 || n > 50 {
+            problems.push((format!("tags[{i}]"), "must be 1-50 characters".to_owned()));
+        }
+    }
+    problems
+}
+
 /// Loads and checks the pack in `dir`; every problem found, or the pack.
 pub fn load(dir: &Path) -> Result<Pack, Vec<PackProblem>> {
     let mut r = Reader {
@@ -367,6 +441,13 @@ pub fn load(dir: &Path) -> Result<Pack, Vec<PackProblem>> {
                 format!("tracks[{t}].courses[{c}].id"),
                 &course.id,
             );
+            for (field, message) in catalog_problems(course) {
+                r.problem(
+                    pack_json,
+                    format!("tracks[{t}].courses[{c}].{field}"),
+                    message,
+                );
+            }
             for (m, module) in course.modules.iter().enumerate() {
                 let at = format!("tracks[{t}].courses[{c}].modules[{m}]");
                 check_id(&mut r, &mut ids, format!("{at}.id"), &module.id);

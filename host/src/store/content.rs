@@ -45,6 +45,39 @@ pub struct StoredPack {
     pub imported_at: String,
 }
 
+/// The catalog listings of `pack`'s courses: their fields, the track's title as the
+/// category when a course names none, and their lessons' minutes.
+fn pack_listings(pack: &Pack) -> Vec<super::catalog::PackListing<'_>> {
+    let mut listings = Vec::new();
+    for track in &pack.file.tracks {
+        for course in &track.courses {
+            let modules: Vec<&str> = course.modules.iter().map(|m| m.id.as_str()).collect();
+            let estimated_minutes = pack
+                .lessons
+                .iter()
+                .filter(|l| modules.contains(&l.module_id.as_str()))
+                .filter_map(|l| l.estimated_minutes)
+                .map(i64::from)
+                .sum();
+            listings.push(super::catalog::PackListing {
+                course_id: &course.id,
+                title: &course.title,
+                description: &course.description,
+                short_description: course.short_description.as_deref(),
+                difficulty: course.difficulty.as_deref().unwrap_or("beginner"),
+                estimated_minutes,
+                category: course.category.as_deref().unwrap_or(&track.title),
+                tags: &course.tags,
+                objectives: &course.objectives,
+                prerequisites: &course.prerequisites,
+                thumbnail_url: course.thumbnail_url.as_deref(),
+                preview_video_url: course.preview_video_url.as_deref(),
+            });
+        }
+    }
+    listings
+}
+
 impl Db {
     /// The checksum of the stored pack `id`, if it was imported.
     pub async fn pack_checksum(&self, id: &str) -> Result<Option<String>, StoreError> {
@@ -214,6 +247,7 @@ impl Db {
                 .await?;
             }
         }
+        super::catalog::write_pack_listings(&mut tx, &p.id, &pack_listings(pack)).await?;
         tx.commit().await?;
         Ok(if stored.is_some() {
             Imported::Updated

@@ -9,6 +9,7 @@ pub mod ai_budget;
 pub mod ai_usage;
 pub mod audit;
 pub mod billing;
+pub mod catalog;
 pub mod classes;
 pub mod codec;
 pub mod content;

@@ -649,7 +649,9 @@ pub fn pack_files(c: &GeneratedCourse) -> BTreeMap<String, String> {
         "id": p, "version": "1.0.0", "title": c.title, "description": c.description,
         "tracks": [{"id": p, "title": c.title, "description": c.description,
             "courses": [{"id": format!("{p}.course"), "title": c.title,
-                         "description": c.description, "modules": modules}]}]
+                         "description": c.description, "difficulty": c.difficulty,
+                         "prerequisites": c.prerequisites, "tags": ["ai-generated"],
+                         "modules": modules}]}]
     });
     files.insert(
         "pack.json".to_owned(),
@@ -788,6 +790,16 @@ impl Study {
         }
         self.db
             .publish_course_draft(course_id, user_id, now_ms())
+            .await?;
+        // The teacher who published it answers for it in the catalog (and may edit it).
+        let metadata = serde_json::to_string(&draft.course.ai_generation_metadata)
+            .map_err(|e| StudyError::Unpublishable(e.to_string()))?;
+        self.db
+            .mark_generated_listing(
+                &format!("{}.course", draft.course.pack_id),
+                user_id,
+                &metadata,
+            )
             .await?;
         let first_step = format!("{}.m1.t1.read", draft.course.pack_id);
         Ok(Published {

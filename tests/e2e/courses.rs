@@ -1,0 +1,445 @@
+//! The course catalog over HTTP on both databases (seed 002 §4.2): browse with filters,
+//! search and sorting in seed 002's pagination shape, a course with its modules, enrol and
+//! unenrol, reviews with the rating they move (and a crisis review stopped), a teacher's and
+//! an admin's edits, delisting, and the search limit.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::support::{Server, backends, call, client_with_token, plugins_dir};
+
+/// Three courses on two tracks, the catalog's fields on two of them.
+fn write_pack(dir: &Path) {
+    let lessons = dir.join("lessons");
+    std::fs::create_dir_all(&lessons).unwrap();
+    std::fs::write(
+        dir.join("pack.json"),
+        json!({ "id": "catalog", "version": "1.0.0", "title": "Catalog", "tracks": [
+            { "id": "code", "title": "Programming", "courses": [
+                { "id": "loops", "title": "Loops in Python",
+                  "description": "Repeat work with for and while loops.",
+                  "short_description": "for, while, break",
+                  "difficulty": "beginner", "category": "Programming",
+                  "tags": ["Python", "loops"], "objectives": ["Write a for loop"],
+                  "prerequisites": ["Printing"],
+                  "thumbnail_url": "https://cdn.example.com/loops.png",
+                  "modules": [
+                    { "id": "loops-1", "title": "For", "lessons": ["for"] },
+                    { "id": "loops-2", "title": "While", "lessons": ["while", "break"] } ] },
+                { "id": "classes", "title": "Classes and objects",
+                  "description": "Model the world with Python classes.",
+                  "difficulty": "intermediate", "tags": ["python", "oop"],
+                  "modules": [ { "id": "classes-1", "title": "Classes", "lessons": ["class"] } ] } ] },
+            { "id": "data", "title": "Data", "courses": [
+                { "id": "sql", "title": "SQL queries", "description": "SELECT, WHERE and JOIN.",
+                  "modules": [ { "id": "sql-1", "title": "Select", "lessons": ["select"] } ] } ] } ] })
+        .to_string(),
+    )
+    .unwrap();
+    for (id, minutes) in [
+        ("for", 5),
+        ("while", 7),
+        ("break", 3),
+        ("class", 10),
+        ("select", 8),
+    ] {
+        std::fs::write(
+            lessons.join(format!("{id}.json")),
+            json!({ "id": id, "title": format!("Lesson {id}"), "topic": id,
+                    "estimated_minutes": minutes, "steps": [
+                { "id": format!("{id}.q"), "kind": "quiz", "question": { "kind": "true_false",
+                  "prompt": "Ready?", "answer_key": { "correct": true } } } ] })
+            .to_string(),
+        )
+        .unwrap();
+    }
+}
+
+async fn get(client: &reqwest::Client, server: &Server, path: &str) -> (u16, Value) {
+    call(server, client, reqwest::Method::GET, path, None).await
+}
+
+async fn send(
+    client: &reqwest::Client,
+    server: &Server,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    call(server, client, method, path, body).await
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn learners_browse_enrol_and_review_and_staff_edit_the_catalog() {
+    let pack = tempfile::tempdir().unwrap();
+    write_pack(pack.path());
+    for backend in backends() {
+        let server = Server::start_on(
+            backend,
+            &[plugins_dir().join("safety-filter")],
+            &["--content-dir", pack.path().to_str().unwrap()],
+        )
+        .await;
+        let reg = server.register("student").await;
+        let student = client_with_token(reg["access_token"].as_str().unwrap());
+        let other = client_with_token(
+            server.register("student").await["access_token"]
+                .as_str()
+                .unwrap(),
+        );
+        let teacher = client_with_token(
+            server.register("teacher").await["access_token"]
+                .as_str()
+                .unwrap(),
+        );
+        let admin = &server.http;
+
+        // Browse: every published course, seed 002's pagination.
+        let (status, page) = get(&student, &server, "/api/v1/courses?sort=title&limit=2").await;
+        assert_eq!(status, 200, "{backend:?}: {page}");
+        assert_eq!(ids(&page), ["classes", "loops"], "{page}");
+        assert_eq!(
+            page["pagination"],
+            json!({"current_page": 1, "total_pages": 2, "total_items": 3, "has_next": true})
+        );
+        let (_, rest) = get(
+            &student,
+            &server,
+            "/api/v1/courses?sort=title&limit=2&offset=2",
+        )
+        .await;
+        assert_eq!(ids(&rest), ["sql"]);
+        assert_eq!(rest["pagination"]["has_next"], false);
+        let loops = &page["courses"][1];
+        assert_eq!(loops["difficulty"], "beginner");
+        assert_eq!(
+            loops["estimated_duration"], 15,
+            "its lessons' minutes: {loops}"
+        );
+        assert_eq!(loops["tags"], json!(["Python", "loops"]));
+        assert_eq!(loops["learning_objectives"], json!(["Write a for loop"]));
+        assert_eq!(loops["thumbnail_url"], "https://cdn.example.com/loops.png");
+        assert_eq!(loops["is_published"], true);
+        assert_eq!(loops["is_ai_generated"], false);
+        // A course that says nothing of its category is listed under its track.
+        let (_, sql) = get(&student, &server, "/api/v1/courses/sql").await;
+        assert_eq!(sql["category"], "Data", "{sql}");
+
+        // Filters and search (any case, every word).
+        for (query, want) in [
+            ("difficulty=intermediate", vec!["classes"]),
+            ("tag=PYTHON&sort=title", vec!["classes", "loops"]),
+            ("category=Data", vec!["sql"]),
+            ("search=WHILE%20loops", vec!["loops"]),
+            ("search=python&sort=title", vec!["classes", "loops"]),
+            ("search=100%25", vec![]),
+        ] {
+            let (status, page) = get(&student, &server, &format!("/api/v1/courses?{query}")).await;
+            assert_eq!(status, 200, "{query}: {page}");
+            assert_eq!(ids(&page), want, "{query}: {page}");
+        }
+        for (query, field) in [
+            ("difficulty=expert", "difficulty"),
+            ("sort=cheapest", "sort"),
+            ("limit=0", "limit"),
+            ("offset=-1", "offset"),
+        ] {
+            let (status, body) = get(&student, &server, &format!("/api/v1/courses?{query}")).await;
+            assert_eq!(status, 422, "{query}: {body}");
+            assert_eq!(body["error"]["details"]["field"], field, "{query}: {body}");
+        }
+        let (status, _) = get(&student, &server, "/api/v1/courses?colour=red").await;
+        assert_eq!(status, 400);
+
+        // One course with its modules and lessons.
+        let (status, detail) = get(&student, &server, "/api/v1/courses/loops").await;
+        assert_eq!(status, 200, "{detail}");
+        assert_eq!(detail["enrolled"], false);
+        let modules = detail["modules"].as_array().unwrap();
+        assert_eq!(modules.len(), 2);
+        assert_eq!(modules[1]["id"], "loops-2");
+        assert_eq!(modules[1]["estimated_duration"], 10);
+        assert_eq!(modules[1]["lessons"][1]["id"], "break");
+        let (status, body) = get(&student, &server, "/api/v1/courses/nope").await;
+        assert_eq!(status, 404, "{body}");
+
+        // Enrol (twice: once counted), list mine, unenrol.
+        let (status, e) = send(
+            &student,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses/loops/enroll",
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{e}");
+        assert_eq!(
+            (e["newly_enrolled"].clone(), e["enrollment_count"].clone()),
+            (json!(true), json!(1))
+        );
+        let (_, e) = send(
+            &student,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses/loops/enroll",
+            None,
+        )
+        .await;
+        assert_eq!(
+            (e["newly_enrolled"].clone(), e["enrollment_count"].clone()),
+            (json!(false), json!(1))
+        );
+        let (_, mine) = get(&student, &server, "/api/v1/courses?enrolled=true").await;
+        assert_eq!(ids(&mine), ["loops"]);
+        let (_, detail) = get(&student, &server, "/api/v1/courses/loops").await;
+        assert_eq!(detail["enrolled"], true);
+        let (_, popular) = get(&other, &server, "/api/v1/courses").await;
+        assert_eq!(ids(&popular)[0], "loops", "most enrolled first: {popular}");
+        send(
+            &student,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses/sql/enroll",
+            None,
+        )
+        .await;
+        let (status, _) = send(
+            &student,
+            &server,
+            reqwest::Method::DELETE,
+            "/api/v1/courses/sql/enroll",
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, _) = send(
+            &student,
+            &server,
+            reqwest::Method::DELETE,
+            "/api/v1/courses/sql/enroll",
+            None,
+        )
+        .await;
+        assert_eq!(status, 404);
+        let (_, sql) = get(&student, &server, "/api/v1/courses/sql").await;
+        assert_eq!(sql["enrollment_count"], 0);
+
+        // Reviews: enrolled learners only, one each, editable; the rating follows.
+        let review = |rating: i64, body: &str| json!({"rating": rating, "body": body});
+        let path = "/api/v1/courses/loops/reviews/me";
+        let (status, body) = send(
+            &other,
+            &server,
+            reqwest::Method::PUT,
+            path,
+            Some(review(2, "Too fast.")),
+        )
+        .await;
+        assert_eq!(status, 403, "not enrolled: {body}");
+        let (status, body) = send(
+            &student,
+            &server,
+            reqwest::Method::PUT,
+            path,
+            Some(review(6, "")),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["details"]["field"], "rating");
+        let (status, mine) = send(
+            &student,
+            &server,
+            reqwest::Method::PUT,
+            path,
+            Some(review(4, "Clear.")),
+        )
+        .await;
+        assert_eq!(status, 200, "{mine}");
+        assert_eq!(mine["rating"], 4);
+        send(
+            &other,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses/loops/enroll",
+            None,
+        )
+        .await;
+        send(
+            &other,
+            &server,
+            reqwest::Method::PUT,
+            path,
+            Some(review(2, "Too fast.")),
+        )
+        .await;
+        let (_, edited) = send(
+            &student,
+            &server,
+            reqwest::Method::PUT,
+            path,
+            Some(review(5, "Clear and kind.")),
+        )
+        .await;
+        assert_eq!(edited["body"], "Clear and kind.");
+        let (status, reviews) = get(&student, &server, "/api/v1/courses/loops/reviews").await;
+        assert_eq!(status, 200, "{reviews}");
+        assert_eq!(reviews["average_rating"], 3.5, "{reviews}");
+        assert_eq!(reviews["pagination"]["total_items"], 2);
+        assert_eq!(
+            reviews["reviews"][0]["body"], "Clear and kind.",
+            "most recent first"
+        );
+        // A crisis in a review reaches nobody: the author gets support, nothing is stored.
+        let (status, body) = send(
+            &other,
+            &server,
+            reqwest::Method::PUT,
+            path,
+            Some(review(1, "I want to end my life, nothing matters anymore")),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert_eq!(body["error"]["code"], "SAFETY_BLOCKED", "{body}");
+        let (_, loops) = get(&student, &server, "/api/v1/courses/loops").await;
+        assert_eq!(
+            (
+                loops["average_rating"].clone(),
+                loops["total_reviews"].clone()
+            ),
+            (json!(3.5), json!(2)),
+            "{loops}"
+        );
+        let (status, _) = send(&other, &server, reqwest::Method::DELETE, path, None).await;
+        assert_eq!(status, 204);
+        let (_, loops) = get(&student, &server, "/api/v1/courses/loops").await;
+        assert_eq!(
+            (
+                loops["average_rating"].clone(),
+                loops["total_reviews"].clone()
+            ),
+            (json!(5.0), json!(1))
+        );
+
+        // Edits: a teacher edits only courses they made; an admin any.
+        let change = json!({"difficulty": "advanced", "tags": ["SQL", "joins"]});
+        let (status, _) = send(
+            &student,
+            &server,
+            reqwest::Method::PATCH,
+            "/api/v1/courses/sql",
+            Some(change.clone()),
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = send(
+            &teacher,
+            &server,
+            reqwest::Method::PATCH,
+            "/api/v1/courses/sql",
+            Some(change.clone()),
+        )
+        .await;
+        assert_eq!(status, 403, "a pack's course is not the teacher's");
+        let (status, edited) = send(
+            admin,
+            &server,
+            reqwest::Method::PATCH,
+            "/api/v1/courses/sql",
+            Some(change),
+        )
+        .await;
+        assert_eq!(status, 200, "{edited}");
+        assert_eq!(edited["difficulty"], "advanced");
+        let (_, by_tag) = get(&student, &server, "/api/v1/courses?tag=joins").await;
+        assert_eq!(ids(&by_tag), ["sql"]);
+        let (status, body) = send(
+            admin,
+            &server,
+            reqwest::Method::PATCH,
+            "/api/v1/courses/sql",
+            Some(json!({"thumbnail_url": "javascript:alert(1)"})),
+        )
+        .await;
+        assert_eq!(status, 422);
+        assert_eq!(body["error"]["details"]["field"], "thumbnail_url");
+        // Unpublished: gone for learners, there for staff who ask.
+        send(
+            admin,
+            &server,
+            reqwest::Method::PATCH,
+            "/api/v1/courses/sql",
+            Some(json!({"is_published": false})),
+        )
+        .await;
+        let (_, page) = get(&student, &server, "/api/v1/courses").await;
+        assert!(!ids(&page).contains(&"sql".to_owned()), "{page}");
+        let (status, _) = get(&student, &server, "/api/v1/courses/sql").await;
+        assert_eq!(status, 404);
+        let (status, _) = send(
+            &student,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses/sql/enroll",
+            None,
+        )
+        .await;
+        assert_eq!(status, 404, "no enrolment in an unpublished course");
+        let (status, _) = get(
+            &student,
+            &server,
+            "/api/v1/courses?include_unpublished=true",
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (_, all) = get(admin, &server, "/api/v1/courses?include_unpublished=true").await;
+        assert!(ids(&all).contains(&"sql".to_owned()));
+
+        // Delisting is for admins; the course's enrolments and reviews go with it.
+        let (status, _) = send(
+            &teacher,
+            &server,
+            reqwest::Method::DELETE,
+            "/api/v1/courses/loops",
+            None,
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, _) = send(
+            admin,
+            &server,
+            reqwest::Method::DELETE,
+            "/api/v1/courses/loops",
+            None,
+        )
+        .await;
+        assert_eq!(status, 204);
+        let (status, _) = get(&student, &server, "/api/v1/courses/loops").await;
+        assert_eq!(status, 404);
+        let (_, mine) = get(&student, &server, "/api/v1/courses?enrolled=true").await;
+        assert_eq!(ids(&mine), Vec::<String>::new());
+
+        // 30 searches a minute.
+        let mut statuses = Vec::new();
+        for _ in 0..31 {
+            statuses.push(
+                get(&other, &server, "/api/v1/courses?search=python")
+                    .await
+                    .0,
+            );
+        }
+        assert_eq!(statuses[..30], [200; 30]);
+        assert_eq!(statuses[30], 429);
+        // Browsing without a search is not counted.
+        assert_eq!(get(&other, &server, "/api/v1/courses").await.0, 200);
+    }
+}
