@@ -330,6 +330,49 @@ async fn learners_browse_enrol_and_review_and_staff_edit_the_catalog() {
             (json!(5.0), json!(1))
         );
 
+        // A deleted account's enrolment and review stop counting.
+        let leaving = client_with_token(
+            server.register("student").await["access_token"]
+                .as_str()
+                .unwrap(),
+        );
+        send(
+            &leaving,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses/sql/enroll",
+            None,
+        )
+        .await;
+        let (status, _) = send(
+            &leaving,
+            &server,
+            reqwest::Method::PUT,
+            "/api/v1/courses/sql/reviews/me",
+            Some(review(1, "Not for me.")),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, sql) = get(&student, &server, "/api/v1/courses/sql").await;
+        assert_eq!(
+            (
+                sql["enrollment_count"].clone(),
+                sql["total_reviews"].clone()
+            ),
+            (json!(1), json!(1))
+        );
+        assert_eq!(server.delete_me(&leaving).await, 204);
+        let (_, sql) = get(&student, &server, "/api/v1/courses/sql").await;
+        assert_eq!(
+            (
+                sql["enrollment_count"].clone(),
+                sql["total_reviews"].clone(),
+                sql["average_rating"].clone()
+            ),
+            (json!(0), json!(0), json!(0.0)),
+            "{sql}"
+        );
+
         // Edits: a teacher edits only courses they made; an admin any.
         let change = json!({"difficulty": "advanced", "tags": ["SQL", "joins"]});
         let (status, _) = send(

@@ -751,7 +751,7 @@ pub(super) async fn reviews(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "Only learners enrolled in the course review it", body = ErrorBody),
         (status = 404, description = "No such course", body = ErrorBody),
-        (status = 422, description = "rating outside 1-5 or a body over 2 000 characters; or a review the safety screen stopped (`code` SAFETY_BLOCKED, with support resources for the author; nothing published)", body = ErrorBody)))]
+        (status = 422, description = "rating outside 1-5 or a body over 2 000 characters; or a review the safety screen found a crisis in (`code` SAFETY_BLOCKED, with support resources for the author; nothing published)", body = ErrorBody)))]
 pub(super) async fn review(
     State(state): State<AppState>,
     caller: Caller,
@@ -777,15 +777,16 @@ pub(super) async fn review(
     }
     let text = body.body.trim();
     if !text.is_empty() {
-        // Others read it: the gate screens it as it screens a learner's question (a crisis
-        // or a concern is answered with support for the author, and nothing is stored).
+        // Others read it: a crisis is answered with support for the author and nothing is
+        // stored. Only a crisis stops it: a disappointed review ("not for me") reads like a
+        // concern to the gate, and publishing it harms nobody.
         let origin = crate::ai::Origin {
             user_id: Some(caller.user_id()),
             surface: "course-review",
             plugin: None,
             region: super::client_region(&headers),
         };
-        match state.ai.screen_texts(&[text], origin).await {
+        match state.ai.screen_for_crisis(&[text], origin).await {
             Ok(()) | Err(crate::ai::AiError::NoSafetyFilter) => {}
             Err(e) => return Err(e.into()),
         }

@@ -430,7 +430,7 @@ impl Db {
     }
 
     /// Deletes every row of the user (profile, sessions, refresh tokens, class memberships
-    /// and invitations, the user) and strips them from the audit log, keeping one
+    /// and invitations, course enrolments and reviews (uncounted from the catalog), the user) and strips them from the audit log, keeping one
     /// content-free `user.deleted` event. The ids of the sessions it ended, or `None` when
     /// there was no such user.
     pub async fn delete_user(&self, user_id: &str) -> Result<Option<Vec<String>>, StoreError> {
@@ -472,6 +472,26 @@ async fn delete_user_rows(
     .bind(user_id)
     .execute(&mut **tx)
     .await?;
+    // Their enrolments and reviews stop counting in the catalog.
+    sqlx::query(
+        "UPDATE course_listings SET enrollment_count = enrollment_count - 1, \
+         completion_count = completion_count - (SELECT COUNT(*) FROM course_enrollments e \
+         WHERE e.course_id = course_listings.course_id AND e.user_id = $1 \
+         AND e.completed_at IS NOT NULL) \
+         WHERE course_id IN (SELECT course_id FROM course_enrollments WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "UPDATE course_listings SET review_count = review_count - 1, \
+         rating_total = rating_total - (SELECT r.rating FROM course_reviews r \
+         WHERE r.course_id = course_listings.course_id AND r.user_id = $1) \
+         WHERE course_id IN (SELECT course_id FROM course_reviews WHERE user_id = $1)",
+    )
+    .bind(user_id)
+    .execute(&mut **tx)
+    .await?;
     // Children first: a SQLite connection without foreign keys would not cascade.
     for table in [
         "safety_events",
@@ -486,6 +506,8 @@ async fn delete_user_rows(
         "mini_project_submissions",
         "lesson_progress",
         "class_members",
+        "course_enrollments",
+        "course_reviews",
         "refresh_tokens",
         // Events about the user (the embedded bus's copies; NATS's expire with the stream).
         "events",
