@@ -361,6 +361,17 @@ async fn learners_browse_enrol_and_review_and_staff_edit_the_catalog() {
             ),
             (json!(1), json!(1))
         );
+        // Their export holds both.
+        let (status, export) = get(&leaving, &server, "/api/v1/me/export").await;
+        assert_eq!(status, 200, "{export}");
+        assert_eq!(
+            export["courses"]["enrollments"][0]["course_id"], "sql",
+            "{export}"
+        );
+        assert_eq!(
+            export["courses"]["reviews"][0]["body"], "Not for me.",
+            "{export}"
+        );
         assert_eq!(server.delete_me(&leaving).await, 204);
         let (_, sql) = get(&student, &server, "/api/v1/courses/sql").await;
         assert_eq!(

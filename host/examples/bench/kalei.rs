@@ -2,8 +2,9 @@
 //!
 //! 1. A Turn (`POST /api/v1/turns`) and a Mirror message (`POST /api/v1/mirror/messages`)
 //!    over HTTP on SQLite with the offline model: one user alone, 32 users at once in a
-//!    closed loop (a saturated host), and 32 users at once each sending again 1.8 s after
-//!    their answer (the pace a real model holds them to: seed 001 §12.1's p50). For each,
+//!    closed loop (a saturated host), and 32 users at once each sending again 0.9-2.7 s
+//!    (1.8 s on average) after their answer, starting at spread moments (the pace a real
+//!    model holds them to: seed 001 §12.1's p50). For each,
 //!    p50, p95 and p99 of the whole request and of its platform share (the server's
 //!    `Server-Timing`: the request less the time inside models, the AI gateway's call and
 //!    the safety gate's meaning encoder), throughput, and the time inside each plugin and
@@ -225,6 +226,12 @@ fn requests(data: &Path) {
                     tasks.push(tokio::spawn(async move {
                         let mut seen = Vec::new();
                         let mut n = 0;
+                        if let Load::Paced(_) = load {
+                            // Users who arrive together and wait alike would send in
+                            // lockstep: 32 at once every 1.8 s. People do not: each starts
+                            // at their own moment in the first pause.
+                            tokio::time::sleep(MODEL_PACE * i as u32 / at_once as u32).await;
+                        }
                         while started.elapsed() < round_for {
                             let (path, mut b) = body(i, n);
                             if round != "turn" {
@@ -244,7 +251,7 @@ fn requests(data: &Path) {
                             let _ = r.bytes().await;
                             seen.push((t.elapsed(), platform, ok));
                             if let Load::Paced(_) = load {
-                                tokio::time::sleep(MODEL_PACE).await;
+                                tokio::time::sleep(pause(i, n)).await;
                             }
                         }
                         seen
@@ -292,9 +299,10 @@ fn requests(data: &Path) {
 enum Load {
     /// This many users, each sending again as soon as its answer arrives: a saturated host.
     Closed(usize),
-    /// This many users, each sending again [`MODEL_PACE`] after its answer: the pace a
-    /// real model holds each of them to, so the host does the work of that many users in
-    /// production without a model to wait on.
+    /// This many users, each sending again about [`MODEL_PACE`] after its answer (see
+    /// [`pause`]), starting at moments spread over the first pause: the pace a real model
+    /// holds each of them to, so the host does the work of that many users in production
+    /// without a model to wait on.
     Paced(usize),
 }
 
@@ -324,6 +332,14 @@ impl Load {
 /// A real model's reply time, seed 001 §12.1's p50 for a Turn: what each user of a
 /// [`Load::Paced`] round waits before sending again.
 const MODEL_PACE: Duration = Duration::from_millis(1800);
+
+/// User `i`'s pause after their `n`-th answer: [`MODEL_PACE`] on average, drawn between
+/// half and one and a half of it (a model's reply time varies, and so does the reader), the
+/// same on every run.
+fn pause(i: usize, n: usize) -> Duration {
+    let k = Draw(((i as u64) << 32) | n as u64).below(1000);
+    MODEL_PACE.mul_f64(0.5 + k as f64 / 1000.0)
+}
 
 /// The platform's share of a response's time, from its `Server-Timing` header (the server
 /// runs with `--server-timing`).

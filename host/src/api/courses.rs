@@ -820,6 +820,52 @@ pub(super) async fn unreview(
     }
 }
 
+/// A learner's side of the catalog, for their export.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CourseExport {
+    /// The courses they are enrolled in.
+    pub enrollments: Vec<EnrollmentRecord>,
+    /// The reviews they wrote.
+    pub reviews: Vec<Review>,
+}
+
+/// An enrolment as stored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnrollmentRecord {
+    /// The course.
+    pub course_id: String,
+    /// Enrolled, RFC 3339.
+    pub enrolled_at: String,
+    /// Finished, RFC 3339, once finished.
+    pub completed_at: Option<String>,
+}
+
+/// Everything the catalog holds about `user_id`.
+pub(super) async fn export(state: &AppState, user_id: &str) -> Result<CourseExport, ApiError> {
+    let enrollments = state
+        .db
+        .enrollments_of(user_id)
+        .await?
+        .into_iter()
+        .map(|(course_id, enrolled_at, completed_at)| EnrollmentRecord {
+            course_id,
+            enrolled_at: rfc3339(enrolled_at),
+            completed_at: completed_at.map(rfc3339),
+        })
+        .collect();
+    let reviews = state
+        .db
+        .reviews_by(user_id)
+        .await?
+        .into_iter()
+        .map(review_view)
+        .collect();
+    Ok(CourseExport {
+        enrollments,
+        reviews,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -261,6 +261,8 @@ pub struct Export {
     pub learning: Json_,
     /// The classes the caller belongs to: whose teachers see their progress.
     pub classes: Vec<crate::learning::classes::Membership>,
+    /// The course catalog: enrolments and reviews.
+    pub courses: super::courses::CourseExport,
     /// The tutor: every conversation with its messages and every exercise generated for
     /// the caller.
     #[schema(value_type = Object)]
@@ -292,6 +294,7 @@ pub(super) async fn export(
     let audit_events = state.db.audit_events_of(&account.id).await?;
     let learning = state.learning.export(&account.id).await?;
     let classes = state.learning.my_classes(&account.id).await?;
+    let courses = super::courses::export(&state, &account.id).await?;
     let tutor = state.tutor.export(&account.id).await?;
     let study = state.study.export(&account.id).await?;
     let tutorials = state.experiments.export(&account.id).await?;
@@ -311,6 +314,7 @@ pub(super) async fn export(
         audit_events,
         learning,
         classes,
+        courses,
     }))
 }
 

@@ -222,6 +222,18 @@ fn listing(row: &AnyRow) -> Result<ListingRow, StoreError> {
     })
 }
 
+fn review(r: &AnyRow) -> Result<ReviewRow, StoreError> {
+    Ok(ReviewRow {
+        course_id: r.try_get("course_id")?,
+        user_id: r.try_get("user_id")?,
+        author_name: r.try_get("full_name")?,
+        rating: r.try_get("rating")?,
+        body: r.try_get("body")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
 /// `text` for a `LIKE … ESCAPE '\'` pattern matching it anywhere.
 fn contains_pattern(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
@@ -763,6 +775,21 @@ impl Db {
         Ok(true)
     }
 
+    /// Every review `user_id` wrote, most recently edited first (their export).
+    pub async fn reviews_by(&self, user_id: &str) -> Result<Vec<ReviewRow>, StoreError> {
+        sqlx::query(
+            "SELECT r.course_id, r.user_id, u.full_name, r.rating, r.body, r.created_at, r.updated_at \
+             FROM course_reviews r JOIN users u ON u.id = r.user_id WHERE r.user_id = $1 \
+             ORDER BY r.updated_at DESC, r.course_id",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(review)
+        .collect()
+    }
+
     /// A page of `course_id`'s reviews, most recently edited first, and how many in all.
     pub async fn reviews(
         &self,
@@ -784,20 +811,7 @@ impl Db {
         .bind(course_id)
         .fetch_all(self.pool())
         .await?;
-        let reviews = rows
-            .iter()
-            .map(|r| {
-                Ok(ReviewRow {
-                    course_id: r.try_get("course_id")?,
-                    user_id: r.try_get("user_id")?,
-                    author_name: r.try_get("full_name")?,
-                    rating: r.try_get("rating")?,
-                    body: r.try_get("body")?,
-                    created_at: r.try_get("created_at")?,
-                    updated_at: r.try_get("updated_at")?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let reviews = rows.iter().map(review).collect::<Result<Vec<_>, _>>()?;
         Ok((reviews, total))
     }
 }
