@@ -138,7 +138,10 @@ impl InModel {
 
 impl Drop for InModel {
     fn drop(&mut self) {
-        let spent = self.started.elapsed();
+        // One reading of the clock for the span and the union, so sequential spans add up
+        // to the union exactly.
+        let now = Instant::now();
+        let spent = now - self.started;
         let _ = SPLIT.try_with(|split| {
             let mut split = split.lock().unwrap_or_else(|e| e.into_inner());
             match self.kind {
@@ -149,7 +152,7 @@ impl Drop for InModel {
             if split.open == 0
                 && let Some(since) = split.since.take()
             {
-                split.in_models += since.elapsed();
+                split.in_models += now - since;
             }
         });
     }

@@ -521,24 +521,17 @@ async fn server_timing_tells_the_models_time_from_the_platforms() {
         ),
         1.0
     );
-    // Its platform share sits below 1.5 s; the whole request's does not.
-    let platform_below = |name: &str| {
+    // The histogram took the model's 1.5 s out of the request's time.
+    let sum = |name: &str| {
         scrape.sum(
             name,
-            &[
-                ("route", "/v1/chat/completions"),
-                ("method", "POST"),
-                ("le", "1"),
-            ],
+            &[("route", "/v1/chat/completions"), ("method", "POST")],
         )
     };
-    assert_eq!(
-        platform_below("tessera_http_platform_duration_seconds_bucket"),
-        1.0
-    );
-    assert_eq!(
-        platform_below("tessera_http_request_duration_seconds_bucket"),
-        0.0
+    assert!(
+        sum("tessera_http_platform_duration_seconds_sum")
+            <= sum("tessera_http_request_duration_seconds_sum") - 1.5,
+        "{header}"
     );
 
     let quiet = Server::start(&dirs).await;
