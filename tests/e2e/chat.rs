@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Server, client_with_token, eventually, plugins_dir};
+use crate::support::{Server, eventually, plugins_dir};
 
 /// How many times the AI gateway's `complete` ran.
 async fn gateway_calls(server: &Server) -> u64 {
@@ -12,11 +12,7 @@ async fn gateway_calls(server: &Server) -> u64 {
 #[tokio::test]
 async fn completions_come_from_the_gateway_and_crises_never_reach_it() {
     let server = Server::start(&[plugins_dir()]).await;
-    let student = client_with_token(
-        server.register("student").await["access_token"]
-            .as_str()
-            .unwrap(),
-    );
+    let student = server.client_of("student").await;
     let chat = |body: Value| {
         let (student, url) = (student.clone(), server.url("/v1/chat/completions"));
         async move {
@@ -97,11 +93,7 @@ async fn completions_come_from_the_gateway_and_crises_never_reach_it() {
 #[tokio::test]
 async fn bad_chat_requests_are_4xx_naming_the_field() {
     let server = Server::start(&[plugins_dir()]).await;
-    let student = client_with_token(
-        server.register("student").await["access_token"]
-            .as_str()
-            .unwrap(),
-    );
+    let student = server.client_of("student").await;
     for (body, status, field) in [
         (json!({ "messages": [] }), 422, "messages"),
         (
@@ -186,11 +178,7 @@ async fn usage_is_recorded_and_priced_by_day_feature_and_model() {
             ],
         )
         .await;
-        let student = client_with_token(
-            server.register("student").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
+        let student = server.client_of("student").await;
         let mut expected_micro = 0;
         for q in ["what is a variable?", "and a constant?"] {
             let r: Value = student
@@ -246,11 +234,7 @@ async fn a_configured_provider_answers_and_never_sees_a_crisis() {
     let gateway = gateway_plugin_dir(upstream.port);
     let safety = plugins_dir().join("safety-filter");
     let server = Server::start(&[safety, gateway.path().to_owned()]).await;
-    let student = client_with_token(
-        server.register("student").await["access_token"]
-            .as_str()
-            .unwrap(),
-    );
+    let student = server.client_of("student").await;
     let chat = |model: &str, text: &str| {
         let body = json!({ "model": model, "messages": [{ "role": "user", "content": text }] });
         let (student, url) = (student.clone(), server.url("/v1/chat/completions"));
@@ -320,11 +304,7 @@ async fn a_configured_provider_answers_and_never_sees_a_crisis() {
         let dir = gateway_plugin_dir(failing.port);
         let safety = plugins_dir().join("safety-filter");
         let server = Server::start(&[safety, dir.path().to_owned()]).await;
-        let student = client_with_token(
-            server.register("student").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
+        let student = server.client_of("student").await;
         let r = student
             .post(server.url("/v1/chat/completions"))
             .json(

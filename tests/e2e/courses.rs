@@ -92,16 +92,8 @@ async fn learners_browse_enrol_and_review_and_staff_edit_the_catalog() {
         .await;
         let reg = server.register("student").await;
         let student = client_with_token(reg["access_token"].as_str().unwrap());
-        let other = client_with_token(
-            server.register("student").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
-        let teacher = client_with_token(
-            server.register("teacher").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
+        let other = server.client_of("student").await;
+        let teacher = server.client_of("teacher").await;
         let admin = &server.http;
 
         // Browse: every published course, seed 002's pagination.
@@ -331,11 +323,7 @@ async fn learners_browse_enrol_and_review_and_staff_edit_the_catalog() {
         );
 
         // A deleted account's enrolment and review stop counting.
-        let leaving = client_with_token(
-            server.register("student").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
+        let leaving = server.client_of("student").await;
         send(
             &leaving,
             &server,

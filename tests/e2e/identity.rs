@@ -272,16 +272,8 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
 async fn roles_are_enforced_over_http() {
     for backend in backends() {
         let server = start(backend, &[]).await;
-        let student = client_with_token(
-            server.register("student").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
-        let teacher = client_with_token(
-            server.register("teacher").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
+        let student = server.client_of("student").await;
+        let teacher = server.client_of("teacher").await;
         let admin_email = format!("{}@example.com", uuid::Uuid::new_v4().simple());
         create_user(&server.database_url, &admin_email, "admin");
         let admin = client_with_token(&server.login(&admin_email).await);
@@ -836,11 +828,7 @@ async fn the_openapi_document_covers_every_route_with_examples_and_errors() {
 async fn grading_and_the_sandbox_work_on_every_backend() {
     for backend in backends() {
         let server = start(backend, &[]).await;
-        let student = client_with_token(
-            server.register("student").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
+        let student = server.client_of("student").await;
         let (status, grade) = post(
             &server,
             &student,

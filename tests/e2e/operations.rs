@@ -224,11 +224,7 @@ async fn metrics_move_for_rate_limits_budgets_safety_breakers_and_the_sandbox() 
         assert_eq!(bad.hits(), 2);
 
         // A learner's busy loop times out.
-        let coder = client_with_token(
-            server.register("student").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
+        let coder = server.client_of("student").await;
         let (status, run) = server
             .post_as(
                 &coder,

@@ -631,11 +631,7 @@ async fn only_versions_the_rollout_no_longer_names_can_be_deleted() {
         let (status, _) = server.grade(crate::support::healthy_request()).await;
         assert_eq!(status, 200);
         // Only super admins.
-        let teacher = client_with_token(
-            server.register("teacher").await["access_token"]
-                .as_str()
-                .unwrap(),
-        );
+        let teacher = server.client_of("teacher").await;
         let r = teacher
             .delete(server.url("/api/v1/plugins/quiz-grader/versions/0.3.0"))
             .send()

@@ -123,11 +123,7 @@ async fn meaning_catches_what_the_rules_miss_and_leaves_lessons_alone() {
 #[tokio::test]
 async fn a_concern_gets_support_with_the_profiles_hotline_instead_of_a_lesson() {
     let server = Server::start(&[plugins_dir()]).await;
-    let student = client_with_token(
-        server.register("student").await["access_token"]
-            .as_str()
-            .unwrap(),
-    );
+    let student = server.client_of("student").await;
     let (status, v) = server
         .patch_as(&student, "/api/v1/me/profile", &json!({ "region": "Gaul" }))
         .await;
@@ -159,11 +155,7 @@ async fn a_concern_gets_support_with_the_profiles_hotline_instead_of_a_lesson() 
 #[tokio::test]
 async fn only_admins_and_services_screen_and_bad_input_is_named() {
     let server = Server::start(&[plugins_dir()]).await;
-    let student = client_with_token(
-        server.register("student").await["access_token"]
-            .as_str()
-            .unwrap(),
-    );
+    let student = server.client_of("student").await;
     let (status, _) = screen(&server, &student, json!({ "text": "hi" })).await;
     assert_eq!(status, 403);
     let out = crate::support::binary()
@@ -293,11 +285,7 @@ async fn a_model_can_confirm_an_ambiguous_concern_as_a_crisis() {
     upstream.set(Behaviour::Say(
         r#"{"level": "crisis", "categories": ["suicide"]}"#.into(),
     ));
-    let student = client_with_token(
-        server.register("student").await["access_token"]
-            .as_str()
-            .unwrap(),
-    );
+    let student = server.client_of("student").await;
     let before = upstream.hits();
     let r: Value = student
         .post(server.url("/v1/chat/completions"))

@@ -488,6 +488,12 @@ impl Server {
         body
     }
 
+    /// Registers a new account with `role` and returns a client sending its token.
+    pub async fn client_of(&self, role: &str) -> reqwest::Client {
+        let reg = self.register(role).await;
+        client_with_token(reg["access_token"].as_str().expect("an access token"))
+    }
+
     /// Deletes the account behind `client` (`DELETE /api/v1/me` with [`PASSWORD`]); the
     /// status.
     pub async fn delete_me(&self, client: &reqwest::Client) -> u16 {

@@ -190,20 +190,24 @@ fn requests(data: &Path) {
             ("mirror message", false),
             ("mirror message", true),
         ] {
-            let body = move |i: usize, n: usize| {
-                let text = thought(i, n, new);
-                if round == "turn" {
-                    ("/api/v1/turns", json!({"text": text}))
-                } else {
-                    ("/api/v1/mirror/messages", json!({"session_id": "", "text": text}))
+            // User `i`'s `n`-th request: its path and body.
+            let body = {
+                let sessions = sessions.clone();
+                move |i: usize, n: usize| {
+                    let text = thought(i, n, new);
+                    if round == "turn" {
+                        ("/api/v1/turns", json!({"text": text}))
+                    } else {
+                        (
+                            "/api/v1/mirror/messages",
+                            json!({"session_id": sessions[i], "text": text}),
+                        )
+                    }
                 }
             };
             // Warm-up: every plugin's first instances.
             for i in 0..USERS {
-                let (path, mut b) = body(i, 0);
-                if round != "turn" {
-                    b["session_id"] = json!(sessions[i]);
-                }
+                let (path, b) = body(i, 0);
                 let r = client
                     .post(format!("{base}{path}"))
                     .bearer_auth(&tokens[i])
@@ -221,8 +225,8 @@ fn requests(data: &Path) {
                 let started = Instant::now();
                 let mut tasks = Vec::new();
                 for i in 0..at_once {
-                    let (client, base, tokens, sessions) =
-                        (client.clone(), base.clone(), tokens.clone(), sessions.clone());
+                    let (client, base, tokens, body) =
+                        (client.clone(), base.clone(), tokens.clone(), body.clone());
                     tasks.push(tokio::spawn(async move {
                         let mut seen = Vec::new();
                         let mut n = 0;
@@ -233,10 +237,7 @@ fn requests(data: &Path) {
                             tokio::time::sleep(MODEL_PACE * i as u32 / at_once as u32).await;
                         }
                         while started.elapsed() < round_for {
-                            let (path, mut b) = body(i, n);
-                            if round != "turn" {
-                                b["session_id"] = json!(sessions[i]);
-                            }
+                            let (path, b) = body(i, n);
                             n += 1;
                             let t = Instant::now();
                             let r = client
