@@ -12,9 +12,15 @@
 --          graded and recorded, not replayed.
 --   code   POST /api/v1/exercises/values-and-variables.ex1/submit with the body file's
 --          JSON, each learner once.
+--   feed   GET /api/v1/feeds/personalized?limit=20&offset=<0, 20 or 40> (`./dev bench social`).
+--   search GET /api/v1/courses?search=<one of 12 subjects>&limit=20 (`./dev bench social`).
 
 local mode, tokens, think, body = "daily", {}, 0, nil
 local counter = 0
+local subjects = {
+  "python", "sql", "design", "math", "web", "rust", "learning", "statistics", "ux", "go",
+  "java", "cloud",
+}
 local quiz_steps = {
   "values-and-variables.q2", "strings.q3", "numbers-and-arithmetic.q3",
   "conditionals.q2", "loops.q3", "functions.q2",
@@ -56,6 +62,16 @@ function request()
   if mode == "daily" then
     headers["authorization"] = "Bearer " .. tokens[(counter % n) + 1]
     return wrk.format("GET", "/api/v1/lessons/daily", headers)
+  end
+  if mode == "feed" then
+    headers["authorization"] = "Bearer " .. tokens[(counter % n) + 1]
+    local offset = (math.floor(counter / n) % 3) * 20
+    return wrk.format("GET", "/api/v1/feeds/personalized?limit=20&offset=" .. offset, headers)
+  end
+  if mode == "search" then
+    headers["authorization"] = "Bearer " .. tokens[(counter % n) + 1]
+    local word = subjects[(counter % #subjects) + 1]
+    return wrk.format("GET", "/api/v1/courses?search=" .. word .. "&limit=20", headers)
   end
   headers["content-type"] = "application/json"
   if mode == "quiz" then

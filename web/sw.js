@@ -41,3 +41,35 @@ self.addEventListener("fetch", (event) => {
     event.respondWith(caches.match(request, { cacheName: CACHE }).then((hit) => hit ?? fetch(request)));
   }
 });
+
+// Web Push (docs/notifications.md): the server's message is JSON {notification_id, kind,
+// title, body, data, urgent}; shown as a system notification, opening the app on a click.
+self.addEventListener("push", (event) => {
+  let message = {};
+  try {
+    message = event.data ? event.data.json() : {};
+  } catch {
+    message = { title: "Tessera", body: event.data ? event.data.text() : "" };
+  }
+  event.waitUntil(
+    self.registration.showNotification(message.title || "Tessera", {
+      body: message.body || "",
+      tag: message.kind || "tessera",
+      renotify: Boolean(message.urgent),
+      requireInteraction: Boolean(message.urgent),
+      icon: "/icon.svg",
+      data: { kind: message.kind, id: message.notification_id },
+    }),
+  );
+});
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = event.notification.data?.kind === "struggle_alert" ? "/console/alerts" : "/";
+  event.waitUntil(
+    self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+      const open = windows.find((w) => new URL(w.url).origin === self.location.origin);
+      return open ? open.focus().then((w) => w.navigate(target)) : self.clients.openWindow(target);
+    }),
+  );
+});

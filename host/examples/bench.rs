@@ -1315,6 +1315,8 @@ mod extism;
 mod kalei;
 #[path = "bench/registry.rs"]
 mod registry;
+#[path = "bench/social.rs"]
+mod social;
 #[path = "bench/triage.rs"]
 mod triage_rules;
 #[path = "bench/tutor.rs"]
@@ -1401,6 +1403,9 @@ fn main() {
     }
     if only.is_empty() || only == "kalei" {
         kalei::kalei(&data);
+    }
+    if only.is_empty() || only == "social" {
+        social::social(&data);
     }
     if only.is_empty() || only == "registry" {
         registry::convergence(&data);

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::support::{Server, backends, call, client_with_token, plugins_dir};
 
 /// Three courses on two tracks, the catalog's fields on two of them.
-fn write_pack(dir: &Path) {
+pub(crate) fn write_pack(dir: &Path) {
     let lessons = dir.join("lessons");
     std::fs::create_dir_all(&lessons).unwrap();
     std::fs::write(
@@ -483,5 +483,273 @@ async fn learners_browse_enrol_and_review_and_staff_edit_the_catalog() {
         assert_eq!(statuses[30], 429);
         // Browsing without a search is not counted.
         assert_eq!(get(&other, &server, "/api/v1/courses").await.0, 200);
+    }
+}
+
+/// A teacher's own course: one module of two lessons, as the files of a content pack.
+fn teacher_pack(id: &str) -> Value {
+    let lesson = |l: &str| {
+        json!({ "id": l, "title": format!("Lesson {l}"), "topic": l, "estimated_minutes": 20,
+                "steps": [ { "id": format!("{l}.q"), "kind": "quiz", "question": {
+                    "kind": "true_false", "prompt": "Ready?", "answer_key": { "correct": true } } } ] })
+        .to_string()
+    };
+    json!({
+        "pack.json": json!({ "id": id, "version": "1.0.0", "title": "Mine", "tracks": [
+            { "id": format!("{id}-track"), "title": "Teaching", "courses": [
+                { "id": id, "title": "My own course", "description": "Made by a teacher.",
+                  "tags": ["python"], "modules": [
+                    { "id": format!("{id}-m"), "title": "Only", "lessons": [format!("{id}-a"), format!("{id}-b")] } ] } ] } ] })
+        .to_string(),
+        format!("lessons/{id}-a.json"): lesson(&format!("{id}-a")),
+        format!("lessons/{id}-b.json"): lesson(&format!("{id}-b")),
+    })
+}
+
+/// Teachers create courses (drafts until published, theirs alone to replace); enrolment
+/// decides what the daily lesson draws from; finishing a course's last lesson counts as a
+/// completion; per-course progress (seed 002 §4.3) and the progress page's analytics,
+/// achievements' XP and recommendations with their confidence.
+#[tokio::test]
+async fn teachers_create_courses_and_enrolment_steers_the_daily_lesson_and_progress() {
+    let pack = tempfile::tempdir().unwrap();
+    write_pack(pack.path());
+    let dirs: Vec<_> = ["lesson-engine", "quiz-grader", "safety-filter"]
+        .iter()
+        .map(|p| plugins_dir().join(p))
+        .collect();
+    for backend in backends() {
+        let server = Server::start_on(
+            backend,
+            &dirs,
+            &["--content-dir", pack.path().to_str().unwrap()],
+        )
+        .await;
+        let teacher = server.client_of("teacher").await;
+        let rival = server.client_of("teacher").await;
+        let reg = server.register("student").await;
+        let student = client_with_token(reg["access_token"].as_str().unwrap());
+        let student_id = reg["user_id"].as_str().unwrap().to_owned();
+        let newcomer = server.client_of("student").await;
+
+        // A course as a draft: listed for its teacher, unseen by learners, not in anyone's
+        // daily lesson.
+        let files = teacher_pack("mine");
+        let (status, made) = send(
+            &teacher,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses",
+            Some(json!({ "files": files })),
+        )
+        .await;
+        assert_eq!(status, 201, "{backend:?}: {made}");
+        assert_eq!(made["pack"]["outcome"], "imported");
+        assert_eq!(made["courses"][0]["id"], "mine");
+        assert_eq!(made["courses"][0]["is_published"], false, "{made}");
+        assert_eq!(get(&student, &server, "/api/v1/courses/mine").await.0, 404);
+        assert_eq!(get(&teacher, &server, "/api/v1/courses/mine").await.0, 200);
+        let (status, _) = send(
+            &student,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses",
+            Some(json!({ "files": teacher_pack("learner") })),
+        )
+        .await;
+        assert_eq!(status, 403, "learners do not create courses");
+        // Another teacher cannot replace it.
+        let (status, body) = send(
+            &rival,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses",
+            Some(json!({ "files": files })),
+        )
+        .await;
+        assert_eq!(status, 403, "{body}");
+        // A pack with a problem names its file and field; nothing is stored.
+        let mut broken = teacher_pack("broken");
+        broken["lessons/broken-a.json"] = json!("{\"id\": \"broken-a\"}");
+        let (status, body) = send(
+            &teacher,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses",
+            Some(json!({ "files": broken })),
+        )
+        .await;
+        assert_eq!(status, 422, "{body}");
+        assert!(
+            body["error"]["details"]["problems"]
+                .to_string()
+                .contains("broken-a.json"),
+            "{body}"
+        );
+
+        // Without an enrolment the daily lesson starts at the first published lesson; enrolled
+        // in `sql`, it draws from `sql` alone.
+        let (_, daily) = get(&newcomer, &server, "/api/v1/lessons/daily").await;
+        assert_eq!(daily["lesson"]["id"], "for", "{daily}");
+        let (status, _) = send(
+            &student,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses/sql/enroll",
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        let (_, daily) = get(&student, &server, "/api/v1/lessons/daily").await;
+        assert_eq!(daily["lesson"]["id"], "select", "{daily}");
+        let (_, before) = get(&student, &server, "/api/v1/courses/sql/progress").await;
+        assert_eq!(before["status"], "not_started", "{before}");
+
+        // Its one lesson answered: the course is finished, counted once.
+        let (status, feedback) = send(
+            &student,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/steps/select.q/quiz",
+            Some(json!({ "answers": { "value": true } })),
+        )
+        .await;
+        assert_eq!(status, 200, "{feedback}");
+        assert_eq!(feedback["progress"]["lesson_completed"], true, "{feedback}");
+        let achievements = feedback["progress"]["achievements"].as_array().unwrap();
+        assert!(
+            !achievements.is_empty(),
+            "a first lesson earns a badge: {feedback}"
+        );
+        let badge_xp: i64 = achievements
+            .iter()
+            .map(|a| a["xp_awarded"].as_i64().unwrap())
+            .sum();
+        assert!(badge_xp > 0, "achievements award XP: {feedback}");
+        assert!(
+            feedback["progress"]["xp_earned"].as_i64().unwrap() > badge_xp,
+            "the step's XP and the badges': {feedback}"
+        );
+        let (_, sql) = get(&student, &server, "/api/v1/courses/sql").await;
+        assert_eq!(sql["completion_count"], 1, "{sql}");
+        let (_, done) = get(&student, &server, "/api/v1/courses/sql/progress").await;
+        assert_eq!(
+            (
+                &done["status"],
+                &done["progress_percentage"],
+                &done["attempts"],
+                &done["best_score"]
+            ),
+            (&json!("completed"), &json!(100.0), &json!(1), &json!(100.0)),
+            "{done}"
+        );
+        assert!(
+            done["completed_at"].is_string() && done["time_spent"].as_i64() > Some(0),
+            "{done}"
+        );
+        // Others' course progress is not theirs to read.
+        let (status, _) = get(
+            &newcomer,
+            &server,
+            &format!("/api/v1/courses/sql/progress?user_id={student_id}"),
+        )
+        .await;
+        assert_eq!(status, 403);
+
+        // Enrolled in `loops` (not started): it is a current course with a date to finish by;
+        // `classes` shares its Python tag and is recommended.
+        send(
+            &student,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses/loops/enroll",
+            None,
+        )
+        .await;
+        let (status, progress) = get(
+            &student,
+            &server,
+            &format!("/api/v1/progress/user/{student_id}"),
+        )
+        .await;
+        assert_eq!(status, 200, "{progress}");
+        let current = &progress["current_courses"][0];
+        assert_eq!(
+            (&current["course_id"], &current["enrolled"]),
+            (&json!("loops"), &json!(true)),
+            "{progress}"
+        );
+        let date = current["estimated_completion"].as_str().unwrap();
+        assert!(
+            chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok(),
+            "{date}"
+        );
+        assert_eq!(
+            progress["overall_progress"]["courses_completed"], 1,
+            "{progress}"
+        );
+        assert_eq!(
+            progress["overall_progress"]["courses_enrolled"], 2,
+            "{progress}"
+        );
+        assert!(
+            progress["recent_achievements"][0]["xp_awarded"].as_i64() > Some(0),
+            "{progress}"
+        );
+        let analytics = &progress["learning_analytics"];
+        assert_eq!(
+            analytics["preferred_learning_style"], "visual_practice",
+            "{analytics}"
+        );
+        assert_eq!(
+            analytics["learning_velocity"], "slow",
+            "one lesson in four weeks: {analytics}"
+        );
+        assert!(
+            analytics["optimal_study_time"].is_null(),
+            "one answer is not enough: {analytics}"
+        );
+        let recommendations = progress["recommendations"].as_array().unwrap();
+        assert!(
+            recommendations.iter().all(|r| r["confidence"]
+                .as_f64()
+                .is_some_and(|c| c > 0.0 && c <= 1.0)),
+            "{progress}"
+        );
+        let course = recommendations
+            .iter()
+            .find(|r| r["type"] == "course")
+            .expect("a course recommendation");
+        assert_eq!(course["target_id"], "classes", "{progress}");
+        let (_, daily) = get(&student, &server, "/api/v1/lessons/daily").await;
+        assert_eq!(daily["lesson"]["id"], "for", "now from `loops`: {daily}");
+
+        // Published, the teacher's course is in the catalog with its author.
+        let (status, edited) = send(
+            &teacher,
+            &server,
+            reqwest::Method::PATCH,
+            "/api/v1/courses/mine",
+            Some(json!({ "is_published": true })),
+        )
+        .await;
+        assert_eq!(status, 200, "{edited}");
+        let (status, mine) = get(&student, &server, "/api/v1/courses/mine").await;
+        assert_eq!(status, 200, "{mine}");
+        assert_eq!(mine["estimated_duration"], 40, "{mine}");
+        // Sent again unchanged: 200, nothing changes.
+        let (status, again) = send(
+            &teacher,
+            &server,
+            reqwest::Method::POST,
+            "/api/v1/courses",
+            Some(json!({ "files": files })),
+        )
+        .await;
+        assert_eq!(
+            (status, again["pack"]["outcome"].as_str()),
+            (200, Some("unchanged")),
+            "{again}"
+        );
     }
 }

@@ -696,6 +696,14 @@ async fn spectrum_counts_the_week_runs_insights_honours_exclusions_and_resets() 
         assert_eq!(stored["aggregates"]["start"], "2026-03-09", "{week}");
         let insights = stored["insights"].as_array().unwrap();
         assert!((1..=5).contains(&insights.len()), "{week}");
+        // Seed 001 §9.3: the member is told their Spectrum is updated.
+        let (_, told) = server.get_as(&client, "/api/v1/notifications").await;
+        let updated = &told["notifications"][0];
+        assert_eq!(
+            (&updated["kind"], &updated["data"]["period"]),
+            (&json!("spectrum_updated"), &json!("2026-03-09")),
+            "{told}"
+        );
 
         // Excluded items are left out: the computed week is written again without them
         // (nothing left: gone), and the next run finds no one.

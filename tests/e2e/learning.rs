@@ -459,6 +459,20 @@ async fn run_loop(server: &Server, model: &Upstream) {
     );
     assert_eq!(graded["progress"]["lesson_completed"], true, "{graded}");
     assert!(model.hits() >= 1);
+    // The learner is told (docs/notifications.md: the `notifications` consumer group).
+    let told = eventually(
+        "the project-graded notification",
+        Duration::from_secs(20),
+        async || {
+            let (_, page) = d2.get("/api/v1/notifications").await;
+            let graded = page["notifications"]
+                .as_array()
+                .and_then(|n| n.iter().find(|n| n["kind"] == "project_graded").cloned());
+            graded.ok_or(page)
+        },
+    )
+    .await;
+    assert_eq!(told["body"], "It scored 80%. See the feedback on each criterion.", "{told}");
     let (status, e) = d2.get("/api/v1/projects/submissions/no-such-id").await;
     assert_eq!(status, 404, "{e}");
 

@@ -872,6 +872,22 @@ pub async fn hello_server() -> (u16, Arc<AtomicUsize>) {
     (port, accepted)
 }
 
+/// A client with a service token (`role=service`) for `/_internal/*`, issued by the CLI.
+pub fn service_client(server: &Server) -> reqwest::Client {
+    let args = [
+        "service-token".to_owned(),
+        "--name".into(),
+        unique("svc"),
+        "--jwt-secret".into(),
+        JWT_SECRET.into(),
+        "--database-url".into(),
+        server.database_url.clone(),
+    ];
+    let (ok, out, err) = tessera(&args);
+    assert!(ok, "{err}");
+    client_with_token(out.trim())
+}
+
 /// Sends `method path` (with a JSON body when given) as `client`; the status and the JSON
 /// answer (`null` when it is not JSON).
 pub async fn call(

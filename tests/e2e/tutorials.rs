@@ -10,9 +10,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 use tessera::store::Db;
 
-use crate::support::{
-    Backend, JWT_SECRET, Server, backends, client_with_token, plugins_dir, tessera, unique,
-};
+use crate::support::{Backend, Server, backends, client_with_token, plugins_dir, tessera, unique};
 
 fn field(body: &Value) -> &Value {
     &body["error"]["details"]["field"]
@@ -24,21 +22,6 @@ async fn learner(server: &Server) -> (reqwest::Client, String) {
         client_with_token(account["access_token"].as_str().unwrap()),
         account["user_id"].as_str().unwrap().to_owned(),
     )
-}
-
-/// A service token (`role=service`) for `/_internal/*`, issued by the CLI.
-fn service_token(server: &Server) -> reqwest::Client {
-    let mut args = vec![
-        "service-token".to_owned(),
-        "--name".into(),
-        unique("svc"),
-        "--jwt-secret".into(),
-        JWT_SECRET.into(),
-    ];
-    args.extend(["--database-url".to_owned(), server.database_url.clone()]);
-    let (ok, out, err) = tessera(&args);
-    assert!(ok, "{err}");
-    client_with_token(out.trim())
 }
 
 /// `welcome-tour`: intro, dashboard, and a web-only install step.
@@ -351,7 +334,7 @@ async fn a_learner_keeps_their_variant_across_replicas_restarts_and_the_internal
         )
         .await;
         let mut two = one.replica(&[plugins_dir()], &[]).await;
-        let service = service_token(&one);
+        let service = crate::support::service_client(&one);
         let mut seen = HashMap::new();
         for i in 0..12 {
             let (client, id) = learner(&one).await;
@@ -402,7 +385,7 @@ async fn a_learner_keeps_their_variant_across_replicas_restarts_and_the_internal
         two.kill_9();
         one.kill_9();
         let again = Server::start_at(&database_url, redis.as_deref(), &[plugins_dir()], &[]).await;
-        let service = service_token(&again);
+        let service = crate::support::service_client(&again);
         for (user, variant) in &seen {
             let (_, body) = again
                 .post_as(
@@ -437,7 +420,7 @@ async fn weights_hold_over_10000_simulated_learners_and_coverage_leaves_units_ou
         "variants": [{"id": "wg_a", "weight": 50}, {"id": "wg_b", "weight": 50}]}),
     )
     .await;
-    let service = service_token(&server);
+    let service = crate::support::service_client(&server);
     let mut counts: HashMap<(String, String), u32> = HashMap::new();
     let units: Vec<String> = (0..10_000)
         .map(|i| format!("sim-{i:05}-{}", i * 7919 % 10_007))
@@ -887,7 +870,7 @@ async fn personas_are_clustered_from_synthetic_learners_whose_groups_are_known()
         let (ok, out, err) = tessera(&args);
         assert!(ok, "{out}{err}");
         assert!(out.contains("k-means"), "{out}");
-        let service = service_token(&server);
+        let service = crate::support::service_client(&server);
         let mut right: HashMap<&str, (u32, u32)> = HashMap::new();
         for (user, persona) in &expected {
             let (status, body) = server

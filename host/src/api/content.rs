@@ -89,7 +89,7 @@ fn inside(path: &str) -> bool {
         (status = 200, description = "Checked, and imported unless `dry_run`; learners see it at once", body = UploadReport),
         (status = 400, description = "Malformed JSON or an unknown field", body = ErrorBody),
         (status = 401, description = "No valid token", body = ErrorBody),
-        (status = 403, description = "Course authors only (teachers and administrators)", body = ErrorBody),
+        (status = 403, description = "Course authors only (teachers and administrators); a stored pack is replaced only by its courses' author or an administrator", body = ErrorBody),
         (status = 409, description = "Ids the pack uses belong to other packs (each named); nothing stored", body = ErrorBody),
         (status = 413, description = "Over 8 MiB in all", body = ErrorBody),
         (status = 422, description = "A path outside the folder, no pack.json, over 2000 files, or the pack's problems (each with its file and field in `details.problems`); nothing stored", body = ErrorBody),
@@ -100,19 +100,34 @@ pub(super) async fn upload(
     ValidJson(body): ValidJson<UploadBody>,
 ) -> Result<Json<UploadReport>, ApiError> {
     caller.require(Permission::CreateCourses)?;
-    if body.files.len() > MAX_FILES {
+    Ok(Json(
+        import_files(&state, &caller, &body.files, body.dry_run, true).await?,
+    ))
+}
+
+/// Checks and (unless `dry_run`) imports a pack uploaded as its files by `caller` (who
+/// becomes the author of its new courses, published at once when `publish`): the upload
+/// here and `POST /courses`.
+pub(super) async fn import_files(
+    state: &AppState,
+    caller: &Caller,
+    files: &BTreeMap<String, String>,
+    dry_run: bool,
+    publish: bool,
+) -> Result<UploadReport, ApiError> {
+    if files.len() > MAX_FILES {
         return Err(ApiError::Validation {
             field: "files".into(),
-            issue: format!("{} files; a pack has at most {MAX_FILES}", body.files.len()),
+            issue: format!("{} files; a pack has at most {MAX_FILES}", files.len()),
         });
     }
-    if let Some(bad) = body.files.keys().find(|p| !inside(p)) {
+    if let Some(bad) = files.keys().find(|p| !inside(p)) {
         return Err(ApiError::Validation {
             field: "files".into(),
             issue: format!("`{bad}` is not a path inside the pack folder"),
         });
     }
-    if !body.files.contains_key("pack.json") {
+    if !files.contains_key("pack.json") {
         return Err(ApiError::Validation {
             field: "files".into(),
             issue: "no `pack.json`: upload the pack's folder itself".into(),
@@ -120,7 +135,7 @@ pub(super) async fn upload(
     }
     let dir =
         tempfile::tempdir().map_err(|e| ApiError::Internal(format!("a scratch folder: {e}")))?;
-    for (path, text) in &body.files {
+    for (path, text) in files {
         let target = dir.path().join(path);
         let written = match target.parent() {
             Some(parent) => {
@@ -130,10 +145,15 @@ pub(super) async fn upload(
         };
         written.map_err(|e| ApiError::Internal(format!("writing the upload: {e}")))?;
     }
-    let report = crate::content::import(&state.db, dir.path(), body.dry_run).await;
+    let uploader = crate::content::Uploader {
+        user_id: caller.user_id(),
+        replaces_any: caller.role().allows(Permission::DeleteCourses),
+        publish,
+    };
+    let report = crate::content::import_by(&state.db, dir.path(), dry_run, Some(uploader)).await;
     let (id, version) = report.pack.clone().unwrap_or_default();
     let outcome = match report.outcome {
-        Ok(_) if body.dry_run => "valid",
+        Ok(_) if dry_run => "valid",
         Ok(Imported::New) => "imported",
         Ok(Imported::Updated) => "updated",
         Ok(Imported::Unchanged) => "unchanged",
@@ -160,19 +180,20 @@ pub(super) async fn upload(
                 message: e.to_string(),
             });
         }
+        Err(e @ ImportError::NotYours { .. }) => return Err(ApiError::Forbidden(e.to_string())),
         Err(ImportError::Store(e)) => return Err(e.into()),
     };
-    if !body.dry_run && outcome != "unchanged" {
+    if !dry_run && outcome != "unchanged" {
         state.learning.content_changed().await?;
         tracing::info!(target: "tessera::audit", actor = caller.user_id(), pack = %id, %version, outcome, "content pack uploaded");
     }
-    Ok(Json(UploadReport {
+    Ok(UploadReport {
         id,
         version,
         outcome: outcome.into(),
         lessons: report.size.0,
         steps: report.size.1,
-    }))
+    })
 }
 
 #[cfg(test)]

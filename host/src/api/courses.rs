@@ -4,7 +4,9 @@
 //! `CreateCourses` and `DeleteCourses`). Courses come from content packs and from generated
 //! courses a teacher publishes; `crate::store::catalog` keeps the listings.
 
-use axum::extract::{Path, Query, State};
+use std::collections::BTreeMap;
+
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -13,8 +15,9 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::AppState;
 use super::caller::{Caller, throttle};
+use super::content::{MAX_UPLOAD_BYTES, UploadReport, import_files};
 use super::error::{ApiError, ErrorBody};
-use super::json::ValidJson;
+use super::json::{BodyLimit, ValidJson};
 use crate::auth::Permission;
 use crate::store::catalog::{CourseFilter, CourseOrder, ListingPatch, ListingRow, ReviewRow};
 use crate::store::rfc3339;
@@ -28,12 +31,20 @@ const MAX_SEARCH_WORDS: usize = 8;
 /// Routes under `/api/v1`.
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/courses", get(list))
+        .route(
+            "/courses",
+            // A course is a content pack's files: the upload's limit, not the API's 1 MiB.
+            get(list)
+                .post(create)
+                .layer::<_, std::convert::Infallible>(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+                .layer::<_, std::convert::Infallible>(BodyLimit::layer(MAX_UPLOAD_BYTES)),
+        )
         .route(
             "/courses/{course_id}",
             get(detail).patch(edit).delete(delist),
         )
         .route("/courses/{course_id}/enroll", post(enroll).delete(unenroll))
+        .route("/courses/{course_id}/progress", get(progress))
         .route("/courses/{course_id}/reviews", get(reviews))
         .route(
             "/courses/{course_id}/reviews/me",
@@ -328,41 +339,49 @@ pub struct CourseChange {
     pub is_published: Option<bool>,
 }
 
+/// Body of `POST /courses`: a content pack's folder as its files (docs/content.md), as the
+/// console uploads one. Its courses are listed with you as their author.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCourse {
+    /// The pack folder's files by path relative to it (`pack.json`, `lessons/a.json`,
+    /// `lessons/a/intro.md`, …), each as UTF-8 text. `pack.json`'s courses carry the
+    /// catalog's fields (difficulty, category, tags, objectives, media).
+    pub files: BTreeMap<String, String>,
+    /// Publish its new courses at once (default: listed as drafts only you and
+    /// administrators see until `PATCH /courses/{id}` publishes them).
+    #[serde(default)]
+    pub is_published: bool,
+}
+
+/// What `POST /courses` made.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedCourses {
+    /// The pack's import.
+    pub pack: UploadReport,
+    /// The listings of its courses.
+    pub courses: Vec<Course>,
+}
+
 /// A present field, null or not (absent stays `None` through `#[serde(default)]`).
 fn some<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
     Option::<String>::deserialize(d).map(Some)
 }
 
-fn invalid(field: &str, issue: impl Into<String>) -> ApiError {
-    ApiError::Validation {
-        field: field.into(),
-        issue: issue.into(),
-    }
-}
-
-/// 404 naming `course_id` as the field at fault.
-fn not_found(message: String) -> ApiError {
-    ApiError::Refused {
-        status: StatusCode::NOT_FOUND,
-        code: "NOT_FOUND",
-        message,
-        field: Some("course_id"),
-    }
-}
-
 fn no_such_course(course_id: &str) -> ApiError {
-    not_found(format!("no course `{course_id}`"))
+    ApiError::not_found_at("course_id", format!("no course `{course_id}`"))
 }
 
-/// The page bounds of `limit` and `offset`.
-fn page(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError> {
+/// The page bounds of `limit` (1-100, default 20) and `offset` (default 0), each checked:
+/// every paged list of the API.
+pub(super) fn page_bounds(limit: Option<i64>, offset: Option<i64>) -> Result<(i64, i64), ApiError> {
     let limit = limit.unwrap_or(20);
     if !(1..=100).contains(&limit) {
-        return Err(invalid("limit", "must be between 1 and 100"));
+        return Err(ApiError::invalid("limit", "must be between 1 and 100"));
     }
     let offset = offset.unwrap_or(0);
     if offset < 0 {
-        return Err(invalid("offset", "must not be negative"));
+        return Err(ApiError::invalid("offset", "must not be negative"));
     }
     Ok((limit, offset))
 }
@@ -371,7 +390,7 @@ fn check_difficulty(field: &str, value: &str) -> Result<(), ApiError> {
     if DIFFICULTIES.contains(&value) {
         Ok(())
     } else {
-        Err(invalid(
+        Err(ApiError::invalid(
             field,
             format!("`{value}` is not one of {}", DIFFICULTIES.join(", ")),
         ))
@@ -415,7 +434,7 @@ pub(super) async fn list(
         field: None,
         message: e.body_text(),
     })?;
-    let (limit, offset) = page(q.limit, q.offset)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
     if let Some(d) = &q.difficulty {
         check_difficulty("difficulty", d)?;
     }
@@ -425,7 +444,7 @@ pub(super) async fn list(
         "newest" => CourseOrder::Newest,
         "title" => CourseOrder::Title,
         other => {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "sort",
                 format!("`{other}` is not one of popular, rating, newest, title"),
             ));
@@ -437,14 +456,14 @@ pub(super) async fn list(
     let mut words = Vec::new();
     if let Some(search) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         if search.len() > 200 {
-            return Err(invalid("search", "at most 200 bytes"));
+            return Err(ApiError::invalid("search", "at most 200 bytes"));
         }
         words = search
             .split_whitespace()
             .map(str::to_lowercase)
             .collect::<Vec<_>>();
         if words.len() > MAX_SEARCH_WORDS {
-            return Err(invalid("search", "at most 8 words"));
+            return Err(ApiError::invalid("search", "at most 8 words"));
         }
         throttle(
             &state,
@@ -517,12 +536,12 @@ pub(super) async fn detail(
 /// Checks a list of short texts.
 fn check_list(field: &str, list: &[String], most: usize, longest: usize) -> Result<(), ApiError> {
     if list.len() > most {
-        return Err(invalid(field, format!("at most {most} items")));
+        return Err(ApiError::invalid(field, format!("at most {most} items")));
     }
     for (i, item) in list.iter().enumerate() {
         let chars = item.trim().chars().count();
         if chars == 0 || chars > longest {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 &format!("{field}[{i}]"),
                 format!("must be 1-{longest} characters"),
             ));
@@ -534,7 +553,10 @@ fn check_list(field: &str, list: &[String], most: usize, longest: usize) -> Resu
 fn check_text(field: &str, value: &str, least: usize, most: usize) -> Result<(), ApiError> {
     let chars = value.trim().chars().count();
     if chars < least || chars > most {
-        return Err(invalid(field, format!("must be {least}-{most} characters")));
+        return Err(ApiError::invalid(
+            field,
+            format!("must be {least}-{most} characters"),
+        ));
     }
     Ok(())
 }
@@ -544,7 +566,7 @@ fn check_url(field: &str, value: Option<&String>) -> Result<(), ApiError> {
     if crate::content::pack::is_web_url(value) {
         Ok(())
     } else {
-        Err(invalid(
+        Err(ApiError::invalid(
             field,
             "must be an http(s) URL of at most 500 characters",
         ))
@@ -611,9 +633,42 @@ fn patch_of(change: CourseChange) -> Result<ListingPatch, ApiError> {
         && patch.preview_video_url.is_none()
         && patch.is_published.is_none();
     if empty {
-        return Err(invalid("body", "names no field to change"));
+        return Err(ApiError::invalid("body", "names no field to change"));
     }
     Ok(patch)
+}
+
+#[utoipa::path(post, path = "/api/v1/courses", operation_id = "create_course", tag = "courses", security(("bearer" = [])),
+    request_body(content = NewCourse, example = json!({"is_published": false, "files": {"pack.json": "{\"id\": \"my-course\", …}", "lessons/a.json": "{…}"}})),
+    responses(
+        (status = 201, description = "The pack is imported and its courses listed with you as their author", body = CreatedCourses),
+        (status = 200, description = "A pack of yours again: its content and listings updated (publication and counts kept), or unchanged", body = CreatedCourses),
+        (status = 400, description = "Malformed JSON or an unknown field", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Teachers and administrators only (`CreateCourses`); a stored pack is replaced only by its courses' author or an administrator", body = ErrorBody),
+        (status = 409, description = "Ids the pack uses belong to other packs (each named); nothing stored", body = ErrorBody),
+        (status = 413, description = "Over 8 MiB in all", body = ErrorBody),
+        (status = 422, description = "A path outside the folder, no pack.json, or the pack's problems (each with its file and field in `details.problems`); nothing stored", body = ErrorBody)))]
+pub(super) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ValidJson(body): ValidJson<NewCourse>,
+) -> Result<(StatusCode, Json<CreatedCourses>), ApiError> {
+    caller.require(Permission::CreateCourses)?;
+    let pack = import_files(&state, &caller, &body.files, false, body.is_published).await?;
+    let courses = state
+        .db
+        .listings_of_pack(&pack.id)
+        .await?
+        .into_iter()
+        .map(course)
+        .collect();
+    let status = if pack.outcome == "imported" {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(CreatedCourses { pack, courses })))
 }
 
 #[utoipa::path(patch, path = "/api/v1/courses/{course_id}", operation_id = "edit_course", tag = "courses", security(("bearer" = [])),
@@ -668,6 +723,46 @@ pub(super) async fn delist(
     }
 }
 
+/// `GET /courses/{id}/progress` query.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ProgressQuery {
+    /// Another learner (teachers: members of their classes; admins: anyone).
+    pub user_id: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/courses/{course_id}/progress", operation_id = "course_progress", tag = "courses", security(("bearer" = [])),
+    params(("course_id" = String, Path, description = "A course"), ProgressQuery),
+    responses(
+        (status = 200, description = "Seed 002 §4.3's progress in the course", body = crate::learning::progress::CourseProgressRecord),
+        (status = 400, description = "An unknown parameter", body = ErrorBody),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 403, description = "Not yourself, not a learner in your class, not an admin", body = ErrorBody),
+        (status = 404, description = "No such course (or learner)", body = ErrorBody)))]
+pub(super) async fn progress(
+    State(state): State<AppState>,
+    caller: Caller,
+    headers: axum::http::HeaderMap,
+    Path(course_id): Path<String>,
+    query: Result<Query<ProgressQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<crate::learning::progress::CourseProgressRecord>, ApiError> {
+    let Query(q) = query.map_err(|e| ApiError::BadRequest {
+        field: Some("user_id".into()),
+        message: e.body_text(),
+    })?;
+    visible(&state, &caller, &course_id).await?;
+    let user_id = q.user_id.unwrap_or_else(|| caller.user_id().to_owned());
+    super::learning::check_view(&state, &caller, &user_id).await?;
+    let now = super::learning::now(&state, &headers)?;
+    Ok(Json(
+        state
+            .learning
+            .course_progress(&user_id, &course_id, now)
+            .await?,
+    ))
+}
+
 #[utoipa::path(post, path = "/api/v1/courses/{course_id}/enroll", operation_id = "enroll", tag = "courses", security(("bearer" = [])),
     params(("course_id" = String, Path, description = "A published course")),
     responses(
@@ -710,7 +805,10 @@ pub(super) async fn unenroll(
     if state.db.unenroll(caller.user_id(), &course_id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(not_found(format!("you are not enrolled in `{course_id}`")))
+        Err(ApiError::not_found_at(
+            "course_id",
+            format!("you are not enrolled in `{course_id}`"),
+        ))
     }
 }
 
@@ -732,7 +830,7 @@ pub(super) async fn reviews(
         field: None,
         message: e.body_text(),
     })?;
-    let (limit, offset) = page(q.limit, q.offset)?;
+    let (limit, offset) = page_bounds(q.limit, q.offset)?;
     let listing = visible(&state, &caller, &course_id).await?;
     let (rows, total) = state.db.reviews(&course_id, limit, offset).await?;
     Ok(Json(ReviewPage {
@@ -760,7 +858,7 @@ pub(super) async fn review(
     ValidJson(body): ValidJson<ReviewBody>,
 ) -> Result<Json<Review>, ApiError> {
     if !(1..=5).contains(&body.rating) {
-        return Err(invalid("rating", "must be 1 to 5"));
+        return Err(ApiError::invalid("rating", "must be 1 to 5"));
     }
     check_text("body", &body.body, 0, 2000)?;
     visible(&state, &caller, &course_id).await?;
@@ -816,7 +914,10 @@ pub(super) async fn unreview(
     if state.db.delete_review(caller.user_id(), &course_id).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(not_found(format!("you have not reviewed `{course_id}`")))
+        Err(ApiError::not_found_at(
+            "course_id",
+            format!("you have not reviewed `{course_id}`"),
+        ))
     }
 }
 

@@ -313,6 +313,24 @@ fn unstorable_text() -> ApiError {
 }
 
 impl ApiError {
+    /// A 422 naming `field` and what is wrong with it.
+    pub fn invalid(field: &str, issue: impl Into<String>) -> ApiError {
+        ApiError::Validation {
+            field: field.into(),
+            issue: issue.into(),
+        }
+    }
+
+    /// A 404 naming `field` as the one whose value names nothing.
+    pub fn not_found_at(field: &'static str, message: String) -> ApiError {
+        ApiError::Refused {
+            status: StatusCode::NOT_FOUND,
+            code: "NOT_FOUND",
+            message,
+            field: Some(field),
+        }
+    }
+
     /// What the client is told. An internal failure's text (a database error, a grader's
     /// message) says how the server is built, so the client gets only the request id to
     /// quote; the text goes to the log under that id ([`ApiError::log`]).

@@ -420,7 +420,11 @@ pub(super) async fn progress(
     Ok(Json(state.learning.user_progress(&user_id, now).await?))
 }
 
-async fn check_view(state: &AppState, caller: &Caller, user_id: &str) -> Result<(), ApiError> {
+pub(super) async fn check_view(
+    state: &AppState,
+    caller: &Caller,
+    user_id: &str,
+) -> Result<(), ApiError> {
     let all = caller.role().allows(Permission::ViewAllUsers);
     if state
         .learning

@@ -123,16 +123,9 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D:
     Option::<String>::deserialize(d).map(Some)
 }
 
-fn invalid(field: &str, issue: impl Into<String>) -> ApiError {
-    ApiError::Validation {
-        field: field.into(),
-        issue: issue.into(),
-    }
-}
-
 fn one_of(field: &str, value: &Option<String>, allowed: &[&str]) -> Result<(), ApiError> {
     match value {
-        Some(v) if !allowed.contains(&v.as_str()) => Err(invalid(
+        Some(v) if !allowed.contains(&v.as_str()) => Err(ApiError::invalid(
             field,
             format!("must be one of {}", allowed.join(", ")),
         )),
@@ -147,10 +140,11 @@ fn check_timezone(tz: &str) -> bool {
 
 fn check_prefs(field: &str, value: &Option<Json_>) -> Result<(), ApiError> {
     match value {
-        Some(v) if !v.is_object() => Err(invalid(field, "must be a JSON object")),
-        Some(v) if v.to_string().len() > MAX_PREFS => {
-            Err(invalid(field, format!("must be at most {MAX_PREFS} bytes")))
-        }
+        Some(v) if !v.is_object() => Err(ApiError::invalid(field, "must be a JSON object")),
+        Some(v) if v.to_string().len() > MAX_PREFS => Err(ApiError::invalid(
+            field,
+            format!("must be at most {MAX_PREFS} bytes"),
+        )),
         _ => Ok(()),
     }
 }
@@ -158,19 +152,19 @@ fn check_prefs(field: &str, value: &Option<Json_>) -> Result<(), ApiError> {
 impl ProfileBody {
     fn check(self) -> Result<ProfilePatch, ApiError> {
         if let Some(name) = &self.full_name {
-            check_name(name).map_err(|m| invalid("full_name", m.to_string()))?;
+            check_name(name).map_err(|m| ApiError::invalid("full_name", m.to_string()))?;
         }
         let tone = self
             .tone
             .as_deref()
             .map(str::parse::<crate::learning::Tone>)
             .transpose()
-            .map_err(|e| invalid("tone", format!("must be one of {}", e.choices)))?;
+            .map_err(|e| ApiError::invalid("tone", format!("must be one of {}", e.choices)))?;
         one_of("learning_style", &self.learning_style, LEARNING_STYLES)?;
         if let Some(tz) = &self.timezone
             && !check_timezone(tz)
         {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "timezone",
                 "must be an IANA time zone like Europe/Paris or UTC",
             ));
@@ -179,7 +173,7 @@ impl ProfileBody {
             && !(2..=12).contains(&lang.len())
                 | !lang.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "language",
                 "must be a language tag like en or pt-BR",
             ));
@@ -187,7 +181,7 @@ impl ProfileBody {
         if let Some(Some(bio)) = &self.bio
             && bio.chars().count() > MAX_BIO
         {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "bio",
                 format!("must be at most {MAX_BIO} characters"),
             ));
@@ -195,7 +189,7 @@ impl ProfileBody {
         if let Some(Some(url)) = &self.avatar_url
             && (url.len() > 500 || !(url.starts_with("https://") || url.starts_with("http://")))
         {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "avatar_url",
                 "must be an http(s) URL of at most 500 characters",
             ));
@@ -203,7 +197,7 @@ impl ProfileBody {
         if let Some(Some(region)) = &self.region
             && !(region.len() == 2 && region.chars().all(|c| c.is_ascii_alphabetic()))
         {
-            return Err(invalid(
+            return Err(ApiError::invalid(
                 "region",
                 "must be a two-letter ISO 3166-1 code like US or FR",
             ));
@@ -263,6 +257,11 @@ pub struct Export {
     pub classes: Vec<crate::learning::classes::Membership>,
     /// The course catalog: enrolments and reviews.
     pub courses: super::courses::CourseExport,
+    /// The social feed: the items (posts, shares, activity) and comments the caller wrote,
+    /// whom they follow and whether they share their activity.
+    pub feed: super::feed::FeedExport,
+    /// Notifications: every one, the subscriptions and the latest pushes.
+    pub notifications: super::notifications::NotificationExport,
     /// The tutor: every conversation with its messages and every exercise generated for
     /// the caller.
     #[schema(value_type = Object)]
@@ -295,6 +294,8 @@ pub(super) async fn export(
     let learning = state.learning.export(&account.id).await?;
     let classes = state.learning.my_classes(&account.id).await?;
     let courses = super::courses::export(&state, &account.id).await?;
+    let feed = super::feed::export(&state, &account.id).await?;
+    let notifications = super::notifications::export(&state, &account.id).await?;
     let tutor = state.tutor.export(&account.id).await?;
     let study = state.study.export(&account.id).await?;
     let tutorials = state.experiments.export(&account.id).await?;
@@ -315,6 +316,8 @@ pub(super) async fn export(
         learning,
         classes,
         courses,
+        feed,
+        notifications,
     }))
 }
 

@@ -11,6 +11,7 @@ pub mod courses;
 pub mod edge;
 pub mod error;
 pub mod experiments;
+pub mod feed;
 pub mod grade;
 pub mod graphql;
 pub mod guard;
@@ -20,6 +21,7 @@ pub mod json;
 pub mod kalei;
 pub mod learning;
 pub mod me;
+pub mod notifications;
 pub mod openai;
 pub mod openapi;
 pub mod plugins;
@@ -92,6 +94,9 @@ pub struct AppState {
     pub experiments: Arc<crate::experiments::Experiments>,
     /// Seed 001: Kalei's Mirror, Turn, Lens, Spectrum and plans.
     pub kalei: Arc<crate::kalei::Kalei>,
+    /// Notifications: in-app, Web Push, the APNs/FCM outbox (its sender and sweep are
+    /// started by `serve`).
+    pub notifier: Arc<crate::notify::Notifier>,
     /// Publishes plugin versions and changes their rollouts.
     pub publisher: Arc<crate::plugins::published::Publisher>,
     /// The plugin registry's settings (the watcher and canary guard `serve` starts).
@@ -129,6 +134,8 @@ pub struct Services {
     pub kalei: crate::kalei::KaleiSettings,
     /// Plugins published over HTTP.
     pub plugin_registry: crate::plugins::published::RegistrySettings,
+    /// Notifications: VAPID, push endpoints, retries, the sender's and sweep's pace.
+    pub notify: crate::notify::NotifySettings,
 }
 
 impl AppState {
@@ -189,12 +196,17 @@ impl AppState {
             ai.clone(),
             learning.clone(),
         ));
+        let notifier = Arc::new(crate::notify::Notifier::new(
+            services.db.clone(),
+            services.notify,
+        ));
         let kalei = Arc::new(crate::kalei::Kalei::new(
             services.db.clone(),
             ai.clone(),
             registry.clone(),
             services.kv.clone(),
             services.kalei,
+            notifier.clone(),
         ));
         let publisher = Arc::new(crate::plugins::published::Publisher::new(
             registry.clone(),
@@ -203,6 +215,7 @@ impl AppState {
         ));
         Self {
             kalei,
+            notifier,
             publisher,
             plugin_settings: services.plugin_registry,
             experiments,
@@ -329,6 +342,8 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(ai_reports::admin_routes())
         .merge(admin::routes())
         .merge(content::routes())
+        .merge(feed::routes())
+        .merge(notifications::routes())
         .merge(experiments::routes())
         .route_layer(middleware::from_fn_with_state(
             (state.clone(), RateClass::General),
@@ -347,6 +362,7 @@ fn public_routes(state: &AppState) -> Router<AppState> {
             .merge(tutorials::routes())
             .merge(tutorials::internal_routes())
             .merge(edge::internal_routes())
+            .merge(notifications::internal_routes())
             .route_layer(middleware::from_fn_with_state(
                 (state.clone(), RateClass::General),
                 rate_limit::limit,

@@ -15,7 +15,8 @@ use utoipa::{Modify, OpenApi};
 
 use super::{
     AppState, admin, ai_reports, alerts, auth, classes, content, courses, edge, error, experiments,
-    grade, health, kalei, learning, me, openai, plugins, safety, sandbox, study, tutor, tutorials,
+    feed, grade, health, kalei, learning, me, notifications, openai, plugins, safety, sandbox,
+    study, tutor, tutorials,
 };
 use error::ErrorBody;
 
@@ -39,8 +40,17 @@ use error::ErrorBody;
         classes::rotate_code, classes::remove_member, classes::class_progress,
         classes::join, classes::my_classes, classes::leave, classes::my_invitations,
         classes::accept, classes::decline,
-        courses::list, courses::detail, courses::edit, courses::delist, courses::enroll,
+        courses::list, courses::create, courses::detail, courses::progress, courses::edit, courses::delist, courses::enroll,
         courses::unenroll, courses::reviews, courses::review, courses::unreview,
+        feed::personalized, feed::create_post, feed::item, feed::delete_item, feed::react_to,
+        feed::unreact_to, feed::share, feed::comments,
+        feed::comment, feed::report_item, feed::report_comment, feed::bookmarks,
+        feed::settings, feed::set_settings, feed::follow, feed::unfollow, feed::followers,
+        feed::following, feed::reports, feed::moderate,
+        notifications::list, notifications::read, notifications::read_all,
+        notifications::preferences, notifications::set_preferences, notifications::web_push_key,
+        notifications::subscriptions, notifications::subscribe, notifications::unsubscribe,
+        notifications::deliveries, notifications::all_deliveries, notifications::run, notifications::claim, notifications::result,
         alerts::list, alerts::stream, alerts::acknowledge,
         tutor::ask, tutor::query, tutor::events, tutor::conversations, tutor::conversation,
         tutor::generate, tutor::variation,
@@ -83,6 +93,8 @@ use error::ErrorBody;
         (name = "classes", description = "A learner's classes: invitations to answer, joining by code, who sees your data, leaving"),
         (name = "tutor", description = "The tutor: queries triaged to agents (concepts, code review, debugging with a hint ladder, exercises, partners' agents), answers over SSE, conversations, generated exercises (docs/tutor.md)"),
         (name = "courses", description = "The course catalog (seed 002 §4.2): browse, search, enrol, review; teachers and admins edit listings (docs/catalog.md)"),
+        (name = "feed", description = "Seed 002 §3.5's social feed: the personalised feed, posts, likes, bookmarks, comments, shares, follows, sharing your activity (off until you turn it on), reports and the moderation queue (docs/feed.md)"),
+        (name = "notifications", description = "In-app notifications, preferences (quiet hours, kinds turned off), Web Push and phone subscriptions, the pushes sent; the APNs/FCM outbox for a gateway (docs/notifications.md)"),
         (name = "study", description = "Seed 002's AI study endpoints: quizzes generated from a lesson, Socratic study sessions, courses generated as draft content packs that teachers publish (docs/study.md)"),
         (name = "kalei", description = "Seed 001's Kalei: Mirror (fragments of a message that show cognitive distortions, and their reframes), Turn (three reframes and a micro-action) and the Gallery of saved Turns; crises answered with the gate's response, never reframed; plan limits as 402/429 naming the limit (docs/kalei.md)"),
         (name = "tutorials", description = "Seed 004's tutorial API at its own paths: the config with the learner's variant and persona, step pings, surveys (docs/experiments.md)"),

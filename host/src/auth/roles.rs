@@ -55,11 +55,14 @@ pub enum Permission {
     /// creates experiment in Admin"; not in the matrix of docs/requirements.md#r-002-6.1;
     /// administrators and above).
     ManageExperiments,
+    /// The social feed's moderation queue: read reported posts and comments, hide or keep
+    /// them (not in the matrix of docs/requirements.md#r-002-6.1; administrators and above).
+    ModerateFeed,
 }
 
 impl Permission {
     /// Every permission, in the seed's row order.
-    pub const ALL: [Permission; 14] = [
+    pub const ALL: [Permission; 15] = [
         Permission::ViewOwnProfile,
         Permission::EditOwnProfile,
         Permission::ViewCourses,
@@ -74,6 +77,7 @@ impl Permission {
         Permission::ManageClasses,
         Permission::ReadSafetyEvents,
         Permission::ManageExperiments,
+        Permission::ModerateFeed,
     ];
 }
 
@@ -93,7 +97,7 @@ impl Role {
             (
                 Admin,
                 DeleteCourses | ViewAllUsers | CreateCourses | SafetyScreen | ManageClasses
-                | ReadSafetyEvents | ManageExperiments,
+                | ReadSafetyEvents | ManageExperiments | ModerateFeed,
             ) => true,
             (Admin, _) => false,
             (SuperAdmin, _) => true,
@@ -123,6 +127,7 @@ mod tests {
         (ManageClasses, [false, true, true, true]),
         (ReadSafetyEvents, [false, false, true, true]),
         (ManageExperiments, [false, false, true, true]),
+        (ModerateFeed, [false, false, true, true]),
     ];
 
     #[test]

@@ -14,6 +14,7 @@ pub mod experiments;
 pub mod kalei;
 pub mod keys;
 pub mod migrate;
+pub mod notify;
 pub mod plugin;
 pub mod safety;
 pub mod scaffold;

@@ -54,6 +54,8 @@ pub struct ServeArgs {
     pub kalei: super::kalei::KaleiArgs,
     #[command(flatten)]
     pub plugin_registry: PluginRegistryArgs,
+    #[command(flatten)]
+    pub notify: super::notify::NotifyArgs,
 }
 
 /// Plugins published over HTTP: what uploads may be granted, and when a canary is rolled
@@ -363,6 +365,7 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
         plugin_registry: args.plugin_registry.settings(redis)?,
         experiments: args.experiments.settings(data_dir)?,
         kalei: args.kalei.settings(data_dir)?,
+        notify: args.notify.settings()?,
         bus,
         safety,
         embeddings,
@@ -487,6 +490,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .experiments
         .spawn_persona_job(args.experiments.persona_hour, pipeline.clone());
     let spectrum = state.kalei.spawn_spectrum_job(pipeline.clone());
+    let notifications = state.notifier.clone().spawn(pipeline.clone());
     let consumers = spawn_consumers(&state, &pipeline).await?;
     accept_loop(listener, api::router(state), &args.http, shutdown_signal()).await;
     // After the last request: what it staged in the outbox gets one more chance to go
@@ -495,6 +499,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let _ = relay.await;
     let _ = personas.await;
     let _ = spectrum.await;
+    let _ = notifications.await;
     for c in consumers {
         let _ = c.await;
     }
@@ -522,6 +527,15 @@ async fn spawn_consumers(
         .subscribe(&[crate::tutor::answer::SUBSCRIPTION])
         .await
         .context("cannot subscribe the tutor to the event bus")?;
+    state
+        .bus
+        .backend()
+        .subscribe(&crate::notify::on_events::SUBSCRIPTIONS)
+        .await
+        .context("cannot subscribe the notifications to the event bus")?;
+    let notifications: std::sync::Arc<dyn consumer::Handler> = std::sync::Arc::new(
+        crate::notify::on_events::EventNotifier::new(state.notifier.clone(), state.db.clone()),
+    );
     let detector: std::sync::Arc<dyn consumer::Handler> =
         std::sync::Arc::new(StruggleDetector::new(state.db.clone()));
     let tutor: std::sync::Arc<dyn consumer::Handler> = state.tutor.clone();
@@ -535,6 +549,17 @@ async fn spawn_consumers(
     Ok(struggle::SUBSCRIPTIONS
         .into_iter()
         .map(|subscription| (subscription, detector.clone(), ConsumerSettings::default()))
+        .chain(
+            crate::notify::on_events::SUBSCRIPTIONS
+                .into_iter()
+                .map(|subscription| {
+                    (
+                        subscription,
+                        notifications.clone(),
+                        ConsumerSettings::default(),
+                    )
+                }),
+        )
         .chain(std::iter::repeat_n(
             (crate::tutor::answer::SUBSCRIPTION, tutor, one_at_a_time),
             crate::tutor::answer::WORKERS,

@@ -20,9 +20,29 @@ pub enum ImportError {
     /// Ids the pack uses belong to other packs; nothing was stored.
     #[error("ids owned by other packs:\n{}", .0.iter().map(|c| format!("  {} `{}` belongs to pack `{}`", c.what, c.id, c.owner)).collect::<Vec<_>>().join("\n"))]
     Clashes(Vec<Clash>),
+    /// The pack is stored already and its courses are another author's (or the
+    /// operator's): only administrators replace them.
+    #[error("pack `{pack}` is {}; only its author or an administrator replaces it", .author.as_deref().map_or_else(|| "the operator's".to_owned(), |a| format!("user `{a}`'s")))]
+    NotYours {
+        /// The pack.
+        pack: String,
+        /// Its courses' author (`None`: imported by the operator).
+        author: Option<String>,
+    },
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Who uploads a pack over HTTP (the CLI and start-up imports have none).
+#[derive(Debug, Clone, Copy)]
+pub struct Uploader<'a> {
+    /// The uploader.
+    pub user_id: &'a str,
+    /// Administrators replace any pack; teachers only the packs whose courses they made.
+    pub replaces_any: bool,
+    /// Whether its courses new to the catalog are published at once.
+    pub publish: bool,
 }
 
 /// One pack's import.
@@ -55,6 +75,17 @@ pub fn pack_dirs(root: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// Checks and (unless `dry_run`) stores the pack in `dir`.
 pub async fn import(db: &Db, dir: &Path, dry_run: bool) -> Report {
+    import_by(db, dir, dry_run, None).await
+}
+
+/// [`import`] of an upload: `uploader` must own the pack when it is stored already, and
+/// becomes the author of its new courses.
+pub async fn import_by(
+    db: &Db,
+    dir: &Path,
+    dry_run: bool,
+    uploader: Option<Uploader<'_>>,
+) -> Report {
     let loaded = match pack::load(dir) {
         Ok(p) => p,
         Err(problems) => {
@@ -69,6 +100,20 @@ pub async fn import(db: &Db, dir: &Path, dry_run: bool) -> Report {
     let pack = Some((loaded.file.id.clone(), loaded.file.version.clone()));
     let size = (loaded.lessons.len(), loaded.step_ids().count());
     let outcome = async {
+        if let Some(u) = uploader.filter(|u| !u.replaces_any)
+            && db.pack_checksum(&loaded.file.id).await?.is_some()
+        {
+            let authors = db.pack_authors(&loaded.file.id).await?;
+            if let Some(other) = authors
+                .into_iter()
+                .find(|a| a.as_deref() != Some(u.user_id))
+            {
+                return Err(ImportError::NotYours {
+                    pack: loaded.file.id.clone(),
+                    author: other,
+                });
+            }
+        }
         // An unchanged pack (every start-up) needs no look at other packs' ids.
         if db.pack_checksum(&loaded.file.id).await?.as_deref() == Some(loaded.checksum.as_str()) {
             return Ok(Imported::Unchanged);
@@ -80,7 +125,11 @@ pub async fn import(db: &Db, dir: &Path, dry_run: bool) -> Report {
         if dry_run {
             return Ok(Imported::Unchanged);
         }
-        Ok(db.import_pack(&loaded).await?)
+        let author = uploader.map(|u| crate::store::catalog::ListingAuthor {
+            user_id: u.user_id,
+            publish: u.publish,
+        });
+        Ok(db.import_pack_by(&loaded, author).await?)
     }
     .await;
     Report {

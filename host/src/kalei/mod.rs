@@ -214,6 +214,8 @@ pub struct Kalei {
     meter: plans::Meter,
     billing: self::billing::BillingSettings,
     plans: plans::PlanTable,
+    /// Tells users their Spectrum is updated (seed 001 §9.3).
+    notifier: Arc<crate::notify::Notifier>,
 }
 
 /// Kalei's settings.
@@ -236,8 +238,10 @@ impl Kalei {
         registry: Arc<Registry>,
         kv: Arc<dyn crate::kv::Kv>,
         settings: KaleiSettings,
+        notifier: Arc<crate::notify::Notifier>,
     ) -> Self {
         Self {
+            notifier,
             db,
             ai,
             registry,

@@ -473,6 +473,7 @@ impl Kalei {
                 }
             }
             self.db.put_spectrum_rows(period.monthly(), &rows).await?;
+            self.tell_updated(period, &name, &rows).await;
             let n = i64::try_from(users.len()).unwrap_or(i64::MAX);
             self.db.advance_spectrum_run(&name, &last, n).await?;
             let now = crate::store::now_ms();
@@ -494,6 +495,35 @@ impl Kalei {
             held_elsewhere: false,
             seconds: started.elapsed().as_secs_f64(),
         })
+    }
+
+    /// Seed 001 §9.3's "Spectrum updated" notifications for a batch's users. One id per
+    /// user and period, so a resumed run tells nobody twice; a failure is logged, never
+    /// stops the run (the Spectrum is stored either way).
+    async fn tell_updated(&self, period: Period, name: &str, rows: &[(String, SpectrumRow)]) {
+        let (which, open) = if period.monthly() {
+            ("monthly", "/api/v1/spectrum/monthly")
+        } else {
+            ("weekly", "/api/v1/spectrum/weekly")
+        };
+        let notices = rows
+            .iter()
+            .map(|(user, _)| crate::notify::Notice {
+                id: Some(format!("spectrum:{name}:{user}")),
+                user_id: user.clone(),
+                kind: crate::notify::Kind::SpectrumUpdated,
+                title: format!("Your {which} Spectrum is ready"),
+                body: "See what shifted in how you have been thinking.".into(),
+                data: serde_json::json!({ "period": period.key(), "kind": which, "open": open }),
+            })
+            .collect();
+        if let Err(e) = self
+            .notifier
+            .notify_all(notices, crate::store::now_ms())
+            .await
+        {
+            tracing::warn!(error = %e, period = %name, "Spectrum notifications were not made");
+        }
     }
 
     /// The member's Spectrum of `kind`: the current period so far and the computed ones.

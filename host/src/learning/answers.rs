@@ -495,6 +495,24 @@ impl Learning {
             self.achievement_views(update.achievements.iter().map(|id| (id.clone(), a.now.0)))
                 .await?
         };
+        let achievement_xp: i64 = achievements.iter().map(|v| v.xp_awarded).sum();
+        let earned: Vec<(String, i64)> = achievements
+            .iter()
+            .map(|v| (v.id.clone(), v.xp_awarded))
+            .collect();
+        let course_completed = completes_lesson
+            .then(|| super::activity::course_finished(catalog, &state, a.lesson))
+            .flatten();
+        let feed = self
+            .milestone_items(&super::activity::Milestones {
+                user_id: a.user_id,
+                course: course_completed.as_deref(),
+                achievements: &achievements,
+                certificate: certificate.as_ref(),
+                streak: (data.learner.streak, i64::from(update.streak_days)),
+                at: a.now.0,
+            })
+            .await?;
         let next_step = a
             .lesson
             .steps
@@ -503,8 +521,8 @@ impl Learning {
             .map(|s| s.row.id.clone());
         let recorded = Recorded {
             progress: ProgressChange {
-                xp_earned: i64::from(update.xp_earned),
-                total_xp: data.learner.total_xp + i64::from(update.xp_earned),
+                xp_earned: i64::from(update.xp_earned) + achievement_xp,
+                total_xp: data.learner.total_xp + i64::from(update.xp_earned) + achievement_xp,
                 streak_days: i64::from(update.streak_days),
                 streak_change: streak_change(update.streak_change).into(),
                 topic: a.lesson.row.topic.clone(),
@@ -551,7 +569,7 @@ impl Learning {
             last_active_date: update.last_active_date.clone(),
             last_freeze_date: update.last_freeze_date.clone(),
             topic: topic_row(&update.topic_stats, update.mastery),
-            achievements: update.achievements.clone(),
+            achievements: earned,
             lesson: (!a.review).then(|| LessonProgressRow {
                 lesson_id: lesson_id.clone(),
                 step: next_position as i64,
@@ -566,6 +584,8 @@ impl Learning {
             }),
             certificate: certificate.map(|c| (c.id, c.track_id)),
             events,
+            course_completed,
+            feed,
         };
         self.db.record_outcome(&write).await?;
         self.bus.outbox_written();
@@ -592,7 +612,8 @@ impl Learning {
                     }
                 });
                 AchievementView {
-                    badge_icon: badge_icon(base).into(),
+                    badge_icon: super::activity::badge_icon(base).into(),
+                    xp_awarded: super::activity::achievement_xp(&id),
                     id,
                     title,
                     description,
@@ -778,18 +799,5 @@ fn streak_change(c: StreakChange) -> &'static str {
         StreakChange::Extended => "extended",
         StreakChange::Frozen => "frozen",
         StreakChange::Reset => "reset",
-    }
-}
-
-/// An emoji per achievement, for badges and the progress page.
-fn badge_icon(id: &str) -> &'static str {
-    match id {
-        "first-lesson" => "🎓",
-        "first-perfect-quiz" => "💯",
-        "first-code-exercise" => "💻",
-        "consistent-learner" => "🔥",
-        "xp-100" | "xp-1000" => "⭐",
-        "topic-mastered" => "🏆",
-        _ => "🏅",
     }
 }

@@ -41,7 +41,8 @@ impl Learning {
     pub async fn daily_place(&self, user_id: &str, now: Now) -> Result<DailyPlace, LearningError> {
         let (stamp, catalog) = self.catalog.get_stamped().await?;
         let data = self.learner_data(user_id).await?;
-        let state = learner_state(&data, &catalog, now);
+        let mut state = learner_state(&data, &catalog, now);
+        Self::draw_from_courses(&mut state, &catalog, &data);
         let plan = self.plan_day(&state).await?;
         // Seed 000's flag: with spaced repetition off for this learner, no review is served
         // (the engine still schedules them, so turning it on again finds them due).
@@ -117,6 +118,40 @@ impl Learning {
             streak_days: i64::from(state.streak_days),
             total_xp: data.learner.total_xp,
         })
+    }
+
+    /// Narrows what today's lesson is drawn from: lessons of published courses and, once the
+    /// learner enrolled in any course, of those courses only, with every lesson they need
+    /// first (a prerequisite in another course stays plannable, else the enrolled course
+    /// could never open). Without an enrolment every published course stays available.
+    fn draw_from_courses(
+        state: &mut crate::plugins::contract::lesson_engine::LearnerState,
+        catalog: &Catalog,
+        data: &LearnerData,
+    ) {
+        let unpublished: HashSet<&str> = data.draft_courses.iter().map(String::as_str).collect();
+        let enrolled: HashSet<&str> = data.enrolled.iter().map(|(c, _, _)| c.as_str()).collect();
+        if unpublished.is_empty() && enrolled.is_empty() {
+            return;
+        }
+        let drawn = |course: &str| {
+            !unpublished.contains(course) && (enrolled.is_empty() || enrolled.contains(course))
+        };
+        let mut keep: HashSet<String> = HashSet::new();
+        let mut wanted: Vec<String> = catalog
+            .lessons
+            .iter()
+            .filter(|l| drawn(&l.course.id))
+            .map(|l| l.row.id.clone())
+            .collect();
+        while let Some(id) = wanted.pop() {
+            if let Some(lesson) = catalog.lesson(&id)
+                && keep.insert(id)
+            {
+                wanted.extend(lesson.row.prerequisites.iter().cloned());
+            }
+        }
+        state.available.retain(|l| keep.contains(&l.lesson_id));
     }
 
     /// A lesson's content as every learner sees it, with its content version; 404 for an

@@ -13,6 +13,8 @@
 //!   links and the badge page; `progress`: progress, mastery, a class's progress;
 //!   `classes`: classes by consent (invitations, join codes, leaving).
 
+pub mod activity;
+pub mod analytics;
 pub mod answers;
 pub mod badges;
 pub mod catalog;

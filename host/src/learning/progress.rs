@@ -7,10 +7,12 @@
 //! spaced-repetition reviews answered correctly.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::catalog::Lesson;
 use super::engine::learner_state;
 use super::views::{AchievementView, MasteryReport, TopicMasteryView};
 use super::{Learning, LearningError, Now};
@@ -22,6 +24,8 @@ use crate::store::rfc3339;
 const MASTERED: f64 = 0.8;
 /// Mastery under which a topic with evidence needs help.
 const STRUGGLING: f64 = 0.5;
+/// The most popular published courses a course recommendation is chosen among.
+const RECOMMENDATION_CANDIDATES: i64 = 100;
 
 /// The user progress of docs/requirements.md#r-002-3.6.
 #[derive(Debug, Serialize, ToSchema)]
@@ -76,10 +80,51 @@ pub struct CourseProgress {
     pub progress_percentage: f64,
     /// The module of the next lesson.
     pub current_module: Option<String>,
-    /// Last activity in the course, RFC 3339.
+    /// Last activity in the course, RFC 3339 (absent for a course enrolled in and not
+    /// started).
     pub last_accessed: Option<String>,
+    /// The local date (`YYYY-MM-DD`) the course is done at the learner's own pace: the
+    /// minutes of lessons left over their minutes per active day (15 before they have one).
+    pub estimated_completion: String,
+    /// Whether the learner enrolled in it (else they started it without enrolling).
+    pub enrolled: bool,
     /// The next milestone.
     pub next_milestone: Option<Milestone>,
+}
+
+/// A learner's progress in one course (seed 002 §4.3's `Progress`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CourseProgressRecord {
+    /// The learner.
+    pub user_id: String,
+    /// The course.
+    pub course_id: String,
+    /// The module of the next lesson (absent once completed).
+    pub module_id: Option<String>,
+    /// The next lesson (absent once completed).
+    pub lesson_id: Option<String>,
+    /// `not_started`, `in_progress` or `completed`.
+    pub status: String,
+    /// Lessons completed, percent.
+    pub progress_percentage: f64,
+    /// First activity, RFC 3339.
+    pub started_at: Option<String>,
+    /// When the last lesson was completed, RFC 3339.
+    pub completed_at: Option<String>,
+    /// Last activity, RFC 3339.
+    pub last_accessed: Option<String>,
+    /// Seconds spent (reported per answer, or the step kind's expected time).
+    pub time_spent: i64,
+    /// Graded answers (quizzes, code, projects) in the course.
+    pub attempts: i64,
+    /// The best graded answer's score, percent.
+    pub best_score: Option<f64>,
+    /// The mean score of the latest graded answer to each step, percent.
+    pub current_score: Option<f64>,
+    /// Days with activity in the course over the last 14, per week, capped at 1.
+    pub engagement_score: f64,
+    /// Answers of every kind in the course (explanations read included).
+    pub interaction_count: i64,
 }
 
 /// A milestone ahead.
@@ -105,20 +150,33 @@ pub struct LearningAnalytics {
     pub retention_rate: Option<f64>,
     /// Mean minutes per active day.
     pub average_session_duration: f64,
+    /// The style chosen in the profile joined with the kind of step most time goes to
+    /// (`reading`, `practice`, `hands_on`), e.g. `visual_hands_on` (docs/learning.md).
+    pub preferred_learning_style: String,
+    /// The part of the local day whose answers score best (`morning`, `afternoon`,
+    /// `evening`, `night`), absent until one part has 5 graded answers.
+    pub optimal_study_time: Option<String>,
+    /// Lessons per week over the last 28 days: `slow` (< 1), `steady` (< 3) or `fast`;
+    /// absent before the first lesson completed.
+    pub learning_velocity: Option<String>,
 }
 
 /// A suggestion.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Recommendation {
-    /// `lesson` or `review`.
+    /// `lesson`, `review` or `course`.
     #[serde(rename = "type")]
     pub kind: String,
     /// What.
     pub title: String,
     /// Why.
     pub reason: String,
-    /// The lesson or step id.
+    /// The lesson, step or course id.
     pub target_id: String,
+    /// How sure the suggestion is, 0-1 (docs/learning.md, "Recommendations"): a lesson the
+    /// engine planned 0.9 when it continues one started, else 0.8; reviews 0.6 plus 0.05 per
+    /// item due (at most 0.95); a course its interest match with the courses taken.
+    pub confidence: f64,
 }
 
 /// A teacher's view of one class.
@@ -221,9 +279,24 @@ impl Learning {
         let data = self.learner_data(user_id).await?;
         let rows = self.db.lesson_progress(user_id).await?;
         let totals = self.db.attempt_totals(user_id).await?;
+        let briefs = self.db.attempt_briefs(user_id).await?;
+        let stated_style = self
+            .db
+            .user_with_profile(user_id)
+            .await?
+            .and_then(|(_, p)| p)
+            .map_or_else(|| "visual".to_owned(), |p| p.learning_style);
         let state = learner_state(&data, &catalog, now);
         let mastery = self.mastery_of(&data, &state).await?;
         let completed: HashSet<&str> = data.completed.iter().map(String::as_str).collect();
+        let enrolled_in: HashSet<&str> = data.enrolled.iter().map(|(c, _, _)| c.as_str()).collect();
+        let study_ms = totals.study_ms;
+        let minutes_per_day = if totals.active_days == 0 {
+            0.0
+        } else {
+            study_ms as f64 / 60_000.0 / totals.active_days as f64
+        };
+        let timezone = data.learner.timezone.as_str();
         let mut current_courses = Vec::new();
         let (mut enrolled, mut finished) = (0, 0);
         for course in &catalog.courses {
@@ -232,7 +305,8 @@ impl Learning {
                 .iter()
                 .filter(|r| lessons.iter().any(|l| l.row.id == r.lesson_id))
                 .collect();
-            if touched.is_empty() || lessons.is_empty() {
+            let is_enrolled = enrolled_in.contains(course.id.as_str());
+            if (touched.is_empty() && !is_enrolled) || lessons.is_empty() {
                 continue;
             }
             enrolled += 1;
@@ -244,36 +318,38 @@ impl Learning {
                 finished += 1;
                 continue;
             }
-            let next = lessons
-                .iter()
-                .find(|l| !completed.contains(l.row.id.as_str()));
-            let milestone = next.map(|next| {
-                let module_left: i64 = lessons
+            let left = |l: &Lesson| !completed.contains(l.row.id.as_str());
+            let minutes = |l: &Lesson| l.row.estimated_minutes.unwrap_or(10);
+            let next = lessons.iter().find(|l| left(l));
+            let milestone = next.map(|next| Milestone {
+                kind: "module_completion".into(),
+                title: format!("Complete {}", next.module.title),
+                estimated_time: lessons
                     .iter()
-                    .filter(|l| {
-                        l.module.id == next.module.id && !completed.contains(l.row.id.as_str())
-                    })
-                    .map(|l| l.row.estimated_minutes.unwrap_or(10))
-                    .sum();
-                Milestone {
-                    kind: "module_completion".into(),
-                    title: format!("Complete {}", next.module.title),
-                    estimated_time: module_left,
-                }
+                    .filter(|l| l.module.id == next.module.id && left(l))
+                    .map(|l| minutes(l))
+                    .sum(),
             });
+            let course_left: i64 = lessons.iter().filter(|l| left(l)).map(|l| minutes(l)).sum();
             current_courses.push(CourseProgress {
                 course_id: course.id.clone(),
                 title: course.title.clone(),
                 progress_percentage: round1(100.0 * done as f64 / lessons.len() as f64),
                 current_module: next.map(|l| l.module.title.clone()),
                 last_accessed: touched.iter().map(|r| r.updated_at).max().map(rfc3339),
+                estimated_completion: super::analytics::estimated_completion(
+                    now.0,
+                    timezone,
+                    course_left,
+                    minutes_per_day,
+                ),
+                enrolled: is_enrolled,
                 next_milestone: milestone,
             });
         }
         let average_quiz_score = average_quiz_percent(&totals);
         let retention_rate = (totals.reviews > 0)
             .then(|| round2(totals.reviews_correct as f64 / totals.reviews as f64));
-        let study_ms = totals.study_ms;
         let mut ranked: Vec<&TopicMasteryView> = mastery.topics.iter().collect();
         ranked.sort_by(|a, b| b.mastery.total_cmp(&a.mastery));
         let strongest = ranked
@@ -292,11 +368,13 @@ impl Learning {
         let plan = self.plan_day(&state).await?;
         let mut recommendations = Vec::new();
         if let Some(lesson) = plan.lesson_id.as_deref().and_then(|id| catalog.lesson(id)) {
+            let started = rows.iter().any(|r| r.lesson_id == lesson.row.id);
             recommendations.push(Recommendation {
                 kind: "lesson".into(),
                 title: lesson.row.title.clone(),
                 reason: plan.reason.clone(),
                 target_id: lesson.row.id.clone(),
+                confidence: if started { 0.9 } else { 0.8 },
             });
         }
         if !plan.review_ids.is_empty() {
@@ -306,8 +384,10 @@ impl Learning {
                 reason: "Reviewing now, before you forget, makes it stick (spaced repetition)."
                     .into(),
                 target_id: plan.review_ids[0].clone(),
+                confidence: round2((0.6 + 0.05 * plan.review_ids.len() as f64).min(0.95)),
             });
         }
+        recommendations.extend(self.course_recommendation(&data, &rows, &catalog).await?);
         let recent = self
             .achievement_views(data.achievements.iter().rev().take(5).cloned())
             .await?;
@@ -326,6 +406,7 @@ impl Learning {
                 issued_at: rfc3339(c.issued_at),
             })
             .collect();
+        let completions: Vec<i64> = rows.iter().filter_map(|r| r.completed_at).collect();
         Ok(UserProgress {
             user_id: user_id.to_owned(),
             overall_progress: OverallProgress {
@@ -345,15 +426,167 @@ impl Learning {
                 strongest_subjects: strongest,
                 improvement_areas: weak,
                 retention_rate,
-                average_session_duration: if totals.active_days == 0 {
-                    0.0
-                } else {
-                    round1(study_ms as f64 / 60_000.0 / totals.active_days as f64)
-                },
+                average_session_duration: round1(minutes_per_day),
+                preferred_learning_style: super::analytics::preferred_style(&stated_style, &briefs),
+                optimal_study_time: super::analytics::optimal_study_time(&briefs, timezone)
+                    .map(str::to_owned),
+                learning_velocity: super::analytics::learning_velocity(&completions, now.0)
+                    .map(str::to_owned),
             },
             recommendations,
             certificates,
         })
+    }
+
+    /// `user_id`'s progress in `course_id` (seed 002 §4.3); 404 for a course without lessons.
+    pub async fn course_progress(
+        &self,
+        user_id: &str,
+        course_id: &str,
+        now: Now,
+    ) -> Result<CourseProgressRecord, LearningError> {
+        let catalog = self.catalog().await?;
+        let lessons: Vec<&Arc<Lesson>> = catalog.course_lessons(course_id).collect();
+        if lessons.is_empty() {
+            return Err(LearningError::not_found("course", course_id));
+        }
+        let data = self.learner_data(user_id).await?;
+        let ids: HashSet<&str> = lessons.iter().map(|l| l.row.id.as_str()).collect();
+        let rows: Vec<LessonProgressRow> = self
+            .db
+            .lesson_progress(user_id)
+            .await?
+            .into_iter()
+            .filter(|r| ids.contains(r.lesson_id.as_str()))
+            .collect();
+        let briefs: Vec<_> = self
+            .db
+            .attempt_briefs(user_id)
+            .await?
+            .into_iter()
+            .filter(|a| ids.contains(a.lesson_id.as_str()))
+            .collect();
+        let completed: HashSet<&str> = data.completed.iter().map(String::as_str).collect();
+        let done = lessons
+            .iter()
+            .filter(|l| completed.contains(l.row.id.as_str()))
+            .count();
+        let next = lessons
+            .iter()
+            .find(|l| !completed.contains(l.row.id.as_str()));
+        let graded: Vec<_> = briefs.iter().filter(|a| a.kind != "explanation").collect();
+        let days: HashSet<i64> = briefs
+            .iter()
+            .filter(|a| a.created_at > now.0 - 14 * 86_400_000 && a.created_at <= now.0)
+            .map(|a| a.created_at.div_euclid(86_400_000))
+            .collect();
+        let status = if done == lessons.len() {
+            "completed"
+        } else if rows.is_empty() && briefs.is_empty() {
+            "not_started"
+        } else {
+            "in_progress"
+        };
+        let latest = self.db.latest_scores(user_id, &ids).await?;
+        Ok(CourseProgressRecord {
+            user_id: user_id.to_owned(),
+            course_id: course_id.to_owned(),
+            module_id: next.map(|l| l.module.id.clone()),
+            lesson_id: next.map(|l| l.row.id.clone()),
+            status: status.into(),
+            progress_percentage: round1(100.0 * done as f64 / lessons.len() as f64),
+            started_at: rows
+                .iter()
+                .map(|r| r.started_at)
+                .chain(briefs.first().map(|a| a.created_at))
+                .min()
+                .map(rfc3339),
+            completed_at: (status == "completed")
+                .then(|| rows.iter().filter_map(|r| r.completed_at).max())
+                .flatten()
+                .map(rfc3339),
+            last_accessed: rows
+                .iter()
+                .map(|r| r.updated_at)
+                .chain(briefs.last().map(|a| a.created_at))
+                .max()
+                .map(rfc3339),
+            time_spent: briefs.iter().map(|a| a.study_ms).sum::<i64>() / 1000,
+            attempts: graded.len() as i64,
+            best_score: graded
+                .iter()
+                .map(|a| a.score)
+                .max_by(f64::total_cmp)
+                .map(|s| round1(100.0 * s)),
+            current_score: (!latest.is_empty())
+                .then(|| round1(100.0 * latest.iter().sum::<f64>() / latest.len() as f64)),
+            engagement_score: round2((days.len() as f64 / 7.0).min(1.0)),
+            interaction_count: briefs.len() as i64,
+        })
+    }
+
+    /// A published course the learner has not taken whose tags best match the tags of the
+    /// courses they enrolled in or started (Jaccard overlap, the confidence), if any
+    /// overlaps.
+    async fn course_recommendation(
+        &self,
+        data: &LearnerData,
+        rows: &[LessonProgressRow],
+        catalog: &super::catalog::Catalog,
+    ) -> Result<Option<Recommendation>, LearningError> {
+        let mut taken: HashSet<String> = data.enrolled.iter().map(|(c, _, _)| c.clone()).collect();
+        for r in rows {
+            if let Some(l) = catalog.lesson(&r.lesson_id) {
+                taken.insert(l.course.id.clone());
+            }
+        }
+        if taken.is_empty() {
+            return Ok(None);
+        }
+        let mut interests: HashSet<String> = HashSet::new();
+        for id in &taken {
+            if let Some(l) = self.db.course_listing(id).await? {
+                interests.extend(l.tags.iter().map(|t| t.to_lowercase()));
+            }
+        }
+        if interests.is_empty() {
+            return Ok(None);
+        }
+        let (candidates, _) = self
+            .db
+            .list_courses(
+                &crate::store::catalog::CourseFilter::default(),
+                crate::store::catalog::CourseOrder::Popular,
+                RECOMMENDATION_CANDIDATES,
+                0,
+            )
+            .await?;
+        let best = candidates
+            .into_iter()
+            .filter(|c| !taken.contains(&c.course_id))
+            .map(|c| {
+                let tags: HashSet<String> = c.tags.iter().map(|t| t.to_lowercase()).collect();
+                let shared = tags.intersection(&interests).count();
+                let union = tags.union(&interests).count().max(1);
+                (shared as f64 / union as f64, shared, c)
+            })
+            .filter(|(_, shared, _)| *shared > 0)
+            .max_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(best.map(|(score, shared, c)| Recommendation {
+            kind: "course".into(),
+            reason: format!(
+                "Shares {shared} topic(s) with courses you took: {}",
+                c.tags
+                    .iter()
+                    .filter(|t| interests.contains(&t.to_lowercase()))
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            title: c.title,
+            target_id: c.course_id,
+            confidence: round2(score),
+        }))
     }
 
     /// Progress and mastery of every member of a class.

@@ -251,6 +251,8 @@ pub struct AchievementView {
     pub earned_date: String,
     /// An emoji for the badge.
     pub badge_icon: String,
+    /// XP the achievement awarded on top of the step's (docs/learning.md).
+    pub xp_awarded: i64,
 }
 
 /// A certificate.

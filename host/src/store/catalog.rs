@@ -272,14 +272,26 @@ async fn write_tags(
     Ok(())
 }
 
+/// Who uploaded a pack over HTTP: the author of its new listings.
+#[derive(Debug, Clone, Copy)]
+pub struct ListingAuthor<'a> {
+    /// The uploader's user id.
+    pub user_id: &'a str,
+    /// Whether a course new to the catalog is published at once (`POST /courses` lists a
+    /// draft unless asked to publish).
+    pub publish: bool,
+}
+
 /// Writes the listings of a pack's courses inside its import's transaction: a course new to
-/// the catalog is listed (published: a pack is imported by someone who may publish), a
-/// listed one takes the pack's fields and keeps its counts, reviews, author and publication
-/// state; the pack's courses it no longer holds are delisted.
+/// the catalog is listed (published unless `author` says otherwise: a pack is imported by
+/// someone who may publish), a listed one takes the pack's fields and keeps its counts,
+/// reviews, publication state and author (a listing without one takes `author`'s); the
+/// pack's courses it no longer holds are delisted.
 pub(super) async fn write_pack_listings(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     pack_id: &str,
     listings: &[PackListing<'_>],
+    author: Option<ListingAuthor<'_>>,
 ) -> Result<(), StoreError> {
     let now = now_ms();
     let kept: Vec<&str> = listings.iter().map(|l| l.course_id).collect();
@@ -303,9 +315,10 @@ pub(super) async fn write_pack_listings(
              prerequisites, thumbnail_url, preview_video_url, created_by, is_published, \
              is_ai_generated, ai_generation_metadata, search_text, enrollment_count, \
              completion_count, rating_total, review_count, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, 1, 0, NULL, \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $16, $17, 0, NULL, \
              $14, 0, 0, 0, 0, $15, $15) \
              ON CONFLICT (course_id) DO UPDATE SET pack_id = excluded.pack_id, \
+             created_by = COALESCE(course_listings.created_by, excluded.created_by), \
              title = excluded.title, description = excluded.description, \
              short_description = excluded.short_description, difficulty = excluded.difficulty, \
              estimated_minutes = excluded.estimated_minutes, category = excluded.category, \
@@ -329,11 +342,42 @@ pub(super) async fn write_pack_listings(
         .bind(l.preview_video_url)
         .bind(search_text(l.title, l.short_description, l.description))
         .bind(now)
+        .bind(author.map(|a| a.user_id))
+        .bind(i64::from(author.is_none_or(|a| a.publish)))
         .execute(&mut **tx)
         .await?;
         write_tags(tx, l.course_id, l.tags).await?;
     }
     Ok(())
+}
+
+/// Records inside an answer's transaction that `user_id` finished `course_id` (once; only
+/// when enrolled): it counts toward the listing's completions. Returns whether it did.
+pub(super) async fn complete_enrollment(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    user_id: &str,
+    course_id: &str,
+    at: i64,
+) -> Result<bool, StoreError> {
+    let marked = sqlx::query(
+        "UPDATE course_enrollments SET completed_at = $1 \
+         WHERE user_id = $2 AND course_id = $3 AND completed_at IS NULL",
+    )
+    .bind(at)
+    .bind(user_id)
+    .bind(course_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    if marked > 0 {
+        sqlx::query(
+            "UPDATE course_listings SET completion_count = completion_count + 1 WHERE course_id = $1",
+        )
+        .bind(course_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(marked > 0)
 }
 
 /// Removes a listing with its tags, enrolments and reviews.
@@ -358,6 +402,18 @@ async fn delete_listing_rows(
 }
 
 impl Db {
+    /// The authors of the listings of pack `pack_id` (`None` for a listing imported by the
+    /// CLI), each once.
+    pub async fn pack_authors(&self, pack_id: &str) -> Result<Vec<Option<String>>, StoreError> {
+        sqlx::query("SELECT DISTINCT created_by FROM course_listings WHERE pack_id = $1")
+            .bind(pack_id)
+            .fetch_all(self.pool())
+            .await?
+            .iter()
+            .map(|r| Ok(r.try_get("created_by")?))
+            .collect()
+    }
+
     /// A page of listings matching `filter` in `order`, and how many match in all.
     pub async fn list_courses(
         &self,
@@ -446,6 +502,19 @@ impl Db {
         .as_ref()
         .map(listing)
         .transpose()
+    }
+
+    /// The listings of pack `pack_id`, by course id.
+    pub async fn listings_of_pack(&self, pack_id: &str) -> Result<Vec<ListingRow>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {LISTING_COLUMNS} FROM course_listings WHERE pack_id = $1 ORDER BY course_id"
+        ))
+        .bind(pack_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(listing)
+        .collect()
     }
 
     /// Changes a listing's fields; `None` when there is no such listing.
@@ -619,38 +688,6 @@ impl Db {
         .await?;
         tx.commit().await?;
         Ok(true)
-    }
-
-    /// Records that `user_id` finished `course_id` (once; only when enrolled): counts toward
-    /// the listing's completions.
-    pub async fn complete_enrollment(
-        &self,
-        user_id: &str,
-        course_id: &str,
-        at: i64,
-    ) -> Result<bool, StoreError> {
-        let _turn = self.write_turn().await;
-        let mut tx = self.begin_write().await?;
-        let marked = sqlx::query(
-            "UPDATE course_enrollments SET completed_at = $1 \
-             WHERE user_id = $2 AND course_id = $3 AND completed_at IS NULL",
-        )
-        .bind(at)
-        .bind(user_id)
-        .bind(course_id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if marked > 0 {
-            sqlx::query(
-                "UPDATE course_listings SET completion_count = completion_count + 1 WHERE course_id = $1",
-            )
-            .bind(course_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(marked > 0)
     }
 
     /// The courses `user_id` is enrolled in, with when (ms) and when finished.

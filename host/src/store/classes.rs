@@ -448,4 +448,18 @@ impl Db {
         .await?
         .is_some())
     }
+
+    /// The teachers of the classes `student_id` belongs to, each once.
+    pub async fn teachers_of(&self, student_id: &str) -> Result<Vec<String>, StoreError> {
+        sqlx::query(
+            "SELECT DISTINCT c.teacher_id FROM class_members m JOIN classes c ON c.id = m.class_id \
+             WHERE m.user_id = $1 ORDER BY c.teacher_id",
+        )
+        .bind(student_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get("teacher_id")?))
+        .collect()
+    }
 }

@@ -135,6 +135,16 @@ impl Db {
     /// Stores `pack`, replacing an earlier import of it; nothing when its checksum is
     /// the stored one.
     pub async fn import_pack(&self, pack: &Pack) -> Result<Imported, StoreError> {
+        self.import_pack_by(pack, None).await
+    }
+
+    /// [`Db::import_pack`] for an upload by `author`, who becomes the author of the pack's
+    /// new listings.
+    pub async fn import_pack_by(
+        &self,
+        pack: &Pack,
+        author: Option<super::catalog::ListingAuthor<'_>>,
+    ) -> Result<Imported, StoreError> {
         let stored = self.pack_checksum(&pack.file.id).await?;
         if stored.as_deref() == Some(pack.checksum.as_str()) {
             return Ok(Imported::Unchanged);
@@ -247,7 +257,7 @@ impl Db {
                 .await?;
             }
         }
-        super::catalog::write_pack_listings(&mut tx, &p.id, &pack_listings(pack)).await?;
+        super::catalog::write_pack_listings(&mut tx, &p.id, &pack_listings(pack), author).await?;
         tx.commit().await?;
         Ok(if stored.is_some() {
             Imported::Updated

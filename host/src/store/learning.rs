@@ -127,6 +127,10 @@ pub struct LearnerData {
     /// Steps done as (lesson id, step id): explanations read, quizzes answered, code
     /// passed, projects graded.
     pub done_steps: Vec<(String, String)>,
+    /// The courses the learner enrolled in, with when (ms) and when finished.
+    pub enrolled: Vec<(String, i64, Option<i64>)>,
+    /// Courses listed as drafts (not published): no daily lesson draws from them.
+    pub draft_courses: Vec<String>,
 }
 
 /// One stored answer to a step, without the answer's text (read only for the export,
@@ -193,6 +197,21 @@ pub struct AttemptTotals {
     pub active_days: i64,
 }
 
+/// One stored answer, briefly: what the progress analytics read (`learning::analytics`).
+#[derive(Debug, Clone)]
+pub struct AttemptBrief {
+    /// Its lesson.
+    pub lesson_id: String,
+    /// `explanation`, `quiz`, `code` or `project`.
+    pub kind: String,
+    /// Score, 0-1.
+    pub score: f64,
+    /// When, ms.
+    pub created_at: i64,
+    /// Time spent: reported, or the engine's expected time of its kind.
+    pub study_ms: i64,
+}
+
 /// An outcome to store: the attempt and everything the engine decided from it.
 #[derive(Debug, Clone)]
 pub struct OutcomeWrite {
@@ -217,14 +236,20 @@ pub struct OutcomeWrite {
     pub last_freeze_date: Option<String>,
     /// New evidence of the topic.
     pub topic: TopicStatsRow,
-    /// Newly earned achievements.
-    pub achievements: Vec<String>,
+    /// Newly earned achievements, each with the XP it awards.
+    pub achievements: Vec<(String, i64)>,
     /// The lesson's new progress.
     pub lesson: Option<LessonProgressRow>,
     /// A certificate the outcome earns: (certificate id, track id).
     pub certificate: Option<(String, String)>,
     /// Events reporting the outcome, staged in the outbox in the same transaction.
     pub events: Vec<crate::events::Envelope>,
+    /// A course the outcome finishes (its last lesson completed): its enrolment, if any,
+    /// is marked finished and counts toward the listing's completions.
+    pub course_completed: Option<String>,
+    /// Feed items the outcome makes (a course finished, a badge, a certificate, a streak
+    /// milestone); the feed shows them only while the learner shares their activity.
+    pub feed: Vec<super::feed::FeedItemRow>,
 }
 
 fn learner_row(r: &AnyRow) -> Result<LearnerRow, sqlx::Error> {
@@ -303,7 +328,15 @@ const LEARNER_ROWS: &str = "\
     DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), \
     CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL \
     AS BIGINT), CAST(NULL AS BIGINT) FROM attempts WHERE user_id = $1 AND (kind = 'quiz' \
-    OR kind = 'project' OR correct = 1)";
+    OR kind = 'project' OR correct = 1) UNION ALL SELECT 'e', course_id, CAST(NULL AS TEXT), \
+    CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS DOUBLE \
+    PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS \
+    DOUBLE PRECISION), enrolled_at, completed_at, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) \
+    FROM course_enrollments WHERE user_id = $1 UNION ALL SELECT 'x', course_id, CAST(NULL AS \
+    TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS DOUBLE \
+    PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS \
+    DOUBLE PRECISION), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
+    CAST(NULL AS BIGINT) FROM course_listings WHERE is_published = 0";
 
 const ATTEMPT_COLUMNS: &str = "id, step_id, lesson_id, kind, attempt, answer_hash, score, \
      correct, review, duration_ms, feedback, created_at";
@@ -359,6 +392,7 @@ impl Db {
         let mut learner = None;
         let (mut completed, mut reviews, mut topics, mut achievements, mut done) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut enrolled, mut drafts) = (Vec::new(), Vec::new());
         for r in &rows {
             let kind: String = r.try_get("k")?;
             let s1: String = r.try_get("s1")?;
@@ -411,6 +445,8 @@ impl Db {
                     mastery: f("f4")?,
                 }),
                 "a" => achievements.push((s1, i("i1")?)),
+                "e" => enrolled.push((s1, i("i1")?, r.try_get::<Option<i64>, _>("i2")?)),
+                "x" => drafts.push(s1),
                 _ => done.push((
                     r.try_get::<Option<String>, _>("s2")?.unwrap_or_default(),
                     s1,
@@ -422,6 +458,7 @@ impl Db {
         reviews.sort_by(|a, b| a.item_id.cmp(&b.item_id));
         topics.sort_by(|a, b| a.topic.cmp(&b.topic));
         achievements.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
+        enrolled.sort_by(|a, b| a.1.cmp(&b.1).then_with(|| a.0.cmp(&b.0)));
         let Some(learner) = learner else {
             return Ok(None);
         };
@@ -432,7 +469,56 @@ impl Db {
             topics,
             achievements,
             done_steps: done,
+            enrolled,
+            draft_courses: drafts,
         }))
+    }
+
+    /// The learner's stored answers, briefly, oldest first (older ones folded into the
+    /// totals are not among them).
+    pub async fn attempt_briefs(&self, user_id: &str) -> Result<Vec<AttemptBrief>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT lesson_id, kind, score, created_at, {STUDY_MS} AS study_ms FROM attempts \
+             WHERE user_id = $1 ORDER BY created_at"
+        ))
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(AttemptBrief {
+                lesson_id: r.try_get("lesson_id")?,
+                kind: r.try_get("kind")?,
+                score: r.try_get("score")?,
+                created_at: r.try_get("created_at")?,
+                study_ms: r.try_get("study_ms")?,
+            })
+        })
+        .collect()
+    }
+
+    /// The score of the learner's latest graded answer to each step of `lessons`.
+    pub async fn latest_scores(
+        &self,
+        user_id: &str,
+        lessons: &std::collections::HashSet<&str>,
+    ) -> Result<Vec<f64>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT a.lesson_id, a.score FROM attempts a WHERE a.user_id = $1 \
+             AND a.kind <> 'explanation' AND a.attempt = (SELECT MAX(b.attempt) FROM attempts b \
+             WHERE b.user_id = a.user_id AND b.step_id = a.step_id)",
+        )
+        .bind(user_id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut scores = Vec::new();
+        for r in &rows {
+            let lesson: String = r.try_get("lesson_id")?;
+            if lessons.contains(lesson.as_str()) {
+                scores.push(r.try_get("score")?);
+            }
+        }
+        Ok(scores)
     }
 
     /// Every lesson-progress row of the learner.
@@ -590,8 +676,8 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         upsert_topic_stats(&mut tx, &w.user_id, &w.topic, at).await?;
-        for id in &w.achievements {
-            sqlx::query(
+        for (id, xp) in &w.achievements {
+            let earned = sqlx::query(
                 "INSERT INTO achievements (user_id, achievement_id, earned_at) VALUES ($1, $2, $3) \
                  ON CONFLICT (user_id, achievement_id) DO NOTHING",
             )
@@ -599,7 +685,17 @@ impl Db {
             .bind(id)
             .bind(at)
             .execute(&mut *tx)
-            .await?;
+            .await?
+            .rows_affected()
+                > 0;
+            if earned && *xp > 0 {
+                insert_xp(&mut tx, &w.user_id, &format!("achievement:{id}"), *xp, at).await?;
+                sqlx::query("UPDATE profiles SET total_xp = total_xp + $2 WHERE user_id = $1")
+                    .bind(&w.user_id)
+                    .bind(*xp)
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         if let Some(p) = &w.lesson {
             sqlx::query(
@@ -633,6 +729,10 @@ impl Db {
             .execute(&mut *tx)
             .await?;
         }
+        if let Some(course_id) = &w.course_completed {
+            super::catalog::complete_enrollment(&mut tx, &w.user_id, course_id, at).await?;
+        }
+        super::feed::insert_items(&mut tx, &w.feed).await?;
         crate::events::outbox::stage(&mut tx, &w.events).await?;
         tx.commit().await?;
         Ok(())

@@ -492,6 +492,8 @@ async fn delete_user_rows(
     .bind(user_id)
     .execute(&mut **tx)
     .await?;
+    super::feed::forget_user(tx, user_id).await?;
+    super::notifications::forget_user(tx, user_id).await?;
     // Children first: a SQLite connection without foreign keys would not cascade.
     for table in [
         "safety_events",

@@ -6,6 +6,7 @@ import { api, ok } from "../api/client";
 import { tokens } from "../api/tokens";
 import { useSession } from "../auth/session";
 import { ErrorMessage } from "../ui/ErrorMessage";
+import { NotificationSettings } from "./NotificationSettings";
 import { TONES } from "./TodayPage";
 
 export function ProfilePage() {
@@ -91,6 +92,7 @@ export function ProfilePage() {
           Save
         </button>
       </form>
+      <NotificationSettings teacher={me.user_type !== "student"} />
       <section className="card stack" aria-labelledby="data-title">
         <h2 id="data-title">Your data</h2>
         <p>Download everything Tessera stores about you, as JSON.</p>
