@@ -472,7 +472,10 @@ async fn run_loop(server: &Server, model: &Upstream) {
         },
     )
     .await;
-    assert_eq!(told["body"], "It scored 80%. See the feedback on each criterion.", "{told}");
+    assert_eq!(
+        told["body"], "It scored 80%. See the feedback on each criterion.",
+        "{told}"
+    );
     let (status, e) = d2.get("/api/v1/projects/submissions/no-such-id").await;
     assert_eq!(status, 404, "{e}");
 
