@@ -514,10 +514,7 @@ fn teacher_pack(id: &str) -> Value {
 async fn teachers_create_courses_and_enrolment_steers_the_daily_lesson_and_progress() {
     let pack = tempfile::tempdir().unwrap();
     write_pack(pack.path());
-    let dirs: Vec<_> = ["lesson-engine", "quiz-grader", "safety-filter"]
-        .iter()
-        .map(|p| plugins_dir().join(p))
-        .collect();
+    let dirs = crate::learning::plugin_dirs(&["lesson-engine", "quiz-grader", "safety-filter"]);
     for backend in backends() {
         let server = Server::start_on(
             backend,

@@ -6,7 +6,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{Server, backends, call, plugins_dir};
+use crate::support::{Server, backends, call};
 
 async fn get(client: &reqwest::Client, server: &Server, path: &str) -> (u16, Value) {
     call(server, client, Method::GET, path, None).await
@@ -35,10 +35,7 @@ fn items(feed: &Value) -> Vec<(String, String)> {
 async fn learners_follow_post_react_and_moderators_hide_what_is_reported() {
     let pack = tempfile::tempdir().unwrap();
     crate::courses::write_pack(pack.path());
-    let dirs: Vec<_> = ["lesson-engine", "quiz-grader", "safety-filter"]
-        .iter()
-        .map(|p| plugins_dir().join(p))
-        .collect();
+    let dirs = crate::learning::plugin_dirs(&["lesson-engine", "quiz-grader", "safety-filter"]);
     for backend in backends() {
         let server = Server::start_on(
             backend,

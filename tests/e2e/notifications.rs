@@ -14,7 +14,7 @@ use p256::elliptic_curve::sec1::ToEncodedPoint as _;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{Server, backends, call, client_with_token, plugins_dir, service_client};
+use crate::support::{Server, backends, call, client_with_token, service_client};
 
 /// A push received by the double, decrypted.
 #[derive(Debug, Clone)]
@@ -203,10 +203,7 @@ fn write_pack(dir: &std::path::Path) {
 async fn reminders_and_alerts_reach_the_app_browsers_and_phones() {
     let pack = tempfile::tempdir().unwrap();
     write_pack(pack.path());
-    let dirs: Vec<_> = ["lesson-engine", "quiz-grader", "safety-filter"]
-        .iter()
-        .map(|p| plugins_dir().join(p))
-        .collect();
+    let dirs = crate::learning::plugin_dirs(&["lesson-engine", "quiz-grader", "safety-filter"]);
     for backend in backends() {
         let push = PushService::start().await;
         let server = Server::start_on(
