@@ -1,7 +1,8 @@
 //! The social feed over HTTP on both databases (seed 002 §3.5; docs/feed.md): the feed's
 //! shape and pagination, follows and classes as its audience, activity shown only once a
 //! learner shares it, likes, bookmarks, comments and shares with their counts, a crisis post
-//! stopped, reports and the moderation queue, and bad input named.
+//! stopped, reports and the moderation queue, bad input named, and a deleted account's part
+//! of the feed gone.
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -341,5 +342,60 @@ async fn learners_follow_post_react_and_moderators_hide_what_is_reported() {
         )
         .await;
         assert_eq!(status, 400, "unknown fields are refused");
+
+        // A deleted account leaves no trace: its post leaves Ada's feed, its like stops
+        // counting and it no longer follows Bea.
+        let (dan, dan_id) = person("student").await;
+        post(
+            &dan,
+            &server,
+            &format!("/api/v1/users/{bea_id}/follow"),
+            json!({}),
+        )
+        .await;
+        post(
+            &ada,
+            &server,
+            &format!("/api/v1/users/{dan_id}/follow"),
+            json!({}),
+        )
+        .await;
+        let (_, bea_again) = post(
+            &bea,
+            &server,
+            "/api/v1/feeds/posts",
+            json!({ "body": "Week two of SQL done." }),
+        )
+        .await;
+        let again = format!("/api/v1/feeds/items/{}", bea_again["id"].as_str().unwrap());
+        let (status, liked) = post(&dan, &server, &format!("{again}/like"), json!({})).await;
+        assert_eq!(
+            (status, &liked["engagement"]["likes"]),
+            (200, &json!(1)),
+            "{liked}"
+        );
+        let (status, dans) = post(
+            &dan,
+            &server,
+            "/api/v1/feeds/posts",
+            json!({ "body": "Hello from Dan" }),
+        )
+        .await;
+        assert_eq!(status, 201, "{dans}");
+        let (_, feed) = get(&ada, &server, "/api/v1/feeds/personalized").await;
+        assert!(
+            items(&feed).contains(&("post".to_owned(), dan_id.clone())),
+            "{feed}"
+        );
+        assert_eq!(server.delete_me(&dan).await, 204);
+        let (_, feed) = get(&ada, &server, "/api/v1/feeds/personalized").await;
+        assert!(
+            !items(&feed).iter().any(|(_, author)| *author == dan_id),
+            "{feed}"
+        );
+        let (_, seen) = get(&ada, &server, &again).await;
+        assert_eq!(seen["engagement"]["likes"], 0, "{seen}");
+        let (_, followers) = get(&bea, &server, &format!("/api/v1/users/{bea_id}/followers")).await;
+        assert!(!followers.to_string().contains(&dan_id), "{followers}");
     }
 }
