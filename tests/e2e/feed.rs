@@ -382,17 +382,28 @@ async fn learners_follow_post_react_and_moderators_hide_what_is_reported() {
         )
         .await;
         assert_eq!(status, 201, "{dans}");
+        let likes_of_again = |feed: &Value| {
+            feed["feed_items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|i| i["id"] == bea_again["id"])
+                .map(|i| i["engagement"]["likes"].clone())
+        };
         let (_, feed) = get(&ada, &server, "/api/v1/feeds/personalized").await;
         assert!(
             items(&feed).contains(&("post".to_owned(), dan_id.clone())),
             "{feed}"
         );
+        assert_eq!(likes_of_again(&feed), Some(json!(1)), "{feed}");
         assert_eq!(server.delete_me(&dan).await, 204);
+        // Read again within the kept feed's lifetime: the order is kept, what changed is not.
         let (_, feed) = get(&ada, &server, "/api/v1/feeds/personalized").await;
         assert!(
             !items(&feed).iter().any(|(_, author)| *author == dan_id),
             "{feed}"
         );
+        assert_eq!(likes_of_again(&feed), Some(json!(0)), "{feed}");
         let (_, seen) = get(&ada, &server, &again).await;
         assert_eq!(seen["engagement"]["likes"], 0, "{seen}");
         let (_, followers) = get(&bea, &server, &format!("/api/v1/users/{bea_id}/followers")).await;

@@ -416,28 +416,33 @@ pub(super) async fn personalized(
     query: Result<Query<FeedQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<FeedPage>, ApiError> {
     let (limit, offset) = page(query)?;
-    let viewer = crate::feed::viewer(&state.db, caller.user_id()).await?;
-    let ranked = crate::feed::ranked(&state.db, &viewer, now_ms()).await?;
-    let total = ranked.len() as i64;
-    let page: Vec<_> = ranked
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(0))
-        .collect();
-    let factors: Vec<Factors> = page.iter().map(|r| r.factors).collect();
-    let scores: Vec<f64> = page.iter().map(|r| r.score).collect();
-    let mut items: Vec<Candidate> = page.into_iter().map(|r| r.candidate).collect();
+    let (page, total) = crate::feed::page(
+        &state.db,
+        &state.feed_cache,
+        caller.user_id(),
+        now_ms(),
+        usize::try_from(offset).unwrap_or(usize::MAX),
+        usize::try_from(limit).unwrap_or(0),
+    )
+    .await?;
+    let mut items: Vec<Candidate> = page.iter().map(|r| r.candidate.clone()).collect();
     state
         .db
         .complete_feed_items(caller.user_id(), &mut items)
         .await?;
+    // Hidden or deleted since the ranking was kept: left out of the page.
+    let shown: Vec<(Candidate, &crate::feed::Ranked)> = items
+        .into_iter()
+        .zip(&page)
+        .filter(|(c, _)| !c.item.hidden)
+        .collect();
+    let factors: Vec<Factors> = shown.iter().map(|(_, r)| r.factors).collect();
     Ok(Json(FeedPage {
-        feed_items: items
+        pagination: Pagination::of(limit, offset, i64::try_from(total).unwrap_or(i64::MAX)),
+        feed_items: shown
             .into_iter()
-            .zip(scores)
-            .map(|(c, score)| item_view(c, score))
+            .map(|(c, r)| item_view(c, r.score))
             .collect(),
-        pagination: Pagination::of(limit, offset, total),
         personalization_factors: rank::applied(&factors)
             .into_iter()
             .map(str::to_owned)
@@ -518,6 +523,7 @@ pub(super) async fn create_post(
         row.difficulty = Some(l.difficulty);
     }
     state.db.add_feed_items(std::slice::from_ref(&row)).await?;
+    forget_readers_of(&state, caller.user_id()).await?;
     Ok((
         StatusCode::CREATED,
         Json(item_for(&state, &caller, &row.id).await?),
@@ -661,6 +667,7 @@ pub(super) async fn share(
     row.tags.clone_from(&original.tags);
     row.difficulty.clone_from(&original.difficulty);
     state.db.add_feed_items(std::slice::from_ref(&row)).await?;
+    forget_readers_of(&state, caller.user_id()).await?;
     Ok((
         StatusCode::CREATED,
         Json(item_for(&state, &caller, &row.id).await?),
@@ -844,7 +851,15 @@ pub(super) async fn set_settings(
         .db
         .set_share_activity(caller.user_id(), body.share_activity)
         .await?;
+    forget_readers_of(&state, caller.user_id()).await?;
     Ok(Json(body))
+}
+
+/// Forgets the kept feeds (`crate::feed::cache`) that may show what `author` writes.
+async fn forget_readers_of(state: &AppState, author: &str) -> Result<(), ApiError> {
+    let readers = state.db.readers_of(author).await?;
+    state.feed_cache.forget(readers.iter().map(String::as_str));
+    Ok(())
 }
 
 async fn existing_user(state: &AppState, user_id: &str) -> Result<(), ApiError> {
@@ -872,9 +887,9 @@ pub(super) async fn follow(
         return Err(ApiError::invalid("user_id", "you cannot follow yourself"));
     }
     existing_user(&state, &user_id).await?;
-    Ok(Json(Followed {
-        changed: state.db.follow(caller.user_id(), &user_id).await?,
-    }))
+    let changed = state.db.follow(caller.user_id(), &user_id).await?;
+    state.feed_cache.forget([caller.user_id()]);
+    Ok(Json(Followed { changed }))
 }
 
 #[utoipa::path(delete, path = "/api/v1/users/{user_id}/follow", operation_id = "unfollow_user", tag = "feed", security(("bearer" = [])),
@@ -885,9 +900,9 @@ pub(super) async fn unfollow(
     caller: Caller,
     Path(user_id): Path<String>,
 ) -> Result<Json<Followed>, ApiError> {
-    Ok(Json(Followed {
-        changed: state.db.unfollow(caller.user_id(), &user_id).await?,
-    }))
+    let changed = state.db.unfollow(caller.user_id(), &user_id).await?;
+    state.feed_cache.forget([caller.user_id()]);
+    Ok(Json(Followed { changed }))
 }
 
 async fn people(

@@ -101,6 +101,8 @@ pub struct AppState {
     pub publisher: Arc<crate::plugins::published::Publisher>,
     /// The plugin registry's settings (the watcher and canary guard `serve` starts).
     pub plugin_settings: crate::plugins::published::RegistrySettings,
+    /// Each viewer's ranked feed, kept for a while (`--feed-cache-seconds`).
+    pub feed_cache: Arc<crate::feed::FeedCache>,
 }
 
 /// What the API is built on, besides the plugins.
@@ -136,6 +138,8 @@ pub struct Services {
     pub plugin_registry: crate::plugins::published::RegistrySettings,
     /// Notifications: VAPID, push endpoints, retries, the sender's and sweep's pace.
     pub notify: crate::notify::NotifySettings,
+    /// How long a viewer's ranked feed is kept, ms (0: ranked on every read).
+    pub feed_cache_ms: i64,
 }
 
 impl AppState {
@@ -214,6 +218,7 @@ impl AppState {
             &services.plugin_registry,
         ));
         Self {
+            feed_cache: Arc::new(crate::feed::FeedCache::new(services.feed_cache_ms)),
             kalei,
             notifier,
             publisher,

@@ -232,6 +232,13 @@ pub struct LearningArgs {
     #[arg(long, env = "TESSERA_PROJECT_LEASE_SECS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub project_lease_secs: u64,
+    /// How long each learner's ranked social feed is kept before it is ranked again, in
+    /// seconds (0: on every read). Counts, reactions and moderation are read fresh on every
+    /// page; new items of the people one follows reach a kept feed when it expires, or at
+    /// once when written through this replica (docs/feed.md, "Freshness").
+    #[arg(long, env = "TESSERA_FEED_CACHE_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub feed_cache_seconds: u64,
 }
 
 /// Prices, budgets and limits of AI requests (docs/ai-gateway.md, "Cost guard").
@@ -366,6 +373,8 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
         experiments: args.experiments.settings(data_dir)?,
         kalei: args.kalei.settings(data_dir)?,
         notify: args.notify.settings()?,
+        feed_cache_ms: i64::try_from(args.learning.feed_cache_seconds).unwrap_or(i64::MAX / 1000)
+            * 1000,
         bus,
         safety,
         embeddings,

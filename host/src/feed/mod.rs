@@ -4,12 +4,14 @@
 //! scores; `crate::api::feed` serves it, screens what users write and runs the moderation
 //! queue.
 
+pub mod cache;
 pub mod rank;
 
 use std::collections::HashMap;
 
 use crate::store::feed::Candidate;
 use crate::store::{Db, StoreError};
+pub use cache::FeedCache;
 pub use rank::{Factors, Viewer};
 
 /// The newest items a feed ranks: older ones fall out of it (a feed is about now).
@@ -76,4 +78,31 @@ pub async fn ranked(db: &Db, viewer: &Viewer, now: i64) -> Result<Vec<Ranked>, S
             .then_with(|| a.candidate.item.id.cmp(&b.candidate.item.id))
     });
     Ok(out)
+}
+
+/// Items `offset..offset + limit` of `user_id`'s ranked feed at `now` (ms), and how many
+/// the whole ranking has: from `cache` while it keeps a fresh ranking that reaches that
+/// far, else ranked now (and kept).
+pub async fn page(
+    db: &Db,
+    cache: &FeedCache,
+    user_id: &str,
+    now: i64,
+    offset: usize,
+    limit: usize,
+) -> Result<(Vec<Ranked>, usize), StoreError> {
+    let slice = |ranked: &[Ranked]| -> Vec<Ranked> {
+        ranked.iter().skip(offset).take(limit).cloned().collect()
+    };
+    if let Some(kept) = cache.get(user_id, now)
+        && (offset.saturating_add(limit) <= kept.ranked.len() || kept.total == kept.ranked.len())
+    {
+        return Ok((slice(&kept.ranked), kept.total));
+    }
+    let viewer = viewer(db, user_id).await?;
+    let all = ranked(db, &viewer, now).await?;
+    let page = slice(&all);
+    let total = all.len();
+    cache.put(user_id, now, all);
+    Ok((page, total))
 }

@@ -351,6 +351,27 @@ impl Db {
         Ok(row.is_some())
     }
 
+    /// Whose feeds may show what `author` writes: their followers, their classmates, their
+    /// classes' teachers and their own classes' members, and themselves.
+    pub async fn readers_of(&self, author: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT follower_id AS user_id FROM follows WHERE followee_id = $1 \
+             UNION SELECT b.user_id FROM class_members a JOIN class_members b \
+             ON a.class_id = b.class_id WHERE a.user_id = $1 \
+             UNION SELECT c.teacher_id FROM class_members a JOIN classes c ON c.id = a.class_id \
+             WHERE a.user_id = $1 \
+             UNION SELECT a.user_id FROM classes c JOIN class_members a ON a.class_id = c.id \
+             WHERE c.teacher_id = $1 \
+             UNION SELECT $1",
+        )
+        .bind(author)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| r.try_get("user_id").map_err(StoreError::from))
+            .collect()
+    }
+
     /// The newest `window` items `viewer` may see since `since` (ms): their own, of people
     /// they follow and of their classes, not hidden; activity only of authors who share it.
     /// Each with how the viewer knows its author, and only what ranking reads: the title,
@@ -410,8 +431,10 @@ impl Db {
         .collect()
     }
 
-    /// Fills the candidates of a page with what ranking did not need: each item's title
-    /// and text, its author's name and avatar, and whether `viewer` liked or bookmarked it.
+    /// Fills the candidates of a page with what ranking did not need, and what may have
+    /// changed since it ranked them: each item's title and text, its engagement counts, its
+    /// author's name and avatar, whether `viewer` liked or bookmarked it, and whether it is
+    /// hidden (an item deleted since is marked hidden too).
     pub async fn complete_feed_items(
         &self,
         viewer: &str,
@@ -425,23 +448,35 @@ impl Db {
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
-            "SELECT i.id, i.title, i.body, u.full_name, p.avatar_url, \
+            // Per-item look-ups by key rather than joins: a join may hash all of `users`.
+            "SELECT i.id, i.title, i.body, i.likes, i.comments, i.shares, i.bookmarks, i.hidden, \
+             COALESCE((SELECT u.full_name FROM users u WHERE u.id = i.author_id), '') AS full_name, \
+             (SELECT p.avatar_url FROM profiles p WHERE p.user_id = i.author_id) AS avatar_url, \
              (SELECT COUNT(*) FROM feed_reactions r WHERE r.item_id = i.id AND r.user_id = $1 \
               AND r.kind = 'like') AS liked, \
              (SELECT COUNT(*) FROM feed_reactions r WHERE r.item_id = i.id AND r.user_id = $1 \
               AND r.kind = 'bookmark') AS bookmarked \
-             FROM feed_items i JOIN users u ON u.id = i.author_id \
-             LEFT JOIN profiles p ON p.user_id = i.author_id WHERE i.id IN ({list})"
+             FROM feed_items i WHERE i.id IN ({list})"
         );
         let mut q = sqlx::query(&sql).bind(viewer);
         for c in page.iter() {
-            q = q.bind(&c.item.id);
+            q = q.bind(c.item.id.clone());
         }
-        for r in q.fetch_all(self.pool()).await? {
+        let rows = q.fetch_all(self.pool()).await?;
+        // Not found below: deleted since it was ranked, so not to be shown.
+        for c in page.iter_mut() {
+            c.item.hidden = true;
+        }
+        for r in rows {
             let id: String = r.try_get("id")?;
             if let Some(c) = page.iter_mut().find(|c| c.item.id == id) {
                 c.item.title = r.try_get("title")?;
                 c.item.body = r.try_get("body")?;
+                c.item.likes = r.try_get("likes")?;
+                c.item.comments = r.try_get("comments")?;
+                c.item.shares = r.try_get("shares")?;
+                c.item.bookmarks = r.try_get("bookmarks")?;
+                c.item.hidden = r.try_get::<i64, _>("hidden")? != 0;
                 c.author_name = r.try_get("full_name")?;
                 c.author_avatar = r.try_get("avatar_url")?;
                 c.liked = r.try_get::<i64, _>("liked")? != 0;
