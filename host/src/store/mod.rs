@@ -95,6 +95,14 @@ impl StoreError {
         }
     }
 
+    /// Whether Postgres gave up the transaction for another's sake (SQLSTATE 40P01, a
+    /// deadlock's victim; 40001, a serialization failure): nothing of it was kept, and
+    /// running it again is the remedy.
+    pub fn is_write_conflict(&self) -> bool {
+        matches!(self, StoreError::Database(sqlx::Error::Database(db))
+            if matches!(db.code().as_deref(), Some("40P01" | "40001")))
+    }
+
     /// Whether the database refused a value it cannot hold as text (Postgres: a NUL
     /// character, SQLSTATE 22021 in text or 22P05 in JSON): the input's fault, not the
     /// server's.

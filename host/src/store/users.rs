@@ -434,6 +434,23 @@ impl Db {
     /// content-free `user.deleted` event. The ids of the sessions it ended, or `None` when
     /// there was no such user.
     pub async fn delete_user(&self, user_id: &str) -> Result<Option<Vec<String>>, StoreError> {
+        // The deletion writes to some forty tables while the user's own requests and the
+        // background workers (grading, notifications) may still be writing theirs: on
+        // Postgres one of two such transactions can be chosen as a deadlock's victim.
+        // Nothing of it was kept, so it is simply run again.
+        let mut attempts = 0;
+        loop {
+            match self.delete_user_once(user_id).await {
+                Err(e) if e.is_write_conflict() && attempts < 3 => {
+                    attempts += 1;
+                    tracing::warn!(error = %e, attempts, "account deletion ran into another write; running it again");
+                }
+                done => return done,
+            }
+        }
+    }
+
+    async fn delete_user_once(&self, user_id: &str) -> Result<Option<Vec<String>>, StoreError> {
         let mut tx = self.begin_write().await?;
         let sessions = delete_user_rows(&mut tx, user_id).await?;
         if sessions.is_some() {
