@@ -2,6 +2,8 @@
 //! posts), likes and bookmarks, comments, shares, reports and each learner's privacy choice.
 //! An item's engagement counts move with the rows they count in one transaction.
 
+use std::collections::HashMap;
+
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
@@ -178,6 +180,11 @@ fn item(r: &AnyRow) -> Result<FeedItemRow, StoreError> {
         created_at: r.try_get("created_at")?,
     })
 }
+
+/// Authors per query of a feed's items (bind parameters stay far below both databases'
+/// limits), and the lengths their lists are padded to.
+const AUTHORS_PER_QUERY: usize = 512;
+const LIST_SIZES: [usize; 4] = [8, 32, 128, AUTHORS_PER_QUERY];
 
 const COMMENT_SELECT: &str = "SELECT c.id, c.item_id, c.author_id, u.full_name, c.body, \
      c.hidden, c.created_at FROM feed_comments c JOIN users u ON u.id = c.author_id";
@@ -383,9 +390,12 @@ impl Db {
         since: i64,
         window: i64,
     ) -> Result<Vec<Candidate>, StoreError> {
-        // The audience as a small derived table the planner hashes; the newest items come
-        // from the recency index and the scan stops at the window.
-        sqlx::query(
+        // Two steps, because one query joining the audience to the items leaves Postgres
+        // guessing the audience's size (200 rows) and it then scans and sorts every item
+        // of the window (~75 ms at 150 000 items) instead of walking the recency index. With
+        // the authors spelt out it knows how many items they have and walks the index to
+        // the window (~5 ms, docs/benchmarks.md "Feed and catalog").
+        let who = sqlx::query(
             "WITH audience AS ( \
                SELECT followee_id AS user_id, 1 AS followed, 0 AS classmate FROM follows \
                WHERE follower_id = $1 \
@@ -396,39 +406,107 @@ impl Db {
                UNION ALL SELECT a.user_id, 0, 1 FROM classes c JOIN class_members a \
                ON a.class_id = c.id WHERE c.teacher_id = $1 \
                UNION ALL SELECT $1, 0, 0 \
-             ), who AS ( \
-               SELECT au.user_id, CAST(MAX(au.followed) AS BIGINT) AS followed, \
-               CAST(MAX(au.classmate) AS BIGINT) AS classmate, \
-               CAST(MAX(CASE WHEN f.follower_id IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS follows_back, \
-               CAST(MAX(COALESCE(s.share_activity, 0)) AS BIGINT) AS shares \
-               FROM audience au \
-               LEFT JOIN follows f ON f.follower_id = au.user_id AND f.followee_id = $1 \
-               LEFT JOIN feed_settings s ON s.user_id = au.user_id \
-               GROUP BY au.user_id \
              ) \
-             SELECT i.id, i.author_id, i.kind, '' AS title, '' AS body, i.course_id, i.badge, \
-             i.tags, i.difficulty, i.shared_item_id, i.likes, i.comments, i.shares, \
-             i.bookmarks, i.reports, i.hidden, i.created_at, w.followed, w.classmate, \
-             w.follows_back \
-             FROM feed_items i JOIN who w ON w.user_id = i.author_id \
-             WHERE i.hidden = 0 AND i.created_at >= $2 \
-             AND (i.kind IN ('post', 'share') OR i.author_id = $1 OR w.shares = 1) \
-             ORDER BY i.created_at DESC, i.id LIMIT $3",
+             SELECT au.user_id, CAST(MAX(au.followed) AS BIGINT) AS followed, \
+             CAST(MAX(au.classmate) AS BIGINT) AS classmate, \
+             CAST(MAX(CASE WHEN f.follower_id IS NULL THEN 0 ELSE 1 END) AS BIGINT) AS follows_back, \
+             CAST(MAX(COALESCE(s.share_activity, 0)) AS BIGINT) AS shares \
+             FROM audience au \
+             LEFT JOIN follows f ON f.follower_id = au.user_id AND f.followee_id = $1 \
+             LEFT JOIN feed_settings s ON s.user_id = au.user_id \
+             GROUP BY au.user_id",
         )
         .bind(viewer)
-        .bind(since)
-        .bind(window)
         .fetch_all(self.pool())
-        .await?
-        .iter()
-        .map(|r| {
-            let mut c = Candidate::bare(item(r)?, String::new());
-            c.followed = r.try_get::<i64, _>("followed")? != 0;
-            c.classmate = r.try_get::<i64, _>("classmate")? != 0;
-            c.follows_back = r.try_get::<i64, _>("follows_back")? != 0;
-            Ok(c)
-        })
-        .collect()
+        .await?;
+        let mut ties: HashMap<String, (bool, bool, bool)> = HashMap::with_capacity(who.len());
+        // Whose every item the viewer sees (themselves, and those sharing their activity),
+        // and whose posts and shares only.
+        let (mut everything, mut posts_only) = (Vec::new(), Vec::new());
+        for r in &who {
+            let user: String = r.try_get("user_id")?;
+            if user == viewer || r.try_get::<i64, _>("shares")? != 0 {
+                everything.push(user.clone());
+            } else {
+                posts_only.push(user.clone());
+            }
+            ties.insert(
+                user,
+                (
+                    r.try_get::<i64, _>("followed")? != 0,
+                    r.try_get::<i64, _>("classmate")? != 0,
+                    r.try_get::<i64, _>("follows_back")? != 0,
+                ),
+            );
+        }
+        let mut items = Vec::new();
+        for (authors, kinds) in [
+            (&everything, ""),
+            (&posts_only, " AND i.kind IN ('post', 'share')"),
+        ] {
+            for chunk in authors.chunks(AUTHORS_PER_QUERY) {
+                items.extend(self.newest_items_of(chunk, kinds, since, window).await?);
+            }
+        }
+        items.sort_by(|a: &FeedItemRow, b| {
+            b.created_at
+                .cmp(&a.created_at)
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        items.truncate(usize::try_from(window).unwrap_or(0));
+        Ok(items
+            .into_iter()
+            .map(|item| {
+                let (followed, classmate, follows_back) =
+                    ties.get(&item.author_id).copied().unwrap_or_default();
+                let mut c = Candidate::bare(item, String::new());
+                c.followed = followed;
+                c.classmate = classmate;
+                c.follows_back = follows_back;
+                c
+            })
+            .collect())
+    }
+
+    /// The newest `window` unhidden items since `since` of `authors` (at most
+    /// [`AUTHORS_PER_QUERY`]) passing `kinds` (an SQL condition, a constant), without
+    /// title and text (ranking does not read them).
+    async fn newest_items_of(
+        &self,
+        authors: &[String],
+        kinds: &str,
+        since: i64,
+        window: i64,
+    ) -> Result<Vec<FeedItemRow>, StoreError> {
+        let Some(first) = authors.first() else {
+            return Ok(Vec::new());
+        };
+        // The list is padded (with its first author again) to one of a few lengths, so the
+        // database prepares a few statements rather than one per audience size.
+        let size = LIST_SIZES
+            .iter()
+            .copied()
+            .find(|&n| n >= authors.len())
+            .unwrap_or(authors.len());
+        let list = (3..size + 3)
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT i.id, i.author_id, i.kind, '' AS title, '' AS body, i.course_id, i.badge, \
+             i.tags, i.difficulty, i.shared_item_id, i.likes, i.comments, i.shares, \
+             i.bookmarks, i.reports, i.hidden, i.created_at FROM feed_items i \
+             WHERE i.hidden = 0 AND i.created_at >= $1 AND i.author_id IN ({list}){kinds} \
+             ORDER BY i.created_at DESC, i.id LIMIT $2"
+        );
+        let mut q = sqlx::query(&sql).bind(since).bind(window);
+        for author in authors
+            .iter()
+            .chain(std::iter::repeat_n(first, size - authors.len()))
+        {
+            q = q.bind(author.clone());
+        }
+        q.fetch_all(self.pool()).await?.iter().map(item).collect()
     }
 
     /// Fills the candidates of a page with what ranking did not need, and what may have
