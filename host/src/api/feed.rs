@@ -425,23 +425,26 @@ pub(super) async fn personalized(
         usize::try_from(limit).unwrap_or(0),
     )
     .await?;
-    let mut items: Vec<Candidate> = page.iter().map(|r| r.candidate.clone()).collect();
+    let (mut items, ranks): (Vec<Candidate>, Vec<(f64, Factors)>) = page
+        .into_iter()
+        .map(|r| (r.candidate, (r.score, r.factors)))
+        .unzip();
     state
         .db
         .complete_feed_items(caller.user_id(), &mut items)
         .await?;
     // Hidden or deleted since the ranking was kept: left out of the page.
-    let shown: Vec<(Candidate, &crate::feed::Ranked)> = items
+    let shown: Vec<(Candidate, (f64, Factors))> = items
         .into_iter()
-        .zip(&page)
+        .zip(ranks)
         .filter(|(c, _)| !c.item.hidden)
         .collect();
-    let factors: Vec<Factors> = shown.iter().map(|(_, r)| r.factors).collect();
+    let factors: Vec<Factors> = shown.iter().map(|(_, (_, f))| *f).collect();
     Ok(Json(FeedPage {
         pagination: Pagination::of(limit, offset, i64::try_from(total).unwrap_or(i64::MAX)),
         feed_items: shown
             .into_iter()
-            .map(|(c, r)| item_view(c, r.score))
+            .map(|(c, (score, _))| item_view(c, score))
             .collect(),
         personalization_factors: rank::applied(&factors)
             .into_iter()
@@ -857,6 +860,9 @@ pub(super) async fn set_settings(
 
 /// Forgets the kept feeds (`crate::feed::cache`) that may show what `author` writes.
 async fn forget_readers_of(state: &AppState, author: &str) -> Result<(), ApiError> {
+    if !state.feed_cache.keeps_feeds() {
+        return Ok(());
+    }
     let readers = state.db.readers_of(author).await?;
     state.feed_cache.forget(readers.iter().map(String::as_str));
     Ok(())

@@ -118,6 +118,11 @@ impl FeedCache {
         }
     }
 
+    /// Whether feeds are kept at all (a lifetime over 0).
+    pub fn keeps_feeds(&self) -> bool {
+        self.ttl_ms > 0
+    }
+
     /// How many feeds are kept.
     pub fn len(&self) -> usize {
         self.entries().len()
