@@ -378,6 +378,8 @@ fn serve_with(data: &Path, plugin_dirs: &str, extra: &[&str]) -> Served {
             "1000000",
             "--rate-limit-ai",
             "1000000000",
+            "--rate-limit-search",
+            "1000000000",
         ])
         .args(extra)
         .env("RUST_LOG", "error")

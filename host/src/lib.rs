@@ -36,6 +36,7 @@ pub mod experiments;
 pub mod feed;
 pub mod grading;
 pub mod kalei;
+pub mod kept;
 pub mod kv;
 pub mod learning;
 pub mod metrics;

@@ -23,8 +23,6 @@ use crate::store::catalog::{CourseFilter, CourseOrder, ListingPatch, ListingRow,
 use crate::store::rfc3339;
 use crate::study::DIFFICULTIES;
 
-/// Searches a user may run per minute (seed 002 §6.3: 30/min).
-pub const SEARCHES_PER_MINUTE: u32 = 30;
 /// Most words a search matches on.
 const MAX_SEARCH_WORDS: usize = 8;
 
@@ -64,7 +62,8 @@ pub struct CourseQuery {
     /// Only courses with this tag (any case).
     pub tag: Option<String>,
     /// Words that must all appear in the title, short description or description (any
-    /// case; at most 8 words, 200 bytes). Searches count against a limit of 30 a minute.
+    /// case; at most 8 words, 200 bytes). Searches count against a limit of 30 a minute
+    /// (`--rate-limit-search`).
     pub search: Option<String>,
     /// `popular` (most enrolled first, the default), `rating`, `newest` or `title`.
     pub sort: Option<String>,
@@ -424,7 +423,7 @@ async fn visible(
         (status = 401, description = "No valid token", body = ErrorBody),
         (status = 403, description = "`include_unpublished` without the right to create courses", body = ErrorBody),
         (status = 422, description = "A difficulty or sort that does not exist, a search over 200 bytes or 8 words, limit outside 1-100, a negative offset", body = ErrorBody),
-        (status = 429, description = "Over 30 searches a minute, or the general rate limit; see Retry-After", body = ErrorBody)))]
+        (status = 429, description = "Over the search limit (30 a minute unless configured), or the general rate limit; see Retry-After", body = ErrorBody)))]
 pub(super) async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -468,7 +467,7 @@ pub(super) async fn list(
         throttle(
             &state,
             &format!("search:user:{}", caller.user_id()),
-            SEARCHES_PER_MINUTE,
+            state.rate_limits.search,
         )
         .await?;
     }

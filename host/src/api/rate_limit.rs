@@ -31,6 +31,9 @@ pub struct RateLimits {
     pub auth: u32,
     /// Per account (e-mail address), sign-in attempts.
     pub login_account: u32,
+    /// Per user, catalog searches (`GET /courses?search=`, seed 002 §6.3), on top of the
+    /// general limit.
+    pub search: u32,
 }
 
 impl Default for RateLimits {
@@ -40,6 +43,7 @@ impl Default for RateLimits {
             ai: 10,
             auth: 5,
             login_account: 10,
+            search: 30,
         }
     }
 }

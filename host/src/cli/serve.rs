@@ -132,6 +132,9 @@ pub struct IdentityArgs {
     /// Sign-in attempts per minute per account (e-mail address), from any address.
     #[arg(long, env = "TESSERA_RATE_LIMIT_LOGIN_ACCOUNT", default_value_t = 10)]
     pub rate_limit_login_account: u32,
+    /// Catalog searches per minute per user (seed 002 §6.3), on top of the general limit.
+    #[arg(long, env = "TESSERA_RATE_LIMIT_SEARCH", default_value_t = 30)]
+    pub rate_limit_search: u32,
     /// Password hashes (argon2id, 19 MiB each) computed at once (default: one per core).
     #[arg(long, env = "TESSERA_PASSWORD_HASH_CONCURRENCY",
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -386,6 +389,7 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
             ai: identity.rate_limit_ai,
             auth: identity.rate_limit_auth,
             login_account: identity.rate_limit_login_account,
+            search: identity.rate_limit_search,
         },
         sandbox: args.sandbox.settings(),
         ai: ai_settings(&args.ai)?,

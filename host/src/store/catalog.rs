@@ -99,6 +99,14 @@ pub struct PackListing<'a> {
     pub preview_video_url: Option<&'a str>,
 }
 
+/// How long a search's count of matching listings is kept (`Db::list_courses`): a listing
+/// written through this replica forgets every count at once, one written through another
+/// replica (or the CLI) shows in the totals within this time. The page itself is always read
+/// fresh.
+pub const COUNT_TTL_MS: i64 = 30_000;
+/// Filters whose counts are kept at once.
+pub const COUNTS_KEPT: usize = 4096;
+
 /// How a catalog page is ordered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CourseOrder {
@@ -468,12 +476,33 @@ impl Db {
             CourseOrder::Newest => "l.created_at DESC, l.course_id",
             CourseOrder::Title => "l.title, l.course_id",
         };
-        let count_sql = format!("SELECT COUNT(*) AS n FROM course_listings l{filter_sql}");
-        let mut count = sqlx::query(&count_sql);
-        for b in &binds {
-            count = count.bind(b);
-        }
-        let total: i64 = count.fetch_one(self.pool()).await?.try_get("n")?;
+        // Drafts and "my courses" are one person's views, changed by their own writes: those
+        // counts are not kept.
+        let count_key = (!filter.include_unpublished && filter.enrolled.is_none()).then(|| {
+            format!(
+                "{:?}|{:?}|{:?}|{:?}",
+                filter.category, filter.difficulty, filter.tag, filter.words
+            )
+        });
+        let now = now_ms();
+        let kept = count_key
+            .as_deref()
+            .and_then(|k| self.catalog_counts.get(k, now));
+        let total = match kept {
+            Some(n) => n,
+            None => {
+                let count_sql = format!("SELECT COUNT(*) AS n FROM course_listings l{filter_sql}");
+                let mut count = sqlx::query(&count_sql);
+                for b in &binds {
+                    count = count.bind(b);
+                }
+                let n: i64 = count.fetch_one(self.pool()).await?.try_get("n")?;
+                if let Some(k) = &count_key {
+                    self.catalog_counts.put(k, now, n);
+                }
+                n
+            }
+        };
         let columns = LISTING_COLUMNS
             .split(", ")
             .map(|c| format!("l.{}", c.trim()))
@@ -488,7 +517,20 @@ impl Db {
         }
         let rows = page.fetch_all(self.pool()).await?;
         let listings = rows.iter().map(listing).collect::<Result<Vec<_>, _>>()?;
+        // A page short of its limit ends the matches: it tells the exact total, whatever a
+        // kept count says.
+        let shown = i64::try_from(listings.len()).unwrap_or(i64::MAX);
+        let total = if shown < limit && (shown > 0 || offset == 0) {
+            offset + shown
+        } else {
+            total
+        };
         Ok((listings, total))
+    }
+
+    /// Forgets the kept search counts: a listing changed through this replica.
+    pub(super) fn forget_catalog_counts(&self) {
+        self.catalog_counts.clear();
     }
 
     /// One listing.
@@ -599,6 +641,7 @@ impl Db {
             write_tags(&mut tx, course_id, &l.tags).await?;
         }
         tx.commit().await?;
+        self.forget_catalog_counts();
         Ok(Some(l))
     }
 
@@ -628,6 +671,7 @@ impl Db {
         let mut tx = self.begin_write().await?;
         let deleted = delete_listing_rows(&mut tx, course_id).await?;
         tx.commit().await?;
+        self.forget_catalog_counts();
         Ok(deleted > 0)
     }
 
@@ -850,5 +894,47 @@ impl Db {
         .await?;
         let reviews = rows.iter().map(review).collect::<Result<Vec<_>, _>>()?;
         Ok((reviews, total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::content::pack::tests::Fixture;
+    use crate::store::testing;
+
+    async fn total(db: &Db, limit: i64) -> i64 {
+        db.list_courses(&CourseFilter::default(), CourseOrder::Title, limit, 0)
+            .await
+            .unwrap()
+            .1
+    }
+
+    #[tokio::test]
+    async fn a_search_count_is_kept_until_a_listing_changes_through_this_replica() {
+        let (db, _dir) = testing::sqlite().await;
+        db.import_pack(&Fixture::new().load().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(total(&db, 1).await, 1);
+        // Another replica lists a copy of the course: the full page's total here is the
+        // kept count...
+        let copy = LISTING_COLUMNS.replacen("course_id", "'c2'", 1);
+        sqlx::query(&format!(
+            "INSERT INTO course_listings ({LISTING_COLUMNS}, search_text) SELECT {copy}, \
+             search_text FROM course_listings WHERE course_id = 'c'"
+        ))
+        .execute(db.pool())
+        .await
+        .unwrap();
+        assert_eq!(total(&db, 1).await, 1, "kept");
+        // ...a page short of its limit tells the exact total...
+        assert_eq!(total(&db, 5).await, 2);
+        // ...and a listing changed through this replica forgets the kept counts.
+        db.update_listing("c", &ListingPatch::default())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(total(&db, 1).await, 2);
     }
 }

@@ -259,6 +259,7 @@ impl Db {
         }
         super::catalog::write_pack_listings(&mut tx, &p.id, &pack_listings(pack), author).await?;
         tx.commit().await?;
+        self.forget_catalog_counts();
         Ok(if stored.is_some() {
             Imported::Updated
         } else {

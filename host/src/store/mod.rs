@@ -145,6 +145,10 @@ pub struct Db {
     /// (up to 100 ms a nap), which turns contention into long tails. Hot write paths
     /// queue here instead, in order, on SQLite only.
     writer: std::sync::Arc<tokio::sync::Mutex<()>>,
+    /// How many published listings each recent catalog filter matched (`list_courses`),
+    /// kept per replica: counting is most of a search's work, and it changes only when a
+    /// listing does.
+    catalog_counts: std::sync::Arc<crate::kept::Kept<i64>>,
 }
 
 /// Milliseconds since the Unix epoch, the schema's time unit.
@@ -222,6 +226,10 @@ impl Db {
             pool,
             backend,
             writer: Default::default(),
+            catalog_counts: std::sync::Arc::new(crate::kept::Kept::new(
+                catalog::COUNT_TTL_MS,
+                catalog::COUNTS_KEPT,
+            )),
         })
     }
 
