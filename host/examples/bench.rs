@@ -840,7 +840,8 @@ fn identity(data: &Path) {
 
 /// What every authenticated request adds: is the token's session still live, its role
 /// current? One task, against a session of its own: a database read (the in-process store
-/// caches nothing), or with Redis one GET (a hit; the database on a miss).
+/// shares nothing), with Redis one GET (a hit; the database on a miss), and the state this
+/// replica remembers for `--session-recheck-ms` (a read once a second).
 fn session_check(data: &Path) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -886,12 +887,17 @@ fn session_check(data: &Path) {
                 .issue(&user.id, &user.email, user.role, &session.session_id, 600)
                 .unwrap();
             let claims = keys.check(&token).unwrap();
-            let mut checks = vec![(format!("{label} read"), None)];
+            let mut checks = vec![(format!("{label} read"), None, 0)];
             if let Some(kv) = &redis {
-                checks.push((format!("Redis GET ({label} on a miss)"), Some(kv.clone())));
+                checks.push((
+                    format!("Redis GET ({label} on a miss)"),
+                    Some(kv.clone()),
+                    0,
+                ));
             }
-            for (what, kv) in checks {
-                let live = tessera::auth::Liveness::new(db.clone(), kv);
+            checks.push(("remembered (1 s, the default)".to_owned(), None, 1000));
+            for (what, kv, recheck_ms) in checks {
+                let live = tessera::auth::Liveness::new(db.clone(), kv, recheck_ms);
                 let n = 5_000;
                 let mut samples = Vec::with_capacity(n);
                 for _ in 0..n {

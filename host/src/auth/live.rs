@@ -12,16 +12,23 @@
 //! [`LIVE_TTL`], which bounds how long a change made without reaching the store (e.g.
 //! `tessera user set-role` run without `REDIS_URL`) can go unseen.
 //!
-//! With the in-process store (one node) there is nothing to cache in: an operator's CLI
-//! writes the database file, which a cache in the server's memory would never hear of. The
-//! check is then one indexed read of the database.
+//! With the in-process store (one node) there is nothing to share: the check is one
+//! indexed read of the database.
+//!
+//! In front of both, each replica remembers a state it read for `--session-recheck-ms`
+//! (1 s by default; 0 reads on every request), so a client's burst of requests costs one
+//! read a second instead of one each. Whatever ends or changes a session through this
+//! replica forgets its remembered state at once; a change made through another replica or
+//! the CLI, which this replica cannot hear of, is seen within that second.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::{ACCESS_TTL_SECS, Claims, Role};
+use crate::kept::Kept;
 use crate::kv::Kv;
 use crate::store::{Db, StoreError};
 
@@ -30,6 +37,9 @@ pub const LIVE_TTL: Duration = Duration::from_secs(60);
 /// How long an ended session is remembered in the cache: longer than any access token of
 /// it can live.
 const ENDED_TTL: Duration = Duration::from_secs(ACCESS_TTL_SECS as u64 + 60);
+/// Sessions a replica remembers at once: more than it sees in a second at the load one
+/// replica serves (some 3 MiB when full).
+const REMEMBERED: usize = 32_768;
 
 /// The state of a session (or service token) as cached.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,6 +90,15 @@ pub enum Refusal {
 pub struct Liveness {
     db: Db,
     cache: Option<Arc<dyn Kv>>,
+    recent: Arc<Recent>,
+}
+
+/// The states this replica read lately, each trusted for `--session-recheck-ms`.
+struct Recent {
+    states: Kept<SessionState>,
+    /// Counts the forgets: a read that began before one may hold the state it forgot, so
+    /// it is not remembered (see [`Liveness::state`]).
+    forgets: AtomicU64,
 }
 
 /// What a token speaks for.
@@ -108,10 +127,15 @@ fn ttl(state: &SessionState) -> Duration {
 }
 
 impl Liveness {
-    /// Liveness over `db`, cached in `kv` when it is shared by replicas (Redis).
-    pub fn new(db: Db, kv: Option<Arc<dyn Kv>>) -> Self {
+    /// Liveness over `db`, cached in `kv` when it is shared by replicas (Redis); each state
+    /// read is trusted by this replica for `recheck_ms` (0: read on every check).
+    pub fn new(db: Db, kv: Option<Arc<dyn Kv>>, recheck_ms: i64) -> Self {
         let cache = kv.filter(|kv| kv.kind() == "redis");
-        Self { db, cache }
+        let recent = Arc::new(Recent {
+            states: Kept::new(recheck_ms, REMEMBERED),
+            forgets: AtomicU64::new(0),
+        });
+        Self { db, cache, recent }
     }
 
     /// Whether the token with these (signature-checked) claims may be used now.
@@ -141,13 +165,40 @@ impl Liveness {
         })
     }
 
-    /// The cached state of `subject`, or the database's (then cached when absent).
+    /// The state of `subject` this replica read less than `--session-recheck-ms` ago, or
+    /// the shared cache's or the database's (then remembered).
     async fn state(&self, subject: Subject<'_>) -> Result<SessionState, StoreError> {
+        let key = subject.key();
+        let recent = &self.recent;
+        if !recent.states.keeps() {
+            return self.shared_state(subject, &key).await;
+        }
+        if let Some(state) = recent.states.get(&key, crate::store::now_ms()) {
+            return Ok(state);
+        }
+        let forgets = recent.forgets.load(Ordering::Acquire);
+        let state = self.shared_state(subject, &key).await?;
+        // A forget while this read was under way may have been for this very session,
+        // after the read saw its old state: remembering it would undo the forget.
+        if recent.forgets.load(Ordering::Acquire) == forgets {
+            recent
+                .states
+                .put(&key, crate::store::now_ms(), state.clone());
+        }
+        Ok(state)
+    }
+
+    /// The state of `subject` in the shared cache, or the database's (then cached when
+    /// absent).
+    async fn shared_state(
+        &self,
+        subject: Subject<'_>,
+        key: &str,
+    ) -> Result<SessionState, StoreError> {
         let Some(kv) = &self.cache else {
             return self.read_db(subject).await;
         };
-        let key = subject.key();
-        match kv.get(&key).await {
+        match kv.get(key).await {
             Ok(Some(bytes)) => {
                 if let Ok(state) = serde_json::from_slice::<SessionState>(&bytes) {
                     return Ok(state);
@@ -158,7 +209,7 @@ impl Liveness {
         }
         let state = self.read_db(subject).await?;
         if let Ok(bytes) = serde_json::to_vec(&state)
-            && let Err(e) = kv.put_new(&key, &bytes, ttl(&state)).await
+            && let Err(e) = kv.put_new(key, &bytes, ttl(&state)).await
         {
             tracing::warn!(error = %e, "could not cache a session's state");
         }
@@ -187,20 +238,22 @@ impl Liveness {
     }
 
     /// Publishes `state` under `keys` (after the database says so), so every replica sees
-    /// it on its next request.
+    /// it once its remembered state runs out, and this one at once.
     async fn publish(&self, keys: Vec<String>, state: &SessionState) {
-        let Some(kv) = &self.cache else {
-            return;
-        };
-        let Ok(bytes) = serde_json::to_vec(state) else {
-            return;
-        };
-        for key in keys {
-            if let Err(e) = kv.put(&key, &bytes, ttl(state)).await {
-                // The entry then lives out its TTL; the database already says the truth.
-                tracing::warn!(error = %e, key, "could not publish a session change");
+        if let Some(kv) = &self.cache
+            && let Ok(bytes) = serde_json::to_vec(state)
+        {
+            for key in &keys {
+                if let Err(e) = kv.put(key, &bytes, ttl(state)).await {
+                    // The entry then lives out its TTL; the database already says the truth.
+                    tracing::warn!(error = %e, key, "could not publish a session change");
+                }
             }
         }
+        // After the shared cache is written, so a read that starts now cannot find the
+        // old state there and remember it again.
+        self.recent.forgets.fetch_add(1, Ordering::AcqRel);
+        self.recent.states.forget(keys.iter().map(String::as_str));
     }
 
     /// Sessions `sids` have ended (sign-out, revoked family, deleted account).
@@ -212,7 +265,7 @@ impl Liveness {
     /// `user_id`'s role or status changed: republishes each of their live sessions' state
     /// from the database.
     pub async fn user_changed(&self, user_id: &str) -> Result<(), StoreError> {
-        if self.cache.is_none() {
+        if self.cache.is_none() && !self.recent.states.keeps() {
             return Ok(());
         }
         for sid in self.db.live_sessions_of(user_id).await? {
@@ -227,5 +280,59 @@ impl Liveness {
     pub async fn service_revoked(&self, jti: &str) {
         self.publish(vec![Subject::Service(jti).key()], &SessionState::Ended)
             .await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::testing;
+
+    /// A session of a new student, and the claims of an access token issued in it.
+    async fn signed_in(db: &Db) -> Claims {
+        let user = testing::user(db, "ada@example.com", Role::Student).await;
+        let session = db.start_session(&user, 60_000, None, None).await.unwrap();
+        let keys = super::super::TokenKeys::new(&[7; 32], "t", "t");
+        let token = keys
+            .issue(
+                &user,
+                "ada@example.com",
+                Role::Student,
+                &session.session_id,
+                600,
+            )
+            .unwrap();
+        keys.check(&token).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_remembered_state_is_forgotten_by_a_change_through_this_replica() {
+        let (db, _dir) = testing::sqlite().await;
+        let claims = signed_in(&db).await;
+        let remembering = Liveness::new(db.clone(), None, 60_000);
+        let reading = Liveness::new(db.clone(), None, 0);
+        assert_eq!(remembering.check(&claims).await.unwrap(), Ok(()));
+
+        // A change this replica cannot hear of (another replica, the CLI): the replica
+        // that reads on every check refuses at once, the one that remembers does not yet.
+        db.set_role(&claims.sub, Role::Teacher, None).await.unwrap();
+        assert_eq!(
+            reading.check(&claims).await.unwrap(),
+            Err(Refusal::RoleChanged(Role::Teacher))
+        );
+        assert_eq!(remembering.check(&claims).await.unwrap(), Ok(()));
+
+        // A change through the replica forgets what it remembered.
+        remembering.user_changed(&claims.sub).await.unwrap();
+        assert_eq!(
+            remembering.check(&claims).await.unwrap(),
+            Err(Refusal::RoleChanged(Role::Teacher))
+        );
+        db.end_session(&claims.sid, &claims.sub).await.unwrap();
+        remembering.ended(std::slice::from_ref(&claims.sid)).await;
+        assert_eq!(
+            remembering.check(&claims).await.unwrap(),
+            Err(Refusal::SessionEnded)
+        );
     }
 }

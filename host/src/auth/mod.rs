@@ -187,10 +187,16 @@ pub fn check_name(name: &str) -> Result<(), FieldError> {
 
 impl Auth {
     /// Identity over `db`, signing with `keys`; session state is cached in `kv` when it
-    /// is shared by replicas (see [`live`]).
-    pub fn new(db: Db, keys: TokenKeys, kv: Option<std::sync::Arc<dyn crate::kv::Kv>>) -> Self {
+    /// is shared by replicas, and each state read is trusted for `recheck_ms` (see
+    /// [`live`]).
+    pub fn new(
+        db: Db,
+        keys: TokenKeys,
+        kv: Option<std::sync::Arc<dyn crate::kv::Kv>>,
+        recheck_ms: i64,
+    ) -> Self {
         Self {
-            live: Liveness::new(db.clone(), kv),
+            live: Liveness::new(db.clone(), kv, recheck_ms),
             db,
             keys,
         }
@@ -353,8 +359,9 @@ impl Auth {
         }
     }
 
-    /// Ends the session the caller's token was issued in: its refresh tokens and its
-    /// access tokens stop working at once, on every replica.
+    /// Ends the session the caller's token was issued in: its refresh tokens stop working
+    /// at once, its access tokens at once here and within `--session-recheck-ms` on every
+    /// other replica.
     pub async fn logout(&self, claims: &Claims) -> Result<(), AuthError> {
         self.db.end_session(&claims.sid, &claims.sub).await?;
         self.live.ended(std::slice::from_ref(&claims.sid)).await;
@@ -385,8 +392,8 @@ impl Auth {
         self.republish(user_id, changed).await
     }
 
-    /// After a change to `user_id`'s role or status: every replica sees it on the next
-    /// request.
+    /// After a change to `user_id`'s role or status: this replica sees it at once, every
+    /// other within `--session-recheck-ms`.
     async fn republish(&self, user_id: &str, changed: bool) -> Result<bool, AuthError> {
         self.live.user_changed(user_id).await?;
         Ok(changed)

@@ -135,6 +135,13 @@ pub struct IdentityArgs {
     /// Catalog searches per minute per user (seed 002 §6.3), on top of the general limit.
     #[arg(long, env = "TESSERA_RATE_LIMIT_SEARCH", default_value_t = 30)]
     pub rate_limit_search: u32,
+    /// How long this replica trusts a session (or service token) it found live before
+    /// reading its state again, in milliseconds (0: on every request). Sign-out, deletion,
+    /// disabling, role changes and revocations made through this replica take effect at
+    /// once; made through another replica or the CLI, within this long.
+    #[arg(long, env = "TESSERA_SESSION_RECHECK_MS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u32).range(0..=60_000))]
+    pub session_recheck_ms: u32,
     /// Password hashes (argon2id, 19 MiB each) computed at once (default: one per core).
     #[arg(long, env = "TESSERA_PASSWORD_HASH_CONCURRENCY",
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -378,6 +385,7 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
         notify: args.notify.settings()?,
         feed_cache_ms: i64::try_from(args.learning.feed_cache_seconds).unwrap_or(i64::MAX / 1000)
             * 1000,
+        session_recheck_ms: i64::from(identity.session_recheck_ms),
         bus,
         safety,
         embeddings,

@@ -63,7 +63,7 @@ pub async fn run(args: ServiceTokenArgs) -> anyhow::Result<Outcome> {
             );
             let keys = token_keys(&args.jwt, &args.data.data_dir)?;
             let db = database(&args.data.db, &args.data.data_dir).await?;
-            let auth = Auth::new(db, keys, None);
+            let auth = Auth::new(db, keys, None, 0);
             let (id, token) = auth
                 .issue_service_token(&name, args.days)
                 .await

@@ -342,7 +342,8 @@ pub(super) async fn auth(data: &DataArgs, kv: Option<&KvArgs>) -> anyhow::Result
             None
         }
     };
-    // These commands sign nothing: any key will do.
-    let auth = Auth::new(db.clone(), TokenKeys::new(&[0; 32], "-", "-"), store);
+    // These commands sign nothing: any key will do. They check no tokens, so they
+    // remember no session states.
+    let auth = Auth::new(db.clone(), TokenKeys::new(&[0; 32], "-", "-"), store, 0);
     Ok((db, auth))
 }
