@@ -1,4 +1,4 @@
-//! The plugin author's CLI: list, validate, call.
+//! The plugin author's CLI: list (manifests only), validate, call.
 
 use crate::support::{binary, component, data_dir, plugins_dir};
 
@@ -23,6 +23,79 @@ fn list_shows_the_quiz_grader() {
     assert!(ok, "{stderr}");
     assert!(stdout.contains("quiz-grader"), "{stdout}");
     assert!(stdout.contains("multiple_choice"), "{stdout}");
+}
+
+/// `plugin list` on a fresh data folder reads manifests and compiles nothing: the cache
+/// stays empty and every component shows as not compiled; once `plugin validate` has
+/// compiled one into that folder's cache, the list says so. A broken manifest is named
+/// and fails the command without hiding the others.
+#[test]
+fn list_reads_manifests_without_compiling() {
+    let fresh = tempfile::tempdir().unwrap();
+    let data = fresh.path().join("data");
+    let list = |plugins: &str| {
+        let out = binary()
+            .args(["plugin", "list", "--plugins-dir", plugins, "--data-dir"])
+            .arg(&data)
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let row = |stdout: &str, id: &str| {
+        stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_default()
+            .split_whitespace()
+            .nth(4)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let plugins = plugins_dir().display().to_string();
+    let (ok, stdout) = list(&plugins);
+    assert!(ok, "{stdout}");
+    assert!(stdout.contains("COMPILED"), "{stdout}");
+    assert_eq!(row(&stdout, "quiz-grader"), "no", "{stdout}");
+    assert_eq!(row(&stdout, "python-sandbox"), "no", "{stdout}");
+    let cached = std::fs::read_dir(data.join("cache")).map_or(0, Iterator::count);
+    assert_eq!(cached, 0, "listing compiled something");
+
+    let quiz = plugins_dir().join("quiz-grader").display().to_string();
+    let out = binary()
+        .args(["plugin", "validate", &quiz, "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let (ok, stdout) = list(&plugins);
+    assert!(ok, "{stdout}");
+    assert_eq!(row(&stdout, "quiz-grader"), "yes", "{stdout}");
+    assert_eq!(row(&stdout, "python-sandbox"), "no", "{stdout}");
+
+    // Another data folder sharing that cache sees the same artifact.
+    let out = binary()
+        .args(["plugin", "list", "--plugins-dir", &plugins, "--data-dir"])
+        .arg(fresh.path().join("other"))
+        .arg("--compile-cache-dir")
+        .arg(data.join("cache"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(row(&stdout, "quiz-grader"), "yes", "{stdout}");
+
+    let broken = fresh.path().join("plugins");
+    std::fs::create_dir_all(broken.join("bad")).unwrap();
+    std::fs::write(broken.join("bad/plugin.toml"), "id = ").unwrap();
+    let (ok, stdout) = list(&format!("{plugins},{}", broken.display()));
+    assert!(!ok, "a broken manifest passed: {stdout}");
+    assert!(
+        stdout.contains("BROKEN") && stdout.contains("bad"),
+        "{stdout}"
+    );
+    assert_eq!(row(&stdout, "quiz-grader"), "yes", "{stdout}");
 }
 
 #[test]

@@ -9,6 +9,7 @@ use clap::Subcommand;
 use super::Outcome;
 use super::shared::{RuntimeArgs, registry};
 use crate::plugins::contract::{self, World};
+use crate::plugins::manifest::{Abi, Manifest};
 use crate::plugins::registry::MANIFEST_FILE;
 use crate::runtime::LoadedPlugin;
 use crate::runtime::capabilities::grants::{self, ImportVerdict};
@@ -16,7 +17,8 @@ use crate::runtime::capabilities::grants::{self, ImportVerdict};
 /// Plugin subcommands.
 #[derive(Debug, Subcommand)]
 pub enum PluginCommand {
-    /// List the plugins in the plugin folders and whether each loads.
+    /// List the plugins in the plugin folders from their manifests, and whether each is
+    /// compiled in the cache already (`plugin validate` compiles and links one).
     List(RuntimeArgs),
     /// Check a plugin folder (with plugin.toml), a plugin.toml, or a bare .wasm component.
     /// Exits non-zero with the reason when it would not load.
@@ -287,28 +289,61 @@ async fn sign_in(client: &reqwest::Client, server: &str, email: &str) -> anyhow:
     }
 }
 
+/// Lists the plugin folders from their manifests alone: compiling every component (two of
+/// them CPython, ~19 MB each) to print a table took over a minute on a fresh data folder.
+/// `COMPILED` says whether the compile cache already holds the component, i.e. whether
+/// `serve` will start it without compiling; `plugin validate` compiles and links.
 async fn list(args: &RuntimeArgs) -> anyhow::Result<Outcome> {
     let registry = registry(args)?;
-    let report = registry.reload().await;
-    let snapshot = registry.snapshot();
+    let runtime = registry.runtime();
+    let (paths, failures) = registry.manifests();
+    let mut broken: Vec<(PathBuf, String)> = failures
+        .into_iter()
+        .map(|f| (f.manifest, f.reason))
+        .collect();
     println!(
-        "{:<24} {:<10} {:<20} {:<8} KINDS",
-        "ID", "VERSION", "WORLD", "CONTRACT"
+        "{:<24} {:<10} {:<26} {:<8} {:<8} KINDS",
+        "ID", "VERSION", "WORLD", "CONTRACT", "COMPILED"
     );
-    for p in snapshot.plugins.values() {
+    for path in paths {
+        let read = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read it: {e}"))
+            .and_then(|text| {
+                Manifest::parse(&text, &path, runtime.ceilings()).map_err(|e| e.to_string())
+            })
+            .and_then(|manifest| {
+                let component = manifest.component_path(path.parent().unwrap_or(Path::new(".")));
+                std::fs::read(&component)
+                    .map(|bytes| (manifest, bytes))
+                    .map_err(|e| format!("component {}: {e}", component.display()))
+            });
+        let (manifest, bytes) = match read {
+            Ok(read) => read,
+            Err(reason) => {
+                broken.push((path, reason));
+                continue;
+            }
+        };
+        let compiled = match manifest.abi {
+            // Extism modules are compiled by Extism's own runtime, outside this cache.
+            Abi::Extism => "-",
+            Abi::Component if runtime.cache().holds(&bytes) => "yes",
+            Abi::Component => "no",
+        };
         println!(
-            "{:<24} {:<10} {:<20} {:<8} {}",
-            p.manifest.id,
-            p.manifest.version,
-            p.manifest.world.wit_name(),
-            p.manifest.contract,
-            p.manifest.routing.kinds.join(",")
+            "{:<24} {:<10} {:<26} {:<8} {:<8} {}",
+            manifest.id,
+            manifest.version,
+            manifest.world.wit_name(),
+            manifest.contract,
+            compiled,
+            manifest.routing.kinds.join(",")
         );
     }
-    for f in &report.failures {
-        println!("BROKEN {}: {}", f.manifest.display(), f.reason);
+    for (path, reason) in &broken {
+        println!("BROKEN {}: {reason}", path.display());
     }
-    Ok(Outcome(report.failures.is_empty()))
+    Ok(Outcome(broken.is_empty()))
 }
 
 fn describe(p: &LoadedPlugin, functions: &[String]) {

@@ -130,9 +130,16 @@ pub struct RuntimeArgs {
         default_value = "plugins"
     )]
     pub plugins_dirs: Vec<PathBuf>,
-    /// Folder for local data: the compiled-component cache lives in `<data-dir>/cache`.
+    /// Folder for local data: the compiled-component cache lives in `<data-dir>/cache`
+    /// unless `--compile-cache-dir` says otherwise.
     #[arg(long, env = "TESSERA_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
+    /// Where compiled components are cached (default `<data-dir>/cache`). An artifact's
+    /// name is its component's digest and the engine's settings, so servers, the CLI and
+    /// tests with different data folders can share one cache and compile each component
+    /// once.
+    #[arg(long, env = "TESSERA_COMPILE_CACHE_DIR")]
+    pub compile_cache_dir: Option<PathBuf>,
     /// Instance slots: the most plugin instances alive at once.
     #[arg(long, env = "TESSERA_MAX_INSTANCES", default_value_t = 1000)]
     pub max_instances: u32,
@@ -156,7 +163,10 @@ pub fn registry(args: &RuntimeArgs) -> anyhow::Result<Arc<Registry>> {
             max_instances: args.max_instances,
             max_memory_mb: args.max_plugin_memory_mb,
         },
-        cache_dir: args.data_dir.join("cache"),
+        cache_dir: args
+            .compile_cache_dir
+            .clone()
+            .unwrap_or_else(|| args.data_dir.join("cache")),
         plugin_kv_memory_bytes: args.plugin_kv_memory_mb << 20,
     };
     let runtime = Runtime::new(&settings, Arc::new(Metrics::new()))?;

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::plugins::contract::World;
 use crate::plugins::published::{self, Canary};
+use crate::runtime::cache::CacheOutcome;
 use crate::runtime::loader::fingerprint;
 use crate::runtime::{LoadError, LoadedPlugin, Runtime};
 use crate::store::plugin_registry::RolloutRow;
@@ -198,12 +199,9 @@ impl Registry {
         let _guard = self.reload_lock.lock().await;
         let old = self.snapshot();
         let (paths, mut failures) = self.manifests();
+        let loads = self.load_all(&old, &paths).await;
         let mut from_folders: Vec<(PathBuf, Arc<LoadedPlugin>)> = Vec::new();
-        for path in paths {
-            let loaded = match self.reuse_if_unchanged(&old, &path) {
-                Some(plugin) => Ok(plugin),
-                None => self.runtime.load_plugin(&path).await.map(Arc::new),
-            };
+        for (path, loaded) in paths.into_iter().zip(loads) {
             match loaded {
                 Ok(plugin) => from_folders.push((path, plugin)),
                 Err(error) => {
@@ -317,6 +315,44 @@ impl Registry {
         metrics.plugins_failed.set(next.failures.len() as i64);
         self.current.store(Arc::new(next));
         report
+    }
+
+    /// Loads the plugins at `paths` (in their order), reusing those unchanged since `old`.
+    /// Loads run a few at a time, one per core: a component missing from the compile cache
+    /// (a first start, a new build) takes seconds to compile, two CPython ones tens of
+    /// seconds, and one after the other they kept a fresh server from serving for over a
+    /// minute. Each compile is logged with how many remain.
+    async fn load_all(
+        &self,
+        old: &Snapshot,
+        paths: &[PathBuf],
+    ) -> Vec<Result<Arc<LoadedPlugin>, LoadError>> {
+        let cores = std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get);
+        let turns = tokio::sync::Semaphore::new(cores);
+        let compiled = std::sync::atomic::AtomicUsize::new(0);
+        let total = paths.len();
+        let loads = paths.iter().map(|path| async {
+            if let Some(plugin) = self.reuse_if_unchanged(old, path) {
+                return Ok(plugin);
+            }
+            // The semaphore is never closed, so a turn always comes.
+            let _turn = turns.acquire().await;
+            let started = std::time::Instant::now();
+            let loaded = self.runtime.load_plugin(path).await.map(Arc::new)?;
+            if loaded.cache == CacheOutcome::Miss {
+                let n = compiled.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                tracing::info!(
+                    plugin = %loaded.manifest.id,
+                    compile_ms = started.elapsed().as_millis() as u64,
+                    compiled = n,
+                    manifests = total,
+                    cache = %self.runtime.cache().dir().display(),
+                    "compiled a plugin missing from the compile cache (later starts read it from there)"
+                );
+            }
+            Ok(loaded)
+        });
+        futures_util::future::join_all(loads).await
     }
 
     fn reuse_if_unchanged(&self, old: &Snapshot, path: &Path) -> Option<Arc<LoadedPlugin>> {

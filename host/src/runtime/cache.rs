@@ -48,6 +48,12 @@ impl CompileCache {
             .join(format!("{}-{}.cwasm", &digest[..32], self.engine_key))
     }
 
+    /// Whether the cache holds a compiled artifact of `bytes` for this engine (so loading
+    /// it deserialises instead of compiling).
+    pub fn holds(&self, bytes: &[u8]) -> bool {
+        self.artifact_path(bytes).is_file()
+    }
+
     /// Loads `bytes` as a component, from the cache when possible.
     pub fn load(
         &self,
@@ -77,8 +83,11 @@ impl CompileCache {
 
     fn store(&self, path: &Path, compiled: &[u8]) -> std::io::Result<()> {
         std::fs::create_dir_all(&self.dir)?;
-        // Write then rename, so a concurrent reader never sees half a file.
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        // Write then rename, so a concurrent reader never sees half a file; the temporary
+        // name is this process's and this write's, since plugins load in parallel.
+        static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp = path.with_extension(format!("tmp{}-{n}", std::process::id()));
         std::fs::write(&tmp, compiled)?;
         std::fs::rename(&tmp, path)
     }
