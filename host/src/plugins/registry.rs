@@ -318,10 +318,11 @@ impl Registry {
     }
 
     /// Loads the plugins at `paths` (in their order), reusing those unchanged since `old`.
-    /// Loads run a few at a time, one per core: a component missing from the compile cache
-    /// (a first start, a new build) takes seconds to compile, two CPython ones tens of
-    /// seconds, and one after the other they kept a fresh server from serving for over a
-    /// minute. Each compile is logged with how many remain.
+    /// Loads run a few at a time, one per core, so one plugin's reading, checking and
+    /// linking overlaps another's compile (a component missing from the compile cache, on a
+    /// first start or after a new build, takes up to ~11 s; the compiles themselves share
+    /// wasmtime's pool of compiler threads). Each compile is logged, so a first start that
+    /// takes half a minute says why.
     async fn load_all(
         &self,
         old: &Snapshot,
