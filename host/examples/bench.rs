@@ -22,6 +22,8 @@
 //!     straight to the origin (`bench/edge.rs`).
 //! 13. Kalei: a Turn and a Mirror message at 32 users with the offline model, and the
 //!     weekly Spectrum run over 100 000 users (`bench/kalei.rs`).
+//! 14. Side by side (`./dev bench compare`, `bench/compare.rs`): each headline path next to
+//!     its peer in the same run, with ratios, into `target/bench/compare.json`.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -1313,6 +1315,8 @@ fn gateway_overhead(data: &Path) {
     );
 }
 
+#[path = "bench/compare.rs"]
+mod compare;
 #[path = "bench/edge.rs"]
 mod edge;
 #[path = "bench/events.rs"]
@@ -1420,6 +1424,13 @@ fn main() {
     }
     if only == "sessions" {
         session_check(&data);
+    }
+    if only.is_empty() || only == "compare" {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(compare::compare(&data));
     }
     if only.is_empty() || only == "learning" {
         learning(&data);
