@@ -78,6 +78,27 @@ struct Row {
 }
 
 impl Row {
+    /// Warms both sides up, then runs them in `ROUNDS` alternating rounds of `per_round`
+    /// calls each, so drift on the machine hits both alike.
+    async fn measure(&mut self, per_round: usize, ours: impl AsyncFn(), peer: impl AsyncFn()) {
+        for _ in 0..per_round {
+            ours().await;
+            peer().await;
+        }
+        for _ in 0..ROUNDS {
+            for _ in 0..per_round {
+                let t = Instant::now();
+                ours().await;
+                self.ours.samples.push(t.elapsed());
+            }
+            for _ in 0..per_round {
+                let t = Instant::now();
+                peer().await;
+                self.peer.samples.push(t.elapsed());
+            }
+        }
+    }
+
     fn print(&mut self) {
         let (o50, o99) = (self.ours.p(0.5), self.ours.p(0.99));
         let (p50, p99) = (self.peer.p(0.5), self.peer.p(0.99));
@@ -155,34 +176,28 @@ async fn plugin_call(data: &Path) -> Row {
         func.call_async(&mut store, ()).await.unwrap().0
     };
 
-    // Both answer the same, and both are warm before the clock starts.
+    // Both answer the same.
     assert_eq!(
         bare().await,
         runtime.grader_kinds(&plugin).await.unwrap(),
         "the bare call and Tessera's disagree"
     );
-    for _ in 0..PER_ROUND {
-        bare().await;
-        runtime.grader_kinds(&plugin).await.unwrap();
-    }
     let mut row = Row {
         what: "plugin call vs bare wasmtime (quiz-grader kinds(): fresh instance, call, drop; 1 task)",
         goal: "within 2x",
         ours: Side::new("tessera (Runtime::grader_kinds)"),
         peer: Side::new("bare wasmtime (InstancePre)"),
     };
-    for _ in 0..ROUNDS {
-        for _ in 0..PER_ROUND {
-            let t = Instant::now();
+    row.measure(
+        PER_ROUND,
+        async || {
             runtime.grader_kinds(&plugin).await.unwrap();
-            row.ours.samples.push(t.elapsed());
-        }
-        for _ in 0..PER_ROUND {
-            let t = Instant::now();
+        },
+        async || {
             bare().await;
-            row.peer.samples.push(t.elapsed());
-        }
-    }
+        },
+    )
+    .await;
     row
 }
 
@@ -234,28 +249,14 @@ async fn python_vs_process(data: &Path) -> Row {
         assert!(out.status.success(), "{out:?}");
         assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
     };
-    for _ in 0..PYTHON_PER_ROUND {
-        ours().await;
-        process();
-    }
     let mut row = Row {
         what: "python run vs a process per run (1 task, same program)",
         goal: "ours >= 10x faster (ratio <= 0.1)",
         ours: Side::new("tessera sandbox (fresh CPython)"),
         peer: Side::new("python3 -I -S process, rlimits"),
     };
-    for _ in 0..ROUNDS {
-        for _ in 0..PYTHON_PER_ROUND {
-            let t = Instant::now();
-            ours().await;
-            row.ours.samples.push(t.elapsed());
-        }
-        for _ in 0..PYTHON_PER_ROUND {
-            let t = Instant::now();
-            process();
-            row.peer.samples.push(t.elapsed());
-        }
-    }
+    row.measure(PYTHON_PER_ROUND, ours, async || process())
+        .await;
     row
 }
 
