@@ -152,15 +152,19 @@ impl Gate {
     }
 
     async fn serve(listener: tokio::net::TcpListener, target: SocketAddr) {
+        // The connections belong to the accept loop, so closing the gate cuts the open
+        // ones too, as an origin that goes down does (the edge keeps connections alive).
+        let mut open = tokio::task::JoinSet::new();
         loop {
             let Ok((mut client, _)) = listener.accept().await else {
                 return;
             };
-            tokio::spawn(async move {
+            open.spawn(async move {
                 if let Ok(mut upstream) = tokio::net::TcpStream::connect(target).await {
                     _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
                 }
             });
+            while open.try_join_next().is_some() {}
         }
     }
 
@@ -168,7 +172,8 @@ impl Gate {
         format!("http://{}", self.addr)
     }
 
-    /// Closes the gate: the listening socket goes away, so connections are refused.
+    /// Closes the gate: the listening socket and the open connections go away, so the
+    /// origin is unreachable.
     fn close(&mut self) {
         self.task.abort();
     }
