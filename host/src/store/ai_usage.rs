@@ -120,8 +120,9 @@ impl Db {
 }
 
 /// Writes usage events off the request path: completions hand their event to a channel
-/// and a background task writes them in batches (one transaction per batch), so a burst of
-/// completions costs one database write, not one each. While the database is down (a
+/// and a background task writes them in batches (one transaction per batch, gathering for
+/// 50 ms after a batch's first event), so a burst of completions, or a lone client's
+/// stream of them, costs one database write, not one each. While the database is down (a
 /// restart) a batch is retried every second for up to a minute, events queueing behind it.
 /// Events still in the channel when the process dies are lost; usage is accounting, not
 /// state a request depends on.
@@ -135,6 +136,8 @@ pub struct UsageRecorder {
 const QUEUE: usize = 8192;
 /// Most events written in one transaction.
 const BATCH: usize = 512;
+/// How long the writer gathers events after the first of a batch.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(50);
 /// Seconds a batch waits for a database that is down before it is dropped.
 const OUTAGE_RETRIES: u32 = 60;
 
@@ -147,10 +150,15 @@ impl UsageRecorder {
             let mut batch = Vec::with_capacity(BATCH);
             while let Some(first) = rx.recv().await {
                 batch.push(first);
+                // Events that follow within LINGER share the write: a lone client's
+                // requests then cost one transaction (and one wake-up of the database's
+                // thread) every LINGER, not one each.
+                let until = tokio::time::Instant::now() + LINGER;
                 while batch.len() < BATCH {
-                    match rx.try_recv() {
-                        Ok(u) => batch.push(u),
-                        Err(_) => break,
+                    match tokio::time::timeout_at(until, rx.recv()).await {
+                        Ok(Some(u)) => batch.push(u),
+                        // The channel closed (shutdown) or the time is up: write what came.
+                        Ok(None) | Err(_) => break,
                     }
                 }
                 let mut tries = 0;
