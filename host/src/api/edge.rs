@@ -124,7 +124,7 @@ pub(super) async fn lesson(
 ) -> Result<Response, ApiError> {
     caller.require(Permission::Internal)?;
     let content = state.learning.lesson_content(&lesson_id).await?;
-    Ok(with_etag(&headers, &content))
+    Ok(with_etag(&headers, &*content))
 }
 
 #[utoipa::path(get, path = "/_internal/edge/badges/{token}", operation_id = "edge_badge", tag = "internal", security(("bearer" = [])),

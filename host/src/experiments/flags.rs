@@ -290,6 +290,14 @@ impl Experiments {
     /// cannot be evaluated (no assigner installed, rules it refuses, the database down),
     /// so a flag problem never takes the feature it gates down with it.
     pub async fn flag_on(&self, key: &str, unit: &Unit, fallback: bool) -> bool {
+        // A flag nobody defined is its fallback: the assigner would answer
+        // `unknown-feature`, so neither it nor the learner's persona is asked (the daily
+        // lesson checks `spaced-repetition` on every request).
+        if let Ok((_, payload)) = self.payload().await
+            && !payload.features.contains_key(key)
+        {
+            return fallback;
+        }
         match self.evaluate_flag(key, unit, Device::Web).await {
             Ok(r)
                 if r.source

@@ -2,7 +2,7 @@
 //! finds the learner's place in the planned lesson and renders the step without its answer
 //! key, in the learner's tone when a rewrite is stored.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use super::catalog::{Catalog, Lesson, Step};
@@ -33,7 +33,7 @@ impl Learning {
             Some(lesson) => Some(self.lesson_content(&lesson.id).await?),
             None => None,
         };
-        Ok(LessonStep::join(place, content.as_ref()))
+        Ok(LessonStep::join(place, content.as_deref()))
     }
 
     /// The learner's own part of today's lesson: which lesson and step, their progress,
@@ -155,9 +155,17 @@ impl Learning {
     }
 
     /// A lesson's content as every learner sees it, with its content version; 404 for an
-    /// unknown lesson.
-    pub async fn lesson_content(&self, lesson_id: &str) -> Result<LessonContent, LearningError> {
+    /// unknown lesson. Built once per lesson and catalog stamp (it holds nothing of any
+    /// learner's), so every daily lesson does not build all of its lesson's steps again to
+    /// show one.
+    pub async fn lesson_content(
+        &self,
+        lesson_id: &str,
+    ) -> Result<Arc<LessonContent>, LearningError> {
         let (stamp, catalog) = self.catalog.get_stamped().await?;
+        if let Some(kept) = self.contents.get(&stamp, lesson_id) {
+            return Ok(kept);
+        }
         let lesson = catalog
             .lesson(lesson_id)
             .ok_or_else(|| LearningError::not_found("lesson", lesson_id))?;
@@ -166,11 +174,13 @@ impl Learning {
         for step in &lesson.steps {
             steps.push(self.step_view(lesson, step, &none, AUTHORED_TONE).await?);
         }
-        Ok(LessonContent {
+        let content = Arc::new(LessonContent {
             content_version: content_version(&stamp, lesson_id),
             lesson: lesson_info(lesson, &none, false),
             steps,
-        })
+        });
+        self.contents.put(&stamp, lesson_id, content.clone());
+        Ok(content)
     }
 
     /// The step's text in `tone`, when a rewrite is stored for its current text.
@@ -295,4 +305,28 @@ pub(super) fn find_lesson(catalog: &Catalog, id: &str) -> Result<Arc<Lesson>, Le
         .lesson(id)
         .cloned()
         .ok_or_else(|| LearningError::not_found("lesson", id))
+}
+
+/// Lessons' content as every learner sees it ([`Learning::lesson_content`]), for the
+/// catalog stamp it was built from; a new stamp (an import) empties it. At most one entry
+/// per lesson in the catalog.
+#[derive(Default)]
+pub(super) struct LessonContents(std::sync::Mutex<(String, HashMap<String, Arc<LessonContent>>)>);
+
+impl LessonContents {
+    fn get(&self, stamp: &str, lesson_id: &str) -> Option<Arc<LessonContent>> {
+        let kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.0 != stamp {
+            return None;
+        }
+        kept.1.get(lesson_id).cloned()
+    }
+
+    fn put(&self, stamp: &str, lesson_id: &str, content: Arc<LessonContent>) {
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.0 != stamp {
+            *kept = (stamp.to_owned(), HashMap::new());
+        }
+        kept.1.insert(lesson_id.to_owned(), content);
+    }
 }

@@ -114,6 +114,8 @@ pub struct Learning {
     jobs: Arc<tokio::sync::Notify>,
     /// Feature flags (seed 000's `spaced-repetition` gates the review queue).
     flags: Arc<crate::experiments::Experiments>,
+    /// Lessons' content as every learner sees it, per catalog stamp.
+    contents: daily::LessonContents,
 }
 
 impl Learning {
@@ -135,6 +137,7 @@ impl Learning {
             bus,
             settings,
             jobs: Arc::new(tokio::sync::Notify::new()),
+            contents: daily::LessonContents::default(),
         }
     }
 
