@@ -1263,10 +1263,10 @@ fn instant_upstream() -> u16 {
     port
 }
 
-/// The gateway against an upstream that answers instantly: what Tessera adds to a
-/// provider call (front door, token, rate limit, safety screen, gateway component,
-/// outbound HTTP).
-fn gateway_overhead(data: &Path) {
+/// `tessera serve` with the safety filter and an AI gateway whose one provider is an
+/// instant upstream (`instant_upstream`), the day's token budget lifted; returns the
+/// server and the upstream's port.
+fn gateway_server(data: &Path) -> (Served, u16) {
     let port = instant_upstream();
     let dir = data.join("gateway-plugin");
     let _ = std::fs::remove_dir_all(&dir);
@@ -1277,7 +1277,7 @@ fn gateway_overhead(data: &Path) {
         dir.join("plugin.toml"),
         format!(
             "id = \"ai-gateway\"\nversion = \"0.1.0\"\ncontract = \"0.1.0\"\nworld = \"llm-plugin\"\n\
-             component = {:?}\n[limits]\ntimeout_ms = 5000\n[grants]\noutbound_hosts = [\"127.0.0.1\"]\n\
+             component = {:?}\n[limits]\ntimeout_ms = 5000\n[grants]\noutbound_hosts = [\"127.0.0.1:{port}\"]\n\
              keyvalue = true\n[grants.config]\nproviders = {:?}\n",
             repo().join("dist/components/ai_gateway.wasm").display().to_string(),
             providers.to_string()
@@ -1291,6 +1291,14 @@ fn gateway_overhead(data: &Path) {
     );
     // The bench account's daily token budget would run out mid-run: lift it.
     let served = serve_with(data, &plugins, &["--ai-daily-tokens", r#"{"free": 0}"#]);
+    (served, port)
+}
+
+/// The gateway against an upstream that answers instantly: what Tessera adds to a
+/// provider call (front door, token, rate limit, safety screen, gateway component,
+/// outbound HTTP).
+fn gateway_overhead(data: &Path) {
+    let (served, _) = gateway_server(data);
     let url = format!("http://127.0.0.1:{}/v1/chat/completions", served.port);
     let token = bench_token(data, served.port);
     let body = r#"{"model":"gpt-bench","messages":[{"role":"user","content":"How do for loops work in Python?"}]}"#;
