@@ -121,6 +121,17 @@ struct Row {
     direct: Option<Side>,
 }
 
+/// A side's figures and, in a row with a direct path, its overhead over it.
+type Line = (Figures, Option<Figures>);
+
+/// A row's figures: each side's line, the direct path's, and the (p50, p99) ratio.
+struct Summary {
+    ours: Line,
+    peer: Line,
+    direct: Option<Figures>,
+    ratio: (f64, f64),
+}
+
 /// Which side a measuring closure is asked to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Which {
@@ -188,17 +199,9 @@ impl Row {
         (f, over)
     }
 
-    /// (ours, ours' overhead, peer, peer's overhead, direct); the ratio compares the
-    /// overheads when there is a direct path, else the latencies.
-    #[allow(clippy::type_complexity)]
-    fn summary(
-        &mut self,
-    ) -> (
-        (Figures, Option<Figures>),
-        (Figures, Option<Figures>),
-        Option<Figures>,
-        (f64, f64),
-    ) {
+    /// Every side's figures; the ratio compares the overheads when there is a direct
+    /// path, else the latencies.
+    fn summary(&mut self) -> Summary {
         let direct = self.direct.as_mut().map(Side::figures);
         let ours = Self::line(&mut self.ours, direct);
         let peer = Self::line(&mut self.peer, direct);
@@ -207,11 +210,21 @@ impl Row {
             o.p50.as_secs_f64() / p.p50.as_secs_f64().max(1e-9),
             o.p99.as_secs_f64() / p.p99.as_secs_f64().max(1e-9),
         );
-        (ours, peer, direct, ratio)
+        Summary {
+            ours,
+            peer,
+            direct,
+            ratio,
+        }
     }
 
     fn print(&mut self) {
-        let (ours, peer, direct, ratio) = self.summary();
+        let Summary {
+            ours,
+            peer,
+            direct,
+            ratio,
+        } = self.summary();
         println!("{}:", self.what);
         let print_side = |label: &str, (f, over): (Figures, Option<Figures>)| {
             let rate = f
@@ -253,7 +266,12 @@ impl Row {
                 "overhead_p99_us": over.map(|o| us(o.p99)),
             })
         };
-        let (ours, peer, direct, ratio) = self.summary();
+        let Summary {
+            ours,
+            peer,
+            direct,
+            ratio,
+        } = self.summary();
         json!({
             "what": self.what,
             "goal": self.goal,
