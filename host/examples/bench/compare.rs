@@ -219,12 +219,7 @@ impl Row {
     }
 
     fn print(&mut self) {
-        let Summary {
-            ours,
-            peer,
-            direct,
-            ratio,
-        } = self.summary();
+        let summary = self.summary();
         println!("{}:", self.what);
         let print_side = |label: &str, (f, over): (Figures, Option<Figures>)| {
             let rate = f
@@ -239,17 +234,21 @@ impl Row {
                 show(f.p99)
             );
         };
-        print_side(self.ours.label, ours);
-        print_side(self.peer.label, peer);
-        if let (Some(side), Some(f)) = (&self.direct, direct) {
+        print_side(self.ours.label, summary.ours);
+        print_side(self.peer.label, summary.peer);
+        if let (Some(side), Some(f)) = (&self.direct, summary.direct) {
             print_side(side.label, (f, None));
         }
-        let of = if direct.is_some() { "overhead " } else { "" };
+        let of = if summary.direct.is_some() {
+            "overhead "
+        } else {
+            ""
+        };
         println!(
             "  {:<36} p50 {:.3}x  p99 {:.3}x   goal: {}",
             format!("ratio ({of}ours / peer)"),
-            ratio.0,
-            ratio.1,
+            summary.ratio.0,
+            summary.ratio.1,
             self.goal
         );
     }
@@ -266,20 +265,15 @@ impl Row {
                 "overhead_p99_us": over.map(|o| us(o.p99)),
             })
         };
-        let Summary {
-            ours,
-            peer,
-            direct,
-            ratio,
-        } = self.summary();
+        let summary = self.summary();
         json!({
             "what": self.what,
             "goal": self.goal,
-            "ours": side(self.ours.label, ours),
-            "peer": side(self.peer.label, peer),
-            "direct": self.direct.as_ref().zip(direct).map(|(s, f)| side(s.label, (f, None))),
-            "ratio_p50": ratio.0,
-            "ratio_p99": ratio.1,
+            "ours": side(self.ours.label, summary.ours),
+            "peer": side(self.peer.label, summary.peer),
+            "direct": self.direct.as_ref().zip(summary.direct).map(|(s, f)| side(s.label, (f, None))),
+            "ratio_p50": summary.ratio.0,
+            "ratio_p99": summary.ratio.1,
         })
     }
 }
