@@ -9,11 +9,11 @@
 use std::path::PathBuf;
 
 use billing::google::SubscriptionNotificationType as Kind;
-use billing::testing::apple::{Notification, TestCa, signed_payload_body, tamper_payload};
-use billing::testing::google::{
+use billing_testing::apple::{Notification, TestCa, signed_payload_body, tamper_payload};
+use billing_testing::google::{
     DEFAULT_PUSH_EMAIL, GoogleDouble, Purchase, PurchaseState, Push, subscription_notification,
 };
-use billing::testing::{DAY_MS, now_ms};
+use billing_testing::{DAY_MS, now_ms};
 use serde_json::{Value, json};
 use tessera::store::Db;
 

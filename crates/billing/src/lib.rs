@@ -12,8 +12,9 @@
 //! - [`play_api`]: the Play Developer API (`purchases.subscriptionsv2.get`) with a
 //!   service-account access token.
 //! - [`update`]: the store-neutral update, the outcome and the plan table.
-//! - `testing` (feature `test-util`, tests only): a test Apple CA and notification
-//!   builders, and a local double of Google's endpoints, for tests that act as the stores.
+//!
+//! Tests that act as the stores use the `billing-testing` crate (a test Apple CA and
+//! notification builders, a local double of Google's endpoints).
 
 #![warn(missing_docs)]
 
@@ -22,8 +23,6 @@ pub mod error;
 pub mod google;
 mod jws;
 pub mod play_api;
-#[cfg(feature = "test-util")]
-pub mod testing;
 pub mod update;
 
 pub use apple::{

@@ -1,4 +1,4 @@
-//! App Store Server Notifications V2: the test CA of `billing::testing::apple` (root →
+//! App Store Server Notifications V2: the test CA of `billing_testing::apple` (root →
 //! intermediate → leaf, Apple's marker OIDs) signs notifications the way Apple does; the
 //! verifier must accept exactly the authentic ones and say what they mean.
 
@@ -7,12 +7,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use billing::apple::{APPLE_INTERMEDIATE_MARKER_OID, APPLE_LEAF_MARKER_OID};
-use billing::testing::apple::{
-    CaOptions, Notification, TEST_APP_APPLE_ID, TestCa, signed_payload_body as body, tamper_payload,
-};
 use billing::{
     AppleConfig, AppleEnvironment, AppleVerifier, BillingError, Environment, Outcome, Plan,
     PlanTable, Store, SubscriptionStatus, SubscriptionUpdate, apple_root_ca_g3,
+};
+use billing_testing::apple::{
+    CaOptions, Notification, TEST_APP_APPLE_ID, TestCa, signed_payload_body as body, tamper_payload,
 };
 use serde_json::json;
 

