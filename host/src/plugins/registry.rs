@@ -322,7 +322,8 @@ impl Registry {
     /// linking overlaps another's compile (a component missing from the compile cache, on a
     /// first start or after a new build, takes up to ~11 s; the compiles themselves share
     /// wasmtime's pool of compiler threads). Each compile is logged, so a first start that
-    /// takes half a minute says why.
+    /// takes half a minute says why; on a terminal a progress bar counts the plugins
+    /// loaded from the first compile on.
     async fn load_all(
         &self,
         old: &Snapshot,
@@ -332,15 +333,26 @@ impl Registry {
         let turns = tokio::sync::Semaphore::new(cores);
         let compiled = std::sync::atomic::AtomicUsize::new(0);
         let total = paths.len();
+        let progress = CompileProgress::new(total);
         let loads = paths.iter().map(|path| async {
             if let Some(plugin) = self.reuse_if_unchanged(old, path) {
+                progress.loaded(None);
                 return Ok(plugin);
             }
             // The semaphore is never closed, so a turn always comes.
             let _turn = turns.acquire().await;
             let started = std::time::Instant::now();
-            let loaded = self.runtime.load_plugin(path).await.map(Arc::new)?;
-            if loaded.cache == CacheOutcome::Miss {
+            let loaded = self.runtime.load_plugin(path).await.map(Arc::new);
+            let loaded = match loaded {
+                Ok(loaded) => loaded,
+                Err(e) => {
+                    progress.loaded(None);
+                    return Err(e);
+                }
+            };
+            let missed = loaded.cache == CacheOutcome::Miss;
+            progress.loaded(missed.then_some(loaded.manifest.id.as_str()));
+            if missed {
                 let n = compiled.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 tracing::info!(
                     plugin = %loaded.manifest.id,
@@ -353,7 +365,9 @@ impl Registry {
             }
             Ok(loaded)
         });
-        futures_util::future::join_all(loads).await
+        let loaded = futures_util::future::join_all(loads).await;
+        progress.done();
+        loaded
     }
 
     fn reuse_if_unchanged(&self, old: &Snapshot, path: &Path) -> Option<Arc<LoadedPlugin>> {
@@ -368,6 +382,52 @@ impl Registry {
     /// Loads one manifest without registering it (for `tessera plugin validate`).
     pub async fn validate(&self, manifest: &Path) -> Result<LoadedPlugin, LoadError> {
         self.runtime.load_plugin(manifest).await
+    }
+}
+
+/// A bar on standard error counting plugins loaded, shown on a terminal once a plugin had
+/// to be compiled (a first start, or the first after a new build: some 30 s for the shipped
+/// plugins on 2 cores). Hidden otherwise: logs and CI read the `compiled` lines.
+struct CompileProgress {
+    bar: indicatif::ProgressBar,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl CompileProgress {
+    fn new(total: usize) -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total as u64),
+            indicatif::ProgressDrawTarget::hidden(),
+        );
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "loading plugins {bar:30} {pos}/{len} ({elapsed}) {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        Self {
+            bar,
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// One more plugin loaded (or failed); `compiled` names it when it was compiled.
+    fn loaded(&self, compiled: Option<&str>) {
+        use std::io::IsTerminal;
+        if let Some(id) = compiled {
+            self.bar.set_message(format!("compiled {id}"));
+            if !self.shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+                && std::io::stderr().is_terminal()
+            {
+                self.bar
+                    .set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+            }
+        }
+        self.bar.inc(1);
+    }
+
+    fn done(&self) {
+        self.bar.finish_and_clear();
     }
 }
 
