@@ -1547,6 +1547,9 @@ fn learning(data: &Path) {
     let think_ms = std::env::var("TESSERA_BENCH_THINK_MS").unwrap_or_else(|_| "5000".into());
     // The server's database pool (`--db-max-connections`).
     let pool = std::env::var("TESSERA_BENCH_DB_POOL").unwrap_or_else(|_| "8".into());
+    // How long each learner's data is kept (`--learner-cache-seconds`; 0: read every time,
+    // to compare with the kept figures in one sitting).
+    let kept = std::env::var("TESSERA_BENCH_LEARNER_CACHE_SECONDS").unwrap_or_else(|_| "30".into());
     let pg_name = "tessera_bench_learning";
     let dir = data.join("learning");
     let _ = std::fs::remove_dir_all(&dir);
@@ -1596,6 +1599,8 @@ fn learning(data: &Path) {
                 &content,
                 "--db-max-connections",
                 &pool,
+                "--learner-cache-seconds",
+                &kept,
             ],
         );
         let started = Instant::now();
@@ -1607,7 +1612,7 @@ fn learning(data: &Path) {
         let tokens_file = dir.join(format!("tokens-{label}.txt"));
         std::fs::write(&tokens_file, tokens.join("\n")).unwrap();
         println!(
-            "\nlearning on {label}: {learners} learners created in {:.1} s",
+            "\nlearning on {label} (learners' data kept {kept} s): {learners} learners created in {:.1} s",
             started.elapsed().as_secs_f64()
         );
         let base = format!("http://127.0.0.1:{}", served.port);

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{PASSWORD, Server, backends, client_with_token, eventually, plugins_dir};
+use crate::support::{
+    Backend, PASSWORD, Server, backends, client_with_token, eventually, plugins_dir,
+};
 use crate::upstream::{Behaviour, Upstream, Wire, gateway_with, provider};
 
 /// Two tracks: `py` (lessons `a` then `b`, a mini-project at the end) and `quick`
@@ -812,6 +814,67 @@ async fn concurrent_copies_of_an_answer_are_recorded_once() {
             .get(&format!("/api/v1/progress/user/{user_id}"))
             .await;
         assert_eq!(progress["overall_progress"]["total_xp"], xp, "{progress}");
+    }
+}
+
+#[tokio::test]
+async fn an_answer_on_one_replica_moves_the_daily_lesson_on_every_replica() {
+    let pack = tempfile::tempdir().unwrap();
+    write_pack(pack.path());
+    let dirs: Vec<_> = plugin_dirs(&["quiz-grader", "lesson-engine"]);
+    // Replicas keep learners' data coherently through Redis: the shared backend (without
+    // Redis a server is one node, docs/learning.md "What a replica keeps").
+    for backend in backends().into_iter().filter(|b| *b == Backend::Shared) {
+        let flags = [
+            "--content-dir",
+            pack.path().to_str().unwrap(),
+            "--learner-cache-seconds",
+            "3600",
+        ];
+        let one = Server::start_on(backend, &dirs, &flags).await;
+        let two = one.replica(&dirs, &flags).await;
+        let reg = one.register("student").await;
+        let token = reg["access_token"].as_str().unwrap();
+        let (on_one, on_two) = (session(&one, token, 1), session(&two, token, 1));
+        let step = |daily: &Value| daily["step"]["id"].as_str().unwrap_or_default().to_owned();
+        // Both replicas read (and keep) the learner at the first step.
+        for s in [&on_one, &on_two, &on_one, &on_two] {
+            let (status, daily) = s.get("/api/v1/lessons/daily").await;
+            assert_eq!((status, step(&daily)), (200, "a.read".into()), "{daily}");
+        }
+        // A step done on one replica moves the other on at once...
+        let (status, done) = on_one
+            .post("/api/v1/steps/a.read/complete", json!({}))
+            .await;
+        assert_eq!(status, 200, "{done}");
+        let (_, daily) = on_two.get("/api/v1/lessons/daily").await;
+        assert_eq!(
+            step(&daily),
+            "a.q1",
+            "the other replica kept the old step: {daily}"
+        );
+        // ...and an answer there moves the first one on.
+        let (_, daily) = on_one.get("/api/v1/lessons/daily").await;
+        assert_eq!(step(&daily), "a.q1", "{daily}");
+        let (status, answer) = on_two.quiz("a.q1", json!({ "selected": [1] })).await;
+        assert_eq!(
+            (status, &answer["correct"]),
+            (200, &json!(true)),
+            "{answer}"
+        );
+        let (_, daily) = on_one.get("/api/v1/lessons/daily").await;
+        assert_eq!(step(&daily), "a.q2", "{daily}");
+        // A tone chosen on one replica is the other's at once too.
+        let (status, me) = on_two
+            .send(
+                reqwest::Method::PATCH,
+                "/api/v1/me/profile",
+                Some(json!({ "tone": "formal" })),
+            )
+            .await;
+        assert_eq!(status, 200, "{me}");
+        let (_, daily) = on_one.get("/api/v1/lessons/daily").await;
+        assert_eq!(daily["tone"], "formal", "{daily}");
     }
 }
 

@@ -97,9 +97,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let app = EdgeApp::load(&settings)
         .await
         .with_context(|| format!("cannot serve {}", args.manifest.display()))?;
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = super::shared::listen(args.listen)?;
     let addr = listener.local_addr()?;
     for (route, component) in app.routes() {
         tracing::info!(%route, %component, "edge route");

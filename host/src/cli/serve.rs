@@ -249,6 +249,14 @@ pub struct LearningArgs {
     #[arg(long, env = "TESSERA_FEED_CACHE_SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub feed_cache_seconds: u64,
+    /// How long each learner's learning data (what the lesson engine plans from) is kept
+    /// per replica, in seconds (0: read on every request). The learner's own writes reach
+    /// it at once on every replica sharing Redis; without Redis (one node), writes by
+    /// other processes on the same database reach it when it expires (docs/learning.md,
+    /// "What a replica keeps").
+    #[arg(long, env = "TESSERA_LEARNER_CACHE_SECONDS", default_value_t = 30,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub learner_cache_seconds: u64,
 }
 
 /// Prices, budgets and limits of AI requests (docs/ai-gateway.md, "Cost guard").
@@ -372,6 +380,12 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
     )
     .await
     .context("cannot connect to Redis (REDIS_URL)")?;
+    // Learners' marks are shared only where replicas share the store.
+    let marks = identity.redis_url.is_some().then(|| kv.clone());
+    db.keep_learners(
+        i64::try_from(args.learning.learner_cache_seconds).unwrap_or(3600) * 1000,
+        marks,
+    );
     let (safety, embeddings) = args.safety.settings()?;
     let bus = super::shared::bus(&args.events, &db).await?;
     let redis = identity
@@ -446,9 +460,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.identity.password_hash_queue as usize,
     );
     // Bound before anything is built on it: public links default to this address.
-    let listener = tokio::net::TcpListener::bind(args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let listener = super::shared::listen(args.addr)?;
     let addr = listener.local_addr()?;
     let public_url = match &args.learning.public_url {
         Some(url) => url.clone(),

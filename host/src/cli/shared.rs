@@ -154,6 +154,30 @@ pub struct RuntimeArgs {
     pub plugin_kv_memory_mb: u64,
 }
 
+/// Connections the kernel queues for `accept`. tokio's `bind` asks for 1 024, fewer than
+/// seed 000's 10 000 learners opening the app at once, and a connection dropped from a full
+/// queue waits for its client's retry (1 s, then 3 s, 7 s). Linux caps it at
+/// `net.core.somaxconn` (and the handshakes before it at `net.ipv4.tcp_max_syn_backlog`),
+/// so the host's settings decide the rest (docs/operations.md).
+const ACCEPT_BACKLOG: u32 = 8192;
+
+/// A listener on `addr` with a deep accept queue ([`ACCEPT_BACKLOG`]); `serve` and `edge`
+/// listen through it.
+pub fn listen(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .context("cannot open a socket")?;
+    // As tokio's `bind` does: a restart may listen again while old connections linger.
+    socket.set_reuseaddr(true)?;
+    socket
+        .bind(addr)
+        .and_then(|()| socket.listen(ACCEPT_BACKLOG))
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
 /// Builds the runtime and an (empty) registry from the shared flags; the data folder
 /// (where the compile cache goes) is made private first.
 pub fn registry(args: &RuntimeArgs) -> anyhow::Result<Arc<Registry>> {

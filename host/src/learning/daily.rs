@@ -17,7 +17,10 @@ use crate::store::rfc3339;
 
 impl Learning {
     /// The learner's data, 404 for an unknown (deleted) user.
-    pub(super) async fn learner_data(&self, user_id: &str) -> Result<LearnerData, LearningError> {
+    pub(super) async fn learner_data(
+        &self,
+        user_id: &str,
+    ) -> Result<Arc<LearnerData>, LearningError> {
         self.db
             .learner_data(user_id)
             .await?
@@ -42,7 +45,8 @@ impl Learning {
         let (stamp, catalog) = self.catalog.get_stamped().await?;
         let data = self.learner_data(user_id).await?;
         let mut state = learner_state(&data, &catalog, now);
-        Self::draw_from_courses(&mut state, &catalog, &data);
+        let drafts = self.db.draft_courses().await?;
+        Self::draw_from_courses(&mut state, &catalog, &data, &drafts);
         let plan = self.plan_day(&state).await?;
         // Seed 000's flag: with spaced repetition off for this learner, no review is served
         // (the engine still schedules them, so turning it on again finds them due).
@@ -128,8 +132,9 @@ impl Learning {
         state: &mut crate::plugins::contract::lesson_engine::LearnerState,
         catalog: &Catalog,
         data: &LearnerData,
+        drafts: &[String],
     ) {
-        let unpublished: HashSet<&str> = data.draft_courses.iter().map(String::as_str).collect();
+        let unpublished: HashSet<&str> = drafts.iter().map(String::as_str).collect();
         let enrolled: HashSet<&str> = data.enrolled.iter().map(|(c, _, _)| c.as_str()).collect();
         if unpublished.is_empty() && enrolled.is_empty() {
             return;

@@ -528,9 +528,12 @@ impl Db {
         Ok((listings, total))
     }
 
-    /// Forgets the kept search counts: a listing changed through this replica.
+    /// Forgets what this replica keeps that a listing's change can make wrong: the search
+    /// counts, the draft courses and, since deleting a listing ends its enrolments, every
+    /// learner's kept data (`store::learner_cache`).
     pub(super) fn forget_catalog_counts(&self) {
         self.catalog_counts.clear();
+        self.listings_changed();
     }
 
     /// One listing.
@@ -698,6 +701,9 @@ impl Db {
             .await?;
         }
         tx.commit().await?;
+        if added > 0 {
+            self.learner_changed(user_id).await;
+        }
         Ok(added > 0)
     }
 
@@ -731,6 +737,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.learner_changed(user_id).await;
         Ok(true)
     }
 

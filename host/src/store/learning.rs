@@ -129,8 +129,6 @@ pub struct LearnerData {
     pub done_steps: Vec<(String, String)>,
     /// The courses the learner enrolled in, with when (ms) and when finished.
     pub enrolled: Vec<(String, i64, Option<i64>)>,
-    /// Courses listed as drafts (not published): no daily lesson draws from them.
-    pub draft_courses: Vec<String>,
 }
 
 /// One stored answer to a step, without the answer's text (read only for the export,
@@ -332,11 +330,7 @@ const LEARNER_ROWS: &str = "\
     CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS DOUBLE \
     PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS \
     DOUBLE PRECISION), enrolled_at, completed_at, CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) \
-    FROM course_enrollments WHERE user_id = $1 UNION ALL SELECT 'x', course_id, CAST(NULL AS \
-    TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS DOUBLE \
-    PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS DOUBLE PRECISION), CAST(NULL AS \
-    DOUBLE PRECISION), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), CAST(NULL AS BIGINT), \
-    CAST(NULL AS BIGINT) FROM course_listings WHERE is_published = 0";
+    FROM course_enrollments WHERE user_id = $1";
 
 const ATTEMPT_COLUMNS: &str = "id, step_id, lesson_id, kind, attempt, answer_hash, score, \
      correct, review, duration_ms, feedback, created_at";
@@ -381,10 +375,14 @@ impl Db {
         Ok(row.as_ref().map(learner_row).transpose()?)
     }
 
-    /// Everything the lesson engine needs about the learner; `None` for an unknown user.
-    /// Read on one connection (every daily lesson needs it, so pool hand-offs count).
-    pub async fn learner_data(&self, user_id: &str) -> Result<Option<LearnerData>, StoreError> {
-        // One round trip: a daily lesson is read far more often than anything is written.
+    /// Everything the lesson engine needs about the learner, from the database; `None` for
+    /// an unknown user. One round trip: a daily lesson is read far more often than anything
+    /// is written. Callers go through [`Db::learner_data`], which keeps it
+    /// (`store::learner_cache`).
+    pub(super) async fn read_learner_data(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<LearnerData>, StoreError> {
         let rows = sqlx::query(LEARNER_ROWS)
             .bind(user_id)
             .fetch_all(self.pool())
@@ -392,7 +390,7 @@ impl Db {
         let mut learner = None;
         let (mut completed, mut reviews, mut topics, mut achievements, mut done) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let (mut enrolled, mut drafts) = (Vec::new(), Vec::new());
+        let mut enrolled = Vec::new();
         for r in &rows {
             let kind: String = r.try_get("k")?;
             let s1: String = r.try_get("s1")?;
@@ -446,7 +444,6 @@ impl Db {
                 }),
                 "a" => achievements.push((s1, i("i1")?)),
                 "e" => enrolled.push((s1, i("i1")?, r.try_get::<Option<i64>, _>("i2")?)),
-                "x" => drafts.push(s1),
                 _ => done.push((
                     r.try_get::<Option<String>, _>("s2")?.unwrap_or_default(),
                     s1,
@@ -470,7 +467,6 @@ impl Db {
             achievements,
             done_steps: done,
             enrolled,
-            draft_courses: drafts,
         }))
     }
 
@@ -735,6 +731,7 @@ impl Db {
         super::feed::insert_items(&mut tx, &w.feed).await?;
         crate::events::outbox::stage(&mut tx, &w.events).await?;
         tx.commit().await?;
+        self.learner_changed(&w.user_id).await;
         Ok(())
     }
 
@@ -787,6 +784,7 @@ impl Db {
             .bind(super::now_ms())
             .execute(self.pool())
             .await?;
+        self.learner_changed(user_id).await;
         Ok(())
     }
 

@@ -16,6 +16,7 @@ pub mod content;
 pub mod experiments;
 pub mod feed;
 pub mod kalei;
+pub mod learner_cache;
 pub mod learning;
 mod migrations;
 pub mod notifications;
@@ -149,6 +150,8 @@ pub struct Db {
     /// kept per replica: counting is most of a search's work, and it changes only when a
     /// listing does.
     catalog_counts: std::sync::Arc<crate::kept::Kept<i64>>,
+    /// Learners' data and the draft courses, kept per replica (`learner_cache`).
+    learners: std::sync::Arc<learner_cache::LearnerCache>,
 }
 
 /// Milliseconds since the Unix epoch, the schema's time unit.
@@ -230,6 +233,7 @@ impl Db {
                 catalog::COUNT_TTL_MS,
                 catalog::COUNTS_KEPT,
             )),
+            learners: Default::default(),
         })
     }
 
@@ -312,6 +316,13 @@ pub(crate) mod testing {
         let db = Db::connect(&url, 4).await.unwrap();
         db.migrate().await.unwrap();
         (db, dir)
+    }
+
+    /// Another connection pool on the database [`sqlite`] made in `dir`, with caches of
+    /// its own (a replica).
+    pub(crate) async fn replica(dir: &tempfile::TempDir) -> Db {
+        let url = format!("sqlite://{}", dir.path().join("tessera.db").display());
+        Db::connect(&url, 4).await.unwrap()
     }
 
     /// A new account of `role` with this e-mail address; its id.

@@ -408,6 +408,9 @@ impl Db {
             crate::events::outbox::stage(&mut tx, a.events).await?;
         }
         tx.commit().await?;
+        if updated == 1 && a.code_quality.is_some() {
+            self.learner_changed(&m.user_id).await;
+        }
         Ok(updated == 1)
     }
 

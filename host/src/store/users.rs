@@ -347,6 +347,7 @@ impl Db {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        self.learner_changed(user_id).await;
         Ok(())
     }
 
@@ -466,6 +467,9 @@ impl Db {
             .await?;
         }
         tx.commit().await?;
+        // Enrolments and reviews it uncounted are listings' numbers, not drafts: only the
+        // learner's own kept data goes.
+        self.learner_changed(user_id).await;
         Ok(sessions)
     }
 }
