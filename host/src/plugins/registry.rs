@@ -343,16 +343,10 @@ impl Registry {
             let _turn = turns.acquire().await;
             let started = std::time::Instant::now();
             let loaded = self.runtime.load_plugin(path).await.map(Arc::new);
-            let loaded = match loaded {
-                Ok(loaded) => loaded,
-                Err(e) => {
-                    progress.loaded(None);
-                    return Err(e);
-                }
-            };
-            let missed = loaded.cache == CacheOutcome::Miss;
-            progress.loaded(missed.then_some(loaded.manifest.id.as_str()));
-            if missed {
+            let missed = loaded.as_ref().ok().filter(|l| l.cache == CacheOutcome::Miss);
+            progress.loaded(missed.map(|l| l.manifest.id.as_str()));
+            let loaded = loaded?;
+            if loaded.cache == CacheOutcome::Miss {
                 let n = compiled.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 tracing::info!(
                     plugin = %loaded.manifest.id,
