@@ -15,14 +15,19 @@
 //! With the in-process store (one node) there is nothing to share: the check is one
 //! indexed read of the database.
 //!
-//! In front of both, each replica remembers a state it read for `--session-recheck-ms`
-//! (1 s by default; 0 reads on every request), so a client's burst of requests costs one
-//! read a second instead of one each. Whatever ends or changes a session through this
-//! replica forgets its remembered state at once; a change made through another replica or
-//! the CLI, which this replica cannot hear of, is seen within that second.
+//! In front of both, each replica remembers the states it read, each under its account's
+//! **change epoch** (`store::epochs`): every change to a session, an account's role or
+//! status, or a service token bumps the epoch of its account's shard (one of 64) in the
+//! change's own transaction. Once every `--session-recheck-ms` (1 s by default) a replica
+//! reads the 64 epochs, one query, and a remembered state stays good while its shard's
+//! epoch is unchanged, for up to [`LIVE_TTL`]. So ten thousand learners signed in cost
+//! one read a second, not one each, and a change made through another replica or the CLI
+//! is still seen within that second. Whatever ends or changes a session through this
+//! replica forgets its remembered state at once. 0 reads the session on every request.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -30,6 +35,7 @@ use serde::{Deserialize, Serialize};
 use super::{ACCESS_TTL_SECS, Claims, Role};
 use crate::kept::Kept;
 use crate::kv::Kv;
+use crate::store::epochs::{self, Domain, SHARDS};
 use crate::store::{Db, StoreError};
 
 /// How long a cached live state is trusted without reading the database.
@@ -37,7 +43,7 @@ pub const LIVE_TTL: Duration = Duration::from_secs(60);
 /// How long an ended session is remembered in the cache: longer than any access token of
 /// it can live.
 const ENDED_TTL: Duration = Duration::from_secs(ACCESS_TTL_SECS as u64 + 60);
-/// Sessions a replica remembers at once: more than it sees in a second at the load one
+/// Sessions a replica remembers at once: more than it sees in a minute at the load one
 /// replica serves (some 3 MiB when full).
 const REMEMBERED: usize = 32_768;
 
@@ -93,12 +99,20 @@ pub struct Liveness {
     recent: Arc<Recent>,
 }
 
-/// The states this replica read lately, each trusted for `--session-recheck-ms`.
+/// The states this replica read lately, each with its shard's epoch when it was read.
 struct Recent {
-    states: Kept<SessionState>,
+    states: Kept<(i64, SessionState)>,
     /// Counts the forgets: a read that began before one may hold the state it forgot, so
     /// it is not remembered (see [`Liveness::state`]).
     forgets: AtomicU64,
+    /// The epochs as last read, and when (ms).
+    epochs: RwLock<(i64, [i64; SHARDS])>,
+    /// Held by the one check that reads the epochs again; the others wait for it.
+    reading_epochs: tokio::sync::Mutex<()>,
+    /// How long the epochs read are trusted, ms.
+    recheck_ms: i64,
+    /// Sessions and tokens read from the shared cache or the database (not remembered).
+    reads: AtomicU64,
 }
 
 /// What a token speaks for.
@@ -127,15 +141,31 @@ fn ttl(state: &SessionState) -> Duration {
 }
 
 impl Liveness {
-    /// Liveness over `db`, cached in `kv` when it is shared by replicas (Redis); each state
-    /// read is trusted by this replica for `recheck_ms` (0: read on every check).
+    /// Liveness over `db`, cached in `kv` when it is shared by replicas (Redis); this
+    /// replica reads the change epochs again after `recheck_ms` (0: it remembers nothing
+    /// and reads each session on every check).
     pub fn new(db: Db, kv: Option<Arc<dyn Kv>>, recheck_ms: i64) -> Self {
         let cache = kv.filter(|kv| kv.kind() == "redis");
+        let remembered_ms = if recheck_ms > 0 {
+            (LIVE_TTL.as_millis() as i64).max(recheck_ms)
+        } else {
+            0
+        };
         let recent = Arc::new(Recent {
-            states: Kept::new(recheck_ms, REMEMBERED),
+            states: Kept::new(remembered_ms, REMEMBERED),
             forgets: AtomicU64::new(0),
+            epochs: RwLock::new((i64::MIN, [0; SHARDS])),
+            reading_epochs: tokio::sync::Mutex::new(()),
+            recheck_ms,
+            reads: AtomicU64::new(0),
         });
         Self { db, cache, recent }
+    }
+
+    /// How many session and service-token states this replica has read from the shared
+    /// cache or the database (not from what it remembers).
+    pub fn reads(&self) -> u64 {
+        self.recent.reads.load(Ordering::Relaxed)
     }
 
     /// Whether the token with these (signature-checked) claims may be used now.
@@ -144,7 +174,8 @@ impl Liveness {
             if claims.jti.is_empty() {
                 return Ok(Err(Refusal::ServiceRevoked));
             }
-            return Ok(match self.state(Subject::Service(&claims.jti)).await? {
+            let subject = Subject::Service(&claims.jti);
+            return Ok(match self.state(subject, &claims.jti).await? {
                 SessionState::Live { user, .. } if user == claims.sub => Ok(()),
                 _ => Err(Refusal::ServiceRevoked),
             });
@@ -152,40 +183,78 @@ impl Liveness {
         if claims.sid.is_empty() {
             return Ok(Err(Refusal::SessionEnded));
         }
-        Ok(match self.state(Subject::Session(&claims.sid)).await? {
-            SessionState::Live { user, role } if user == claims.sub => {
-                if role == claims.user_type {
-                    Ok(())
-                } else {
-                    Err(Refusal::RoleChanged(role))
+        Ok(
+            match self
+                .state(Subject::Session(&claims.sid), &claims.sub)
+                .await?
+            {
+                SessionState::Live { user, role } if user == claims.sub => {
+                    if role == claims.user_type {
+                        Ok(())
+                    } else {
+                        Err(Refusal::RoleChanged(role))
+                    }
                 }
-            }
-            SessionState::Disabled { user } if user == claims.sub => Err(Refusal::Disabled),
-            _ => Err(Refusal::SessionEnded),
-        })
+                SessionState::Disabled { user } if user == claims.sub => Err(Refusal::Disabled),
+                _ => Err(Refusal::SessionEnded),
+            },
+        )
     }
 
-    /// The state of `subject` this replica read less than `--session-recheck-ms` ago, or
-    /// the shared cache's or the database's (then remembered).
-    async fn state(&self, subject: Subject<'_>) -> Result<SessionState, StoreError> {
+    /// The state of `subject` (whose epoch is sharded by `owner`) this replica remembers
+    /// under its shard's current epoch, or the shared cache's or the database's (then
+    /// remembered).
+    async fn state(&self, subject: Subject<'_>, owner: &str) -> Result<SessionState, StoreError> {
         let key = subject.key();
         let recent = &self.recent;
         if !recent.states.keeps() {
             return self.shared_state(subject, &key).await;
         }
-        if let Some(state) = recent.states.get(&key, crate::store::now_ms()) {
+        let epoch = self.epoch(epochs::shard(owner)).await?;
+        if let Some((read_under, state)) = recent.states.get(&key, crate::store::now_ms())
+            && read_under == epoch
+        {
             return Ok(state);
         }
         let forgets = recent.forgets.load(Ordering::Acquire);
         let state = self.shared_state(subject, &key).await?;
         // A forget while this read was under way may have been for this very session,
-        // after the read saw its old state: remembering it would undo the forget.
+        // after the read saw its old state: remembering it would undo the forget. A change
+        // elsewhere after the epochs were read moves the epoch this state is kept under.
         if recent.forgets.load(Ordering::Acquire) == forgets {
             recent
                 .states
-                .put(&key, crate::store::now_ms(), state.clone());
+                .put(&key, crate::store::now_ms(), (epoch, state.clone()));
         }
         Ok(state)
+    }
+
+    /// The change epoch of `shard`, all of them read again when older than
+    /// `--session-recheck-ms`: by one check, while the others that need them wait for its
+    /// answer.
+    async fn epoch(&self, shard: usize) -> Result<i64, StoreError> {
+        let recent = &self.recent;
+        let fresh = || {
+            let seen = recent.epochs.read().unwrap_or_else(PoisonError::into_inner);
+            let (at, epochs) = &*seen;
+            let now = crate::store::now_ms();
+            (now >= *at && now.saturating_sub(*at) < recent.recheck_ms).then(|| epochs[shard])
+        };
+        if let Some(epoch) = fresh() {
+            return Ok(epoch);
+        }
+        let _reading = recent.reading_epochs.lock().await;
+        if let Some(epoch) = fresh() {
+            return Ok(epoch);
+        }
+        // Stamped with the time before the read: what it says is at least that recent.
+        let at = crate::store::now_ms();
+        let epochs = self.db.epochs(Domain::Sessions).await?;
+        *recent
+            .epochs
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = (at, epochs);
+        Ok(epochs[shard])
     }
 
     /// The state of `subject` in the shared cache, or the database's (then cached when
@@ -195,6 +264,7 @@ impl Liveness {
         subject: Subject<'_>,
         key: &str,
     ) -> Result<SessionState, StoreError> {
+        self.recent.reads.fetch_add(1, Ordering::Relaxed);
         let Some(kv) = &self.cache else {
             return self.read_db(subject).await;
         };
@@ -290,17 +360,16 @@ mod tests {
 
     /// A session of a new student, and the claims of an access token issued in it.
     async fn signed_in(db: &Db) -> Claims {
-        let user = testing::user(db, "ada@example.com", Role::Student).await;
+        signed_in_as(db, "ada@example.com").await
+    }
+
+    /// A session of a new student with the address `email`, and its access token's claims.
+    async fn signed_in_as(db: &Db, email: &str) -> Claims {
+        let user = testing::user(db, email, Role::Student).await;
         let session = db.start_session(&user, 60_000, None, None).await.unwrap();
         let keys = super::super::TokenKeys::new(&[7; 32], "t", "t");
         let token = keys
-            .issue(
-                &user,
-                "ada@example.com",
-                Role::Student,
-                &session.session_id,
-                600,
-            )
+            .issue(&user, email, Role::Student, &session.session_id, 600)
             .unwrap();
         keys.check(&token).unwrap()
     }
@@ -333,6 +402,90 @@ mod tests {
         assert_eq!(
             remembering.check(&claims).await.unwrap(),
             Err(Refusal::SessionEnded)
+        );
+    }
+
+    /// Waits out a 1 ms `--session-recheck-ms`.
+    async fn past_the_recheck() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+
+    #[tokio::test]
+    async fn a_replica_rereads_the_epochs_not_each_session_and_sees_changes_made_elsewhere() {
+        let (db, _dir) = testing::sqlite().await;
+        let claims = signed_in(&db).await;
+        // Another account on another shard (ids are random: one in 64 shares a shard).
+        let mut other = signed_in_as(&db, "bea0@example.com").await;
+        for i in 1.. {
+            if epochs::shard(&other.sub) != epochs::shard(&claims.sub) {
+                break;
+            }
+            other = signed_in_as(&db, &format!("bea{i}@example.com")).await;
+        }
+        let replica = Liveness::new(db.clone(), None, 1);
+        assert_eq!(replica.check(&claims).await.unwrap(), Ok(()));
+        assert_eq!(replica.check(&other).await.unwrap(), Ok(()));
+        assert_eq!(replica.reads(), 2);
+
+        // Past the recheck with nothing changed: the epochs are read again, the sessions
+        // are not.
+        past_the_recheck().await;
+        assert_eq!(replica.check(&claims).await.unwrap(), Ok(()));
+        assert_eq!(replica.reads(), 2);
+
+        // Changes this replica cannot hear of (the CLI, another replica) are seen once the
+        // recheck passes; an account on another shard stays remembered.
+        db.set_role(&claims.sub, Role::Teacher, None).await.unwrap();
+        past_the_recheck().await;
+        assert_eq!(
+            replica.check(&claims).await.unwrap(),
+            Err(Refusal::RoleChanged(Role::Teacher))
+        );
+        assert_eq!(replica.check(&other).await.unwrap(), Ok(()));
+        assert_eq!(replica.reads(), 3, "only the changed account read again");
+        db.set_role(&claims.sub, Role::Student, None).await.unwrap();
+        db.set_active(&claims.sub, false, None).await.unwrap();
+        past_the_recheck().await;
+        assert_eq!(
+            replica.check(&claims).await.unwrap(),
+            Err(Refusal::Disabled)
+        );
+        db.set_active(&claims.sub, true, None).await.unwrap();
+        db.end_session(&claims.sid, &claims.sub).await.unwrap();
+        past_the_recheck().await;
+        assert_eq!(
+            replica.check(&claims).await.unwrap(),
+            Err(Refusal::SessionEnded)
+        );
+        db.delete_user(&other.sub).await.unwrap();
+        past_the_recheck().await;
+        assert_eq!(
+            replica.check(&other).await.unwrap(),
+            Err(Refusal::SessionEnded)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_service_token_revoked_elsewhere_is_refused_once_the_recheck_passes() {
+        let (db, _dir) = testing::sqlite().await;
+        let jti = db
+            .record_service_token("grader", crate::store::now_ms() + 60_000)
+            .await
+            .unwrap();
+        let keys = super::super::TokenKeys::new(&[7; 32], "t", "t");
+        let claims = keys
+            .check(&keys.issue_service("grader", &jti, 60).unwrap())
+            .unwrap();
+        let replica = Liveness::new(db.clone(), None, 1);
+        assert_eq!(replica.check(&claims).await.unwrap(), Ok(()));
+        past_the_recheck().await;
+        assert_eq!(replica.check(&claims).await.unwrap(), Ok(()));
+        assert_eq!(replica.reads(), 1);
+        db.revoke_service_token(&jti).await.unwrap();
+        past_the_recheck().await;
+        assert_eq!(
+            replica.check(&claims).await.unwrap(),
+            Err(Refusal::ServiceRevoked)
         );
     }
 }

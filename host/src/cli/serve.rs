@@ -135,8 +135,9 @@ pub struct IdentityArgs {
     /// Catalog searches per minute per user (seed 002 §6.3), on top of the general limit.
     #[arg(long, env = "TESSERA_RATE_LIMIT_SEARCH", default_value_t = 30)]
     pub rate_limit_search: u32,
-    /// How long this replica trusts a session (or service token) it found live before
-    /// reading its state again, in milliseconds (0: on every request). Sign-out, deletion,
+    /// How often this replica reads the sessions' change epochs (one query) to learn which
+    /// session and service-token states it remembers changed elsewhere, in milliseconds
+    /// (0: remember nothing and read the session on every request). Sign-out, deletion,
     /// disabling, role changes and revocations made through this replica take effect at
     /// once; made through another replica or the CLI, within this long.
     #[arg(long, env = "TESSERA_SESSION_RECHECK_MS", default_value_t = 1000,

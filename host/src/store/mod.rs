@@ -13,6 +13,7 @@ pub mod catalog;
 pub mod classes;
 pub mod codec;
 pub mod content;
+pub mod epochs;
 pub mod experiments;
 pub mod feed;
 pub mod kalei;

@@ -103,6 +103,7 @@ impl Db {
         .rows_affected()
             > 0;
         if revoked {
+            super::epochs::bump(&mut tx, super::epochs::Domain::Sessions, id).await?;
             audit::record(
                 &mut tx,
                 "service_token.revoked",

@@ -7,6 +7,7 @@ use base64::Engine;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
+use super::epochs::{self, Domain};
 use super::{Db, StoreError, audit, now_ms};
 
 /// A refresh token as handed to the client (only its hash is stored).
@@ -141,6 +142,7 @@ impl Db {
                 == 1;
         if !claimed {
             revoke(&mut tx, &session_id, "refresh token reused", now).await?;
+            epochs::bump(&mut tx, Domain::Sessions, &user_id).await?;
             audit::record(
                 &mut tx,
                 "session.revoked_on_reuse",
@@ -183,6 +185,7 @@ impl Db {
         .rows_affected()
             > 0;
         if ended {
+            epochs::bump(&mut tx, Domain::Sessions, user_id).await?;
             audit::record(
                 &mut tx,
                 "user.signed_out",

@@ -404,6 +404,10 @@ impl Db {
             .rows_affected()
             > 0;
         if changed {
+            if !matches!(change, UserChange::Tier(_)) {
+                // The token check remembers role and status (`auth::live`).
+                super::epochs::bump(&mut tx, super::epochs::Domain::Sessions, user_id).await?;
+            }
             audit::record(
                 &mut tx,
                 event,
@@ -575,7 +579,9 @@ async fn delete_user_rows(
         .bind(user_id)
         .execute(&mut **tx)
         .await?;
-    // Every replica must hear which sessions ended, so their ids come back.
+    // Every replica must hear which sessions ended, so their ids come back (and the
+    // token check's epoch moves for those that cannot hear).
+    super::epochs::bump(tx, super::epochs::Domain::Sessions, user_id).await?;
     let sessions = sqlx::query("DELETE FROM auth_sessions WHERE user_id = $1 RETURNING id")
         .bind(user_id)
         .fetch_all(&mut **tx)
