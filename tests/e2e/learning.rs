@@ -393,6 +393,20 @@ async fn run_loop(server: &Server, model: &Upstream) {
         .map(|r| r["step_id"].as_str().unwrap())
         .collect();
     assert!(due.contains(&"a.q1"), "{daily}");
+    // The assigner's answer is reused while the flags and the learner stay as they are:
+    // asking again does not call it again (the ask above did, the flag having changed).
+    let asked = server
+        .plugin_calls("experiment-assigner", "evaluate-feature")
+        .await;
+    assert!(asked > 0, "the flag was evaluated by the assigner");
+    let (_, again) = d2.get("/api/v1/lessons/daily").await;
+    assert_eq!(again["reviews"], daily["reviews"], "{again}");
+    assert_eq!(
+        server
+            .plugin_calls("experiment-assigner", "evaluate-feature")
+            .await,
+        asked
+    );
     let (_, review) = d2.quiz("a.q1", json!({ "selected": [1] })).await;
     assert_eq!(
         (review["review"].as_bool(), review["replayed"].as_bool()),

@@ -6,7 +6,7 @@
 //! evaluates them server-side through the assigner component, with the same rules.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::assign::unit_attributes;
 use super::{Device, ExperimentError, Experiments, Unit, check_id, check_text, invalid};
 use crate::plugins::contract::assigner::FeatureResult;
+use crate::runtime::LoadedPlugin;
 use crate::store::experiments::FlagRow;
 use crate::store::{now_ms, rfc3339};
 
@@ -85,7 +86,30 @@ pub struct EvaluatedFlag {
 
 /// The payload a replica built, and when.
 #[derive(Default)]
-pub(super) struct PayloadCache(Mutex<Option<(Instant, String, FeaturesPayload)>>);
+pub(super) struct PayloadCache(Mutex<Option<(Instant, Arc<Payload>)>>);
+
+/// The flags as the assigner and the SDKs read them.
+pub(super) struct Payload {
+    /// GrowthBook's features payload, as JSON: what the assigner is given.
+    text: String,
+    /// The same, parsed.
+    parsed: FeaturesPayload,
+}
+
+/// How long the assigner's answer for a flag and a unit's attributes is reused while the
+/// flags and the assigner stay the same (a unit's persona, one of its attributes, is
+/// itself read at most once a minute).
+pub(super) const ANSWER_TTL: Duration = Duration::from_secs(60);
+
+/// An answer of the assigner, with what it was given: reused only while the payload (the
+/// same [`Arc`], kept across rebuilds that change nothing) and the assigner (the same
+/// loaded plugin) are.
+#[derive(Clone)]
+pub(super) struct FlagAnswer {
+    payload: Arc<Payload>,
+    assigner: Weak<LoadedPlugin>,
+    result: FeatureResult,
+}
 
 fn flag_view(row: FlagRow) -> Result<FlagView, ExperimentError> {
     let definition: Value = serde_json::from_str(&row.definition)
@@ -183,16 +207,16 @@ impl Experiments {
                 id: client_key.to_owned(),
             });
         }
-        Ok(self.payload().await?.1)
+        Ok(self.payload().await?.parsed.clone())
     }
 
-    /// The payload (and its JSON text), rebuilt at most every [`PAYLOAD_TTL`].
-    async fn payload(&self) -> Result<(String, FeaturesPayload), ExperimentError> {
+    /// The payload, rebuilt at most every [`PAYLOAD_TTL`].
+    async fn payload(&self) -> Result<Arc<Payload>, ExperimentError> {
         if let Ok(cache) = self.payloads.0.lock()
-            && let Some((at, text, payload)) = cache.as_ref()
+            && let Some((at, payload)) = cache.as_ref()
             && at.elapsed() < PAYLOAD_TTL
         {
-            return Ok((text.clone(), payload.clone()));
+            return Ok(payload.clone());
         }
         let rows = self.db.flags().await?;
         let updated = rows.iter().map(|r| r.updated_at).max().unwrap_or(0);
@@ -202,16 +226,23 @@ impl Experiments {
                 .map_err(|e| crate::store::StoreError::Corrupt(format!("flag {}: {e}", row.key)))?;
             features.insert(row.key, definition);
         }
-        let payload = FeaturesPayload {
+        let parsed = FeaturesPayload {
             status: 200,
             features,
             date_updated: rfc3339(updated),
         };
-        let text = serde_json::to_string(&payload).unwrap_or_default();
-        if let Ok(mut cache) = self.payloads.0.lock() {
-            *cache = Some((Instant::now(), text.clone(), payload.clone()));
-        }
-        Ok((text, payload))
+        let text = serde_json::to_string(&parsed).unwrap_or_default();
+        let Ok(mut cache) = self.payloads.0.lock() else {
+            return Ok(Arc::new(Payload { text, parsed }));
+        };
+        // A rebuild that finds the same flags keeps the payload's identity, so the
+        // assigner's answers given under it stay good.
+        let payload = match cache.as_ref() {
+            Some((_, kept)) if kept.text == text => kept.clone(),
+            _ => Arc::new(Payload { text, parsed }),
+        };
+        *cache = Some((Instant::now(), payload.clone()));
+        Ok(payload)
     }
 
     fn forget_payload(&self) {
@@ -227,22 +258,41 @@ impl Experiments {
         unit: &Unit,
         device: Device,
     ) -> Result<FeatureResult, ExperimentError> {
-        let (text, _) = self.payload().await?;
+        let payload = self.payload().await?;
         let (persona, _) = self.persona_of(unit).await?;
         let plugin = self.assigner()?;
-        self.registry
+        let attributes = unit_attributes(unit, device, &persona);
+        // The assigner answers from what it is given alone (GrowthBook's evaluation has no
+        // clock), so a lesson start does not call it again for the same question.
+        let asked = (key.to_owned(), attributes.attributes.clone());
+        if let Some(answer) = self.flag_answers.get(&asked)
+            && Arc::ptr_eq(&answer.payload, &payload)
+            && std::ptr::eq(answer.assigner.as_ptr(), Arc::as_ptr(&plugin))
+        {
+            return Ok(answer.result);
+        }
+        let result = self
+            .registry
             .runtime()
-            .evaluate_feature(
-                &plugin,
-                &text,
-                key,
-                &unit_attributes(unit, device, &persona),
-            )
+            .evaluate_feature(&plugin, &payload.text, key, &attributes)
             .await?
             .map_err(|e| ExperimentError::Refused {
                 field: "rules",
                 message: format!("{e:?}"),
-            })
+            })?;
+        // An answer that would save sticky buckets is a decision with an effect: asked
+        // again each time.
+        if result.save_sticky_docs.is_empty() {
+            self.flag_answers.put(
+                asked,
+                FlagAnswer {
+                    payload,
+                    assigner: Arc::downgrade(&plugin),
+                    result: result.clone(),
+                },
+            );
+        }
+        Ok(result)
     }
 
     /// Every flag evaluated for `unit`.
@@ -251,9 +301,9 @@ impl Experiments {
         unit: &Unit,
         device: Device,
     ) -> Result<BTreeMap<String, EvaluatedFlag>, ExperimentError> {
-        let (_, payload) = self.payload().await?;
+        let payload = self.payload().await?;
         let mut out = BTreeMap::new();
-        for key in payload.features.keys() {
+        for key in payload.parsed.features.keys() {
             // One flag the assigner cannot evaluate must not hide the others.
             let r = match self.evaluate_flag(key, unit, device).await {
                 Ok(r) => r,
@@ -293,8 +343,8 @@ impl Experiments {
         // A flag nobody defined is its fallback: the assigner would answer
         // `unknown-feature`, so neither it nor the learner's persona is asked (the daily
         // lesson checks `spaced-repetition` on every request).
-        if let Ok((_, payload)) = self.payload().await
-            && !payload.features.contains_key(key)
+        if let Ok(payload) = self.payload().await
+            && !payload.parsed.features.contains_key(key)
         {
             return fallback;
         }

@@ -242,6 +242,9 @@ pub struct Experiments {
     /// Stored assignments (unit, experiment) → variant, five minutes (they only change
     /// when a forced change removes a variant, which this replica then forgets).
     assignments: cache::TtlCache<(String, String), String>,
+    /// The assigner's answers by (flag, unit attributes), reused while the flags and the
+    /// assigner are the same ones (`flags::FlagAnswer`).
+    flag_answers: cache::TtlCache<(String, String), flags::FlagAnswer>,
 }
 
 impl Experiments {
@@ -256,6 +259,7 @@ impl Experiments {
             tutorial_states: cache::TtlCache::new(std::time::Duration::from_secs(1), 10_000),
             personas: cache::TtlCache::new(std::time::Duration::from_secs(60), 100_000),
             assignments: cache::TtlCache::new(std::time::Duration::from_secs(300), 100_000),
+            flag_answers: cache::TtlCache::new(flags::ANSWER_TTL, 100_000),
         }
     }
 
