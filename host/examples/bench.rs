@@ -772,6 +772,7 @@ fn identity(data: &Path) {
                 &["-t2", "-c1000", "-d10s", "--latency", "--timeout", "5s"]
             )
         );
+        static_ceiling(served.port, data, 1000, 10);
         if label == "SQLite" {
             let login =
                 format!("{{\"email\":\"{BENCH_EMAIL}\",\"password\":\"{BENCH_PASSWORD}\"}}");
@@ -843,7 +844,7 @@ fn identity(data: &Path) {
 /// What every authenticated request adds: is the token's session still live, its role
 /// current? One task, against a session of its own: a database read (the in-process store
 /// shares nothing), with Redis one GET (a hit; the database on a miss), and the state this
-/// replica remembers for `--session-recheck-ms` (a read once a second).
+/// replica remembers under its change epoch (the epochs read once a `--session-recheck-ms`).
 fn session_check(data: &Path) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
@@ -1601,6 +1602,10 @@ fn learning(data: &Path) {
                 &pool,
                 "--learner-cache-seconds",
                 &kept,
+                // Room for every learner's connection at once (the default, 4 096, would
+                // leave the rest waiting in the listen backlog through the storm).
+                "--max-connections",
+                &(learners + 1_000).to_string(),
             ],
         );
         let started = Instant::now();
@@ -1651,6 +1656,7 @@ fn learning(data: &Path) {
                 &["-t2", &format!("-c{learners}"), "-d15s", "--timeout", "10s"],
             )
         );
+        static_ceiling(served.port, &dir, learners, 15);
         println!("GET /api/v1/lessons/daily, 64 connections, no think time (throughput), 15 s:");
         print!(
             "{}",
@@ -1685,6 +1691,39 @@ fn learning(data: &Path) {
         );
         drop(served);
     }
+}
+
+/// The same load on a static file of the same server (the web app's manifest): what the
+/// machine's HTTP stack alone answers with `connections` clients asking back to back, the
+/// ceiling any route's figures at that load are to be read against (with `n` clients
+/// always waiting, p99 is about `n` over the answers a second, whatever the route does).
+fn static_ceiling(port: u16, data: &Path, connections: usize, seconds: u32) {
+    let (status, _) = http_json(port, "GET", "/manifest.webmanifest", "", None);
+    if status != 200 {
+        println!(
+            "  (no static file to compare with: build the web app first, as ./dev bench does)"
+        );
+        return;
+    }
+    println!(
+        "GET /manifest.webmanifest (a static file: the HTTP stack's own ceiling), {connections} connections, {seconds} s:"
+    );
+    print!(
+        "{}",
+        wrk(
+            &format!("http://127.0.0.1:{port}/manifest.webmanifest"),
+            None,
+            "",
+            data,
+            &[
+                "-t2",
+                &format!("-c{connections}"),
+                &format!("-d{seconds}s"),
+                "--timeout",
+                "10s"
+            ],
+        )
+    );
 }
 
 /// `connections` clients each sending GET `url` with `headers` on a fixed schedule (`rate`
