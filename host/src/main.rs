@@ -15,8 +15,8 @@ fn main() -> ExitCode {
     // own queue holds a few hundred of them and the rest spill into the shared one, so by
     // default those few hundred were served again and again while the others waited:
     // `bench learning`'s static file at 10 000 connections p99 750-970 ms with the default
-    // against 300-340 ms with this (mean ~240 ms either way), and the paced lesson starts'
-    // p99 5-77 ms against 3-4 ms (docs/benchmarks.md, issue 21).
+    // against 275-340 ms with this (mean ~240 ms either way), and the paced lesson starts'
+    // p99 3.6-77 ms against 3.4-5.4 ms (docs/benchmarks.md, issue 21).
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .global_queue_interval(1)
