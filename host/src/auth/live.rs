@@ -19,21 +19,22 @@
 //! **change epoch** (`store::epochs`): every change to a session, an account's role or
 //! status, or a service token bumps the epoch of its account's shard (one of 64) in the
 //! change's own transaction. Once every `--session-recheck-ms` (1 s by default) a replica
-//! reads the 64 epochs, one query, and a remembered state stays good while its shard's
+//! reads the 64 epochs, one query (by one request, ahead of the second's end, while the
+//! others go on: `kept::Fresh`), and a remembered state stays good while its shard's
 //! epoch is unchanged, for up to [`LIVE_TTL`]. So ten thousand learners signed in cost
 //! one read a second, not one each, and a change made through another replica or the CLI
-//! is still seen within that second. Whatever ends or changes a session through this
+//! is still seen within that second (on a replica too busy to finish the read in that
+//! second, within five: see `kept::Fresh`). Whatever ends or changes a session through this
 //! replica forgets its remembered state at once. 0 reads the session on every request.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{PoisonError, RwLock};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use super::{ACCESS_TTL_SECS, Claims, Role};
-use crate::kept::Kept;
+use crate::kept::{Fresh, Kept};
 use crate::kv::Kv;
 use crate::store::epochs::{self, Domain, SHARDS};
 use crate::store::{Db, StoreError};
@@ -105,12 +106,8 @@ struct Recent {
     /// Counts the forgets: a read that began before one may hold the state it forgot, so
     /// it is not remembered (see [`Liveness::state`]).
     forgets: AtomicU64,
-    /// The epochs as last read, and when (ms).
-    epochs: RwLock<(i64, [i64; SHARDS])>,
-    /// Held by the one check that reads the epochs again; the others wait for it.
-    reading_epochs: tokio::sync::Mutex<()>,
-    /// How long the epochs read are trusted, ms.
-    recheck_ms: i64,
+    /// The epochs as last read, trusted for `--session-recheck-ms`.
+    epochs: Fresh<Arc<[i64; SHARDS]>>,
     /// Sessions and tokens read from the shared cache or the database (not remembered).
     reads: AtomicU64,
 }
@@ -154,9 +151,9 @@ impl Liveness {
         let recent = Arc::new(Recent {
             states: Kept::new(remembered_ms, REMEMBERED),
             forgets: AtomicU64::new(0),
-            epochs: RwLock::new((i64::MIN, [0; SHARDS])),
-            reading_epochs: tokio::sync::Mutex::new(()),
-            recheck_ms,
+            epochs: Fresh::new(Duration::from_millis(
+                u64::try_from(recheck_ms).unwrap_or(0),
+            )),
             reads: AtomicU64::new(0),
         });
         Self { db, cache, recent }
@@ -229,31 +226,16 @@ impl Liveness {
         Ok(state)
     }
 
-    /// The change epoch of `shard`, all of them read again when older than
-    /// `--session-recheck-ms`: by one check, while the others that need them wait for its
-    /// answer.
+    /// The change epoch of `shard`, all of them no older than `--session-recheck-ms`.
     async fn epoch(&self, shard: usize) -> Result<i64, StoreError> {
-        let recent = &self.recent;
-        let fresh = || {
-            let seen = recent.epochs.read().unwrap_or_else(PoisonError::into_inner);
-            let (at, epochs) = &*seen;
-            let now = crate::store::now_ms();
-            (now >= *at && now.saturating_sub(*at) < recent.recheck_ms).then(|| epochs[shard])
-        };
-        if let Some(epoch) = fresh() {
-            return Ok(epoch);
-        }
-        let _reading = recent.reading_epochs.lock().await;
-        if let Some(epoch) = fresh() {
-            return Ok(epoch);
-        }
-        // Stamped with the time before the read: what it says is at least that recent.
-        let at = crate::store::now_ms();
-        let epochs = self.db.epochs(Domain::Sessions).await?;
-        *recent
+        let epochs = self
+            .recent
             .epochs
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = (at, epochs);
+            .get(|| async {
+                let epochs = self.db.epochs(Domain::Sessions).await?;
+                Ok::<_, StoreError>(Arc::new(epochs))
+            })
+            .await?;
         Ok(epochs[shard])
     }
 

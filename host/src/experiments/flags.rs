@@ -6,14 +6,15 @@
 //! evaluates them server-side through the assigner component, with the same rules.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, Weak};
-use std::time::{Duration, Instant};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::assign::unit_attributes;
 use super::{Device, ExperimentError, Experiments, Unit, check_id, check_text, invalid};
+use crate::kept::Fresh;
 use crate::plugins::contract::assigner::FeatureResult;
 use crate::runtime::LoadedPlugin;
 use crate::store::experiments::FlagRow;
@@ -84,9 +85,14 @@ pub struct EvaluatedFlag {
     pub source: String,
 }
 
-/// The payload a replica built, and when.
-#[derive(Default)]
-pub(super) struct PayloadCache(Mutex<Option<(Instant, Arc<Payload>)>>);
+/// The payload a replica built, rebuilt ahead of [`PAYLOAD_TTL`] by one request.
+pub(super) struct PayloadCache(Fresh<Arc<Payload>>);
+
+impl Default for PayloadCache {
+    fn default() -> Self {
+        Self(Fresh::new(PAYLOAD_TTL))
+    }
+}
 
 /// The flags as the assigner and the SDKs read them.
 pub(super) struct Payload {
@@ -212,12 +218,10 @@ impl Experiments {
 
     /// The payload, rebuilt at most every [`PAYLOAD_TTL`].
     async fn payload(&self) -> Result<Arc<Payload>, ExperimentError> {
-        if let Ok(cache) = self.payloads.0.lock()
-            && let Some((at, payload)) = cache.as_ref()
-            && at.elapsed() < PAYLOAD_TTL
-        {
-            return Ok(payload.clone());
-        }
+        self.payloads.0.get(|| self.build_payload()).await
+    }
+
+    async fn build_payload(&self) -> Result<Arc<Payload>, ExperimentError> {
         let rows = self.db.flags().await?;
         let updated = rows.iter().map(|r| r.updated_at).max().unwrap_or(0);
         let mut features = BTreeMap::new();
@@ -232,23 +236,16 @@ impl Experiments {
             date_updated: rfc3339(updated),
         };
         let text = serde_json::to_string(&parsed).unwrap_or_default();
-        let Ok(mut cache) = self.payloads.0.lock() else {
-            return Ok(Arc::new(Payload { text, parsed }));
-        };
         // A rebuild that finds the same flags keeps the payload's identity, so the
         // assigner's answers given under it stay good.
-        let payload = match cache.as_ref() {
-            Some((_, kept)) if kept.text == text => kept.clone(),
+        Ok(match self.payloads.0.last() {
+            Some(kept) if kept.text == text => kept,
             _ => Arc::new(Payload { text, parsed }),
-        };
-        *cache = Some((Instant::now(), payload.clone()));
-        Ok(payload)
+        })
     }
 
     fn forget_payload(&self) {
-        if let Ok(mut cache) = self.payloads.0.lock() {
-            *cache = None;
-        }
+        self.payloads.0.forget();
     }
 
     /// Evaluates flag `key` for `unit` through the assigner.

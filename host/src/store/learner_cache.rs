@@ -14,22 +14,23 @@
 //! database (the CLI) reach an entry when it expires, after `--learner-cache-seconds`.
 //!
 //! The draft courses (listings not published, which no daily lesson draws from) are the
-//! same for everyone: kept for [`DRAFTS_TTL_MS`] and forgotten by a listing's change here.
+//! same for everyone: kept for [`DRAFTS_TTL`] (read again ahead of that by one request,
+//! [`Fresh`]) and forgotten by a listing's change here.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use super::learning::LearnerData;
 use super::{Db, StoreError, now_ms};
-use crate::kept::Kept;
+use crate::kept::{Fresh, Kept};
 use crate::kv::Kv;
 
 /// Learners' data kept at most (a full map drops the expired, then the oldest).
 pub const LEARNERS_KEPT: usize = 50_000;
 
-/// How long the draft courses are kept, ms: a listing published through another replica
+/// How long the draft courses are kept: a listing published through another replica
 /// reaches daily lessons here within this.
-pub const DRAFTS_TTL_MS: i64 = 1_000;
+pub const DRAFTS_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Write counters, one per shard of learners: a read that overlapped a write to its shard
 /// does not keep what it read (it may predate the write).
@@ -39,7 +40,7 @@ const SHARDS: usize = 64;
 pub(crate) struct LearnerCache {
     keeping: OnceLock<Keeping>,
     writes: [AtomicU64; SHARDS],
-    drafts: Kept<Arc<Vec<String>>>,
+    drafts: Fresh<Arc<Vec<String>>>,
 }
 
 struct Keeping {
@@ -63,7 +64,7 @@ impl Default for LearnerCache {
         Self {
             keeping: OnceLock::new(),
             writes: std::array::from_fn(|_| AtomicU64::new(0)),
-            drafts: Kept::new(DRAFTS_TTL_MS, 1),
+            drafts: Fresh::new(DRAFTS_TTL),
         }
     }
 }
@@ -160,7 +161,7 @@ impl Db {
     /// After a listing changed through this replica: the draft courses and (a deleted
     /// listing ends its enrolments) every learner's kept data are forgotten here.
     pub(super) fn listings_changed(&self) {
-        self.learners.drafts.clear();
+        self.learners.drafts.forget();
         for writes in &self.learners.writes {
             writes.fetch_add(1, Ordering::SeqCst);
         }
@@ -171,17 +172,17 @@ impl Db {
 
     /// Courses listed as drafts (not published): no daily lesson draws from them.
     pub async fn draft_courses(&self) -> Result<Arc<Vec<String>>, StoreError> {
-        let now = now_ms();
-        if let Some(drafts) = self.learners.drafts.get("", now) {
-            return Ok(drafts);
-        }
-        let drafts: Vec<String> =
-            sqlx::query_scalar("SELECT course_id FROM course_listings WHERE is_published = 0")
+        self.learners
+            .drafts
+            .get(|| async {
+                let drafts: Vec<String> = sqlx::query_scalar(
+                    "SELECT course_id FROM course_listings WHERE is_published = 0",
+                )
                 .fetch_all(self.pool())
                 .await?;
-        let drafts = Arc::new(drafts);
-        self.learners.drafts.put("", now, drafts.clone());
-        Ok(drafts)
+                Ok(Arc::new(drafts))
+            })
+            .await
     }
 }
 
