@@ -1646,6 +1646,7 @@ fn learning(data: &Path) {
         println!(
             "GET /api/v1/lessons/daily, {learners} connections all asking at once and again at once, no think time (a storm; seed 000 asks p99 <= 2 s), 15 s:"
         );
+        let before = storm_histograms(served.port);
         print!(
             "{}",
             wrk_learning(
@@ -1656,6 +1657,7 @@ fn learning(data: &Path) {
                 &["-t2", &format!("-c{learners}"), "-d15s", "--timeout", "10s"],
             )
         );
+        print_inside_server(&before, &storm_histograms(served.port));
         static_ceiling(served.port, &dir, learners, 15);
         println!("GET /api/v1/lessons/daily, 64 connections, no think time (throughput), 15 s:");
         print!(
@@ -1690,6 +1692,109 @@ fn learning(data: &Path) {
             )
         );
         drop(served);
+    }
+}
+
+/// The server's own histograms a storm of daily lessons is read from: the route's time
+/// answered 2xx (`tessera_http_request_duration_seconds`) and the lesson engine's
+/// `plan-day` calls (`tessera_plugin_call_duration_seconds`), each as cumulative counts by
+/// upper bound in seconds.
+fn storm_histograms(port: u16) -> [Vec<(f64, u64)>; 2] {
+    use std::io::{Read, Write};
+    let mut reply = String::new();
+    if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+        let _ = write!(
+            s,
+            "GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+        );
+        let _ = s.read_to_string(&mut reply);
+    }
+    let buckets = |metric: &str, labels: &[&str]| -> Vec<(f64, u64)> {
+        reply
+            .lines()
+            .filter(|l| {
+                l.starts_with(metric)
+                    && l[metric.len()..].starts_with("_bucket{")
+                    && labels.iter().all(|label| l.contains(label))
+            })
+            .filter_map(|l| {
+                let le = l.split("le=\"").nth(1)?.split('"').next()?;
+                let le = if le == "+Inf" {
+                    f64::INFINITY
+                } else {
+                    le.parse().ok()?
+                };
+                Some((le, l.rsplit(' ').next()?.parse().ok()?))
+            })
+            .collect()
+    };
+    [
+        buckets(
+            "tessera_http_request_duration_seconds",
+            &[
+                "route=\"/api/v1/lessons/daily\"",
+                "method=\"GET\"",
+                "status_class=\"2xx\"",
+            ],
+        ),
+        buckets(
+            "tessera_plugin_call_duration_seconds",
+            &["plugin=\"lesson-engine\"", "function=\"plan-day\""],
+        ),
+    ]
+}
+
+/// How long the requests between two scrapes of [`storm_histograms`] took *inside* the
+/// server (from arrival to response head), and their engine calls: set beside wrk's
+/// figures, they tell a wait inside the server (a shared read, the database pool, a task
+/// queued behind the others after it yielded) from one before the server reads the
+/// request (the socket, the run queue).
+fn print_inside_server(before: &[Vec<(f64, u64)>; 2], after: &[Vec<(f64, u64)>; 2]) {
+    for ((before, after), what) in before
+        .iter()
+        .zip(after)
+        .zip(["inside the server", "its plan-day calls"])
+    {
+        let counts: Vec<(f64, u64)> = after
+            .iter()
+            .map(|(le, n)| {
+                let was = before.iter().find(|(b, _)| b == le).map_or(0, |(_, n)| *n);
+                (*le, n.saturating_sub(was))
+            })
+            .collect();
+        let Some(&(_, total)) = counts.iter().find(|(le, _)| le.is_infinite()) else {
+            continue;
+        };
+        if total == 0 {
+            continue;
+        }
+        let bound = |q: f64| {
+            let rank = (q * total as f64).ceil() as u64;
+            counts
+                .iter()
+                .find(|(_, n)| *n >= rank)
+                .map_or(f64::INFINITY, |(le, _)| *le)
+        };
+        let show = |s: f64| {
+            if s.is_infinite() {
+                "over the last bound".to_owned()
+            } else if s < 1.0 {
+                format!("<= {} ms", s * 1e3)
+            } else {
+                format!("<= {s} s")
+            }
+        };
+        let under_ms = counts
+            .iter()
+            .find(|(le, _)| (*le - 0.001).abs() < 1e-9)
+            .map_or(0, |(_, n)| *n);
+        println!(
+            "  {what} ({total}): p50 {}  p90 {}  p99 {}  ({:.0} % under 1 ms)",
+            show(bound(0.5)),
+            show(bound(0.9)),
+            show(bound(0.99)),
+            100.0 * under_ms as f64 / total as f64
+        );
     }
 }
 

@@ -40,6 +40,9 @@ pub struct HttpLimits {
     /// Whether responses carry `Server-Timing` (`--server-timing`): the time inside models
     /// and the platform's own.
     pub server_timing: bool,
+    /// Turns for the API's handlers (`--max-requests-in-flight`; `None`: no limit): see
+    /// [`admit`].
+    pub in_flight: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl Default for HttpLimits {
@@ -51,6 +54,7 @@ impl Default for HttpLimits {
             cors_origins: Arc::from([]),
             edge_secret: None,
             server_timing: false,
+            in_flight: None,
         }
     }
 }
@@ -172,6 +176,28 @@ pub async fn deadline(State(limits): State<HttpLimits>, request: Request, next: 
             .into_response()
         }
     }
+}
+
+/// Middleware: a request's handler runs once one of `--max-requests-in-flight` turns is
+/// free; the others wait their turn in arrival order, parked (the deadline counts the
+/// wait). The turn ends with the answer's head, so a stream does not hold one. It guards
+/// the routes whose work is the server's own (`api::v1`), after the token and rate-limit
+/// check; the AI routes, which wait seconds on a model, take no turn.
+///
+/// Why: with 10 000 requests at once (seed 000's storm) every handler that waited for
+/// anything, a database row or a read shared with others, was put back behind all 10 000
+/// ready connections, seconds each time, while the requests that waited for nothing were
+/// served in a millisecond: the answers came in 1 ms or in 5-10 s. With at most a few
+/// hundred handlers running, such a wait costs a turn through those few hundred, and the
+/// queue is first come, first served (docs/operations.md, "Many connections at once").
+pub async fn admit(State(limits): State<HttpLimits>, request: Request, next: Next) -> Response {
+    let Some(turns) = limits.in_flight else {
+        return next.run(request).await;
+    };
+    // The semaphore is never closed, so acquiring fails never; were it closed, the request
+    // would run unlimited rather than fail.
+    let _turn = turns.acquire_owned().await.ok();
+    next.run(request).await
 }
 
 /// The largest body `path` accepts: the sandbox's (learner code and tests), a content
@@ -393,5 +419,58 @@ mod tests {
         assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
         assert_eq!(key("::ffff:192.0.2.1"), "192.0.2.1");
         assert_eq!(key("192.0.2.1"), "192.0.2.1");
+    }
+
+    /// A router whose `/slow` handler holds its turn until `gate` opens, turns limited to one
+    /// for `/slow` and `/quick`, and `/free` outside the limit.
+    fn one_turn(gate: Arc<tokio::sync::Notify>) -> axum::Router {
+        use axum::routing::get;
+        let limits = HttpLimits {
+            in_flight: Some(Arc::new(tokio::sync::Semaphore::new(1))),
+            ..HttpLimits::default()
+        };
+        axum::Router::new()
+            .route(
+                "/slow",
+                get(move || async move {
+                    gate.notified().await;
+                    "slow"
+                }),
+            )
+            .route("/quick", get(|| async { "quick" }))
+            .route_layer(axum::middleware::from_fn_with_state(limits, admit))
+            .route("/free", get(|| async { "free" }))
+    }
+
+    async fn call(router: &axum::Router, path: &str) -> String {
+        use tower::ServiceExt;
+        let request = axum::http::Request::get(path)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1024)
+            .await
+            .unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_request_waits_for_a_turn_while_routes_outside_the_limit_answer() {
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let router = one_turn(gate.clone());
+        let slow = call(&router, "/slow");
+        tokio::pin!(slow);
+        assert!(futures::poll!(slow.as_mut()).is_pending(), "holds the turn");
+        let quick = call(&router, "/quick");
+        tokio::pin!(quick);
+        assert!(
+            futures::poll!(quick.as_mut()).is_pending(),
+            "no turn free: waits"
+        );
+        assert_eq!(call(&router, "/free").await, "free", "outside the limit");
+        assert!(futures::poll!(quick.as_mut()).is_pending(), "still waiting");
+        gate.notify_one();
+        assert_eq!(slow.await, "slow");
+        assert_eq!(quick.await, "quick", "the turn passed on");
     }
 }

@@ -344,7 +344,9 @@ fn v1(state: &AppState) -> Router<AppState> {
             (state.clone(), RateClass::Ai),
             rate_limit::limit,
         ));
-    let general = grade::routes()
+    // Turns (`guard::admit`) for the routes whose work is the server's own; the AI routes
+    // wait on models for seconds and would hold the turns meanwhile.
+    let own = grade::routes()
         .merge(learning::routes())
         .merge(edge::routes())
         .merge(classes::routes())
@@ -353,8 +355,6 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(tutor::routes())
         .merge(study::routes())
         .merge(kalei::routes())
-        .merge(tutor_asks)
-        .merge(projects)
         .merge(plugins::routes())
         .merge(sandbox::routes())
         .merge(me::routes())
@@ -366,9 +366,16 @@ fn v1(state: &AppState) -> Router<AppState> {
         .merge(notifications::routes())
         .merge(experiments::routes())
         .route_layer(middleware::from_fn_with_state(
-            (state.clone(), RateClass::General),
-            rate_limit::limit,
+            state.http.clone(),
+            guard::admit,
         ));
+    let general =
+        own.merge(tutor_asks)
+            .merge(projects)
+            .route_layer(middleware::from_fn_with_state(
+                (state.clone(), RateClass::General),
+                rate_limit::limit,
+            ));
     auth_routes.merge(general)
 }
 
@@ -383,6 +390,10 @@ fn public_routes(state: &AppState) -> Router<AppState> {
             .merge(tutorials::internal_routes())
             .merge(edge::internal_routes())
             .merge(notifications::internal_routes())
+            .route_layer(middleware::from_fn_with_state(
+                state.http.clone(),
+                guard::admit,
+            ))
             .route_layer(middleware::from_fn_with_state(
                 (state.clone(), RateClass::General),
                 rate_limit::limit,

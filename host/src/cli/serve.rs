@@ -139,7 +139,8 @@ pub struct IdentityArgs {
     /// session and service-token states it remembers changed elsewhere, in milliseconds
     /// (0: remember nothing and read the session on every request). Sign-out, deletion,
     /// disabling, role changes and revocations made through this replica take effect at
-    /// once; made through another replica or the CLI, within this long.
+    /// once; made through another replica or the CLI, within this long (within five
+    /// times this long on a replica too busy to finish the read sooner).
     #[arg(long, env = "TESSERA_SESSION_RECHECK_MS", default_value_t = 1000,
           value_parser = clap::value_parser!(u32).range(0..=60_000))]
     pub session_recheck_ms: u32,
@@ -171,6 +172,12 @@ pub struct HttpArgs {
     #[arg(long, env = "TESSERA_REQUEST_TIMEOUT_MS", default_value_t = 120_000,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
+    /// Most API requests handled at once (0: no limit); further requests wait their turn
+    /// in arrival order. A few hundred keep the cores and the database pool busy; more
+    /// only make every wait inside a handler longer (docs/operations.md, "Many connections
+    /// at once").
+    #[arg(long, env = "TESSERA_MAX_REQUESTS_IN_FLIGHT", default_value_t = 256)]
+    pub max_requests_in_flight: u32,
     /// Most client connections open at once; further clients wait in the listen backlog
     /// until one closes.
     #[arg(long, env = "TESSERA_MAX_CONNECTIONS", default_value_t = 4096,
@@ -439,6 +446,11 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
                 .filter(|s| !s.is_empty())
                 .map(Arc::from),
             server_timing: args.http.server_timing,
+            in_flight: (args.http.max_requests_in_flight > 0).then(|| {
+                Arc::new(tokio::sync::Semaphore::new(
+                    args.http.max_requests_in_flight as usize,
+                ))
+            }),
         },
     };
     Ok(AppState::new(registry, services))
