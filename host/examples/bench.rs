@@ -421,23 +421,31 @@ fn http_json(
     body: &str,
     token: Option<&str>,
 ) -> (u16, serde_json::Value) {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\n{auth}content-length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut reply = String::new();
-    let _ = s.read_to_string(&mut reply);
+    let reply = http_reply(port, method, path, body, token);
     let status = reply.get(9..12).and_then(|c| c.parse().ok()).unwrap_or(0);
     let json = reply
         .split_once("\r\n\r\n")
         .and_then(|(_, b)| serde_json::from_str(b).ok())
         .unwrap_or_default();
     (status, json)
+}
+
+/// One request on its own connection; the whole reply as text (empty when the server
+/// cannot be reached).
+fn http_reply(port: u16, method: &str, path: &str, body: &str, token: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let mut reply = String::new();
+    let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return reply;
+    };
+    let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
+    let _ = write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-type: application/json\r\n{auth}content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = s.read_to_string(&mut reply);
+    reply
 }
 
 const BENCH_EMAIL: &str = "bench@example.com";
@@ -1700,15 +1708,7 @@ fn learning(data: &Path) {
 /// `plan-day` calls (`tessera_plugin_call_duration_seconds`), each as cumulative counts by
 /// upper bound in seconds.
 fn storm_histograms(port: u16) -> [Vec<(f64, u64)>; 2] {
-    use std::io::{Read, Write};
-    let mut reply = String::new();
-    if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
-        let _ = write!(
-            s,
-            "GET /metrics HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
-        );
-        let _ = s.read_to_string(&mut reply);
-    }
+    let reply = http_reply(port, "GET", "/metrics", "", None);
     let buckets = |metric: &str, labels: &[&str]| -> Vec<(f64, u64)> {
         reply
             .lines()
