@@ -1556,6 +1556,9 @@ fn learning(data: &Path) {
     let think_ms = std::env::var("TESSERA_BENCH_THINK_MS").unwrap_or_else(|_| "5000".into());
     // The server's database pool (`--db-max-connections`).
     let pool = std::env::var("TESSERA_BENCH_DB_POOL").unwrap_or_else(|_| "8".into());
+    // `TESSERA_BENCH_STORM_ONLY=1`: the storm row alone (a minute a database), for sweeping
+    // a setting such as `TESSERA_MAX_REQUESTS_IN_FLIGHT`.
+    let storm_only = std::env::var("TESSERA_BENCH_STORM_ONLY").is_ok_and(|v| v == "1");
     // How long each learner's data is kept (`--learner-cache-seconds`; 0: read every time,
     // to compare with the kept figures in one sitting).
     let kept = std::env::var("TESSERA_BENCH_LEARNER_CACHE_SECONDS").unwrap_or_else(|_| "30".into());
@@ -1629,43 +1632,37 @@ fn learning(data: &Path) {
             started.elapsed().as_secs_f64()
         );
         let base = format!("http://127.0.0.1:{}", served.port);
-        // Warm up: every learner's first daily lesson (content catalog, caches, pools).
-        let _ = wrk_learning(
-            &base,
-            "daily",
-            &tokens_file,
-            &["0"],
-            &["-t2", "-c64", "-d5s"],
-        );
+        // The storm as a morning's first wave meets it: every learner's first request
+        // since the server started, so nothing of theirs is kept (their data, session,
+        // persona are read from the database); once each learner has asked, the rest of
+        // the 15 s is served from what is kept. It also warms the server for the rows after.
         println!(
-            "GET /api/v1/lessons/daily, {learners} concurrent connections (one learner each, think time uniform 0-{} ms), 2 wrk threads, 30 s:",
-            2 * think_ms.parse::<u64>().unwrap_or(0)
+            "GET /api/v1/lessons/daily, a cold storm: {learners} connections all asking at once and again at once, the first {learners} requests each a learner's first (nothing of them kept yet), 15 s:"
         );
-        print!(
-            "{}",
-            wrk_learning(
-                &base,
-                "daily",
-                &tokens_file,
-                &[&think_ms],
-                &["-t2", &format!("-c{learners}"), "-d30s", "--timeout", "10s"],
-            )
-        );
+        storm(&base, served.port, &tokens_file, learners);
+        if !storm_only {
+            println!(
+                "GET /api/v1/lessons/daily, {learners} concurrent connections (one learner each, think time uniform 0-{} ms), 2 wrk threads, 30 s:",
+                2 * think_ms.parse::<u64>().unwrap_or(0)
+            );
+            print!(
+                "{}",
+                wrk_learning(
+                    &base,
+                    "daily",
+                    &tokens_file,
+                    &[&think_ms],
+                    &["-t2", &format!("-c{learners}"), "-d30s", "--timeout", "10s"],
+                )
+            );
+        }
         println!(
             "GET /api/v1/lessons/daily, {learners} connections all asking at once and again at once, no think time (a storm; seed 000 asks p99 <= 2 s), 15 s:"
         );
-        let before = storm_histograms(served.port);
-        print!(
-            "{}",
-            wrk_learning(
-                &base,
-                "daily",
-                &tokens_file,
-                &["0"],
-                &["-t2", &format!("-c{learners}"), "-d15s", "--timeout", "10s"],
-            )
-        );
-        print_inside_server(&before, &storm_histograms(served.port));
+        storm(&base, served.port, &tokens_file, learners);
+        if storm_only {
+            continue;
+        }
         static_ceiling(served.port, &dir, learners, 15);
         println!("GET /api/v1/lessons/daily, 64 connections, no think time (throughput), 15 s:");
         print!(
@@ -1703,11 +1700,63 @@ fn learning(data: &Path) {
     }
 }
 
+/// `learners` connections asking for the daily lesson back to back for 15 s, each request
+/// another learner's: wrk's figures, then the server's own (`print_inside_server`).
+fn storm(base: &str, port: u16, tokens_file: &Path, learners: usize) {
+    let before = storm_histograms(port);
+    let refused_before = refused_daily(port);
+    print!(
+        "{}",
+        wrk_learning(
+            base,
+            "daily",
+            tokens_file,
+            &["0"],
+            &["-t2", &format!("-c{learners}"), "-d15s", "--timeout", "10s"],
+        )
+    );
+    print_inside_server(&before, &storm_histograms(port));
+    let refused: Vec<String> = refused_daily(port)
+        .into_iter()
+        .filter_map(|(status, n)| {
+            let was = refused_before
+                .iter()
+                .find(|(s, _)| *s == status)
+                .map_or(0, |(_, n)| *n);
+            (n > was).then(|| format!("{status}: {}", n - was))
+        })
+        .collect();
+    if !refused.is_empty() {
+        println!(
+            "  answered other than 200, by status: {}",
+            refused.join(", ")
+        );
+    }
+}
+
+/// The daily lesson's answers other than 200 so far, by status
+/// (`tessera_http_requests_total`).
+fn refused_daily(port: u16) -> Vec<(String, u64)> {
+    http_reply(port, "GET", "/metrics", "", None)
+        .lines()
+        .filter(|l| {
+            l.starts_with("tessera_http_requests_total{")
+                && l.contains("route=\"/api/v1/lessons/daily\"")
+                && !l.contains("status=\"200\"")
+        })
+        .filter_map(|l| {
+            let status = l.split("status=\"").nth(1)?.split('"').next()?;
+            Some((status.to_owned(), l.rsplit(' ').next()?.parse().ok()?))
+        })
+        .collect()
+}
+
 /// The server's own histograms a storm of daily lessons is read from: the route's time
 /// answered 2xx (`tessera_http_request_duration_seconds`) and the lesson engine's
-/// `plan-day` calls (`tessera_plugin_call_duration_seconds`), each as cumulative counts by
+/// `plan-day` calls (`tessera_plugin_call_duration_seconds`), and every limited request's
+/// wait for a handler turn (`tessera_http_turn_wait_seconds`), each as cumulative counts by
 /// upper bound in seconds.
-fn storm_histograms(port: u16) -> [Vec<(f64, u64)>; 2] {
+fn storm_histograms(port: u16) -> [Vec<(f64, u64)>; 3] {
     let reply = http_reply(port, "GET", "/metrics", "", None);
     let buckets = |metric: &str, labels: &[&str]| -> Vec<(f64, u64)> {
         reply
@@ -1741,6 +1790,7 @@ fn storm_histograms(port: u16) -> [Vec<(f64, u64)>; 2] {
             "tessera_plugin_call_duration_seconds",
             &["plugin=\"lesson-engine\"", "function=\"plan-day\""],
         ),
+        buckets("tessera_http_turn_wait_seconds", &[]),
     ]
 }
 
@@ -1749,12 +1799,12 @@ fn storm_histograms(port: u16) -> [Vec<(f64, u64)>; 2] {
 /// figures, they tell a wait inside the server (a shared read, the database pool, a task
 /// queued behind the others after it yielded) from one before the server reads the
 /// request (the socket, the run queue).
-fn print_inside_server(before: &[Vec<(f64, u64)>; 2], after: &[Vec<(f64, u64)>; 2]) {
-    for ((before, after), what) in before
-        .iter()
-        .zip(after)
-        .zip(["inside the server", "its plan-day calls"])
-    {
+fn print_inside_server(before: &[Vec<(f64, u64)>; 3], after: &[Vec<(f64, u64)>; 3]) {
+    for ((before, after), what) in before.iter().zip(after).zip([
+        "inside the server",
+        "its plan-day calls",
+        "waiting for a turn (all limited routes)",
+    ]) {
         let counts: Vec<(f64, u64)> = after
             .iter()
             .map(|(le, n)| {

@@ -81,6 +81,10 @@ pub struct Metrics {
     pub ai_cap_usd: Gauge,
     /// The month's spend as a share of the cap (1 = the cap); 0 without one.
     pub ai_spend_ratio: Gauge,
+    /// Requests waiting for a handler's turn (`--max-requests-in-flight`) now.
+    pub http_waiting_for_turn: IntGauge,
+    /// How long requests waited for a handler's turn, seconds.
+    pub http_turn_wait: prometheus::Histogram,
 }
 
 /// One plugin's calls since this process started.
@@ -151,6 +155,20 @@ impl Metrics {
                 "Plugin log lines dropped, by plugin and reason (over_cap: past the per-call cap; code_runner: code runners never log)",
                 &["plugin", "reason"],
             ),
+            http_waiting_for_turn: IntGauge::new(
+                "tessera_http_requests_waiting_for_turn",
+                "Requests waiting for one of --max-requests-in-flight handler turns now",
+            )
+            .expect("static metric definition"),
+            http_turn_wait: prometheus::Histogram::with_opts(
+                HistogramOpts::new(
+                    "tessera_http_turn_wait_seconds",
+                    "Time requests waited for a handler turn (--max-requests-in-flight) before \
+                     their handler ran",
+                )
+                .buckets(REQUEST_BUCKETS.to_vec()),
+            )
+            .expect("static metric definition"),
             http_latency: histogram(
                 "tessera_http_request_duration_seconds",
                 "Time from a request's arrival to its response head, by matched route, method \
@@ -266,6 +284,8 @@ impl Metrics {
             Box::new(metrics.ai_spend_usd.clone()),
             Box::new(metrics.ai_cap_usd.clone()),
             Box::new(metrics.ai_spend_ratio.clone()),
+            Box::new(metrics.http_waiting_for_turn.clone()),
+            Box::new(metrics.http_turn_wait.clone()),
         ];
         for collector in collectors {
             metrics

@@ -42,7 +42,7 @@ pub struct HttpLimits {
     pub server_timing: bool,
     /// Turns for the API's handlers (`--max-requests-in-flight`; `None`: no limit): see
     /// [`admit`].
-    pub in_flight: Option<Arc<tokio::sync::Semaphore>>,
+    pub in_flight: Option<Arc<Turns>>,
 }
 
 impl Default for HttpLimits {
@@ -194,10 +194,71 @@ pub async fn admit(State(limits): State<HttpLimits>, request: Request, next: Nex
     let Some(turns) = limits.in_flight else {
         return next.run(request).await;
     };
-    // The semaphore is never closed, so acquiring fails never; were it closed, the request
-    // would run unlimited rather than fail.
-    let _turn = turns.acquire_owned().await.ok();
+    let _turn = turns.take().await;
     next.run(request).await
+}
+
+/// One request counted in the waiting gauge for as long as it lives.
+struct Waiting<'a>(&'a prometheus::IntGauge);
+
+impl<'a> Waiting<'a> {
+    fn new(gauge: &'a prometheus::IntGauge) -> Self {
+        gauge.inc();
+        Self(gauge)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.dec();
+    }
+}
+
+/// The handler turns [`admit`] hands out, and what operators see of the queue for them:
+/// `tessera_http_requests_waiting_for_turn` (now) and `tessera_http_turn_wait_seconds` (how
+/// long each waited). A wait that grows says the turns, not the handlers, are the limit;
+/// docs/operations.md, "Many connections at once", says how to read the two.
+pub struct Turns {
+    permits: Arc<tokio::sync::Semaphore>,
+    waiting: prometheus::IntGauge,
+    waited: prometheus::Histogram,
+}
+
+impl std::fmt::Debug for Turns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Turns")
+            .field("free", &self.permits.available_permits())
+            .field("waiting", &self.waiting.get())
+            .finish()
+    }
+}
+
+impl Turns {
+    /// `count` turns, reported through `metrics`.
+    pub fn new(count: usize, metrics: &crate::metrics::Metrics) -> Self {
+        Self {
+            permits: Arc::new(tokio::sync::Semaphore::new(count)),
+            waiting: metrics.http_waiting_for_turn.clone(),
+            waited: metrics.http_turn_wait.clone(),
+        }
+    }
+
+    /// A turn, once one is free (first come, first served); it ends when dropped.
+    async fn take(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        // Most requests find a turn free: no clock read, no gauge touched.
+        if let Ok(turn) = self.permits.clone().try_acquire_owned() {
+            self.waited.observe(0.0);
+            return Some(turn);
+        }
+        let started = std::time::Instant::now();
+        // Counted down on drop, so also when the client leaves while waiting.
+        let _waiting = Waiting::new(&self.waiting);
+        // The semaphore is never closed, so acquiring fails never; were it closed, the
+        // request would run unlimited rather than fail.
+        let turn = self.permits.clone().acquire_owned().await.ok();
+        self.waited.observe(started.elapsed().as_secs_f64());
+        turn
+    }
 }
 
 /// The largest body `path` accepts: the sandbox's (learner code and tests), a content
@@ -423,10 +484,10 @@ mod tests {
 
     /// A router whose `/slow` handler holds its turn until `gate` opens, turns limited to one
     /// for `/slow` and `/quick`, and `/free` outside the limit.
-    fn one_turn(gate: Arc<tokio::sync::Notify>) -> axum::Router {
+    fn one_turn(gate: Arc<tokio::sync::Notify>, metrics: &crate::metrics::Metrics) -> axum::Router {
         use axum::routing::get;
         let limits = HttpLimits {
-            in_flight: Some(Arc::new(tokio::sync::Semaphore::new(1))),
+            in_flight: Some(Arc::new(Turns::new(1, metrics))),
             ..HttpLimits::default()
         };
         axum::Router::new()
@@ -456,8 +517,9 @@ mod tests {
 
     #[tokio::test]
     async fn a_request_waits_for_a_turn_while_routes_outside_the_limit_answer() {
+        let metrics = crate::metrics::Metrics::new();
         let gate = Arc::new(tokio::sync::Notify::new());
-        let router = one_turn(gate.clone());
+        let router = one_turn(gate.clone(), &metrics);
         let slow = call(&router, "/slow");
         tokio::pin!(slow);
         assert!(futures::poll!(slow.as_mut()).is_pending(), "holds the turn");
@@ -467,10 +529,45 @@ mod tests {
             futures::poll!(quick.as_mut()).is_pending(),
             "no turn free: waits"
         );
+        assert_eq!(metrics.http_waiting_for_turn.get(), 1, "one waits, counted");
         assert_eq!(call(&router, "/free").await, "free", "outside the limit");
         assert!(futures::poll!(quick.as_mut()).is_pending(), "still waiting");
         gate.notify_one();
         assert_eq!(slow.await, "slow");
         assert_eq!(quick.await, "quick", "the turn passed on");
+        assert_eq!(metrics.http_waiting_for_turn.get(), 0, "none waits now");
+        assert_eq!(
+            metrics.http_turn_wait.get_sample_count(),
+            2,
+            "both turns' waits observed"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_client_leaving_while_it_waits_is_no_longer_counted_as_waiting() {
+        let metrics = crate::metrics::Metrics::new();
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let router = one_turn(gate.clone(), &metrics);
+        let slow = call(&router, "/slow");
+        tokio::pin!(slow);
+        assert!(futures::poll!(slow.as_mut()).is_pending());
+        {
+            let quick = call(&router, "/quick");
+            tokio::pin!(quick);
+            assert!(futures::poll!(quick.as_mut()).is_pending());
+            assert_eq!(metrics.http_waiting_for_turn.get(), 1);
+        }
+        assert_eq!(
+            metrics.http_waiting_for_turn.get(),
+            0,
+            "the dropped wait left"
+        );
+        gate.notify_one();
+        assert_eq!(slow.await, "slow");
+        assert_eq!(
+            call(&router, "/quick").await,
+            "quick",
+            "its turn was not lost"
+        );
     }
 }

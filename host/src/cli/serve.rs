@@ -447,8 +447,9 @@ pub async fn app_state(args: &ServeArgs, public_url: String) -> anyhow::Result<A
                 .map(Arc::from),
             server_timing: args.http.server_timing,
             in_flight: (args.http.max_requests_in_flight > 0).then(|| {
-                Arc::new(tokio::sync::Semaphore::new(
+                Arc::new(api::guard::Turns::new(
                     args.http.max_requests_in_flight as usize,
+                    registry.runtime().metrics(),
                 ))
             }),
         },
