@@ -59,6 +59,16 @@ pub(super) fn call_span(plugin: &LoadedPlugin, function: &str) -> tracing::Span 
     tracing::info_span!("plugin.call", plugin = %plugin.plugin_ref(), function)
 }
 
+/// How long a call runs before its first yield to the executor; past it, it yields at every
+/// epoch tick (`engine::EPOCH_TICK`), so the outer timer can cut off a spinning plugin.
+///
+/// Why not yield from the first tick: a yield sends the call to the back of the executor's
+/// run queue, and under seed 000's storm that queue holds 10 000 ready connections. A
+/// 0.1 ms `plan-day` that happened to straddle a tick waited a second or more there, and
+/// some missed their 200 ms timeout (1-80 `PLUGIN_TIMEOUT`s a storm). A short call now ends
+/// before yielding; a timeout still ends a spinning one within this much of its deadline.
+const RUN_BEFORE_YIELD: Duration = Duration::from_millis(5);
+
 /// How much of a plugin's stderr is quoted in a trap message.
 const STDERR_TAIL: usize = 600;
 
@@ -198,7 +208,14 @@ impl Runtime {
                 let mut store = Store::new(self.engine(), state);
                 store.limiter(|s| &mut s.limiter);
                 store.set_epoch_deadline(1);
-                store.epoch_deadline_async_yield_and_update(1);
+                let ran_from = Instant::now();
+                store.epoch_deadline_callback(move |_| {
+                    Ok(if ran_from.elapsed() < RUN_BEFORE_YIELD {
+                        wasmtime::UpdateDeadline::Continue(1)
+                    } else {
+                        wasmtime::UpdateDeadline::Yield(1)
+                    })
+                });
                 // `set_fuel` only fails when fuel is disabled, which the engine never is.
                 let _ = store.set_fuel(limits.fuel.unwrap_or(u64::MAX));
                 let deadline = Duration::from_millis(limits.timeout_ms);
