@@ -21,7 +21,8 @@
 //! change's own transaction. Once every `--session-recheck-ms` (1 s by default) a replica
 //! reads the 64 epochs, one query (by one request, ahead of the second's end, while the
 //! others go on: `kept::Fresh`), and a remembered state stays good while its shard's
-//! epoch is unchanged, for up to [`LIVE_TTL`]. So ten thousand learners signed in cost
+//! epoch is unchanged, for up to [`LIVE_TTL`] (read again in the background by the first
+//! request to find it past half of that: `kept::Kept::get_ahead`). So ten thousand learners signed in cost
 //! one read a second, not one each, and a change made through another replica or the CLI
 //! is still seen within that second (on a replica too busy to finish the read in that
 //! second, within five: see `kept::Fresh`). Whatever ends or changes a session through this
@@ -208,20 +209,49 @@ impl Liveness {
             return self.shared_state(subject, &key).await;
         }
         let epoch = self.epoch(epochs::shard(owner)).await?;
-        if let Some((read_under, state)) = recent.states.get(&key, crate::store::now_ms())
+        if let Some(((read_under, state), read_ahead)) =
+            recent.states.get_ahead(&key, crate::store::now_ms())
             && read_under == epoch
         {
+            if read_ahead {
+                // Past half its time: read again in the background, so that a learner
+                // asking steadily never waits for it (`Kept::get_ahead`).
+                let live = self.clone();
+                let (service, id) = match subject {
+                    Subject::Session(sid) => (false, sid.to_owned()),
+                    Subject::Service(jti) => (true, jti.to_owned()),
+                };
+                self.db.read_ahead("session state", async move {
+                    let subject = if service {
+                        Subject::Service(&id)
+                    } else {
+                        Subject::Session(&id)
+                    };
+                    live.read_and_remember(subject, &key, epoch).await.map(drop)
+                });
+            }
             return Ok(state);
         }
+        self.read_and_remember(subject, &key, epoch).await
+    }
+
+    /// Reads `subject`'s state and remembers it under its shard's `epoch`.
+    async fn read_and_remember(
+        &self,
+        subject: Subject<'_>,
+        key: &str,
+        epoch: i64,
+    ) -> Result<SessionState, StoreError> {
+        let recent = &self.recent;
         let forgets = recent.forgets.load(Ordering::Acquire);
-        let state = self.shared_state(subject, &key).await?;
+        // Stamped before the read: what it says is at least that recent.
+        let at = crate::store::now_ms();
+        let state = self.shared_state(subject, key).await?;
         // A forget while this read was under way may have been for this very session,
         // after the read saw its old state: remembering it would undo the forget. A change
         // elsewhere after the epochs were read moves the epoch this state is kept under.
         if recent.forgets.load(Ordering::Acquire) == forgets {
-            recent
-                .states
-                .put(&key, crate::store::now_ms(), (epoch, state.clone()));
+            recent.states.put(key, at, (epoch, state.clone()));
         }
         Ok(state)
     }

@@ -1,6 +1,7 @@
 //! Small in-process caches on the config path (`GET /api/tutorial/config` is the hot,
-//! read-mostly route): a tutorial with its running experiment, a learner's persona, a
-//! unit's stored assignment. Each entry lives a bounded time, so a change made on another
+//! read-mostly route): a tutorial with its running experiment, a unit's stored assignment,
+//! the assigner's answers. (Personas, read on every daily lesson, are a `kept::Kept`: it
+//! reads each again ahead of its expiry.) Each entry lives a bounded time, so a change made on another
 //! replica is seen within that time; changes made here clear the cache they touch.
 
 use std::collections::HashMap;

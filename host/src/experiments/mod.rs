@@ -237,14 +237,32 @@ pub struct Experiments {
     /// Tutorials with their running experiment, a second (definitions change rarely;
     /// an administrator's change on another replica shows within it).
     tutorial_states: cache::TtlCache<String, Option<Arc<TutorialState>>>,
-    /// Personas, a minute (they change nightly).
-    personas: cache::TtlCache<String, (String, f64)>,
+    /// Personas, a minute (they change nightly), each read again ahead of its expiry by
+    /// the first request past half of that (`Kept::get_ahead`).
+    personas: Arc<crate::kept::Kept<(String, f64)>>,
     /// Stored assignments (unit, experiment) → variant, five minutes (they only change
     /// when a forced change removes a variant, which this replica then forgets).
     assignments: cache::TtlCache<(String, String), String>,
     /// The assigner's answers by (flag, unit attributes), reused while the flags and the
     /// assigner are the same ones (`flags::FlagAnswer`).
     flag_answers: cache::TtlCache<(String, String), flags::FlagAnswer>,
+}
+
+/// Reads `id`'s persona (the default one for a learner the clustering has not seen) and
+/// keeps it.
+async fn read_persona(
+    db: &Db,
+    kept: &crate::kept::Kept<(String, f64)>,
+    id: &str,
+) -> Result<(String, f64), StoreError> {
+    // Stamped before the read: what it says is at least that recent.
+    let at = crate::store::now_ms();
+    let persona = db
+        .persona(id)
+        .await?
+        .unwrap_or_else(|| (personas::DEFAULT_PERSONA.to_owned(), 1.0));
+    kept.put(id, at, persona.clone());
+    Ok(persona)
 }
 
 impl Experiments {
@@ -257,7 +275,7 @@ impl Experiments {
             settings,
             payloads: flags::PayloadCache::default(),
             tutorial_states: cache::TtlCache::new(std::time::Duration::from_secs(1), 10_000),
-            personas: cache::TtlCache::new(std::time::Duration::from_secs(60), 100_000),
+            personas: Arc::new(crate::kept::Kept::new(60_000, 100_000)),
             assignments: cache::TtlCache::new(std::time::Duration::from_secs(300), 100_000),
             flag_answers: cache::TtlCache::new(flags::ANSWER_TTL, 100_000),
         }
@@ -273,16 +291,16 @@ impl Experiments {
         let Unit::User(id) = unit else {
             return Ok((personas::DEFAULT_PERSONA.to_owned(), 1.0));
         };
-        if let Some(known) = self.personas.get(id) {
+        if let Some((known, read_ahead)) = self.personas.get_ahead(id, crate::store::now_ms()) {
+            if read_ahead {
+                let (db, kept, id) = (self.db.clone(), self.personas.clone(), id.clone());
+                self.db.read_ahead("persona", async move {
+                    read_persona(&db, &kept, &id).await.map(drop)
+                });
+            }
             return Ok(known);
         }
-        let persona = self
-            .db
-            .persona(id)
-            .await?
-            .unwrap_or_else(|| (personas::DEFAULT_PERSONA.to_owned(), 1.0));
-        self.personas.put(id.clone(), persona.clone());
-        Ok(persona)
+        Ok(read_persona(&self.db, &self.personas, id).await?)
     }
 
     /// A tutorial with its running experiment (`None`: no such tutorial).

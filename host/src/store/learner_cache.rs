@@ -94,6 +94,9 @@ impl Db {
 
     /// Everything the lesson engine needs about the learner; `None` for an unknown user.
     /// From what this replica keeps when its mark still holds, else from the database.
+    /// Kept data past half its lifetime is read again in the background by the first
+    /// request to find it so ([`Kept::get_ahead`]): a learner asking steadily never waits
+    /// for the database.
     pub async fn learner_data(
         &self,
         user_id: &str,
@@ -101,34 +104,60 @@ impl Db {
         let Some(keeping) = self.learners.keeping.get().filter(|k| k.entries.keeps()) else {
             return Ok(self.read_learner_data(user_id).await?.map(Arc::new));
         };
-        let writes = &self.learners.writes[shard(user_id)];
-        let before = writes.load(Ordering::SeqCst);
+        let before = self.learners.writes[shard(user_id)].load(Ordering::SeqCst);
         // The mark first, the data after: a write that commits between the two leaves a
         // new mark, so what is kept below is never taken for newer than it is.
-        let mark = match &keeping.marks {
-            None => None,
-            Some(kv) => match kv.get(&mark_key(user_id)).await {
-                Ok(mark) => mark,
-                Err(e) => {
-                    // Without the mark another replica's write cannot be ruled out.
-                    tracing::debug!(error = %e, "learner mark unreadable; reading the database");
-                    return Ok(self.read_learner_data(user_id).await?.map(Arc::new));
-                }
-            },
+        let Ok(mark) = self.learner_mark(keeping, user_id).await else {
+            // Without the mark another replica's write cannot be ruled out.
+            return Ok(self.read_learner_data(user_id).await?.map(Arc::new));
         };
-        let now = now_ms();
-        if let Some(entry) = keeping.entries.get(user_id, now)
+        if let Some((entry, read_ahead)) = keeping.entries.get_ahead(user_id, now_ms())
             && entry.mark == mark
         {
+            if read_ahead {
+                let (db, user_id) = (self.clone(), user_id.to_owned());
+                self.read_ahead("learner data", async move {
+                    db.read_learner_data_ahead(&user_id).await
+                });
+            }
             return Ok(Some(entry.data));
         }
+        self.read_and_keep_learner(keeping, user_id, before, mark)
+            .await
+    }
+
+    /// The learner's shared mark (`None`: none yet, or no shared store).
+    async fn learner_mark(
+        &self,
+        keeping: &Keeping,
+        user_id: &str,
+    ) -> Result<Option<Vec<u8>>, crate::kv::KvError> {
+        match &keeping.marks {
+            None => Ok(None),
+            Some(kv) => kv.get(&mark_key(user_id)).await.inspect_err(|e| {
+                tracing::debug!(error = %e, "learner mark unreadable; reading the database");
+            }),
+        }
+    }
+
+    /// Reads the learner's data and keeps it under `mark` unless a write to its shard
+    /// landed since `before` (the read may predate it).
+    async fn read_and_keep_learner(
+        &self,
+        keeping: &Keeping,
+        user_id: &str,
+        before: u64,
+        mark: Option<Vec<u8>>,
+    ) -> Result<Option<Arc<LearnerData>>, StoreError> {
+        // Stamped before the read: what it says is at least that recent.
+        let at = now_ms();
         let Some(data) = self.read_learner_data(user_id).await?.map(Arc::new) else {
             return Ok(None);
         };
-        if writes.load(Ordering::SeqCst) == before {
+        if self.learners.writes[shard(user_id)].load(Ordering::SeqCst) == before {
             keeping.entries.put(
                 user_id,
-                now,
+                at,
                 Entry {
                     mark,
                     data: data.clone(),
@@ -136,6 +165,21 @@ impl Db {
             );
         }
         Ok(Some(data))
+    }
+
+    /// The background read of [`Db::learner_data`]'s read-ahead.
+    async fn read_learner_data_ahead(&self, user_id: &str) -> Result<(), StoreError> {
+        let Some(keeping) = self.learners.keeping.get() else {
+            return Ok(());
+        };
+        let before = self.learners.writes[shard(user_id)].load(Ordering::SeqCst);
+        // An unreadable mark leaves the kept data to expire; the request after reads it.
+        let Ok(mark) = self.learner_mark(keeping, user_id).await else {
+            return Ok(());
+        };
+        self.read_and_keep_learner(keeping, user_id, before, mark)
+            .await
+            .map(drop)
     }
 
     /// After a committed write to `user_id`'s learning data: this replica forgets what it
@@ -224,6 +268,38 @@ mod tests {
         );
         db.delete_user(&ada).await.unwrap();
         assert!(db.learner_data(&ada).await.unwrap().is_none(), "deleted");
+    }
+
+    #[tokio::test]
+    async fn kept_data_past_half_its_lifetime_is_read_again_in_the_background() {
+        let (db, _dir) = testing::sqlite().await;
+        let ttl = std::time::Duration::from_secs(4);
+        db.keep_learners(ttl.as_millis() as i64, None);
+        let ada = testing::user(&db, "ada@example.com", Role::Student).await;
+        let first = db.learner_data(&ada).await.unwrap().unwrap();
+        let kept_at = std::time::Instant::now();
+        // A write behind the cache's back (another process), then past half the lifetime.
+        sqlx::query("UPDATE users SET streak = 9 WHERE id = $1")
+            .bind(&ada)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        tokio::time::sleep(ttl / 2 + std::time::Duration::from_millis(50)).await;
+        let due = db.learner_data(&ada).await.unwrap().unwrap();
+        assert!(
+            Arc::ptr_eq(&first, &due),
+            "the request that finds it due is answered from what is kept"
+        );
+        // The read it started lands well before the kept copy would have expired.
+        let mut seen = 0;
+        while kept_at.elapsed() < ttl - std::time::Duration::from_millis(500) {
+            seen = db.learner_data(&ada).await.unwrap().unwrap().learner.streak;
+            if seen == 9 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        assert_eq!(seen, 9, "read again before it expired");
     }
 
     #[tokio::test]

@@ -153,6 +153,8 @@ pub struct Db {
     catalog_counts: std::sync::Arc<crate::kept::Kept<i64>>,
     /// Learners' data and the draft courses, kept per replica (`learner_cache`).
     learners: std::sync::Arc<learner_cache::LearnerCache>,
+    /// Turns for reads ahead of a kept value's expiry ([`Db::read_ahead`]).
+    reads_ahead: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 /// Milliseconds since the Unix epoch, the schema's time unit.
@@ -260,7 +262,36 @@ impl Db {
                 catalog::COUNTS_KEPT,
             )),
             learners: Default::default(),
+            reads_ahead: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                (max_connections as usize / 2).max(1),
+            )),
         })
+    }
+
+    /// Runs `read`, the read of a kept value ahead of its expiry (`kept::Kept::get_ahead`:
+    /// a learner's data, a session's state, a persona), in the background, with at most
+    /// half the pool's connections' worth of such reads under way; the rest wait their turn.
+    /// A failed read is logged (debug): the kept value then lives out its lifetime.
+    ///
+    /// Why the limit: values kept in one wave come due in one wave. The cold storm's 10 000
+    /// learners' data came due together, and their reads, queued on the pool, made the
+    /// reads requests wait for (the session epochs, the draft courses) wait behind them for
+    /// seconds (docs/benchmarks.md, "Read ahead").
+    pub fn read_ahead<E: std::fmt::Display>(
+        &self,
+        what: &'static str,
+        read: impl Future<Output = Result<(), E>> + Send + 'static,
+    ) {
+        let turns = self.reads_ahead.clone();
+        tokio::spawn(async move {
+            // The semaphore is never closed.
+            let Ok(_turn) = turns.acquire_owned().await else {
+                return;
+            };
+            if let Err(e) = read.await {
+                tracing::debug!(error = %e, what, "a read ahead of expiry failed");
+            }
+        });
     }
 
     /// The pool.
