@@ -475,6 +475,9 @@ impl Ai {
                 return Err(AiError::Budget(r));
             }
         };
+        // A model's answer takes seconds: a request of the server's own routes (a
+        // model-graded answer) waits for it without holding a handler turn.
+        crate::api::guard::give_back_turn();
         let started = std::time::Instant::now();
         let in_model = crate::timing::InModel::start(crate::timing::Model::Ai);
         let answered = match self.gateway() {

@@ -182,7 +182,9 @@ pub async fn deadline(State(limits): State<HttpLimits>, request: Request, next: 
 /// free; the others wait their turn in arrival order, parked (the deadline counts the
 /// wait). The turn ends with the answer's head, so a stream does not hold one. It guards
 /// the routes whose work is the server's own (`api::v1`), after the token and rate-limit
-/// check; the AI routes, which wait seconds on a model, take no turn.
+/// check; the AI routes, which wait seconds on a model, take no turn, and a request that
+/// comes to wait on a model (a model-graded answer) gives its turn back first
+/// ([`give_back_turn`]).
 ///
 /// Why: with 10 000 requests at once (seed 000's storm) every handler that waited for
 /// anything, a database row or a read shared with others, was put back behind all 10 000
@@ -194,8 +196,25 @@ pub async fn admit(State(limits): State<HttpLimits>, request: Request, next: Nex
     let Some(turns) = limits.in_flight else {
         return next.run(request).await;
     };
-    let _turn = turns.take().await;
-    next.run(request).await
+    let turn = turns.take().await;
+    TURN.scope(std::sync::Mutex::new(turn), next.run(request))
+        .await
+}
+
+tokio::task_local! {
+    /// The turn of the request this task serves, while it holds one.
+    static TURN: std::sync::Mutex<Option<tokio::sync::OwnedSemaphorePermit>>;
+}
+
+/// Gives the current request's turn back, if it holds one: called before a wait of
+/// seconds that is not the server's work (a model's answer), so that such waits cannot
+/// take every turn and stall the requests behind them. The request runs on without one.
+pub fn give_back_turn() {
+    let _ = TURN.try_with(|turn| {
+        turn.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    });
 }
 
 /// One request counted in the waiting gauge for as long as it lives.
@@ -482,20 +501,30 @@ mod tests {
         assert_eq!(key("192.0.2.1"), "192.0.2.1");
     }
 
-    /// A router whose `/slow` handler holds its turn until `gate` opens, turns limited to one
-    /// for `/slow` and `/quick`, and `/free` outside the limit.
+    /// A router whose `/slow` handler holds its turn until `gate` opens, `/model` the same
+    /// but giving its turn back first (as a wait on a model does), turns limited to one for
+    /// those and `/quick`, and `/free` outside the limit.
     fn one_turn(gate: Arc<tokio::sync::Notify>, metrics: &crate::metrics::Metrics) -> axum::Router {
         use axum::routing::get;
         let limits = HttpLimits {
             in_flight: Some(Arc::new(Turns::new(1, metrics))),
             ..HttpLimits::default()
         };
+        let model_gate = gate.clone();
         axum::Router::new()
             .route(
                 "/slow",
                 get(move || async move {
                     gate.notified().await;
                     "slow"
+                }),
+            )
+            .route(
+                "/model",
+                get(move || async move {
+                    give_back_turn();
+                    model_gate.notified().await;
+                    "model"
                 }),
             )
             .route("/quick", get(|| async { "quick" }))
@@ -569,5 +598,27 @@ mod tests {
             "quick",
             "its turn was not lost"
         );
+    }
+
+    #[tokio::test]
+    async fn a_request_waiting_on_a_model_gives_its_turn_back() {
+        let metrics = crate::metrics::Metrics::new();
+        let gate = Arc::new(tokio::sync::Notify::new());
+        let router = one_turn(gate.clone(), &metrics);
+        let model = call(&router, "/model");
+        tokio::pin!(model);
+        assert!(
+            futures::poll!(model.as_mut()).is_pending(),
+            "waits on the model"
+        );
+        assert_eq!(
+            call(&router, "/quick").await,
+            "quick",
+            "the one turn is free meanwhile"
+        );
+        gate.notify_one();
+        assert_eq!(model.await, "model", "and it still answers");
+        // Outside a request (no turn held), giving back is nothing.
+        give_back_turn();
     }
 }

@@ -173,10 +173,10 @@ pub struct HttpArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_ms: u64,
     /// Most API requests handled at once (0: no limit); further requests wait their turn
-    /// in arrival order. A few hundred keep the cores and the database pool busy; more
-    /// only make every wait inside a handler longer (docs/operations.md, "Many connections
-    /// at once").
-    #[arg(long, env = "TESSERA_MAX_REQUESTS_IN_FLIGHT", default_value_t = 256)]
+    /// in arrival order. A request waiting on a model gives its turn back. A few dozen keep
+    /// the cores and the database pool busy; more only make every wait inside a handler
+    /// longer (docs/operations.md, "Many connections at once").
+    #[arg(long, env = "TESSERA_MAX_REQUESTS_IN_FLIGHT", default_value_t = 64)]
     pub max_requests_in_flight: u32,
     /// Most client connections open at once; further clients wait in the listen backlog
     /// until one closes.
