@@ -22,11 +22,12 @@
 //! reads the 64 epochs, one query (by one request, ahead of the second's end, while the
 //! others go on: `kept::Fresh`), and a remembered state stays good while its shard's
 //! epoch is unchanged, for up to [`LIVE_TTL`] (read again in the background by the first
-//! request to find it past half of that: `kept::Kept::get_ahead`). So ten thousand learners signed in cost
-//! one read a second, not one each, and a change made through another replica or the CLI
-//! is still seen within that second (on a replica too busy to finish the read in that
-//! second, within five: see `kept::Fresh`). Whatever ends or changes a session through this
-//! replica forgets its remembered state at once. 0 reads the session on every request.
+//! request to find it past half of that: `kept::Kept::get_ahead`). So ten thousand
+//! learners signed in cost one read a second, not one each, and a change made through
+//! another replica or the CLI is still seen within that second (on a replica too busy to
+//! finish the read in that second, within five: see `kept::Fresh`). Whatever ends or
+//! changes a session through this replica forgets its remembered state at once. 0 reads
+//! the session on every request.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
