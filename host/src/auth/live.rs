@@ -130,6 +130,36 @@ impl Subject<'_> {
             Subject::Service(jti) => format!("live:t:{jti}"),
         }
     }
+
+    /// An owned copy, for a read that runs apart from the request.
+    fn owned(self) -> OwnedSubject {
+        match self {
+            Subject::Session(id) => OwnedSubject {
+                service: false,
+                id: id.to_owned(),
+            },
+            Subject::Service(id) => OwnedSubject {
+                service: true,
+                id: id.to_owned(),
+            },
+        }
+    }
+}
+
+/// A [`Subject`] that owns its id.
+struct OwnedSubject {
+    service: bool,
+    id: String,
+}
+
+impl OwnedSubject {
+    fn get(&self) -> Subject<'_> {
+        if self.service {
+            Subject::Service(&self.id)
+        } else {
+            Subject::Session(&self.id)
+        }
+    }
 }
 
 fn ttl(state: &SessionState) -> Duration {
@@ -210,30 +240,26 @@ impl Liveness {
             return self.shared_state(subject, &key).await;
         }
         let epoch = self.epoch(epochs::shard(owner)).await?;
-        if let Some(((read_under, state), read_ahead)) =
-            recent.states.get_ahead(&key, crate::store::now_ms())
-            && read_under == epoch
-        {
-            if read_ahead {
-                // Past half its time: read again in the background, so that a learner
-                // asking steadily never waits for it (`Kept::get_ahead`).
-                let live = self.clone();
-                let (service, id) = match subject {
-                    Subject::Session(sid) => (false, sid.to_owned()),
-                    Subject::Service(jti) => (true, jti.to_owned()),
-                };
-                self.db.read_ahead("session state", async move {
-                    let subject = if service {
-                        Subject::Service(&id)
-                    } else {
-                        Subject::Session(&id)
-                    };
-                    live.read_and_remember(subject, &key, epoch).await.map(drop)
-                });
+        let kept = recent.states.get_ahead(&key, crate::store::now_ms());
+        // The read, apart from the request: in the background, or aside (`store::aside`)
+        // with one wait for the request.
+        let read = || {
+            let (live, subject) = (self.clone(), subject.owned());
+            async move { live.read_and_remember(subject.get(), &key, epoch).await }
+        };
+        match kept {
+            Some(((read_under, state), read_ahead)) if read_under == epoch => {
+                if read_ahead {
+                    // Past half its time: read again in the background, so that a learner
+                    // asking steadily never waits for it (`Kept::get_ahead`).
+                    let read = read();
+                    self.db
+                        .read_ahead("session state", async move { read.await.map(drop) });
+                }
+                Ok(state)
             }
-            return Ok(state);
+            _ => crate::store::aside::read(read()).await,
         }
-        self.read_and_remember(subject, &key, epoch).await
     }
 
     /// Reads `subject`'s state and remembers it under its shard's `epoch`.
@@ -262,9 +288,10 @@ impl Liveness {
         let epochs = self
             .recent
             .epochs
-            .get(|| async {
-                let epochs = self.db.epochs(Domain::Sessions).await?;
-                Ok::<_, StoreError>(Arc::new(epochs))
+            .get(|| {
+                self.db.read_aside(
+                    |db| async move { Ok(Arc::new(db.epochs(Domain::Sessions).await?)) },
+                )
             })
             .await?;
         Ok(epochs[shard])

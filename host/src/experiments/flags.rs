@@ -222,7 +222,10 @@ impl Experiments {
     }
 
     async fn build_payload(&self) -> Result<Arc<Payload>, ExperimentError> {
-        let rows = self.db.flags().await?;
+        let rows = self
+            .db
+            .read_aside(|db| async move { db.flags().await })
+            .await?;
         let updated = rows.iter().map(|r| r.updated_at).max().unwrap_or(0);
         let mut features = BTreeMap::new();
         for row in rows {

@@ -291,16 +291,23 @@ impl Experiments {
         let Unit::User(id) = unit else {
             return Ok((personas::DEFAULT_PERSONA.to_owned(), 1.0));
         };
-        if let Some((known, read_ahead)) = self.personas.get_ahead(id, crate::store::now_ms()) {
-            if read_ahead {
-                let (db, kept, id) = (self.db.clone(), self.personas.clone(), id.clone());
-                self.db.read_ahead("persona", async move {
-                    read_persona(&db, &kept, &id).await.map(drop)
-                });
+        // The read, apart from the request: in the background, or aside (`store::aside`)
+        // with one wait for the request.
+        let read = || {
+            let (db, kept, id) = (self.db.clone(), self.personas.clone(), id.clone());
+            async move { read_persona(&db, &kept, &id).await }
+        };
+        match self.personas.get_ahead(id, crate::store::now_ms()) {
+            Some((known, read_ahead)) => {
+                if read_ahead {
+                    let read = read();
+                    self.db
+                        .read_ahead("persona", async move { read.await.map(drop) });
+                }
+                Ok(known)
             }
-            return Ok(known);
+            None => Ok(crate::store::aside::read(read()).await?),
         }
-        Ok(read_persona(&self.db, &self.personas, id).await?)
     }
 
     /// A tutorial with its running experiment (`None`: no such tutorial).

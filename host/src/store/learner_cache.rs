@@ -122,7 +122,8 @@ impl Db {
             }
             return Ok(Some(entry.data));
         }
-        self.read_and_keep_learner(keeping, user_id, before, mark)
+        let user_id = user_id.to_owned();
+        self.read_aside(|db| async move { db.read_and_keep_learner(&user_id, before, mark).await })
             .await
     }
 
@@ -144,7 +145,6 @@ impl Db {
     /// landed since `before` (the read may predate it).
     async fn read_and_keep_learner(
         &self,
-        keeping: &Keeping,
         user_id: &str,
         before: u64,
         mark: Option<Vec<u8>>,
@@ -154,7 +154,9 @@ impl Db {
         let Some(data) = self.read_learner_data(user_id).await?.map(Arc::new) else {
             return Ok(None);
         };
-        if self.learners.writes[shard(user_id)].load(Ordering::SeqCst) == before {
+        if let Some(keeping) = self.learners.keeping.get()
+            && self.learners.writes[shard(user_id)].load(Ordering::SeqCst) == before
+        {
             keeping.entries.put(
                 user_id,
                 at,
@@ -177,7 +179,7 @@ impl Db {
         let Ok(mark) = self.learner_mark(keeping, user_id).await else {
             return Ok(());
         };
-        self.read_and_keep_learner(keeping, user_id, before, mark)
+        self.read_and_keep_learner(user_id, before, mark)
             .await
             .map(drop)
     }
@@ -218,13 +220,15 @@ impl Db {
     pub async fn draft_courses(&self) -> Result<Arc<Vec<String>>, StoreError> {
         self.learners
             .drafts
-            .get(|| async {
-                let drafts: Vec<String> = sqlx::query_scalar(
-                    "SELECT course_id FROM course_listings WHERE is_published = 0",
-                )
-                .fetch_all(self.pool())
-                .await?;
-                Ok(Arc::new(drafts))
+            .get(|| {
+                self.read_aside(|db| async move {
+                    let drafts: Vec<String> = sqlx::query_scalar(
+                        "SELECT course_id FROM course_listings WHERE is_published = 0",
+                    )
+                    .fetch_all(db.pool())
+                    .await?;
+                    Ok(Arc::new(drafts))
+                })
             })
             .await
     }

@@ -7,6 +7,7 @@
 
 pub mod ai_budget;
 pub mod ai_usage;
+pub(crate) mod aside;
 pub mod audit;
 pub mod billing;
 pub mod catalog;
@@ -269,9 +270,10 @@ impl Db {
     }
 
     /// Runs `read`, the read of a kept value ahead of its expiry (`kept::Kept::get_ahead`:
-    /// a learner's data, a session's state, a persona), in the background, with at most
-    /// half the pool's connections' worth of such reads under way; the rest wait their turn.
-    /// A failed read is logged (debug): the kept value then lives out its lifetime.
+    /// a learner's data, a session's state, a persona), in the background on the reads'
+    /// own runtime ([`aside`]), with at most half the pool's connections' worth of such
+    /// reads under way; the rest wait their turn. A failed read is logged (debug): the kept
+    /// value then lives out its lifetime.
     ///
     /// Why the limit: values kept in one wave come due in one wave. The cold storm's 10 000
     /// learners' data came due together, and their reads, queued on the pool, made the
@@ -283,7 +285,7 @@ impl Db {
         read: impl Future<Output = Result<(), E>> + Send + 'static,
     ) {
         let turns = self.reads_ahead.clone();
-        tokio::spawn(async move {
+        aside::spawn(async move {
             // The semaphore is never closed.
             let Ok(_turn) = turns.acquire_owned().await else {
                 return;
@@ -292,6 +294,18 @@ impl Db {
                 tracing::debug!(error = %e, what, "a read ahead of expiry failed");
             }
         });
+    }
+
+    /// Runs `read` over a copy of this handle on the reads' own runtime ([`aside`]) and
+    /// waits for its answer: for the reads a request cannot go on without (a kept value
+    /// missing or expired, a shared value due again), so that under a storm the request
+    /// waits one pass of the server's run queue rather than one per await of the read.
+    pub async fn read_aside<T, Fut>(&self, read: impl FnOnce(Db) -> Fut) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        Fut: Future<Output = Result<T, StoreError>> + Send + 'static,
+    {
+        aside::read(read(self.clone())).await
     }
 
     /// The pool.
