@@ -240,26 +240,19 @@ impl Liveness {
             return self.shared_state(subject, &key).await;
         }
         let epoch = self.epoch(epochs::shard(owner)).await?;
-        let kept = recent.states.get_ahead(&key, crate::store::now_ms());
-        // The read, apart from the request: in the background, or aside (`store::aside`)
-        // with one wait for the request.
-        let read = || {
-            let (live, subject) = (self.clone(), subject.owned());
-            async move { live.read_and_remember(subject.get(), &key, epoch).await }
-        };
-        match kept {
-            Some(((read_under, state), read_ahead)) if read_under == epoch => {
-                if read_ahead {
-                    // Past half its time: read again in the background, so that a learner
-                    // asking steadily never waits for it (`Kept::get_ahead`).
-                    let read = read();
-                    self.db
-                        .read_ahead("session state", async move { read.await.map(drop) });
-                }
-                Ok(state)
-            }
-            _ => crate::store::aside::read(read()).await,
-        }
+        let kept = recent
+            .states
+            .get_ahead(&key, crate::store::now_ms())
+            .filter(|((read_under, _), _)| *read_under == epoch)
+            .map(|((_, state), due)| (state, due));
+        // Past half its time the state is read again in the background, so that a learner
+        // asking steadily never waits for it (`Kept::get_ahead`); with nothing kept, aside.
+        self.db
+            .kept_or_read("session state", kept, || {
+                let (live, subject) = (self.clone(), subject.owned());
+                async move { live.read_and_remember(subject.get(), &key, epoch).await }
+            })
+            .await
     }
 
     /// Reads `subject`'s state and remembers it under its shard's `epoch`.

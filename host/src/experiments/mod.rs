@@ -291,23 +291,14 @@ impl Experiments {
         let Unit::User(id) = unit else {
             return Ok((personas::DEFAULT_PERSONA.to_owned(), 1.0));
         };
-        // The read, apart from the request: in the background, or aside (`store::aside`)
-        // with one wait for the request.
-        let read = || {
-            let (db, kept, id) = (self.db.clone(), self.personas.clone(), id.clone());
-            async move { read_persona(&db, &kept, &id).await }
-        };
-        match self.personas.get_ahead(id, crate::store::now_ms()) {
-            Some((known, read_ahead)) => {
-                if read_ahead {
-                    let read = read();
-                    self.db
-                        .read_ahead("persona", async move { read.await.map(drop) });
-                }
-                Ok(known)
-            }
-            None => Ok(crate::store::aside::read(read()).await?),
-        }
+        let kept = self.personas.get_ahead(id, crate::store::now_ms());
+        Ok(self
+            .db
+            .kept_or_read("persona", kept, || {
+                let (db, kept, id) = (self.db.clone(), self.personas.clone(), id.clone());
+                async move { read_persona(&db, &kept, &id).await }
+            })
+            .await?)
     }
 
     /// A tutorial with its running experiment (`None`: no such tutorial).

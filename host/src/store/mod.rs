@@ -296,6 +296,31 @@ impl Db {
         });
     }
 
+    /// Answers a kept value ([`crate::kept::Kept::get_ahead`]'s answer, already checked
+    /// by the caller), starting its read ahead when it is due; with nothing kept, waits for
+    /// `read` run aside. `read` builds the one read both need.
+    pub async fn kept_or_read<V, Fut>(
+        &self,
+        what: &'static str,
+        kept: Option<(V, bool)>,
+        read: impl FnOnce() -> Fut,
+    ) -> Result<V, StoreError>
+    where
+        V: Send + 'static,
+        Fut: Future<Output = Result<V, StoreError>> + Send + 'static,
+    {
+        match kept {
+            Some((value, due)) => {
+                if due {
+                    let read = read();
+                    self.read_ahead(what, async move { read.await.map(drop) });
+                }
+                Ok(value)
+            }
+            None => aside::read(read()).await,
+        }
+    }
+
     /// Runs `read` over a copy of this handle on the reads' own runtime ([`aside`]) and
     /// waits for its answer: for the reads a request cannot go on without (a kept value
     /// missing or expired, a shared value due again), so that under a storm the request
